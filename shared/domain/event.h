@@ -1,0 +1,82 @@
+// The domain event: the one record of every fact the terminal and head office
+// know (a rating, a complaint step). Events are immutable once recorded; the
+// state of a complaint is a fold over its events (complaint_fold.h).
+//
+// Wire form, schema version 1 (one JSON object per event):
+//   {"v":1, "id":"<uuidv7>", "type":"complaint.opened", "subject":"<uuid>",
+//    "occurred_at":1732441800123, "actor":"staff:anna", "device_id":"<uuid>",
+//    "seq":17, "payload":{...}}
+// "subject" is the complaint id for complaint.* events, the rated event's id
+// for nps.detailed, and absent for nps.rated. Readers keep a parser per "v"
+// so that later versions can be read next to old ones.
+#pragma once
+
+#include "result.h"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace feedback {
+
+constexpr int event_schema_version = 1;
+
+enum class EventType {
+    nps_rated,
+    nps_detailed,
+    complaint_opened,
+    complaint_acknowledged,
+    complaint_resolved,
+    complaint_customer_response,
+    complaint_escalated,
+    complaint_closed,
+    complaint_reopened,
+};
+
+inline constexpr std::array all_event_types{
+    EventType::nps_rated,           EventType::nps_detailed,
+    EventType::complaint_opened,    EventType::complaint_acknowledged,
+    EventType::complaint_resolved,  EventType::complaint_customer_response,
+    EventType::complaint_escalated, EventType::complaint_closed,
+    EventType::complaint_reopened,
+};
+
+// "nps.rated", "complaint.customer_response", ...
+std::string_view to_string(EventType type);
+std::optional<EventType> event_type_from_string(std::string_view name);
+bool is_complaint_event(EventType type);
+
+struct Event {
+    int v = event_schema_version;
+    std::string id;            // UUIDv7 made on the device
+    EventType type = EventType::nps_rated;
+    std::string subject;       // see the header comment; empty when none
+    int64_t occurred_at_ms = 0; // UTC, device clock
+    std::string actor;         // "kiosk", "staff:<id>" or "hq:<id>"
+    std::string device_id;     // UUID of the recording terminal (or head office)
+    int64_t device_seq = 0;    // 1, 2, 3 ... per device, never reused
+    nlohmann::json payload = nlohmann::json::object();
+};
+
+// The wire form above.
+nlohmann::json to_json(const Event& event);
+
+// Reads the wire form: checks the envelope's shape and types (an object, "v"
+// known, each field of the right JSON type) but not the rules of the payload;
+// run validate_event() for those.
+Result<Event> event_from_json(const nlohmann::json& json);
+
+// Payload fields that hold data about a person (name, phone, e-mail). They are
+// stored apart from the event so that retention can erase them while the
+// event stays.
+inline constexpr std::array personal_payload_fields{std::string_view{"contact"}};
+
+// Moves the personal fields out of `payload` into the returned object (empty
+// object when there were none).
+nlohmann::json take_personal_fields(nlohmann::json& payload);
+
+} // namespace feedback

@@ -1,0 +1,682 @@
+// Strict validation of version-1 events: the envelope checks, then one table
+// of field rules per event type run by shared per-kind checkers, then the few
+// rules that tie fields together (amount with resolution, and so on).
+#include "validation.h"
+
+#include "ids.h"
+#include "refcode.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdint>
+#include <limits>
+#include <span>
+
+namespace feedback {
+
+namespace {
+
+using Json = nlohmann::json;
+using Violations = std::vector<Violation>;
+
+// =============================================================================
+// [SECTION] Rule tables
+// =============================================================================
+
+enum class Kind {
+    text,       // a string of valid UTF-8 with min..max code points
+    integer,    // a JSON integer in min..max
+    boolean,    // a JSON true or false
+    choice,     // one of `choices`
+    config_id,  // is_config_id()
+    id_list,    // array of distinct config ids, at most `max` of them
+    locale,     // "nl", "en", "xx" or "xx-YY"
+    reference,  // a canonical reference code (refcode.h)
+    contact,    // the personal-data object, see check_contact()
+    phone,      // digits, spaces, + - ( ), with 6-20 digits
+    email,      // one @, a local part, a domain with a dot
+};
+
+enum class Presence { required, optional };
+
+struct FieldRule {
+    std::string_view name;
+    Kind kind;
+    Presence presence;
+    int64_t min = 0; // text: code points; integer: value
+    int64_t max = 0; // text: code points; integer: value; id_list: entries
+    std::span<const std::string_view> choices = {};
+};
+
+// Text with min_chars >= 1 must also hold something other than whitespace.
+constexpr FieldRule text(std::string_view name, Presence presence, int64_t min_chars, int64_t max_chars)
+{
+    return {name, Kind::text, presence, min_chars, max_chars};
+}
+
+constexpr FieldRule integer(std::string_view name, Presence presence, int64_t min, int64_t max)
+{
+    return {name, Kind::integer, presence, min, max};
+}
+
+constexpr FieldRule choice(std::string_view name, std::span<const std::string_view> choices)
+{
+    return {name, Kind::choice, Presence::required, 0, 0, choices};
+}
+
+constexpr FieldRule of_kind(std::string_view name, Kind kind, Presence presence, int64_t max = 0)
+{
+    return {name, kind, presence, 0, max};
+}
+
+constexpr int64_t no_limit = std::numeric_limits<int64_t>::max();
+constexpr int64_t max_amount_cents = 10'000'000;
+constexpr int64_t max_reason_ids = 10;
+
+constexpr std::array<std::string_view, 6> channels{"kiosk", "walk_in", "phone", "email", "letter", "social"};
+constexpr std::array<std::string_view, 7> resolutions{
+    "refund", "replacement", "repair", "apology", "explanation", "voucher", "other"};
+constexpr std::array<std::string_view, 4> outcomes{"resolved", "unresolved", "withdrawn", "referred_external"};
+
+constexpr std::array nps_rated_fields{
+    integer("score", Presence::required, 0, 10),
+    integer("survey_version", Presence::required, 1, no_limit),
+    of_kind("locale", Kind::locale, Presence::required),
+};
+// At least one of the three must be given: see check_nps_detailed().
+constexpr std::array nps_detailed_fields{
+    of_kind("reason_ids", Kind::id_list, Presence::optional, max_reason_ids),
+    text("comment", Presence::optional, 0, 500),
+    of_kind("contact", Kind::contact, Presence::optional),
+};
+constexpr std::array complaint_opened_fields{
+    choice("channel", channels),
+    of_kind("category", Kind::config_id, Presence::required),
+    text("description", Presence::required, 1, 2000),
+    text("customer_wish", Presence::required, 1, 500),
+    of_kind("reference", Kind::reference, Presence::required),
+    text("product_ref", Presence::optional, 0, 100),
+    text("receipt_ref", Presence::optional, 0, 100),
+    of_kind("contact", Kind::contact, Presence::optional),
+};
+constexpr std::array complaint_acknowledged_fields{
+    text("note", Presence::optional, 0, 1000),
+};
+// amount_cents is required or refused by resolution: see check_resolved().
+constexpr std::array complaint_resolved_fields{
+    choice("resolution", resolutions),
+    of_kind("on_the_spot", Kind::boolean, Presence::required),
+    integer("amount_cents", Presence::optional, 0, max_amount_cents),
+    text("note", Presence::optional, 0, 1000),
+};
+constexpr std::array complaint_customer_response_fields{
+    of_kind("satisfied", Kind::boolean, Presence::required),
+    integer("handling_score", Presence::optional, 1, 5),
+    text("comment", Presence::optional, 0, 500),
+};
+constexpr std::array complaint_reason_fields{
+    text("reason", Presence::required, 1, 500),
+};
+// external_body is required or refused by outcome: see check_closed().
+constexpr std::array complaint_closed_fields{
+    choice("outcome", outcomes),
+    text("external_body", Presence::optional, 1, 200),
+    text("note", Presence::optional, 0, 1000),
+};
+constexpr std::array contact_fields{
+    of_kind("consent", Kind::boolean, Presence::optional), // see check_contact()
+    text("name", Presence::optional, 1, 100),
+    of_kind("phone", Kind::phone, Presence::optional),
+    of_kind("email", Kind::email, Presence::optional),
+};
+
+void check_nps_detailed(const Json& payload, Violations& out);
+void check_resolved(const Json& payload, Violations& out);
+void check_closed(const Json& payload, Violations& out);
+
+enum class Subject { none, rated_event, complaint };
+enum class Recorder { anyone, staff_or_head_office };
+
+struct TypeRules {
+    EventType type;
+    Subject subject;
+    Recorder recorder;
+    std::span<const FieldRule> fields;
+    void (*cross_check)(const Json& payload, Violations& out); // may be null
+};
+
+// In the order of EventType.
+constexpr std::array<TypeRules, all_event_types.size()> type_rules{{
+    {EventType::nps_rated, Subject::none, Recorder::anyone, nps_rated_fields, nullptr},
+    {EventType::nps_detailed, Subject::rated_event, Recorder::anyone, nps_detailed_fields, check_nps_detailed},
+    {EventType::complaint_opened, Subject::complaint, Recorder::anyone, complaint_opened_fields, nullptr},
+    {EventType::complaint_acknowledged, Subject::complaint, Recorder::staff_or_head_office,
+     complaint_acknowledged_fields, nullptr},
+    {EventType::complaint_resolved, Subject::complaint, Recorder::staff_or_head_office, complaint_resolved_fields,
+     check_resolved},
+    {EventType::complaint_customer_response, Subject::complaint, Recorder::anyone,
+     complaint_customer_response_fields, nullptr},
+    {EventType::complaint_escalated, Subject::complaint, Recorder::staff_or_head_office, complaint_reason_fields,
+     nullptr},
+    {EventType::complaint_closed, Subject::complaint, Recorder::staff_or_head_office, complaint_closed_fields,
+     check_closed},
+    {EventType::complaint_reopened, Subject::complaint, Recorder::staff_or_head_office, complaint_reason_fields,
+     nullptr},
+}};
+
+const TypeRules& rules_for(EventType type)
+{
+    auto index = static_cast<size_t>(type);
+    assert(index < type_rules.size() && "rules_for: not an EventType");
+    const TypeRules& rules = type_rules[index];
+    assert(rules.type == type && "type_rules must list the event types in the order of EventType");
+    return rules;
+}
+
+// =============================================================================
+// [SECTION] Small helpers
+// =============================================================================
+
+constexpr int64_t earliest_occurred_at_ms = 1'577'836'800'000; // 2020-01-01T00:00:00Z
+constexpr int64_t latest_occurred_at_ms = 4'102'444'800'000;   // 2100-01-01T00:00:00Z, excluded
+
+void add(Violations& out, std::string field, std::string message)
+{
+    out.push_back(Violation{std::move(field), std::move(message)});
+}
+
+// A JSON value as shown in a message: never throws on invalid UTF-8 and is cut
+// short so that a pasted essay does not flood the message.
+std::string shown(const Json& value)
+{
+    constexpr size_t max_shown = 60;
+    std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (text.size() <= max_shown)
+        return text;
+    size_t cut = max_shown - 3;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut; // do not split a multi-byte character
+    return text.substr(0, cut) + "...";
+}
+
+std::string got(const Json& value)
+{
+    return " (got " + shown(value) + ")";
+}
+
+// The same, but silent for personal fields: a message may end up in a log,
+// and data about a person must never do so.
+std::string got(std::string_view path, const Json& value)
+{
+    return path.find("contact") == std::string_view::npos ? got(value) : std::string{};
+}
+
+std::string quoted_list(std::span<const std::string_view> choices)
+{
+    std::string out;
+    for (size_t i = 0; i < choices.size(); ++i) {
+        if (i > 0)
+            out += i + 1 == choices.size() ? " or " : ", ";
+        out += choices[i];
+    }
+    return out;
+}
+
+bool is_ascii_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool is_blank(std::string_view text)
+{
+    return std::all_of(text.begin(), text.end(), is_ascii_space);
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+
+bool is_locale(std::string_view text)
+{
+    bool language = text.size() >= 2 && is_lower(text[0]) && is_lower(text[1]);
+    if (text.size() == 2)
+        return language;
+    return text.size() == 5 && language && text[2] == '-' && is_upper(text[3]) && is_upper(text[4]);
+}
+
+bool is_actor_id(std::string_view id)
+{
+    if (id.empty() || id.size() > 40)
+        return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return is_lower(c) || is_upper(c) || is_digit(c) || c == '_' || c == '.' || c == '-';
+    });
+}
+
+bool is_valid_actor(std::string_view actor)
+{
+    if (actor == "kiosk")
+        return true;
+    for (std::string_view prefix : {std::string_view{"staff:"}, std::string_view{"hq:"}})
+        if (actor.starts_with(prefix))
+            return is_actor_id(actor.substr(prefix.size()));
+    return false;
+}
+
+// The value of a JSON integer, or nothing when it does not fit in int64_t.
+std::optional<int64_t> as_int64(const Json& value)
+{
+    if (value.is_number_unsigned()) {
+        auto unsigned_value = value.get<uint64_t>();
+        if (unsigned_value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+            return std::nullopt;
+        return static_cast<int64_t>(unsigned_value);
+    }
+    return value.get<int64_t>();
+}
+
+// =============================================================================
+// [SECTION] One checker per kind of field
+// =============================================================================
+
+// Type, then UTF-8, then blankness (when at least one character is needed), then length.
+void check_text(const FieldRule& rule, const Json& value, const std::string& path, Violations& out)
+{
+    if (!value.is_string()) {
+        add(out, path, "must be a string" + got(path, value));
+        return;
+    }
+    const auto& text = value.get_ref<const std::string&>();
+    auto length = utf8_length(text);
+    if (!length) {
+        add(out, path, "must be valid UTF-8");
+        return;
+    }
+    if (rule.min > 0 && is_blank(text)) {
+        add(out, path, "must not be empty or only whitespace");
+        return;
+    }
+    auto chars = static_cast<int64_t>(*length);
+    if (chars < rule.min || chars > rule.max) {
+        std::string range = rule.min > 0
+            ? "must be " + std::to_string(rule.min) + " to " + std::to_string(rule.max) + " characters"
+            : "must be at most " + std::to_string(rule.max) + " characters";
+        add(out, path, range + " (got " + std::to_string(chars) + ")");
+    }
+}
+
+void check_integer(const FieldRule& rule, const Json& value, const std::string& path, Violations& out)
+{
+    std::string expected = rule.max == no_limit
+        ? "must be an integer of at least " + std::to_string(rule.min)
+        : "must be an integer from " + std::to_string(rule.min) + " to " + std::to_string(rule.max);
+    if (!value.is_number_integer()) {
+        add(out, path, expected + got(path, value));
+        return;
+    }
+    auto number = as_int64(value);
+    if (!number || *number < rule.min || *number > rule.max)
+        add(out, path, expected + got(path, value));
+}
+
+void check_boolean(const Json& value, const std::string& path, Violations& out)
+{
+    if (!value.is_boolean())
+        add(out, path, "must be a boolean, true or false" + got(path, value));
+}
+
+void check_choice(const FieldRule& rule, const Json& value, const std::string& path, Violations& out)
+{
+    bool known = value.is_string()
+        && std::find(rule.choices.begin(), rule.choices.end(), value.get_ref<const std::string&>())
+               != rule.choices.end();
+    if (!known)
+        add(out, path, "must be one of " + quoted_list(rule.choices) + got(path, value));
+}
+
+constexpr std::string_view config_id_rule = "an id of 1 to 40 characters from a-z, 0-9 and _";
+
+void check_config_id(const Json& value, const std::string& path, Violations& out)
+{
+    if (!value.is_string() || !is_config_id(value.get_ref<const std::string&>()))
+        add(out, path, "must be " + std::string(config_id_rule) + got(path, value));
+}
+
+void check_id_list(const FieldRule& rule, const Json& value, const std::string& path, Violations& out)
+{
+    if (!value.is_array()) {
+        add(out, path, "must be an array of ids" + got(path, value));
+        return;
+    }
+    if (static_cast<int64_t>(value.size()) > rule.max)
+        add(out, path,
+            "must have at most " + std::to_string(rule.max) + " ids (got " + std::to_string(value.size()) + ")");
+    for (size_t i = 0; i < value.size(); ++i) {
+        std::string item_path = path + "[" + std::to_string(i) + "]";
+        check_config_id(value[i], item_path, out);
+        for (size_t earlier = 0; earlier < i; ++earlier) {
+            if (value[earlier] == value[i]) {
+                add(out, item_path, shown(value[i]) + " is repeated");
+                break;
+            }
+        }
+    }
+}
+
+void check_locale(const Json& value, const std::string& path, Violations& out)
+{
+    if (!value.is_string() || !is_locale(value.get_ref<const std::string&>()))
+        add(out, path, "must be a language code like \"nl\", \"en\" or \"nl-BE\"" + got(path, value));
+}
+
+void check_reference(const Json& value, const std::string& path, Violations& out)
+{
+    if (!value.is_string()) {
+        add(out, path, "must be a string" + got(path, value));
+        return;
+    }
+    const auto& typed = value.get_ref<const std::string&>();
+    auto parsed = parse_refcode(typed);
+    if (!parsed) {
+        add(out, path, parsed.error().message);
+        return;
+    }
+    if (*parsed != typed)
+        add(out, path, "must be written in the canonical form \"" + *parsed + "\"" + got(path, value));
+}
+
+void check_phone(const Json& value, const std::string& path, Violations& out)
+{
+    if (!value.is_string()) {
+        add(out, path, "must be a string" + got(path, value));
+        return;
+    }
+    const auto& phone = value.get_ref<const std::string&>();
+    bool allowed = std::all_of(phone.begin(), phone.end(), [](char c) {
+        return is_digit(c) || c == ' ' || c == '+' || c == '-' || c == '(' || c == ')';
+    });
+    if (!allowed) {
+        add(out, path, "may only contain digits, spaces, +, -, ( and )");
+        return;
+    }
+    auto digits = std::count_if(phone.begin(), phone.end(), is_digit);
+    if (digits < 6 || digits > 20)
+        add(out, path, "must have 6 to 20 digits (got " + std::to_string(digits) + ")");
+}
+
+void check_email(const Json& value, const std::string& path, Violations& out)
+{
+    constexpr size_t max_email_chars = 254;
+    if (!value.is_string()) {
+        add(out, path, "must be a string" + got(path, value));
+        return;
+    }
+    const auto& email = value.get_ref<const std::string&>();
+    auto length = utf8_length(email);
+    if (!length) {
+        add(out, path, "must be valid UTF-8");
+        return;
+    }
+    if (*length > max_email_chars) {
+        add(out, path, "must be at most 254 characters (got " + std::to_string(*length) + ")");
+        return;
+    }
+    if (std::any_of(email.begin(), email.end(), is_ascii_space)) {
+        add(out, path, "must not contain spaces");
+        return;
+    }
+    auto at = email.find('@');
+    if (at == std::string::npos || email.find('@', at + 1) != std::string::npos) {
+        add(out, path, "must contain exactly one @");
+        return;
+    }
+    if (at == 0) {
+        add(out, path, "must have a name before the @");
+        return;
+    }
+    if (email.find('.', at + 1) == std::string::npos)
+        add(out, path, "must have a domain with a dot after the @, like example.com");
+}
+
+void check_object(std::span<const FieldRule> rules, const Json& object, const std::string& prefix,
+                  std::string_view owner, Violations& out);
+
+// Personal data: only with consent, and only when there is a way to reach the
+// customer.
+void check_contact(const Json& value, const std::string& path, Violations& out)
+{
+    if (!value.is_object()) {
+        add(out, path, "must be an object" + got(path, value));
+        return;
+    }
+    check_object(contact_fields, value, path + ".", "in contact", out);
+    auto consent = value.find("consent");
+    if (consent == value.end() || (consent->is_boolean() && !consent->get<bool>()))
+        add(out, path + ".consent", "contact details are recorded only with the customer's consent");
+    if (!value.contains("phone") && !value.contains("email"))
+        add(out, path, "needs a phone number or an e-mail address");
+}
+
+void check_field(const FieldRule& rule, const Json& value, const std::string& path, Violations& out)
+{
+    switch (rule.kind) {
+    case Kind::text: check_text(rule, value, path, out); return;
+    case Kind::integer: check_integer(rule, value, path, out); return;
+    case Kind::boolean: check_boolean(value, path, out); return;
+    case Kind::choice: check_choice(rule, value, path, out); return;
+    case Kind::config_id: check_config_id(value, path, out); return;
+    case Kind::id_list: check_id_list(rule, value, path, out); return;
+    case Kind::locale: check_locale(value, path, out); return;
+    case Kind::reference: check_reference(value, path, out); return;
+    case Kind::contact: check_contact(value, path, out); return;
+    case Kind::phone: check_phone(value, path, out); return;
+    case Kind::email: check_email(value, path, out); return;
+    }
+    assert(false && "check_field: a Kind without a checker");
+}
+
+// Unknown keys, missing required fields, then each field by its rule.
+void check_object(std::span<const FieldRule> rules, const Json& object, const std::string& prefix,
+                  std::string_view owner, Violations& out)
+{
+    for (const auto& [key, value] : object.items()) {
+        bool known = std::any_of(rules.begin(), rules.end(), [&](const FieldRule& rule) { return rule.name == key; });
+        if (!known)
+            add(out, prefix + key, "unknown field " + std::string(owner));
+    }
+    for (const FieldRule& rule : rules) {
+        std::string path = prefix + std::string(rule.name);
+        auto it = object.find(rule.name);
+        if (it == object.end()) {
+            if (rule.presence == Presence::required)
+                add(out, path, "is required");
+            continue;
+        }
+        check_field(rule, *it, path, out);
+    }
+}
+
+// =============================================================================
+// [SECTION] Rules that tie fields together
+// =============================================================================
+
+// The value of a string field, or empty when it is missing or not a string.
+std::string_view string_field(const Json& object, std::string_view key)
+{
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_string())
+        return {};
+    return it->get_ref<const std::string&>();
+}
+
+void check_nps_detailed(const Json& payload, Violations& out)
+{
+    auto reasons = payload.find("reason_ids");
+    bool has_reasons = reasons != payload.end() && !(reasons->is_array() && reasons->empty());
+    auto comment = payload.find("comment");
+    bool has_comment = comment != payload.end()
+        && !(comment->is_string() && is_blank(comment->get_ref<const std::string&>()));
+    bool has_contact = payload.contains("contact");
+    if (!has_reasons && !has_comment && !has_contact)
+        add(out, "payload", "needs at least one of reason_ids, comment or contact");
+}
+
+void check_resolved(const Json& payload, Violations& out)
+{
+    std::string_view resolution = string_field(payload, "resolution");
+    bool has_amount = payload.contains("amount_cents");
+    if ((resolution == "refund" || resolution == "voucher") && !has_amount)
+        add(out, "payload.amount_cents", "is required with resolution " + std::string(resolution));
+    if ((resolution == "apology" || resolution == "explanation") && has_amount)
+        add(out, "payload.amount_cents", "not allowed with resolution " + std::string(resolution));
+}
+
+void check_closed(const Json& payload, Violations& out)
+{
+    auto outcome = payload.find("outcome");
+    if (outcome == payload.end() || !outcome->is_string())
+        return; // the outcome's own rule reports it
+    std::string_view value = outcome->get_ref<const std::string&>();
+    bool has_body = payload.contains("external_body");
+    if (value == "referred_external" && !has_body)
+        add(out, "payload.external_body", "is required when outcome is referred_external");
+    if (value != "referred_external" && has_body)
+        add(out, "payload.external_body", "only allowed when outcome is referred_external (outcome is "
+                                              + std::string(value) + ")");
+}
+
+// =============================================================================
+// [SECTION] Envelope
+// =============================================================================
+
+void check_envelope(const Event& event, const TypeRules& rules, Violations& out)
+{
+    if (event.v != event_schema_version)
+        add(out, "v", "must be " + std::to_string(event_schema_version) + " (got " + std::to_string(event.v) + ")");
+
+    if (!is_uuid(event.id))
+        add(out, "id", "must be a UUID" + got(event.id));
+    else if (!uuid_v7_unix_ms(event.id))
+        add(out, "id", "must be a version 7 UUID" + got(event.id));
+
+    if (!is_uuid(event.device_id))
+        add(out, "device_id", "must be a UUID" + got(event.device_id));
+    if (event.device_seq < 1)
+        add(out, "seq", "must be at least 1 (got " + std::to_string(event.device_seq) + ")");
+    if (event.occurred_at_ms < earliest_occurred_at_ms || event.occurred_at_ms >= latest_occurred_at_ms)
+        add(out, "occurred_at",
+            "must be a time in milliseconds from 2020-01-01 up to 2100-01-01 (got "
+                + std::to_string(event.occurred_at_ms) + ")");
+
+    if (!is_valid_actor(event.actor))
+        add(out, "actor",
+            "must be \"kiosk\", \"staff:<id>\" or \"hq:<id>\" with an id of 1 to 40 characters from A-Z, a-z, "
+            "0-9, _, . and -"
+                + got(event.actor));
+    else if (event.actor == "kiosk" && rules.recorder == Recorder::staff_or_head_office)
+        add(out, "actor",
+            std::string(to_string(event.type)) + " must be recorded by staff or head office, not the kiosk");
+
+    std::string type_name(to_string(event.type));
+    switch (rules.subject) {
+    case Subject::none:
+        if (!event.subject.empty())
+            add(out, "subject", "must be empty for " + type_name + got(event.subject));
+        break;
+    case Subject::rated_event:
+        if (!is_uuid(event.subject))
+            add(out, "subject", "must be the id (a UUID) of the rating this details" + got(event.subject));
+        break;
+    case Subject::complaint:
+        if (!is_uuid(event.subject))
+            add(out, "subject", "must be the complaint's id (a UUID)" + got(event.subject));
+        break;
+    }
+}
+
+} // namespace
+
+// =============================================================================
+// [SECTION] Public functions
+// =============================================================================
+
+std::string to_string(const Violation& violation)
+{
+    return violation.field + ": " + violation.message;
+}
+
+std::vector<Violation> validate_event(const Event& event)
+{
+    Violations out;
+    const TypeRules& rules = rules_for(event.type);
+    check_envelope(event, rules, out);
+    if (!event.payload.is_object()) {
+        add(out, "payload", "must be an object" + got(event.payload));
+        return out;
+    }
+    check_object(rules.fields, event.payload, "payload.", "for " + std::string(to_string(event.type)), out);
+    if (rules.cross_check)
+        rules.cross_check(event.payload, out);
+    return out;
+}
+
+std::string describe(const std::vector<Violation>& violations)
+{
+    std::string out;
+    for (const Violation& violation : violations) {
+        if (!out.empty())
+            out += "; ";
+        out += to_string(violation);
+    }
+    return out;
+}
+
+std::optional<size_t> utf8_length(std::string_view text)
+{
+    size_t count = 0;
+    size_t i = 0;
+    while (i < text.size()) {
+        auto lead = static_cast<unsigned char>(text[i]);
+        size_t continuation = 0;
+        // The second byte's range excludes overlong forms (E0, F0),
+        // surrogates (ED) and code points past U+10FFFF (F4).
+        unsigned char second_min = 0x80;
+        unsigned char second_max = 0xBF;
+        if (lead < 0x80) {
+            continuation = 0;
+        } else if (lead >= 0xC2 && lead <= 0xDF) {
+            continuation = 1;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            continuation = 2;
+            if (lead == 0xE0) second_min = 0xA0;
+            if (lead == 0xED) second_max = 0x9F;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            continuation = 3;
+            if (lead == 0xF0) second_min = 0x90;
+            if (lead == 0xF4) second_max = 0x8F;
+        } else {
+            return std::nullopt; // continuation byte, C0/C1 overlong lead, or F5-FF
+        }
+        if (text.size() - i <= continuation)
+            return std::nullopt; // truncated at the end
+        for (size_t k = 1; k <= continuation; ++k) {
+            auto byte = static_cast<unsigned char>(text[i + k]);
+            unsigned char lo = k == 1 ? second_min : 0x80;
+            unsigned char hi = k == 1 ? second_max : 0xBF;
+            if (byte < lo || byte > hi)
+                return std::nullopt;
+        }
+        i += continuation + 1;
+        ++count;
+    }
+    return count;
+}
+
+bool is_config_id(std::string_view text)
+{
+    if (text.empty() || text.size() > 40)
+        return false;
+    return std::all_of(text.begin(), text.end(), [](char c) { return is_lower(c) || is_digit(c) || c == '_'; });
+}
+
+} // namespace feedback

@@ -1,0 +1,175 @@
+// The terminal's local store: every event in SQLite before anything else
+// happens to it. A committed event survives a power cut (WAL journal,
+// synchronous=FULL); the complaint projection is updated in the same
+// transaction as the event; the outbox holds what head office has not yet
+// acknowledged; retention erases personal data that is no longer needed.
+//
+// Outbox states of a locally recorded event:
+//
+//   record() --> PENDING --freeze_batch()--> IN BATCH --acknowledge_batch()--+--> ACKNOWLEDGED
+//                  ^                            |         (accepted or       |
+//                  |                            |          duplicate)        +--> QUARANTINED
+//                  +----- not answered for -----+         (rejected, with the server's reason)
+//
+// A frozen batch keeps its exact body until head office answers it, so a
+// retry sends the same bytes. Nothing unacknowledged is ever deleted.
+//
+// One LocalStore is one SQLite connection: use it from one thread. Another
+// thread (the uploader) opens its own.
+#pragma once
+
+#include "domain/complaint_fold.h"
+#include "domain/event.h"
+#include "domain/nps.h"
+#include "domain/result.h"
+#include "sqlite/database.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace feedback::store {
+
+constexpr const char* database_file_name = "feedback.db";
+
+// The schema version this program writes (PRAGMA user_version).
+int current_schema_version();
+
+enum class OpenIntent {
+    create_if_missing, // record, run: a new store in an existing folder
+    existing_only,     // status, export: a missing store is an error
+};
+
+struct StoreOptions {
+    OpenIntent intent = OpenIntent::create_if_missing;
+    int busy_timeout_ms = 5000;
+    // Caps the database size in pages (tests use it to simulate a full disk).
+    std::optional<int64_t> max_page_count;
+};
+
+struct DeviceIdentity {
+    std::string device_id;     // UUID, made when the store is created
+    std::string store_code;    // 3 reference-code symbols; "XXX" until set
+    std::string terminal_code; // 2 reference-code symbols; random until set
+};
+
+// An event as the caller describes it; the store fills in id, time, device
+// and sequence (and, for complaint.opened, the complaint id and reference).
+struct NewEvent {
+    EventType type = EventType::nps_rated;
+    std::string subject; // complaint id, or rating id for nps.detailed
+    std::string actor = "kiosk";
+    nlohmann::json payload = nlohmann::json::object();
+    std::optional<int64_t> occurred_at_ms; // now, unless importing history
+};
+
+struct RecordedEvent {
+    std::string id;
+    std::string subject;
+    std::string reference; // complaint.opened only
+    int64_t device_seq = 0;
+};
+
+struct FrozenBatch {
+    std::string batch_id;
+    std::vector<std::string> event_ids;
+    std::string body;        // JSON: {"batch_id":..., "events":[wire events]}
+    std::string body_sha256; // lower-case hex
+};
+
+enum class AckOutcome { accepted, duplicate, rejected };
+
+struct EventAck {
+    std::string event_id;
+    AckOutcome outcome = AckOutcome::accepted;
+    std::string reason; // for rejected
+};
+
+struct AckSummary {
+    int acknowledged = 0; // accepted + duplicate
+    int quarantined = 0;
+    int returned_to_pending = 0; // in the batch but not answered
+};
+
+struct RetentionReport {
+    int complaints_erased = 0;  // complaints whose contact details were erased
+    int events_erased = 0;      // events that lost personal fields
+};
+
+struct StoreStatus {
+    DeviceIdentity device;
+    std::map<std::string, int64_t> events_by_type;
+    int64_t events_total = 0;
+    NpsSummary nps_last_30_days;
+    int64_t open_complaints = 0;
+    int64_t unsent_backlog = 0;
+    int64_t quarantined = 0;
+    int schema_version = 0;
+    std::string integrity; // "ok", or what the check found
+    std::optional<int64_t> last_event_at;
+};
+
+class LocalStore {
+public:
+    // Opens (or creates) DATA_DIR/feedback.db, applies migrations, sets the
+    // durability pragmas and runs a quick integrity check. The folder must
+    // exist.
+    static Result<LocalStore> open(const std::filesystem::path& data_dir, StoreOptions options = {});
+
+    const DeviceIdentity& device() const { return m_device; }
+    // Store and terminal codes for reference codes (enrolment sets them).
+    Result<void> set_identity(std::string_view store_code, std::string_view terminal_code);
+
+    // Validates and commits one event; returns only after the commit. Errors:
+    // invalid_input (each rule broken), not_found (unknown complaint or
+    // rating), invalid_transition (lifecycle), disk_full, io, busy.
+    Result<RecordedEvent> record(const NewEvent& event, int64_t now_ms);
+    // The same for many events in one transaction (imports): all or none.
+    Result<std::vector<RecordedEvent>> record_all(std::span<const NewEvent> events, int64_t now_ms);
+
+    // A complaint's id from its id or the reference code a customer quotes
+    // (typed loosely: any case, with or without dashes).
+    Result<std::string> find_complaint(std::string_view id_or_reference);
+    Result<ComplaintState> complaint_state(std::string_view complaint_id);
+
+    // [SECTION] Outbox
+    // The batch to send next: the one already frozen and not yet answered,
+    // else a new one of the oldest pending events (nothing if none).
+    Result<std::optional<FrozenBatch>> freeze_batch(size_t max_events, int64_t now_ms);
+    Result<AckSummary> acknowledge_batch(std::string_view batch_id, std::span<const EventAck> acks, int64_t now_ms);
+
+    // [SECTION] Retention
+    // Erases contact details of complaints closed at least `days` ago whose
+    // events head office has all acknowledged, and of acknowledged
+    // nps.detailed events older than that. The events stay.
+    Result<RetentionReport> apply_retention(int64_t now_ms, int days);
+
+    // [SECTION] Reading
+    Result<StoreStatus> status(int64_t now_ms);
+    // Every event in recording order, with personal fields still held.
+    Result<void> for_each_event(const std::function<void(const Event&)>& visit);
+    // "ok" or the problems PRAGMA quick_check found.
+    Result<std::string> quick_check();
+
+    sqlite::Database& database() { return m_db; }
+
+private:
+    LocalStore(sqlite::Database db, DeviceIdentity device) : m_db(std::move(db)), m_device(std::move(device)) {}
+
+    Result<RecordedEvent> record_in_transaction(const NewEvent& input, int64_t now_ms);
+    Result<std::vector<Event>> events_of_subject(std::string_view subject);
+    Result<void> refresh_complaint(std::string_view complaint_id);
+    Result<std::string> batch_body(std::string_view batch_id, const std::vector<int64_t>& positions);
+
+    sqlite::Database m_db;
+    DeviceIdentity m_device;
+};
+
+} // namespace feedback::store
