@@ -263,9 +263,22 @@ int Database::changes() const { return sqlite3_changes(m_db.get()); }
 
 // [SECTION] Transaction
 
+namespace {
+
+// Transaction control runs on every tap: cached, it is not parsed each time.
+Result<void> run_cached(Database& db, std::string_view sql)
+{
+    auto stmt = db.cached(sql);
+    if (!stmt)
+        return stmt.error();
+    return (*stmt)->run();
+}
+
+} // namespace
+
 Result<Transaction> Transaction::begin(Database& db)
 {
-    auto begun = db.exec("BEGIN IMMEDIATE");
+    auto begun = run_cached(db, "BEGIN IMMEDIATE");
     if (!begun)
         return begun.error();
     return Transaction(db);
@@ -279,13 +292,13 @@ Transaction::Transaction(Transaction&& other) noexcept : m_db(other.m_db), m_ope
 Transaction::~Transaction()
 {
     if (m_open)
-        (void)m_db->exec("ROLLBACK");
+        (void)run_cached(*m_db, "ROLLBACK");
 }
 
 Result<void> Transaction::commit()
 {
     assert(m_open && "commit() twice");
-    auto done = m_db->exec("COMMIT");
+    auto done = run_cached(*m_db, "COMMIT");
     if (!done) {
         // A failed COMMIT (disk full) leaves the transaction open; the
         // destructor's ROLLBACK ends it, keeping what was committed before.

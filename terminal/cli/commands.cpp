@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 namespace feedback::terminal {
 
@@ -139,14 +138,18 @@ int record(const cli::ParsedOptions& options, std::istream& in, std::ostream& ou
 
 // [SECTION] status
 
+std::string counted(long count, const char* singular, const char* plural)
+{
+    return std::to_string(count) + " " + (count == 1 ? singular : plural);
+}
+
 std::string nps_text(const NpsSummary& nps)
 {
     auto score = nps.rounded_score();
-    std::ostringstream text;
-    text << (score ? (*score > 0 ? "+" : "") + std::to_string(*score) : std::string("no ratings")) << " ("
-         << nps.total() << " ratings: " << nps.promoters << " promoters, " << nps.passives << " passives, "
-         << nps.detractors << " detractors)";
-    return text.str();
+    std::string text = score ? (*score > 0 ? "+" : "") + std::to_string(*score) : std::string("no ratings");
+    return text + " (" + counted(nps.total(), "rating", "ratings") + ": " +
+           counted(nps.promoters, "promoter", "promoters") + ", " + counted(nps.passives, "passive", "passives") +
+           ", " + counted(nps.detractors, "detractor", "detractors") + ")";
 }
 
 int status(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)

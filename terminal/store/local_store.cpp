@@ -222,12 +222,14 @@ Result<RecordedEvent> LocalStore::record_in_transaction(const NewEvent& input, i
     event.device_id = m_device.device_id;
     event.payload = input.payload;
 
-    auto next_seq = m_db.cached("SELECT coalesce(max(device_seq), 0) + 1 FROM events WHERE device_id = ?1");
-    FEEDBACK_TRY(next_seq);
-    (*next_seq)->bind(1, event.device_id);
-    FEEDBACK_TRY((*next_seq)->step());
-    event.device_seq = (*next_seq)->column_int64(0);
-    (*next_seq)->reset();
+    // This device's events are recorded in sequence order, so the newest one
+    // holds the last number; found from the end without an index on the tap path.
+    auto last_seq = m_db.cached("SELECT device_seq FROM events WHERE device_id = ?1 ORDER BY pos DESC LIMIT 1");
+    FEEDBACK_TRY(last_seq);
+    auto has_last = (*last_seq)->bind(1, event.device_id).step();
+    FEEDBACK_TRY(has_last);
+    event.device_seq = *has_last ? (*last_seq)->column_int64(0) + 1 : 1;
+    (*last_seq)->reset();
 
     RecordedEvent recorded;
     if (event.type == EventType::complaint_opened) {
@@ -291,10 +293,6 @@ Result<RecordedEvent> LocalStore::record_in_transaction(const NewEvent& input, i
         FEEDBACK_TRY(keep);
         FEEDBACK_TRY((*keep)->bind(1, pos).bind(2, personal.dump()).run());
     }
-    auto queue = m_db.cached("INSERT INTO outbox(event_pos) VALUES (?1)");
-    FEEDBACK_TRY(queue);
-    FEEDBACK_TRY((*queue)->bind(1, pos).run());
-
     if (is_complaint_event(event.type))
         FEEDBACK_TRY(refresh_complaint(event.subject));
 
@@ -409,7 +407,7 @@ Result<std::string> LocalStore::batch_body(std::string_view batch_id, const std:
     for (int64_t pos : positions) {
         auto row = (*stmt)->bind(1, pos).step();
         FEEDBACK_TRY(row);
-        assert(*row && "an outbox row points at a missing event");
+        assert(*row && "a batch names a missing event");
         Event event = event_from_row(**stmt);
         if (auto personal = (*stmt)->column_optional_text(10))
             event.payload.update(nlohmann::json::parse(*personal, nullptr, false));
@@ -429,8 +427,8 @@ Result<std::optional<FrozenBatch>> LocalStore::freeze_batch(size_t max_events, i
     std::vector<int64_t> positions;
 
     auto ids_of_batch = [&](std::string_view batch_id) -> Result<void> {
-        auto stmt = m_db.cached("SELECT o.event_pos, e.id FROM outbox o JOIN events e ON e.pos = o.event_pos "
-                                "WHERE o.batch_id = ?1 ORDER BY o.event_pos");
+        auto stmt = m_db.cached("SELECT be.event_pos, e.id FROM batch_events be JOIN events e ON e.pos = be.event_pos "
+                                "WHERE be.batch_id = ?1 ORDER BY be.event_pos");
         FEEDBACK_TRY(stmt);
         (*stmt)->bind(1, batch_id);
         for (;;) {
@@ -459,8 +457,8 @@ Result<std::optional<FrozenBatch>> LocalStore::freeze_batch(size_t max_events, i
         return std::optional<FrozenBatch>{std::move(batch)};
     }
 
-    auto pending = m_db.cached("SELECT o.event_pos, e.id FROM outbox o JOIN events e ON e.pos = o.event_pos "
-                               "WHERE o.batch_id IS NULL ORDER BY o.event_pos LIMIT ?1");
+    auto pending = m_db.cached("SELECT event_pos, event_id FROM outbox WHERE batch_id IS NULL "
+                               "ORDER BY event_pos LIMIT ?1");
     FEEDBACK_TRY(pending);
     (*pending)->bind(1, static_cast<int64_t>(max_events));
     for (;;) {
@@ -490,7 +488,7 @@ Result<std::optional<FrozenBatch>> LocalStore::freeze_batch(size_t max_events, i
                      .bind_blob(4, batch.body)
                      .bind(5, batch.body_sha256)
                      .run());
-    auto assign = m_db.cached("UPDATE outbox SET batch_id = ?1 WHERE event_pos = ?2");
+    auto assign = m_db.cached("INSERT INTO batch_events(batch_id, event_pos) VALUES (?1, ?2)");
     FEEDBACK_TRY(assign);
     for (int64_t pos : positions)
         FEEDBACK_TRY((*assign)->bind(1, batch.batch_id).bind(2, pos).run());
@@ -515,17 +513,18 @@ Result<AckSummary> LocalStore::acknowledge_batch(std::string_view batch_id, std:
         return Error{ErrorKind::conflict, "batch " + std::string(batch_id) + " was already acknowledged"};
 
     AckSummary summary;
-    auto find = m_db.cached("SELECT o.event_pos FROM outbox o JOIN events e ON e.pos = o.event_pos "
-                            "WHERE e.id = ?1 AND o.batch_id = ?2");
+    // Events of this batch not yet settled (an answer naming one twice counts once).
+    constexpr const char* unsettled = " AND NOT EXISTS (SELECT 1 FROM acknowledged a WHERE a.event_pos = be.event_pos)"
+                                      " AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.event_pos = be.event_pos)";
+    auto find = m_db.cached(std::string("SELECT be.event_pos FROM events e JOIN batch_events be ON be.event_pos = e.pos "
+                                        "WHERE e.id = ?1 AND be.batch_id = ?2") + unsettled);
     auto ack = m_db.cached("INSERT INTO acknowledged(event_pos, batch_id, outcome, acknowledged_at) "
                            "VALUES (?1, ?2, ?3, ?4)");
     auto reject = m_db.cached("INSERT INTO quarantine(event_pos, batch_id, reason, quarantined_at) "
                               "VALUES (?1, ?2, ?3, ?4)");
-    auto leave = m_db.cached("DELETE FROM outbox WHERE event_pos = ?1");
     FEEDBACK_TRY(find);
     FEEDBACK_TRY(ack);
     FEEDBACK_TRY(reject);
-    FEEDBACK_TRY(leave);
     for (const auto& answer : acks) {
         auto found = (*find)->bind(1, answer.event_id).bind(2, batch_id).step();
         FEEDBACK_TRY(found);
@@ -542,17 +541,23 @@ Result<AckSummary> LocalStore::acknowledge_batch(std::string_view batch_id, std:
             FEEDBACK_TRY((*ack)->bind(1, pos).bind(2, batch_id).bind(3, outcome).bind(4, now_ms).run());
             ++summary.acknowledged;
         }
-        FEEDBACK_TRY((*leave)->bind(1, pos).run());
     }
-    // Events the answer did not mention go back to PENDING for a new batch.
-    auto unanswered = m_db.cached("UPDATE outbox SET batch_id = NULL WHERE batch_id = ?1");
+    // Events the answer did not mention go back to PENDING once the batch is
+    // closed, for a new batch.
+    auto unanswered = m_db.cached(std::string("SELECT count(*) FROM batch_events be WHERE be.batch_id = ?1") + unsettled);
     FEEDBACK_TRY(unanswered);
-    FEEDBACK_TRY((*unanswered)->bind(1, batch_id).run());
-    summary.returned_to_pending = m_db.changes();
+    FEEDBACK_TRY((*unanswered)->bind(1, batch_id).step());
+    summary.returned_to_pending = static_cast<int>((*unanswered)->column_int64(0));
+    (*unanswered)->reset();
     // The body held personal data; it is no longer needed once answered.
     auto close = m_db.cached("UPDATE batches SET acknowledged_at = ?2, body = NULL WHERE id = ?1");
     FEEDBACK_TRY(close);
     FEEDBACK_TRY((*close)->bind(1, batch_id).bind(2, now_ms).run());
+    auto settle = m_db.cached(
+        "UPDATE settings SET value = coalesce((SELECT min(event_pos) - 1 FROM outbox), "
+        "(SELECT coalesce(max(pos), 0) FROM events)) WHERE key = 'outbox_settled_through'");
+    FEEDBACK_TRY(settle);
+    FEEDBACK_TRY((*settle)->run());
     FEEDBACK_TRY(txn->commit());
     return summary;
 }

@@ -12,7 +12,9 @@
 //                  +----- not answered for -----+         (rejected, with the server's reason)
 //
 // A frozen batch keeps its exact body until head office answers it, so a
-// retry sends the same bytes. Nothing unacknowledged is ever deleted.
+// retry sends the same bytes. Nothing unacknowledged is ever deleted. The
+// outbox is a view over the events (schema.cpp), so recording an event adds
+// no write for it: the tap path stays one small transaction.
 //
 // One LocalStore is one SQLite connection: use it from one thread. Another
 // thread (the uploader) opens its own.

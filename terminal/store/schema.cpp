@@ -10,8 +10,9 @@ namespace feedback::store {
 namespace {
 
 constexpr std::array migrations{
-    // 1: events (append-only), personal data kept apart, outbox, batches,
-    //    acknowledgements, quarantine, the complaint projection, settings.
+    // 1: events (append-only), personal data kept apart, batches,
+    //    acknowledgements, quarantine, the outbox view, the complaint
+    //    projection, settings.
     R"sql(
 CREATE TABLE settings(
     key   TEXT PRIMARY KEY,
@@ -31,11 +32,9 @@ CREATE TABLE events(
     device_seq  INTEGER NOT NULL,
     payload     TEXT    NOT NULL CHECK (json_valid(payload)), -- without personal fields
     recorded_at INTEGER NOT NULL,
-    origin      TEXT    NOT NULL CHECK (origin IN ('local', 'remote')),
-    UNIQUE (device_id, device_seq)
+    origin      TEXT    NOT NULL CHECK (origin IN ('local', 'remote'))
 );
 CREATE INDEX events_by_subject ON events(subject) WHERE subject IS NOT NULL;
-CREATE INDEX events_by_type_time ON events(type, occurred_at);
 CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
@@ -61,12 +60,14 @@ CREATE TABLE batches(
     body_sha256     TEXT    NOT NULL,
     acknowledged_at INTEGER
 );
--- Local events head office has not acknowledged (PENDING or IN BATCH).
-CREATE TABLE outbox(
-    event_pos INTEGER PRIMARY KEY REFERENCES events(pos),
-    batch_id  TEXT REFERENCES batches(id)
-);
-CREATE INDEX outbox_by_batch ON outbox(batch_id) WHERE batch_id IS NOT NULL;
+-- The events each batch carries (an unanswered event may travel again in a
+-- later batch).
+CREATE TABLE batch_events(
+    event_pos INTEGER NOT NULL REFERENCES events(pos),
+    batch_id  TEXT    NOT NULL REFERENCES batches(id),
+    PRIMARY KEY (event_pos, batch_id)
+) WITHOUT ROWID;
+CREATE INDEX batch_events_by_batch ON batch_events(batch_id);
 CREATE TABLE acknowledged(
     event_pos       INTEGER PRIMARY KEY REFERENCES events(pos),
     batch_id        TEXT    NOT NULL REFERENCES batches(id),
@@ -79,6 +80,22 @@ CREATE TABLE quarantine(
     reason         TEXT    NOT NULL,
     quarantined_at INTEGER NOT NULL
 );
+-- Every local event up to this position is acknowledged or quarantined; it
+-- only saves the outbox from looking at old events.
+INSERT INTO settings(key, value) VALUES ('outbox_settled_through', '0');
+
+-- The outbox: local events head office has neither acknowledged nor
+-- rejected, with the open batch that carries each (NULL: PENDING). Derived,
+-- so recording an event writes nothing for it.
+CREATE VIEW outbox AS
+SELECT e.pos AS event_pos, e.id AS event_id,
+       (SELECT b.id FROM batch_events be JOIN batches b ON b.id = be.batch_id
+        WHERE be.event_pos = e.pos AND b.acknowledged_at IS NULL) AS batch_id
+FROM events e
+WHERE e.pos > (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'outbox_settled_through')
+  AND e.origin = 'local'
+  AND NOT EXISTS (SELECT 1 FROM acknowledged a WHERE a.event_pos = e.pos)
+  AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.event_pos = e.pos);
 
 -- Current state of each complaint, refreshed from its events by the shared
 -- fold in the same transaction as each of its events.

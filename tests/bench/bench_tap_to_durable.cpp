@@ -23,7 +23,7 @@ namespace {
 
 struct Options {
     std::filesystem::path dir = std::filesystem::current_path() / "bench-data";
-    int taps = 3000;
+    int taps = 6000;
     int bulk = 100000;
 };
 

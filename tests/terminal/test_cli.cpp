@@ -111,7 +111,7 @@ TEST_CASE("status and export show what was recorded", "[cli]")
     auto text = cli({"status", "--data-dir", data});
     REQUIRE(text.exit_code == 0);
     CHECK_THAT(text.out, Catch::Contains("terminal        UTR-2A"));
-    CHECK_THAT(text.out, Catch::Contains("NPS, 30 days    +33 (3 ratings: 2 promoters, 0 passives, 1 detractors)"));
+    CHECK_THAT(text.out, Catch::Contains("NPS, 30 days    +33 (3 ratings: 2 promoters, 0 passives, 1 detractor)"));
 
     auto jsonl = cli({"export", "--data-dir", data, "--format", "jsonl"});
     REQUIRE(jsonl.exit_code == 0);
