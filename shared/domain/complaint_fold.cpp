@@ -100,6 +100,9 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
         state.solved_on_the_spot = false;
         state.time_to_resolution_ms.reset();
         break;
+    case EventType::complaint_assistance_requested:
+        state.assistance_requested_at = at;
+        break;
     case EventType::nps_rated:
     case EventType::nps_detailed:
         assert(false && "fold_complaint: the lifecycle accepted a non-complaint event");

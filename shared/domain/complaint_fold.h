@@ -41,6 +41,7 @@ struct ComplaintState {
     std::optional<int64_t> customer_response_at; // last
     std::optional<int64_t> closed_at;            // last
     std::optional<int64_t> reopened_at;          // last
+    std::optional<int64_t> assistance_requested_at; // last
     std::optional<int64_t> last_event_at;
 
     std::string last_resolution;           // "refund", ... of the last complaint.resolved

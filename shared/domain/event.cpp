@@ -9,6 +9,7 @@ constexpr std::array<std::string_view, all_event_types.size()> event_type_names{
     "nps.rated",          "nps.detailed",       "complaint.opened",
     "complaint.acknowledged", "complaint.resolved", "complaint.customer_response",
     "complaint.escalated", "complaint.closed",  "complaint.reopened",
+    "complaint.assistance_requested",
 };
 
 Error envelope_error(std::string message)

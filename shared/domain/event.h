@@ -35,6 +35,7 @@ enum class EventType {
     complaint_escalated,
     complaint_closed,
     complaint_reopened,
+    complaint_assistance_requested,
 };
 
 inline constexpr std::array all_event_types{
@@ -42,7 +43,7 @@ inline constexpr std::array all_event_types{
     EventType::complaint_opened,    EventType::complaint_acknowledged,
     EventType::complaint_resolved,  EventType::complaint_customer_response,
     EventType::complaint_escalated, EventType::complaint_closed,
-    EventType::complaint_reopened,
+    EventType::complaint_reopened,  EventType::complaint_assistance_requested,
 };
 
 // "nps.rated", "complaint.customer_response", ...

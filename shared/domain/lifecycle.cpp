@@ -32,6 +32,7 @@ enum class Move {
     close_resolved,
     close_other, // unresolved, withdrawn, referred_external
     reopen,
+    request_assistance,
 };
 
 // A set of states as bits, so that a table row reads like the diagram.
@@ -53,8 +54,8 @@ constexpr StatusSet states(std::initializer_list<ComplaintStatus> list)
 struct Transition {
     Move move;
     StatusSet from;
-    ComplaintStatus to;
-    std::string_view refusal; // why, in the states not in `from`
+    std::optional<ComplaintStatus> to; // nothing: the state stays as it is
+    std::string_view refusal;          // why, in the states not in `from`
 };
 
 using enum ComplaintStatus;
@@ -76,6 +77,9 @@ constexpr std::array transitions{
     Transition{Move::close_other, states({open, acknowledged, escalated, awaiting_response, dissatisfied}), closed,
                "the customer is satisfied: close it as resolved"},
     Transition{Move::reopen, states({closed}), open, "only a closed complaint can be reopened"},
+    Transition{Move::request_assistance,
+               states({open, acknowledged, escalated, awaiting_response, satisfied, dissatisfied}), std::nullopt,
+               "the complaint is closed"},
 };
 
 // The refusal in CLOSED and SATISFIED is the same for most moves, so it is
@@ -86,7 +90,7 @@ std::string_view refusal_reason(const Transition& row, ComplaintStatus current)
         return row.move == Move::close_resolved || row.move == Move::close_other
                    ? "the complaint is already closed"
                    : "the complaint is closed: reopen it first";
-    if (current == satisfied && row.move != Move::reopen)
+    if (current == satisfied && row.move != Move::reopen && row.move != Move::request_assistance)
         return "the customer is satisfied: close it as resolved";
     return row.refusal;
 }
@@ -128,6 +132,7 @@ Request read_request(const Event& event)
     case EventType::complaint_escalated: return {Move::escalate, type, {}};
     case EventType::complaint_resolved: return {Move::resolve, type, {}};
     case EventType::complaint_reopened: return {Move::reopen, type, {}};
+    case EventType::complaint_assistance_requested: return {Move::request_assistance, type, {}};
     case EventType::complaint_customer_response: {
         auto it = payload.is_object() ? payload.find("satisfied") : payload.end();
         if (it == payload.end() || !it->is_boolean())
@@ -198,7 +203,7 @@ Result<ComplaintStatus> next_status(std::optional<ComplaintStatus> current, cons
         if (row.move != *request.move)
             continue;
         if (row.from & bit(*current))
-            return row.to;
+            return row.to.value_or(*current);
         return refused(request.label, current, refusal_reason(row, *current));
     }
     assert(false && "next_status: a move without a row in the transition table");

@@ -35,6 +35,8 @@
 //   SATISFIED          the customer said the resolution satisfies them
 //   DISSATISFIED       the customer said it does not; still open
 //   CLOSED             finished, with an outcome
+// complaint.assistance_requested (the customer asks for a staff member to
+// come now) is allowed in every state but CLOSED and changes none.
 // The customer leads the closing (Gouden Oor): closed(resolved) is allowed
 // only from SATISFIED. Root-cause analysis never blocks closing.
 #pragma once

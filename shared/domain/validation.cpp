@@ -59,9 +59,10 @@ constexpr FieldRule integer(std::string_view name, Presence presence, int64_t mi
     return {name, Kind::integer, presence, min, max};
 }
 
-constexpr FieldRule choice(std::string_view name, std::span<const std::string_view> choices)
+constexpr FieldRule choice(std::string_view name, std::span<const std::string_view> choices,
+                           Presence presence = Presence::required)
 {
-    return {name, Kind::choice, Presence::required, 0, 0, choices};
+    return {name, Kind::choice, presence, 0, 0, choices};
 }
 
 constexpr FieldRule of_kind(std::string_view name, Kind kind, Presence presence, int64_t max = 0)
@@ -77,11 +78,13 @@ constexpr std::array<std::string_view, 6> channels{"kiosk", "walk_in", "phone", 
 constexpr std::array<std::string_view, 7> resolutions{
     "refund", "replacement", "repair", "apology", "explanation", "voucher", "other"};
 constexpr std::array<std::string_view, 4> outcomes{"resolved", "unresolved", "withdrawn", "referred_external"};
+constexpr std::array<std::string_view, 1> misuse_kinds{"burst"};
 
 constexpr std::array nps_rated_fields{
     integer("score", Presence::required, 0, 10),
     integer("survey_version", Presence::required, 1, no_limit),
     of_kind("locale", Kind::locale, Presence::required),
+    choice("misuse", misuse_kinds, Presence::optional),
 };
 // At least one of the three must be given: see check_nps_detailed().
 constexpr std::array nps_detailed_fields{
@@ -123,6 +126,9 @@ constexpr std::array complaint_closed_fields{
     text("external_body", Presence::optional, 1, 200),
     text("note", Presence::optional, 0, 1000),
 };
+constexpr std::array complaint_assistance_fields{
+    text("note", Presence::optional, 0, 500),
+};
 constexpr std::array contact_fields{
     of_kind("consent", Kind::boolean, Presence::optional), // see check_contact()
     text("name", Presence::optional, 1, 100),
@@ -161,6 +167,8 @@ constexpr std::array<TypeRules, all_event_types.size()> type_rules{{
     {EventType::complaint_closed, Subject::complaint, Recorder::staff_or_head_office, complaint_closed_fields,
      check_closed},
     {EventType::complaint_reopened, Subject::complaint, Recorder::staff_or_head_office, complaint_reason_fields,
+     nullptr},
+    {EventType::complaint_assistance_requested, Subject::complaint, Recorder::anyone, complaint_assistance_fields,
      nullptr},
 }};
 

@@ -4,7 +4,8 @@
 //
 // Payload rules, version 1 (unknown payload fields are refused):
 //   nps.rated        score 0-10 (integer), survey_version >= 1 (integer),
-//                    locale ("nl", "en", or "xx-YY")
+//                    locale ("nl", "en", or "xx-YY"), misuse (optional:
+//                    "burst" when the kiosk's misuse rule flagged the tap)
 //   nps.detailed     subject = the rated event's id; reason_ids (array of ids,
 //                    no repeats, at most 10); comment (at most 500 characters
 //                    of valid UTF-8); contact (see below); at least one of them
@@ -28,6 +29,8 @@
 //                    required for referred_external and refused otherwise),
 //                    note (optional, at most 1000 characters)
 //   complaint.reopened      reason (1-500 characters)
+//   complaint.assistance_requested  note (optional, at most 500 characters):
+//                    the customer asked for a staff member to come now
 // Contact (personal data): {"consent": true, "name"?, "phone"?, "email"?};
 // consent must be exactly true, and at least a phone number or an e-mail
 // address must be given. Messages never quote the values of contact fields.

@@ -395,6 +395,25 @@ Result<ComplaintState> LocalStore::complaint_state(std::string_view complaint_id
     return fold_complaint(*events);
 }
 
+Result<std::vector<ComplaintSummary>> LocalStore::open_complaints()
+{
+    auto stmt = m_db.cached("SELECT id, coalesce(reference, ''), status, coalesce(category, ''), "
+                            "coalesce(channel, ''), coalesce(opened_at, 0), coalesce(last_event_at, 0) "
+                            "FROM complaints WHERE status <> 'closed' ORDER BY opened_at, id");
+    FEEDBACK_TRY(stmt);
+    std::vector<ComplaintSummary> out;
+    for (;;) {
+        auto row = (*stmt)->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            return out;
+        Statement& s = **stmt;
+        out.push_back({s.column_text(0), s.column_text(1),
+                       complaint_status_from_string(s.column_text(2)).value_or(ComplaintStatus::open),
+                       s.column_text(3), s.column_text(4), s.column_int64(5), s.column_int64(6)});
+    }
+}
+
 // [SECTION] Outbox
 
 Result<std::string> LocalStore::batch_body(std::string_view batch_id, const std::vector<int64_t>& positions)
@@ -652,7 +671,8 @@ Result<StoreStatus> LocalStore::status(int64_t now_ms)
         status.events_total += by_type->column_int64(1);
     }
     auto scores = m_db.prepare("SELECT json_extract(payload, '$.score') FROM events "
-                               "WHERE type = 'nps.rated' AND occurred_at >= ?1");
+                               "WHERE type = 'nps.rated' AND occurred_at >= ?1 "
+                               "AND json_extract(payload, '$.misuse') IS NULL");
     FEEDBACK_TRY(scores);
     scores->bind(1, now_ms - 30 * ms_per_day);
     for (;;) {

@@ -100,6 +100,17 @@ struct AckSummary {
     int returned_to_pending = 0; // in the batch but not answered
 };
 
+// A line of the staff screen's list of open complaints.
+struct ComplaintSummary {
+    std::string id;
+    std::string reference;
+    ComplaintStatus status = ComplaintStatus::open;
+    std::string category;
+    std::string channel;
+    int64_t opened_at = 0;
+    int64_t last_event_at = 0;
+};
+
 struct RetentionReport {
     int complaints_erased = 0;  // complaints whose contact details were erased
     int events_erased = 0;      // events that lost personal fields
@@ -109,7 +120,7 @@ struct StoreStatus {
     DeviceIdentity device;
     std::map<std::string, int64_t> events_by_type;
     int64_t events_total = 0;
-    NpsSummary nps_last_30_days;
+    NpsSummary nps_last_30_days; // without ratings marked as misuse
     int64_t open_complaints = 0;
     int64_t unsent_backlog = 0;
     int64_t quarantined = 0;
@@ -140,6 +151,8 @@ public:
     // (typed loosely: any case, with or without dashes).
     Result<std::string> find_complaint(std::string_view id_or_reference);
     Result<ComplaintState> complaint_state(std::string_view complaint_id);
+    // Every complaint not closed, oldest first.
+    Result<std::vector<ComplaintSummary>> open_complaints();
 
     // [SECTION] Outbox
     // The batch to send next: the one already frozen and not yet answered,

@@ -204,3 +204,19 @@ TEST_CASE("status names are lower-case snake case and read back", "[lifecycle]")
     CHECK_FALSE(complaint_status_from_string("OPEN"));
     CHECK_FALSE(complaint_status_from_string(""));
 }
+
+TEST_CASE("a request for assistance keeps every open state and is refused once closed", "[lifecycle]")
+{
+    Event request = make_event(EventType::complaint_assistance_requested, nlohmann::json::object());
+    for (auto state : {open, acknowledged, escalated, awaiting_response, satisfied, dissatisfied}) {
+        INFO(diagram_name(state));
+        auto next = next_status(state, request);
+        REQUIRE(next.ok());
+        CHECK(*next == state);
+    }
+    auto closed_one = next_status(closed, request);
+    REQUIRE_FALSE(closed_one.ok());
+    CHECK(closed_one.error().message == "complaint.assistance_requested is not allowed in state CLOSED: "
+                                        "the complaint is closed: reopen it first");
+    CHECK_FALSE(next_status(std::nullopt, request).ok());
+}

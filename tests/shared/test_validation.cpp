@@ -51,6 +51,8 @@ Json valid_payload(EventType type)
         return Json{{"outcome", "resolved"}, {"note", "Klant tevreden."}};
     case EventType::complaint_reopened:
         return Json{{"reason", "Klant belde terug: het nieuwe apparaat is ook kapot."}};
+    case EventType::complaint_assistance_requested:
+        return Json{{"note", "Klant wacht bij de kiosk."}};
     }
     return Json::object();
 }
@@ -766,4 +768,25 @@ TEST_CASE("contact fields", "[validation]")
         CHECK(problems(with_contact("email", "anna@exa\xC0\xAFmple.nl"))
               == "payload.contact.email: must be valid UTF-8");
     }
+}
+
+TEST_CASE("a rating may carry the misuse mark, and only a known one", "[validation]")
+{
+    Event event = valid_event(EventType::nps_rated);
+    event.payload["misuse"] = "burst";
+    CHECK(validate_event(event).empty());
+    event.payload["misuse"] = "angry";
+    CHECK(describe(validate_event(event)) == "payload.misuse: must be one of burst (got \"angry\")");
+}
+
+TEST_CASE("a request for assistance names its complaint and may come from the kiosk", "[validation]")
+{
+    Event event = valid_event(EventType::complaint_assistance_requested);
+    event.actor = "kiosk";
+    CHECK(validate_event(event).empty());
+    event.payload = Json{{"note", std::string(501, 'x')}};
+    CHECK(describe(validate_event(event)) == "payload.note: must be at most 500 characters (got 501)");
+    event.payload = Json::object();
+    event.subject.clear();
+    CHECK_FALSE(validate_event(event).empty());
 }

@@ -378,3 +378,40 @@ TEST_CASE("a missing folder, a damaged file and a newer schema are refused with 
     REQUIRE_FALSE(bad);
     CHECK(bad.error().kind == ErrorKind::corrupt);
 }
+
+TEST_CASE("ratings marked as misuse stay recorded but leave the NPS", "[store]")
+{
+    TempDir dir;
+    auto store = open_store(dir);
+    REQUIRE(store.record(rating(10), t0));
+    for (int i = 0; i < 4; ++i) {
+        NewEvent burst = rating(0);
+        burst.payload["misuse"] = "burst";
+        REQUIRE(store.record(burst, t0 + i));
+    }
+    auto status = store.status(t0 + 10);
+    CHECK(status->events_total == 5);
+    CHECK(status->nps_last_30_days.total() == 1);
+    CHECK(status->nps_last_30_days.rounded_score() == 100);
+}
+
+TEST_CASE("open complaints are listed oldest first, closed ones not", "[store]")
+{
+    TempDir dir;
+    auto store = open_store(dir);
+    solved_complaint(store, t0);
+    auto later = store.record(opened(), t0 + 2000);
+    auto earlier = store.record(opened({{"category", "service"}}), t0 + 1000);
+    REQUIRE(later);
+    REQUIRE(earlier);
+    REQUIRE(store.record(step(EventType::complaint_acknowledged, later->subject), t0 + 3000));
+    auto list = store.open_complaints();
+    REQUIRE(list);
+    REQUIRE(list->size() == 2);
+    CHECK((*list)[0].id == earlier->subject);
+    CHECK((*list)[0].category == "service");
+    CHECK((*list)[0].status == ComplaintStatus::open);
+    CHECK((*list)[1].reference == later->reference);
+    CHECK((*list)[1].status == ComplaintStatus::acknowledged);
+    CHECK((*list)[1].last_event_at == t0 + 3000);
+}

@@ -1,0 +1,89 @@
+// The kiosk's configuration: survey text per language, reason chips per NPS
+// band, complaint categories, the shop's promises, staff, idle timeouts and
+// the misuse rule. One JSON document (assets/config/default.json is the one
+// the demo uses; head office distributes later versions). Validated on load;
+// every error names the field ("staff[1].refund_limit_cents: must be ...").
+#pragma once
+
+#include "domain/nps.h"
+#include "domain/result.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace feedback::config {
+
+// The languages the kiosk speaks; every LocalizedText has all of them.
+inline const std::vector<std::string> supported_locales{"nl", "en"};
+
+// A text in every supported language: {"nl": "...", "en": "..."}.
+struct LocalizedText {
+    std::map<std::string, std::string> by_locale;
+    // The text in `locale`; asserts the locale is supported (validation
+    // guarantees every supported locale is present).
+    const std::string& in(const std::string& locale) const;
+};
+
+// A tap target with a stable id (recorded in events) and a label.
+struct Choice {
+    std::string id; // a config id: 1-40 of [a-z0-9_]
+    LocalizedText label;
+};
+
+// An ISO 10001 promise shown on the kiosk. `answer_within_hours`, when set,
+// is the deadline for complaints the promise measures (staff see it, red
+// when passed).
+struct Promise {
+    std::string id;
+    LocalizedText text;
+    std::optional<int> answer_within_hours;
+};
+
+struct StaffMember {
+    std::string id;             // recorded as actor "staff:<id>"
+    std::string name;           // shown in staff mode only
+    std::string pin_hash;       // libsodium crypto_pwhash_str (argon2id)
+    int64_t refund_limit_cents; // highest amount this person may give on the spot
+};
+
+struct Timeouts {
+    int shopper_idle_seconds = 45; // back to the start screen, unsent input forgotten
+    int thank_you_seconds = 6;     // the thank-you screen returns to start
+    int staff_idle_seconds = 120;  // staff mode logs out
+};
+
+// A burst of ratings (a child playing, someone hammering 0): when more than
+// `max_ratings` ratings fall within `window_seconds`, the ones past the limit
+// are recorded with "misuse":"burst" and left out of the NPS by default.
+struct MisuseRule {
+    int max_ratings = 5;
+    int window_seconds = 20;
+};
+
+struct KioskConfig {
+    int version = 1;              // the survey version recorded with each rating
+    std::string store_name;
+    std::string default_locale = "nl";
+    LocalizedText question;       // the NPS question
+    std::map<NpsBand, std::vector<Choice>> reasons; // per band, shown after a rating
+    std::vector<Choice> complaint_categories;
+    std::vector<Promise> promises;
+    std::vector<StaffMember> staff;
+    Timeouts timeouts;
+    MisuseRule misuse;
+    // Run when a shopper asks for a staff member (a bell, a pager); argv form,
+    // no shell. Empty: nothing is run, the request is still recorded.
+    std::vector<std::string> staff_call_command;
+};
+
+Result<KioskConfig> parse_config(const nlohmann::json& json);
+Result<KioskConfig> load_config(const std::filesystem::path& file);
+nlohmann::json to_json(const KioskConfig& config);
+
+} // namespace feedback::config
