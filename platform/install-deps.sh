@@ -9,6 +9,11 @@ packages=(
   build-essential cmake ninja-build pkg-config
   # libraries
   libsqlite3-dev nlohmann-json3-dev libsodium-dev
+  # kiosk user interface (SDL2 + Dear ImGui, PNG screenshots, Noto Sans)
+  libimgui-dev libsdl2-dev libstb-dev fonts-noto-core
+  # sync: libcurl on the terminal, cpp-httplib + OpenSSL at head office, zlib,
+  # and the openssl tool that makes head office's private CA
+  libcurl4-openssl-dev libcpp-httplib-dev libssl-dev zlib1g-dev openssl
   # tests
   catch2
 )

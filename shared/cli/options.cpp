@@ -112,18 +112,16 @@ std::string command_help(std::string_view tool, const Command& command)
     text += "\n\n" + command.summary + "\n";
     if (!command.description.empty())
         text += "\n" + command.description + "\n";
-    if (!command.options.empty()) {
-        text += "\noptions:\n";
-        for (const auto& option : command.options) {
-            std::string left = "  --" + option.name;
-            if (option.arity == Arity::value)
-                left += " " + option.value_name;
-            if (left.size() < 26)
-                left.resize(26, ' ');
-            else
-                left += "\n" + std::string(26, ' ');
-            text += left + option.help + "\n";
-        }
+    text += "\noptions:\n";
+    for (const auto& option : command.options) {
+        std::string left = "  --" + option.name;
+        if (option.arity == Arity::value)
+            left += " " + option.value_name;
+        if (left.size() < 26)
+            left.resize(26, ' ');
+        else
+            left += "\n" + std::string(26, ' ');
+        text += left + option.help + "\n";
     }
     text += "  --help                  show this text\n";
     return text;

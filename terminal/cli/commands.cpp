@@ -4,12 +4,17 @@
 #include "commands.h"
 
 #include "cli/options.h"
+#include "client/sync_session.h"
+#include "client/uploader.h"
+#include "config/pin.h"
 #include "domain/clock.h"
 #include "domain/event_csv.h"
 #include "event_input.h"
 #include "store/local_store.h"
 
 #include <array>
+#include <csignal>
+#include <thread>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -30,7 +35,7 @@ cli::OptionSpec data_dir_option()
             "folder of the local store (feedback.db); must exist"};
 }
 
-std::array<cli::Command, 5> commands()
+std::array<cli::Command, 8> commands()
 {
     using cli::Arity;
     using cli::Presence;
@@ -66,6 +71,30 @@ std::array<cli::Command, 5> commands()
          {data_dir_option(),
           {"days", Arity::value, Presence::optional, "DAYS",
            "keep contact details this long after closing (default 30)"}}},
+        {"hash-pin", "hash a staff PIN for the kiosk configuration",
+         "Reads the PIN (4 to 8 digits) as one line on standard input, never from the\n"
+         "command line, where other users could see it, and prints its argon2id hash\n"
+         "for the \"pin_hash\" field of a staff member, for example\n"
+         "  printf '1234\\n' | feedback-terminal hash-pin",
+         {}},
+        {"enroll", "enrol this terminal with head office and pull its configuration",
+         "Trades the one-time code from `feedback-hq enroll` for this terminal's\n"
+         "credentials (kept in DIR/sync-credentials.json, mode 0600), takes the store\n"
+         "and terminal codes head office assigns, and pulls the configuration. With\n"
+         "--ca, head office's certificate is checked against that CA (copied into DIR);\n"
+         "without it, against the system's trusted CAs.",
+         {data_dir_option(),
+          {"server", Arity::value, Presence::required, "URL", "head office, e.g. https://hq.example:8443"},
+          {"code", Arity::value, Presence::required, "CODE", "the one-time enrolment code"},
+          {"ca", Arity::value, Presence::optional, "FILE", "the CA certificate that signed head office's"}}},
+        {"sync", "send unsent events to head office and pull configuration and store events",
+         "With --once: uploads the whole backlog (a few quick retries on network\n"
+         "errors, 5xx and 429), pulls the configuration and other terminals' events of\n"
+         "this store, prints what it did, and exits 0 only when every event was\n"
+         "acknowledged. Without --once: runs the background uploader until SIGTERM.\n"
+         "Nothing unacknowledged is ever deleted; refused events are quarantined with\n"
+         "head office's reason.",
+         {data_dir_option(), {"once", Arity::flag, Presence::optional, "", "one pass, then exit"}}},
     }};
 }
 
@@ -258,6 +287,175 @@ int retention(const cli::ParsedOptions& options, std::ostream& out, std::ostream
     return exit_ok;
 }
 
+// [SECTION] hash-pin
+
+int print_pin_hash(std::istream& in, std::ostream& out, std::ostream& err)
+{
+    std::string pin;
+    std::getline(in, pin);
+    if (!pin.empty() && pin.back() == '\r')
+        pin.pop_back();
+    if (!config::is_valid_pin(pin)) // the PIN itself is never echoed
+        return fail(err, Error{ErrorKind::invalid_input,
+                               "a PIN must be 4 to 8 digits, given as one line on standard input"});
+    auto hash = config::hash_pin(pin);
+    if (!hash)
+        return fail(err, hash.error());
+    out << *hash << "\n";
+    return exit_ok;
+}
+
+// [SECTION] enroll, sync (head office; sync/PROTOCOL.md)
+
+sync::SessionOptions session_options()
+{
+    sync::SessionOptions options;
+    options.app_version = FEEDBACK_VERSION;
+    return options;
+}
+
+int enroll(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    sync::init_transport();
+    auto store = open_store(options, store::OpenIntent::create_if_missing);
+    if (!store)
+        return fail(err, store.error());
+    std::filesystem::path data_dir = *options.value("data-dir");
+    auto enrolled = sync::enrol(data_dir, *store, *options.value("server"), *options.value("code"),
+                                options.value_or("ca", ""), session_options());
+    if (!enrolled)
+        return fail(err, enrolled.error());
+    out << "enrolled as terminal " << enrolled->store_code << "-" << enrolled->terminal_code << " (\""
+        << enrolled->name << "\", device " << store->device().device_id << ")\n";
+    auto credentials = sync::load_credentials(data_dir);
+    if (!credentials || !*credentials)
+        return fail(err, credentials ? Error{ErrorKind::io, "the credentials were not saved"} : credentials.error());
+    sync::SyncSession session(data_dir, *store, **credentials, session_options());
+    auto config = session.pull_config();
+    if (!config)
+        return fail(err, Error{config.error().kind, "enrolled, but the configuration could not be pulled: " +
+                                                        config.error().message});
+    if (config->kind == sync::ConfigPull::Kind::updated)
+        out << "configuration version " << config->version << " saved in "
+            << (data_dir / sync::config_file_name).string() << "\n";
+    else
+        out << "head office has published no configuration yet; the terminal keeps its own\n";
+    return exit_ok;
+}
+
+int sync_once(const std::filesystem::path& data_dir, store::LocalStore& store, const sync::Credentials& credentials,
+              std::ostream& out, std::ostream& err)
+{
+    // A person (or a script) is waiting: a few quick retries, then give up
+    // and leave everything for the next run or the background uploader.
+    constexpr int max_retries = 5;
+    constexpr auto longest_wait = std::chrono::seconds(60);
+    sync::SyncSession session(data_dir, store, credentials, session_options());
+    sync::Backoff backoff({std::chrono::milliseconds(500), std::chrono::milliseconds(8000)});
+    int batches = 0, acknowledged = 0, duplicates = 0, quarantined = 0;
+    bool complete = true;
+    for (;;) {
+        sync::UploadStep step = session.upload_next();
+        if (step.kind == sync::UploadStep::Kind::nothing_to_send)
+            break;
+        if (step.kind == sync::UploadStep::Kind::unauthorized || step.kind == sync::UploadStep::Kind::untrusted) {
+            err << tool << " sync: " << step.message << "\n";
+            complete = false;
+            break;
+        }
+        if (step.kind == sync::UploadStep::Kind::retry) {
+            if (backoff.failures() >= max_retries) {
+                err << tool << " sync: gave up after " << max_retries + 1 << " tries: " << step.message
+                    << " (every event is kept for the next sync)\n";
+                complete = false;
+                break;
+            }
+            auto delay = backoff.next_delay(step.retry_after);
+            if (delay > longest_wait) {
+                err << tool << " sync: head office asked to wait " << delay.count() / 1000
+                    << " s; stopping here (every event is kept)\n";
+                complete = false;
+                break;
+            }
+            err << tool << " sync: " << step.message << "; retrying in " << delay.count() << " ms\n";
+            std::this_thread::sleep_for(delay);
+            continue;
+        }
+        backoff.reset();
+        if (step.kind == sync::UploadStep::Kind::resized) {
+            err << tool << " sync: " << step.message << "; sending smaller batches\n";
+            continue;
+        }
+        ++batches;
+        acknowledged += step.acknowledged;
+        duplicates += step.duplicates;
+        quarantined += step.quarantined;
+        if (step.kind == sync::UploadStep::Kind::quarantined)
+            err << tool << " sync: " << step.message << "\n";
+    }
+    out << "uploaded " << batches << (batches == 1 ? " batch: " : " batches: ") << acknowledged
+        << " events acknowledged (" << duplicates << " already at head office), " << quarantined
+        << " quarantined\n";
+    if (quarantined > 0)
+        complete = false;
+    if (complete) {
+        auto config = session.pull_config();
+        auto feed = config ? session.pull_feed() : Result<sync::FeedPull>(config.error());
+        if (!feed) {
+            err << tool << " sync: pulling from head office: " << feed.error().message << "\n";
+            complete = false;
+        } else {
+            if (config->kind == sync::ConfigPull::Kind::updated)
+                out << "configuration version " << config->version << " saved\n";
+            else
+                out << "configuration " << (config->kind == sync::ConfigPull::Kind::unchanged ? "unchanged" : "none published") << "\n";
+            out << "store feed: " << feed->inserted << " new events from other terminals of this store\n";
+        }
+    }
+    auto backlog = store.outbox_size();
+    if (!backlog)
+        return fail(err, backlog.error());
+    out << "backlog " << *backlog << "\n";
+    return complete && *backlog == 0 ? exit_ok : exit_failed;
+}
+
+int sync_command(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    sync::init_transport();
+    std::filesystem::path data_dir = *options.value("data-dir");
+    auto store = open_store(options, store::OpenIntent::existing_only);
+    if (!store)
+        return fail(err, store.error());
+    auto credentials = sync::load_credentials(data_dir);
+    if (!credentials)
+        return fail(err, credentials.error());
+    if (!*credentials)
+        return fail(err, Error{ErrorKind::not_found, "this terminal is not enrolled: run " + std::string(tool) +
+                                                         " enroll first"});
+    if (options.flag("once"))
+        return sync_once(data_dir, *store, **credentials, out, err);
+
+    // In the foreground until SIGTERM or SIGINT: the background uploader the kiosk runs.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    sync::UploaderOptions uploader_options;
+    uploader_options.session = session_options();
+    sync::Uploader uploader(data_dir, uploader_options);
+    uploader.start();
+    out << "syncing in the background until SIGTERM or SIGINT\n" << std::flush;
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    uploader.stop();
+    auto status = uploader.status();
+    out << "stopped: " << status.acknowledged_this_run << " events acknowledged, " << status.quarantined_this_run
+        << " quarantined, backlog " << status.backlog
+        << (status.last_error.empty() ? std::string() : ", last error: " + status.last_error) << "\n";
+    return exit_ok;
+}
+
 } // namespace
 
 int run_cli(std::span<const std::string> args, std::istream& in, std::ostream& out, std::ostream& err)
@@ -302,6 +500,12 @@ int run_cli(std::span<const std::string> args, std::istream& in, std::ostream& o
         return export_events(*options, out, err);
     if (command->name == "init")
         return init(*options, out, err);
+    if (command->name == "hash-pin")
+        return print_pin_hash(in, out, err);
+    if (command->name == "enroll")
+        return enroll(*options, out, err);
+    if (command->name == "sync")
+        return sync_command(*options, out, err);
     return retention(*options, out, err);
 }
 

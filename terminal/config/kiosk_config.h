@@ -82,8 +82,25 @@ struct KioskConfig {
     std::vector<std::string> staff_call_command;
 };
 
+// Reads and parses a JSON file (at most 1 MiB). Errors name the file: a
+// missing file is not_found, an unreadable one io, and text that is not JSON
+// invalid_input with the byte (counted from 1), line and column where
+// parsing stopped. `what` starts the messages ("config file", "translation
+// file").
+Result<nlohmann::json> read_json_file(const std::filesystem::path& file, const std::string& what);
+
+// Every key is required (only promises[].answer_within_hours is optional) and
+// unknown keys are refused. Texts: every supported locale, 1-300 characters;
+// ids unique in their list; 1-12 reasons per band, 1-20 categories, 0-6
+// promises (deadline 1-720 hours); staff ids [A-Za-z0-9_.-]{1,40}, pin_hash
+// from hash_pin(), refund limit 0-10,000,000 cents; timeouts shopper 10-600,
+// thank-you 2-60, staff 30-3600 s; misuse 1-100 ratings in 1-3600 s;
+// staff_call_command strings, the first an absolute path. All broken rules
+// are one invalid_input Error: "path: rule; path: rule".
 Result<KioskConfig> parse_config(const nlohmann::json& json);
+// read_json_file, then parse_config; errors start with the file's name.
 Result<KioskConfig> load_config(const std::filesystem::path& file);
+// The document parse_config reads back to the same configuration.
 nlohmann::json to_json(const KioskConfig& config);
 
 } // namespace feedback::config

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <charconv>
@@ -580,6 +581,87 @@ Result<AckSummary> LocalStore::acknowledge_batch(std::string_view batch_id, std:
     FEEDBACK_TRY(txn->commit());
     return summary;
 }
+
+// [SECTION] Sync state
+
+Result<RemoteApplied> LocalStore::apply_remote_events(std::span<const Event> events, std::string_view cursor,
+                                                      int64_t now_ms)
+{
+    auto txn = Transaction::begin(m_db);
+    if (!txn)
+        return with_context(txn.error(), "applying events from head office");
+    RemoteApplied applied;
+    auto insert = m_db.cached("INSERT INTO events(id, v, type, subject, occurred_at, actor, device_id, device_seq, "
+                              "payload, recorded_at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'remote') "
+                              "ON CONFLICT(id) DO NOTHING");
+    auto keep = m_db.cached("INSERT INTO personal_data(event_pos, fields) VALUES (?1, ?2)");
+    FEEDBACK_TRY(insert);
+    FEEDBACK_TRY(keep);
+    std::vector<std::string> complaints;
+    for (const Event& event : events) {
+        if (!validate_event(event).empty()) {
+            ++applied.invalid;
+            continue;
+        }
+        nlohmann::json stored_payload = event.payload;
+        nlohmann::json personal = take_personal_fields(stored_payload);
+        Statement& s = **insert;
+        s.bind(1, event.id)
+            .bind(2, event.v)
+            .bind(3, to_string(event.type))
+            .bind(5, event.occurred_at_ms)
+            .bind(6, event.actor)
+            .bind(7, event.device_id)
+            .bind(8, event.device_seq)
+            .bind(9, stored_payload.dump())
+            .bind(10, now_ms);
+        if (event.subject.empty())
+            s.bind_null(4);
+        else
+            s.bind(4, event.subject);
+        FEEDBACK_TRY(s.run());
+        if (m_db.changes() == 0) {
+            ++applied.already_present;
+            continue;
+        }
+        ++applied.inserted;
+        if (!personal.empty())
+            FEEDBACK_TRY((*keep)->bind(1, m_db.last_insert_rowid()).bind(2, personal.dump()).run());
+        if (is_complaint_event(event.type))
+            complaints.push_back(event.subject);
+    }
+    std::sort(complaints.begin(), complaints.end());
+    complaints.erase(std::unique(complaints.begin(), complaints.end()), complaints.end());
+    for (const auto& complaint : complaints)
+        FEEDBACK_TRY(refresh_complaint(complaint));
+    FEEDBACK_TRY(set_sync_state("feed_cursor", cursor));
+    if (auto committed = txn->commit(); !committed)
+        return with_context(committed.error(), "applying events from head office");
+    return applied;
+}
+
+Result<std::optional<std::string>> LocalStore::sync_state(std::string_view key)
+{
+    auto stmt = m_db.cached("SELECT value FROM sync_state WHERE key = ?1");
+    FEEDBACK_TRY(stmt);
+    auto row = (*stmt)->bind(1, key).step();
+    FEEDBACK_TRY(row);
+    if (!*row)
+        return std::optional<std::string>{};
+    std::string value = (*stmt)->column_text(0);
+    (*stmt)->reset();
+    return std::optional<std::string>{std::move(value)};
+}
+
+Result<void> LocalStore::set_sync_state(std::string_view key, std::string_view value)
+{
+    auto stmt = m_db.cached("INSERT INTO sync_state(key, value) VALUES (?1, ?2) "
+                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    FEEDBACK_TRY(stmt);
+    return (*stmt)->bind(1, key).bind(2, value).run();
+}
+
+Result<int64_t> LocalStore::outbox_size() { return m_db.query_int64("SELECT count(*) FROM outbox"); }
 
 // [SECTION] Retention
 

@@ -116,6 +116,13 @@ struct RetentionReport {
     int events_erased = 0;      // events that lost personal fields
 };
 
+// What apply_remote_events() did with a page of the store feed.
+struct RemoteApplied {
+    int inserted = 0;
+    int already_present = 0; // an id this store already holds
+    int invalid = 0;         // refused by validate_event (head office should never send these)
+};
+
 struct StoreStatus {
     DeviceIdentity device;
     std::map<std::string, int64_t> events_by_type;
@@ -159,6 +166,20 @@ public:
     // else a new one of the oldest pending events (nothing if none).
     Result<std::optional<FrozenBatch>> freeze_batch(size_t max_events, int64_t now_ms);
     Result<AckSummary> acknowledge_batch(std::string_view batch_id, std::span<const EventAck> acks, int64_t now_ms);
+
+    // [SECTION] Sync state
+    // Inserts events of other terminals of this store that head office relays
+    // (origin 'remote', never uploaded; an id already here is skipped),
+    // refreshes the projections of their complaints and stores `cursor` as
+    // sync state "feed_cursor", all in ONE transaction: a crash applies the
+    // page and moves the cursor, or does neither.
+    Result<RemoteApplied> apply_remote_events(std::span<const Event> events, std::string_view cursor, int64_t now_ms);
+    // Small values the uploader keeps (sync_state table): nothing when unset.
+    Result<std::optional<std::string>> sync_state(std::string_view key);
+    Result<void> set_sync_state(std::string_view key, std::string_view value);
+    // Local events head office has neither acknowledged nor rejected (cheap:
+    // no integrity check, unlike status()).
+    Result<int64_t> outbox_size();
 
     // [SECTION] Retention
     // Erases contact details of complaints closed at least `days` ago whose

@@ -120,6 +120,15 @@ CREATE TABLE complaints(
 );
 CREATE INDEX complaints_by_status ON complaints(status);
 )sql",
+    // 2: the sync state the uploader keeps (feed cursor, configuration ETag,
+    //    clock offset, last success and error), written in the same
+    //    transaction as what it describes.
+    R"sql(
+CREATE TABLE sync_state(
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 } // namespace

@@ -3,6 +3,7 @@
 // same events gives the same state.
 #include "domain/complaint_fold.h"
 #include "domain/ids.h"
+#include "support/event_builder.h"
 
 #include <catch2/catch.hpp>
 
@@ -28,16 +29,7 @@ struct Device {
 
     Event record(EventType type, int64_t at, nlohmann::json payload, const std::string& subject = complaint_id)
     {
-        Event event;
-        event.id = make_uuid_v7(at);
-        event.type = type;
-        event.subject = subject;
-        event.occurred_at_ms = at;
-        event.actor = "staff:anna";
-        event.device_id = id;
-        event.device_seq = next_seq++;
-        event.payload = std::move(payload);
-        return event;
+        return testing::make_event({type, subject, at, id, next_seq++, std::move(payload)});
     }
     Event opened(int64_t at)
     {

@@ -2,6 +2,7 @@
 // written out here from the diagram in lifecycle.h, plus the wording of refusals.
 #include "domain/ids.h"
 #include "domain/lifecycle.h"
+#include "support/event_builder.h"
 
 #include <catch2/catch.hpp>
 
@@ -20,16 +21,7 @@ const std::string device_id = "0192f4a8-0000-7000-8000-00000000d001";
 
 Event make_event(EventType type, nlohmann::json payload)
 {
-    Event event;
-    event.id = make_uuid_v7(t0);
-    event.type = type;
-    event.subject = complaint_id;
-    event.occurred_at_ms = t0;
-    event.actor = "staff:anna";
-    event.device_id = device_id;
-    event.device_seq = 1;
-    event.payload = std::move(payload);
-    return event;
+    return testing::make_event({type, complaint_id, t0, device_id, 1, std::move(payload)});
 }
 
 // One row of the expected table: an event (with its steering payload) and

@@ -1,0 +1,395 @@
+// The terminal's side of PROTOCOL.md: enrolment, one upload step, the
+// configuration and feed pulls.
+#include "sync_session.h"
+
+#include "domain/clock.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace feedback::sync {
+
+namespace {
+
+// "HTTP 422 batch_conflict: batch ... was received before with a different body"
+std::string describe_answer(const HttpResponse& response)
+{
+    std::string text = "HTTP " + std::to_string(response.status);
+    auto body = nlohmann::json::parse(response.body, nullptr, false);
+    if (body.is_object()) {
+        if (body.contains("error") && body["error"].is_string())
+            text += " " + body["error"].get<std::string>();
+        if (body.contains("message") && body["message"].is_string())
+            text += ": " + body["message"].get<std::string>();
+    }
+    return text;
+}
+
+std::string error_code_of(const HttpResponse& response)
+{
+    auto body = nlohmann::json::parse(response.body, nullptr, false);
+    if (body.is_object() && body.contains("error") && body["error"].is_string())
+        return body["error"].get<std::string>();
+    return {};
+}
+
+std::string not_head_office(const HttpResponse& response)
+{
+    std::string type = response.header("content-type");
+    return "an answer that did not come from head office (HTTP " + std::to_string(response.status) +
+           (type.empty() ? std::string() : ", " + type) +
+           ", no Feedback-Protocol header): a captive portal or a proxy? Nothing was acknowledged";
+}
+
+std::string without_trailing_slash(std::string url)
+{
+    while (!url.empty() && url.back() == '/')
+        url.pop_back();
+    return url;
+}
+
+bool is_digits(std::string_view text)
+{
+    return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+} // namespace
+
+bool is_protocol_answer(const HttpResponse& response)
+{
+    return response.header("feedback-protocol") == std::to_string(protocol_version);
+}
+
+// [SECTION] Enrolment
+
+Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore& store, std::string server_url,
+                        std::string_view code, const std::string& ca_file, const SessionOptions& options)
+{
+    server_url = without_trailing_slash(std::move(server_url));
+    if (server_url.rfind("https://", 0) != 0)
+        return Error{ErrorKind::invalid_input, "--server must be an https:// address (got \"" + server_url + "\")"};
+    std::string ca_path;
+    if (!ca_file.empty()) {
+        std::ifstream in(ca_file);
+        if (!in)
+            return Error{ErrorKind::not_found, "cannot read the CA file " + ca_file};
+        std::stringstream text;
+        text << in.rdbuf();
+        if (text.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+            return Error{ErrorKind::invalid_input, ca_file + " is not a PEM certificate"};
+        auto copy = std::filesystem::absolute(data_dir / ca_copy_file_name);
+        FEEDBACK_TRY(write_file_atomically(copy, text.str(), 0644));
+        ca_path = copy.string();
+    }
+    HttpOptions http_options = options.http;
+    http_options.ca_file = ca_path;
+    HttpClient http(http_options);
+    HttpRequest request{"POST", server_url + "/v1/enrol",
+                        {{"Content-Type", "application/json"}, {header_protocol, std::to_string(protocol_version)}},
+                        nlohmann::json{{"code", code},
+                                       {"device_id", store.device().device_id},
+                                       {"app_version", options.app_version}}
+                            .dump()};
+    auto response = http.perform(request);
+    FEEDBACK_TRY(response);
+    if (!is_protocol_answer(*response))
+        return Error{ErrorKind::io, not_head_office(*response) + ": check the server address"};
+    if (response->status == 403 || response->status == 400)
+        return Error{ErrorKind::invalid_input, "head office refused the enrolment (" + describe_answer(*response) +
+                                                   "): ask head office for a new code"};
+    if (response->status != 200)
+        return Error{ErrorKind::io, "head office could not enrol this terminal (" + describe_answer(*response) + ")"};
+    auto body = nlohmann::json::parse(response->body, nullptr, false);
+    auto text = [&](const char* key) -> std::string {
+        return body.is_object() && body.contains(key) && body[key].is_string() ? body[key].get<std::string>() : "";
+    };
+    Credentials credentials{text("device_id"), text("token"), server_url, ca_path};
+    Enrolment enrolment{text("store_code"), text("terminal_code"), text("name")};
+    if (credentials.device_id != store.device().device_id || credentials.token.empty())
+        return Error{ErrorKind::io, "head office's enrolment answer is incomplete; nothing was changed"};
+    Limits limits;
+    if (body.contains("limits")) {
+        auto parsed = limits_from_json(body["limits"]);
+        if (parsed)
+            limits = *parsed;
+    }
+    FEEDBACK_TRY(store.set_identity(enrolment.store_code, enrolment.terminal_code));
+    FEEDBACK_TRY(save_credentials(data_dir, credentials));
+    FEEDBACK_TRY(store.set_sync_state("limits", to_json(limits).dump()));
+    // A new enrolment may mean another store: read its feed and configuration from the start.
+    FEEDBACK_TRY(store.set_sync_state("feed_cursor", ""));
+    FEEDBACK_TRY(store.set_sync_state("config_etag", ""));
+    return enrolment;
+}
+
+// [SECTION] Session
+
+SyncSession::SyncSession(const std::filesystem::path& data_dir, store::LocalStore& store, Credentials credentials,
+                         SessionOptions options)
+    : m_data_dir(data_dir), m_store(store), m_credentials(std::move(credentials)), m_options(std::move(options)),
+      m_http([&] {
+          HttpOptions http = m_options.http;
+          http.ca_file = m_credentials.ca_file;
+          return http;
+      }()),
+      m_batch_size(std::max<size_t>(1, m_options.batch_size))
+{
+    auto kept = m_store.sync_state("limits");
+    if (kept && *kept) {
+        auto parsed = limits_from_json(nlohmann::json::parse(**kept, nullptr, false));
+        if (parsed)
+            m_limits = *parsed;
+    }
+    m_batch_size = std::min(m_batch_size, static_cast<size_t>(m_limits.max_events_per_batch));
+    if (auto offset = m_store.sync_state("clock_offset_ms"); offset && *offset && !(*offset)->empty())
+        m_clock_offset_ms = std::stoll(**offset);
+}
+
+HttpRequest SyncSession::authorised(std::string method, std::string path) const
+{
+    return HttpRequest{std::move(method),
+                       m_credentials.server_url + path,
+                       {{"Authorization", "Bearer " + m_credentials.token},
+                        {header_protocol, std::to_string(protocol_version)}},
+                       {}};
+}
+
+void SyncSession::note_server_time(const HttpResponse& response)
+{
+    std::string text = response.header("feedback-server-time");
+    if (text.empty() || !is_digits(text))
+        return;
+    int64_t server = std::stoll(text);
+    m_clock_offset_ms = server - (response.sent_at_ms + response.received_at_ms) / 2;
+}
+
+UploadStep SyncSession::refuse_batch(const store::FrozenBatch& batch, const std::string& reason, UploadStep::Kind kind)
+{
+    std::vector<store::EventAck> acks;
+    for (const auto& id : batch.event_ids)
+        acks.push_back({id, store::AckOutcome::rejected, reason});
+    UploadStep step;
+    step.kind = kind;
+    step.events = static_cast<int>(batch.event_ids.size());
+    step.message = reason;
+    auto summary = m_store.acknowledge_batch(batch.batch_id, acks, now_utc_ms());
+    if (!summary) {
+        step.kind = UploadStep::Kind::retry;
+        step.message = "the local store: " + summary.error().message;
+        return step;
+    }
+    step.quarantined = summary->quarantined;
+    return step;
+}
+
+UploadStep SyncSession::release_batch(const store::FrozenBatch& batch, const std::string& why)
+{
+    UploadStep step;
+    step.kind = UploadStep::Kind::resized;
+    step.events = static_cast<int>(batch.event_ids.size());
+    step.message = why;
+    // Answering the batch with nothing returns every event of it to PENDING.
+    auto released = m_store.acknowledge_batch(batch.batch_id, {}, now_utc_ms());
+    if (!released) {
+        step.kind = UploadStep::Kind::retry;
+        step.message = "the local store: " + released.error().message;
+        return step;
+    }
+    m_batch_size = std::max<size_t>(1, batch.event_ids.size() / 2);
+    return step;
+}
+
+UploadStep SyncSession::upload_next()
+{
+    UploadStep step;
+    auto frozen = m_store.freeze_batch(m_batch_size, now_utc_ms());
+    if (!frozen) {
+        step.kind = UploadStep::Kind::retry;
+        step.message = "the local store: " + frozen.error().message;
+        return step;
+    }
+    if (!*frozen)
+        return step; // nothing_to_send
+    const store::FrozenBatch& batch = **frozen;
+    step.events = static_cast<int>(batch.event_ids.size());
+    bool single = batch.event_ids.size() == 1;
+
+    // Head office's limits, checked before sending (PROTOCOL.md 6).
+    auto compressed = gzip_compress(batch.body);
+    if (!compressed) {
+        step.kind = UploadStep::Kind::retry;
+        step.message = compressed.error().message;
+        return step;
+    }
+    bool too_large = static_cast<int64_t>(batch.body.size()) > m_limits.max_body_bytes ||
+                     static_cast<int64_t>(compressed->size()) > m_limits.max_compressed_bytes;
+    if (too_large) {
+        std::string why = "the batch is larger than head office accepts";
+        return single ? refuse_batch(batch, "the event is larger than head office accepts",
+                                     UploadStep::Kind::quarantined)
+                      : release_batch(batch, why);
+    }
+
+    HttpRequest request = authorised("POST", "/v1/batches");
+    request.headers.push_back({header_idempotency_key, batch.batch_id});
+    request.headers.push_back({"Content-Type", "application/json"});
+    request.headers.push_back({"Content-Encoding", "gzip"});
+    request.headers.push_back({header_body_sha256, batch.body_sha256});
+    if (m_clock_offset_ms)
+        request.headers.push_back({header_clock_offset, std::to_string(*m_clock_offset_ms)});
+    if (auto backlog = m_store.outbox_size())
+        request.headers.push_back({header_backlog, std::to_string(*backlog)});
+    if (!m_options.app_version.empty())
+        request.headers.push_back({header_app_version, m_options.app_version});
+    request.body = std::move(*compressed);
+
+    auto response = m_http.perform(request);
+    if (!response) {
+        step.kind = m_http.last_failure() == TransportFailure::untrusted ? UploadStep::Kind::untrusted
+                                                                           : UploadStep::Kind::retry;
+        step.message = response.error().message;
+        return step;
+    }
+    step.bytes_sent = response->bytes_sent;
+    step.bytes_received = response->bytes_received;
+    step.body_bytes = static_cast<int64_t>(batch.body.size());
+    if (!is_protocol_answer(*response)) {
+        step.kind = UploadStep::Kind::retry;
+        step.message = not_head_office(*response);
+        return step;
+    }
+    note_server_time(*response);
+    long status = response->status;
+
+    if (status == 200) {
+        step.kind = UploadStep::Kind::retry;
+        if (response->header("feedback-batch-id") != batch.batch_id) {
+            step.message = "head office's answer names another batch; nothing was acknowledged";
+            return step;
+        }
+        auto answer = batch_answer_from_json(nlohmann::json::parse(response->body, nullptr, false));
+        if (!answer || answer->batch_id != batch.batch_id) {
+            step.message = "head office's answer could not be read (" +
+                           (answer ? std::string("another batch id") : answer.error().message) +
+                           "); nothing was acknowledged";
+            return step;
+        }
+        std::vector<store::EventAck> acks;
+        acks.reserve(answer->results.size());
+        for (const auto& result : answer->results) {
+            if (!result.id)
+                continue;
+            store::AckOutcome outcome = result.outcome == EventOutcome::accepted    ? store::AckOutcome::accepted
+                                        : result.outcome == EventOutcome::duplicate ? store::AckOutcome::duplicate
+                                                                                    : store::AckOutcome::rejected;
+            acks.push_back({*result.id, outcome, result.reason});
+        }
+        auto summary = m_store.acknowledge_batch(batch.batch_id, acks, now_utc_ms());
+        if (!summary) {
+            // The batch stays frozen; the retry is answered from head office's stored answer.
+            step.message = "the local store: " + summary.error().message;
+            return step;
+        }
+        step.kind = UploadStep::Kind::acknowledged;
+        step.acknowledged = summary->acknowledged;
+        step.quarantined = summary->quarantined;
+        step.duplicates = static_cast<int>(answer->duplicate);
+        m_batch_size = std::min(std::max<size_t>(1, m_options.batch_size),
+                                std::min(m_batch_size * 2, static_cast<size_t>(m_limits.max_events_per_batch)));
+        return step;
+    }
+    std::string code = error_code_of(*response);
+    if ((status == 400 && code != "bad_body_hash") || status == 422)
+        return refuse_batch(batch, "head office refused the batch (" + describe_answer(*response) + ")",
+                            UploadStep::Kind::quarantined);
+    if (status == 401 || status == 403) {
+        step.kind = UploadStep::Kind::unauthorized;
+        step.message = "head office no longer accepts this terminal (" + describe_answer(*response) +
+                       "): enrol it again; every event is kept";
+        return step;
+    }
+    if (status == 413)
+        return single ? refuse_batch(batch, "head office refused the event as too large (" +
+                                                describe_answer(*response) + ")",
+                                     UploadStep::Kind::quarantined)
+                      : release_batch(batch, describe_answer(*response));
+    step.kind = UploadStep::Kind::retry;
+    step.message = "head office answered " + describe_answer(*response);
+    if (auto after = response->header("retry-after"); !after.empty())
+        step.retry_after = parse_retry_after(after, now_utc_ms());
+    return step;
+}
+
+// [SECTION] Pulls
+
+Result<ConfigPull> SyncSession::pull_config()
+{
+    HttpRequest request = authorised("GET", "/v1/config");
+    auto etag = m_store.sync_state("config_etag");
+    FEEDBACK_TRY(etag);
+    if (*etag && !(*etag)->empty())
+        request.headers.push_back({"If-None-Match", **etag});
+    auto response = m_http.perform(request);
+    FEEDBACK_TRY(response);
+    if (!is_protocol_answer(*response))
+        return Error{ErrorKind::io, not_head_office(*response)};
+    note_server_time(*response);
+    if (response->status == 304)
+        return ConfigPull{ConfigPull::Kind::unchanged, 0};
+    if (response->status == 404)
+        return ConfigPull{ConfigPull::Kind::none_published, 0};
+    if (response->status != 200)
+        return Error{ErrorKind::io, "pulling the configuration: " + describe_answer(*response)};
+    auto body = nlohmann::json::parse(response->body, nullptr, false);
+    if (!body.is_object() || !body.contains("document") || !body["document"].is_object() ||
+        !body.contains("version") || !body["version"].is_number_integer())
+        return Error{ErrorKind::io, "head office's configuration answer could not be read"};
+    // The file first, then the ETag: a crash in between only fetches it again.
+    FEEDBACK_TRY(write_file_atomically(m_data_dir / config_file_name, body["document"].dump(2) + "\n", 0644));
+    FEEDBACK_TRY(m_store.set_sync_state("config_etag", response->header("etag")));
+    return ConfigPull{ConfigPull::Kind::updated, body["version"].get<int64_t>()};
+}
+
+Result<FeedPull> SyncSession::pull_feed()
+{
+    FeedPull pulled;
+    constexpr int max_pages_per_pull = 10000; // a guard against a server that always says "more"
+    for (; pulled.pages < max_pages_per_pull;) {
+        auto kept = m_store.sync_state("feed_cursor");
+        FEEDBACK_TRY(kept);
+        std::string cursor = *kept ? **kept : "";
+        if (!is_digits(cursor))
+            cursor.clear();
+        auto response = m_http.perform(authorised("GET", "/v1/feed?after=" + cursor + "&limit=" +
+                                                              std::to_string(m_limits.max_feed_events)));
+        FEEDBACK_TRY(response);
+        if (!is_protocol_answer(*response))
+            return Error{ErrorKind::io, not_head_office(*response)};
+        note_server_time(*response);
+        if (response->status != 200)
+            return Error{ErrorKind::io, "pulling the store feed: " + describe_answer(*response)};
+        auto body = nlohmann::json::parse(response->body, nullptr, false);
+        if (!body.is_object() || !body.contains("events") || !body["events"].is_array() ||
+            !body.contains("cursor") || !body["cursor"].is_string())
+            return Error{ErrorKind::io, "head office's feed answer could not be read"};
+        std::vector<Event> events;
+        for (const auto& item : body["events"]) {
+            auto event = event_from_json(item);
+            if (event)
+                events.push_back(std::move(*event));
+        }
+        auto applied = m_store.apply_remote_events(events, body["cursor"].get<std::string>(), now_utc_ms());
+        FEEDBACK_TRY(applied);
+        pulled.inserted += applied->inserted;
+        pulled.already_present += applied->already_present;
+        ++pulled.pages;
+        if (!body.value("more", false))
+            break;
+    }
+    if (m_clock_offset_ms)
+        FEEDBACK_TRY(m_store.set_sync_state("clock_offset_ms", std::to_string(*m_clock_offset_ms)));
+    return pulled;
+}
+
+} // namespace feedback::sync

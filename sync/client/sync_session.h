@@ -1,0 +1,116 @@
+// One terminal's conversation with head office (PROTOCOL.md), synchronous and
+// single-threaded: enrolment, uploading one frozen batch at a time, pulling
+// the configuration and the store feed. The background Uploader
+// (uploader.h) and `feedback-terminal sync --once` both drive it; neither
+// the session nor its callers delete an event that is not acknowledged.
+//
+// What one upload step does with a frozen batch:
+//
+//   freeze_batch --> POST --+-- 200 + protocol header + batch id --> ACKNOWLEDGED / QUARANTINED per event
+//                           +-- 400 / 422 (protocol) -------------> QUARANTINED (the batch's events, with the reason)
+//                           +-- 413 (protocol) -------------------> released to PENDING, next batch half as big
+//                           +-- 401 / 403 (protocol) -------------> stays frozen; uploads stop until enrolment
+//                           +-- anything else --------------------> stays frozen; retry later, same bytes
+#pragma once
+
+#include "backoff.h"
+#include "common/protocol.h"
+#include "credentials.h"
+#include "http_client.h"
+#include "store/local_store.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace feedback::sync {
+
+struct UploadStep {
+    enum class Kind {
+        nothing_to_send,
+        acknowledged,  // answered: events acknowledged and/or quarantined
+        quarantined,   // the whole batch refused (400/422)
+        resized,       // too large: released, the next batch is smaller
+        retry,         // no usable answer; try again later
+        untrusted,     // head office's certificate did not verify: nothing was sent; retry later
+        unauthorized,  // 401/403: enrol again
+    };
+    Kind kind = Kind::nothing_to_send;
+    int events = 0;       // in the batch
+    int acknowledged = 0; // accepted + duplicate
+    int duplicates = 0;
+    int quarantined = 0;
+    std::string message;  // for retry, unauthorized, quarantined: what happened, in words
+    std::optional<std::chrono::milliseconds> retry_after;
+    int64_t bytes_sent = 0;     // on the wire, when an answer came
+    int64_t bytes_received = 0;
+    int64_t body_bytes = 0;     // the batch's body before compression
+};
+
+struct ConfigPull {
+    enum class Kind { updated, unchanged, none_published };
+    Kind kind = Kind::unchanged;
+    int64_t version = 0;
+};
+
+struct FeedPull {
+    int inserted = 0;
+    int already_present = 0;
+    int pages = 0;
+};
+
+struct SessionOptions {
+    size_t batch_size = 1000; // at most; head office's limit wins
+    std::string app_version;
+    HttpOptions http;         // ca_file is taken from the credentials
+};
+
+struct Enrolment {
+    std::string store_code;
+    std::string terminal_code;
+    std::string name;
+};
+
+// Trades a one-time code for credentials (PROTOCOL.md 2), saves them (0600),
+// copies `ca_file` into the data folder, sets the store's identity and keeps
+// head office's limits. Errors say what to do (a wrong code, an untrusted
+// certificate, no answer).
+Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore& store, std::string server_url,
+                        std::string_view code, const std::string& ca_file, const SessionOptions& options);
+
+class SyncSession {
+public:
+    SyncSession(const std::filesystem::path& data_dir, store::LocalStore& store, Credentials credentials,
+                SessionOptions options);
+
+    // Freezes (or takes the frozen) batch and sends it once.
+    UploadStep upload_next();
+    Result<ConfigPull> pull_config();
+    // Every page of the feed after the kept cursor.
+    Result<FeedPull> pull_feed();
+
+    // Head office's time minus ours (ms), from the last answer.
+    std::optional<int64_t> clock_offset_ms() const { return m_clock_offset_ms; }
+
+private:
+    HttpRequest authorised(std::string method, std::string path) const;
+    void note_server_time(const HttpResponse& response);
+    UploadStep refuse_batch(const store::FrozenBatch& batch, const std::string& reason, UploadStep::Kind kind);
+    UploadStep release_batch(const store::FrozenBatch& batch, const std::string& why);
+
+    std::filesystem::path m_data_dir;
+    store::LocalStore& m_store;
+    Credentials m_credentials;
+    SessionOptions m_options;
+    HttpClient m_http;
+    size_t m_batch_size;
+    Limits m_limits;
+    std::optional<int64_t> m_clock_offset_ms;
+};
+
+// The answer came from head office (PROTOCOL.md 1): Feedback-Protocol: 1.
+bool is_protocol_answer(const HttpResponse& response);
+
+} // namespace feedback::sync

@@ -1,0 +1,224 @@
+// The background uploader's thread: rounds of uploads and pulls, backoff,
+// and sleeping on a condition variable in between.
+#include "uploader.h"
+
+#include "common/protocol.h"
+#include "domain/clock.h"
+
+namespace feedback::sync {
+
+const char* to_string(UploaderState state)
+{
+    switch (state) {
+    case UploaderState::starting: return "starting";
+    case UploaderState::sending: return "sending";
+    case UploaderState::idle: return "idle";
+    case UploaderState::waiting_to_retry: return "waiting to retry";
+    case UploaderState::needs_enrolment: return "needs enrolment";
+    case UploaderState::stopped: return "stopped";
+    }
+    return "?";
+}
+
+Uploader::Uploader(std::filesystem::path data_dir, UploaderOptions options)
+    : m_data_dir(std::move(data_dir)), m_options(std::move(options))
+{
+}
+
+Uploader::~Uploader() { stop(); }
+
+void Uploader::start()
+{
+    std::lock_guard lock(m_mutex);
+    if (m_thread.joinable())
+        return;
+    m_stop = false;
+    m_thread = std::thread([this] { run(); });
+}
+
+void Uploader::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_wake.notify_all();
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+void Uploader::notify_recorded()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_recorded = true;
+    }
+    m_wake.notify_all();
+}
+
+UploaderStatus Uploader::status() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_status;
+}
+
+void Uploader::set_state(UploaderState state, std::string error)
+{
+    std::lock_guard lock(m_mutex);
+    m_status.state = state;
+    if (!error.empty())
+        m_status.last_error = std::move(error);
+}
+
+Uploader::Wake Uploader::sleep_for(std::chrono::milliseconds delay, bool wake_on_record)
+{
+    auto until = std::chrono::steady_clock::now() + delay;
+    std::unique_lock lock(m_mutex);
+    m_wake.wait_until(lock, until, [&] { return m_stop || (wake_on_record && m_recorded); });
+    if (m_stop)
+        return Wake::stop;
+    if (wake_on_record && m_recorded) {
+        m_recorded = false;
+        return Wake::recorded;
+    }
+    return Wake::timer;
+}
+
+void Uploader::run()
+{
+    // Nothing may escape the thread: a bug becomes a stopped uploader with a
+    // message, and the events stay in the store for the next start.
+    try {
+        run_loop();
+        set_state(UploaderState::stopped);
+    } catch (const std::exception& failure) {
+        set_state(UploaderState::stopped, std::string("the uploader stopped after an internal error: ") + failure.what());
+    } catch (...) {
+        set_state(UploaderState::stopped, "the uploader stopped after an internal error");
+    }
+}
+
+void Uploader::run_loop()
+{
+    auto random_delay = [&] {
+        auto bound = static_cast<uint32_t>(std::max<int64_t>(1, m_options.startup_delay_max.count()));
+        return std::chrono::milliseconds(random_below(bound));
+    };
+    if (sleep_for(random_delay(), false) == Wake::stop)
+        return;
+
+    store::StoreOptions store_options;
+    auto store = store::LocalStore::open(m_data_dir, store_options);
+    while (!store) {
+        set_state(UploaderState::waiting_to_retry, "the local store: " + store.error().message);
+        if (sleep_for(m_options.poll_interval, false) == Wake::stop)
+            return;
+        store = store::LocalStore::open(m_data_dir, store_options);
+    }
+
+    Backoff backoff(m_options.backoff);
+    std::optional<Credentials> loaded_for;
+    std::unique_ptr<SyncSession> session;
+    auto last_pull = std::chrono::steady_clock::time_point{};
+    bool pull_due = true;
+
+    for (;;) {
+        // Credentials may appear or change while we run (enrolment from the command line).
+        auto credentials = load_credentials(m_data_dir);
+        if (!credentials || !*credentials) {
+            set_state(UploaderState::needs_enrolment,
+                      credentials ? "this terminal is not enrolled with head office" : credentials.error().message);
+            if (sleep_for(m_options.poll_interval, false) == Wake::stop)
+                return;
+            continue;
+        }
+        if (!loaded_for || loaded_for->token != (*credentials)->token || loaded_for->server_url != (*credentials)->server_url) {
+            loaded_for = **credentials;
+            session = std::make_unique<SyncSession>(m_data_dir, *store, **credentials, m_options.session);
+        }
+
+        set_state(UploaderState::sending);
+        bool failed = false;
+        bool unauthorized = false;
+        std::optional<std::chrono::milliseconds> retry_after;
+        std::string error;
+        for (;;) {
+            UploadStep step = session->upload_next();
+            if (step.kind == UploadStep::Kind::nothing_to_send)
+                break;
+            if (step.kind == UploadStep::Kind::retry || step.kind == UploadStep::Kind::untrusted) {
+                failed = true;
+                retry_after = step.retry_after;
+                error = step.message;
+                break;
+            }
+            if (step.kind == UploadStep::Kind::unauthorized) {
+                unauthorized = true;
+                error = step.message;
+                break;
+            }
+            std::lock_guard lock(m_mutex);
+            m_status.acknowledged_this_run += step.acknowledged;
+            m_status.quarantined_this_run += step.quarantined;
+            m_status.last_success_at = now_utc_ms();
+            if (step.kind == UploadStep::Kind::quarantined)
+                m_status.last_error = step.message;
+            if (m_stop)
+                return;
+        }
+        if (!failed && !unauthorized &&
+            (pull_due || std::chrono::steady_clock::now() - last_pull >= m_options.poll_interval)) {
+            auto config = session->pull_config();
+            auto feed = config ? session->pull_feed() : Result<FeedPull>(config.error());
+            if (!feed) {
+                failed = true;
+                error = feed.error().message;
+            } else {
+                last_pull = std::chrono::steady_clock::now();
+                pull_due = false;
+                std::lock_guard lock(m_mutex);
+                m_status.last_success_at = now_utc_ms();
+            }
+        }
+        if (auto backlog = store->outbox_size()) {
+            std::lock_guard lock(m_mutex);
+            m_status.backlog = *backlog;
+        }
+
+        if (unauthorized) {
+            // Keep every event; look for new credentials on the timer.
+            set_state(UploaderState::needs_enrolment, error);
+            loaded_for.reset();
+            if (sleep_for(m_options.poll_interval, false) == Wake::stop)
+                return;
+            continue;
+        }
+        if (failed) {
+            set_state(UploaderState::waiting_to_retry, error);
+            // During backoff a new event does not make us call early.
+            if (sleep_for(backoff.next_delay(retry_after), false) == Wake::stop)
+                return;
+            continue;
+        }
+        if (backoff.failures() > 0) {
+            // The network is back: spread the chain's terminals before the backlog goes.
+            backoff.reset();
+            {
+                std::lock_guard lock(m_mutex);
+                m_status.last_error.clear();
+            }
+            if (sleep_for(random_delay(), false) == Wake::stop)
+                return;
+            continue;
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            m_status.state = UploaderState::idle;
+            m_status.last_error.clear();
+        }
+        if (sleep_for(m_options.poll_interval, true) == Wake::stop)
+            return;
+    }
+}
+
+} // namespace feedback::sync

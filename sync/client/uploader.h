@@ -1,0 +1,85 @@
+// The terminal's background uploader: a thread with its own LocalStore
+// connection that uploads the outbox and pulls configuration and the store
+// feed. It sleeps on a condition variable between rounds, so days offline
+// cost no CPU and no growing memory; it wakes when an event is recorded
+// (notify_recorded), when its timer runs out, or when stopped. Retries use
+// full-jitter backoff on the monotonic clock (backoff.h). No exception leaves
+// the thread; its state is read with status() (the staff status panel).
+//
+//   start() --> STARTING --(random delay)--> SENDING <---- event recorded / timer ----+
+//                                              |                                       |
+//                 +----------------------------+------------------------+              |
+//                 v                            v                        v              |
+//          WAITING_TO_RETRY              NEEDS_ENROLMENT              IDLE ------------+
+//          (backoff, then SENDING)       (401/403 or no credentials;
+//                                         checks the credentials file
+//                                         on its timer)
+//   stop() from any state --> STOPPED
+#pragma once
+
+#include "backoff.h"
+#include "sync_session.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace feedback::sync {
+
+struct UploaderOptions {
+    SessionOptions session;
+    BackoffPolicy backoff;
+    std::chrono::milliseconds poll_interval{60 * 1000};       // pull and re-check this often when idle
+    std::chrono::milliseconds startup_delay_max{30 * 1000};   // random delay after start and after recovery
+};
+
+enum class UploaderState { starting, sending, idle, waiting_to_retry, needs_enrolment, stopped };
+const char* to_string(UploaderState state);
+
+struct UploaderStatus {
+    UploaderState state = UploaderState::starting;
+    std::optional<int64_t> last_success_at; // UTC ms of the last acknowledged batch or pull
+    int64_t backlog = 0;                     // events not yet acknowledged
+    int64_t quarantined_this_run = 0;
+    int64_t acknowledged_this_run = 0;
+    std::string last_error;                  // in words; empty after a success
+};
+
+class Uploader {
+public:
+    Uploader(std::filesystem::path data_dir, UploaderOptions options);
+    ~Uploader(); // stops and joins
+    Uploader(const Uploader&) = delete;
+    Uploader& operator=(const Uploader&) = delete;
+
+    void start();
+    // Wakes the thread and waits for it to finish its current request.
+    void stop();
+    // Called after an event is committed (UI thread): takes a mutex, never waits on the network.
+    void notify_recorded();
+    UploaderStatus status() const;
+
+private:
+    enum class Wake { timer, recorded, stop };
+    void run();
+    void run_loop();
+    // Sleeps until `delay` has passed on the monotonic clock, or stop (and,
+    // when `wake_on_record`, a recorded event).
+    Wake sleep_for(std::chrono::milliseconds delay, bool wake_on_record);
+    void set_state(UploaderState state, std::string error = {});
+
+    std::filesystem::path m_data_dir;
+    UploaderOptions m_options;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stop = false;
+    bool m_recorded = false;
+    UploaderStatus m_status;
+    std::thread m_thread;
+};
+
+} // namespace feedback::sync

@@ -1,0 +1,356 @@
+// The feedback-hq subcommands. Each does one job and says what went wrong in
+// words a person can act on; nothing personal is printed to standard error.
+#include "commands.h"
+
+#include "certificates.h"
+#include "cli/options.h"
+#include "domain/clock.h"
+#include "domain/event_csv.h"
+#include "hq_settings.h"
+#include "hq_store.h"
+#include "server.h"
+
+#include <array>
+#include <csignal>
+#include <iomanip>
+#include <iostream>
+#include <pthread.h>
+#include <thread>
+
+namespace feedback::hq {
+
+namespace {
+
+constexpr const char* tool = "feedback-hq";
+constexpr int exit_ok = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_usage = 2;
+
+cli::OptionSpec dir_option()
+{
+    return {"dir", cli::Arity::value, cli::Presence::required, "DIR", "head office's folder (hq.db, hq.json, tls/)"};
+}
+
+std::array<cli::Command, 6> commands()
+{
+    using cli::Arity;
+    using cli::Presence;
+    return {{
+        {"init", "create the database, settings, and a private CA with a server certificate",
+         "Creates DIR (if needed), DIR/hq.db (SQLite, WAL), DIR/hq.json (limits and\n"
+         "defaults) and, unless DIR/tls/server.pem and server.key are already there, a\n"
+         "private CA (DIR/tls/ca.pem) and a server certificate for HOSTNAME signed by it.\n"
+         "Give ca.pem to terminals: feedback-terminal enroll ... --ca ca.pem.",
+         {dir_option(),
+          {"hostname", Arity::value, Presence::optional, "NAME",
+           "the name terminals use to reach head office (default localhost, which also covers 127.0.0.1)"}}},
+        {"serve", "serve terminals over HTTPS until SIGTERM",
+         "HTTPS only (TLS 1.2 or newer). Prints \"listening on https://HOST:PORT\" once\n"
+         "ready, then one line per request (no personal data). SIGTERM or SIGINT stops\n"
+         "it cleanly: requests in flight are finished first.",
+         {dir_option(),
+          {"listen", Arity::value, Presence::optional, "HOST:PORT",
+           "where to listen (default from hq.json: 0.0.0.0:8443); port 0 picks a free one"}}},
+        {"enroll", "make a one-time enrolment code for a terminal",
+         "Prints a code to type into feedback-terminal enroll --code. It works once and\n"
+         "expires (hq.json: enrol_code_ttl_hours, default 72).",
+         {dir_option(),
+          {"store", Arity::value, Presence::required, "CODE", "the store's code, 3 symbols (e.g. UTR)"},
+          {"name", Arity::value, Presence::required, "NAME", "what to call this terminal (e.g. \"Counter 2\")"}}},
+        {"devices", "list enrolled terminals and their health",
+         "Store, terminal code, last contact, events received, last reported backlog,\n"
+         "clock offset (head office minus terminal) and app version.",
+         {dir_option(), {"json", Arity::flag, Presence::optional, "", "print JSON instead of text"}}},
+        {"revoke", "stop accepting a terminal's uploads",
+         "Its token is refused from now on (401); the terminal keeps its data until it\n"
+         "is enrolled again.",
+         {dir_option(), {"device", Arity::value, Presence::required, "ID", "the device id (see devices)"}}},
+        {"export", "write every event received, each exactly once",
+         "In head office's arrival order, personal fields included.",
+         {dir_option(),
+          {"format", Arity::value, Presence::required, "jsonl|csv", "one JSON object per line, or CSV with a header"},
+          {"since", Arity::value, Presence::optional, "TIME",
+           "only events received at or after TIME (2026-11-24 or 2026-11-24T09:30:00Z)"}}},
+    }};
+}
+
+std::filesystem::path dir_of(const cli::ParsedOptions& options) { return *options.value("dir"); }
+
+int fail(std::ostream& err, std::string_view command, const Error& error)
+{
+    err << tool << " " << command << ": " << error.message << "\n";
+    return exit_failed;
+}
+
+Result<HqStore> open_existing(const cli::ParsedOptions& options)
+{
+    return HqStore::open(dir_of(options), HqStore::Intent::existing_only);
+}
+
+// [SECTION] init
+
+int init(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto dir = dir_of(options);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+        return fail(err, "init", Error{ErrorKind::io, "cannot make " + dir.string() + ": " + ec.message()});
+    if (std::filesystem::exists(dir / database_file_name, ec))
+        return fail(err, "init", Error{ErrorKind::conflict, dir.string() + " already holds a head office (" +
+                                                                database_file_name + "); nothing was changed"});
+    HqSettings settings;
+    settings.hostname = options.value_or("hostname", "localhost");
+    auto files = tls_files(dir);
+    bool have_certificate = std::filesystem::exists(files.server_certificate, ec) &&
+                            std::filesystem::exists(files.server_key, ec);
+    if (!have_certificate) {
+        auto made = make_private_ca(dir, settings.hostname);
+        if (!made)
+            return fail(err, "init", made.error());
+    }
+    if (auto saved = save_settings(dir, settings); !saved)
+        return fail(err, "init", saved.error());
+    auto store = HqStore::open(dir, HqStore::Intent::create);
+    if (!store)
+        return fail(err, "init", store.error());
+    // It holds customers' contact details: readable by head office's user only.
+    std::filesystem::permissions(dir / database_file_name, std::filesystem::perms(0600), ec);
+    out << "database        " << (dir / database_file_name).string() << "\n";
+    out << "settings        " << (dir / settings_file_name).string() << "\n";
+    if (have_certificate) {
+        out << "certificate     " << files.server_certificate.string() << " (kept as found)\n";
+    } else {
+        out << "server cert     " << files.server_certificate.string() << " for " << settings.hostname << "\n";
+        out << "CA certificate  " << files.ca_certificate.string() << "\n";
+        out << "give the CA certificate to terminals: feedback-terminal enroll ... --ca "
+            << files.ca_certificate.string() << "\n";
+    }
+    return exit_ok;
+}
+
+// [SECTION] serve
+
+int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto dir = dir_of(options);
+    auto settings = load_settings(dir);
+    if (!settings)
+        return fail(err, "serve", settings.error());
+    auto address = parse_listen_address(options.value_or("listen", settings->listen));
+    if (!address) {
+        err << tool << " serve: " << address.error().message << "\n";
+        return exit_usage;
+    }
+    // Block SIGTERM and SIGINT before any thread starts, so every thread
+    // inherits the mask and only the waiter below receives them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN); // a terminal that hangs up mid-answer is not a reason to die
+
+    auto server = HqServer::create(dir, *settings, out);
+    if (!server)
+        return fail(err, "serve", server.error());
+    auto port = (*server)->bind(*address);
+    if (!port)
+        return fail(err, "serve", port.error());
+    std::string shown_host = address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
+    out << tool << ": listening on https://" << shown_host << ":" << *port << std::endl;
+
+    HqServer& running = **server;
+    std::thread waiter([&running, stop_signals] {
+        int received = 0;
+        sigwait(&stop_signals, &received);
+        running.stop();
+    });
+    auto served = running.run();
+    // Wake the waiter if the server stopped on its own.
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    out << tool << ": stopped" << std::endl;
+    if (!served)
+        return fail(err, "serve", served.error());
+    return exit_ok;
+}
+
+// [SECTION] enroll, devices, revoke
+
+int enroll(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto settings = load_settings(dir_of(options));
+    if (!settings)
+        return fail(err, "enroll", settings.error());
+    auto store = open_existing(options);
+    if (!store)
+        return fail(err, "enroll", store.error());
+    auto code = store->create_enrolment_code(*options.value("store"), *options.value("name"), now_utc_ms(),
+                                             settings->enrol_code_ttl_hours * 3600 * 1000);
+    if (!code)
+        return fail(err, "enroll", code.error());
+    out << code->code << "\n";
+    out << "one-time code for \"" << code->name << "\" in store " << code->store_code << ", valid until "
+        << format_utc_iso8601(code->expires_at) << "\n";
+    return exit_ok;
+}
+
+std::string optional_time(const std::optional<int64_t>& ms)
+{
+    return ms ? format_utc_iso8601(*ms) : std::string("never");
+}
+
+int devices(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto store = open_existing(options);
+    if (!store)
+        return fail(err, "devices", store.error());
+    auto list = store->devices();
+    if (!list)
+        return fail(err, "devices", list.error());
+    auto optional_number = [](const std::optional<int64_t>& value) {
+        return value ? nlohmann::json(*value) : nlohmann::json();
+    };
+    if (options.flag("json")) {
+        nlohmann::json json = nlohmann::json::array();
+        for (const auto& d : *list)
+            json.push_back({{"device_id", d.id},
+                            {"name", d.name},
+                            {"store_code", d.store_code},
+                            {"terminal_code", d.terminal_code},
+                            {"enrolled_at", format_utc_iso8601(d.enrolled_at)},
+                            {"revoked_at", d.revoked_at ? nlohmann::json(format_utc_iso8601(*d.revoked_at))
+                                                        : nlohmann::json()},
+                            {"last_seen_at", d.last_seen_at ? nlohmann::json(format_utc_iso8601(*d.last_seen_at))
+                                                            : nlohmann::json()},
+                            {"events_received", d.events_received},
+                            {"last_backlog", optional_number(d.last_backlog)},
+                            {"clock_offset_ms", optional_number(d.clock_offset_ms)},
+                            {"app_version", d.app_version}});
+        out << json.dump(2) << "\n";
+        return exit_ok;
+    }
+    if (list->empty()) {
+        out << "no terminals enrolled (feedback-hq enroll makes a code)\n";
+        return exit_ok;
+    }
+    for (const auto& d : *list) {
+        out << d.store_code << "-" << d.terminal_code << "  " << d.name << "  (device " << d.id << ")"
+            << (d.revoked_at ? "  REVOKED " + format_utc_iso8601(*d.revoked_at) : std::string()) << "\n";
+        out << "    last seen " << optional_time(d.last_seen_at) << ", events received " << d.events_received
+            << ", backlog " << (d.last_backlog ? std::to_string(*d.last_backlog) : "unknown") << ", clock offset "
+            << (d.clock_offset_ms ? std::to_string(*d.clock_offset_ms) + " ms" : "unknown") << ", version "
+            << (d.app_version.empty() ? "unknown" : d.app_version) << "\n";
+    }
+    return exit_ok;
+}
+
+int revoke(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto store = open_existing(options);
+    if (!store)
+        return fail(err, "revoke", store.error());
+    auto done = store->revoke(*options.value("device"), now_utc_ms());
+    if (!done)
+        return fail(err, "revoke", done.error());
+    out << "revoked device " << *options.value("device") << ": its uploads are refused from now on\n";
+    return exit_ok;
+}
+
+// [SECTION] export
+
+int export_events(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    std::string format = *options.value("format");
+    if (format != "jsonl" && format != "csv") {
+        err << tool << " export: --format must be jsonl or csv (got \"" << format << "\")\n";
+        return exit_usage;
+    }
+    std::optional<int64_t> since;
+    if (auto text = options.value("since")) {
+        since = parse_utc_iso8601(*text);
+        if (!since) {
+            err << tool << " export: --since must be a UTC time like 2026-11-24 or 2026-11-24T09:30:00Z (got \""
+                << *text << "\")\n";
+            return exit_usage;
+        }
+    }
+    auto store = open_existing(options);
+    if (!store)
+        return fail(err, "export", store.error());
+    if (format == "csv")
+        out << csv_header();
+    int unreadable = 0;
+    auto done = store->for_each_event(since, [&](const std::string& body) {
+        if (format == "jsonl") {
+            out << body << "\n";
+            return;
+        }
+        auto event = event_from_json(nlohmann::json::parse(body, nullptr, false));
+        if (event)
+            out << csv_row(*event);
+        else
+            ++unreadable;
+    });
+    if (!done)
+        return fail(err, "export", done.error());
+    out.flush();
+    if (!out)
+        return fail(err, "export", Error{ErrorKind::io, "writing the export failed"});
+    if (unreadable > 0)
+        return fail(err, "export", Error{ErrorKind::corrupt, std::to_string(unreadable) +
+                                                                 " stored events could not be read back"});
+    return exit_ok;
+}
+
+} // namespace
+
+int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& err)
+{
+    auto all = commands();
+    constexpr const char* summary = "Head office: receives the terminals' feedback over HTTPS.";
+    if (args.empty()) {
+        err << cli::tool_help(tool, summary, all);
+        return exit_usage;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        out << cli::tool_help(tool, summary, all);
+        return exit_ok;
+    }
+    if (args[0] == "--version") {
+        out << tool << " " << FEEDBACK_VERSION << "\n";
+        return exit_ok;
+    }
+    const cli::Command* command = nullptr;
+    for (const auto& candidate : all)
+        if (candidate.name == args[0])
+            command = &candidate;
+    if (!command) {
+        err << tool << ": unknown command \"" << args[0] << "\" (see " << tool << " --help)\n";
+        return exit_usage;
+    }
+    auto rest = args.subspan(1);
+    if (cli::wants_help(rest)) {
+        out << cli::command_help(tool, *command);
+        return exit_ok;
+    }
+    auto options = cli::parse_options(*command, rest);
+    if (!options) {
+        err << tool << " " << command->name << ": " << options.error().message << "\n";
+        return exit_usage;
+    }
+    if (command->name == "init")
+        return init(*options, out, err);
+    if (command->name == "serve")
+        return serve(*options, out, err);
+    if (command->name == "enroll")
+        return enroll(*options, out, err);
+    if (command->name == "devices")
+        return devices(*options, out, err);
+    if (command->name == "revoke")
+        return revoke(*options, out, err);
+    return export_events(*options, out, err);
+}
+
+} // namespace feedback::hq

@@ -1,0 +1,478 @@
+// The head-office HTTPS server: TLS setup, the store pool, the routes of
+// PROTOCOL.md (hello, enrol, batches, config, feed) and the request log.
+#include "server.h"
+
+#include "certificates.h"
+#include "domain/clock.h"
+#include "domain/ids.h"
+#include "rate_limiter.h"
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+
+#include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <vector>
+
+namespace feedback::hq {
+
+namespace {
+
+// [SECTION] Small helpers
+
+std::string server_time_text() { return std::to_string(now_utc_ms()); }
+
+void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message)
+{
+    res.status = status;
+    res.set_content(sync::error_body(code, message), "application/json");
+}
+
+void send_json(httplib::Response& res, const nlohmann::json& body)
+{
+    res.status = 200;
+    res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+std::optional<int64_t> header_integer(const httplib::Request& req, const char* name)
+{
+    if (!req.has_header(name))
+        return std::nullopt;
+    std::string text = req.get_header_value(name);
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
+
+// "malformed_json: the body ..." -> "malformed_json"
+std::string code_of(const Error& error)
+{
+    auto colon = error.message.find(':');
+    return colon == std::string::npos ? std::string("bad_batch") : error.message.substr(0, colon);
+}
+
+} // namespace
+
+// [SECTION] The store pool
+
+// Connections to hq.db lent to request threads, one request at a time each.
+class StorePool {
+public:
+    explicit StorePool(std::filesystem::path dir) : m_dir(std::move(dir)) {}
+
+    class Lease {
+    public:
+        Lease(StorePool& pool, std::unique_ptr<HqStore> store) : m_pool(&pool), m_store(std::move(store)) {}
+        Lease(Lease&&) = default;
+        ~Lease()
+        {
+            if (m_store)
+                m_pool->give_back(std::move(m_store));
+        }
+        HqStore& operator*() { return *m_store; }
+        HqStore* operator->() { return m_store.get(); }
+
+    private:
+        StorePool* m_pool;
+        std::unique_ptr<HqStore> m_store;
+    };
+
+    Result<Lease> borrow()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_idle.empty()) {
+                auto store = std::move(m_idle.back());
+                m_idle.pop_back();
+                return Lease(*this, std::move(store));
+            }
+        }
+        auto store = HqStore::open(m_dir, HqStore::Intent::existing_only);
+        FEEDBACK_TRY(store);
+        return Lease(*this, std::make_unique<HqStore>(std::move(*store)));
+    }
+
+private:
+    void give_back(std::unique_ptr<HqStore> store)
+    {
+        std::lock_guard lock(m_mutex);
+        m_idle.push_back(std::move(store));
+    }
+
+    std::filesystem::path m_dir;
+    std::mutex m_mutex;
+    std::vector<std::unique_ptr<HqStore>> m_idle;
+};
+
+// [SECTION] The server
+
+struct HqServer::Impl {
+    Impl(const std::filesystem::path& dir, const HqSettings& given, std::ostream& log_stream,
+         std::unique_ptr<httplib::SSLServer> server)
+        : settings(given), log(log_stream), pool(dir),
+          limiter(given.limits.rate_per_second, given.limits.rate_burst), http(std::move(server))
+    {
+    }
+
+    HqSettings settings;
+    std::ostream& log;
+    std::mutex log_mutex;
+    StorePool pool;
+    RateLimiter limiter;
+    std::mutex write_mutex; // one writer at a time (see server.h)
+    std::unique_ptr<httplib::SSLServer> http;
+
+    void install_routes();
+    void write_log_line(const httplib::Request& req, const httplib::Response& res);
+    std::optional<Device> authenticate(const httplib::Request& req, httplib::Response& res, HqStore& store);
+    bool rate_limited(const Device& device, httplib::Response& res);
+    void storage_failure(httplib::Response& res, const Error& error);
+
+    void hello(const httplib::Request& req, httplib::Response& res);
+    void enrol(const httplib::Request& req, httplib::Response& res);
+    void batches(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+    void config(const httplib::Request& req, httplib::Response& res);
+    void feed(const httplib::Request& req, httplib::Response& res);
+};
+
+void HqServer::Impl::write_log_line(const httplib::Request& req, const httplib::Response& res)
+{
+    // The path only (the query holds a cursor, never personal data, but keep
+    // the line short); the device is not named, so the log holds no identities.
+    int64_t started = 0;
+    std::string started_text = res.get_header_value(sync::header_server_time);
+    std::from_chars(started_text.data(), started_text.data() + started_text.size(), started);
+    int64_t now = now_utc_ms();
+    std::string line = format_utc_iso8601(now) + " " + req.remote_addr + " " + req.method + " " + req.path + " " +
+                       std::to_string(res.status) + " in=" + (req.has_header("Content-Length") ? req.get_header_value("Content-Length") : std::string("0")) +
+                       " out=" + std::to_string(res.body.size()) +
+                       " ms=" + std::to_string(started > 0 ? now - started : 0) + "\n";
+    std::lock_guard lock(log_mutex);
+    log << line << std::flush;
+}
+
+void HqServer::Impl::storage_failure(httplib::Response& res, const Error& error)
+{
+    if (error.kind == ErrorKind::busy) {
+        res.set_header("Retry-After", "1");
+        send_error(res, 503, "busy", "head office is busy; try again shortly");
+        return;
+    }
+    send_error(res, 500, "storage", std::string("head office could not store this: ") + to_string(error.kind));
+}
+
+std::optional<Device> HqServer::Impl::authenticate(const httplib::Request& req, httplib::Response& res,
+                                                   HqStore& store)
+{
+    std::string header = req.get_header_value("Authorization");
+    constexpr std::string_view bearer = "Bearer ";
+    if (header.rfind(bearer, 0) != 0) {
+        send_error(res, 401, "unauthorized", "an Authorization: Bearer token is required: enrol the terminal");
+        return std::nullopt;
+    }
+    auto device = store.authenticate(std::string_view(header).substr(bearer.size()));
+    if (!device) {
+        if (device.error().kind == ErrorKind::conflict)
+            send_error(res, 401, "device_revoked", device.error().message);
+        else if (device.error().kind == ErrorKind::not_found)
+            send_error(res, 401, "unauthorized", device.error().message);
+        else
+            storage_failure(res, device.error());
+        return std::nullopt;
+    }
+    return std::move(*device);
+}
+
+bool HqServer::Impl::rate_limited(const Device& device, httplib::Response& res)
+{
+    auto wait = limiter.take(device.id, std::chrono::steady_clock::now());
+    if (!wait)
+        return false;
+    res.set_header("Retry-After", std::to_string(*wait));
+    send_error(res, 429, "rate_limited", "too many requests from this terminal; retry after " +
+                                             std::to_string(*wait) + " s");
+    return true;
+}
+
+void HqServer::Impl::hello(const httplib::Request&, httplib::Response& res)
+{
+    send_json(res, {{"protocol", sync::protocol_version},
+                    {"server_time", now_utc_ms()},
+                    {"limits", sync::to_json(settings.limits)}});
+}
+
+void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
+{
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("code") || !body["code"].is_string() || !body.contains("device_id") ||
+        !body["device_id"].is_string()) {
+        send_error(res, 400, "bad_request", "the body must be {\"code\": ..., \"device_id\": ..., \"app_version\": ...}");
+        return;
+    }
+    std::string app_version = body.contains("app_version") && body["app_version"].is_string()
+                                  ? body["app_version"].get<std::string>()
+                                  : "";
+    auto store = pool.borrow();
+    if (!store) {
+        storage_failure(res, store.error());
+        return;
+    }
+    Result<Enrolled> enrolled = [&] {
+        std::lock_guard lock(write_mutex);
+        return (*store)->enrol(body["code"].get<std::string>(), body["device_id"].get<std::string>(), app_version,
+                               now_utc_ms());
+    }();
+    if (!enrolled) {
+        if (enrolled.error().kind == ErrorKind::not_found)
+            send_error(res, 403, "enrol_code_invalid", enrolled.error().message);
+        else if (enrolled.error().kind == ErrorKind::invalid_input)
+            send_error(res, 400, "bad_request", enrolled.error().message);
+        else
+            storage_failure(res, enrolled.error());
+        return;
+    }
+    send_json(res, {{"device_id", enrolled->device_id},
+                    {"token", enrolled->token},
+                    {"store_code", enrolled->store_code},
+                    {"terminal_code", enrolled->terminal_code},
+                    {"name", enrolled->name},
+                    {"limits", sync::to_json(settings.limits)}});
+}
+
+void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader)
+{
+    // Read (and so drain) the body first, inflating at most max_body_bytes:
+    // httplib inflates gzip as it reads, and its payload limit only counts
+    // the compressed bytes.
+    const auto cap = static_cast<size_t>(settings.limits.max_body_bytes);
+    auto declared = header_integer(req, "Content-Length");
+    if (declared && *declared > settings.limits.max_compressed_bytes) {
+        res.set_header("Connection", "close");
+        send_error(res, 413, "body_too_large", "the body is larger than " +
+                                                   std::to_string(settings.limits.max_compressed_bytes) + " bytes");
+        return;
+    }
+    std::string body;
+    bool too_large = false;
+    bool read = reader([&](const char* data, size_t size) {
+        if (body.size() + size > cap) {
+            too_large = true;
+            return false;
+        }
+        body.append(data, size);
+        return true;
+    });
+    if (too_large) {
+        res.set_header("Connection", "close");
+        send_error(res, 413, "body_too_large", "the body inflates to more than " + std::to_string(cap) + " bytes");
+        return;
+    }
+    if (!read) {
+        res.set_header("Connection", "close");
+        send_error(res, 400, "malformed_json", "the body could not be read (is it valid gzip?)");
+        return;
+    }
+
+    auto store = pool.borrow();
+    if (!store) {
+        storage_failure(res, store.error());
+        return;
+    }
+    auto device = authenticate(req, res, **store);
+    if (!device || rate_limited(*device, res))
+        return;
+    std::string batch_id = req.get_header_value(sync::header_idempotency_key);
+    if (!is_uuid(batch_id)) {
+        send_error(res, 400, "bad_batch", "the Idempotency-Key header must be the batch id (a UUID)");
+        return;
+    }
+    if (req.has_header(sync::header_body_sha256) &&
+        req.get_header_value(sync::header_body_sha256) != sync::sha256_hex(body)) {
+        send_error(res, 400, "bad_body_hash", "the body's SHA-256 differs from Feedback-Body-SHA256: it was damaged");
+        return;
+    }
+    DeviceHealth health{header_integer(req, sync::header_clock_offset), header_integer(req, sync::header_backlog),
+                        req.get_header_value(sync::header_app_version).substr(0, 40)};
+    Result<IngestResult> ingested = [&] {
+        std::lock_guard lock(write_mutex);
+        return (*store)->ingest(*device, batch_id, body, settings.limits.max_events_per_batch, health, now_utc_ms());
+    }();
+    if (!ingested) {
+        const Error& error = ingested.error();
+        if (error.kind == ErrorKind::invalid_input) {
+            std::string code = code_of(error);
+            send_error(res, code == "too_many_events" ? 413 : 400, code, error.message);
+        } else if (error.kind == ErrorKind::conflict) {
+            send_error(res, 422, code_of(error), error.message);
+        } else {
+            storage_failure(res, error);
+        }
+        return;
+    }
+    res.status = 200;
+    res.set_header(sync::header_batch_id, batch_id);
+    if (ingested->kind == IngestKind::replayed)
+        res.set_header(sync::header_replayed, "true");
+    res.set_content(ingested->answer, "application/json");
+}
+
+void HqServer::Impl::config(const httplib::Request& req, httplib::Response& res)
+{
+    auto store = pool.borrow();
+    if (!store) {
+        storage_failure(res, store.error());
+        return;
+    }
+    auto device = authenticate(req, res, **store);
+    if (!device || rate_limited(*device, res))
+        return;
+    auto doc = (*store)->config_for(device->store_code);
+    if (!doc) {
+        storage_failure(res, doc.error());
+        return;
+    }
+    if (!*doc) {
+        send_error(res, 404, "no_config", "head office has published no configuration for this store");
+        return;
+    }
+    const ConfigDocument& config = **doc;
+    res.set_header("ETag", config.etag());
+    if (req.get_header_value("If-None-Match") == config.etag()) {
+        res.status = 304;
+        return;
+    }
+    send_json(res, {{"scope", config.scope}, {"version", config.version}, {"document", config.document}});
+}
+
+void HqServer::Impl::feed(const httplib::Request& req, httplib::Response& res)
+{
+    auto store = pool.borrow();
+    if (!store) {
+        storage_failure(res, store.error());
+        return;
+    }
+    auto device = authenticate(req, res, **store);
+    if (!device || rate_limited(*device, res))
+        return;
+    auto number = [&](const char* name, int64_t fallback) -> std::optional<int64_t> {
+        if (!req.has_param(name) || req.get_param_value(name).empty())
+            return fallback;
+        std::string text = req.get_param_value(name);
+        int64_t value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
+            return std::nullopt;
+        return value;
+    };
+    auto after = number("after", 0);
+    auto limit = number("limit", settings.limits.max_feed_events);
+    if (!after || !limit || *limit < 1) {
+        send_error(res, 400, "bad_request", "after must be a cursor from an earlier answer and limit at least 1");
+        return;
+    }
+    auto page = (*store)->feed(*device, *after, std::min(*limit, settings.limits.max_feed_events));
+    if (!page) {
+        storage_failure(res, page.error());
+        return;
+    }
+    {
+        std::lock_guard lock(write_mutex);
+        (void)(*store)->touch(device->id, now_utc_ms()); // last contact only: not worth failing the read
+    }
+    send_json(res, {{"events", page->events}, {"cursor", std::to_string(page->cursor)}, {"more", page->more}});
+}
+
+void HqServer::Impl::install_routes()
+{
+    http->set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
+        res.set_header(sync::header_protocol, std::to_string(sync::protocol_version));
+        res.set_header(sync::header_server_time, server_time_text());
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+        if (!res.has_header(sync::header_protocol))
+            res.set_header(sync::header_protocol, std::to_string(sync::protocol_version));
+        if (!res.has_header(sync::header_server_time))
+            res.set_header(sync::header_server_time, server_time_text());
+        if (res.body.empty() && res.status != 304)
+            res.set_content(sync::error_body(res.status == 404 ? "not_found" : "bad_request",
+                                             "HTTP " + std::to_string(res.status) + " from head office"),
+                            "application/json");
+    });
+    http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        send_error(res, 500, "internal", "head office failed on this request; nothing was stored");
+    });
+    http->set_logger([this](const httplib::Request& req, const httplib::Response& res) { write_log_line(req, res); });
+
+    http->Get("/v1/hello", [this](const httplib::Request& req, httplib::Response& res) { hello(req, res); });
+    http->Post("/v1/enrol", [this](const httplib::Request& req, httplib::Response& res) { enrol(req, res); });
+    http->Post("/v1/batches", [this](const httplib::Request& req, httplib::Response& res,
+                                     const httplib::ContentReader& reader) { batches(req, res, reader); });
+    http->Get("/v1/config", [this](const httplib::Request& req, httplib::Response& res) { config(req, res); });
+    http->Get("/v1/feed", [this](const httplib::Request& req, httplib::Response& res) { feed(req, res); });
+}
+
+// [SECTION] Life cycle
+
+HqServer::HqServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+HqServer::~HqServer() = default;
+
+Result<std::unique_ptr<HqServer>> HqServer::create(const std::filesystem::path& dir, const HqSettings& settings,
+                                                   std::ostream& log)
+{
+    auto probe = HqStore::open(dir, HqStore::Intent::existing_only);
+    FEEDBACK_TRY(probe);
+    auto files = tls_files(dir);
+    std::error_code ec;
+    if (!std::filesystem::exists(files.server_certificate, ec) || !std::filesystem::exists(files.server_key, ec))
+        return Error{ErrorKind::not_found, "no server certificate in " + files.server_certificate.parent_path().string() +
+                                               " (feedback-hq init makes one)"};
+    auto http = std::make_unique<httplib::SSLServer>(files.server_certificate.c_str(), files.server_key.c_str());
+    if (!http->is_valid())
+        return Error{ErrorKind::invalid_input, "the server certificate or key in " +
+                                                   files.server_certificate.parent_path().string() +
+                                                   " could not be loaded"};
+    SSL_CTX_set_min_proto_version(http->ssl_context(), TLS1_2_VERSION);
+    int threads = settings.threads;
+    http->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+    // Measured defaults are slow (platform-notes.md): Nagle on, keep-alive closed after 5 requests.
+    http->set_tcp_nodelay(true);
+    http->set_keep_alive_max_count(1000);
+    http->set_keep_alive_timeout(5);
+    http->set_read_timeout(30, 0);
+    http->set_write_timeout(30, 0);
+    http->set_payload_max_length(static_cast<size_t>(settings.limits.max_compressed_bytes));
+
+    auto impl = std::make_unique<Impl>(dir, settings, log, std::move(http));
+    impl->install_routes();
+    return std::unique_ptr<HqServer>(new HqServer(std::move(impl)));
+}
+
+Result<int> HqServer::bind(const ListenAddress& address)
+{
+    int port = address.port;
+    if (port == 0) {
+        port = m_impl->http->bind_to_any_port(address.host);
+        if (port <= 0)
+            return Error{ErrorKind::io, "cannot listen on " + address.host + " (any port)"};
+        return port;
+    }
+    if (!m_impl->http->bind_to_port(address.host, port))
+        return Error{ErrorKind::io, "cannot listen on " + address.host + ":" + std::to_string(port) +
+                                        " (in use, or not an address of this machine)"};
+    return port;
+}
+
+Result<void> HqServer::run()
+{
+    if (!m_impl->http->listen_after_bind() && m_impl->http->is_running())
+        return Error{ErrorKind::io, "the server stopped listening unexpectedly"};
+    return {};
+}
+
+void HqServer::stop() { m_impl->http->stop(); }
+
+} // namespace feedback::hq

@@ -1,0 +1,631 @@
+// Reading, validating and writing the kiosk configuration. Every broken rule
+// is collected with its field path ("reasons.detractor[2].id") so that head
+// office can fix a configuration in one go; the rules are listed at each reader.
+#include "kiosk_config.h"
+
+#include "domain/validation.h"
+#include "pin.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+
+namespace feedback::config {
+
+namespace {
+
+using Json = nlohmann::json;
+using Violations = std::vector<Violation>;
+
+// =============================================================================
+// [SECTION] Limits
+// =============================================================================
+
+constexpr int64_t max_text_chars = 300;    // a label, a question, a promise
+constexpr int64_t max_name_chars = 100;    // the store's and a staff member's name
+constexpr int64_t max_refund_cents = 10'000'000; // the event rule for amount_cents
+constexpr size_t max_config_bytes = 1024 * 1024;
+
+struct CountRange {
+    size_t min;
+    size_t max;
+};
+constexpr CountRange reasons_per_band{1, 12};
+constexpr CountRange complaint_categories_count{1, 20};
+constexpr CountRange promises_count{0, 6};
+constexpr CountRange staff_count{0, 100};
+
+struct IntRange {
+    int64_t min;
+    int64_t max;
+};
+constexpr IntRange version_range{1, std::numeric_limits<int>::max()};
+constexpr IntRange answer_hours_range{1, 24 * 30};
+constexpr IntRange refund_range{0, max_refund_cents};
+constexpr IntRange shopper_idle_range{10, 600};
+constexpr IntRange thank_you_range{2, 60};
+constexpr IntRange staff_idle_range{30, 3600};
+constexpr IntRange max_ratings_range{1, 100};
+constexpr IntRange misuse_window_range{1, 3600};
+
+constexpr std::string_view config_id_rule = "must be an id of 1 to 40 characters from a-z, 0-9 and _";
+constexpr std::string_view staff_id_rule = "must be an id of 1 to 40 characters from A-Z, a-z, 0-9, _, . and -";
+
+// A LocalizedText's fallback when validation was skipped and a locale is
+// missing (in() asserts first in debug builds).
+const std::string no_text;
+
+// =============================================================================
+// [SECTION] Small helpers
+// =============================================================================
+
+void add(Violations& out, std::string path, std::string message)
+{
+    out.push_back({std::move(path), std::move(message)});
+}
+
+std::string member(const std::string& path, std::string_view key)
+{
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string element(const std::string& path, size_t index)
+{
+    return path + "[" + std::to_string(index) + "]";
+}
+
+std::string got_type(const Json& value)
+{
+    return " (got " + std::string(value.type_name()) + ")";
+}
+
+std::string joined_locales()
+{
+    std::string out;
+    for (const auto& locale : supported_locales)
+        out += (out.empty() ? "" : ", ") + locale;
+    return out;
+}
+
+std::string band_name(NpsBand band)
+{
+    switch (band) {
+    case NpsBand::detractor: return "detractor";
+    case NpsBand::passive: return "passive";
+    case NpsBand::promoter: return "promoter";
+    }
+    assert(false && "band_name: an NpsBand without a name");
+    return "detractor";
+}
+
+constexpr NpsBand all_bands[] = {NpsBand::detractor, NpsBand::passive, NpsBand::promoter};
+
+// Staff ids become the actor "staff:<id>", so they follow the actor rule.
+bool is_staff_id(std::string_view id)
+{
+    if (id.empty() || id.size() > 40)
+        return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '.' || c == '-';
+    });
+}
+
+bool is_blank(std::string_view text)
+{
+    return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+// =============================================================================
+// [SECTION] Readers of single values
+// =============================================================================
+
+// An object's keys: each of `required` must be present, and nothing outside
+// `required` and `optional` may be. False (reported) when `value` is not an
+// object at all, so the caller skips its fields.
+bool check_keys(const Json& value, const std::string& path, std::initializer_list<std::string_view> required,
+                std::initializer_list<std::string_view> optional, Violations& out)
+{
+    if (!value.is_object()) {
+        add(out, path.empty() ? "config" : path, "must be an object" + got_type(value));
+        return false;
+    }
+    auto listed = [](std::initializer_list<std::string_view> keys, std::string_view key) {
+        return std::find(keys.begin(), keys.end(), key) != keys.end();
+    };
+    for (const auto& [key, ignored] : value.items())
+        if (!listed(required, key) && !listed(optional, key))
+            add(out, member(path, key), "unknown key");
+    for (std::string_view key : required)
+        if (!value.contains(key))
+            add(out, member(path, key), "required");
+    return true;
+}
+
+// The member `key` of an object, or nothing when absent (check_keys reports).
+const Json* find(const Json& object, std::string_view key)
+{
+    if (!object.is_object())
+        return nullptr;
+    auto it = object.find(key);
+    return it == object.end() ? nullptr : &*it;
+}
+
+std::optional<int64_t> read_integer(const Json* value, const std::string& path, IntRange range, Violations& out)
+{
+    if (!value)
+        return std::nullopt;
+    std::string rule = "must be an integer from " + std::to_string(range.min) + " to " + std::to_string(range.max);
+    if (!value->is_number_integer()) {
+        add(out, path, rule + got_type(*value));
+        return std::nullopt;
+    }
+    if (value->is_number_unsigned() && value->get<uint64_t>() > static_cast<uint64_t>(range.max)) {
+        add(out, path, rule + " (got " + value->dump() + ")");
+        return std::nullopt;
+    }
+    auto number = value->get<int64_t>();
+    if (number < range.min || number > range.max) {
+        add(out, path, rule + " (got " + std::to_string(number) + ")");
+        return std::nullopt;
+    }
+    return number;
+}
+
+int read_int(const Json* value, const std::string& path, IntRange range, int fallback, Violations& out)
+{
+    // Every IntRange used with this fits in an int.
+    return static_cast<int>(read_integer(value, path, range, out).value_or(fallback));
+}
+
+// A string of valid UTF-8 with 1..max_chars code points, not only spaces.
+std::optional<std::string> read_text(const Json* value, const std::string& path, int64_t max_chars, Violations& out)
+{
+    if (!value)
+        return std::nullopt;
+    if (!value->is_string()) {
+        add(out, path, "must be a string" + got_type(*value));
+        return std::nullopt;
+    }
+    const auto& text = value->get_ref<const std::string&>();
+    auto length = utf8_length(text);
+    if (!length) {
+        add(out, path, "must be valid UTF-8");
+        return std::nullopt;
+    }
+    if (is_blank(text)) {
+        add(out, path, "must not be empty");
+        return std::nullopt;
+    }
+    if (*length > static_cast<size_t>(max_chars)) {
+        add(out, path,
+            "must be at most " + std::to_string(max_chars) + " characters (got " + std::to_string(*length) + ")");
+        return std::nullopt;
+    }
+    return text;
+}
+
+// Every supported locale, each a text of at most 300 characters; other
+// locales are refused so that a typo ("en-GB", "NL") is noticed.
+LocalizedText read_localized(const Json* value, const std::string& path, Violations& out)
+{
+    LocalizedText result;
+    if (!value)
+        return result;
+    if (!value->is_object()) {
+        add(out, path, "must be an object with a text per language (" + joined_locales() + ")" + got_type(*value));
+        return result;
+    }
+    for (const auto& [key, ignored] : value->items())
+        if (std::find(supported_locales.begin(), supported_locales.end(), key) == supported_locales.end())
+            add(out, member(path, key), "not a supported language (use " + joined_locales() + ")");
+    for (const auto& locale : supported_locales) {
+        const Json* text = find(*value, locale);
+        if (!text) {
+            add(out, member(path, locale), "required");
+            continue;
+        }
+        if (auto read = read_text(text, member(path, locale), max_text_chars, out))
+            result.by_locale[locale] = std::move(*read);
+    }
+    return result;
+}
+
+// An array with a number of entries in `range`; false (reported) otherwise,
+// except that a count out of range still lets the entries be checked.
+bool check_array(const Json* value, const std::string& path, CountRange range, Violations& out)
+{
+    if (!value)
+        return false;
+    if (!value->is_array()) {
+        add(out, path, "must be an array" + got_type(*value));
+        return false;
+    }
+    if (value->size() < range.min || value->size() > range.max)
+        add(out, path,
+            "must have " + std::to_string(range.min) + " to " + std::to_string(range.max) + " entries (got " +
+                std::to_string(value->size()) + ")");
+    return true;
+}
+
+// Reports the second and later uses of an id within one list.
+void check_unique_ids(const std::vector<std::pair<std::string, std::string>>& ids_and_paths, Violations& out)
+{
+    for (size_t i = 0; i < ids_and_paths.size(); ++i)
+        for (size_t k = 0; k < i; ++k)
+            if (ids_and_paths[i].first == ids_and_paths[k].first) {
+                add(out, ids_and_paths[i].second,
+                    "\"" + ids_and_paths[i].first + "\" is already used at " + ids_and_paths[k].second);
+                break;
+            }
+}
+
+// =============================================================================
+// [SECTION] Readers of the sections
+// =============================================================================
+
+// [{"id": config id, "label": LocalizedText}, ...]; ids unique in the list.
+std::vector<Choice> read_choices(const Json* value, const std::string& path, CountRange range, Violations& out)
+{
+    std::vector<Choice> choices;
+    if (!check_array(value, path, range, out))
+        return choices;
+    std::vector<std::pair<std::string, std::string>> ids;
+    for (size_t i = 0; i < value->size(); ++i) {
+        const Json& entry = (*value)[i];
+        std::string at = element(path, i);
+        if (!check_keys(entry, at, {"id", "label"}, {}, out))
+            continue;
+        Choice choice;
+        if (const Json* id = find(entry, "id")) {
+            if (id->is_string() && is_config_id(id->get_ref<const std::string&>())) {
+                choice.id = id->get<std::string>();
+                ids.emplace_back(choice.id, member(at, "id"));
+            } else {
+                add(out, member(at, "id"), std::string(config_id_rule));
+            }
+        }
+        choice.label = read_localized(find(entry, "label"), member(at, "label"), out);
+        choices.push_back(std::move(choice));
+    }
+    check_unique_ids(ids, out);
+    return choices;
+}
+
+// {"detractor": [...], "passive": [...], "promoter": [...]}: 1-12 choices each.
+std::map<NpsBand, std::vector<Choice>> read_reasons(const Json* value, const std::string& path, Violations& out)
+{
+    std::map<NpsBand, std::vector<Choice>> reasons;
+    if (!value || !check_keys(*value, path, {"detractor", "passive", "promoter"}, {}, out))
+        return reasons;
+    for (NpsBand band : all_bands) {
+        std::string name = band_name(band);
+        reasons[band] = read_choices(find(*value, name), member(path, name), reasons_per_band, out);
+    }
+    return reasons;
+}
+
+// [{"id", "text", "answer_within_hours"?: 1-720}, ...]: 0-6, ids unique.
+std::vector<Promise> read_promises(const Json* value, const std::string& path, Violations& out)
+{
+    std::vector<Promise> promises;
+    if (!check_array(value, path, promises_count, out))
+        return promises;
+    std::vector<std::pair<std::string, std::string>> ids;
+    for (size_t i = 0; i < value->size(); ++i) {
+        const Json& entry = (*value)[i];
+        std::string at = element(path, i);
+        if (!check_keys(entry, at, {"id", "text"}, {"answer_within_hours"}, out))
+            continue;
+        Promise promise;
+        if (const Json* id = find(entry, "id")) {
+            if (id->is_string() && is_config_id(id->get_ref<const std::string&>())) {
+                promise.id = id->get<std::string>();
+                ids.emplace_back(promise.id, member(at, "id"));
+            } else {
+                add(out, member(at, "id"), std::string(config_id_rule));
+            }
+        }
+        promise.text = read_localized(find(entry, "text"), member(at, "text"), out);
+        if (auto hours = read_integer(find(entry, "answer_within_hours"), member(at, "answer_within_hours"),
+                                      answer_hours_range, out))
+            promise.answer_within_hours = static_cast<int>(*hours);
+        promises.push_back(std::move(promise));
+    }
+    check_unique_ids(ids, out);
+    return promises;
+}
+
+// [{"id", "name", "pin_hash", "refund_limit_cents"}, ...]: ids unique.
+std::vector<StaffMember> read_staff(const Json* value, const std::string& path, Violations& out)
+{
+    std::vector<StaffMember> staff;
+    if (!check_array(value, path, staff_count, out))
+        return staff;
+    std::vector<std::pair<std::string, std::string>> ids;
+    for (size_t i = 0; i < value->size(); ++i) {
+        const Json& entry = (*value)[i];
+        std::string at = element(path, i);
+        if (!check_keys(entry, at, {"id", "name", "pin_hash", "refund_limit_cents"}, {}, out))
+            continue;
+        StaffMember member_of_staff{};
+        if (const Json* id = find(entry, "id")) {
+            if (id->is_string() && is_staff_id(id->get_ref<const std::string&>())) {
+                member_of_staff.id = id->get<std::string>();
+                ids.emplace_back(member_of_staff.id, member(at, "id"));
+            } else {
+                add(out, member(at, "id"), std::string(staff_id_rule));
+            }
+        }
+        member_of_staff.name = read_text(find(entry, "name"), member(at, "name"), max_name_chars, out).value_or("");
+        if (const Json* hash = find(entry, "pin_hash")) {
+            if (hash->is_string() && is_pin_hash(hash->get_ref<const std::string&>()))
+                member_of_staff.pin_hash = hash->get<std::string>();
+            else
+                add(out, member(at, "pin_hash"), "must be a hash made by feedback-terminal hash-pin");
+        }
+        member_of_staff.refund_limit_cents =
+            read_integer(find(entry, "refund_limit_cents"), member(at, "refund_limit_cents"), refund_range, out)
+                .value_or(0);
+        staff.push_back(std::move(member_of_staff));
+    }
+    check_unique_ids(ids, out);
+    return staff;
+}
+
+Timeouts read_timeouts(const Json* value, const std::string& path, Violations& out)
+{
+    Timeouts timeouts;
+    if (!value ||
+        !check_keys(*value, path, {"shopper_idle_seconds", "thank_you_seconds", "staff_idle_seconds"}, {}, out))
+        return timeouts;
+    timeouts.shopper_idle_seconds = read_int(find(*value, "shopper_idle_seconds"), member(path, "shopper_idle_seconds"),
+                                             shopper_idle_range, timeouts.shopper_idle_seconds, out);
+    timeouts.thank_you_seconds = read_int(find(*value, "thank_you_seconds"), member(path, "thank_you_seconds"),
+                                          thank_you_range, timeouts.thank_you_seconds, out);
+    timeouts.staff_idle_seconds = read_int(find(*value, "staff_idle_seconds"), member(path, "staff_idle_seconds"),
+                                           staff_idle_range, timeouts.staff_idle_seconds, out);
+    return timeouts;
+}
+
+MisuseRule read_misuse(const Json* value, const std::string& path, Violations& out)
+{
+    MisuseRule misuse;
+    if (!value || !check_keys(*value, path, {"max_ratings", "window_seconds"}, {}, out))
+        return misuse;
+    misuse.max_ratings =
+        read_int(find(*value, "max_ratings"), member(path, "max_ratings"), max_ratings_range, misuse.max_ratings, out);
+    misuse.window_seconds = read_int(find(*value, "window_seconds"), member(path, "window_seconds"),
+                                     misuse_window_range, misuse.window_seconds, out);
+    return misuse;
+}
+
+// argv of a program run without a shell: strings, the first an absolute path.
+std::vector<std::string> read_command(const Json* value, const std::string& path, Violations& out)
+{
+    std::vector<std::string> argv;
+    if (!value)
+        return argv;
+    if (!value->is_array()) {
+        add(out, path, "must be an array of strings (a program and its arguments)" + got_type(*value));
+        return argv;
+    }
+    for (size_t i = 0; i < value->size(); ++i) {
+        const Json& arg = (*value)[i];
+        std::string at = element(path, i);
+        if (!arg.is_string()) {
+            add(out, at, "must be a string" + got_type(arg));
+            continue;
+        }
+        const auto& text = arg.get_ref<const std::string&>();
+        if (text.find('\0') != std::string::npos)
+            add(out, at, "must not contain a NUL character");
+        else if (i == 0 && text.rfind('/', 0) != 0)
+            add(out, at, "must be the program's absolute path (starting with /)");
+        else
+            argv.push_back(text);
+    }
+    return argv;
+}
+
+// =============================================================================
+// [SECTION] Writers
+// =============================================================================
+
+Json localized_json(const LocalizedText& text)
+{
+    Json json = Json::object();
+    for (const auto& [locale, value] : text.by_locale)
+        json[locale] = value;
+    return json;
+}
+
+Json choices_json(const std::vector<Choice>& choices)
+{
+    Json json = Json::array();
+    for (const Choice& choice : choices)
+        json.push_back({{"id", choice.id}, {"label", localized_json(choice.label)}});
+    return json;
+}
+
+// =============================================================================
+// [SECTION] Reading a file
+// =============================================================================
+
+// Finds where the text stops being JSON; used only after a parse has failed,
+// because the DOM parser without exceptions does not say where.
+class ErrorPositionFinder : public nlohmann::json_sax<Json> {
+public:
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return true; }
+    bool key(string_t&) override { return true; }
+    bool end_object() override { return true; }
+    bool start_array(std::size_t) override { return true; }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t position, const std::string&, const nlohmann::json::exception& error) override
+    {
+        m_position = position;
+        std::string what = error.what();
+        // "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+        auto close = what.find("] ");
+        m_message = close == std::string::npos ? what : what.substr(close + 2);
+        return false;
+    }
+
+    std::size_t position() const { return m_position; }
+    const std::string& message() const { return m_message; }
+
+private:
+    std::size_t m_position = 0;
+    std::string m_message = "not valid JSON";
+};
+
+Result<std::string> read_text_file(const std::filesystem::path& file, const std::string& what)
+{
+    std::string named = what + " " + file.string();
+    std::error_code error;
+    auto status = std::filesystem::status(file, error);
+    if (status.type() == std::filesystem::file_type::not_found)
+        return Error{ErrorKind::not_found, named + " does not exist"};
+    if (error)
+        return Error{ErrorKind::io, named + " cannot be read: " + error.message()};
+    if (!std::filesystem::is_regular_file(status))
+        return Error{ErrorKind::invalid_input, named + " is not a regular file"};
+    auto size = std::filesystem::file_size(file, error);
+    if (!error && size > max_config_bytes)
+        return Error{ErrorKind::invalid_input, named + " is larger than 1 MiB (" + std::to_string(size) + " bytes)"};
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        return Error{ErrorKind::io, named + " cannot be opened: " + std::strerror(errno)};
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad())
+        return Error{ErrorKind::io, "reading " + named + " failed"};
+    return text.str();
+}
+
+} // namespace
+
+// =============================================================================
+// [SECTION] Public functions
+// =============================================================================
+
+const std::string& LocalizedText::in(const std::string& locale) const
+{
+    auto it = by_locale.find(locale);
+    assert(it != by_locale.end() && "LocalizedText::in: a locale the configuration does not have");
+    if (it != by_locale.end())
+        return it->second;
+    return by_locale.empty() ? no_text : by_locale.begin()->second;
+}
+
+Result<KioskConfig> parse_config(const nlohmann::json& json)
+{
+    Violations out;
+    KioskConfig config;
+    if (!check_keys(json, "",
+                    {"version", "store_name", "default_locale", "question", "reasons", "complaint_categories",
+                     "promises", "staff", "timeouts", "misuse", "staff_call_command"},
+                    {}, out))
+        return Error{ErrorKind::invalid_input, describe(out)};
+
+    config.version = read_int(find(json, "version"), "version", version_range, config.version, out);
+    config.store_name = read_text(find(json, "store_name"), "store_name", max_name_chars, out).value_or("");
+    if (const Json* locale = find(json, "default_locale")) {
+        if (locale->is_string() && std::find(supported_locales.begin(), supported_locales.end(),
+                                             locale->get_ref<const std::string&>()) != supported_locales.end())
+            config.default_locale = locale->get<std::string>();
+        else
+            add(out, "default_locale",
+                "must be one of " + joined_locales() +
+                    (locale->is_string() ? " (got \"" + locale->get<std::string>() + "\")" : got_type(*locale)));
+    }
+    config.question = read_localized(find(json, "question"), "question", out);
+    config.reasons = read_reasons(find(json, "reasons"), "reasons", out);
+    config.complaint_categories =
+        read_choices(find(json, "complaint_categories"), "complaint_categories", complaint_categories_count, out);
+    config.promises = read_promises(find(json, "promises"), "promises", out);
+    config.staff = read_staff(find(json, "staff"), "staff", out);
+    config.timeouts = read_timeouts(find(json, "timeouts"), "timeouts", out);
+    config.misuse = read_misuse(find(json, "misuse"), "misuse", out);
+    config.staff_call_command = read_command(find(json, "staff_call_command"), "staff_call_command", out);
+
+    if (!out.empty())
+        return Error{ErrorKind::invalid_input, describe(out)};
+    return config;
+}
+
+Result<nlohmann::json> read_json_file(const std::filesystem::path& file, const std::string& what)
+{
+    auto text = read_text_file(file, what);
+    FEEDBACK_TRY(text);
+    Json json = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) {
+        ErrorPositionFinder finder;
+        static_cast<void>(Json::sax_parse(*text, &finder)); // fails again, this time saying where
+        return Error{ErrorKind::invalid_input, what + " " + file.string() + " is not valid JSON at byte " +
+                                                   std::to_string(finder.position()) + ": " + finder.message()};
+    }
+    return json;
+}
+
+Result<KioskConfig> load_config(const std::filesystem::path& file)
+{
+    auto json = read_json_file(file, "config file");
+    FEEDBACK_TRY(json);
+    auto config = parse_config(*json);
+    if (!config)
+        return Error{config.error().kind, "config file " + file.string() + ": " + config.error().message};
+    return config;
+}
+
+nlohmann::json to_json(const KioskConfig& config)
+{
+    Json reasons = Json::object();
+    for (const auto& [band, choices] : config.reasons)
+        reasons[band_name(band)] = choices_json(choices);
+    Json promises = Json::array();
+    for (const Promise& promise : config.promises) {
+        Json entry{{"id", promise.id}, {"text", localized_json(promise.text)}};
+        if (promise.answer_within_hours)
+            entry["answer_within_hours"] = *promise.answer_within_hours;
+        promises.push_back(std::move(entry));
+    }
+    Json staff = Json::array();
+    for (const StaffMember& person : config.staff)
+        staff.push_back({{"id", person.id},
+                         {"name", person.name},
+                         {"pin_hash", person.pin_hash},
+                         {"refund_limit_cents", person.refund_limit_cents}});
+    return Json{
+        {"version", config.version},
+        {"store_name", config.store_name},
+        {"default_locale", config.default_locale},
+        {"question", localized_json(config.question)},
+        {"reasons", reasons},
+        {"complaint_categories", choices_json(config.complaint_categories)},
+        {"promises", promises},
+        {"staff", staff},
+        {"timeouts",
+         {{"shopper_idle_seconds", config.timeouts.shopper_idle_seconds},
+          {"thank_you_seconds", config.timeouts.thank_you_seconds},
+          {"staff_idle_seconds", config.timeouts.staff_idle_seconds}}},
+        {"misuse", {{"max_ratings", config.misuse.max_ratings}, {"window_seconds", config.misuse.window_seconds}}},
+        {"staff_call_command", config.staff_call_command},
+    };
+}
+
+} // namespace feedback::config

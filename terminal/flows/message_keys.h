@@ -1,0 +1,50 @@
+// Every translation key the flows put into a Message (errors and notices),
+// in one place: each must exist in assets/i18n/<lang>.json (a test checks),
+// and screens pass Message::key and Message::args to Strings::format().
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace feedback::flows::keys {
+
+// [SECTION] Fields
+inline constexpr std::string_view required = "common.required";
+inline constexpr std::string_view too_long = "common.too_long";            // {max}
+inline constexpr std::string_view description_needed = "complaint.description.needed";
+inline constexpr std::string_view wish_needed = "complaint.wish.needed";
+inline constexpr std::string_view consent_needed = "contact.consent_needed";
+inline constexpr std::string_view need_phone_or_email = "contact.need_phone_or_email";
+inline constexpr std::string_view invalid_phone = "contact.invalid_phone";
+inline constexpr std::string_view invalid_email = "contact.invalid_email";
+inline constexpr std::string_view amount_needed = "staff.solve.amount_needed"; // also for an unreadable amount
+inline constexpr std::string_view above_limit = "staff.solve.above_limit";    // {limit} ("50.00"), {limit_cents}
+inline constexpr std::string_view reason_needed = "staff.escalate.reason_needed";
+inline constexpr std::string_view body_needed = "staff.refer.body_needed";
+
+// [SECTION] PIN
+inline constexpr std::string_view wrong_pin = "staff.login.wrong_pin";           // {tries}
+inline constexpr std::string_view wrong_pin_last = "staff.login.wrong_pin_last";
+inline constexpr std::string_view pin_locked = "staff.login.locked";             // {seconds}
+
+// [SECTION] Find by reference
+inline constexpr std::string_view code_invalid = "staff.find.invalid";     // a typo (check character), a foreign character, the wrong length
+inline constexpr std::string_view code_not_found = "staff.find.not_found"; // {reference}
+
+// [SECTION] Recording (args {detail}: the store's message, for staff screens)
+inline constexpr std::string_view disk_full = "error.disk_full";
+inline constexpr std::string_view storage = "error.storage"; // I/O, busy, damaged
+inline constexpr std::string_view generic = "error.generic"; // refused (the state moved on elsewhere), internal
+
+// [SECTION] Notices
+inline constexpr std::string_view complaint_logged = "staff.log.saved"; // {reference}
+inline constexpr std::string_view saved = "staff.saved";
+
+inline constexpr std::array all{
+    required,       too_long,   description_needed, wish_needed,    consent_needed, need_phone_or_email,
+    invalid_phone,  invalid_email, amount_needed,   above_limit,    reason_needed,  body_needed,
+    wrong_pin,      wrong_pin_last, pin_locked,     code_invalid,   code_not_found, disk_full,
+    storage,        generic,    complaint_logged,   saved,
+};
+
+} // namespace feedback::flows::keys

@@ -1,0 +1,270 @@
+// Staff mode as a plain state machine: PIN entry with a lockout, then a menu
+// to log walk-in complaints and solve them on the spot (the main path), work
+// through open complaints, find one by its reference, and see the status.
+//
+//   (inactive) --enter()--> staff_pin --right PIN--> staff_menu
+//                            | Cancel / idle: inactive     | LogOut / staff_idle_seconds: inactive
+//                                                          |
+//   staff_menu --log_complaint--> staff_log_complaint --Submit: complaint.opened--+
+//              --open_complaints--> staff_open_complaints --OpenComplaint--+      |
+//              --find--> staff_find --Submit (code found)-----------------+|      |
+//              --status--> staff_status                                   vv      v
+//                                                              staff_complaint   staff_solve
+//   staff_complaint (the hub: state, deadline, the actions next_status allows)    |
+//      --acknowledge / close_resolved: recorded at once--> staff_complaint        |
+//      --resolve------------------------------------------------------------------+
+//      --escalate--> staff_escalate --Submit--> staff_complaint
+//      --reopen--> staff_reopen --Submit--> staff_complaint
+//      --close_unresolved / withdraw / refer_external--> staff_close --Submit--> staff_complaint
+//      --record_answer--> staff_customer_response
+//   staff_solve --Submit: complaint.resolved--> staff_customer_response (handed to the customer)
+//   staff_customer_response --Submit satisfied: customer_response (actor kiosk) and
+//                             closed(resolved) (actor staff)--> staff_complaint
+//                           --Submit not satisfied: customer_response--> staff_not_satisfied
+//                           --CustomerAbsent--> staff_complaint (awaiting the answer)
+//   staff_not_satisfied --escalate--> staff_escalate;  --resolve--> staff_solve;
+//                       --LeaveOpen--> staff_complaint
+//   Back leaves a sub-screen for the screen it came from (the hub, then the
+//   list / find / menu); Back on staff_pin leaves staff mode.
+//
+// Everything recorded by the logged-in member carries actor "staff:<id>";
+// the customer's answer carries "kiosk". A failed recording shows an error
+// and keeps the input.
+#pragma once
+
+#include "config/kiosk_config.h"
+#include "domain/complaint_fold.h"
+#include "flows/drafts.h"
+#include "flows/flow_types.h"
+#include "flows/pin_lock.h"
+#include "store/local_store.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace feedback::flows {
+
+enum class MenuItem { log_complaint, open_complaints, find, status, log_out };
+
+// What staff can do to a complaint; offered only when next_status() allows it.
+enum class ComplaintAction {
+    acknowledge,
+    resolve,          // the solve-now path
+    record_answer,    // the customer answers a resolution given earlier
+    escalate,
+    close_resolved,   // only after the customer said they are satisfied
+    close_unresolved,
+    refer_external,   // ISO 10003: to an external dispute body
+    withdraw,
+    reopen,
+};
+
+// "acknowledge", "close_unresolved", ...: for the translation key
+// "staff.action.<name>".
+std::string_view to_string(ComplaintAction action);
+
+enum class Satisfaction { satisfied, not_satisfied };
+
+// Filled by the app from the uploader; staff mode only carries it.
+struct SyncStatus {
+    std::optional<int64_t> last_success_at_ms; // the last batch head office acknowledged
+    std::string last_error;                    // empty when the last attempt worked
+};
+
+// [SECTION] Intents: what a staff screen sends.
+namespace staff {
+struct SetText { Field field = Field::none; std::string text; }; // the whole text of a field
+struct Select { Field field = Field::none; std::string id; };    // channel, category, resolution chips
+struct ToggleConsent {};                                          // staff_log_complaint
+struct ToggleOnTheSpot {};                                        // staff_solve
+struct SetSatisfaction { Satisfaction answer = Satisfaction::satisfied; }; // staff_customer_response
+struct SetHandlingScore { int score = 0; };                       // staff_customer_response: 1-5
+struct Submit {};                                                 // PIN, forms
+struct Back {};
+struct ChooseMenu { MenuItem item = MenuItem::log_complaint; };   // staff_menu
+struct OpenComplaint { std::string complaint_id; };               // staff_open_complaints
+struct Act { ComplaintAction action = ComplaintAction::acknowledge; }; // staff_complaint, staff_not_satisfied
+struct LeaveOpen {};                                              // staff_not_satisfied
+struct CustomerAbsent {};                                         // staff_customer_response
+struct Refresh {};                                                // staff_open_complaints, staff_status
+struct LogOut {};                                                 // any screen after the PIN
+} // namespace staff
+
+using StaffIntent =
+    std::variant<staff::SetText, staff::Select, staff::ToggleConsent, staff::ToggleOnTheSpot,
+                 staff::SetSatisfaction, staff::SetHandlingScore, staff::Submit, staff::Back, staff::ChooseMenu,
+                 staff::OpenComplaint, staff::Act, staff::LeaveOpen, staff::CustomerAbsent, staff::Refresh,
+                 staff::LogOut>;
+
+// A line of staff_open_complaints.
+struct OpenComplaintRow {
+    std::string complaint_id;
+    std::string reference;
+    ComplaintStatus status = ComplaintStatus::open;
+    std::string category;      // id
+    std::string category_text; // label in the staff language
+    std::string channel;
+    int64_t opened_at_ms = 0;
+    int64_t age_ms = 0;
+    std::optional<int64_t> deadline_at_ms; // opened + the tightest promise
+    bool overdue = false;                  // now > deadline
+};
+
+// [SECTION] View: everything a staff screen draws.
+struct StaffView {
+    Screen screen = Screen::staff_pin;
+
+    // staff_pin
+    int pin_length = 0; // dots, never the digits
+    bool locked = false;
+    int lock_seconds_left = 0;
+    int attempts_left = PinLock::max_attempts;
+
+    // logged in
+    std::string staff_id;
+    std::string staff_name;
+    int64_t refund_limit_cents = 0;
+
+    // staff_log_complaint
+    std::vector<Chip> channels;   // built-in: key "staff.channel.<id>"
+    std::vector<Chip> categories; // configured
+    ComplaintDraft draft;
+
+    // staff_solve
+    std::vector<Chip> resolutions; // built-in: key "staff.resolution.<id>"
+    std::string amount_text;
+    bool amount_required = false;  // refund, voucher
+    bool amount_allowed = true;    // not for apology, explanation
+    std::string note;              // staff_solve, staff_close
+    bool on_the_spot = true;
+
+    // staff_customer_response
+    std::optional<Satisfaction> satisfaction;
+    std::optional<int> handling_score;
+    std::string comment;
+
+    // staff_open_complaints
+    std::vector<OpenComplaintRow> open_complaints;
+    std::optional<int> promise_hours; // the tightest answer_within_hours
+
+    // staff_complaint and its sub-screens
+    std::optional<ComplaintState> complaint;
+    std::string complaint_category_text;
+    std::optional<int64_t> deadline_at_ms;
+    bool overdue = false;
+    std::vector<ComplaintAction> actions;
+    std::string reason;            // staff_escalate, staff_reopen
+    std::string close_outcome;     // staff_close: unresolved | withdrawn | referred_external
+    std::string external_body;     // staff_close with referred_external
+
+    // staff_find
+    std::string reference_query;
+
+    // staff_status
+    std::optional<store::StoreStatus> status;
+    SyncStatus sync;
+
+    std::optional<Message> notice; // "staff.saved", or "staff.log.saved" {reference} for a new complaint
+    std::vector<FieldError> errors;
+};
+
+class StaffFlow {
+public:
+    // Copies the configuration; `store` must outlive the flow.
+    StaffFlow(config::KioskConfig config, store::LocalStore& store);
+
+    // Staff mode is on screen (the PIN pad or beyond).
+    bool active() const { return m_active; }
+    bool logged_in() const { return m_member.has_value(); }
+    // The staff gesture completed: show the PIN pad (no-op when active).
+    void enter(int64_t now_ms);
+
+    Effects apply(const StaffIntent& intent, int64_t now_ms);
+    // Idle logout: the PIN pad after shopper_idle_seconds, staff mode after
+    // staff_idle_seconds without an intent.
+    Effects tick(int64_t now_ms);
+
+    Screen screen() const { return m_screen; }
+    StaffView view(int64_t now_ms) const;
+
+    void set_sync_status(SyncStatus sync) { m_sync = std::move(sync); }
+
+private:
+    Effects on(const staff::SetText& intent, int64_t now_ms);
+    Effects on(const staff::Select& intent, int64_t now_ms);
+    Effects on(const staff::ToggleConsent& intent, int64_t now_ms);
+    Effects on(const staff::ToggleOnTheSpot& intent, int64_t now_ms);
+    Effects on(const staff::SetSatisfaction& intent, int64_t now_ms);
+    Effects on(const staff::SetHandlingScore& intent, int64_t now_ms);
+    Effects on(const staff::Submit& intent, int64_t now_ms);
+    Effects on(const staff::Back& intent, int64_t now_ms);
+    Effects on(const staff::ChooseMenu& intent, int64_t now_ms);
+    Effects on(const staff::OpenComplaint& intent, int64_t now_ms);
+    Effects on(const staff::Act& intent, int64_t now_ms);
+    Effects on(const staff::LeaveOpen& intent, int64_t now_ms);
+    Effects on(const staff::CustomerAbsent& intent, int64_t now_ms);
+    Effects on(const staff::Refresh& intent, int64_t now_ms);
+    Effects on(const staff::LogOut& intent, int64_t now_ms);
+
+    // One Submit per screen.
+    Effects submit_pin(int64_t now_ms);
+    Effects submit_complaint(int64_t now_ms);
+    Effects submit_resolution(int64_t now_ms);
+    Effects submit_response(int64_t now_ms);
+    Effects submit_reason(EventType type, int64_t now_ms);
+    Effects submit_close(int64_t now_ms);
+    Effects submit_find(int64_t now_ms);
+
+    void go(Screen screen);
+    void log_out();
+    std::string actor() const;
+    void start_solving(bool on_the_spot);
+    // Reloads the current complaint; false (with the error shown) on failure.
+    bool load_complaint(const std::string& complaint_id);
+    void load_open_complaints();
+    void load_status(int64_t now_ms);
+    // Back to the hub with the complaint reloaded and `notice` shown.
+    void show_complaint(std::optional<Message> notice);
+    std::vector<ComplaintAction> allowed_actions() const;
+    std::optional<store::RecordedEvent> record(EventType type, std::string actor, nlohmann::json payload,
+                                               int64_t now_ms, Effects& effects);
+    std::string category_text(const std::string& id) const;
+
+    config::KioskConfig m_config;
+    store::LocalStore& m_store;
+    PinLock m_lock; // outlives log-outs, so re-entering does not lift a lock
+    SyncStatus m_sync;
+
+    bool m_active = false;
+    Screen m_screen = Screen::staff_pin;
+    int64_t m_last_intent_ms = 0;
+    std::optional<config::StaffMember> m_member;
+    std::vector<FieldError> m_errors;
+    std::optional<Message> m_notice;
+
+    // Drafts, cleared on log-out.
+    std::string m_pin;
+    ComplaintDraft m_draft;
+    std::string m_resolution;
+    std::string m_amount_text;
+    std::string m_note;
+    bool m_on_the_spot = true;
+    std::optional<Satisfaction> m_satisfaction;
+    std::optional<int> m_handling_score;
+    std::string m_comment;
+    std::string m_reason;
+    std::string m_close_outcome;
+    std::string m_external_body;
+    std::string m_query;
+
+    // What is being looked at.
+    std::vector<store::ComplaintSummary> m_open;
+    std::optional<ComplaintState> m_complaint;
+    Screen m_complaint_origin = Screen::staff_menu; // where Back from the hub goes
+    std::optional<store::StoreStatus> m_status;
+};
+
+} // namespace feedback::flows

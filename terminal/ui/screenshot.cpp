@@ -1,0 +1,62 @@
+// Screenshots: SDL_RenderReadPixels as ABGR8888 (RGBA bytes in memory) and
+// stbi_write_png. The implementation of stb_image_write lives in libstb.
+#include "ui/screenshot.h"
+
+#include <SDL.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <fstream>
+#include <vector>
+
+namespace feedback::ui {
+
+Result<void> save_png(SDL_Renderer* renderer, const std::filesystem::path& png)
+{
+    int width = 0;
+    int height = 0;
+    if (SDL_GetRendererOutputSize(renderer, &width, &height) != 0 || width <= 0 || height <= 0)
+        return Error{ErrorKind::internal, std::string("screenshot: the renderer has no size: ") + SDL_GetError()};
+    const auto stride = static_cast<std::size_t>(width) * 4;
+    std::vector<unsigned char> pixels(stride * static_cast<std::size_t>(height));
+    if (SDL_RenderReadPixels(renderer, nullptr, SDL_PIXELFORMAT_ABGR8888, pixels.data(), static_cast<int>(stride)) !=
+        0)
+        return Error{ErrorKind::internal, std::string("screenshot: cannot read the pixels back: ") + SDL_GetError()};
+    // The window surface has no alpha channel; make the PNG opaque.
+    for (std::size_t i = 3; i < pixels.size(); i += 4)
+        pixels[i] = 255;
+
+    std::error_code error;
+    if (png.has_parent_path())
+        std::filesystem::create_directories(png.parent_path(), error);
+    if (error)
+        return Error{ErrorKind::io, "screenshot: cannot create " + png.parent_path().string() + ": " + error.message()};
+    if (stbi_write_png(png.c_str(), width, height, 4, pixels.data(), static_cast<int>(stride)) == 0)
+        return Error{ErrorKind::io, "screenshot: cannot write " + png.string()};
+    return {};
+}
+
+Result<ImageSize> read_png_size(const std::filesystem::path& png)
+{
+    std::ifstream in(png, std::ios::binary);
+    if (!in)
+        return Error{ErrorKind::not_found, "cannot open " + png.string()};
+    std::array<unsigned char, 24> header{};
+    in.read(reinterpret_cast<char*>(header.data()), static_cast<std::streamsize>(header.size()));
+    if (in.gcount() != static_cast<std::streamsize>(header.size()))
+        return Error{ErrorKind::corrupt, png.string() + " is too short to be a PNG"};
+    constexpr std::array<unsigned char, 8> signature{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (!std::equal(signature.begin(), signature.end(), header.begin()))
+        return Error{ErrorKind::corrupt, png.string() + " does not start with the PNG signature"};
+    if (header[12] != 'I' || header[13] != 'H' || header[14] != 'D' || header[15] != 'R')
+        return Error{ErrorKind::corrupt, png.string() + " has no IHDR chunk first"};
+    auto be32 = [&](std::size_t at) {
+        return static_cast<int>((static_cast<uint32_t>(header[at]) << 24) | (static_cast<uint32_t>(header[at + 1]) << 16) |
+                                (static_cast<uint32_t>(header[at + 2]) << 8) | static_cast<uint32_t>(header[at + 3]));
+    };
+    return ImageSize{be32(16), be32(20)};
+}
+
+} // namespace feedback::ui

@@ -1,0 +1,184 @@
+// The sync tests' helpers: running feedback-hq and feedback-terminal.
+#include "sync_support.h"
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+
+namespace feedback::testing {
+
+std::string read_text(const std::filesystem::path& file)
+{
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty())
+            lines.push_back(line);
+    return lines;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text)
+{
+    std::vector<nlohmann::json> out;
+    for (const auto& line : lines_of(text))
+        out.push_back(nlohmann::json::parse(line));
+    return out;
+}
+
+// [SECTION] HqProcess
+
+HqProcess::HqProcess(std::filesystem::path dir, const nlohmann::json& settings_patch) : m_dir(std::move(dir))
+{
+    auto init = run_process({FEEDBACK_HQ_BINARY, "init", "--dir", m_dir.string(), "--hostname", "127.0.0.1"});
+    if (init.exit_code != 0)
+        throw std::runtime_error("feedback-hq init failed: " + init.err);
+    if (!settings_patch.empty()) {
+        auto settings = nlohmann::json::parse(read_text(m_dir / "hq.json"));
+        settings.merge_patch(settings_patch);
+        std::ofstream(m_dir / "hq.json") << settings.dump(2);
+    }
+    start();
+}
+
+HqProcess::~HqProcess()
+{
+    if (m_process)
+        stop_with_sigterm();
+}
+
+void HqProcess::start()
+{
+    auto log_file = m_dir / "serve.log";
+    std::filesystem::remove(log_file);
+    std::string listen = "127.0.0.1:" + std::to_string(m_port);
+    // Through a shell so the (long) request log goes to a file, not a pipe nobody reads.
+    m_process = std::make_unique<ChildProcess>(std::vector<std::string>{
+        "/bin/sh", "-c", std::string("exec '") + FEEDBACK_HQ_BINARY + "' serve --dir '" + m_dir.string() +
+                             "' --listen " + listen + " >>'" + log_file.string() + "' 2>&1"});
+    std::regex listening("listening on https://127\\.0\\.0\\.1:([0-9]+)");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::smatch match;
+        std::string text = read_text(log_file);
+        if (std::regex_search(text, match, listening)) {
+            m_port = std::stoi(match[1].str());
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("feedback-hq serve did not start: " + read_text(log_file));
+}
+
+void HqProcess::stop_with_sigterm()
+{
+    if (!m_process)
+        return;
+    ::kill(m_process->pid(), SIGTERM);
+    m_last_exit = m_process->wait().exit_code;
+    m_process.reset();
+}
+
+void HqProcess::kill_now()
+{
+    if (!m_process)
+        return;
+    m_process->kill_now();
+    m_process.reset();
+}
+
+Finished HqProcess::run(std::vector<std::string> args)
+{
+    args.insert(args.begin(), FEEDBACK_HQ_BINARY);
+    args.push_back("--dir");
+    args.push_back(m_dir.string());
+    return run_process(args);
+}
+
+std::string HqProcess::enrol_code(const std::string& store, const std::string& name)
+{
+    auto done = run({"enroll", "--store", store, "--name", name});
+    if (done.exit_code != 0)
+        throw std::runtime_error("feedback-hq enroll failed: " + done.err);
+    return lines_of(done.out).at(0);
+}
+
+std::vector<nlohmann::json> HqProcess::export_jsonl()
+{
+    auto done = run({"export", "--format", "jsonl"});
+    if (done.exit_code != 0)
+        throw std::runtime_error("feedback-hq export failed: " + done.err);
+    return json_lines(done.out);
+}
+
+nlohmann::json HqProcess::devices()
+{
+    auto done = run({"devices", "--json"});
+    if (done.exit_code != 0)
+        throw std::runtime_error("feedback-hq devices failed: " + done.err);
+    return nlohmann::json::parse(done.out);
+}
+
+// [SECTION] TerminalDir
+
+TerminalDir::TerminalDir(std::filesystem::path dir) : m_dir(std::move(dir))
+{
+    std::filesystem::create_directories(m_dir);
+}
+
+Finished TerminalDir::run(std::vector<std::string> args, const std::string& input)
+{
+    args.insert(args.begin(), FEEDBACK_TERMINAL_BINARY);
+    args.insert(args.begin() + 2, {"--data-dir", m_dir.string()});
+    return run_process(args, input);
+}
+
+Finished TerminalDir::record(const std::vector<std::string>& lines)
+{
+    std::string input;
+    for (const auto& line : lines)
+        input += line + "\n";
+    return run({"record"}, input);
+}
+
+Finished TerminalDir::enroll(const HqProcess& hq, const std::string& code)
+{
+    return run({"enroll", "--server", hq.url(), "--code", code, "--ca", hq.ca_file().string()});
+}
+
+nlohmann::json TerminalDir::status()
+{
+    auto done = run({"status", "--json"});
+    if (done.exit_code != 0)
+        throw std::runtime_error("feedback-terminal status failed: " + done.err);
+    return nlohmann::json::parse(done.out);
+}
+
+std::vector<nlohmann::json> TerminalDir::export_jsonl()
+{
+    auto done = run({"export", "--format", "jsonl"});
+    if (done.exit_code != 0)
+        throw std::runtime_error("feedback-terminal export failed: " + done.err);
+    return json_lines(done.out);
+}
+
+std::vector<std::string> rating_lines(int count)
+{
+    std::vector<std::string> lines;
+    for (int i = 0; i < count; ++i)
+        lines.push_back("{\"type\":\"nps.rated\",\"score\":" + std::to_string(i % 11) + ",\"locale\":\"nl\"}");
+    return lines;
+}
+
+} // namespace feedback::testing

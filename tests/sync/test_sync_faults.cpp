@@ -1,0 +1,344 @@
+// What the network and bad clients can do to sync: a misbehaving HTTPS
+// fixture (500, 429 with Retry-After, a cut answer, a captive portal's 200)
+// against the real terminal, and bad input against the real head office.
+#include "client/credentials.h"
+#include "client/http_client.h"
+#include "client/sync_session.h"
+#include "common/protocol.h"
+#include "domain/clock.h"
+#include "domain/ids.h"
+#include "support/temp_dir.h"
+#include "sync_support.h"
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <thread>
+
+using namespace feedback;
+using namespace feedback::testing;
+
+namespace {
+
+// [SECTION] The misbehaving fixture
+
+enum class Misbehaviour { server_error, rate_limited, cut_mid_answer, captive_portal, well };
+
+struct SeenRequest {
+    std::string batch_id;
+    std::string body; // as inflated by httplib
+    std::chrono::steady_clock::time_point at;
+};
+
+// An HTTPS server with head office's certificate that answers POST
+// /v1/batches with the scripted misbehaviours in turn, then properly.
+class MisbehavingHq {
+public:
+    MisbehavingHq(const std::filesystem::path& tls, std::vector<Misbehaviour> script)
+        : m_server((tls / "server.pem").c_str(), (tls / "server.key").c_str()), m_script(std::move(script))
+    {
+        m_server.Post("/v1/batches", [this](const httplib::Request& req, httplib::Response& res) { answer(req, res); });
+        m_server.Get("/v1/config", [](const httplib::Request&, httplib::Response& res) {
+            protocol_headers(res);
+            res.status = 404;
+            res.set_content(sync::error_body("no_config", "none"), "application/json");
+        });
+        m_server.Get("/v1/feed", [](const httplib::Request&, httplib::Response& res) {
+            protocol_headers(res);
+            res.set_content(R"({"events":[],"cursor":"0","more":false})", "application/json");
+        });
+        m_port = m_server.bind_to_any_port("127.0.0.1");
+        m_thread = std::thread([this] { m_server.listen_after_bind(); });
+    }
+    ~MisbehavingHq()
+    {
+        m_server.stop();
+        m_thread.join();
+    }
+
+    std::string url() const { return "https://127.0.0.1:" + std::to_string(m_port); }
+    std::vector<SeenRequest> seen()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_seen;
+    }
+
+private:
+    static void protocol_headers(httplib::Response& res)
+    {
+        res.set_header(sync::header_protocol, "1");
+        res.set_header(sync::header_server_time, std::to_string(now_utc_ms()));
+    }
+
+    void answer(const httplib::Request& req, httplib::Response& res)
+    {
+        std::string batch_id = req.get_header_value(sync::header_idempotency_key);
+        Misbehaviour what = Misbehaviour::well;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_seen.size() < m_script.size())
+                what = m_script[m_seen.size()];
+            m_seen.push_back({batch_id, req.body, std::chrono::steady_clock::now()});
+        }
+        switch (what) {
+        case Misbehaviour::server_error:
+            protocol_headers(res);
+            res.status = 500;
+            res.set_content(sync::error_body("storage", "disk on fire"), "application/json");
+            return;
+        case Misbehaviour::rate_limited:
+            protocol_headers(res);
+            res.status = 429;
+            res.set_header("Retry-After", "1");
+            res.set_content(sync::error_body("rate_limited", "slow down"), "application/json");
+            return;
+        case Misbehaviour::cut_mid_answer:
+            // Everything an acknowledgement has, but the connection closes half-way.
+            protocol_headers(res);
+            res.set_header(sync::header_batch_id, batch_id);
+            res.set_chunked_content_provider("application/json", [](size_t, httplib::DataSink& sink) {
+                sink.write("{\"batch_id\":\"", 13);
+                return false;
+            });
+            return;
+        case Misbehaviour::captive_portal:
+            res.status = 200;
+            res.set_content("<html><body>Please log in to the guest Wi-Fi</body></html>", "text/html");
+            return;
+        case Misbehaviour::well:
+            break;
+        }
+        auto body = nlohmann::json::parse(req.body);
+        sync::BatchAnswer answer;
+        answer.batch_id = batch_id;
+        for (const auto& event : body["events"]) {
+            answer.results.push_back({event["id"].get<std::string>(), sync::EventOutcome::accepted, ""});
+            ++answer.accepted;
+        }
+        protocol_headers(res);
+        res.set_header(sync::header_batch_id, batch_id);
+        res.set_content(sync::to_json(answer).dump(), "application/json");
+    }
+
+    httplib::SSLServer m_server;
+    std::vector<Misbehaviour> m_script;
+    int m_port = 0;
+    std::mutex m_mutex;
+    std::vector<SeenRequest> m_seen;
+    std::thread m_thread;
+};
+
+std::filesystem::path make_certificates(const std::filesystem::path& dir)
+{
+    auto init = run_process({FEEDBACK_HQ_BINARY, "init", "--dir", dir.string(), "--hostname", "127.0.0.1"});
+    REQUIRE(init.exit_code == 0);
+    return dir / "tls";
+}
+
+// A terminal whose credentials point at `url` (no enrolment needed for a fixture).
+void point_terminal_at(const TerminalDir& terminal, const std::string& url, const std::filesystem::path& tls)
+{
+    auto store = store::LocalStore::open(terminal.dir());
+    REQUIRE(store);
+    REQUIRE(sync::save_credentials(terminal.dir(), {store->device().device_id, "fixture-token", url,
+                                                    (tls / "ca.pem").string()}));
+}
+
+} // namespace
+
+TEST_CASE("500, 429, a cut answer and a captive portal's 200 acknowledge nothing; the retry sends the same bytes",
+          "[sync][faults]")
+{
+    TempDir temp;
+    auto tls = make_certificates(temp.path() / "hq");
+    MisbehavingHq fixture(tls, {Misbehaviour::server_error, Misbehaviour::rate_limited, Misbehaviour::cut_mid_answer,
+                                Misbehaviour::captive_portal});
+    TerminalDir terminal(temp.path() / "t1");
+    REQUIRE(terminal.record(rating_lines(25)).exit_code == 0);
+    point_terminal_at(terminal, fixture.url(), tls);
+
+    SECTION("step by step, in the library: each answer leaves the batch frozen and unacknowledged")
+    {
+        auto store = store::LocalStore::open(terminal.dir());
+        REQUIRE(store);
+        auto credentials = sync::load_credentials(terminal.dir());
+        REQUIRE(credentials);
+        sync::SyncSession session(terminal.dir(), *store, **credentials, {});
+        for (int i = 0; i < 4; ++i) {
+            auto step = session.upload_next();
+            INFO("answer " << i << ": " << step.message);
+            CHECK(step.kind == sync::UploadStep::Kind::retry);
+            CHECK(*store->outbox_size() == 25);
+            if (i == 1) {
+                REQUIRE(step.retry_after);
+                CHECK(*step.retry_after == std::chrono::seconds(1));
+            }
+        }
+        auto done = session.upload_next();
+        CHECK(done.kind == sync::UploadStep::Kind::acknowledged);
+        CHECK(done.acknowledged == 25);
+        CHECK(*store->outbox_size() == 0);
+    }
+    SECTION("the real binary retries as the protocol says, then finishes")
+    {
+        auto synced = terminal.sync_once();
+        INFO(synced.out << synced.err);
+        CHECK(synced.exit_code == 0);
+        CHECK(synced.err.find("captive portal") != std::string::npos);
+        CHECK(terminal.status()["unsent_backlog"] == 0);
+        auto seen = fixture.seen();
+        REQUIRE(seen.size() == 5);
+        CHECK(seen[2].at - seen[1].at >= std::chrono::milliseconds(1000)); // Retry-After honoured
+    }
+    auto seen = fixture.seen();
+    REQUIRE(seen.size() == 5);
+    for (const auto& request : seen) {
+        CHECK(request.batch_id == seen[0].batch_id); // one frozen batch ...
+        CHECK(request.body == seen[0].body);         // ... sent byte for byte each time
+    }
+}
+
+TEST_CASE("a captive portal forever: the terminal gives up and keeps every event", "[sync][faults]")
+{
+    TempDir temp;
+    auto tls = make_certificates(temp.path() / "hq");
+    MisbehavingHq fixture(tls, std::vector<Misbehaviour>(20, Misbehaviour::captive_portal));
+    TerminalDir terminal(temp.path() / "t1");
+    REQUIRE(terminal.record(rating_lines(3)).exit_code == 0);
+    point_terminal_at(terminal, fixture.url(), tls);
+    auto synced = terminal.sync_once();
+    CHECK(synced.exit_code == 1);
+    CHECK(synced.err.find("gave up after 6 tries") != std::string::npos);
+    CHECK(fixture.seen().size() == 6);
+    auto status = terminal.status();
+    CHECK(status["unsent_backlog"] == 3);
+    CHECK(status["quarantined"] == 0);
+}
+
+TEST_CASE("bad input gets a 4xx with a reason and head office keeps serving", "[sync][faults]")
+{
+    TempDir temp;
+    HqProcess hq(temp.path() / "hq");
+    auto data = temp.path() / "t1";
+    std::filesystem::create_directories(data);
+    auto store = store::LocalStore::open(data);
+    REQUIRE(store);
+    sync::init_transport();
+    REQUIRE(sync::enrol(data, *store, hq.url(), hq.enrol_code("UTR", "Counter 1"), hq.ca_file().string(), {}));
+    auto credentials = sync::load_credentials(data);
+    REQUIRE(credentials);
+    std::string device = store->device().device_id;
+    sync::HttpClient http({(*credentials)->ca_file});
+
+    auto post_raw = [&](const std::string& wire_body, const std::string& batch_id) {
+        sync::HttpRequest request{"POST", hq.url() + "/v1/batches",
+                                  {{"Authorization", "Bearer " + (*credentials)->token},
+                                   {"Idempotency-Key", batch_id},
+                                   {"Content-Type", "application/json"},
+                                   {"Content-Encoding", "gzip"}},
+                                  wire_body};
+        auto response = http.perform(request);
+        REQUIRE(response);
+        CHECK(response->header("feedback-protocol") == "1");
+        return *response;
+    };
+    auto post = [&](const std::string& body, const std::string& batch_id) {
+        return post_raw(*sync::gzip_compress(body), batch_id);
+    };
+    auto still_serving = [&] {
+        auto hello = http.perform({"GET", hq.url() + "/v1/hello", {}, {}});
+        REQUIRE(hello);
+        CHECK(hello->status == 200);
+    };
+    auto error_code = [](const sync::HttpResponse& response) {
+        return nlohmann::json::parse(response.body)["error"].get<std::string>();
+    };
+    int64_t now = now_utc_ms();
+    auto rating = [&](int seq, const nlohmann::json& score) {
+        return nlohmann::json{{"v", 1}, {"id", make_uuid_v7(now)}, {"type", "nps.rated"}, {"occurred_at", now},
+                              {"actor", "kiosk"}, {"device_id", device}, {"seq", seq},
+                              {"payload", {{"score", score}, {"survey_version", 1}, {"locale", "nl"}}}};
+    };
+
+    SECTION("malformed JSON")
+    {
+        auto batch = make_uuid_v7(now);
+        auto answer = post("{\"batch_id\": \"" + batch + "\", \"events\": [", batch);
+        CHECK(answer.status == 400);
+        CHECK(error_code(answer) == "malformed_json");
+        auto not_gzip = post_raw("this is not gzip", batch);
+        CHECK(not_gzip.status == 400);
+    }
+    SECTION("the wrong shape")
+    {
+        auto batch = make_uuid_v7(now);
+        auto answer = post(nlohmann::json{{"batch_id", batch}, {"events", "none"}}.dump(), batch);
+        CHECK(answer.status == 400);
+        CHECK(error_code(answer) == "bad_batch");
+        auto mismatch = post(nlohmann::json{{"batch_id", make_uuid_v7(now)}, {"events", nlohmann::json::array()}}.dump(),
+                             batch);
+        CHECK(mismatch.status == 400);
+        CHECK(error_code(mismatch) == "batch_id_mismatch");
+    }
+    SECTION("wrong types and an unknown event type are rejected per event; the rest is accepted")
+    {
+        auto batch = make_uuid_v7(now);
+        auto good = rating(1, 9);
+        auto wrong_type = rating(2, "nine");
+        auto wrong_envelope = rating(3, 7);
+        wrong_envelope["occurred_at"] = "yesterday";
+        auto unknown = rating(4, 7);
+        unknown["type"] = "nps.teleported";
+        auto foreign = rating(5, 7);
+        foreign["device_id"] = "01a20b9b-0000-7000-8000-000000000000";
+        nlohmann::json body{{"batch_id", batch}, {"events", {good, wrong_type, wrong_envelope, unknown, foreign}}};
+        auto answer = post(body.dump(), batch);
+        REQUIRE(answer.status == 200);
+        auto parsed = sync::batch_answer_from_json(nlohmann::json::parse(answer.body));
+        REQUIRE(parsed);
+        CHECK(parsed->accepted == 1);
+        CHECK(parsed->rejected == 4);
+        CHECK(parsed->results[1].reason.find("payload.score") != std::string::npos);
+        CHECK(parsed->results[2].reason.find("occurred_at") != std::string::npos);
+        CHECK(parsed->results[3].reason.find("unknown event type") != std::string::npos);
+        CHECK(parsed->results[4].reason.find("device_id") != std::string::npos);
+        CHECK(hq.export_jsonl().size() == 1);
+    }
+    SECTION("a batch over the limit")
+    {
+        auto batch = make_uuid_v7(now);
+        nlohmann::json events = nlohmann::json::array();
+        for (int i = 0; i < 1001; ++i)
+            events.push_back(rating(i + 1, 5));
+        auto answer = post(nlohmann::json{{"batch_id", batch}, {"events", events}}.dump(), batch);
+        CHECK(answer.status == 413);
+        CHECK(error_code(answer) == "too_many_events");
+        // More compressed bytes than allowed (2 MiB of noise does not compress).
+        std::mt19937 noise(7);
+        std::string random_bytes(3 * 1024 * 1024, '\0');
+        for (auto& c : random_bytes)
+            c = static_cast<char>(noise());
+        auto large = post_raw(random_bytes, batch);
+        CHECK(large.status == 413);
+        CHECK(hq.export_jsonl().empty());
+    }
+    SECTION("a gzip bomb")
+    {
+        auto batch = make_uuid_v7(now);
+        std::string zeros(64 * 1024 * 1024, ' ');
+        std::string bomb = *sync::gzip_compress("{\"batch_id\":\"" + batch + "\",\"events\":[]" + zeros + "}", 9);
+        REQUIRE(bomb.size() < 200 * 1024);
+        auto answer = post_raw(bomb, batch);
+        CHECK(answer.status == 413);
+        CHECK(error_code(answer) == "body_too_large");
+    }
+    still_serving();
+    // And a proper batch is still taken.
+    auto batch = make_uuid_v7(now);
+    auto fine = post(nlohmann::json{{"batch_id", batch}, {"events", nlohmann::json::array({rating(100, 10)})}}.dump(), batch);
+    CHECK(fine.status == 200);
+    CHECK(hq.log().find(" 500 ") == std::string::npos);
+}

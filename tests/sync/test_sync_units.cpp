@@ -1,0 +1,364 @@
+// Unit tests of sync's parts without a network: the protocol helpers,
+// backoff and Retry-After, head office's storage (enrolment, ingest, replay,
+// feed), the rate limiter, and the terminal store's remote events.
+#include "client/backoff.h"
+#include "common/protocol.h"
+#include "domain/clock.h"
+#include "domain/ids.h"
+#include "domain/refcode.h"
+#include "domain/validation.h"
+#include "hq/hq_store.h"
+#include "hq/rate_limiter.h"
+#include "store/local_store.h"
+#include "support/temp_dir.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace feedback;
+using feedback::testing::TempDir;
+
+namespace {
+
+constexpr int64_t now = 1'800'000'000'000;
+
+nlohmann::json rating(const std::string& device, int seq, int score)
+{
+    return {{"v", 1}, {"id", make_uuid_v7(now)}, {"type", "nps.rated"}, {"occurred_at", now}, {"actor", "kiosk"},
+            {"device_id", device}, {"seq", seq}, {"payload", {{"score", score}, {"survey_version", 1}, {"locale", "nl"}}}};
+}
+
+std::string batch_body(const std::string& batch_id, const nlohmann::json& events)
+{
+    return nlohmann::json{{"batch_id", batch_id}, {"events", events}}.dump();
+}
+
+struct EnrolledHq {
+    hq::HqStore store;
+    hq::Device device;
+};
+
+// Head office in `dir` (which must outlive it) with one enrolled device.
+EnrolledHq enrolled_hq(const TempDir& dir, const std::string& store_code = "UTR")
+{
+    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+    REQUIRE(store);
+    auto code = store->create_enrolment_code(store_code, "Counter 1", now, 3600 * 1000);
+    REQUIRE(code);
+    auto enrolled = store->enrol(code->code, make_uuid_v7(now), "0.1.0", now);
+    REQUIRE(enrolled);
+    auto device = store->authenticate(enrolled->token);
+    REQUIRE(device);
+    return {std::move(*store), *device};
+}
+
+} // namespace
+
+// [SECTION] Protocol helpers
+
+TEST_CASE("gzip round-trips, and inflating stops at the cap", "[sync][unit]")
+{
+    std::string text(100000, 'a');
+    auto packed = sync::gzip_compress(text);
+    REQUIRE(packed);
+    CHECK(packed->size() < 1000);
+    auto unpacked = sync::gzip_inflate(*packed, 200000);
+    REQUIRE(unpacked);
+    CHECK(unpacked->bytes == text);
+    auto capped = sync::gzip_inflate(*packed, 50000);
+    REQUIRE(capped);
+    CHECK(capped->limit == sync::InflateLimit::exceeded);
+    CHECK(capped->bytes.size() <= 50000);
+    CHECK_FALSE(sync::gzip_inflate("not gzip at all", 1000));
+}
+
+TEST_CASE("batch answers and limits survive their JSON form", "[sync][unit]")
+{
+    sync::BatchAnswer answer{"b", {{"e1", sync::EventOutcome::accepted, ""},
+                                   {"e2", sync::EventOutcome::duplicate, ""},
+                                   {std::nullopt, sync::EventOutcome::rejected, "v: bad"}},
+                             1, 1, 1};
+    auto back = sync::batch_answer_from_json(sync::to_json(answer));
+    REQUIRE(back);
+    CHECK(back->batch_id == "b");
+    CHECK(back->accepted == 1);
+    CHECK(back->duplicate == 1);
+    CHECK(back->rejected == 1);
+    CHECK_FALSE(back->results[2].id);
+    CHECK(back->results[2].reason == "v: bad");
+    CHECK_FALSE(sync::batch_answer_from_json(nlohmann::json::parse(R"({"batch_id":"b","results":[{"outcome":"maybe"}]})")));
+
+    auto limits = sync::limits_from_json({{"max_events_per_batch", 10}});
+    REQUIRE(limits);
+    CHECK(limits->max_events_per_batch == 10);
+    CHECK(limits->max_body_bytes == sync::Limits{}.max_body_bytes);
+    CHECK_FALSE(sync::limits_from_json({{"max_events_per_batch", 0}}));
+}
+
+// [SECTION] Backoff
+
+TEST_CASE("backoff: full jitter under an exponential, capped ceiling; Retry-After is a floor", "[sync][unit]")
+{
+    std::vector<uint32_t> bounds;
+    sync::Backoff highest({std::chrono::milliseconds(100), std::chrono::milliseconds(1000)}, [&](uint32_t bound) {
+        bounds.push_back(bound);
+        return bound - 1;
+    });
+    CHECK(highest.next_delay() == std::chrono::milliseconds(100));
+    CHECK(highest.next_delay() == std::chrono::milliseconds(200));
+    CHECK(highest.next_delay() == std::chrono::milliseconds(400));
+    CHECK(highest.next_delay() == std::chrono::milliseconds(800));
+    CHECK(highest.next_delay() == std::chrono::milliseconds(1000));
+    for (int i = 0; i < 100; ++i)
+        CHECK(highest.next_delay() == std::chrono::milliseconds(1000)); // no overflow
+    sync::Backoff lowest({std::chrono::milliseconds(100), std::chrono::milliseconds(1000)}, [](uint32_t) { return 0u; });
+    CHECK(lowest.next_delay() == std::chrono::milliseconds(0));
+    CHECK(lowest.next_delay(std::chrono::milliseconds(5000)) == std::chrono::milliseconds(5000));
+    CHECK(lowest.failures() == 2);
+    lowest.reset();
+    CHECK(lowest.failures() == 0);
+
+    sync::Backoff real({std::chrono::milliseconds(100), std::chrono::milliseconds(1000)});
+    for (int i = 0; i < 50; ++i) {
+        auto delay = real.next_delay();
+        CHECK(delay >= std::chrono::milliseconds(0));
+        CHECK(delay <= std::chrono::milliseconds(1000));
+    }
+}
+
+TEST_CASE("Retry-After in seconds and as an HTTP date", "[sync][unit]")
+{
+    auto at = *parse_utc_iso8601("2015-10-21T07:28:00Z");
+    CHECK(sync::parse_retry_after("120", at) == std::chrono::milliseconds(120000));
+    CHECK(sync::parse_retry_after(" 0 ", at) == std::chrono::milliseconds(0));
+    CHECK(sync::parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", at) == std::chrono::milliseconds(30000));
+    CHECK(sync::parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", at) == std::chrono::milliseconds(0));
+    CHECK_FALSE(sync::parse_retry_after("soon", at));
+    CHECK_FALSE(sync::parse_retry_after("-5", at));
+    CHECK_FALSE(sync::parse_retry_after("", at));
+}
+
+// [SECTION] Head office's storage
+
+TEST_CASE("enrolment codes work once, expire, and give unique terminal codes", "[sync][unit][hq]")
+{
+    TempDir dir;
+    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+    REQUIRE(store);
+    CHECK_FALSE(store->create_enrolment_code("ut", "x", now, 1000));
+    auto first = store->create_enrolment_code("UTR", "Counter 1", now, 1000);
+    auto second = store->create_enrolment_code("UTR", "Counter 2", now, 1000);
+    auto late = store->create_enrolment_code("UTR", "Counter 3", now, 1000);
+    REQUIRE(first);
+    REQUIRE(second);
+    REQUIRE(late);
+    CHECK(first->code.size() == 11);
+
+    std::string typed = first->code;
+    std::transform(typed.begin(), typed.end(), typed.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto a = store->enrol(typed, make_uuid_v7(now), "0.1.0", now + 10); // read loosely
+    REQUIRE(a);
+    CHECK(a->terminal_code == "22");
+    CHECK(a->token.size() == 64);
+    auto reused = store->enrol(first->code, make_uuid_v7(now), "0.1.0", now + 10);
+    REQUIRE_FALSE(reused);
+    CHECK(reused.error().kind == ErrorKind::not_found);
+    auto b = store->enrol(second->code, make_uuid_v7(now), "0.1.0", now + 10);
+    REQUIRE(b);
+    CHECK(b->terminal_code == "23");
+    CHECK_FALSE(store->enrol(late->code, make_uuid_v7(now), "0.1.0", now + 1000)); // expired
+
+    // Only the token's hash is stored.
+    auto hashes = store->database().query_texts("SELECT token_hash FROM devices");
+    REQUIRE(hashes);
+    for (const auto& hash : *hashes) {
+        CHECK(hash != a->token);
+        CHECK(hash != b->token);
+    }
+    REQUIRE(store->authenticate(a->token));
+    REQUIRE(store->revoke(a->device_id, now + 20));
+    auto refused = store->authenticate(a->token);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == ErrorKind::conflict);
+    CHECK_FALSE(store->authenticate("not a token"));
+
+    // Enrolling the same device again keeps its terminal code; a new one never reuses a code.
+    auto again = store->create_enrolment_code("UTR", "Counter 1", now, 1000);
+    auto back = store->enrol(again->code, a->device_id, "0.1.0", now + 30);
+    REQUIRE(back);
+    CHECK(back->terminal_code == "22");
+    REQUIRE(store->authenticate(back->token));
+    CHECK_FALSE(store->authenticate(a->token));
+}
+
+TEST_CASE("ingest: one transaction per batch, duplicates by id, rejections per event, replay and conflict",
+          "[sync][unit][hq]")
+{
+    TempDir dir;
+    auto hq = enrolled_hq(dir);
+    auto e1 = rating(hq.device.id, 1, 9);
+    auto e2 = rating(hq.device.id, 2, 3);
+    auto bad = rating(hq.device.id, 3, 11);
+    std::string batch = make_uuid_v7(now);
+    std::string body = batch_body(batch, {e1, e2, bad, e1});
+    auto first = hq.store.ingest(hq.device, batch, body, 1000, {5, 4, "0.1.0"}, now);
+    REQUIRE(first);
+    CHECK(first->kind == hq::IngestKind::stored);
+    CHECK(first->summary.accepted == 2);
+    CHECK(first->summary.duplicate == 1); // the repeat inside the batch
+    CHECK(first->summary.rejected == 1);
+    CHECK(first->summary.results[2].reason.find("payload.score") != std::string::npos);
+    CHECK(*hq.store.event_count() == 2);
+
+    auto replay = hq.store.ingest(hq.device, batch, body, 1000, {}, now + 5);
+    REQUIRE(replay);
+    CHECK(replay->kind == hq::IngestKind::replayed);
+    CHECK(replay->answer == first->answer);
+    CHECK(*hq.store.event_count() == 2);
+
+    auto conflict = hq.store.ingest(hq.device, batch, batch_body(batch, nlohmann::json::array({e2})), 1000, {}, now);
+    REQUIRE_FALSE(conflict);
+    CHECK(conflict.error().kind == ErrorKind::conflict);
+
+    std::string again = make_uuid_v7(now);
+    auto duplicates = hq.store.ingest(hq.device, again, batch_body(again, {e1, e2}), 1000, {}, now);
+    REQUIRE(duplicates);
+    CHECK(duplicates->summary.duplicate == 2);
+    CHECK(*hq.store.event_count() == 2);
+
+    std::string big = make_uuid_v7(now);
+    auto too_many = hq.store.ingest(hq.device, big, batch_body(big, {e1, e2}), 1, {}, now);
+    REQUIRE_FALSE(too_many);
+    CHECK(too_many.error().message.rfind("too_many_events", 0) == 0);
+    CHECK_FALSE(hq.store.ingest(hq.device, big, "{", 10, {}, now));
+    CHECK_FALSE(hq.store.ingest(hq.device, big, batch_body(make_uuid_v7(now), {}), 10, {}, now));
+
+    auto devices = hq.store.devices();
+    REQUIRE(devices);
+    CHECK((*devices)[0].events_received == 2);
+    CHECK((*devices)[0].clock_offset_ms == 5);
+    CHECK((*devices)[0].last_backlog == 4);
+
+    int exported = 0;
+    REQUIRE(hq.store.for_each_event(std::nullopt, [&](const std::string&) { ++exported; }));
+    CHECK(exported == 2);
+    exported = 0;
+    REQUIRE(hq.store.for_each_event(now + 1, [&](const std::string&) { ++exported; }));
+    CHECK(exported == 0);
+}
+
+TEST_CASE("the feed relays other devices' events of the same store without personal data", "[sync][unit][hq]")
+{
+    TempDir dir;
+    auto hq = enrolled_hq(dir);
+    auto code = hq.store.create_enrolment_code("UTR", "Counter 2", now, 3600 * 1000);
+    auto other_enrolled = hq.store.enrol(code->code, make_uuid_v7(now), "0.1.0", now);
+    REQUIRE(other_enrolled);
+    auto other = *hq.store.authenticate(other_enrolled->token);
+
+    std::string complaint = make_uuid_v7(now);
+    nlohmann::json opened{{"v", 1}, {"id", make_uuid_v7(now)}, {"type", "complaint.opened"}, {"subject", complaint},
+                          {"occurred_at", now}, {"actor", "staff:anna"}, {"device_id", other.id}, {"seq", 1},
+                          {"payload", {{"channel", "walk_in"}, {"category", "product"}, {"description", "Lekt"},
+                                       {"customer_wish", "Nieuw"}, {"reference", make_refcode("UTR", "23", 0)},
+                                       {"contact", {{"consent", true}, {"phone", "0612345678"}}}}}};
+    std::string batch = make_uuid_v7(now);
+    auto ingested = hq.store.ingest(other, batch, batch_body(batch, {opened, rating(other.id, 2, 8)}), 1000, {}, now);
+    REQUIRE(ingested);
+    REQUIRE(ingested->summary.accepted == 2);
+
+    auto page = hq.store.feed(hq.device, 0, 1);
+    REQUIRE(page);
+    REQUIRE(page->events.size() == 1);
+    CHECK(page->more);
+    CHECK_FALSE(page->events[0]["payload"].contains("contact"));
+    auto rest = hq.store.feed(hq.device, page->cursor, 10);
+    REQUIRE(rest);
+    CHECK(rest->events.size() == 1);
+    CHECK_FALSE(rest->more);
+    auto own = hq.store.feed(other, 0, 10);
+    REQUIRE(own);
+    CHECK(own->events.empty()); // a device is not sent its own events
+
+    auto state = hq.store.complaint_state(complaint);
+    REQUIRE(state);
+    CHECK(state->status == ComplaintStatus::open);
+}
+
+TEST_CASE("configuration documents are versioned per store with a default", "[sync][unit][hq]")
+{
+    TempDir dir;
+    auto hq = enrolled_hq(dir);
+    auto none = hq.store.config_for("UTR");
+    REQUIRE(none);
+    CHECK_FALSE(*none);
+    REQUIRE(hq.store.publish_config("default", {{"store_name", "any"}}, now));
+    auto general = hq.store.config_for("UTR");
+    REQUIRE(general);
+    CHECK((*general)->etag() == "\"default-1\"");
+    REQUIRE(hq.store.publish_config("UTR", {{"store_name", "Utrecht"}}, now));
+    REQUIRE(hq.store.publish_config("UTR", {{"store_name", "Utrecht Centrum"}}, now));
+    auto specific = hq.store.config_for("UTR");
+    REQUIRE(specific);
+    CHECK((*specific)->version == 2);
+    CHECK((*specific)->document["store_name"] == "Utrecht Centrum");
+    CHECK_FALSE(hq.store.publish_config("nope", {}, now));
+}
+
+TEST_CASE("the rate limiter allows a burst, then asks to wait", "[sync][unit][hq]")
+{
+    hq::RateLimiter limiter(2, 3);
+    auto t = std::chrono::steady_clock::now();
+    CHECK_FALSE(limiter.take("a", t));
+    CHECK_FALSE(limiter.take("a", t));
+    CHECK_FALSE(limiter.take("a", t));
+    auto wait = limiter.take("a", t);
+    REQUIRE(wait);
+    CHECK(*wait == 1);
+    CHECK_FALSE(limiter.take("b", t)); // per device
+    CHECK_FALSE(limiter.take("a", t + std::chrono::milliseconds(600)));
+}
+
+// [SECTION] The terminal store's side
+
+TEST_CASE("remote events are applied once, with the cursor, in one transaction", "[sync][unit][store]")
+{
+    TempDir dir;
+    auto store = store::LocalStore::open(dir.path());
+    REQUIRE(store);
+    std::string other_device = make_uuid_v7(now);
+    std::string complaint = make_uuid_v7(now);
+    std::string reference = make_refcode("UTR", "23", 0);
+    Event opened;
+    opened.id = make_uuid_v7(now);
+    opened.type = EventType::complaint_opened;
+    opened.subject = complaint;
+    opened.occurred_at_ms = now;
+    opened.actor = "staff:bob";
+    opened.device_id = other_device;
+    opened.device_seq = 1;
+    opened.payload = {{"channel", "phone"}, {"category", "service"}, {"description", "Niet teruggebeld"},
+                      {"customer_wish", "Bellen"}, {"reference", reference}};
+    REQUIRE(validate_event(opened).empty());
+    std::vector<Event> events{opened};
+    auto applied = store->apply_remote_events(events, "17", now);
+    REQUIRE(applied);
+    CHECK(applied->inserted == 1);
+    auto repeated = store->apply_remote_events(events, "18", now);
+    REQUIRE(repeated);
+    CHECK(repeated->already_present == 1);
+    REQUIRE_FALSE(reference.empty());
+    CHECK(*store->sync_state("feed_cursor") == std::optional<std::string>("18"));
+    auto open = store->open_complaints();
+    REQUIRE(open);
+    REQUIRE(open->size() == 1);
+    CHECK((*open)[0].reference == reference);
+    CHECK(*store->outbox_size() == 0); // remote events are never uploaded back
+    auto found = store->find_complaint(reference);
+    REQUIRE(found);
+    auto acted = store->record({EventType::complaint_acknowledged, complaint, "staff:anna", nlohmann::json::object(), {}},
+                               now + 1000);
+    REQUIRE(acted);
+    CHECK(*store->outbox_size() == 1);
+}

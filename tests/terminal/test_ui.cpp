@@ -1,0 +1,489 @@
+// Tests of the kiosk's UI infrastructure: keyboard logic and script parsing
+// without a window, and the widget gallery driven headless by scripts that
+// tap and type by target name.
+//
+// Headless: SDL's offscreen driver and software renderer, at 1280x800 and
+// portrait 1080x1920; screenshots are written under the build folder
+// (screenshots/) for a person to look at.
+#include "ui/app_shell.h"
+#include "ui/gallery.h"
+#include "ui/onscreen_keyboard.h"
+#include "ui/screenshot.h"
+#include "ui/script.h"
+#include "ui/widgets.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace feedback;
+using namespace feedback::ui;
+
+namespace {
+
+// [SECTION] Helpers
+
+std::filesystem::path screenshot_dir(const std::string& name)
+{
+    return std::filesystem::path(FEEDBACK_UI_SCREENSHOT_DIR) / name;
+}
+
+std::unique_ptr<AppShell> headless_shell(int width, int height, ClockKind clock = ClockKind::simulated)
+{
+    // Tests never need a display: SDL's offscreen driver, set before SDL_Init.
+    ::setenv("SDL_VIDEODRIVER", "offscreen", 1);
+    ShellOptions options;
+    options.display = DisplayMode::headless;
+    options.width = width;
+    options.height = height;
+    options.clock = clock;
+    auto shell = AppShell::create(options);
+    if (!shell)
+        FAIL("the shell did not start: " << shell.error().message);
+    return std::move(shell.value());
+}
+
+std::vector<ScriptStep> parse_ok(const std::string& text)
+{
+    auto steps = parse_script(text, "test.jsonl");
+    if (!steps)
+        FAIL(steps.error().message);
+    return steps.value();
+}
+
+void require_ok(const Result<void>& result)
+{
+    if (!result)
+        FAIL(result.error().message);
+}
+
+std::string typed_with(OnscreenKeyboard& keyboard, std::initializer_list<const char*> keys)
+{
+    TextEditor editor;
+    for (const char* key : keys)
+        keyboard.press(key, editor);
+    return editor.text();
+}
+
+} // namespace
+
+// [SECTION] Editing logic, no window
+
+TEST_CASE("backspace removes one whole UTF-8 code point", "[ui][keyboard]")
+{
+    TextEditor editor;
+    REQUIRE(editor.insert("Zoë") == EditResult::changed);
+    REQUIRE(editor.text().size() == 4); // ë is two bytes
+    REQUIRE(editor.backspace() == EditResult::changed);
+    REQUIRE(editor.text() == "Zo");
+
+    editor.set_text("5 €"); // € is three bytes
+    REQUIRE(editor.backspace() == EditResult::changed);
+    REQUIRE(editor.text() == "5 ");
+
+    editor.set_text("ok \xF0\x9F\x98\x80"); // a four-byte emoji
+    REQUIRE(editor.backspace() == EditResult::changed);
+    REQUIRE(editor.text() == "ok ");
+
+    editor.clear();
+    REQUIRE(editor.backspace() == EditResult::unchanged);
+    REQUIRE(editor.text().empty());
+}
+
+TEST_CASE("the maximum length counts code points, not bytes", "[ui][keyboard]")
+{
+    TextEditor editor(3);
+    REQUIRE(editor.insert("ë") == EditResult::changed);
+    REQUIRE(editor.insert("é") == EditResult::changed);
+    REQUIRE(editor.insert("è") == EditResult::changed);
+    REQUIRE(editor.code_points() == 3);
+    REQUIRE(editor.text().size() == 6);
+    REQUIRE(editor.insert("a") == EditResult::refused_full);
+    REQUIRE(editor.text() == "ëéè");
+
+    TextEditor email(6);
+    REQUIRE(email.insert("ab") == EditResult::changed);
+    REQUIRE(email.insert(".com") == EditResult::changed);
+    REQUIRE(email.insert(".nl") == EditResult::refused_full); // all or nothing
+    REQUIRE(email.text() == "ab.com");
+
+    TextEditor cut(3);
+    cut.set_text("Zoëtje");
+    REQUIRE(cut.text() == "Zoë");
+    REQUIRE(count_code_points("Zoë café €") == 10);
+}
+
+TEST_CASE("shift makes the next letter a capital, then lets go", "[ui][keyboard]")
+{
+    OnscreenKeyboard keyboard(KeyboardLayout::text);
+    TextEditor editor;
+    REQUIRE(keyboard.find_key("key.a")->label == "a");
+    keyboard.press("key.shift", editor);
+    REQUIRE(keyboard.shift());
+    REQUIRE(keyboard.find_key("key.a")->label == "A");
+    REQUIRE(keyboard.press("key.z", editor) == KeyOutcome::edited);
+    REQUIRE_FALSE(keyboard.shift());
+    keyboard.press("key.o", editor);
+    REQUIRE(editor.text() == "Zo");
+
+    // Shift twice is off again.
+    keyboard.press("key.shift", editor);
+    keyboard.press("key.shift", editor);
+    keyboard.press("key.e", editor);
+    REQUIRE(editor.text() == "Zoe");
+
+    // Shift holds on the accents layer; an accent returns to the letters.
+    keyboard.press("key.shift", editor);
+    keyboard.press("key.accents", editor);
+    REQUIRE(keyboard.find_key("key.ë")->label == "Ë");
+    keyboard.press("key.ë", editor);
+    REQUIRE(editor.text() == "ZoeË");
+    REQUIRE(keyboard.layer() == KeyboardLayer::letters);
+    REQUIRE_FALSE(keyboard.shift());
+
+    // The symbols layer has no capitals; going there lets shift go.
+    keyboard.press("key.shift", editor);
+    keyboard.press("key.123", editor);
+    REQUIRE_FALSE(keyboard.shift());
+    REQUIRE(keyboard.press("key.€", editor) == KeyOutcome::edited);
+    REQUIRE(keyboard.press("key.backspace", editor) == KeyOutcome::edited);
+    REQUIRE(editor.text() == "ZoeË");
+    REQUIRE(keyboard.press("key.done", editor) == KeyOutcome::done);
+    REQUIRE(keyboard.press("key.q", editor) == KeyOutcome::none); // not on this layer
+}
+
+TEST_CASE("every layout has its keys", "[ui][keyboard]")
+{
+    OnscreenKeyboard text(KeyboardLayout::text);
+    REQUIRE(typed_with(text, {"key.shift", "key.z", "key.o", "key.accents", "key.ë", "key.space", "key.123",
+                              "key.@"}) == "Zoë @");
+
+    OnscreenKeyboard email(KeyboardLayout::email);
+    REQUIRE(typed_with(email, {"key.z", "key.o", "key.@", "key.x", "key..nl"}) == "zo@x.nl");
+    REQUIRE(email.find_key("key..com"));
+    REQUIRE(email.find_key("key._"));
+    REQUIRE_FALSE(email.find_key("key.shift"));
+
+    OnscreenKeyboard phone(KeyboardLayout::phone);
+    REQUIRE(typed_with(phone, {"key.+", "key.3", "key.1", "key.space", "key.6", "key.backspace"}) == "+31 ");
+
+    OnscreenKeyboard pin(KeyboardLayout::pin);
+    REQUIRE(typed_with(pin, {"key.1", "key.2", "key.0"}) == "120");
+    REQUIRE_FALSE(pin.find_key("key.+"));
+    REQUIRE_FALSE(pin.find_key("key.space"));
+}
+
+TEST_CASE("the keyboard plans the keys that type a character", "[ui][keyboard]")
+{
+    using Keys = std::vector<std::string>;
+    OnscreenKeyboard text(KeyboardLayout::text);
+    REQUIRE(text.keys_to_type(U'a') == Keys{"key.a"});
+    REQUIRE(text.keys_to_type(U'Z') == Keys{"key.shift", "key.z"});
+    REQUIRE(text.keys_to_type(U'ë') == Keys{"key.accents", "key.ë"});
+    REQUIRE(text.keys_to_type(U'Ë').value().size() == 3);
+    REQUIRE(text.keys_to_type(U'@') == Keys{"key.123", "key.@"});
+    REQUIRE(text.keys_to_type(U'€') == Keys{"key.123", "key.€"});
+    REQUIRE(text.keys_to_type(U' ') == Keys{"key.space"});
+    REQUIRE_FALSE(text.keys_to_type(U'\x4E2D')); // not on a Dutch keyboard
+
+    OnscreenKeyboard email(KeyboardLayout::email);
+    REQUIRE(email.keys_to_type(U'@') == Keys{"key.@"});
+    REQUIRE_FALSE(email.keys_to_type(U'Z'));
+    OnscreenKeyboard pin(KeyboardLayout::pin);
+    REQUIRE_FALSE(pin.keys_to_type(U'+'));
+
+    text.set_shift(true);
+    const auto restored = OnscreenKeyboard::from_state(text.state());
+    REQUIRE(restored);
+    REQUIRE(restored->state() == "text/letters/shift");
+    REQUIRE_FALSE(OnscreenKeyboard::from_state("qwerty/letters/-"));
+}
+
+// [SECTION] Script parsing
+
+TEST_CASE("scripts are JSON lines with one step each", "[ui][script]")
+{
+    const auto steps = parse_ok("# a comment\n"
+                                "{\"tap\":\"score.9\"}\n"
+                                "\n"
+                                "// another comment\n"
+                                "{\"type\":\"Zoë\"}\n"
+                                "{\"wait_ms\":1500}\n"
+                                "{\"screenshot\":\"after\"}\n"
+                                "{\"expect_target\":\"chip.price\",\"selected\":true,\"value\":\"Prijs\"}\n"
+                                "{\"expect_no_target\":\"gallery.saved\"}\n");
+    REQUIRE(steps.size() == 6);
+    REQUIRE(steps[0].kind == StepKind::tap);
+    REQUIRE(steps[0].argument == "score.9");
+    REQUIRE(steps[0].where == "test.jsonl:2");
+    REQUIRE(steps[1].argument == "Zoë");
+    REQUIRE(steps[2].wait_ms == 1500);
+    REQUIRE(steps[4].selected == true);
+    REQUIRE(steps[4].value == "Prijs");
+    REQUIRE(steps[5].kind == StepKind::expect_no_target);
+
+    auto bad = [](const std::string& text) {
+        auto parsed = parse_script(text, "bad.jsonl");
+        REQUIRE_FALSE(parsed);
+        return parsed.error().message;
+    };
+    REQUIRE_THAT(bad("{\"tap\":\"a\"}\n{\"tap\":"), Catch::StartsWith("bad.jsonl:2: not a JSON object"));
+    REQUIRE_THAT(bad("{\"press\":\"a\"}"), Catch::Contains("unknown key \"press\""));
+    REQUIRE_THAT(bad("{\"tap\":\"a\",\"type\":\"b\"}"), Catch::Contains("exactly one"));
+    REQUIRE_THAT(bad("{\"wait_ms\":-5}"), Catch::Contains("wait_ms"));
+    REQUIRE_THAT(bad("{\"tap\":\"\"}"), Catch::Contains("non-empty string"));
+    REQUIRE_THAT(bad("{\"tap\":\"a\",\"selected\":true}"), Catch::Contains("belong to expect_target"));
+}
+
+// [SECTION] The gallery, headless
+
+TEST_CASE("a script drives the gallery by target name", "[ui][headless]")
+{
+    const auto [width, height] = GENERATE(std::pair{1280, 800}, std::pair{1080, 1920});
+    const std::string size = std::to_string(width) + "x" + std::to_string(height);
+    INFO("display " << size);
+    auto shell = headless_shell(width, height);
+    REQUIRE(shell->renderer_name() == "software");
+    Gallery gallery;
+    const auto dir = screenshot_dir("gallery-" + size);
+    std::filesystem::remove_all(dir);
+
+    ScriptOptions options;
+    options.screenshots_dir = dir;
+    options.screenshot_every_step = true;
+    options.screen_name = [&] { return gallery.screen_name(); };
+    ScriptRunner runner(*shell, [&](FrameContext& ctx) { gallery.draw(ctx); }, options);
+
+    const auto steps = parse_ok(R"({"tap":"score.9"}
+{"expect_target":"score.9","selected":true}
+{"tap":"chip.waiting_time"}
+{"tap":"chip.price"}
+{"tap":"chip.waiting_time"}
+{"tap":"gallery.consent"}
+{"tap":"complaint.UTR-2A-4F9UP"}
+{"expect_target":"gallery.reference","value":"UTR-2A-4F9TN"}
+{"expect_target":"gallery.disabled","enabled":false}
+{"tap":"gallery.primary"}
+{"expect_target":"gallery.saved"}
+{"screenshot":"widgets"}
+{"wait_ms":1000}
+{"expect_target":"gallery.saved"}
+{"wait_ms":600}
+{"expect_no_target":"gallery.saved"}
+{"tap":"gallery.page.keyboard"}
+{"expect_target":"keyboard","value":"text/letters/shift"}
+{"type":"Zoë café @ 5"}
+{"expect_target":"gallery.field","value":"Zoë café @ 5"}
+{"screenshot":"keyboard"}
+{"tap":"key.done"}
+)");
+    require_ok(runner.run(steps));
+
+    const GalleryState& state = gallery.state();
+    REQUIRE(state.score == 9);
+    REQUIRE(state.chips == std::set<std::string>{"chip.price"}); // waiting_time tapped twice
+    REQUIRE(state.consent);
+    REQUIRE(state.opened_row == "complaint.UTR-2A-4F9UP");
+    REQUIRE(state.primary_taps == 1);
+    REQUIRE(state.secondary_taps == 0);
+    REQUIRE(state.editor.text() == "Zoë café @ 5");
+    REQUIRE(state.submitted == "Zoë café @ 5");
+    REQUIRE(shell->targets().duplicate_names().empty());
+
+    // Screenshots: every step plus the two named ones, all valid PNGs of the display's size.
+    REQUIRE(runner.report().screenshots.size() == steps.size() + 2);
+    REQUIRE(std::filesystem::exists(dir / "widgets.png"));
+    REQUIRE(std::filesystem::exists(dir / "001-gallery-widgets.png"));
+    REQUIRE(std::filesystem::exists(dir / "022-gallery-keyboard.png"));
+    for (const auto& png : runner.report().screenshots) {
+        auto png_size = read_png_size(png);
+        REQUIRE(png_size);
+        REQUIRE(png_size->width == width);
+        REQUIRE(png_size->height == height);
+        REQUIRE(std::filesystem::file_size(png) > 10000); // not an empty picture
+    }
+}
+
+TEST_CASE("every keyboard layout types through its keys", "[ui][headless]")
+{
+    auto shell = headless_shell(1280, 800);
+    Gallery gallery;
+    gallery.state().page = GalleryState::Page::keyboard;
+    ScriptOptions options;
+    options.screenshots_dir = screenshot_dir("keyboards-1280x800");
+    options.screen_name = [&] { return gallery.screen_name(); };
+    ScriptRunner runner(*shell, [&](FrameContext& ctx) { gallery.draw(ctx); }, options);
+
+    require_ok(runner.type("Ëlla's 2e (ça va?) €5"));
+    REQUIRE(gallery.state().editor.text() == "Ëlla's 2e (ça va?) €5");
+
+    require_ok(runner.tap("gallery.layout.email"));
+    require_ok(runner.type("zoe.de-vries_1@example.com"));
+    require_ok(runner.screenshot("email"));
+    REQUIRE(gallery.state().editor.text() == "zoe.de-vries_1@example.com");
+    auto capital = runner.type("Z");
+    REQUIRE_FALSE(capital);
+    REQUIRE_THAT(capital.error().message, Catch::Contains("has no key for \"Z\""));
+
+    require_ok(runner.tap("gallery.layout.phone"));
+    require_ok(runner.type("+31 6 12"));
+    require_ok(runner.tap("key.backspace"));
+    REQUIRE(gallery.state().editor.text() == "+31 6 1");
+
+    require_ok(runner.tap("gallery.layout.pin"));
+    require_ok(runner.type("123456"));
+    require_ok(runner.tap("key.7")); // a seventh digit does not fit
+    REQUIRE(gallery.state().editor.text() == "123456");
+    REQUIRE(gallery.state().refused);
+    require_ok(runner.expect_target("gallery.field"));
+    REQUIRE(shell->targets().find("gallery.field")->value == "\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2"
+                                                            "\xE2\x80\xA2\xE2\x80\xA2"); // masked
+    require_ok(runner.screenshot("pin"));
+}
+
+TEST_CASE("a step naming a missing target fails with what is on screen", "[ui][headless]")
+{
+    auto shell = headless_shell(1280, 800);
+    Gallery gallery;
+    ScriptOptions options;
+    options.screen_name = [&] { return gallery.screen_name(); };
+    ScriptRunner runner(*shell, [&](FrameContext& ctx) { gallery.draw(ctx); }, options);
+
+    const auto steps = parse_ok("{\"tap\":\"score.7\"}\n{\"tap\":\"complaint.thanks.title\"}\n{\"tap\":\"score.8\"}\n");
+    auto ran = runner.run(steps);
+    REQUIRE_FALSE(ran);
+    const std::string& message = ran.error().message;
+    REQUIRE_THAT(message, Catch::StartsWith("test.jsonl:2: tap \"complaint.thanks.title\": no such target"));
+    REQUIRE_THAT(message, Catch::Contains("\"gallery-widgets\""));
+    REQUIRE_THAT(message, Catch::Contains("score.10"));
+    REQUIRE_THAT(message, Catch::Contains("gallery.disabled (disabled)"));
+    REQUIRE(runner.report().steps_run == 1);
+    REQUIRE(gallery.state().score == 7); // the run stopped before score.8
+
+    auto disabled = runner.tap("gallery.disabled");
+    REQUIRE_FALSE(disabled);
+    REQUIRE_THAT(disabled.error().message, Catch::Contains("disabled"));
+    auto text_only = runner.tap("gallery.question");
+    REQUIRE_FALSE(text_only);
+    REQUIRE_THAT(text_only.error().message, Catch::Contains("not something to tap"));
+    auto no_keyboard = runner.type("a");
+    REQUIRE_FALSE(no_keyboard);
+    REQUIRE_THAT(no_keyboard.error().message, Catch::Contains("keyboard is not on screen"));
+    require_ok(runner.expect_target("score.9"));
+    auto wrong = runner.run(parse_ok("{\"expect_target\":\"score.7\",\"selected\":false}"));
+    REQUIRE_FALSE(wrong);
+    REQUIRE_THAT(wrong.error().message, Catch::Contains("is selected, expected not selected"));
+}
+
+TEST_CASE("every tappable target lies on the screen", "[ui][headless]")
+{
+    const auto [width, height] = GENERATE(std::pair{1280, 800}, std::pair{1920, 1080}, std::pair{1080, 1920});
+    INFO("display " << width << "x" << height);
+    auto shell = headless_shell(width, height);
+    Gallery gallery;
+    for (const auto page : {GalleryState::Page::widgets, GalleryState::Page::keyboard}) {
+        gallery.state().page = page;
+        for (int i = 0; i < 2; ++i)
+            REQUIRE(shell->render_frame([&](FrameContext& ctx) { gallery.draw(ctx); }));
+        const auto& targets = shell->targets().all();
+        REQUIRE(targets.size() > 10);
+        REQUIRE(shell->targets().duplicate_names().empty());
+        for (const Target& target : targets) {
+            INFO(target.name);
+            REQUIRE(target.rect.x >= 0.0f);
+            REQUIRE(target.rect.y >= 0.0f);
+            REQUIRE(target.rect.x + target.rect.width <= static_cast<float>(width) + 0.5f);
+            REQUIRE(target.rect.y + target.rect.height <= static_cast<float>(height) + 0.5f);
+            if (target.kind == TargetKind::tappable) // at least ~7 mm on a 10" 1280x800 panel
+                REQUIRE(std::min(target.rect.width, target.rect.height) >= 44.0f);
+        }
+    }
+}
+
+// [SECTION] The frame loop
+
+TEST_CASE("the frame loop draws only when something is due", "[ui][headless]")
+{
+    auto shell = headless_shell(640, 400, ClockKind::real);
+    int frames = 0;
+    int64_t started = -1;
+    // A screen with a 100 ms timer, for 500 ms: about 6 frames, not 30 (a 60 Hz loop).
+    require_ok(shell->run([&](FrameContext& ctx) {
+        ++frames;
+        if (started < 0)
+            started = ctx.now_ms();
+        if (ctx.now_ms() - started >= 500)
+            ctx.request_quit();
+        else
+            ctx.wake_in(100);
+        text(ctx, "loop.text", "tick");
+    }));
+    INFO("frames drawn: " << frames);
+    REQUIRE(frames >= 3); // fewer only when frames are slow (a loaded machine)
+    REQUIRE(frames <= 9);
+
+    // Nothing due: the loop sleeps until another thread wakes it.
+    auto idle = headless_shell(640, 400, ClockKind::real);
+    std::atomic<int> idle_frames{0};
+    std::thread waker([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        idle->wake();
+    });
+    const auto before = std::chrono::steady_clock::now();
+    require_ok(idle->run([&](FrameContext& ctx) {
+        if (++idle_frames == 2)
+            ctx.request_quit();
+    }));
+    waker.join();
+    REQUIRE(idle_frames == 2);
+    REQUIRE(std::chrono::steady_clock::now() - before >= std::chrono::milliseconds(250));
+
+    // A screen that throws ends run() with an error, not an exception.
+    auto failing = headless_shell(640, 400, ClockKind::real);
+    auto ran = failing->run([](FrameContext& ctx) {
+        big_button(ctx, "x", "x");
+        ImGui::BeginChild("left open");
+        throw std::runtime_error("flow state missing");
+    });
+    REQUIRE_FALSE(ran);
+    REQUIRE_THAT(ran.error().message, Catch::Contains("flow state missing"));
+    REQUIRE(failing->render_frame([](FrameContext& ctx) { big_button(ctx, "ok", "OK"); }));
+    REQUIRE(failing->targets().find("ok"));
+}
+
+TEST_CASE("frame time of the gallery in the software renderer", "[ui][headless][bench]")
+{
+    auto shell = headless_shell(1280, 800);
+    Gallery gallery;
+    std::vector<double> totals;
+    std::vector<double> rasters;
+    for (const auto page : {GalleryState::Page::widgets, GalleryState::Page::keyboard}) {
+        gallery.state().page = page;
+        for (int i = 0; i < 43; ++i) {
+            auto timing = shell->render_frame([&](FrameContext& ctx) { gallery.draw(ctx); });
+            REQUIRE(timing);
+            if (i >= 3) {
+                totals.push_back(timing->total_ms);
+                rasters.push_back(timing->raster_ms);
+            }
+        }
+    }
+    const auto total = summarize(totals);
+    const auto raster = summarize(rasters);
+    std::cout << "gallery 1280x800, software renderer (this build's flags): frame median " << total.median_ms
+              << " ms, p95 " << total.p95_ms << " ms; rasterising median " << raster.median_ms
+              << " ms; startup to first frame " << shell->stats().startup_ms << " ms, font atlas "
+              << shell->stats().fonts_ms << " ms\n";
+    REQUIRE(total.frames == 80);
+    REQUIRE(total.median_ms < 100.0); // a sanity bound, even under sanitizers
+}
