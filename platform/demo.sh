@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The README's demo command: installs what is missing, builds, and shows the
 # terminal at work on a fresh data folder: ratings and a complaint recorded
-# through the command line, solved on the spot, then the status and export.
+# through the command line, solved on the spot, then the status and export;
+# then the kiosk in a window (or, without a display, its scripted walk-through
+# headless, with screenshots in build/demo-screenshots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash platform/install-deps.sh
 cmake --preset dev
-cmake --build --preset dev --target feedback-terminal
+cmake --build --preset dev --target feedback-terminal feedback-kiosk feedback-hq
 
 terminal=build/dev/terminal/feedback-terminal
 data=build/demo-data
@@ -53,3 +55,57 @@ echo "== Status"
 echo
 echo "== Export (CSV)"
 "$terminal" export --data-dir "$data" --format csv
+
+echo
+echo "== Head office on this machine (loopback HTTPS, its own private CA), and the terminal enrolled to it"
+hq=build/dev/sync/feedback-hq
+hq_dir=build/demo-hq
+rm -rf "$hq_dir"
+"$hq" init --dir "$hq_dir"
+"$hq" serve --dir "$hq_dir" --listen 127.0.0.1:0 > "$hq_dir/serve.log" 2>&1 &
+hq_pid=$!
+trap 'kill "$hq_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q "listening on" "$hq_dir/serve.log" && break
+  sleep 0.1
+done
+url=$(sed -n 's/.*listening on //p' "$hq_dir/serve.log" | head -1)
+code=$("$hq" enroll --dir "$hq_dir" --store UTR --name "Kassa 2" | head -1)
+echo "one-time enrolment code: $code"
+"$terminal" enroll --data-dir "$data" --server "$url" --code "$code" --ca "$hq_dir/tls/ca.pem"
+"$terminal" sync --data-dir "$data" --once
+
+echo
+echo "== What head office knows: the devices, and every event exactly once"
+"$hq" devices --dir "$hq_dir"
+"$hq" export --dir "$hq_dir" --format csv
+kill -TERM "$hq_pid"
+wait "$hq_pid" || true
+trap - EXIT
+echo "head office's request log (no personal data):"
+cat "$hq_dir/serve.log"
+
+echo
+echo "== The kiosk itself, on a fresh data folder"
+kiosk_data=build/demo-data/kiosk
+mkdir -p "$kiosk_data"
+"$terminal" init --data-dir "$kiosk_data" --store UTR --terminal 2B
+if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
+  shots=build/demo-screenshots
+  rm -rf "$shots"
+  echo "There is no display here (neither \$DISPLAY nor \$WAYLAND_DISPLAY is set), so the kiosk"
+  echo "cannot open its window. Running the scripted walk-through headless instead:"
+  echo "a rating, a complaint with its reference code, then staff mode."
+  "$terminal" run --data-dir "$kiosk_data" --headless --script tests/scripts/demo.jsonl --screenshots "$shots"
+  echo
+  echo "Screenshots of every step: $(pwd)/$shots"
+  echo "What the walk-through recorded:"
+  "$terminal" status --data-dir "$kiosk_data"
+else
+  echo "Shoppers: tap a number, or \"Ik heb een klacht\" (NL / English at the top right)."
+  echo "Staff mode: hold the top-left corner for 3 seconds, then PIN 1234 (Anna de Vries)"
+  echo "or 9876 (Mehmet Yilmaz, the manager). Close the window to end the demo."
+  "$terminal" run --data-dir "$kiosk_data" --window 1280x800
+  echo
+  "$terminal" status --data-dir "$kiosk_data"
+fi

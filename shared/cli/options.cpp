@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <charconv>
+#include <ostream>
 
 namespace feedback::cli {
 
@@ -137,6 +138,42 @@ std::string tool_help(std::string_view tool, std::string_view summary, std::span
     }
     text += "\n'" + std::string(tool) + " COMMAND --help' tells more about a command.\n";
     return text;
+}
+
+std::variant<Invocation, int> dispatch(const Tool& tool, std::span<const Command> commands,
+                                       std::span<const std::string> args, std::ostream& out, std::ostream& err)
+{
+    if (args.empty()) {
+        err << tool_help(tool.name, tool.summary, commands);
+        return exit_usage;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        out << tool_help(tool.name, tool.summary, commands);
+        return exit_ok;
+    }
+    if (args[0] == "--version") {
+        out << tool.name << " " << tool.version << "\n";
+        return exit_ok;
+    }
+    const Command* command = nullptr;
+    for (const auto& candidate : commands)
+        if (candidate.name == args[0])
+            command = &candidate;
+    if (!command) {
+        err << tool.name << ": unknown command \"" << args[0] << "\" (see " << tool.name << " --help)\n";
+        return exit_usage;
+    }
+    auto rest = args.subspan(1);
+    if (wants_help(rest)) {
+        out << command_help(tool.name, *command);
+        return exit_ok;
+    }
+    auto options = parse_options(*command, rest);
+    if (!options) {
+        err << tool.name << " " << command->name << ": " << options.error().message << "\n";
+        return exit_usage;
+    }
+    return Invocation{command, std::move(*options)};
 }
 
 } // namespace feedback::cli

@@ -5,14 +5,22 @@
 
 #include "domain/result.h"
 
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace feedback::cli {
+
+// Exit codes of every tool: done; the work failed (and why was said); the
+// command line itself is wrong.
+constexpr int exit_ok = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_usage = 2;
 
 enum class Arity { flag, value };
 enum class Presence { optional, required };
@@ -56,5 +64,23 @@ std::string command_help(std::string_view tool, const Command& command);
 
 // The tool's overview: one line per command.
 std::string tool_help(std::string_view tool, std::string_view summary, std::span<const Command> commands);
+
+struct Tool {
+    std::string name;    // "feedback-terminal"
+    std::string version; // printed by --version
+    std::string summary; // first line of the overview
+};
+
+struct Invocation {
+    const Command* command = nullptr;
+    ParsedOptions options;
+};
+
+// The front door of every tool: `args` are the arguments after the program's
+// name. Answers --help, --version, a command's --help, an unknown command and
+// bad options itself (printing to out or err) and then returns the exit code;
+// otherwise returns the command to run with its options.
+std::variant<Invocation, int> dispatch(const Tool& tool, std::span<const Command> commands,
+                                       std::span<const std::string> args, std::ostream& out, std::ostream& err);
 
 } // namespace feedback::cli

@@ -114,6 +114,10 @@ Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore
         if (parsed)
             limits = *parsed;
     }
+    if (auto server_time = response->header("feedback-server-time"); !server_time.empty() && is_digits(server_time))
+        FEEDBACK_TRY(store.set_sync_state(
+            "clock_offset_ms",
+            std::to_string(std::stoll(server_time) - (response->sent_at_ms + response->received_at_ms) / 2)));
     FEEDBACK_TRY(store.set_identity(enrolment.store_code, enrolment.terminal_code));
     FEEDBACK_TRY(save_credentials(data_dir, credentials));
     FEEDBACK_TRY(store.set_sync_state("limits", to_json(limits).dump()));
@@ -238,8 +242,15 @@ UploadStep SyncSession::upload_next()
     request.headers.push_back({header_body_sha256, batch.body_sha256});
     if (m_clock_offset_ms)
         request.headers.push_back({header_clock_offset, std::to_string(*m_clock_offset_ms)});
-    if (auto backlog = m_store.outbox_size())
-        request.headers.push_back({header_backlog, std::to_string(*backlog)});
+    auto now = std::chrono::steady_clock::now();
+    if (!m_backlog || now - m_backlog_counted_at > std::chrono::seconds(30)) {
+        if (auto counted = m_store.outbox_size()) {
+            m_backlog = *counted;
+            m_backlog_counted_at = now;
+        }
+    }
+    if (m_backlog)
+        request.headers.push_back({header_backlog, std::to_string(*m_backlog)});
     if (!m_options.app_version.empty())
         request.headers.push_back({header_app_version, m_options.app_version});
     request.body = std::move(*compressed);
@@ -292,6 +303,8 @@ UploadStep SyncSession::upload_next()
             return step;
         }
         step.kind = UploadStep::Kind::acknowledged;
+        if (m_backlog)
+            m_backlog = std::max<int64_t>(0, *m_backlog - summary->acknowledged - summary->quarantined);
         step.acknowledged = summary->acknowledged;
         step.quarantined = summary->quarantined;
         step.duplicates = static_cast<int>(answer->duplicate);
@@ -300,7 +313,9 @@ UploadStep SyncSession::upload_next()
         return step;
     }
     std::string code = error_code_of(*response);
-    if ((status == 400 && code != "bad_body_hash") || status == 422)
+    // A body damaged on the way is sent again; a batch head office cannot take is quarantined.
+    bool damaged = code == "bad_body_hash" || code == "unreadable_body";
+    if ((status == 400 && !damaged) || status == 422)
         return refuse_batch(batch, "head office refused the batch (" + describe_answer(*response) + ")",
                             UploadStep::Kind::quarantined);
     if (status == 401 || status == 403) {
@@ -361,8 +376,16 @@ Result<FeedPull> SyncSession::pull_feed()
         std::string cursor = *kept ? **kept : "";
         if (!is_digits(cursor))
             cursor.clear();
-        auto response = m_http.perform(authorised("GET", "/v1/feed?after=" + cursor + "&limit=" +
-                                                              std::to_string(m_limits.max_feed_events)));
+        HttpRequest request =
+            authorised("GET", "/v1/feed?after=" + cursor + "&limit=" + std::to_string(m_limits.max_feed_events));
+        // The device's health rides along, so head office's report is current after an idle round.
+        if (m_clock_offset_ms)
+            request.headers.push_back({header_clock_offset, std::to_string(*m_clock_offset_ms)});
+        if (auto backlog = m_store.outbox_size())
+            request.headers.push_back({header_backlog, std::to_string(*backlog)});
+        if (!m_options.app_version.empty())
+            request.headers.push_back({header_app_version, m_options.app_version});
+        auto response = m_http.perform(request);
         FEEDBACK_TRY(response);
         if (!is_protocol_answer(*response))
             return Error{ErrorKind::io, not_head_office(*response)};

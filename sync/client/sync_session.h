@@ -108,6 +108,10 @@ private:
     size_t m_batch_size;
     Limits m_limits;
     std::optional<int64_t> m_clock_offset_ms;
+    // The backlog reported to head office: counted (a scan of the outbox) at
+    // most every 30 s, and brought down by what is acknowledged in between.
+    std::optional<int64_t> m_backlog;
+    std::chrono::steady_clock::time_point m_backlog_counted_at;
 };
 
 // The answer came from head office (PROTOCOL.md 1): Feedback-Protocol: 1.

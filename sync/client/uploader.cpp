@@ -62,6 +62,12 @@ UploaderStatus Uploader::status() const
     return m_status;
 }
 
+bool Uploader::stopping() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_stop;
+}
+
 void Uploader::set_state(UploaderState state, std::string error)
 {
     std::lock_guard lock(m_mutex);
@@ -70,8 +76,9 @@ void Uploader::set_state(UploaderState state, std::string error)
         m_status.last_error = std::move(error);
 }
 
-Uploader::Wake Uploader::sleep_for(std::chrono::milliseconds delay, bool wake_on_record)
+Uploader::Wake Uploader::sleep_for(std::chrono::milliseconds delay, WakeOn wake_on)
 {
+    bool wake_on_record = wake_on == WakeOn::stop_or_record;
     auto until = std::chrono::steady_clock::now() + delay;
     std::unique_lock lock(m_mutex);
     m_wake.wait_until(lock, until, [&] { return m_stop || (wake_on_record && m_recorded); });
@@ -104,20 +111,21 @@ void Uploader::run_loop()
         auto bound = static_cast<uint32_t>(std::max<int64_t>(1, m_options.startup_delay_max.count()));
         return std::chrono::milliseconds(random_below(bound));
     };
-    if (sleep_for(random_delay(), false) == Wake::stop)
+    if (sleep_for(random_delay(), WakeOn::stop_only) == Wake::stop)
         return;
 
     store::StoreOptions store_options;
     auto store = store::LocalStore::open(m_data_dir, store_options);
     while (!store) {
         set_state(UploaderState::waiting_to_retry, "the local store: " + store.error().message);
-        if (sleep_for(m_options.poll_interval, false) == Wake::stop)
+        if (sleep_for(m_options.poll_interval, WakeOn::stop_only) == Wake::stop)
             return;
         store = store::LocalStore::open(m_data_dir, store_options);
     }
 
     Backoff backoff(m_options.backoff);
     std::optional<Credentials> loaded_for;
+    std::string refused_token; // head office said 401/403 to it: wait for a new enrolment
     std::unique_ptr<SyncSession> session;
     auto last_pull = std::chrono::steady_clock::time_point{};
     bool pull_due = true;
@@ -125,10 +133,11 @@ void Uploader::run_loop()
     for (;;) {
         // Credentials may appear or change while we run (enrolment from the command line).
         auto credentials = load_credentials(m_data_dir);
-        if (!credentials || !*credentials) {
-            set_state(UploaderState::needs_enrolment,
-                      credentials ? "this terminal is not enrolled with head office" : credentials.error().message);
-            if (sleep_for(m_options.poll_interval, false) == Wake::stop)
+        if (!credentials || !*credentials || (*credentials)->token == refused_token) {
+            if (!credentials || !*credentials)
+                set_state(UploaderState::needs_enrolment,
+                          credentials ? "this terminal is not enrolled with head office" : credentials.error().message);
+            if (sleep_for(m_options.poll_interval, WakeOn::stop_only) == Wake::stop)
                 return;
             continue;
         }
@@ -157,14 +166,21 @@ void Uploader::run_loop()
                 error = step.message;
                 break;
             }
-            std::lock_guard lock(m_mutex);
-            m_status.acknowledged_this_run += step.acknowledged;
-            m_status.quarantined_this_run += step.quarantined;
-            m_status.last_success_at = now_utc_ms();
-            if (step.kind == UploadStep::Kind::quarantined)
-                m_status.last_error = step.message;
-            if (m_stop)
+            {
+                std::lock_guard lock(m_mutex);
+                m_status.acknowledged_this_run += step.acknowledged;
+                m_status.quarantined_this_run += step.quarantined;
+                m_status.last_success_at = now_utc_ms();
+                m_status.last_error = step.kind == UploadStep::Kind::quarantined ? step.message : std::string();
+            }
+            if (backoff.failures() > 0) {
+                // Head office answers again: spread the chain's terminals before the rest of the backlog goes.
+                backoff.reset();
+                if (sleep_for(random_delay(), WakeOn::stop_only) == Wake::stop)
+                    return;
+            } else if (stopping()) {
                 return;
+            }
         }
         if (!failed && !unauthorized &&
             (pull_due || std::chrono::steady_clock::now() - last_pull >= m_options.poll_interval)) {
@@ -186,37 +202,28 @@ void Uploader::run_loop()
         }
 
         if (unauthorized) {
-            // Keep every event; look for new credentials on the timer.
+            // Keep every event and stop calling with this token; look for a new enrolment on the timer.
             set_state(UploaderState::needs_enrolment, error);
+            refused_token = loaded_for->token;
             loaded_for.reset();
-            if (sleep_for(m_options.poll_interval, false) == Wake::stop)
+            if (sleep_for(m_options.poll_interval, WakeOn::stop_only) == Wake::stop)
                 return;
             continue;
         }
         if (failed) {
             set_state(UploaderState::waiting_to_retry, error);
             // During backoff a new event does not make us call early.
-            if (sleep_for(backoff.next_delay(retry_after), false) == Wake::stop)
+            if (sleep_for(backoff.next_delay(retry_after), WakeOn::stop_only) == Wake::stop)
                 return;
             continue;
         }
-        if (backoff.failures() > 0) {
-            // The network is back: spread the chain's terminals before the backlog goes.
-            backoff.reset();
-            {
-                std::lock_guard lock(m_mutex);
-                m_status.last_error.clear();
-            }
-            if (sleep_for(random_delay(), false) == Wake::stop)
-                return;
-            continue;
-        }
+        backoff.reset();
         {
             std::lock_guard lock(m_mutex);
             m_status.state = UploaderState::idle;
             m_status.last_error.clear();
         }
-        if (sleep_for(m_options.poll_interval, true) == Wake::stop)
+        if (sleep_for(m_options.poll_interval, WakeOn::stop_or_record) == Wake::stop)
             return;
     }
 }

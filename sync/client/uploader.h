@@ -65,11 +65,13 @@ public:
 
 private:
     enum class Wake { timer, recorded, stop };
+    enum class WakeOn { stop_only, stop_or_record };
     void run();
     void run_loop();
-    // Sleeps until `delay` has passed on the monotonic clock, or stop (and,
-    // when `wake_on_record`, a recorded event).
-    Wake sleep_for(std::chrono::milliseconds delay, bool wake_on_record);
+    // Sleeps until `delay` has passed on the monotonic clock, or stop (or a
+    // recorded event, if asked).
+    Wake sleep_for(std::chrono::milliseconds delay, WakeOn wake_on);
+    bool stopping() const;
     void set_state(UploaderState state, std::string error = {});
 
     std::filesystem::path m_data_dir;

@@ -197,15 +197,6 @@ Result<Inflated> gzip_inflate(std::string_view compressed, size_t max_output)
     return result;
 }
 
-std::string sha256_hex(std::string_view bytes)
-{
-    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-    std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
-    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-    return std::string(hex.data());
-}
-
 std::string random_hex(size_t count)
 {
     [[maybe_unused]] int ready = sodium_init();

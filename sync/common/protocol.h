@@ -80,8 +80,6 @@ struct Inflated {
 };
 Result<Inflated> gzip_inflate(std::string_view compressed, size_t max_output);
 
-// Lower-case hex SHA-256.
-std::string sha256_hex(std::string_view bytes);
 // `count` random bytes from the kernel as lower-case hex.
 std::string random_hex(size_t count);
 // A uniformly random integer in [0, bound) from the kernel's random source.

@@ -22,9 +22,9 @@ namespace feedback::hq {
 namespace {
 
 constexpr const char* tool = "feedback-hq";
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_usage = 2;
+using cli::exit_failed;
+using cli::exit_ok;
+using cli::exit_usage;
 
 cli::OptionSpec dir_option()
 {
@@ -309,48 +309,22 @@ int export_events(const cli::ParsedOptions& options, std::ostream& out, std::ost
 int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& err)
 {
     auto all = commands();
-    constexpr const char* summary = "Head office: receives the terminals' feedback over HTTPS.";
-    if (args.empty()) {
-        err << cli::tool_help(tool, summary, all);
-        return exit_usage;
-    }
-    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        out << cli::tool_help(tool, summary, all);
-        return exit_ok;
-    }
-    if (args[0] == "--version") {
-        out << tool << " " << FEEDBACK_VERSION << "\n";
-        return exit_ok;
-    }
-    const cli::Command* command = nullptr;
-    for (const auto& candidate : all)
-        if (candidate.name == args[0])
-            command = &candidate;
-    if (!command) {
-        err << tool << ": unknown command \"" << args[0] << "\" (see " << tool << " --help)\n";
-        return exit_usage;
-    }
-    auto rest = args.subspan(1);
-    if (cli::wants_help(rest)) {
-        out << cli::command_help(tool, *command);
-        return exit_ok;
-    }
-    auto options = cli::parse_options(*command, rest);
-    if (!options) {
-        err << tool << " " << command->name << ": " << options.error().message << "\n";
-        return exit_usage;
-    }
+    cli::Tool about{tool, FEEDBACK_VERSION, "Head office: receives the terminals' feedback over HTTPS."};
+    auto invocation = cli::dispatch(about, all, args, out, err);
+    if (const int* exit_code = std::get_if<int>(&invocation))
+        return *exit_code;
+    auto& [command, options] = std::get<cli::Invocation>(invocation);
     if (command->name == "init")
-        return init(*options, out, err);
+        return init(options, out, err);
     if (command->name == "serve")
-        return serve(*options, out, err);
+        return serve(options, out, err);
     if (command->name == "enroll")
-        return enroll(*options, out, err);
+        return enroll(options, out, err);
     if (command->name == "devices")
-        return devices(*options, out, err);
+        return devices(options, out, err);
     if (command->name == "revoke")
-        return revoke(*options, out, err);
-    return export_events(*options, out, err);
+        return revoke(options, out, err);
+    return export_events(options, out, err);
 }
 
 } // namespace feedback::hq

@@ -2,6 +2,7 @@
 // (one transaction each), export, the feed, and configuration documents.
 #include "hq_store.h"
 
+#include "crypto/sha256.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
 #include "domain/validation.h"
@@ -181,7 +182,7 @@ Result<EnrolmentCode> HqStore::create_enrolment_code(std::string_view store_code
     auto insert = m_db.prepare("INSERT INTO enrolment_codes(code_hash, store_code, name, created_at, expires_at) "
                                "VALUES (?1, ?2, ?3, ?4, ?5)");
     FEEDBACK_TRY(insert);
-    FEEDBACK_TRY(insert->bind(1, sync::sha256_hex(raw))
+    FEEDBACK_TRY(insert->bind(1, crypto::sha256_hex(raw))
                      .bind(2, store_code)
                      .bind(3, name)
                      .bind(4, now_ms)
@@ -225,7 +226,7 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
     auto find = m_db.prepare("SELECT store_code, name FROM enrolment_codes "
                              "WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2");
     FEEDBACK_TRY(find);
-    auto found = find->bind(1, sync::sha256_hex(*code)).bind(2, now_ms).step();
+    auto found = find->bind(1, crypto::sha256_hex(*code)).bind(2, now_ms).step();
     FEEDBACK_TRY(found);
     if (!*found)
         return Error{ErrorKind::not_found, "the enrolment code is unknown, used or expired"};
@@ -263,13 +264,13 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
                      .bind(2, enrolled.name)
                      .bind(3, enrolled.store_code)
                      .bind(4, enrolled.terminal_code)
-                     .bind(5, sync::sha256_hex(enrolled.token))
+                     .bind(5, crypto::sha256_hex(enrolled.token))
                      .bind(6, now_ms)
                      .bind(7, app_version)
                      .run());
     auto use = m_db.prepare("UPDATE enrolment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1");
     FEEDBACK_TRY(use);
-    FEEDBACK_TRY(use->bind(1, sync::sha256_hex(*code)).bind(2, now_ms).bind(3, device_id).run());
+    FEEDBACK_TRY(use->bind(1, crypto::sha256_hex(*code)).bind(2, now_ms).bind(3, device_id).run());
     FEEDBACK_TRY(txn->commit());
     return enrolled;
 }
@@ -278,7 +279,7 @@ Result<Device> HqStore::authenticate(std::string_view token)
 {
     auto stmt = m_db.cached(std::string("SELECT ") + device_columns + " FROM devices WHERE token_hash = ?1");
     FEEDBACK_TRY(stmt);
-    auto row = (*stmt)->bind(1, sync::sha256_hex(token)).step();
+    auto row = (*stmt)->bind(1, crypto::sha256_hex(token)).step();
     FEEDBACK_TRY(row);
     if (!*row)
         return Error{ErrorKind::not_found, "the device token is not known here: enrol the terminal"};
@@ -322,8 +323,8 @@ Result<std::vector<Device>> HqStore::devices()
 
 // [SECTION] Ingest
 
-Result<IngestResult> HqStore::ingest(const Device& device, std::string_view batch_id, std::string_view body,
-                                     int64_t max_events, const DeviceHealth& health, int64_t now_ms)
+Result<CheckedBatch> check_batch(const Device& device, std::string_view batch_id, std::string_view body,
+                                 int64_t max_events)
 {
     auto parsed = nlohmann::json::parse(body, nullptr, false);
     if (parsed.is_discarded())
@@ -338,8 +339,44 @@ Result<IngestResult> HqStore::ingest(const Device& device, std::string_view batc
         return Error{ErrorKind::invalid_input, "too_many_events: a batch may hold at most " +
                                                    std::to_string(max_events) + " events (this one has " +
                                                    std::to_string(parsed["events"].size()) + ")"};
-    std::string body_sha256 = sync::sha256_hex(body);
+    CheckedBatch checked;
+    checked.batch_id = std::string(batch_id);
+    checked.body_sha256 = crypto::sha256_hex(body);
+    checked.events.reserve(parsed["events"].size());
+    for (const auto& item : parsed["events"]) {
+        CheckedEvent out;
+        if (item.is_object() && item.contains("id") && item["id"].is_string())
+            out.id = item["id"].get<std::string>();
+        auto event = event_from_json(item);
+        if (!event) {
+            out.rejection = event.error().message;
+        } else if (auto violations = validate_event(*event); !violations.empty()) {
+            out.rejection = describe(violations);
+        } else if (event->device_id != device.id) {
+            out.rejection = "device_id: this terminal is enrolled as " + device.id;
+        } else {
+            out.type = std::string(to_string(event->type));
+            out.subject = event->subject;
+            out.occurred_at_ms = event->occurred_at_ms;
+            out.wire = to_json(*event).dump();
+        }
+        checked.events.push_back(std::move(out));
+    }
+    return checked;
+}
 
+Result<IngestResult> HqStore::ingest(const Device& device, std::string_view batch_id, std::string_view body,
+                                     int64_t max_events, const DeviceHealth& health, int64_t now_ms)
+{
+    auto checked = check_batch(device, batch_id, body, max_events);
+    FEEDBACK_TRY(checked);
+    return store_batch(device, *checked, health, now_ms);
+}
+
+Result<IngestResult> HqStore::store_batch(const Device& device, const CheckedBatch& batch, const DeviceHealth& health,
+                                          int64_t now_ms)
+{
+    const std::string& batch_id = batch.batch_id;
     auto txn = Transaction::begin(m_db);
     FEEDBACK_TRY(txn);
     auto earlier = m_db.cached("SELECT device_id, body_sha256, answer FROM batches WHERE id = ?1");
@@ -347,11 +384,11 @@ Result<IngestResult> HqStore::ingest(const Device& device, std::string_view batc
     auto seen = (*earlier)->bind(1, batch_id).step();
     FEEDBACK_TRY(seen);
     if (*seen) {
-        bool same = (*earlier)->column_text(0) == device.id && (*earlier)->column_text(1) == body_sha256;
+        bool same = (*earlier)->column_text(0) == device.id && (*earlier)->column_text(1) == batch.body_sha256;
         IngestResult replay{IngestKind::replayed, (*earlier)->column_text(2), {}};
         (*earlier)->reset();
         if (!same)
-            return Error{ErrorKind::conflict, "batch_conflict: batch " + std::string(batch_id) +
+            return Error{ErrorKind::conflict, "batch_conflict: batch " + batch_id +
                                                   " was received before with a different body"};
         auto summary = sync::batch_answer_from_json(nlohmann::json::parse(replay.answer, nullptr, false));
         if (summary)
@@ -366,37 +403,29 @@ Result<IngestResult> HqStore::ingest(const Device& device, std::string_view batc
                               "ON CONFLICT(id) DO NOTHING");
     FEEDBACK_TRY(insert);
     sync::BatchAnswer answer;
-    answer.batch_id = std::string(batch_id);
-    for (const auto& item : parsed["events"]) {
+    answer.batch_id = batch_id;
+    answer.results.reserve(batch.events.size());
+    for (const auto& event : batch.events) {
         sync::EventResult result;
-        if (item.is_object() && item.contains("id") && item["id"].is_string())
-            result.id = item["id"].get<std::string>();
-        auto reject = [&](std::string reason) {
+        result.id = event.id;
+        if (!event.rejection.empty()) {
             result.outcome = sync::EventOutcome::rejected;
-            result.reason = std::move(reason);
+            result.reason = event.rejection;
             ++answer.rejected;
-        };
-        auto event = event_from_json(item);
-        if (!event) {
-            reject(event.error().message);
-        } else if (auto violations = validate_event(*event); !violations.empty()) {
-            reject(describe(violations));
-        } else if (event->device_id != device.id) {
-            reject("device_id: this terminal is enrolled as " + device.id);
         } else {
             Statement& s = **insert;
-            s.bind(1, event->id)
-                .bind(2, to_string(event->type))
-                .bind(4, event->occurred_at_ms)
-                .bind(5, event->device_id)
+            s.bind(1, *event.id)
+                .bind(2, event.type)
+                .bind(4, event.occurred_at_ms)
+                .bind(5, device.id)
                 .bind(6, device.store_code)
                 .bind(7, now_ms)
                 .bind(8, batch_id)
-                .bind(9, to_json(*event).dump());
-            if (event->subject.empty())
+                .bind(9, event.wire);
+            if (event.subject.empty())
                 s.bind_null(3);
             else
-                s.bind(3, event->subject);
+                s.bind(3, event.subject);
             FEEDBACK_TRY(s.run());
             if (m_db.changes() == 1) {
                 result.outcome = sync::EventOutcome::accepted;
@@ -419,7 +448,7 @@ Result<IngestResult> HqStore::ingest(const Device& device, std::string_view batc
     FEEDBACK_TRY((*keep)
                      ->bind(1, batch_id)
                      .bind(2, device.id)
-                     .bind(3, body_sha256)
+                     .bind(3, batch.body_sha256)
                      .bind(4, now_ms)
                      .bind(5, static_cast<int64_t>(out.summary.results.size()))
                      .bind(6, out.answer)
@@ -441,11 +470,19 @@ Result<IngestResult> HqStore::ingest(const Device& device, std::string_view batc
     return out;
 }
 
-Result<void> HqStore::touch(std::string_view device_id, int64_t now_ms)
+Result<void> HqStore::touch(std::string_view device_id, int64_t now_ms, const DeviceHealth& health)
 {
-    auto stmt = m_db.cached("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1");
+    auto stmt = m_db.cached("UPDATE devices SET last_seen_at = ?2, last_backlog = coalesce(?3, last_backlog), "
+                            "clock_offset_ms = coalesce(?4, clock_offset_ms), "
+                            "app_version = CASE WHEN ?5 = '' THEN app_version ELSE ?5 END WHERE id = ?1");
     FEEDBACK_TRY(stmt);
-    return (*stmt)->bind(1, device_id).bind(2, now_ms).run();
+    return (*stmt)
+        ->bind(1, device_id)
+        .bind(2, now_ms)
+        .bind(3, health.backlog)
+        .bind(4, health.clock_offset_ms)
+        .bind(5, health.app_version)
+        .run();
 }
 
 // [SECTION] Reading

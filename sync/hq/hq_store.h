@@ -78,6 +78,30 @@ struct IngestResult {
     sync::BatchAnswer summary;
 };
 
+// One event of a batch as read and checked before any database work.
+struct CheckedEvent {
+    std::optional<std::string> id; // nothing when unreadable
+    std::string rejection;         // why it is refused; empty when it is valid
+    std::string type;
+    std::string subject;
+    int64_t occurred_at_ms = 0;
+    std::string wire;              // the canonical wire JSON to store
+};
+
+struct CheckedBatch {
+    std::string batch_id;
+    std::string body_sha256; // of the inflated body
+    std::vector<CheckedEvent> events;
+};
+
+// Reads and checks a batch body (PROTOCOL.md 3, steps 3 and 5) without the
+// database, so request threads can do it in parallel before taking turns to
+// store. Errors are invalid_input whose message starts with the protocol's
+// error code: "malformed_json", "bad_batch", "batch_id_mismatch",
+// "too_many_events" (a 413).
+Result<CheckedBatch> check_batch(const Device& device, std::string_view batch_id, std::string_view body,
+                                 int64_t max_events);
+
 struct ConfigDocument {
     std::string scope; // a store code, or "default"
     int64_t version = 0;
@@ -118,10 +142,16 @@ public:
     // storage errors. The messages of the first two start with the
     // protocol's error code: "malformed_json: ...", "batch_conflict: ...".
     // More than `max_events` events is invalid_input "too_many_events: ..." (a 413).
+    // check_batch() then store_batch().
     Result<IngestResult> ingest(const Device& device, std::string_view batch_id, std::string_view body,
                                 int64_t max_events, const DeviceHealth& health, int64_t now_ms);
-    // Records a contact that carried no batch (feed, config).
-    Result<void> touch(std::string_view device_id, int64_t now_ms);
+    // Steps 4 and 6: replay or conflict, then every event by id, the batch and
+    // the device's health in one transaction.
+    Result<IngestResult> store_batch(const Device& device, const CheckedBatch& batch, const DeviceHealth& health,
+                                     int64_t now_ms);
+    // Records a contact that carried no batch (the feed), with whatever
+    // health the terminal reported.
+    Result<void> touch(std::string_view device_id, int64_t now_ms, const DeviceHealth& health = {});
 
     // [SECTION] Reading
     // Every event received at or after `since_ms` (received time), in

@@ -2,6 +2,7 @@
 // PROTOCOL.md (hello, enrol, batches, config, feed) and the request log.
 #include "server.h"
 
+#include "crypto/sha256.h"
 #include "certificates.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
@@ -45,6 +46,13 @@ std::optional<int64_t> header_integer(const httplib::Request& req, const char* n
     if (ec != std::errc{} || end != text.data() + text.size())
         return std::nullopt;
     return value;
+}
+
+// What a terminal reports about itself in its request headers (PROTOCOL.md 3, 5).
+DeviceHealth health_of(const httplib::Request& req)
+{
+    return {header_integer(req, sync::header_clock_offset), header_integer(req, sync::header_backlog),
+            req.get_header_value(sync::header_app_version).substr(0, 40)};
 }
 
 // "malformed_json: the body ..." -> "malformed_json"
@@ -146,9 +154,9 @@ void HqServer::Impl::write_log_line(const httplib::Request& req, const httplib::
     std::string started_text = res.get_header_value(sync::header_server_time);
     std::from_chars(started_text.data(), started_text.data() + started_text.size(), started);
     int64_t now = now_utc_ms();
+    std::string bytes_in = req.has_header("Content-Length") ? req.get_header_value("Content-Length") : "0";
     std::string line = format_utc_iso8601(now) + " " + req.remote_addr + " " + req.method + " " + req.path + " " +
-                       std::to_string(res.status) + " in=" + (req.has_header("Content-Length") ? req.get_header_value("Content-Length") : std::string("0")) +
-                       " out=" + std::to_string(res.body.size()) +
+                       std::to_string(res.status) + " in=" + bytes_in + " out=" + std::to_string(res.body.size()) +
                        " ms=" + std::to_string(started > 0 ? now - started : 0) + "\n";
     std::lock_guard lock(log_mutex);
     log << line << std::flush;
@@ -272,7 +280,7 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
     }
     if (!read) {
         res.set_header("Connection", "close");
-        send_error(res, 400, "malformed_json", "the body could not be read (is it valid gzip?)");
+        send_error(res, 400, "unreadable_body", "the body could not be read or inflated (damaged on the way?)");
         return;
     }
 
@@ -290,15 +298,18 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
         return;
     }
     if (req.has_header(sync::header_body_sha256) &&
-        req.get_header_value(sync::header_body_sha256) != sync::sha256_hex(body)) {
+        req.get_header_value(sync::header_body_sha256) != crypto::sha256_hex(body)) {
         send_error(res, 400, "bad_body_hash", "the body's SHA-256 differs from Feedback-Body-SHA256: it was damaged");
         return;
     }
-    DeviceHealth health{header_integer(req, sync::header_clock_offset), header_integer(req, sync::header_backlog),
-                        req.get_header_value(sync::header_app_version).substr(0, 40)};
-    Result<IngestResult> ingested = [&] {
+    DeviceHealth health = health_of(req);
+    // Parsing and validation run in parallel on the request threads; only
+    // the transaction takes turns.
+    Result<IngestResult> ingested = [&]() -> Result<IngestResult> {
+        auto checked = check_batch(*device, batch_id, body, settings.limits.max_events_per_batch);
+        FEEDBACK_TRY(checked);
         std::lock_guard lock(write_mutex);
-        return (*store)->ingest(*device, batch_id, body, settings.limits.max_events_per_batch, health, now_utc_ms());
+        return (*store)->store_batch(*device, *checked, health, now_utc_ms());
     }();
     if (!ingested) {
         const Error& error = ingested.error();
@@ -380,7 +391,7 @@ void HqServer::Impl::feed(const httplib::Request& req, httplib::Response& res)
     }
     {
         std::lock_guard lock(write_mutex);
-        (void)(*store)->touch(device->id, now_utc_ms()); // last contact only: not worth failing the read
+        (void)(*store)->touch(device->id, now_utc_ms(), health_of(req)); // not worth failing the read for
     }
     send_json(res, {{"events", page->events}, {"cursor", std::to_string(page->cursor)}, {"more", page->more}});
 }

@@ -3,6 +3,7 @@
 // printed to standard error (it could end up in a log).
 #include "commands.h"
 
+#include "app/run_kiosk.h"
 #include "cli/options.h"
 #include "client/sync_session.h"
 #include "client/uploader.h"
@@ -13,6 +14,10 @@
 #include "store/local_store.h"
 
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <unistd.h>
 #include <csignal>
 #include <thread>
 #include <cstdio>
@@ -24,9 +29,9 @@ namespace feedback::terminal {
 namespace {
 
 constexpr const char* tool = "feedback-terminal";
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_usage = 2;
+using cli::exit_failed;
+using cli::exit_ok;
+using cli::exit_usage;
 constexpr int default_retention_days = 30;
 
 cli::OptionSpec data_dir_option()
@@ -35,7 +40,7 @@ cli::OptionSpec data_dir_option()
             "folder of the local store (feedback.db); must exist"};
 }
 
-std::array<cli::Command, 8> commands()
+std::array<cli::Command, 9> commands()
 {
     using cli::Arity;
     using cli::Presence;
@@ -95,6 +100,7 @@ std::array<cli::Command, 8> commands()
          "Nothing unacknowledged is ever deleted; refused events are quarantined with\n"
          "head office's reason.",
          {data_dir_option(), {"once", Arity::flag, Presence::optional, "", "one pass, then exit"}}},
+        app::run_command(),
     }};
 }
 
@@ -393,9 +399,8 @@ int sync_once(const std::filesystem::path& data_dir, store::LocalStore& store, c
         if (step.kind == sync::UploadStep::Kind::quarantined)
             err << tool << " sync: " << step.message << "\n";
     }
-    out << "uploaded " << batches << (batches == 1 ? " batch: " : " batches: ") << acknowledged
-        << " events acknowledged (" << duplicates << " already at head office), " << quarantined
-        << " quarantined\n";
+    out << "uploaded " << counted(batches, "batch", "batches") << ": " << counted(acknowledged, "event", "events")
+        << " acknowledged (" << duplicates << " already at head office), " << quarantined << " quarantined\n";
     if (quarantined > 0)
         complete = false;
     if (complete) {
@@ -406,10 +411,12 @@ int sync_once(const std::filesystem::path& data_dir, store::LocalStore& store, c
             complete = false;
         } else {
             if (config->kind == sync::ConfigPull::Kind::updated)
-                out << "configuration version " << config->version << " saved\n";
+                out << "configuration: version " << config->version << " saved\n";
             else
-                out << "configuration " << (config->kind == sync::ConfigPull::Kind::unchanged ? "unchanged" : "none published") << "\n";
-            out << "store feed: " << feed->inserted << " new events from other terminals of this store\n";
+                out << "configuration: "
+                    << (config->kind == sync::ConfigPull::Kind::unchanged ? "unchanged" : "none published") << "\n";
+            out << "store feed: " << counted(feed->inserted, "new event", "new events")
+                << " from other terminals of this store\n";
         }
     }
     auto backlog = store.outbox_size();
@@ -456,57 +463,58 @@ int sync_command(const cli::ParsedOptions& options, std::ostream& out, std::ostr
     return exit_ok;
 }
 
+// [SECTION] run (the kiosk)
+
+// The kiosk links SDL and some fifty libraries; the other commands start
+// faster without them (the crash test kills `record` at random moments), so
+// `run` hands over to feedback-kiosk from this program's folder, with the
+// options already checked.
+int exec_kiosk(std::span<const std::string> args, std::ostream& err)
+{
+    std::error_code error;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+    const auto kiosk = (error ? std::filesystem::path() : self.parent_path()) / "feedback-kiosk";
+    std::vector<std::string> argv{kiosk.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> pointers;
+    for (std::string& arg : argv)
+        pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    std::cout.flush();
+    std::cerr.flush();
+    execv(pointers[0], pointers.data());
+    err << tool << " run: cannot start " << kiosk.string() << " (" << std::strerror(errno)
+        << "); it is built and installed next to " << tool << "\n";
+    return exit_failed;
+}
+
 } // namespace
 
 int run_cli(std::span<const std::string> args, std::istream& in, std::ostream& out, std::ostream& err)
 {
     auto all = commands();
-    constexpr const char* summary = "The offline-first customer-feedback terminal.";
-    if (args.empty()) {
-        err << cli::tool_help(tool, summary, all);
-        return exit_usage;
-    }
-    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        out << cli::tool_help(tool, summary, all);
-        return exit_ok;
-    }
-    if (args[0] == "--version") {
-        out << tool << " " << FEEDBACK_VERSION << "\n";
-        return exit_ok;
-    }
-    const cli::Command* command = nullptr;
-    for (const auto& candidate : all)
-        if (candidate.name == args[0])
-            command = &candidate;
-    if (!command) {
-        err << tool << ": unknown command \"" << args[0] << "\" (see " << tool << " --help)\n";
-        return exit_usage;
-    }
-    auto rest = args.subspan(1);
-    if (cli::wants_help(rest)) {
-        out << cli::command_help(tool, *command);
-        return exit_ok;
-    }
-    auto options = cli::parse_options(*command, rest);
-    if (!options) {
-        err << tool << " " << command->name << ": " << options.error().message << "\n";
-        return exit_usage;
-    }
+    cli::Tool about{tool, FEEDBACK_VERSION, "The offline-first customer-feedback terminal."};
+    auto invocation = cli::dispatch(about, all, args, out, err);
+    if (const int* exit_code = std::get_if<int>(&invocation))
+        return *exit_code;
+    auto& [command, options] = std::get<cli::Invocation>(invocation);
     if (command->name == "record")
-        return record(*options, in, out, err);
+        return record(options, in, out, err);
     if (command->name == "status")
-        return status(*options, out, err);
+        return status(options, out, err);
     if (command->name == "export")
-        return export_events(*options, out, err);
+        return export_events(options, out, err);
     if (command->name == "init")
-        return init(*options, out, err);
+        return init(options, out, err);
     if (command->name == "hash-pin")
         return print_pin_hash(in, out, err);
     if (command->name == "enroll")
-        return enroll(*options, out, err);
+        return enroll(options, out, err);
     if (command->name == "sync")
-        return sync_command(*options, out, err);
-    return retention(*options, out, err);
+        return sync_command(options, out, err);
+    if (command->name == "run")
+        return exec_kiosk(args.subspan(1), err);
+    return retention(options, out, err);
 }
 
 } // namespace feedback::terminal

@@ -2,6 +2,7 @@
 // their projection, the outbox, retention, and the status report.
 #include "local_store.h"
 
+#include "crypto/sha256.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/lifecycle.h"
@@ -42,15 +43,6 @@ Event event_from_row(const Statement& row)
     event.device_seq = row.column_int64(8);
     event.payload = nlohmann::json::parse(row.column_text(9), nullptr, false);
     return event;
-}
-
-std::string sha256_hex(std::string_view bytes)
-{
-    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-    std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
-    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-    return std::string(hex.data());
 }
 
 std::string random_terminal_code()
@@ -267,33 +259,10 @@ Result<RecordedEvent> LocalStore::record_in_transaction(const NewEvent& input, i
         FEEDBACK_TRY(next);
     }
 
-    nlohmann::json stored_payload = event.payload;
-    nlohmann::json personal = take_personal_fields(stored_payload);
-    auto insert = m_db.cached("INSERT INTO events(id, v, type, subject, occurred_at, actor, device_id, device_seq, "
-                              "payload, recorded_at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'local')");
-    FEEDBACK_TRY(insert);
-    (*insert)
-        ->bind(1, event.id)
-        .bind(2, event.v)
-        .bind(3, to_string(event.type))
-        .bind(5, event.occurred_at_ms)
-        .bind(6, event.actor)
-        .bind(7, event.device_id)
-        .bind(8, event.device_seq)
-        .bind(9, stored_payload.dump())
-        .bind(10, now_ms);
-    if (event.subject.empty())
-        (*insert)->bind_null(4);
-    else
-        (*insert)->bind(4, event.subject);
-    FEEDBACK_TRY((*insert)->run());
-    int64_t pos = m_db.last_insert_rowid();
-
-    if (!personal.empty()) {
-        auto keep = m_db.cached("INSERT INTO personal_data(event_pos, fields) VALUES (?1, ?2)");
-        FEEDBACK_TRY(keep);
-        FEEDBACK_TRY((*keep)->bind(1, pos).bind(2, personal.dump()).run());
-    }
+    auto inserted = insert_event(event, Origin::local, now_ms);
+    FEEDBACK_TRY(inserted);
+    if (!*inserted)
+        return Error{ErrorKind::conflict, "an event with id " + event.id + " is already stored"};
     if (is_complaint_event(event.type))
         FEEDBACK_TRY(refresh_complaint(event.subject));
 
@@ -301,6 +270,41 @@ Result<RecordedEvent> LocalStore::record_in_transaction(const NewEvent& input, i
     recorded.subject = event.subject;
     recorded.device_seq = event.device_seq;
     return recorded;
+}
+
+Result<bool> LocalStore::insert_event(const Event& event, Origin origin, int64_t now_ms)
+{
+    // Personal fields go to their own table so that retention can erase them.
+    nlohmann::json stored_payload = event.payload;
+    nlohmann::json personal = take_personal_fields(stored_payload);
+    auto insert = m_db.cached("INSERT INTO events(id, v, type, subject, occurred_at, actor, device_id, device_seq, "
+                              "payload, recorded_at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                              "ON CONFLICT(id) DO NOTHING");
+    FEEDBACK_TRY(insert);
+    Statement& s = **insert;
+    s.bind(1, event.id)
+        .bind(2, event.v)
+        .bind(3, to_string(event.type))
+        .bind(5, event.occurred_at_ms)
+        .bind(6, event.actor)
+        .bind(7, event.device_id)
+        .bind(8, event.device_seq)
+        .bind(9, stored_payload.dump())
+        .bind(10, now_ms)
+        .bind(11, origin == Origin::local ? "local" : "remote");
+    if (event.subject.empty())
+        s.bind_null(4);
+    else
+        s.bind(4, event.subject);
+    FEEDBACK_TRY(s.run());
+    if (m_db.changes() == 0)
+        return false;
+    if (!personal.empty()) {
+        auto keep = m_db.cached("INSERT INTO personal_data(event_pos, fields) VALUES (?1, ?2)");
+        FEEDBACK_TRY(keep);
+        FEEDBACK_TRY((*keep)->bind(1, m_db.last_insert_rowid()).bind(2, personal.dump()).run());
+    }
+    return true;
 }
 
 Result<std::vector<Event>> LocalStore::events_of_subject(std::string_view subject)
@@ -496,7 +500,7 @@ Result<std::optional<FrozenBatch>> LocalStore::freeze_batch(size_t max_events, i
     auto body = batch_body(batch.batch_id, positions);
     FEEDBACK_TRY(body);
     batch.body = std::move(*body);
-    batch.body_sha256 = sha256_hex(batch.body);
+    batch.body_sha256 = crypto::sha256_hex(batch.body);
 
     auto insert = m_db.cached("INSERT INTO batches(id, created_at, event_count, body, body_sha256) "
                               "VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -573,8 +577,11 @@ Result<AckSummary> LocalStore::acknowledge_batch(std::string_view batch_id, std:
     auto close = m_db.cached("UPDATE batches SET acknowledged_at = ?2, body = NULL WHERE id = ?1");
     FEEDBACK_TRY(close);
     FEEDBACK_TRY((*close)->bind(1, batch_id).bind(2, now_ms).run());
+    // ORDER BY ... LIMIT 1 stops at the first unsettled event; min() over the
+    // view would visit every pending one (a 100,000-event backlog made each
+    // acknowledgement scan it all).
     auto settle = m_db.cached(
-        "UPDATE settings SET value = coalesce((SELECT min(event_pos) - 1 FROM outbox), "
+        "UPDATE settings SET value = coalesce((SELECT event_pos - 1 FROM outbox ORDER BY event_pos LIMIT 1), "
         "(SELECT coalesce(max(pos), 0) FROM events)) WHERE key = 'outbox_settled_through'");
     FEEDBACK_TRY(settle);
     FEEDBACK_TRY((*settle)->run());
@@ -591,42 +598,19 @@ Result<RemoteApplied> LocalStore::apply_remote_events(std::span<const Event> eve
     if (!txn)
         return with_context(txn.error(), "applying events from head office");
     RemoteApplied applied;
-    auto insert = m_db.cached("INSERT INTO events(id, v, type, subject, occurred_at, actor, device_id, device_seq, "
-                              "payload, recorded_at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'remote') "
-                              "ON CONFLICT(id) DO NOTHING");
-    auto keep = m_db.cached("INSERT INTO personal_data(event_pos, fields) VALUES (?1, ?2)");
-    FEEDBACK_TRY(insert);
-    FEEDBACK_TRY(keep);
     std::vector<std::string> complaints;
     for (const Event& event : events) {
         if (!validate_event(event).empty()) {
             ++applied.invalid;
             continue;
         }
-        nlohmann::json stored_payload = event.payload;
-        nlohmann::json personal = take_personal_fields(stored_payload);
-        Statement& s = **insert;
-        s.bind(1, event.id)
-            .bind(2, event.v)
-            .bind(3, to_string(event.type))
-            .bind(5, event.occurred_at_ms)
-            .bind(6, event.actor)
-            .bind(7, event.device_id)
-            .bind(8, event.device_seq)
-            .bind(9, stored_payload.dump())
-            .bind(10, now_ms);
-        if (event.subject.empty())
-            s.bind_null(4);
-        else
-            s.bind(4, event.subject);
-        FEEDBACK_TRY(s.run());
-        if (m_db.changes() == 0) {
+        auto inserted = insert_event(event, Origin::remote, now_ms);
+        FEEDBACK_TRY(inserted);
+        if (!*inserted) {
             ++applied.already_present;
             continue;
         }
         ++applied.inserted;
-        if (!personal.empty())
-            FEEDBACK_TRY((*keep)->bind(1, m_db.last_insert_rowid()).bind(2, personal.dump()).run());
         if (is_complaint_event(event.type))
             complaints.push_back(event.subject);
     }

@@ -200,6 +200,10 @@ private:
     LocalStore(sqlite::Database db, DeviceIdentity device) : m_db(std::move(db)), m_device(std::move(device)) {}
 
     Result<RecordedEvent> record_in_transaction(const NewEvent& input, int64_t now_ms);
+    enum class Origin { local, remote };
+    // Inserts the event and its personal fields; false when an event with its
+    // id is already stored (a repeat from head office).
+    Result<bool> insert_event(const Event& event, Origin origin, int64_t now_ms);
     Result<std::vector<Event>> events_of_subject(std::string_view subject);
     Result<void> refresh_complaint(std::string_view complaint_id);
     Result<std::string> batch_body(std::string_view batch_id, const std::vector<int64_t>& positions);

@@ -121,13 +121,18 @@ CREATE TABLE complaints(
 CREATE INDEX complaints_by_status ON complaints(status);
 )sql",
     // 2: the sync state the uploader keeps (feed cursor, configuration ETag,
-    //    clock offset, last success and error), written in the same
-    //    transaction as what it describes.
+    //    clock offset, head office's limits); the feed cursor is written in
+    //    the same transaction as the events it covers.
     R"sql(
 CREATE TABLE sync_state(
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
+)sql",
+    // 3: an index for freeze_batch, which looks for the unanswered batch on
+    //    every upload while answered ones pile up over the years.
+    R"sql(
+CREATE INDEX batches_unanswered ON batches(created_at) WHERE acknowledged_at IS NULL;
 )sql",
 };
 

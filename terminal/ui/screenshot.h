@@ -12,7 +12,7 @@ struct SDL_Renderer;
 namespace feedback::ui {
 
 // Reads the renderer's current target (call it after drawing and before
-// SDL_RenderPresent) and writes it as an RGBA PNG; creates missing folders.
+// SDL_RenderPresent) and writes it as an RGB PNG; creates missing folders.
 Result<void> save_png(SDL_Renderer* renderer, const std::filesystem::path& png);
 
 struct ImageSize {

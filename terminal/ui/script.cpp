@@ -40,11 +40,12 @@ Result<ScriptStep> parse_step(const std::string& line, const std::string& where)
     if (json.is_discarded() || !json.is_object())
         return parse_error(where, "not a JSON object: " + line);
 
-    constexpr std::string_view actions[] = {"tap", "type", "wait_ms", "screenshot", "expect_target",
+    constexpr std::string_view actions[] = {"tap", "hold", "type", "wait_ms", "screenshot", "expect_target",
                                             "expect_no_target"};
     ScriptStep step;
     step.where = where;
     int action_count = 0;
+    bool has_ms = false;
     for (const auto& [key, value] : json.items()) {
         const bool is_action = std::find(std::begin(actions), std::end(actions), key) != std::end(actions);
         if (is_action) {
@@ -61,6 +62,8 @@ Result<ScriptStep> parse_step(const std::string& line, const std::string& where)
             step.argument = value.get<std::string>();
             if (key == "tap")
                 step.kind = StepKind::tap;
+            else if (key == "hold")
+                step.kind = StepKind::hold;
             else if (key == "type")
                 step.kind = StepKind::type;
             else if (key == "screenshot")
@@ -69,6 +72,11 @@ Result<ScriptStep> parse_step(const std::string& line, const std::string& where)
                 step.kind = StepKind::expect_target;
             else
                 step.kind = StepKind::expect_no_target;
+        } else if (key == "ms") {
+            if (!value.is_number_integer() || value.get<int64_t>() < 0)
+                return parse_error(where, "\"ms\" needs a whole number of milliseconds >= 0");
+            step.wait_ms = value.get<int64_t>();
+            has_ms = true;
         } else if (key == "value") {
             if (!value.is_string())
                 return parse_error(where, "\"value\" needs a string");
@@ -79,13 +87,17 @@ Result<ScriptStep> parse_step(const std::string& line, const std::string& where)
             (key == "selected" ? step.selected : step.enabled) = value.get<bool>();
         } else {
             return parse_error(where, "unknown key \"" + key +
-                                          "\" (steps: tap, type, wait_ms, screenshot, expect_target, "
+                                          "\" (steps: tap, hold, type, wait_ms, screenshot, expect_target, "
                                           "expect_no_target)");
         }
     }
     if (action_count != 1)
-        return parse_error(where, "a step has exactly one of tap, type, wait_ms, screenshot, expect_target, "
+        return parse_error(where, "a step has exactly one of tap, hold, type, wait_ms, screenshot, expect_target, "
                                   "expect_no_target");
+    if (step.kind == StepKind::hold && !has_ms)
+        return parse_error(where, "\"hold\" needs \"ms\": how long to keep the target pressed");
+    if (step.kind != StepKind::hold && has_ms)
+        return parse_error(where, "\"ms\" belongs to hold");
     if ((step.value || step.selected || step.enabled) && step.kind != StepKind::expect_target)
         return parse_error(where, "\"value\", \"selected\" and \"enabled\" belong to expect_target");
     return step;
@@ -208,6 +220,7 @@ Result<void> ScriptRunner::run_step(const ScriptStep& step)
     Result<void> done;
     switch (step.kind) {
     case StepKind::tap: done = tap(step.argument); break;
+    case StepKind::hold: done = hold(step.argument, step.wait_ms); break;
     case StepKind::type: done = type(step.argument); break;
     case StepKind::wait: done = wait(step.wait_ms); break;
     case StepKind::screenshot: done = screenshot(step.argument); break;
@@ -225,30 +238,58 @@ Result<void> ScriptRunner::run_step(const ScriptStep& step)
     return {};
 }
 
-Result<void> ScriptRunner::tap(std::string_view target)
+Result<ImVec2> ScriptRunner::locate(std::string_view verb, std::string_view target)
 {
-    FEEDBACK_TRY(ensure_started());
+    const std::string what = std::string(verb) + " " + in_quotes(target);
     const TargetRegistry& targets = m_shell.targets();
     const std::size_t count = targets.count(target);
     if (count == 0)
-        return missing("tap", target);
+        return missing(verb, target);
     if (count > 1)
-        return Error{ErrorKind::conflict, "tap " + in_quotes(target) + ": " + std::to_string(count) +
-                                              " targets on screen have this name (a bug in the screen)"};
+        return Error{ErrorKind::conflict,
+                     what + ": " + std::to_string(count) + " targets on screen have this name (a bug in the screen)"};
     const Target& found = *targets.find(target);
     if (found.kind != TargetKind::tappable)
-        return Error{ErrorKind::invalid_input, "tap " + in_quotes(target) + ": it is text, not something to tap"};
+        return Error{ErrorKind::invalid_input, what + ": it is text, not something to tap"};
     if (!found.enabled)
-        return Error{ErrorKind::invalid_input, "tap " + in_quotes(target) + ": it is disabled on screen " +
-                                                   in_quotes(screen())};
+        return Error{ErrorKind::invalid_input, what + ": it is disabled on screen " + in_quotes(screen())};
     const float x = found.rect.center_x();
     const float y = found.rect.center_y();
     if (found.rect.width < 1.0f || found.rect.height < 1.0f)
-        return Error{ErrorKind::invalid_input, "tap " + in_quotes(target) + ": it is clipped off the screen"};
+        return Error{ErrorKind::invalid_input, what + ": it is clipped off the screen"};
     if (const Target* top = targets.at(x, y); top != nullptr && top->name != found.name)
-        return Error{ErrorKind::invalid_input, "tap " + in_quotes(target) + ": its centre is covered by " +
-                                                   in_quotes(top->name)};
-    const ImVec2 position(x, y);
+        return Error{ErrorKind::invalid_input, what + ": its centre is covered by " + in_quotes(top->name)};
+    return ImVec2(x, y);
+}
+
+Result<void> ScriptRunner::hold(std::string_view target, int64_t ms)
+{
+    FEEDBACK_TRY(ensure_started());
+    auto located = locate("hold", target);
+    if (!located)
+        return located.error();
+    const ImVec2 position = *located;
+    m_shell.set_pointer(position, false);
+    FEEDBACK_TRY(frame());
+    m_shell.set_pointer(position, true);
+    FEEDBACK_TRY(frame());
+    // The finger stays down while time passes (the shell keeps the pointer).
+    FEEDBACK_TRY(advance(ms));
+    m_shell.set_pointer(position, false);
+    FEEDBACK_TRY(frame());
+    m_shell.release_pointer();
+    for (int i = 0; i < m_options.settle_frames; ++i)
+        FEEDBACK_TRY(frame());
+    return {};
+}
+
+Result<void> ScriptRunner::tap(std::string_view target)
+{
+    FEEDBACK_TRY(ensure_started());
+    auto located = locate("tap", target);
+    if (!located)
+        return located.error();
+    const ImVec2 position = *located;
     // Hover, press, release: ImGui sees the press and the release in
     // separate frames, as with a finger. Pushed SDL events would be ignored
     // headless (the window never has focus).
@@ -297,6 +338,11 @@ Result<void> ScriptRunner::type(std::string_view text)
 Result<void> ScriptRunner::wait(int64_t ms)
 {
     FEEDBACK_TRY(ensure_started());
+    return advance(ms);
+}
+
+Result<void> ScriptRunner::advance(int64_t ms)
+{
     if (m_shell.clock_kind() == ClockKind::real) {
         // Real time: sleep, drawing when the screen's timers fall due.
         const int64_t end = m_shell.now_ms() + ms;

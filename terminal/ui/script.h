@@ -3,6 +3,8 @@
 // screenshots. One step per line:
 //
 //   {"tap":"score.9"}                   tap a target (three frames: hover, down, up)
+//   {"hold":"staff.corner","ms":3200}   press a target and keep it pressed while the
+//                                       clock moves on (as wait_ms), then release
 //   {"type":"Hallo daar"}               tap the on-screen keyboard's keys, shift
 //                                       and layer keys included
 //   {"wait_ms":1500}                    advance the clock, drawing the frames the
@@ -30,12 +32,12 @@
 
 namespace feedback::ui {
 
-enum class StepKind { tap, type, wait, screenshot, expect_target, expect_no_target };
+enum class StepKind { tap, hold, type, wait, screenshot, expect_target, expect_no_target };
 
 struct ScriptStep {
     StepKind kind = StepKind::tap;
     std::string argument; // target name, text to type, or screenshot name
-    int64_t wait_ms = 0;
+    int64_t wait_ms = 0;  // wait_ms, and how long a hold lasts
     // expect_target's optional checks
     std::optional<std::string> value;
     std::optional<bool> selected;
@@ -73,6 +75,8 @@ public:
     Result<void> run_step(const ScriptStep& step);
 
     Result<void> tap(std::string_view target);
+    // Press `target`, keep it pressed for `ms` (frames drawn as in wait()), release.
+    Result<void> hold(std::string_view target, int64_t ms);
     Result<void> type(std::string_view text);
     Result<void> wait(int64_t ms);
     Result<void> screenshot(std::string_view name);
@@ -87,6 +91,11 @@ public:
 private:
     Result<void> ensure_started();
     Result<void> frame();
+    // The centre of a tappable target that is on screen, unambiguous,
+    // enabled and not covered; `verb` starts the messages ("tap", "hold").
+    Result<ImVec2> locate(std::string_view verb, std::string_view target);
+    // Moves the clock `ms` on, drawing the frames the screen asks for.
+    Result<void> advance(int64_t ms);
     Result<void> auto_screenshot();
     std::string screen() const;
     Error missing(std::string_view what, std::string_view target) const;

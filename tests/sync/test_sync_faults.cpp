@@ -25,7 +25,11 @@ namespace {
 
 // [SECTION] The misbehaving fixture
 
-enum class Misbehaviour { server_error, rate_limited, cut_mid_answer, captive_portal, well };
+enum class Misbehaviour {
+    server_error, rate_limited, cut_mid_answer, captive_portal, // retried
+    refused, too_large, unauthorized, proxy_unauthorized,        // handled per PROTOCOL.md 8
+    well
+};
 
 struct SeenRequest {
     std::string batch_id;
@@ -107,6 +111,25 @@ private:
         case Misbehaviour::captive_portal:
             res.status = 200;
             res.set_content("<html><body>Please log in to the guest Wi-Fi</body></html>", "text/html");
+            return;
+        case Misbehaviour::refused:
+            protocol_headers(res);
+            res.status = 400;
+            res.set_content(sync::error_body("malformed_json", "the body is not valid JSON"), "application/json");
+            return;
+        case Misbehaviour::too_large:
+            protocol_headers(res);
+            res.status = 413;
+            res.set_content(sync::error_body("too_many_events", "at most 10"), "application/json");
+            return;
+        case Misbehaviour::unauthorized:
+            protocol_headers(res);
+            res.status = 401;
+            res.set_content(sync::error_body("device_revoked", "revoked"), "application/json");
+            return;
+        case Misbehaviour::proxy_unauthorized: // a proxy's 401: no protocol header
+            res.status = 401;
+            res.set_content("<html>proxy login</html>", "text/html");
             return;
         case Misbehaviour::well:
             break;
@@ -201,6 +224,52 @@ TEST_CASE("500, 429, a cut answer and a captive portal's 200 acknowledge nothing
     }
 }
 
+TEST_CASE("each status code is handled as PROTOCOL.md says: quarantine, smaller batches, stop", "[sync][faults]")
+{
+    TempDir temp;
+    auto tls = make_certificates(temp.path() / "hq");
+    MisbehavingHq fixture(tls, {Misbehaviour::proxy_unauthorized, Misbehaviour::unauthorized, Misbehaviour::too_large,
+                                Misbehaviour::refused});
+    TerminalDir terminal(temp.path() / "t1");
+    REQUIRE(terminal.record(rating_lines(20)).exit_code == 0);
+    point_terminal_at(terminal, fixture.url(), tls);
+    auto store = store::LocalStore::open(terminal.dir());
+    REQUIRE(store);
+    auto credentials = sync::load_credentials(terminal.dir());
+    REQUIRE(credentials);
+    sync::SessionOptions options;
+    options.batch_size = 8;
+    sync::SyncSession session(terminal.dir(), *store, **credentials, options);
+
+    CHECK(session.upload_next().kind == sync::UploadStep::Kind::retry);        // not head office's 401
+    auto stop = session.upload_next();
+    CHECK(stop.kind == sync::UploadStep::Kind::unauthorized);                  // head office's 401
+    CHECK(*store->outbox_size() == 20);
+    auto smaller = session.upload_next();
+    CHECK(smaller.kind == sync::UploadStep::Kind::resized);                    // 413: released, halved
+    CHECK(smaller.events == 8);
+    auto refused = session.upload_next();
+    CHECK(refused.kind == sync::UploadStep::Kind::quarantined);                // 400: quarantined with the reason
+    CHECK(refused.events == 4);
+    CHECK(refused.quarantined == 4);
+    CHECK(refused.message.find("malformed_json") != std::string::npos);
+    for (;;) {
+        auto step = session.upload_next();
+        if (step.kind == sync::UploadStep::Kind::nothing_to_send)
+            break;
+        REQUIRE(step.kind == sync::UploadStep::Kind::acknowledged);
+    }
+    auto status = terminal.status();
+    CHECK(status["unsent_backlog"] == 0);
+    CHECK(status["quarantined"] == 4);
+    auto seen = fixture.seen();
+    REQUIRE(seen.size() >= 4);
+    CHECK(seen[0].batch_id == seen[1].batch_id);
+    CHECK(seen[1].batch_id == seen[2].batch_id);
+    CHECK(seen[3].batch_id != seen[2].batch_id);
+    CHECK(nlohmann::json::parse(seen[3].body)["events"].size() == 4);
+}
+
 TEST_CASE("a captive portal forever: the terminal gives up and keeps every event", "[sync][faults]")
 {
     TempDir temp;
@@ -271,6 +340,7 @@ TEST_CASE("bad input gets a 4xx with a reason and head office keeps serving", "[
         CHECK(error_code(answer) == "malformed_json");
         auto not_gzip = post_raw("this is not gzip", batch);
         CHECK(not_gzip.status == 400);
+        CHECK(error_code(not_gzip) == "unreadable_body");
     }
     SECTION("the wrong shape")
     {

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -243,6 +244,53 @@ TEST_CASE("scripts are JSON lines with one step each", "[ui][script]")
     REQUIRE_THAT(bad("{\"wait_ms\":-5}"), Catch::Contains("wait_ms"));
     REQUIRE_THAT(bad("{\"tap\":\"\"}"), Catch::Contains("non-empty string"));
     REQUIRE_THAT(bad("{\"tap\":\"a\",\"selected\":true}"), Catch::Contains("belong to expect_target"));
+
+    const auto hold = parse_ok("{\"hold\":\"staff.corner\",\"ms\":3200}");
+    REQUIRE(hold.size() == 1);
+    REQUIRE(hold[0].kind == StepKind::hold);
+    REQUIRE(hold[0].argument == "staff.corner");
+    REQUIRE(hold[0].wait_ms == 3200);
+    REQUIRE_THAT(bad("{\"hold\":\"a\"}"), Catch::Contains("\"hold\" needs \"ms\""));
+    REQUIRE_THAT(bad("{\"tap\":\"a\",\"ms\":5}"), Catch::Contains("\"ms\" belongs to hold"));
+    REQUIRE_THAT(bad("{\"hold\":\"a\",\"ms\":-1}"), Catch::Contains("\"ms\" needs"));
+}
+
+TEST_CASE("a hold keeps a target pressed while the simulated clock moves on", "[ui][headless][script]")
+{
+    auto shell = headless_shell(640, 400);
+    // A press held for a second completes something, as the staff corner does;
+    // the screen asks to be drawn when the second is up.
+    std::optional<int64_t> pressed_at;
+    bool completed = false;
+    int64_t released_at = -1;
+    const DrawFn draw = [&](FrameContext& ctx) {
+        tap_area(ctx, "hold.me", ImVec2(200.0f, 100.0f));
+        if (ImGui::IsItemActivated())
+            pressed_at = ctx.now_ms();
+        if (ImGui::IsItemDeactivated()) {
+            released_at = ctx.now_ms();
+            pressed_at.reset();
+        }
+        if (pressed_at) {
+            if (ctx.now_ms() - *pressed_at >= 1000)
+                completed = true;
+            else
+                ctx.wake_at(*pressed_at + 1000);
+        }
+    };
+    ScriptRunner runner(*shell, draw);
+    require_ok(runner.run(parse_ok("{\"hold\":\"hold.me\",\"ms\":400}")));
+    REQUIRE_FALSE(completed); // too short
+    REQUIRE(released_at >= 400);
+    const int64_t before = shell->now_ms();
+    require_ok(runner.run(parse_ok("{\"hold\":\"hold.me\",\"ms\":1500}")));
+    REQUIRE(completed); // seen while still pressed, on the frame the screen asked for
+    REQUIRE(released_at - before >= 1500);
+    REQUIRE_FALSE(pressed_at);
+
+    auto missing = runner.hold("no.such.target", 100);
+    REQUIRE_FALSE(missing);
+    REQUIRE_THAT(missing.error().message, Catch::StartsWith("hold \"no.such.target\": no such target"));
 }
 
 // [SECTION] The gallery, headless

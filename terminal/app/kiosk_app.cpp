@@ -1,0 +1,271 @@
+// The kiosk app (kiosk_app.h): start-up checks, the frame function that
+// ties the flow to the screens, wake-ups for the flow's timeouts, the PIN
+// check off the frame loop, and headless scripts.
+#include "app/kiosk_app.h"
+
+#include "domain/clock.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <ostream>
+#include <type_traits>
+
+namespace feedback::app {
+
+namespace {
+
+constexpr int64_t ms_per_second = 1000;
+// While a screen other than the pristine start screen is shown, a frame at
+// least this often, so no timeout is ever missed (an idle start screen sleeps).
+constexpr int64_t safety_wakeup_ms = 30 * ms_per_second;
+// How often finished staff call commands are looked for while one runs.
+constexpr int64_t reap_interval_ms = 500;
+
+bool is_supported_locale(const std::string& locale)
+{
+    return std::find(config::supported_locales.begin(), config::supported_locales.end(), locale) !=
+           config::supported_locales.end();
+}
+
+} // namespace
+
+std::filesystem::path default_assets_dir()
+{
+    if (const char* dir = std::getenv("FEEDBACK_ASSETS_DIR"); dir != nullptr && *dir != '\0')
+        return dir;
+    return FEEDBACK_ASSETS_DIR;
+}
+
+// [SECTION] Start-up
+
+KioskApp::KioskApp(config::KioskConfig config, config::Translations translations, store::LocalStore store,
+                   std::ostream& log)
+    : m_config(std::move(config)), m_translations(std::move(translations)), m_store(std::move(store)), m_log(log),
+      m_caller(m_config.staff_call_command, log),
+      m_flow(std::make_unique<flows::KioskFlow>(m_config, m_store, m_caller)), m_locale(m_config.default_locale)
+{
+}
+
+KioskApp::~KioskApp()
+{
+    if (m_pin_check.valid())
+        m_pin_check.wait(); // the check uses the flow; let it finish first
+}
+
+Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, std::ostream& log)
+{
+    std::error_code error;
+    if (!std::filesystem::is_directory(options.data_dir, error))
+        return Error{ErrorKind::not_found, "the data folder " + options.data_dir.string() +
+                                               " does not exist; create it first (mkdir -p " +
+                                               options.data_dir.string() + ")"};
+    const std::filesystem::path assets = options.assets_dir.empty() ? default_assets_dir() : options.assets_dir;
+    const std::filesystem::path config_file = options.config_file.value_or(assets / "config" / "default.json");
+    auto config = config::load_config(config_file);
+    if (!config)
+        return Error{config.error().kind, "the configuration is not usable: " + config.error().message};
+    if (options.locale) {
+        if (!is_supported_locale(*options.locale))
+            return Error{ErrorKind::invalid_input, "--lang must be nl or en (got \"" + *options.locale + "\")"};
+        config->default_locale = *options.locale;
+    }
+    auto translations = config::Translations::load(assets / "i18n");
+    if (!translations)
+        return translations.error();
+    auto store = store::LocalStore::open(options.data_dir);
+    if (!store)
+        return store.error();
+
+    std::unique_ptr<KioskApp> app(
+        new KioskApp(std::move(*config), std::move(*translations), std::move(*store), log));
+    ui::ShellOptions shell_options = options.shell;
+    if (shell_options.fonts_dir.empty())
+        shell_options.fonts_dir = assets / "fonts";
+    shell_options.title = "Feedback – " + app->m_config.store_name;
+    auto shell = ui::AppShell::create(shell_options);
+    if (!shell) {
+        if (shell_options.display == ui::DisplayMode::headless)
+            return shell.error();
+        const char* x11 = std::getenv("DISPLAY");
+        const char* wayland = std::getenv("WAYLAND_DISPLAY");
+        const bool no_display = (x11 == nullptr || *x11 == '\0') && (wayland == nullptr || *wayland == '\0');
+        return Error{shell.error().kind,
+                     "cannot open the kiosk's window" +
+                         std::string(no_display ? " (no display: $DISPLAY and $WAYLAND_DISPLAY are not set)" : "") +
+                         ": " + shell.error().message +
+                         ". Without a display, run a script: --headless --script FILE [--screenshots DIR]"};
+    }
+    app->m_shell = std::move(*shell);
+    app->m_wall_at_start = now_utc_ms();
+    app->m_last_flow_ms = app->m_wall_at_start;
+    app->m_last_intent_ms = app->m_wall_at_start;
+    app->m_shown_since_ms = app->m_wall_at_start;
+    return app;
+}
+
+// [SECTION] Running
+
+Result<void> KioskApp::run()
+{
+    return m_shell->run([this](ui::FrameContext& ctx) { frame(ctx); });
+}
+
+Result<ui::ScriptReport> KioskApp::run_script(const std::filesystem::path& script,
+                                              const std::optional<std::filesystem::path>& screenshots_dir)
+{
+    auto steps = ui::load_script(script);
+    if (!steps)
+        return steps.error();
+    ui::ScriptOptions options;
+    options.screen_name = [this] { return screen_name(); };
+    // The frame after a tap's release shows what the tap did: intents are
+    // applied in the frame that sees them, and every layout is immediate.
+    options.settle_frames = 1;
+    if (screenshots_dir) {
+        options.screenshots_dir = *screenshots_dir;
+        options.screenshot_every_step = true;
+    }
+    ui::ScriptRunner runner(*m_shell, [this](ui::FrameContext& ctx) { frame(ctx); }, options);
+    auto ran = runner.run(*steps);
+    if (!ran)
+        return ran.error();
+    return runner.report();
+}
+
+std::string KioskApp::screen_name() const
+{
+    // What the last frame left on screen; never the flow itself, which a PIN
+    // check may be using on another thread.
+    return std::string(flows::to_string(m_shown)) + "-" + m_locale;
+}
+
+// [SECTION] The frame
+
+int64_t KioskApp::flow_now(const ui::FrameContext& ctx)
+{
+    if (m_shell->clock_kind() == ui::ClockKind::simulated)
+        m_last_flow_ms = std::max(m_last_flow_ms, m_wall_at_start + ctx.now_ms());
+    else // the wall clock for events, held when it steps back (timers must not stall)
+        m_last_flow_ms = std::max(m_last_flow_ms, now_utc_ms());
+    return m_last_flow_ms;
+}
+
+bool KioskApp::pin_check_running()
+{
+    if (!m_pin_check.valid())
+        return false;
+    if (m_pin_check.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return true;
+    m_pin_check.get();
+    return false;
+}
+
+void KioskApp::frame(ui::FrameContext& ctx)
+{
+    const int64_t now = flow_now(ctx);
+    if (pin_check_running()) {
+        const config::Strings strings(m_translations, m_locale);
+        m_screens.draw_checking_pin(ctx, strings);
+        ctx.wake_in(250); // the check also wakes the shell when it ends
+        return;
+    }
+    m_caller.reap();
+    const flows::Mode mode_before = m_flow->mode();
+    m_flow->tick(now); // the sync issue wakes its uploader with the effects' event ids
+    if (m_flow->mode() != mode_before) // staff mode opened by the held corner (or timed out)
+        m_last_intent_ms = now;
+
+    const flows::ShopperView shopper = m_flow->shopper_view(now);
+    m_locale = shopper.locale;
+    const config::Strings strings(m_translations, m_locale);
+    std::vector<screens::KioskIntent> intents;
+    if (m_flow->mode() == flows::Mode::staff)
+        intents = m_screens.draw(ctx, strings, m_flow->staff_view(now), m_config.store_name, now);
+    else
+        intents = m_screens.draw(ctx, strings, shopper, m_config.store_name, now);
+
+    for (const screens::KioskIntent& intent : intents) {
+        apply(intent, now);
+        if (m_pin_check.valid())
+            break; // the flow belongs to the check until it ends
+    }
+    if (!intents.empty())
+        ctx.request_frames(1); // show what the intents did
+    if (m_pin_check.valid()) {
+        ctx.wake_in(250);
+        return;
+    }
+    if (m_flow->screen() != m_shown) {
+        m_shown = m_flow->screen();
+        m_shown_since_ms = now;
+    }
+    schedule_wakeup(ctx, now);
+}
+
+void KioskApp::apply(const screens::KioskIntent& intent, int64_t now_ms)
+{
+    m_last_intent_ms = now_ms;
+    std::visit(
+        [&](const auto& concrete) {
+            using Kind = std::decay_t<decltype(concrete)>;
+            if constexpr (std::is_same_v<Kind, flows::GestureIntent>) {
+                if (std::holds_alternative<flows::CornerPressStarted>(concrete))
+                    m_corner_pressed_ms = now_ms;
+                else
+                    m_corner_pressed_ms.reset();
+                m_flow->apply(concrete, now_ms);
+            } else if constexpr (std::is_same_v<Kind, flows::StaffIntent>) {
+                const bool pin_submit =
+                    std::holds_alternative<flows::staff::Submit>(concrete) && m_flow->screen() == flows::Screen::staff_pin;
+                if (pin_submit && m_shell->clock_kind() == ui::ClockKind::real) {
+                    // argon2id takes tens of milliseconds on purpose: not on the frame loop.
+                    m_pin_check = std::async(std::launch::async, [this, now_ms] {
+                        flows::Effects effects = m_flow->apply(flows::StaffIntent{flows::staff::Submit{}}, now_ms);
+                        m_shell->wake();
+                        return effects;
+                    });
+                    return;
+                }
+                m_flow->apply(concrete, now_ms);
+            } else {
+                m_flow->apply(concrete, now_ms);
+            }
+        },
+        intent);
+    if (!m_pin_check.valid() && m_flow->mode() == flows::Mode::staff)
+        m_corner_pressed_ms.reset();
+}
+
+void KioskApp::schedule_wakeup(ui::FrameContext& ctx, int64_t now)
+{
+    std::optional<int64_t> due;
+    auto consider = [&](int64_t at) {
+        if (at > now && (!due || at < *due))
+            due = at;
+    };
+    const config::Timeouts& timeouts = m_config.timeouts;
+    const flows::Screen screen = m_flow->screen();
+    // Idle reset (shopper screens, the PIN pad) and staff logout.
+    consider(m_last_intent_ms + int64_t{timeouts.shopper_idle_seconds} * ms_per_second);
+    if (m_flow->mode() == flows::Mode::staff)
+        consider(m_last_intent_ms + int64_t{timeouts.staff_idle_seconds} * ms_per_second);
+    if (screen != flows::Screen::shopper_start || m_flow->mode() == flows::Mode::staff)
+        consider(now + safety_wakeup_ms);
+    // The corner held: staff mode opens on the tick at the end of the hold.
+    if (m_corner_pressed_ms)
+        consider(*m_corner_pressed_ms + flows::StaffGesture::hold_ms);
+    // Countdowns on screen change once a second, on the second.
+    if (screen == flows::Screen::shopper_thank_you) {
+        const int64_t elapsed = now - m_shown_since_ms;
+        consider(m_shown_since_ms + (elapsed / ms_per_second + 1) * ms_per_second);
+    }
+    if (screen == flows::Screen::staff_pin && m_flow->staff_view(now).locked)
+        consider(now + ms_per_second);
+    if (m_caller.running() > 0)
+        consider(now + reap_interval_ms);
+    if (due)
+        ctx.wake_at(ctx.now_ms() + (*due - now));
+}
+
+} // namespace feedback::app

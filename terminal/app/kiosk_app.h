@@ -1,0 +1,109 @@
+// The kiosk program (`feedback-terminal run`): the local store, the
+// configuration, the translations, the flows, the app shell and the screens
+// wired into one frame function.
+//
+// Each frame (drawn only when something is due, see app_shell.h):
+//
+//   flow time  ->  KioskFlow::tick  ->  draw the flow's screen  ->  intents
+//        ^                                                            |
+//        |                      KioskFlow::apply (one short local     |
+//        |                      write per recorded event)  <----------+
+//        +--  wake-up for the next timeout (idle reset, thank-you and
+//             PIN-lock countdowns once a second, the corner hold)
+//
+// Time: events carry real wall-clock time; in scripted runs the flow's time
+// is the wall clock at start plus the shell's simulated clock, so a script's
+// wait_ms moves the flow's timers (idle reset can be scripted). A PIN check
+// (argon2id, slow on purpose) runs off the frame loop in windowed runs.
+#pragma once
+
+#include "app/staff_call.h"
+#include "config/kiosk_config.h"
+#include "config/translations.h"
+#include "domain/result.h"
+#include "flows/kiosk_flow.h"
+#include "screens/kiosk_screens.h"
+#include "store/local_store.h"
+#include "ui/app_shell.h"
+#include "ui/script.h"
+
+#include <filesystem>
+#include <future>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace feedback::app {
+
+// assets/ with config/, i18n/ and fonts/: $FEEDBACK_ASSETS_DIR when set,
+// else the source tree's assets (set at build time).
+std::filesystem::path default_assets_dir();
+
+struct AppOptions {
+    std::filesystem::path data_dir;
+    std::optional<std::filesystem::path> config_file; // default: <assets>/config/default.json
+    std::optional<std::string> locale;                 // the kiosk's default language: nl | en
+    std::filesystem::path assets_dir;                  // empty: default_assets_dir()
+    ui::ShellOptions shell;                            // display mode, size, renderer, clock
+};
+
+class KioskApp {
+public:
+    // Checks the data folder, loads configuration and translations, opens
+    // the store and the shell. Errors say what to fix (a missing folder, a
+    // configuration field, no display).
+    static Result<std::unique_ptr<KioskApp>> create(const AppOptions& options, std::ostream& log);
+    ~KioskApp();
+    KioskApp(const KioskApp&) = delete;
+    KioskApp& operator=(const KioskApp&) = delete;
+
+    // The window's frame loop, until the window is closed.
+    Result<void> run();
+    // A headless script (ui/script.h) against the real screens; screenshots
+    // after every step as NNN-<screen>-<lang>.png when `screenshots_dir` is set.
+    Result<ui::ScriptReport> run_script(const std::filesystem::path& script,
+                                        const std::optional<std::filesystem::path>& screenshots_dir);
+
+    // One frame: tick, draw, apply the intents, ask for the next wake-up.
+    void frame(ui::FrameContext& ctx);
+    // "shopper_start-nl": the screen the last frame showed and its language.
+    std::string screen_name() const;
+
+    ui::AppShell& shell() { return *m_shell; }
+    const flows::KioskFlow& flow() const { return *m_flow; }
+
+private:
+    KioskApp(config::KioskConfig config, config::Translations translations, store::LocalStore store,
+             std::ostream& log);
+
+    int64_t flow_now(const ui::FrameContext& ctx);
+    void apply(const screens::KioskIntent& intent, int64_t now_ms);
+    void schedule_wakeup(ui::FrameContext& ctx, int64_t now_ms);
+    // Collects the PIN check when it is done; true while it still runs.
+    bool pin_check_running();
+
+    config::KioskConfig m_config;
+    config::Translations m_translations;
+    store::LocalStore m_store;
+    std::ostream& m_log;
+    CommandStaffCaller m_caller;
+    std::unique_ptr<flows::KioskFlow> m_flow;
+    std::unique_ptr<ui::AppShell> m_shell;
+    screens::KioskScreens m_screens;
+
+    // The flow's clock: wall clock, never going back; in scripted runs the
+    // wall clock at start plus the shell's simulated time.
+    int64_t m_wall_at_start = 0;
+    int64_t m_last_flow_ms = 0;
+    // For wake-ups: what the flow's timeouts count from.
+    int64_t m_last_intent_ms = 0;
+    std::optional<int64_t> m_corner_pressed_ms;
+    flows::Screen m_shown = flows::Screen::shopper_start;
+    int64_t m_shown_since_ms = 0;
+    std::string m_locale; // of the screen drawn last
+
+    std::future<flows::Effects> m_pin_check; // windowed runs: the PIN checked off the frame loop
+};
+
+} // namespace feedback::app

@@ -1,0 +1,48 @@
+// The "run" command's options (run_kiosk.h), in a library without SDL so that
+// feedback-terminal can list and check them without loading the kiosk.
+#include "app/run_kiosk.h"
+
+namespace feedback::app {
+
+cli::Command run_command()
+{
+    using cli::Arity;
+    using cli::Presence;
+    return {"run", "run the kiosk: the touchscreen app for shoppers and staff",
+            "Opens the kiosk in a window (or full screen) over the store in DIR. Without\n"
+            "--config it uses the default configuration in assets/config/default.json\n"
+            "(assets are found through $FEEDBACK_ASSETS_DIR, else the source tree).\n"
+            "--headless --script FILE drives the real screens offscreen with a script of\n"
+            "taps on named targets, typed text and waits (terminal/ui/script.h) on a\n"
+            "simulated clock, writing NNN-<screen>-<lang>.png after every step when\n"
+            "--screenshots is given. Staff mode: hold the top-left corner for 3 seconds.\n"
+            "Exit status: 0 when the script passed (or the window was closed), 1 with the\n"
+            "failing step's message otherwise, 2 for options that do not go together.",
+            {{"data-dir", Arity::value, Presence::required, "DIR", "folder of the local store (feedback.db); must exist"},
+             {"config", Arity::value, Presence::optional, "FILE",
+              "the kiosk configuration (default: assets/config/default.json)"},
+             {"lang", Arity::value, Presence::optional, "nl|en",
+              "the kiosk's default language (default: the configuration's)"},
+             {"window", Arity::value, Presence::optional, "WIDTHxHEIGHT",
+              "window (or headless) size, default 1280x800"},
+             {"fullscreen", Arity::flag, Presence::optional, "", "the whole display, no cursor (the kiosk)"},
+             {"headless", Arity::flag, Presence::optional, "", "no display: SDL's offscreen driver; needs --script"},
+             {"script", Arity::value, Presence::optional, "FILE", "run this UI script, then exit"},
+             {"screenshots", Arity::value, Presence::optional, "DIR", "a PNG after every script step in DIR"}}};
+}
+
+RunRequest to_run_request(const cli::ParsedOptions& options)
+{
+    RunRequest request;
+    request.data_dir = *options.value("data-dir");
+    request.config_file = options.value("config");
+    request.lang = options.value("lang");
+    request.window = options.value("window");
+    request.fullscreen = options.flag("fullscreen");
+    request.headless = options.flag("headless");
+    request.script = options.value("script");
+    request.screenshots = options.value("screenshots");
+    return request;
+}
+
+} // namespace feedback::app

@@ -1,0 +1,73 @@
+// `feedback-terminal run` (run_kiosk.h): option checks, then KioskApp.
+#include "app/run_kiosk.h"
+
+#include "app/kiosk_app.h"
+
+#include <ostream>
+
+namespace feedback::app {
+
+int run_kiosk(const RunRequest& request, const std::string& tool, std::ostream& out, std::ostream& err)
+{
+    constexpr int exit_ok = 0;
+    constexpr int exit_failed = 1;
+    constexpr int exit_usage = 2;
+    auto usage = [&](const std::string& message) {
+        err << tool << " run: " << message << " (see " << tool << " run --help)\n";
+        return exit_usage;
+    };
+    if (request.fullscreen && (request.window || request.headless))
+        return usage("--fullscreen goes with neither --window nor --headless");
+    if (request.headless && !request.script)
+        return usage("--headless needs --script FILE (there is nobody to tap the screen)");
+    if (request.screenshots && !request.script)
+        return usage("--screenshots needs --script FILE");
+    AppOptions options;
+    options.data_dir = request.data_dir;
+    if (request.config_file)
+        options.config_file = *request.config_file;
+    if (request.lang) {
+        if (*request.lang != "nl" && *request.lang != "en")
+            return usage("--lang must be nl or en (got \"" + *request.lang + "\")");
+        options.locale = *request.lang;
+    }
+    if (request.window) {
+        const auto size = ui::parse_window_size(*request.window);
+        if (!size)
+            return usage("--window needs WIDTHxHEIGHT, for example 1280x800 (got \"" + *request.window + "\")");
+        options.shell.width = size->width;
+        options.shell.height = size->height;
+    }
+    options.shell.display = request.headless     ? ui::DisplayMode::headless
+                            : request.fullscreen ? ui::DisplayMode::fullscreen
+                                                 : ui::DisplayMode::window;
+    // Headless scripts run on a simulated clock: wait_ms costs no real time.
+    options.shell.clock = request.headless ? ui::ClockKind::simulated : ui::ClockKind::real;
+
+    auto kiosk = KioskApp::create(options, err);
+    if (!kiosk) {
+        err << tool << " run: " << kiosk.error().message << "\n";
+        return exit_failed;
+    }
+    if (request.script) {
+        std::optional<std::filesystem::path> screenshots_dir;
+        if (request.screenshots)
+            screenshots_dir = *request.screenshots;
+        auto report = (*kiosk)->run_script(*request.script, screenshots_dir);
+        if (!report) {
+            err << tool << " run: " << report.error().message << "\n";
+            return exit_failed;
+        }
+        out << "script passed: " << report->steps_run << " steps, " << report->screenshots.size() << " screenshots"
+            << (request.screenshots ? " in " + *request.screenshots : std::string()) << "\n";
+        return exit_ok;
+    }
+    auto ran = (*kiosk)->run();
+    if (!ran) {
+        err << tool << " run: " << ran.error().message << "\n";
+        return exit_failed;
+    }
+    return exit_ok;
+}
+
+} // namespace feedback::app

@@ -1,0 +1,22 @@
+// The shopper's rating screens: the start screen (NPS 0-10 coloured by band,
+// language, "I have a complaint", the shop's promises), why, the contact
+// offer and details (rating and complaint share them), and thank you.
+#pragma once
+
+#include "screens/screen_kit.h"
+
+namespace feedback::screens {
+
+void draw_shopper_start(ScreenContext& ctx, const flows::ShopperView& view);
+void draw_shopper_why(ScreenContext& ctx, const flows::ShopperView& view);
+// shopper_contact_offer and complaint_contact_offer.
+void draw_contact_offer(ScreenContext& ctx, const flows::ShopperView& view);
+// shopper_contact_details and complaint_contact_details.
+void draw_contact_details(ScreenContext& ctx, const flows::ShopperView& view);
+void draw_shopper_thank_you(ScreenContext& ctx, const flows::ShopperView& view);
+
+// Dutch / English, as two chips ("start.language_nl", "start.language_en").
+void language_switch(ScreenContext& ctx, const flows::ShopperView& view);
+float language_switch_width(ScreenContext& ctx);
+
+} // namespace feedback::screens
