@@ -3,6 +3,7 @@
 // check off the frame loop, and headless scripts.
 #include "app/kiosk_app.h"
 
+#include "client/uploader.h"
 #include "domain/clock.h"
 
 #include <algorithm>
@@ -101,6 +102,14 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
     app->m_last_flow_ms = app->m_wall_at_start;
     app->m_last_intent_ms = app->m_wall_at_start;
     app->m_shown_since_ms = app->m_wall_at_start;
+    if (app->m_shell->clock_kind() == ui::ClockKind::real) {
+        // Sends what the kiosk records to head office on its own thread and
+        // store connection; until the terminal is enrolled it only waits.
+        sync::UploaderOptions uploader;
+        uploader.session.app_version = FEEDBACK_VERSION;
+        app->m_uploader = std::make_unique<sync::Uploader>(options.data_dir, uploader);
+        app->m_uploader->start();
+    }
     return app;
 }
 
@@ -172,7 +181,11 @@ void KioskApp::frame(ui::FrameContext& ctx)
     }
     m_caller.reap();
     const flows::Mode mode_before = m_flow->mode();
-    m_flow->tick(now); // the sync issue wakes its uploader with the effects' event ids
+    after(m_flow->tick(now));
+    if (m_uploader && m_flow->mode() == flows::Mode::staff) {
+        const sync::UploaderStatus sync_status = m_uploader->status(); // a mutex, never the network
+        m_flow->set_sync_status({sync_status.last_success_at, sync_status.last_error});
+    }
     if (m_flow->mode() != mode_before) // staff mode opened by the held corner (or timed out)
         m_last_intent_ms = now;
 
@@ -214,7 +227,7 @@ void KioskApp::apply(const screens::KioskIntent& intent, int64_t now_ms)
                     m_corner_pressed_ms = now_ms;
                 else
                     m_corner_pressed_ms.reset();
-                m_flow->apply(concrete, now_ms);
+                after(m_flow->apply(concrete, now_ms));
             } else if constexpr (std::is_same_v<Kind, flows::StaffIntent>) {
                 const bool pin_submit =
                     std::holds_alternative<flows::staff::Submit>(concrete) && m_flow->screen() == flows::Screen::staff_pin;
@@ -227,14 +240,20 @@ void KioskApp::apply(const screens::KioskIntent& intent, int64_t now_ms)
                     });
                     return;
                 }
-                m_flow->apply(concrete, now_ms);
+                after(m_flow->apply(concrete, now_ms));
             } else {
-                m_flow->apply(concrete, now_ms);
+                after(m_flow->apply(concrete, now_ms));
             }
         },
         intent);
     if (!m_pin_check.valid() && m_flow->mode() == flows::Mode::staff)
         m_corner_pressed_ms.reset();
+}
+
+void KioskApp::after(const flows::Effects& effects)
+{
+    if (m_uploader && !effects.recorded_event_ids.empty())
+        m_uploader->notify_recorded();
 }
 
 void KioskApp::schedule_wakeup(ui::FrameContext& ctx, int64_t now)

@@ -34,6 +34,10 @@
 #include <optional>
 #include <string>
 
+namespace feedback::sync {
+class Uploader;
+}
+
 namespace feedback::app {
 
 // assets/ with config/, i18n/ and fonts/: $FEEDBACK_ASSETS_DIR when set,
@@ -78,6 +82,8 @@ private:
              std::ostream& log);
 
     int64_t flow_now(const ui::FrameContext& ctx);
+    // Wakes the uploader when the flow committed events.
+    void after(const flows::Effects& effects);
     void apply(const screens::KioskIntent& intent, int64_t now_ms);
     void schedule_wakeup(ui::FrameContext& ctx, int64_t now_ms);
     // Collects the PIN check when it is done; true while it still runs.
@@ -103,6 +109,9 @@ private:
     int64_t m_shown_since_ms = 0;
     std::string m_locale; // of the screen drawn last
 
+    // The background uploader (sync/client/uploader.h), in windowed and
+    // fullscreen runs; scripted headless runs have none. Null when absent.
+    std::unique_ptr<sync::Uploader> m_uploader;
     std::future<flows::Effects> m_pin_check; // windowed runs: the PIN checked off the frame loop
 };
 
