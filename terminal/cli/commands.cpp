@@ -222,7 +222,7 @@ int status(const cli::ParsedOptions& options, std::ostream& out, std::ostream& e
         << s.device.device_id << ")\n";
     out << "events          " << s.events_total << "\n";
     for (const auto& [type, count] : s.events_by_type)
-        out << "  " << std::left << std::setw(30) << type << count << "\n";
+        out << "  " << std::left << std::setw(34) << type << count << "\n";
     out << "NPS, 30 days    " << nps_text(s.nps_last_30_days) << "\n";
     out << "open complaints " << s.open_complaints << "\n";
     out << "unsent backlog  " << s.unsent_backlog << "\n";
