@@ -126,7 +126,7 @@ TEST_CASE("enrol, record, sync: head office's export holds every event exactly o
     CHECK(hq.log().find("stopped") != std::string::npos);
 }
 
-TEST_CASE("the same events sent twice are duplicates; the same batch twice gets the stored answer", "[sync][e2e]")
+TEST_CASE("the same events sent twice are duplicates, and the same batch twice gets the stored answer", "[sync][e2e]")
 {
     TempDir temp;
     HqProcess hq(temp.path() / "hq");

@@ -172,7 +172,7 @@ void point_terminal_at(const TerminalDir& terminal, const std::string& url, cons
 
 } // namespace
 
-TEST_CASE("500, 429, a cut answer and a captive portal's 200 acknowledge nothing; the retry sends the same bytes",
+TEST_CASE("500, 429, a cut answer and a captive portal's 200 acknowledge nothing, and the retry sends the same bytes",
           "[sync][faults]")
 {
     TempDir temp;

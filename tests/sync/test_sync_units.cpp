@@ -98,7 +98,7 @@ TEST_CASE("batch answers and limits survive their JSON form", "[sync][unit]")
 
 // [SECTION] Backoff
 
-TEST_CASE("backoff: full jitter under an exponential, capped ceiling; Retry-After is a floor", "[sync][unit]")
+TEST_CASE("backoff: full jitter under an exponential, capped ceiling, and Retry-After is a floor", "[sync][unit]")
 {
     std::vector<uint32_t> bounds;
     sync::Backoff highest({std::chrono::milliseconds(100), std::chrono::milliseconds(1000)}, [&](uint32_t bound) {
