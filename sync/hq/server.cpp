@@ -136,6 +136,13 @@ struct HqServer::Impl {
     void install_routes();
     void write_log_line(const httplib::Request& req, const httplib::Response& res);
     std::optional<Device> authenticate(const httplib::Request& req, httplib::Response& res, HqStore& store);
+    // A store connection and the device the request authenticates as, when
+    // it may go on; otherwise the answer (500, 401/403 or 429) is in `res`.
+    struct Authorised {
+        StorePool::Lease store;
+        Device device;
+    };
+    std::optional<Authorised> authorise(const httplib::Request& req, httplib::Response& res);
     bool rate_limited(const Device& device, httplib::Response& res);
     void storage_failure(httplib::Response& res, const Error& error);
 
@@ -170,6 +177,20 @@ void HqServer::Impl::storage_failure(httplib::Response& res, const Error& error)
         return;
     }
     send_error(res, 500, "storage", std::string("head office could not store this: ") + to_string(error.kind));
+}
+
+std::optional<HqServer::Impl::Authorised> HqServer::Impl::authorise(const httplib::Request& req,
+                                                                    httplib::Response& res)
+{
+    auto store = pool.borrow();
+    if (!store) {
+        storage_failure(res, store.error());
+        return std::nullopt;
+    }
+    auto device = authenticate(req, res, **store);
+    if (!device || rate_limited(*device, res))
+        return std::nullopt;
+    return Authorised{std::move(*store), std::move(*device)};
 }
 
 std::optional<Device> HqServer::Impl::authenticate(const httplib::Request& req, httplib::Response& res,
@@ -284,14 +305,11 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
         return;
     }
 
-    auto store = pool.borrow();
-    if (!store) {
-        storage_failure(res, store.error());
+    auto authorised = authorise(req, res);
+    if (!authorised)
         return;
-    }
-    auto device = authenticate(req, res, **store);
-    if (!device || rate_limited(*device, res))
-        return;
+    HqStore& hq = *authorised->store;
+    const Device& device = authorised->device;
     std::string batch_id = req.get_header_value(sync::header_idempotency_key);
     if (!is_uuid(batch_id)) {
         send_error(res, 400, "bad_batch", "the Idempotency-Key header must be the batch id (a UUID)");
@@ -306,10 +324,10 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
     // Parsing and validation run in parallel on the request threads; only
     // the transaction takes turns.
     Result<IngestResult> ingested = [&]() -> Result<IngestResult> {
-        auto checked = check_batch(*device, batch_id, body, settings.limits.max_events_per_batch);
+        auto checked = check_batch(device, batch_id, body, settings.limits.max_events_per_batch);
         FEEDBACK_TRY(checked);
         std::lock_guard lock(write_mutex);
-        return (*store)->store_batch(*device, *checked, health, now_utc_ms());
+        return hq.store_batch(device, *checked, health, now_utc_ms());
     }();
     if (!ingested) {
         const Error& error = ingested.error();
@@ -332,15 +350,12 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
 
 void HqServer::Impl::config(const httplib::Request& req, httplib::Response& res)
 {
-    auto store = pool.borrow();
-    if (!store) {
-        storage_failure(res, store.error());
+    auto authorised = authorise(req, res);
+    if (!authorised)
         return;
-    }
-    auto device = authenticate(req, res, **store);
-    if (!device || rate_limited(*device, res))
-        return;
-    auto doc = (*store)->config_for(device->store_code);
+    HqStore& hq = *authorised->store;
+    const Device& device = authorised->device;
+    auto doc = hq.config_for(device.store_code);
     if (!doc) {
         storage_failure(res, doc.error());
         return;
@@ -360,14 +375,11 @@ void HqServer::Impl::config(const httplib::Request& req, httplib::Response& res)
 
 void HqServer::Impl::feed(const httplib::Request& req, httplib::Response& res)
 {
-    auto store = pool.borrow();
-    if (!store) {
-        storage_failure(res, store.error());
+    auto authorised = authorise(req, res);
+    if (!authorised)
         return;
-    }
-    auto device = authenticate(req, res, **store);
-    if (!device || rate_limited(*device, res))
-        return;
+    HqStore& hq = *authorised->store;
+    const Device& device = authorised->device;
     auto number = [&](const char* name, int64_t fallback) -> std::optional<int64_t> {
         if (!req.has_param(name) || req.get_param_value(name).empty())
             return fallback;
@@ -384,14 +396,14 @@ void HqServer::Impl::feed(const httplib::Request& req, httplib::Response& res)
         send_error(res, 400, "bad_request", "after must be a cursor from an earlier answer and limit at least 1");
         return;
     }
-    auto page = (*store)->feed(*device, *after, std::min(*limit, settings.limits.max_feed_events));
+    auto page = hq.feed(device, *after, std::min(*limit, settings.limits.max_feed_events));
     if (!page) {
         storage_failure(res, page.error());
         return;
     }
     {
         std::lock_guard lock(write_mutex);
-        (void)(*store)->touch(device->id, now_utc_ms(), health_of(req)); // not worth failing the read for
+        (void)hq.touch(device.id, now_utc_ms(), health_of(req)); // not worth failing the read for
     }
     send_json(res, {{"events", page->events}, {"cursor", std::to_string(page->cursor)}, {"more", page->more}});
 }

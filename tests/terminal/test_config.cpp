@@ -5,6 +5,7 @@
 #include "config/pin.h"
 #include "config/translations.h"
 #include "support/child_process.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -29,19 +30,8 @@ const std::filesystem::path source_dir = FEEDBACK_SOURCE_DIR;
 const std::filesystem::path default_config_file = source_dir / "assets" / "config" / "default.json";
 const std::filesystem::path i18n_dir = source_dir / "assets" / "i18n";
 
-std::string read_all(const std::filesystem::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void write_file(const std::filesystem::path& file, const std::string& text)
-{
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-}
+using feedback::testing::read_all;
+using feedback::testing::write_file;
 
 // The shipped default configuration as JSON: the base every rule test breaks.
 Json default_json()

@@ -7,6 +7,7 @@
 #include "domain/refcode.h"
 #include "store/local_store.h"
 #include "support/child_process.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -38,19 +39,8 @@ const std::filesystem::path shots_root = FEEDBACK_KIOSK_SCREENSHOT_DIR;
 constexpr const char* store_code = "UTR";
 constexpr const char* terminal_code = "2A";
 
-std::string read_all(const std::filesystem::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void write_file(const std::filesystem::path& file, const std::string& text)
-{
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-}
+using feedback::testing::read_all;
+using feedback::testing::write_file;
 
 std::string lower(std::string text)
 {
