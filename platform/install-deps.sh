@@ -14,8 +14,9 @@ packages=(
   # sync: libcurl on the terminal, cpp-httplib + OpenSSL at head office, zlib,
   # and the openssl tool that makes head office's private CA
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev zlib1g-dev openssl
-  # tests
-  catch2
+  # tests, and a real browser (headless, driven over WebDriver) for the
+  # head-office dashboard's tests
+  catch2 chromium chromium-driver
 )
 
 missing=()

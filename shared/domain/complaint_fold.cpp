@@ -44,6 +44,25 @@ void set_first(std::optional<int64_t>& field, int64_t at)
         field = at;
 }
 
+PlannedAction* find_action(ComplaintState& state, const std::string& action_id)
+{
+    auto it = std::find_if(state.actions.begin(), state.actions.end(),
+                           [&](const PlannedAction& action) { return action.action_id == action_id; });
+    return it == state.actions.end() ? nullptr : &*it;
+}
+
+// Why the fold cannot use an analysis event the lifecycle allows: an action
+// planned twice, or a check of an action never planned. Empty when it can.
+std::string analysis_problem(ComplaintState& state, const Event& event)
+{
+    std::string action_id = payload_text(event, "action_id");
+    if (event.type == EventType::complaint_action_planned && find_action(state, action_id))
+        return "complaint.action_planned: action \"" + action_id + "\" is already planned";
+    if (event.type == EventType::complaint_action_checked && !find_action(state, action_id))
+        return "complaint.action_checked: no action \"" + action_id + "\" was planned before it";
+    return {};
+}
+
 // Records what an event the lifecycle accepted says; `state.status` is
 // already the state after it.
 void record(ComplaintState& state, Memory& memory, const Event& event)
@@ -103,8 +122,33 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
     case EventType::complaint_assistance_requested:
         state.assistance_requested_at = at;
         break;
+    case EventType::complaint_root_cause_recorded:
+        state.root_cause = payload_text(event, "root_cause");
+        state.root_cause_note = payload_text(event, "note");
+        break;
+    case EventType::complaint_action_planned: {
+        PlannedAction action;
+        action.action_id = payload_text(event, "action_id");
+        action.kind = payload_text(event, "kind");
+        action.description = payload_text(event, "description");
+        action.owner = payload_text(event, "owner");
+        action.due_at = payload_integer(event, "due_at").value_or(0);
+        action.planned_at = at;
+        action.planned_by = event.actor;
+        state.actions.push_back(std::move(action));
+        break;
+    }
+    case EventType::complaint_action_checked: {
+        PlannedAction* action = find_action(state, payload_text(event, "action_id"));
+        assert(action && "fold_complaint: analysis_problem() lets a check through only for a planned action");
+        action->checked_at = at;
+        action->effective = payload_true(event, "effective");
+        action->check_note = payload_text(event, "note");
+        break;
+    }
     case EventType::nps_rated:
     case EventType::nps_detailed:
+    case EventType::nps_followed_up:
         assert(false && "fold_complaint: the lifecycle accepted a non-complaint event");
         break;
     }
@@ -154,6 +198,10 @@ ComplaintState fold_complaint(std::span<const Event> events)
         auto next = next_status(state.status, event);
         if (!next) {
             state.skipped.push_back({event.id, next.error().message});
+            continue;
+        }
+        if (auto problem = analysis_problem(state, event); !problem.empty()) {
+            state.skipped.push_back({event.id, std::move(problem)});
             continue;
         }
         state.status = *next;

@@ -23,6 +23,21 @@ struct SkippedEvent {
     std::string reason;
 };
 
+// A corrective or preventive action head office planned for a complaint,
+// and its effectiveness check once made (ISO 9001: Plan-Do-Check-Act).
+struct PlannedAction {
+    std::string action_id;
+    std::string kind;        // "corrective" or "preventive"
+    std::string description;
+    std::string owner;
+    int64_t due_at = 0;      // UTC ms
+    int64_t planned_at = 0;
+    std::string planned_by;  // the actor, "hq:<user>"
+    std::optional<int64_t> checked_at; // last check
+    std::optional<bool> effective;     // of the last check
+    std::string check_note;
+};
+
 struct ComplaintState {
     std::string complaint_id;
     std::string reference;      // the code the customer quotes
@@ -50,6 +65,9 @@ struct ComplaintState {
     std::optional<int> handling_score;     // 1-5, the customer's last score
     std::string close_outcome;             // "resolved", ... of the last complaint.closed
     std::string external_body;             // for referred_external
+    std::string root_cause;                // a configured root-cause id, the last one recorded
+    std::string root_cause_note;
+    std::vector<PlannedAction> actions;  // in the order they were planned
     int reopen_count = 0;
     int event_count = 0;                   // events applied, not counting skipped ones
 

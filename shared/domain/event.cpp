@@ -9,7 +9,8 @@ constexpr std::array<std::string_view, all_event_types.size()> event_type_names{
     "nps.rated",          "nps.detailed",       "complaint.opened",
     "complaint.acknowledged", "complaint.resolved", "complaint.customer_response",
     "complaint.escalated", "complaint.closed",  "complaint.reopened",
-    "complaint.assistance_requested",
+    "complaint.assistance_requested", "complaint.root_cause_recorded", "complaint.action_planned",
+    "complaint.action_checked", "nps.followed_up",
 };
 
 Error envelope_error(std::string message)
@@ -34,7 +35,7 @@ std::optional<EventType> event_type_from_string(std::string_view name)
 
 bool is_complaint_event(EventType type)
 {
-    return type != EventType::nps_rated && type != EventType::nps_detailed;
+    return type != EventType::nps_rated && type != EventType::nps_detailed && type != EventType::nps_followed_up;
 }
 
 nlohmann::json to_json(const Event& event)

@@ -7,7 +7,7 @@
 //    "occurred_at":1732441800123, "actor":"staff:anna", "device_id":"<uuid>",
 //    "seq":17, "payload":{...}}
 // "subject" is the complaint id for complaint.* events, the rated event's id
-// for nps.detailed, and absent for nps.rated. Readers keep a parser per "v"
+// for nps.detailed and nps.followed_up, and absent for nps.rated. Readers keep a parser per "v"
 // so that later versions can be read next to old ones.
 #pragma once
 
@@ -36,6 +36,13 @@ enum class EventType {
     complaint_closed,
     complaint_reopened,
     complaint_assistance_requested,
+    // Head office's follow-up (ISO 9001 / ISO 10002 analysis): the cause,
+    // what is done about it, and whether that worked.
+    complaint_root_cause_recorded,
+    complaint_action_planned,
+    complaint_action_checked,
+    // The call-back to a detractor who agreed to be contacted (closing the loop).
+    nps_followed_up,
 };
 
 inline constexpr std::array all_event_types{
@@ -44,6 +51,8 @@ inline constexpr std::array all_event_types{
     EventType::complaint_resolved,  EventType::complaint_customer_response,
     EventType::complaint_escalated, EventType::complaint_closed,
     EventType::complaint_reopened,  EventType::complaint_assistance_requested,
+    EventType::complaint_root_cause_recorded, EventType::complaint_action_planned,
+    EventType::complaint_action_checked, EventType::nps_followed_up,
 };
 
 // "nps.rated", "complaint.customer_response", ...

@@ -33,6 +33,7 @@ enum class Move {
     close_other, // unresolved, withdrawn, referred_external
     reopen,
     request_assistance,
+    analyse, // root cause, actions and their checks: any state, no change
 };
 
 // A set of states as bits, so that a table row reads like the diagram.
@@ -80,6 +81,9 @@ constexpr std::array transitions{
     Transition{Move::request_assistance,
                states({open, acknowledged, escalated, awaiting_response, satisfied, dissatisfied}), std::nullopt,
                "the complaint is closed"},
+    Transition{Move::analyse,
+               states({open, acknowledged, escalated, awaiting_response, satisfied, dissatisfied, closed}),
+               std::nullopt, "never refused: finding the cause never waits for, nor blocks, the closing"},
 };
 
 // The refusal in CLOSED and SATISFIED is the same for most moves, so it is
@@ -133,6 +137,9 @@ Request read_request(const Event& event)
     case EventType::complaint_resolved: return {Move::resolve, type, {}};
     case EventType::complaint_reopened: return {Move::reopen, type, {}};
     case EventType::complaint_assistance_requested: return {Move::request_assistance, type, {}};
+    case EventType::complaint_root_cause_recorded:
+    case EventType::complaint_action_planned:
+    case EventType::complaint_action_checked: return {Move::analyse, type, {}};
     case EventType::complaint_customer_response: {
         auto it = payload.is_object() ? payload.find("satisfied") : payload.end();
         if (it == payload.end() || !it->is_boolean())
@@ -157,6 +164,7 @@ Request read_request(const Event& event)
     case EventType::complaint_opened:
     case EventType::nps_rated:
     case EventType::nps_detailed:
+    case EventType::nps_followed_up:
         break;
     }
     return {std::nullopt, type, "not a step of an existing complaint"};

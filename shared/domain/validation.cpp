@@ -35,6 +35,8 @@ enum class Kind {
     contact,    // the personal-data object, see check_contact()
     phone,      // digits, spaces, + - ( ), with 6-20 digits
     email,      // one @, a local part, a domain with a dot
+    uuid,       // a UUID in its canonical text form
+    time_ms,    // a JSON integer: UTC milliseconds from 2020-01-01 up to 2100-01-01
 };
 
 enum class Presence { required, optional };
@@ -79,6 +81,8 @@ constexpr std::array<std::string_view, 7> resolutions{
     "refund", "replacement", "repair", "apology", "explanation", "voucher", "other"};
 constexpr std::array<std::string_view, 4> outcomes{"resolved", "unresolved", "withdrawn", "referred_external"};
 constexpr std::array<std::string_view, 1> misuse_kinds{"burst"};
+constexpr std::array<std::string_view, 2> action_kinds{"corrective", "preventive"};
+constexpr std::array<std::string_view, 4> follow_up_outcomes{"reached", "no_answer", "declined", "wrong_contact"};
 
 constexpr std::array nps_rated_fields{
     integer("score", Presence::required, 0, 10),
@@ -129,6 +133,26 @@ constexpr std::array complaint_closed_fields{
 constexpr std::array complaint_assistance_fields{
     text("note", Presence::optional, 0, 500),
 };
+constexpr std::array complaint_root_cause_fields{
+    of_kind("root_cause", Kind::config_id, Presence::required),
+    text("note", Presence::optional, 0, 1000),
+};
+constexpr std::array complaint_action_planned_fields{
+    of_kind("action_id", Kind::uuid, Presence::required),
+    choice("kind", action_kinds),
+    text("description", Presence::required, 1, 1000),
+    text("owner", Presence::required, 1, 100),
+    of_kind("due_at", Kind::time_ms, Presence::required),
+};
+constexpr std::array complaint_action_checked_fields{
+    of_kind("action_id", Kind::uuid, Presence::required),
+    of_kind("effective", Kind::boolean, Presence::required),
+    text("note", Presence::optional, 0, 1000),
+};
+constexpr std::array nps_followed_up_fields{
+    choice("outcome", follow_up_outcomes),
+    text("note", Presence::optional, 0, 1000),
+};
 constexpr std::array contact_fields{
     of_kind("consent", Kind::boolean, Presence::optional), // see check_contact()
     text("name", Presence::optional, 1, 100),
@@ -170,6 +194,14 @@ constexpr std::array<TypeRules, all_event_types.size()> type_rules{{
      nullptr},
     {EventType::complaint_assistance_requested, Subject::complaint, Recorder::anyone, complaint_assistance_fields,
      nullptr},
+    {EventType::complaint_root_cause_recorded, Subject::complaint, Recorder::staff_or_head_office,
+     complaint_root_cause_fields, nullptr},
+    {EventType::complaint_action_planned, Subject::complaint, Recorder::staff_or_head_office,
+     complaint_action_planned_fields, nullptr},
+    {EventType::complaint_action_checked, Subject::complaint, Recorder::staff_or_head_office,
+     complaint_action_checked_fields, nullptr},
+    {EventType::nps_followed_up, Subject::rated_event, Recorder::staff_or_head_office, nps_followed_up_fields,
+     nullptr},
 }};
 
 const TypeRules& rules_for(EventType type)
@@ -187,6 +219,11 @@ const TypeRules& rules_for(EventType type)
 
 constexpr int64_t earliest_occurred_at_ms = 1'577'836'800'000; // 2020-01-01T00:00:00Z
 constexpr int64_t latest_occurred_at_ms = 4'102'444'800'000;   // 2100-01-01T00:00:00Z, excluded
+
+bool is_event_time(int64_t ms)
+{
+    return ms >= earliest_occurred_at_ms && ms < latest_occurred_at_ms;
+}
 
 void add(Violations& out, std::string field, std::string message)
 {
@@ -446,6 +483,19 @@ void check_email(const Json& value, const std::string& path, Violations& out)
         add(out, path, "must have a domain with a dot after the @, like example.com");
 }
 
+void check_uuid(const Json& value, const std::string& path, Violations& out)
+{
+    if (!value.is_string() || !is_uuid(value.get_ref<const std::string&>()))
+        add(out, path, "must be a UUID" + got(path, value));
+}
+
+void check_time(const Json& value, const std::string& path, Violations& out)
+{
+    auto ms = value.is_number_integer() ? as_int64(value) : std::nullopt;
+    if (!ms || !is_event_time(*ms))
+        add(out, path, "must be a time in milliseconds from 2020-01-01 up to 2100-01-01" + got(path, value));
+}
+
 void check_object(std::span<const FieldRule> rules, const Json& object, const std::string& prefix,
                   std::string_view owner, Violations& out);
 
@@ -479,6 +529,8 @@ void check_field(const FieldRule& rule, const Json& value, const std::string& pa
     case Kind::contact: check_contact(value, path, out); return;
     case Kind::phone: check_phone(value, path, out); return;
     case Kind::email: check_email(value, path, out); return;
+    case Kind::uuid: check_uuid(value, path, out); return;
+    case Kind::time_ms: check_time(value, path, out); return;
     }
     assert(false && "check_field: a Kind without a checker");
 }
@@ -571,7 +623,7 @@ void check_envelope(const Event& event, const TypeRules& rules, Violations& out)
         add(out, "device_id", "must be a UUID" + got(event.device_id));
     if (event.device_seq < 1)
         add(out, "seq", "must be at least 1 (got " + std::to_string(event.device_seq) + ")");
-    if (event.occurred_at_ms < earliest_occurred_at_ms || event.occurred_at_ms >= latest_occurred_at_ms)
+    if (!is_event_time(event.occurred_at_ms))
         add(out, "occurred_at",
             "must be a time in milliseconds from 2020-01-01 up to 2100-01-01 (got "
                 + std::to_string(event.occurred_at_ms) + ")");
@@ -593,7 +645,7 @@ void check_envelope(const Event& event, const TypeRules& rules, Violations& out)
         break;
     case Subject::rated_event:
         if (!is_uuid(event.subject))
-            add(out, "subject", "must be the id (a UUID) of the rating this details" + got(event.subject));
+            add(out, "subject", "must be the id (a UUID) of the rating this is about" + got(event.subject));
         break;
     case Subject::complaint:
         if (!is_uuid(event.subject))

@@ -61,7 +61,24 @@ struct Device {
         return record(EventType::complaint_closed, at, payload);
     }
     Event reopened(int64_t at) { return record(EventType::complaint_reopened, at, {{"reason", "broke again"}}); }
+    Event root_cause(int64_t at, const char* cause)
+    {
+        return record(EventType::complaint_root_cause_recorded, at, {{"root_cause", cause}, {"note", "seen twice"}});
+    }
+    Event planned(int64_t at, const std::string& action_id, const char* kind)
+    {
+        return record(EventType::complaint_action_planned, at,
+                      {{"action_id", action_id}, {"kind", kind}, {"description", "check every delivery"},
+                       {"owner", "Purchasing"}, {"due_at", at + 14 * 24 * 60 * minute}});
+    }
+    Event checked(int64_t at, const std::string& action_id, bool effective)
+    {
+        return record(EventType::complaint_action_checked, at, {{"action_id", action_id}, {"effective", effective}});
+    }
 };
+
+const std::string action_1 = "0192f4a8-0000-7000-8000-0000000ac001";
+const std::string action_2 = "0192f4a8-0000-7000-8000-0000000ac002";
 
 Device counter_a() { return Device{"0192f4a8-0000-7000-8000-00000000d001"}; }
 Device counter_b() { return Device{"0192f4a8-0000-7000-8000-00000000d002"}; }
@@ -72,12 +89,18 @@ auto all_fields(const ComplaintState& s)
     std::vector<std::pair<std::string, std::string>> skipped;
     for (const auto& skip : s.skipped)
         skipped.emplace_back(skip.event_id, skip.reason);
+    std::vector<std::tuple<std::string, std::string, std::string, std::string, int64_t, int64_t, std::string,
+                           std::optional<int64_t>, std::optional<bool>, std::string>>
+        actions;
+    for (const auto& x : s.actions)
+        actions.emplace_back(x.action_id, x.kind, x.description, x.owner, x.due_at, x.planned_at, x.planned_by,
+                             x.checked_at, x.effective, x.check_note);
     return std::make_tuple(s.complaint_id, s.reference, s.status, s.channel, s.category, s.opened_by_device,
                            s.opened_at, s.acknowledged_at, s.escalated_at, s.first_resolution_at,
                            s.last_resolution_at, s.customer_response_at, s.closed_at, s.reopened_at, s.last_event_at,
                            s.last_resolution, s.amount_cents, s.satisfied, s.handling_score, s.close_outcome,
                            s.external_body, s.reopen_count, s.event_count, s.solved_on_the_spot,
-                           s.time_to_resolution_ms, skipped);
+                           s.time_to_resolution_ms, s.root_cause, s.root_cause_note, actions, skipped);
 }
 
 bool same_state(const ComplaintState& a, const ComplaintState& b)
@@ -358,6 +381,16 @@ TEST_CASE("any arrival order of the same events gives the same state", "[fold]")
                           b.closed(t0 + minute, "unresolved"), a.reopened(t0 + minute)},
                          5});
 
+    scenarios.push_back({"analysis after closing, a check before its plan, an action planned twice",
+                         {a.opened(t0), a.resolved(t0 + minute, "apology", true), a.response(t0 + 2 * minute, true),
+                          a.closed(t0 + 3 * minute, "resolved"), b.checked(t0 + 4 * minute, action_1, true),
+                          b.root_cause(t0 + 5 * minute, "supplier_quality"),
+                          b.planned(t0 + 6 * minute, action_1, "corrective"),
+                          b.planned(t0 + 7 * minute, action_1, "preventive"),
+                          b.planned(t0 + 8 * minute, action_2, "preventive"),
+                          b.checked(t0 + 9 * minute, action_1, false), b.checked(t0 + 10 * minute, action_1, true)},
+                         2});
+
     std::mt19937 random(20261124);
     for (auto& [name, events, skipped] : scenarios) {
         INFO(name);
@@ -385,4 +418,38 @@ TEST_CASE("the state comparison of these tests sees every difference", "[fold]")
     changed = state;
     changed.handling_score = 3;
     CHECK_FALSE(same_state(state, changed));
+}
+
+TEST_CASE("root cause and actions are recorded after the complaint is closed, each check on its action", "[fold]")
+{
+    Device a = counter_a();
+    Device office{"0192f4a8-0000-7000-8000-0000000000f0"};
+    std::vector<Event> events{a.opened(t0),
+                              a.resolved(t0 + minute, "replacement", true),
+                              a.response(t0 + 2 * minute, true, 5),
+                              a.closed(t0 + 3 * minute, "resolved"),
+                              office.root_cause(t0 + 60 * minute, "supplier_quality"),
+                              office.planned(t0 + 61 * minute, action_1, "corrective"),
+                              office.planned(t0 + 62 * minute, action_2, "preventive"),
+                              office.checked(t0 + 90 * minute, action_2, false),
+                              office.checked(t0 + 91 * minute, "0192f4a8-0000-7000-8000-0000000ac0ff", true)};
+    ComplaintState state = fold_complaint(events);
+    CHECK(state.status == ComplaintStatus::closed);
+    CHECK(state.solved_on_the_spot);
+    CHECK(state.root_cause == "supplier_quality");
+    CHECK(state.root_cause_note == "seen twice");
+    REQUIRE(state.actions.size() == 2);
+    CHECK(state.actions[0].action_id == action_1);
+    CHECK(state.actions[0].kind == "corrective");
+    CHECK(state.actions[0].owner == "Purchasing");
+    CHECK(state.actions[0].planned_at == t0 + 61 * minute);
+    CHECK(state.actions[0].due_at == t0 + 61 * minute + 14 * 24 * 60 * minute);
+    CHECK_FALSE(state.actions[0].checked_at);
+    CHECK(state.actions[1].kind == "preventive");
+    CHECK(state.actions[1].checked_at == t0 + 90 * minute);
+    CHECK(state.actions[1].effective == false);
+    REQUIRE(state.skipped.size() == 1);
+    CHECK(state.skipped[0].event_id == events.back().id);
+    CHECK(state.skipped[0].reason == "complaint.action_checked: no action \"0192f4a8-0000-7000-8000-0000000ac0ff\" "
+                                     "was planned before it");
 }

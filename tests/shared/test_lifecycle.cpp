@@ -67,6 +67,17 @@ std::vector<Expected> expected_table()
     };
 }
 
+// Head office's analysis events: allowed in every state, closed included
+// (the cause is found after the customer is helped), and they change none.
+std::vector<Event> analysis_events()
+{
+    return {
+        make_event(EventType::complaint_root_cause_recorded, {{"root_cause", "supplier_quality"}}),
+        make_event(EventType::complaint_action_planned, {{"action_id", device_id}, {"kind", "corrective"}}),
+        make_event(EventType::complaint_action_checked, {{"action_id", device_id}, {"effective", true}}),
+    };
+}
+
 const std::vector<std::optional<ComplaintStatus>> every_state{
     std::nullopt, open, acknowledged, escalated, awaiting_response, satisfied, dissatisfied, closed};
 
@@ -151,7 +162,7 @@ TEST_CASE("refusals say why in words a person can act on", "[lifecycle]")
 
 TEST_CASE("NPS events are not complaint events in any state", "[lifecycle]")
 {
-    for (auto type : {EventType::nps_rated, EventType::nps_detailed}) {
+    for (auto type : {EventType::nps_rated, EventType::nps_detailed, EventType::nps_followed_up}) {
         for (auto state : every_state) {
             auto next = next_status(state, make_event(type, {{"score", 9}}));
             REQUIRE_FALSE(next.ok());
@@ -211,4 +222,21 @@ TEST_CASE("a request for assistance keeps every open state and is refused once c
     CHECK(closed_one.error().message == "complaint.assistance_requested is not allowed in state CLOSED: "
                                         "the complaint is closed: reopen it first");
     CHECK_FALSE(next_status(std::nullopt, request).ok());
+}
+
+TEST_CASE("root cause, actions and their checks keep every state, closed included, and need an opened complaint",
+          "[lifecycle]")
+{
+    for (const Event& event : analysis_events()) {
+        for (auto state : {open, acknowledged, escalated, awaiting_response, satisfied, dissatisfied, closed}) {
+            INFO(to_string(event.type) << " in " << diagram_name(state));
+            auto next = next_status(state, event);
+            REQUIRE(next.ok());
+            CHECK(*next == state);
+        }
+        auto unopened = next_status(std::nullopt, event);
+        REQUIRE_FALSE(unopened.ok());
+        CHECK(unopened.error().message == std::string(to_string(event.type))
+                                              + " is not allowed: the complaint has not been opened");
+    }
 }

@@ -53,6 +53,18 @@ Json valid_payload(EventType type)
         return Json{{"reason", "Klant belde terug: het nieuwe apparaat is ook kapot."}};
     case EventType::complaint_assistance_requested:
         return Json{{"note", "Klant wacht bij de kiosk."}};
+    case EventType::complaint_root_cause_recorded:
+        return Json{{"root_cause", "supplier_quality"}, {"note", "Partij broodroosters van leverancier X."}};
+    case EventType::complaint_action_planned:
+        return Json{{"action_id", "0192f4a8-0000-7000-8000-00000000ac01"},
+                    {"kind", "preventive"},
+                    {"description", "Steekproef bij elke nieuwe levering."},
+                    {"owner", "Inkoop: Jan"},
+                    {"due_at", test_time_ms + 14 * 86'400'000LL}};
+    case EventType::complaint_action_checked:
+        return Json{{"action_id", "0192f4a8-0000-7000-8000-00000000ac01"}, {"effective", true}};
+    case EventType::nps_followed_up:
+        return Json{{"outcome", "reached"}, {"note", "Excuses aangeboden."}};
     }
     return Json::object();
 }
@@ -69,7 +81,10 @@ Event valid_event(EventType type)
     bool staff_step = type == EventType::complaint_acknowledged || type == EventType::complaint_resolved
         || type == EventType::complaint_escalated || type == EventType::complaint_closed
         || type == EventType::complaint_reopened;
-    event.actor = staff_step ? "staff:anna" : "kiosk";
+    bool head_office_step = type == EventType::complaint_root_cause_recorded
+        || type == EventType::complaint_action_planned || type == EventType::complaint_action_checked
+        || type == EventType::nps_followed_up;
+    event.actor = staff_step ? "staff:anna" : head_office_step ? "hq:quality.lead" : "kiosk";
     if (type != EventType::nps_rated)
         event.subject = make_uuid_v7(test_time_ms - 60'000);
     event.payload = valid_payload(type);
@@ -309,7 +324,7 @@ TEST_CASE("subject rules", "[validation]")
     {
         Event event = valid_event(EventType::nps_detailed);
         event.subject = "";
-        CHECK(problems(event) == "subject: must be the id (a UUID) of the rating this details (got \"\")");
+        CHECK(problems(event) == "subject: must be the id (a UUID) of the rating this is about (got \"\")");
     }
     SECTION("every complaint event needs the complaint id")
     {
@@ -328,7 +343,9 @@ TEST_CASE("staff steps are not recorded by the kiosk", "[validation]")
 {
     for (EventType type : {EventType::complaint_acknowledged, EventType::complaint_resolved,
                            EventType::complaint_escalated, EventType::complaint_closed,
-                           EventType::complaint_reopened}) {
+                           EventType::complaint_reopened, EventType::complaint_root_cause_recorded,
+                           EventType::complaint_action_planned, EventType::complaint_action_checked,
+                           EventType::nps_followed_up}) {
         INFO(to_string(type));
         Event event = valid_event(type);
         event.actor = "kiosk";
@@ -789,4 +806,43 @@ TEST_CASE("a request for assistance names its complaint and may come from the ki
     event.payload = Json::object();
     event.subject.clear();
     CHECK_FALSE(validate_event(event).empty());
+}
+
+TEST_CASE("head office's follow-up: root cause, actions and their checks, call-backs", "[validation]")
+{
+    SECTION("a root cause is a configured id")
+    {
+        CHECK(problems(with_payload(EventType::complaint_root_cause_recorded, "root_cause", "Supplier"))
+              == "payload.root_cause: must be an id of 1 to 40 characters from a-z, 0-9 and _ (got \"Supplier\")");
+    }
+    SECTION("an action names itself by UUID, is corrective or preventive, and has an owner and a due time")
+    {
+        CHECK(problems(with_payload(EventType::complaint_action_planned, "action_id", "42"))
+              == "payload.action_id: must be a UUID (got \"42\")");
+        CHECK(problems(with_payload(EventType::complaint_action_planned, "kind", "punitive"))
+              == "payload.kind: must be one of corrective or preventive (got \"punitive\")");
+        CHECK(problems(with_payload(EventType::complaint_action_planned, "owner", "  "))
+              == "payload.owner: must not be empty or only whitespace");
+        CHECK(problems(with_payload(EventType::complaint_action_planned, "due_at", 17))
+              == "payload.due_at: must be a time in milliseconds from 2020-01-01 up to 2100-01-01 (got 17)");
+        CHECK(problems(with_payload(EventType::complaint_action_planned, "due_at", "2026-12-01"))
+              == "payload.due_at: must be a time in milliseconds from 2020-01-01 up to 2100-01-01 (got "
+                 "\"2026-12-01\")");
+        Event event = valid_event(EventType::complaint_action_planned);
+        event.payload.erase("description");
+        CHECK(problems(event) == "payload.description: is required");
+    }
+    SECTION("a check says whether the action worked")
+    {
+        CHECK(problems(with_payload(EventType::complaint_action_checked, "effective", "yes"))
+              == "payload.effective: must be a boolean, true or false (got \"yes\")");
+    }
+    SECTION("a call-back names the rating and its outcome")
+    {
+        CHECK(problems(with_payload(EventType::nps_followed_up, "outcome", "maybe"))
+              == "payload.outcome: must be one of reached, no_answer, declined or wrong_contact (got \"maybe\")");
+        Event event = valid_event(EventType::nps_followed_up);
+        event.subject = "x";
+        CHECK(problems(event) == "subject: must be the id (a UUID) of the rating this is about (got \"x\")");
+    }
 }

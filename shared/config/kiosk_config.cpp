@@ -39,6 +39,7 @@ struct CountRange {
 };
 constexpr CountRange reasons_per_band{1, 12};
 constexpr CountRange complaint_categories_count{1, 20};
+constexpr CountRange root_causes_count{0, 40};
 constexpr CountRange promises_count{0, 6};
 constexpr CountRange staff_count{0, 100};
 
@@ -539,7 +540,7 @@ Result<KioskConfig> parse_config(const nlohmann::json& json)
     if (!check_keys(json, "",
                     {"version", "store_name", "default_locale", "question", "reasons", "complaint_categories",
                      "promises", "staff", "timeouts", "misuse", "staff_call_command"},
-                    {}, out))
+                    {"root_causes"}, out))
         return Error{ErrorKind::invalid_input, describe(out)};
 
     config.version = read_int(find(json, "version"), "version", version_range, config.version, out);
@@ -557,6 +558,8 @@ Result<KioskConfig> parse_config(const nlohmann::json& json)
     config.reasons = read_reasons(find(json, "reasons"), "reasons", out);
     config.complaint_categories =
         read_choices(find(json, "complaint_categories"), "complaint_categories", complaint_categories_count, out);
+    if (const Json* root_causes = find(json, "root_causes"))
+        config.root_causes = read_choices(root_causes, "root_causes", root_causes_count, out);
     config.promises = read_promises(find(json, "promises"), "promises", out);
     config.staff = read_staff(find(json, "staff"), "staff", out);
     config.timeouts = read_timeouts(find(json, "timeouts"), "timeouts", out);
@@ -617,6 +620,7 @@ nlohmann::json to_json(const KioskConfig& config)
         {"question", localized_json(config.question)},
         {"reasons", reasons},
         {"complaint_categories", choices_json(config.complaint_categories)},
+        {"root_causes", choices_json(config.root_causes)},
         {"promises", promises},
         {"staff", staff},
         {"timeouts",

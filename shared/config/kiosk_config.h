@@ -73,6 +73,9 @@ struct KioskConfig {
     LocalizedText question;       // the NPS question
     std::map<NpsBand, std::vector<Choice>> reasons; // per band, shown after a rating
     std::vector<Choice> complaint_categories;
+    // What head office may name as a complaint's root cause (ISO 10002
+    // analysis). The kiosk shows the label on a complaint's page.
+    std::vector<Choice> root_causes;
     std::vector<Promise> promises;
     std::vector<StaffMember> staff;
     Timeouts timeouts;
@@ -89,9 +92,10 @@ struct KioskConfig {
 // file").
 Result<nlohmann::json> read_json_file(const std::filesystem::path& file, const std::string& what);
 
-// Every key is required (only promises[].answer_within_hours is optional) and
-// unknown keys are refused. Texts: every supported locale, 1-300 characters;
-// ids unique in their list; 1-12 reasons per band, 1-20 categories, 0-6
+// Every key is required (only root_causes and promises[].answer_within_hours
+// are optional) and unknown keys are refused. Texts: every supported locale, 1-300 characters;
+// ids unique in their list; 1-12 reasons per band, 1-20 categories, 0-40
+// root causes, 0-6
 // promises (deadline 1-720 hours); staff ids [A-Za-z0-9_.-]{1,40}, pin_hash
 // from hash_pin(), refund limit 0-10,000,000 cents; timeouts shopper 10-600,
 // thank-you 2-60, staff 30-3600 s; misuse 1-100 ratings in 1-3600 s;
