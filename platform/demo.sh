@@ -2,8 +2,10 @@
 # The README's demo command: installs what is missing, builds, and shows the
 # terminal at work on a fresh data folder: ratings and a complaint recorded
 # through the command line, solved on the spot, then the status and export;
-# then the kiosk in a window (or, without a display, its scripted walk-through
-# headless, with screenshots in build/demo-screenshots).
+# then head office on loopback with its dashboard, the terminal enrolled and
+# synced; then the kiosk in a window (or, without a display, its scripted
+# walk-through headless, with screenshots in build/demo-screenshots), enrolled
+# to the same head office, whose dashboard stays open until the kiosk ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -79,17 +81,20 @@ echo
 echo "== What head office knows: the devices, and every event exactly once"
 "$hq" devices --dir "$hq_dir"
 "$hq" export --dir "$hq_dir" --format csv
-kill -TERM "$hq_pid"
-wait "$hq_pid" || true
-trap - EXIT
-echo "head office's request log (no personal data):"
-cat "$hq_dir/serve.log"
 
 echo
-echo "== The kiosk itself, on a fresh data folder"
+echo "== Head office's dashboard: a quality manager who may follow complaints up"
+demo_password="demo-password-2026"
+echo "$demo_password" | "$hq" user add --dir "$hq_dir" --name kwaliteit --role admin --password-stdin
+echo "Dashboard: $url/overview  (user kwaliteit, password $demo_password; the"
+echo "certificate is head office's own: trust $hq_dir/tls/ca.pem or accept the warning)"
+
+echo
+echo "== The kiosk itself, on a fresh data folder, enrolled to the same head office"
 kiosk_data=build/demo-data/kiosk
 mkdir -p "$kiosk_data"
-"$terminal" init --data-dir "$kiosk_data" --store UTR --terminal 2B
+code=$("$hq" enroll --dir "$hq_dir" --store UTR --name "Kiosk bij de ingang" | head -1)
+"$terminal" enroll --data-dir "$kiosk_data" --server "$url" --code "$code" --ca "$hq_dir/tls/ca.pem"
 if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
   shots=build/demo-screenshots
   rm -rf "$shots"
@@ -99,13 +104,25 @@ if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
   "$terminal" run --data-dir "$kiosk_data" --headless --script tests/scripts/demo.jsonl --screenshots "$shots"
   echo
   echo "Screenshots of every step: $(pwd)/$shots"
-  echo "What the walk-through recorded:"
+  echo "What the walk-through recorded, sent on to head office:"
+  "$terminal" sync --data-dir "$kiosk_data" --once
   "$terminal" status --data-dir "$kiosk_data"
 else
   echo "Shoppers: tap a number, or \"Ik heb een klacht\" (NL / English at the top right)."
   echo "Staff mode: hold the top-left corner for 3 seconds, then PIN 1234 (Anna de Vries)"
-  echo "or 9876 (Mehmet Yilmaz, the manager). Close the window to end the demo."
-  "$terminal" run --data-dir "$kiosk_data" --window 1280x800
+  echo "or 9876 (Mehmet Yilmaz, the manager). The kiosk sends each tap to head office"
+  echo "within seconds: watch it arrive on the dashboard ($url/overview)."
+  echo "Close the window to end the demo (head office stops with it)."
+  "$terminal" run --data-dir "$kiosk_data" --window 1280x800 --sync-start-delay-max 1
   echo
   "$terminal" status --data-dir "$kiosk_data"
 fi
+
+echo
+echo "== Head office: the devices now"
+"$hq" devices --dir "$hq_dir"
+kill -TERM "$hq_pid"
+wait "$hq_pid" || true
+trap - EXIT
+echo "head office's request log (no personal data):"
+cat "$hq_dir/serve.log"

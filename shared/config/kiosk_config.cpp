@@ -49,6 +49,7 @@ struct IntRange {
 };
 constexpr IntRange version_range{1, std::numeric_limits<int>::max()};
 constexpr IntRange answer_hours_range{1, 24 * 30};
+constexpr IntRange target_percent_range{1, 100};
 constexpr IntRange refund_range{0, max_refund_cents};
 constexpr IntRange shopper_idle_range{10, 600};
 constexpr IntRange thank_you_range{2, 60};
@@ -313,7 +314,37 @@ std::map<NpsBand, std::vector<Choice>> read_reasons(const Json* value, const std
     return reasons;
 }
 
-// [{"id", "text", "answer_within_hours"?: 1-720}, ...]: 0-6, ids unique.
+// A promise's measure and target: "measure" one of the PromiseMeasure names
+// ("answered_within_hours" needs answer_within_hours to measure against),
+// "target_percent" 1-100, the two only together.
+void read_promise_measure(const Json& entry, const std::string& at, Promise& promise, Violations& out)
+{
+    const Json* measure = find(entry, "measure");
+    const Json* target = find(entry, "target_percent");
+    if (measure) {
+        auto kind = measure->is_string() ? promise_measure_from_string(measure->get_ref<const std::string&>())
+                                         : std::nullopt;
+        if (!kind)
+            add(out, member(at, "measure"),
+                "must be \"answered_within_hours\" or \"solved_on_the_spot\"" +
+                    (measure->is_string() ? " (got \"" + measure->get<std::string>() + "\")" : got_type(*measure)));
+        else if (*kind == PromiseMeasure::answered_within_hours && !entry.contains("answer_within_hours"))
+            add(out, member(at, "answer_within_hours"), "required when measure is answered_within_hours");
+        else
+            promise.measure = kind;
+        if (!target)
+            add(out, member(at, "target_percent"), "required when a measure is given");
+    }
+    if (target) {
+        if (!measure)
+            add(out, member(at, "target_percent"), "only allowed together with a measure");
+        else if (auto percent = read_integer(target, member(at, "target_percent"), target_percent_range, out))
+            promise.target_percent = static_cast<int>(*percent);
+    }
+}
+
+// [{"id", "text", "answer_within_hours"?: 1-720, "measure"?, "target_percent"?}, ...]:
+// 0-6, ids unique.
 std::vector<Promise> read_promises(const Json* value, const std::string& path, Violations& out)
 {
     std::vector<Promise> promises;
@@ -323,7 +354,7 @@ std::vector<Promise> read_promises(const Json* value, const std::string& path, V
     for (size_t i = 0; i < value->size(); ++i) {
         const Json& entry = (*value)[i];
         std::string at = element(path, i);
-        if (!check_keys(entry, at, {"id", "text"}, {"answer_within_hours"}, out))
+        if (!check_keys(entry, at, {"id", "text"}, {"answer_within_hours", "measure", "target_percent"}, out))
             continue;
         Promise promise;
         if (const Json* id = find(entry, "id")) {
@@ -338,6 +369,7 @@ std::vector<Promise> read_promises(const Json* value, const std::string& path, V
         if (auto hours = read_integer(find(entry, "answer_within_hours"), member(at, "answer_within_hours"),
                                       answer_hours_range, out))
             promise.answer_within_hours = static_cast<int>(*hours);
+        read_promise_measure(entry, at, promise, out);
         promises.push_back(std::move(promise));
     }
     check_unique_ids(ids, out);
@@ -524,6 +556,42 @@ Result<std::string> read_text_file(const std::filesystem::path& file, const std:
 // [SECTION] Public functions
 // =============================================================================
 
+std::string_view to_string(PromiseMeasure measure)
+{
+    switch (measure) {
+    case PromiseMeasure::answered_within_hours: return "answered_within_hours";
+    case PromiseMeasure::solved_on_the_spot: return "solved_on_the_spot";
+    }
+    assert(false && "to_string(PromiseMeasure): a measure without a name");
+    return "answered_within_hours";
+}
+
+std::optional<PromiseMeasure> promise_measure_from_string(std::string_view name)
+{
+    for (PromiseMeasure measure : {PromiseMeasure::answered_within_hours, PromiseMeasure::solved_on_the_spot})
+        if (to_string(measure) == name)
+            return measure;
+    return std::nullopt;
+}
+
+std::optional<int> promised_answer_hours(const KioskConfig& config)
+{
+    std::optional<int> hours;
+    for (const Promise& promise : config.promises)
+        if (promise.answer_within_hours && (!hours || *promise.answer_within_hours < *hours))
+            hours = promise.answer_within_hours;
+    return hours;
+}
+
+std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t opened_at_ms)
+{
+    constexpr int64_t ms_per_hour = 3600 * 1000;
+    auto hours = promised_answer_hours(config);
+    if (!hours)
+        return std::nullopt;
+    return opened_at_ms + int64_t{*hours} * ms_per_hour;
+}
+
 const std::string& LocalizedText::in(const std::string& locale) const
 {
     auto it = by_locale.find(locale);
@@ -605,6 +673,10 @@ nlohmann::json to_json(const KioskConfig& config)
         Json entry{{"id", promise.id}, {"text", localized_json(promise.text)}};
         if (promise.answer_within_hours)
             entry["answer_within_hours"] = *promise.answer_within_hours;
+        if (promise.measure)
+            entry["measure"] = to_string(*promise.measure);
+        if (promise.target_percent)
+            entry["target_percent"] = *promise.target_percent;
         promises.push_back(std::move(entry));
     }
     Json staff = Json::array();

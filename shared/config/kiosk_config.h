@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace feedback::config {
@@ -36,13 +37,29 @@ struct Choice {
     LocalizedText label;
 };
 
+// How head office measures a promise (ISO 10001: a promise is backed by a
+// target and monitored):
+//   answered_within_hours  the share of complaints answered (acknowledged,
+//                          resolved or closed, whichever came first) within
+//                          the promise's answer_within_hours
+//   solved_on_the_spot     the share of complaints closed as resolved whose
+//                          accepted resolution was given on the spot
+enum class PromiseMeasure { answered_within_hours, solved_on_the_spot };
+
+// "answered_within_hours", "solved_on_the_spot"
+std::string_view to_string(PromiseMeasure measure);
+std::optional<PromiseMeasure> promise_measure_from_string(std::string_view name);
+
 // An ISO 10001 promise shown on the kiosk. `answer_within_hours`, when set,
 // is the deadline for complaints the promise measures (staff see it, red
-// when passed).
+// when passed). `measure` and `target_percent` (1-100) come together: what
+// head office measures the promise by and the share it aims for.
 struct Promise {
     std::string id;
     LocalizedText text;
     std::optional<int> answer_within_hours;
+    std::optional<PromiseMeasure> measure;
+    std::optional<int> target_percent;
 };
 
 struct StaffMember {
@@ -92,11 +109,14 @@ struct KioskConfig {
 // file").
 Result<nlohmann::json> read_json_file(const std::filesystem::path& file, const std::string& what);
 
-// Every key is required (only root_causes and promises[].answer_within_hours
-// are optional) and unknown keys are refused. Texts: every supported locale, 1-300 characters;
+// Every key is required (only root_causes and promises[].answer_within_hours,
+// .measure and .target_percent are optional) and unknown keys are refused.
+// Texts: every supported locale, 1-300 characters;
 // ids unique in their list; 1-12 reasons per band, 1-20 categories, 0-40
 // root causes, 0-6
-// promises (deadline 1-720 hours); staff ids [A-Za-z0-9_.-]{1,40}, pin_hash
+// promises (deadline 1-720 hours; measure "answered_within_hours", which
+// needs answer_within_hours, or "solved_on_the_spot"; target_percent 1-100,
+// required with a measure and refused without one); staff ids [A-Za-z0-9_.-]{1,40}, pin_hash
 // from hash_pin(), refund limit 0-10,000,000 cents; timeouts shopper 10-600,
 // thank-you 2-60, staff 30-3600 s; misuse 1-100 ratings in 1-3600 s;
 // staff_call_command strings, the first an absolute path. All broken rules
@@ -106,5 +126,14 @@ Result<KioskConfig> parse_config(const nlohmann::json& json);
 Result<KioskConfig> load_config(const std::filesystem::path& file);
 // The document parse_config reads back to the same configuration.
 nlohmann::json to_json(const KioskConfig& config);
+
+// [SECTION] The promised deadline, one rule for the terminal and head office
+// The tightest answer_within_hours of the promises, in hours; nothing when
+// no promise names one.
+std::optional<int> promised_answer_hours(const KioskConfig& config);
+// When a complaint opened at `opened_at_ms` must be answered by: opened_at
+// plus the tightest answer_within_hours (UTC ms); nothing when no promise
+// names a deadline.
+std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t opened_at_ms);
 
 } // namespace feedback::config

@@ -1,19 +1,30 @@
-// SHA-256 hex digests through libsodium.
+// SHA-256 hex digests through OpenSSL's EVP interface, which uses the CPU's
+// SHA instructions where there are any (several times faster than a portable
+// implementation on the batch bodies head office hashes).
 #include "sha256.h"
 
-#include <sodium.h>
+#include <openssl/evp.h>
 
 #include <array>
+#include <cassert>
 
 namespace feedback::crypto {
 
 std::string sha256_hex(std::string_view bytes)
 {
-    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-    std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
-    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-    return std::string(hex.data());
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int size = 0;
+    [[maybe_unused]] const int ok =
+        EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr);
+    assert(ok == 1 && size == 32 && "EVP_Digest with SHA-256 fails only without memory");
+    constexpr std::string_view hex = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * size);
+    for (unsigned int i = 0; i < size; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 0x0f];
+    }
+    return out;
 }
 
 } // namespace feedback::crypto

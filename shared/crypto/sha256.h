@@ -1,4 +1,4 @@
-// SHA-256 as lower-case hex (libsodium), for batch bodies and stored token
+// SHA-256 as lower-case hex (OpenSSL), for batch bodies and stored token
 // and code hashes on both sides of the wire.
 #pragma once
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
 
 namespace feedback::sync {
 
@@ -54,6 +55,58 @@ bool is_digits(std::string_view text)
     return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+struct AnswerCounts {
+    int64_t accepted = 0;
+    int64_t duplicate = 0;
+    int64_t rejected = 0;
+    int64_t total() const { return accepted + duplicate + rejected; }
+};
+
+// The counts of a batch answer (PROTOCOL.md 3); false when one is missing or negative.
+bool read_answer_counts(const nlohmann::json& body, AnswerCounts& counts)
+{
+    for (auto [key, count] : {std::pair{"accepted", &counts.accepted}, std::pair{"duplicate", &counts.duplicate},
+                              std::pair{"rejected", &counts.rejected}}) {
+        auto it = body.find(key);
+        if (it == body.end() || !it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 1000000000)
+            return false;
+        *count = it->get<int64_t>();
+    }
+    return true;
+}
+
+// What the answer says of each event of the batch (PROTOCOL.md 3): the
+// results it names, and "accepted" for the events it does not name when the
+// counts say exactly that many were accepted. Otherwise (a result whose id
+// was unreadable, say) the unnamed events are not acknowledged and go back
+// to PENDING.
+std::vector<store::EventAck> acks_of(const BatchAnswer& answer, const AnswerCounts& counts,
+                                     const std::vector<std::string>& event_ids)
+{
+    std::vector<store::EventAck> acks;
+    acks.reserve(event_ids.size());
+    std::unordered_set<std::string_view> named;
+    int64_t named_accepted = 0;
+    for (const auto& result : answer.results) {
+        if (!result.id)
+            continue;
+        named.insert(*result.id);
+        store::AckOutcome outcome = result.outcome == EventOutcome::accepted    ? store::AckOutcome::accepted
+                                    : result.outcome == EventOutcome::duplicate ? store::AckOutcome::duplicate
+                                                                                : store::AckOutcome::rejected;
+        named_accepted += result.outcome == EventOutcome::accepted ? 1 : 0;
+        acks.push_back({*result.id, outcome, result.reason});
+    }
+    std::vector<const std::string*> unnamed;
+    for (const auto& id : event_ids)
+        if (!named.contains(id))
+            unnamed.push_back(&id);
+    if (static_cast<int64_t>(unnamed.size()) == counts.accepted - named_accepted)
+        for (const std::string* id : unnamed)
+            acks.push_back({*id, store::AckOutcome::accepted, {}});
+    return acks;
+}
+
 } // namespace
 
 bool is_protocol_answer(const HttpResponse& response)
@@ -98,6 +151,13 @@ Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore
     if (response->status == 403 || response->status == 400)
         return Error{ErrorKind::invalid_input, "head office refused the enrolment (" + describe_answer(*response) +
                                                    "): ask head office for a new code"};
+    if (response->status == 429) {
+        std::string after = response->header("retry-after");
+        return Error{ErrorKind::busy, "head office takes no more enrolment attempts from this address for now (" +
+                                          describe_answer(*response) + "): try again" +
+                                          (is_digits(after) && !after.empty() ? " in " + after + " s" : " later") +
+                                          "; the code stays valid"};
+    }
     if (response->status != 200)
         return Error{ErrorKind::io, "head office could not enrol this terminal (" + describe_answer(*response) + ")"};
     auto body = nlohmann::json::parse(response->body, nullptr, false);
@@ -279,23 +339,21 @@ UploadStep SyncSession::upload_next()
             step.message = "head office's answer names another batch; nothing was acknowledged";
             return step;
         }
-        auto answer = batch_answer_from_json(nlohmann::json::parse(response->body, nullptr, false));
-        if (!answer || answer->batch_id != batch.batch_id) {
-            step.message = "head office's answer could not be read (" +
-                           (answer ? std::string("another batch id") : answer.error().message) +
-                           "); nothing was acknowledged";
+        auto body = nlohmann::json::parse(response->body, nullptr, false);
+        auto answer = batch_answer_from_json(body);
+        AnswerCounts counts;
+        std::string unreadable = !answer                                  ? answer.error().message
+                                 : answer->batch_id != batch.batch_id     ? std::string("another batch id")
+                                 : !read_answer_counts(body, counts)      ? std::string("no counts")
+                                 : counts.total() != static_cast<int64_t>(batch.event_ids.size())
+                                     ? "counts for " + std::to_string(counts.total()) + " events, " +
+                                           std::to_string(batch.event_ids.size()) + " were sent"
+                                     : std::string();
+        if (!unreadable.empty()) {
+            step.message = "head office's answer could not be read (" + unreadable + "); nothing was acknowledged";
             return step;
         }
-        std::vector<store::EventAck> acks;
-        acks.reserve(answer->results.size());
-        for (const auto& result : answer->results) {
-            if (!result.id)
-                continue;
-            store::AckOutcome outcome = result.outcome == EventOutcome::accepted    ? store::AckOutcome::accepted
-                                        : result.outcome == EventOutcome::duplicate ? store::AckOutcome::duplicate
-                                                                                    : store::AckOutcome::rejected;
-            acks.push_back({*result.id, outcome, result.reason});
-        }
+        std::vector<store::EventAck> acks = acks_of(*answer, counts, batch.event_ids);
         auto summary = m_store.acknowledge_batch(batch.batch_id, acks, now_utc_ms());
         if (!summary) {
             // The batch stays frozen; the retry is answered from head office's stored answer.
@@ -307,7 +365,7 @@ UploadStep SyncSession::upload_next()
             m_backlog = std::max<int64_t>(0, *m_backlog - summary->acknowledged - summary->quarantined);
         step.acknowledged = summary->acknowledged;
         step.quarantined = summary->quarantined;
-        step.duplicates = static_cast<int>(answer->duplicate);
+        step.duplicates = static_cast<int>(counts.duplicate);
         m_batch_size = std::min(std::max<size_t>(1, m_options.batch_size),
                                 std::min(m_batch_size * 2, static_cast<size_t>(m_limits.max_events_per_batch)));
         return step;

@@ -9,6 +9,8 @@
 #include "hq_settings.h"
 #include "hq_store.h"
 #include "server.h"
+#include "web/dashboard.h"
+#include "web/user_commands.h"
 
 #include <array>
 #include <csignal>
@@ -16,6 +18,7 @@
 #include <iostream>
 #include <pthread.h>
 #include <thread>
+#include <unistd.h>
 
 namespace feedback::hq {
 
@@ -31,7 +34,7 @@ cli::OptionSpec dir_option()
     return {"dir", cli::Arity::value, cli::Presence::required, "DIR", "head office's folder (hq.db, hq.json, tls/)"};
 }
 
-std::array<cli::Command, 6> commands()
+std::array<cli::Command, 7> commands()
 {
     using cli::Arity;
     using cli::Presence;
@@ -47,7 +50,8 @@ std::array<cli::Command, 6> commands()
         {"serve", "serve terminals over HTTPS until SIGTERM",
          "HTTPS only (TLS 1.2 or newer). Prints \"listening on https://HOST:PORT\" once\n"
          "ready, then one line per request (no personal data). SIGTERM or SIGINT stops\n"
-         "it cleanly: requests in flight are finished first.",
+         "it cleanly: requests in flight are finished first. The web dashboard is on the\n"
+         "same port, at https://HOST:PORT/ (feedback-hq user add makes its first admin).",
          {dir_option(),
           {"listen", Arity::value, Presence::optional, "HOST:PORT",
            "where to listen (default from hq.json: 0.0.0.0:8443); port 0 picks a free one"}}},
@@ -65,6 +69,11 @@ std::array<cli::Command, 6> commands()
          "Its token is refused from now on (401); the terminal keeps its data until it\n"
          "is enrolled again.",
          {dir_option(), {"device", Arity::value, Presence::required, "ID", "the device id (see devices)"}}},
+        // Listed for the overview; run_cli hands "user ..." to the web module's own commands.
+        {"user", "the web dashboard's users: add, list, role, disable, enable, password",
+         "feedback-hq user add --dir DIR --name NAME --role viewer|manager|admin [--password-stdin]\n"
+         "See feedback-hq user --help.",
+         {}},
         {"export", "write every event received, each exactly once",
          "In head office's arrival order, personal fields included.",
          {dir_option(),
@@ -151,7 +160,11 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN); // a terminal that hangs up mid-answer is not a reason to die
 
-    auto server = HqServer::create(dir, *settings, out);
+    // The web dashboard (sync/hq/web/) on the same port.
+    const HqSettings& loaded = *settings;
+    auto server = HqServer::create(dir, loaded, out, [&dir, &loaded](httplib::Server& http, std::mutex& write_mutex) {
+        return web::mount_dashboard(http, dir, loaded, write_mutex);
+    });
     if (!server)
         return fail(err, "serve", server.error());
     auto port = (*server)->bind(*address);
@@ -310,6 +323,8 @@ int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& 
 {
     auto all = commands();
     cli::Tool about{tool, FEEDBACK_VERSION, "Head office: receives the terminals' feedback over HTTPS."};
+    if (!args.empty() && args[0] == "user")
+        return web::run_user_cli(args.subspan(1), std::cin, isatty(STDIN_FILENO) == 1, out, err);
     auto invocation = cli::dispatch(about, all, args, out, err);
     if (const int* exit_code = std::get_if<int>(&invocation))
         return *exit_code;

@@ -3,12 +3,17 @@
 #include "hq_store.h"
 
 #include "crypto/sha256.h"
+#include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
 #include "domain/validation.h"
 
+
+#include <algorithm>
 #include <array>
+#include <cassert>
 #include <cctype>
+#include <charconv>
 #include <set>
 
 namespace feedback::hq {
@@ -87,6 +92,134 @@ CREATE TABLE configs(
     published_at INTEGER NOT NULL,
     PRIMARY KEY (scope, version)
 ) WITHOUT ROWID;
+)sql",
+    // The dashboard (sync/hq/web/users.h): its users, their sessions (only a
+    // hash of each token), failed logins (under a hash of what was typed), the
+    // audit log, and head office's own identity as the recorder of events.
+    R"sql(
+CREATE TABLE web_users(
+    name            TEXT PRIMARY KEY,  -- events name the user as actor "hq:<name>"
+    role            TEXT NOT NULL CHECK (role IN ('viewer', 'manager', 'admin')),
+    password_hash   TEXT NOT NULL,     -- argon2id; the password is never stored
+    created_at      INTEGER NOT NULL,
+    password_set_at INTEGER NOT NULL,
+    disabled_at     INTEGER
+) WITHOUT ROWID;
+CREATE TABLE web_sessions(
+    token_hash   TEXT PRIMARY KEY,     -- SHA-256 of the cookie's token; the token is never stored
+    user_name    TEXT NOT NULL REFERENCES web_users(name),
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX web_sessions_by_user ON web_sessions(user_name);
+CREATE TABLE web_login_failures(
+    key             TEXT PRIMARY KEY,  -- SHA-256 of "name:<typed name>" or "address:<client address>"
+    failures        INTEGER NOT NULL,
+    last_failure_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE web_audit(
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    user_name TEXT NOT NULL,
+    action    TEXT NOT NULL,           -- "contact.viewed", "config.published", ...
+    subject   TEXT NOT NULL DEFAULT '', -- what it was about (a complaint id, ...), never personal data
+    address   TEXT NOT NULL DEFAULT ''
+);
+-- The device id and sequence of the events head office records itself.
+CREATE TABLE hq_identity(
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    device_id TEXT NOT NULL,
+    last_seq  INTEGER NOT NULL
+);
+)sql",
+    // The dashboard's read model (dashboard/projector.h): derived from the
+    // events, so emptying these tables and setting the cursor to 0 rebuilds it.
+    R"sql(
+CREATE TABLE dashboard_cursor(
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq INTEGER NOT NULL            -- events.seq of the last event projected
+);
+INSERT INTO dashboard_cursor(id, last_seq) VALUES (1, 0);
+-- One row per rating; a detail or call-back that arrives first makes the row
+-- and leaves occurred_at and score NULL until nps.rated comes.
+CREATE TABLE dashboard_ratings(
+    rating_id          TEXT PRIMARY KEY,  -- the nps.rated event's id
+    store_code         TEXT NOT NULL,
+    device_id          TEXT NOT NULL,
+    occurred_at        INTEGER,
+    week_start         INTEGER,           -- Monday 00:00 UTC
+    score              INTEGER,
+    misuse             INTEGER NOT NULL DEFAULT 0,
+    reason_ids         TEXT NOT NULL DEFAULT '[]', -- JSON array, of the last nps.detailed
+    comment            TEXT NOT NULL DEFAULT '',
+    contact_given      INTEGER NOT NULL DEFAULT 0, -- consented contact was given; the contact stays in events
+    detailed_at        INTEGER,
+    detail_event_id    TEXT,
+    follow_up_outcome  TEXT NOT NULL DEFAULT '',   -- of the last nps.followed_up
+    followed_up_at     INTEGER,
+    follow_up_event_id TEXT
+);
+CREATE INDEX dashboard_ratings_by_time ON dashboard_ratings(occurred_at, store_code, score, misuse);
+CREATE INDEX dashboard_ratings_call_backs ON dashboard_ratings(occurred_at)
+    WHERE contact_given = 1 AND score <= 6 AND misuse = 0;
+-- NPS counts per store and UTC day, misuse left out.
+CREATE TABLE dashboard_nps_days(
+    store_code TEXT    NOT NULL,
+    day_start  INTEGER NOT NULL,
+    promoters  INTEGER NOT NULL,
+    passives   INTEGER NOT NULL,
+    detractors INTEGER NOT NULL,
+    PRIMARY KEY (store_code, day_start)
+) WITHOUT ROWID;
+-- Covering: the chain's NPS over a period reads this index alone.
+CREATE INDEX dashboard_nps_days_by_day ON dashboard_nps_days(day_start, store_code, promoters, passives, detractors);
+-- One row per complaint, fold_complaint() over all of its events.
+CREATE TABLE dashboard_complaints(
+    complaint_id       TEXT PRIMARY KEY,
+    reference          TEXT NOT NULL,
+    store_code         TEXT NOT NULL,
+    status             TEXT NOT NULL,     -- a ComplaintStatus name; '' until complaint.opened is seen
+    channel            TEXT NOT NULL,
+    category           TEXT NOT NULL,
+    opened_at          INTEGER,           -- NULL until complaint.opened is seen
+    acknowledged_at    INTEGER,
+    first_response_at  INTEGER,           -- the first of acknowledged, resolved, closed
+    closed_at          INTEGER,           -- the last close (kept after a reopening)
+    close_outcome      TEXT NOT NULL,     -- of the last close; '' while open
+    deadline_at        INTEGER,           -- promised answer, from the store's configuration when projected
+    solved_on_the_spot INTEGER NOT NULL,
+    satisfied          INTEGER,           -- the customer's last answer; NULL before one
+    handling_score     INTEGER,           -- 1-5
+    root_cause         TEXT NOT NULL,
+    actions_open       INTEGER NOT NULL,  -- planned, not yet checked
+    actions_checked    INTEGER NOT NULL,
+    product_ref        TEXT,              -- trimmed, upper case; NULL when none
+    customer_key       TEXT,              -- SHA-256 of the normalised e-mail or phone; NULL when none
+    last_event_at      INTEGER,
+    event_count        INTEGER NOT NULL
+);
+-- Covering for the chain's complaint figures and the list's filtered counts;
+-- also the list's order (newest first).
+CREATE INDEX dashboard_complaints_by_opened ON dashboard_complaints(opened_at, store_code, status, category, channel,
+    deadline_at, close_outcome, solved_on_the_spot, handling_score, satisfied);
+CREATE INDEX dashboard_complaints_by_store ON dashboard_complaints(store_code, opened_at);
+CREATE INDEX dashboard_complaints_by_category ON dashboard_complaints(store_code, category, opened_at);
+CREATE INDEX dashboard_complaints_by_customer ON dashboard_complaints(customer_key, opened_at)
+    WHERE customer_key IS NOT NULL;
+CREATE INDEX dashboard_complaints_by_product ON dashboard_complaints(product_ref, category, opened_at)
+    WHERE product_ref IS NOT NULL;
+CREATE TABLE dashboard_actions(
+    complaint_id TEXT    NOT NULL,
+    action_id    TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,        -- corrective | preventive
+    owner        TEXT    NOT NULL,
+    due_at       INTEGER NOT NULL,
+    planned_at   INTEGER NOT NULL,
+    checked_at   INTEGER,                 -- the last check
+    effective    INTEGER,                 -- of the last check
+    PRIMARY KEY (complaint_id, action_id)
+) WITHOUT ROWID;
+CREATE INDEX dashboard_actions_by_planned ON dashboard_actions(planned_at);
 )sql",
 };
 
@@ -321,10 +454,439 @@ Result<std::vector<Device>> HqStore::devices()
     }
 }
 
-// [SECTION] Ingest
+// [SECTION] Ingest: reading a body without a JSON tree of it
+//
+// A terminal's body is {"batch_id":"...","events":[{...},{...}]} exactly as
+// nlohmann's dump() writes it. split_body() finds each event's text, so each
+// event is parsed on its own (no tree of the whole body), and
+// is_canonical_json() tells when that text is byte for byte what dump()
+// would write again, so it is stored as received instead of re-serialised.
+// Any body of another shape takes the general path (one parse of the
+// whole), which also gives the protocol's error for a body that is not JSON.
 
-Result<CheckedBatch> check_batch(const Device& device, std::string_view batch_id, std::string_view body,
-                                 int64_t max_events)
+namespace {
+
+struct BodySpans {
+    std::string_view batch_id;
+    std::vector<std::string_view> events;
+};
+
+// The end (one past the closing brace) of the object starting at `at`,
+// skipping strings; npos when the text ends first. Only a guess at the
+// shape: each event's text is parsed strictly afterwards.
+size_t object_end(std::string_view text, size_t at)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = at; i < text.size(); ++i) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (--depth == 0)
+                return i + 1;
+        }
+    }
+    return std::string_view::npos;
+}
+
+bool is_plain_id_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+}
+
+// {"batch_id":"<letters, digits, dashes>","events":[{...},...]} and nothing
+// else (no white space): the events' texts; nothing for any other shape.
+std::optional<BodySpans> split_body(std::string_view body)
+{
+    constexpr std::string_view head = R"({"batch_id":")";
+    constexpr std::string_view middle = R"(","events":[)";
+    if (body.substr(0, head.size()) != head)
+        return std::nullopt;
+    size_t at = head.size();
+    size_t id_end = at;
+    while (id_end < body.size() && is_plain_id_char(body[id_end]))
+        ++id_end;
+    BodySpans spans;
+    spans.batch_id = body.substr(at, id_end - at);
+    if (body.substr(id_end, middle.size()) != middle)
+        return std::nullopt;
+    at = id_end + middle.size();
+    if (body.substr(at) == "]}")
+        return spans;
+    for (;;) {
+        if (at >= body.size() || body[at] != '{')
+            return std::nullopt;
+        size_t end = object_end(body, at);
+        if (end == std::string_view::npos)
+            return std::nullopt;
+        spans.events.push_back(body.substr(at, end - at));
+        at = end;
+        if (at < body.size() && body[at] == ',') {
+            ++at;
+            continue;
+        }
+        if (body.substr(at) == "]}")
+            return spans;
+        return std::nullopt;
+    }
+}
+
+// Whether valid JSON `text` is exactly what nlohmann's dump() (compact, no
+// ASCII escaping) writes for the value it parses to: no white space, object
+// keys in std::map order without duplicates (and without escapes, to keep
+// the check simple), strings escaped the way dump() escapes them, integers
+// of at most 18 digits and no "-0", no fractions or exponents. When in
+// doubt it says no, which only costs the re-serialisation.
+class CanonicalJson {
+public:
+    explicit CanonicalJson(std::string_view text) : m_text(text) {}
+    bool check() { return value(0) && m_at == m_text.size(); }
+
+private:
+    static constexpr int max_depth = 64;
+
+    char peek() const { return m_at < m_text.size() ? m_text[m_at] : '\0'; }
+
+    bool value(int depth)
+    {
+        if (depth > max_depth)
+            return false;
+        switch (peek()) {
+        case '{': return object(depth);
+        case '[': return array(depth);
+        case '"': return string(nullptr);
+        case 't': return literal("true");
+        case 'f': return literal("false");
+        case 'n': return literal("null");
+        default: return number();
+        }
+    }
+
+    bool object(int depth)
+    {
+        ++m_at;
+        if (peek() == '}') {
+            ++m_at;
+            return true;
+        }
+        std::optional<std::string_view> previous;
+        for (;;) {
+            std::string_view key;
+            if (peek() != '"' || !string(&key))
+                return false;
+            if (previous && !(*previous < key)) // dump() writes keys sorted, each once
+                return false;
+            previous = key;
+            if (peek() != ':')
+                return false;
+            ++m_at;
+            if (!value(depth + 1))
+                return false;
+            if (peek() == ',') {
+                ++m_at;
+                continue;
+            }
+            if (peek() != '}')
+                return false;
+            ++m_at;
+            return true;
+        }
+    }
+
+    bool array(int depth)
+    {
+        ++m_at;
+        if (peek() == ']') {
+            ++m_at;
+            return true;
+        }
+        for (;;) {
+            if (!value(depth + 1))
+                return false;
+            if (peek() == ',') {
+                ++m_at;
+                continue;
+            }
+            if (peek() != ']')
+                return false;
+            ++m_at;
+            return true;
+        }
+    }
+
+    static bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+    // A string; its raw text in `key` when asked, which needs it free of escapes.
+    bool string(std::string_view* key)
+    {
+        size_t start = ++m_at;
+        bool escaped = false;
+        while (m_at < m_text.size()) {
+            auto c = static_cast<unsigned char>(m_text[m_at]);
+            if (c == '"') {
+                if (key) {
+                    if (escaped)
+                        return false;
+                    *key = m_text.substr(start, m_at - start);
+                }
+                ++m_at;
+                return true;
+            }
+            if (c < 0x20)
+                return false;
+            if (c != '\\') {
+                ++m_at;
+                continue;
+            }
+            escaped = true;
+            char e = m_at + 1 < m_text.size() ? m_text[m_at + 1] : '\0';
+            if (e == '"' || e == '\\' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+                m_at += 2;
+                continue;
+            }
+            // dump() writes \u00xx (lower-case) only for the other control characters.
+            if (e != 'u' || m_at + 6 > m_text.size())
+                return false;
+            std::string_view hex = m_text.substr(m_at + 2, 4);
+            if (hex[0] != '0' || hex[1] != '0' || (hex[2] != '0' && hex[2] != '1') || !is_lower_hex(hex[3]))
+                return false;
+            int code = (hex[2] - '0') * 16 + (hex[3] <= '9' ? hex[3] - '0' : hex[3] - 'a' + 10);
+            if (code == 0x08 || code == 0x09 || code == 0x0a || code == 0x0c || code == 0x0d)
+                return false;
+            m_at += 6;
+        }
+        return false;
+    }
+
+    bool literal(std::string_view word)
+    {
+        if (m_text.substr(m_at, word.size()) != word)
+            return false;
+        m_at += word.size();
+        return true;
+    }
+
+    bool number()
+    {
+        bool negative = peek() == '-';
+        if (negative)
+            ++m_at;
+        size_t digits_start = m_at;
+        while (peek() >= '0' && peek() <= '9')
+            ++m_at;
+        size_t digits = m_at - digits_start;
+        if (digits == 0 || digits > 18)
+            return false;
+        if (m_text[digits_start] == '0' && (digits > 1 || negative)) // "-0" is written "0"
+            return false;
+        char next = peek();
+        return next != '.' && next != 'e' && next != 'E';
+    }
+
+    std::string_view m_text;
+    size_t m_at = 0;
+};
+
+bool is_canonical_json(std::string_view text) { return CanonicalJson(text).check(); }
+
+// How store_in_transaction() words the one error that concerns its batch only.
+constexpr std::string_view batch_conflict_prefix = "batch_conflict: ";
+
+Error too_many_events(int64_t max_events, size_t count)
+{
+    return Error{ErrorKind::invalid_input, "too_many_events: a batch may hold at most " + std::to_string(max_events) +
+                                               " events (this one has " + std::to_string(count) + ")"};
+}
+
+// The envelope of a canonical event read straight from its text, without a
+// JSON tree of it (only the payload is parsed):
+//   {"actor":"..","device_id":"..","id":"..","occurred_at":N,"payload":{..},"seq":N[,"subject":".."],"type":"..","v":1}
+// with plain strings (printable ASCII, no escapes) and canonical integers.
+// Nothing for any other text, which is then parsed in full and read by
+// event_from_json(); so this accepts only what event_from_json() reads the
+// same way (checked in debug builds).
+struct CanonicalEnvelope {
+    Event event;
+    bool payload_canonical = false; // the whole text is what to_json(event).dump() writes
+};
+
+class EnvelopeReader {
+public:
+    explicit EnvelopeReader(std::string_view text) : m_text(text) {}
+
+    std::optional<CanonicalEnvelope> read()
+    {
+        CanonicalEnvelope out;
+        Event& e = out.event;
+        std::string_view type;
+        std::string_view payload;
+        if (!literal(R"({"actor":")") || !plain(e.actor) || !literal(R"(","device_id":")") || !plain(e.device_id) ||
+            !literal(R"(","id":")") || !plain(e.id) || !literal(R"(","occurred_at":)") || !integer(e.occurred_at_ms) ||
+            !literal(R"(,"payload":)") || !object(payload) || !literal(R"(,"seq":)") || !integer(e.device_seq))
+            return std::nullopt;
+        if (literal(R"(,"subject":")") && (!plain(e.subject) || e.subject.empty() || !literal("\"")))
+            return std::nullopt; // dump() leaves an empty subject out
+        if (!literal(R"(,"type":")") || !plain(type) || !literal(R"(","v":1})") || m_at != m_text.size())
+            return std::nullopt;
+        auto known = event_type_from_string(type);
+        if (!known)
+            return std::nullopt; // event_from_json() words the error
+        e.type = *known;
+        e.payload = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+        if (!e.payload.is_object())
+            return std::nullopt;
+        out.payload_canonical = is_canonical_json(payload);
+        return out;
+    }
+
+private:
+    bool literal(std::string_view word)
+    {
+        if (m_text.substr(m_at, word.size()) != word)
+            return false;
+        m_at += word.size();
+        return true;
+    }
+
+    // Up to the closing quote (left unread); printable ASCII only.
+    bool plain(std::string_view& out)
+    {
+        size_t start = m_at;
+        while (m_at < m_text.size() && m_text[m_at] != '"') {
+            char c = m_text[m_at];
+            if (c < 0x20 || c > 0x7e || c == '\\')
+                return false;
+            ++m_at;
+        }
+        out = m_text.substr(start, m_at - start);
+        return m_at < m_text.size();
+    }
+    bool plain(std::string& out)
+    {
+        std::string_view view;
+        if (!plain(view))
+            return false;
+        out.assign(view);
+        return true;
+    }
+
+    // As dump() writes an int64: no "-0", no leading zeros, at most 18 digits.
+    bool integer(int64_t& out)
+    {
+        size_t start = m_at;
+        bool negative = m_at < m_text.size() && m_text[m_at] == '-';
+        size_t digits_start = m_at + (negative ? 1 : 0);
+        size_t end = digits_start;
+        while (end < m_text.size() && m_text[end] >= '0' && m_text[end] <= '9')
+            ++end;
+        size_t digits = end - digits_start;
+        if (digits == 0 || digits > 18 || (m_text[digits_start] == '0' && (digits > 1 || negative)))
+            return false;
+        auto [stop, error] = std::from_chars(m_text.data() + start, m_text.data() + end, out);
+        if (error != std::errc{} || stop != m_text.data() + end)
+            return false;
+        m_at = end;
+        return true;
+    }
+
+    bool object(std::string_view& out)
+    {
+        if (m_at >= m_text.size() || m_text[m_at] != '{')
+            return false;
+        size_t end = object_end(m_text, m_at);
+        if (end == std::string_view::npos)
+            return false;
+        out = m_text.substr(m_at, end - m_at);
+        m_at = end;
+        return true;
+    }
+
+    std::string_view m_text;
+    size_t m_at = 0;
+};
+
+// Step 5 for one event read: validated, and the device's own.
+CheckedEvent checked_event(const Device& device, const Result<Event>& event, std::optional<std::string> id)
+{
+    CheckedEvent out;
+    out.id = std::move(id);
+    if (!event) {
+        out.rejection = event.error().message;
+    } else if (auto violations = validate_event(*event); !violations.empty()) {
+        out.rejection = describe(violations);
+    } else if (event->device_id != device.id) {
+        out.rejection = "device_id: this terminal is enrolled as " + device.id;
+    } else {
+        out.type = std::string(to_string(event->type));
+        out.subject = event->subject;
+        out.occurred_at_ms = event->occurred_at_ms;
+    }
+    return out;
+}
+
+// Step 5 for one event parsed in full. `received` is its text in the body
+// when known (the fast path), stored as is when canonical.
+CheckedEvent check_event(const Device& device, const nlohmann::json& item, std::optional<std::string_view> received)
+{
+    std::optional<std::string> id;
+    if (item.is_object()) {
+        auto it = item.find("id");
+        if (it != item.end() && it->is_string())
+            id = it->get<std::string>();
+    }
+    auto event = event_from_json(item);
+    CheckedEvent out = checked_event(device, event, std::move(id));
+    if (out.rejection.empty()) {
+        // to_json() leaves out an empty subject; a received "subject":"" or null is written anew.
+        bool subject_as_written = event->subject.empty() == !item.contains("subject");
+        if (received && subject_as_written && is_canonical_json(*received)) {
+            out.wire = std::string(*received);
+            assert(out.wire == to_json(*event).dump() && "a canonical event's text differs from its dump()");
+        } else {
+            out.wire = to_json(*event).dump();
+        }
+    }
+    return out;
+}
+
+// Step 5 for an event read by EnvelopeReader from `text`.
+CheckedEvent check_envelope(const Device& device, CanonicalEnvelope envelope, std::string_view text)
+{
+#ifndef NDEBUG
+    {
+        auto full = event_from_json(nlohmann::json::parse(text.begin(), text.end()));
+        assert(full && full->id == envelope.event.id && full->type == envelope.event.type &&
+               full->subject == envelope.event.subject && full->occurred_at_ms == envelope.event.occurred_at_ms &&
+               full->actor == envelope.event.actor && full->device_id == envelope.event.device_id &&
+               full->device_seq == envelope.event.device_seq && full->payload == envelope.event.payload &&
+               "the envelope reader and event_from_json() read an event differently");
+    }
+#endif
+    std::string id = envelope.event.id;
+    Result<Event> event(std::move(envelope.event));
+    CheckedEvent out = checked_event(device, event, std::move(id));
+    if (out.rejection.empty()) {
+        if (envelope.payload_canonical) {
+            out.wire = std::string(text);
+            assert(out.wire == to_json(*event).dump() && "a canonical event's text differs from its dump()");
+        } else {
+            out.wire = to_json(*event).dump();
+        }
+    }
+    return out;
+}
+
+// The general path: the whole body parsed at once.
+Result<CheckedBatch> check_parsed_body(const Device& device, std::string_view batch_id, std::string_view body,
+                                       int64_t max_events, std::string body_sha256)
 {
     auto parsed = nlohmann::json::parse(body, nullptr, false);
     if (parsed.is_discarded())
@@ -336,34 +898,106 @@ Result<CheckedBatch> check_batch(const Device& device, std::string_view batch_id
     if (parsed["batch_id"].get<std::string>() != batch_id)
         return Error{ErrorKind::invalid_input, "batch_id_mismatch: the body's batch_id differs from the Idempotency-Key"};
     if (static_cast<int64_t>(parsed["events"].size()) > max_events)
-        return Error{ErrorKind::invalid_input, "too_many_events: a batch may hold at most " +
-                                                   std::to_string(max_events) + " events (this one has " +
-                                                   std::to_string(parsed["events"].size()) + ")"};
+        return too_many_events(max_events, parsed["events"].size());
     CheckedBatch checked;
     checked.batch_id = std::string(batch_id);
-    checked.body_sha256 = crypto::sha256_hex(body);
+    checked.body_sha256 = std::move(body_sha256);
     checked.events.reserve(parsed["events"].size());
-    for (const auto& item : parsed["events"]) {
-        CheckedEvent out;
-        if (item.is_object() && item.contains("id") && item["id"].is_string())
-            out.id = item["id"].get<std::string>();
-        auto event = event_from_json(item);
-        if (!event) {
-            out.rejection = event.error().message;
-        } else if (auto violations = validate_event(*event); !violations.empty()) {
-            out.rejection = describe(violations);
-        } else if (event->device_id != device.id) {
-            out.rejection = "device_id: this terminal is enrolled as " + device.id;
-        } else {
-            out.type = std::string(to_string(event->type));
-            out.subject = event->subject;
-            out.occurred_at_ms = event->occurred_at_ms;
-            out.wire = to_json(*event).dump();
-        }
-        checked.events.push_back(std::move(out));
-    }
+    for (const auto& item : parsed["events"])
+        checked.events.push_back(check_event(device, item, std::nullopt));
     return checked;
 }
+
+// Appends `text` as a JSON string the way dump() writes it (invalid UTF-8 replaced).
+void append_json_string(std::string& out, std::string_view text)
+{
+    bool plain = std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+    if (plain) {
+        out += '"';
+        out += text;
+        out += '"';
+        return;
+    }
+    out += nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace
+
+Result<CheckedBatch> check_batch(const Device& device, std::string_view batch_id, std::string_view body,
+                                 int64_t max_events, std::string_view body_sha256)
+{
+    std::string hash = body_sha256.empty() ? crypto::sha256_hex(body) : std::string(body_sha256);
+    auto spans = split_body(body);
+    if (!spans)
+        return check_parsed_body(device, batch_id, body, max_events, std::move(hash));
+    // Every event's text must be read (a canonical envelope) or parse before
+    // any other answer, as on the general path.
+    const size_t count = spans->events.size();
+    std::vector<std::optional<CanonicalEnvelope>> envelopes(count);
+    std::vector<nlohmann::json> items(count);
+    for (size_t i = 0; i < count; ++i) {
+        std::string_view text = spans->events[i];
+        envelopes[i] = EnvelopeReader(text).read();
+        if (envelopes[i])
+            continue;
+        items[i] = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+        if (items[i].is_discarded())
+            return check_parsed_body(device, batch_id, body, max_events, std::move(hash));
+    }
+    if (spans->batch_id != batch_id)
+        return Error{ErrorKind::invalid_input, "batch_id_mismatch: the body's batch_id differs from the Idempotency-Key"};
+    if (static_cast<int64_t>(count) > max_events)
+        return too_many_events(max_events, count);
+    CheckedBatch checked;
+    checked.batch_id = std::string(batch_id);
+    checked.body_sha256 = std::move(hash);
+    checked.events.reserve(count);
+    for (size_t i = 0; i < count; ++i)
+        checked.events.push_back(envelopes[i] ? check_envelope(device, std::move(*envelopes[i]), spans->events[i])
+                                              : check_event(device, items[i], spans->events[i]));
+    return checked;
+}
+
+std::string batch_answer_text(const sync::BatchAnswer& answer)
+{
+    // Keys in the order dump() writes an object's keys (sorted).
+    std::string out;
+    out.reserve(96 + answer.results.size() * 64);
+    out += "{\"accepted\":";
+    out += std::to_string(answer.accepted);
+    out += ",\"batch_id\":";
+    append_json_string(out, answer.batch_id);
+    out += ",\"duplicate\":";
+    out += std::to_string(answer.duplicate);
+    out += ",\"rejected\":";
+    out += std::to_string(answer.rejected);
+    out += ",\"results\":[";
+    bool first = true;
+    for (const auto& result : answer.results) {
+        if (result.outcome == sync::EventOutcome::accepted)
+            continue; // an event the answer does not name was accepted
+        if (!first)
+            out += ',';
+        first = false;
+        out += "{\"id\":";
+        if (result.id)
+            append_json_string(out, *result.id);
+        else
+            out += "null";
+        out += ",\"outcome\":\"";
+        out += sync::to_string(result.outcome);
+        out += '"';
+        if (result.outcome == sync::EventOutcome::rejected) {
+            out += ",\"reason\":";
+            append_json_string(out, result.reason);
+        }
+        out += '}';
+    }
+    out += "]}";
+    return out;
+}
+
+// [SECTION] Ingest: storing
 
 Result<IngestResult> HqStore::ingest(const Device& device, std::string_view batch_id, std::string_view body,
                                      int64_t max_events, const DeviceHealth& health, int64_t now_ms)
@@ -376,9 +1010,43 @@ Result<IngestResult> HqStore::ingest(const Device& device, std::string_view batc
 Result<IngestResult> HqStore::store_batch(const Device& device, const CheckedBatch& batch, const DeviceHealth& health,
                                           int64_t now_ms)
 {
-    const std::string& batch_id = batch.batch_id;
+    auto results = store_batches({BatchToStore{&device, &batch, &health}}, now_ms);
+    return std::move(results.front());
+}
+
+std::vector<Result<IngestResult>> HqStore::store_batches(const std::vector<BatchToStore>& batches, int64_t now_ms)
+{
+    std::vector<Result<IngestResult>> out;
+    out.reserve(batches.size());
+    auto fail_all = [&](const Error& error) {
+        out.clear();
+        for (size_t i = 0; i < batches.size(); ++i)
+            out.emplace_back(error);
+        return std::move(out);
+    };
     auto txn = Transaction::begin(m_db);
-    FEEDBACK_TRY(txn);
+    if (!txn)
+        return fail_all(txn.error());
+    for (const BatchToStore& item : batches) {
+        auto stored = store_in_transaction(*item.device, *item.batch, *item.health, now_ms);
+        // A batch_conflict is found before the batch writes anything; any
+        // other error (a constraint from SQLite is a conflict too) leaves the
+        // transaction in doubt, so none of the group is kept (the Transaction
+        // rolls back) and every batch is tried again.
+        if (!stored && stored.error().message.rfind(batch_conflict_prefix, 0) != 0)
+            return fail_all(stored.error());
+        out.push_back(std::move(stored));
+    }
+    auto committed = txn->commit();
+    if (!committed)
+        return fail_all(committed.error());
+    return out;
+}
+
+Result<IngestResult> HqStore::store_in_transaction(const Device& device, const CheckedBatch& batch,
+                                                   const DeviceHealth& health, int64_t now_ms)
+{
+    const std::string& batch_id = batch.batch_id;
     auto earlier = m_db.cached("SELECT device_id, body_sha256, answer FROM batches WHERE id = ?1");
     FEEDBACK_TRY(earlier);
     auto seen = (*earlier)->bind(1, batch_id).step();
@@ -388,13 +1056,19 @@ Result<IngestResult> HqStore::store_batch(const Device& device, const CheckedBat
         IngestResult replay{IngestKind::replayed, (*earlier)->column_text(2), {}};
         (*earlier)->reset();
         if (!same)
-            return Error{ErrorKind::conflict, "batch_conflict: batch " + batch_id +
+            return Error{ErrorKind::conflict, std::string(batch_conflict_prefix) + "batch " + batch_id +
                                                   " was received before with a different body"};
-        auto summary = sync::batch_answer_from_json(nlohmann::json::parse(replay.answer, nullptr, false));
-        if (summary)
+        auto stored = nlohmann::json::parse(replay.answer, nullptr, false);
+        if (auto summary = sync::batch_answer_from_json(stored)) {
             replay.summary = std::move(*summary);
+            // The counts cover the events the answer does not name (the accepted ones).
+            for (auto [key, count] : {std::pair{"accepted", &replay.summary.accepted},
+                                      std::pair{"duplicate", &replay.summary.duplicate},
+                                      std::pair{"rejected", &replay.summary.rejected}})
+                if (stored.contains(key) && stored[key].is_number_integer())
+                    *count = stored[key].get<int64_t>();
+        }
         FEEDBACK_TRY(touch(device.id, now_ms));
-        FEEDBACK_TRY(txn->commit());
         return replay;
     }
 
@@ -439,9 +1113,7 @@ Result<IngestResult> HqStore::store_batch(const Device& device, const CheckedBat
     }
 
     // Reasons quote the input, which the JSON parser has already checked is UTF-8.
-    IngestResult out{IngestKind::stored,
-                     sync::to_json(answer).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                     std::move(answer)};
+    IngestResult out{IngestKind::stored, batch_answer_text(answer), std::move(answer)};
     auto keep = m_db.cached("INSERT INTO batches(id, device_id, body_sha256, received_at, event_count, answer) "
                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     FEEDBACK_TRY(keep);
@@ -466,7 +1138,6 @@ Result<IngestResult> HqStore::store_batch(const Device& device, const CheckedBat
                      .bind(5, health.clock_offset_ms)
                      .bind(6, health.app_version)
                      .run());
-    FEEDBACK_TRY(txn->commit());
     return out;
 }
 
@@ -549,6 +1220,127 @@ Result<ComplaintState> HqStore::complaint_state(std::string_view complaint_id)
     if (events.empty())
         return Error{ErrorKind::not_found, "no complaint " + std::string(complaint_id) + " at head office"};
     return fold_complaint(events);
+}
+
+Result<std::vector<StoredEvent>> HqStore::events_about(std::string_view subject)
+{
+    auto stmt = m_db.prepare("SELECT body, store_code, received_at, seq FROM events WHERE subject = ?1 OR id = ?1 "
+                             "ORDER BY seq");
+    FEEDBACK_TRY(stmt);
+    stmt->bind(1, subject);
+    std::vector<StoredEvent> out;
+    for (;;) {
+        auto row = stmt->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            return out;
+        auto event = event_from_json(nlohmann::json::parse(stmt->column_text(0), nullptr, false));
+        if (!event)
+            continue; // every stored event was read and checked when it arrived
+        out.push_back(StoredEvent{std::move(*event), stmt->column_text(1), stmt->column_int64(2),
+                                  stmt->column_int64(3)});
+    }
+}
+
+// [SECTION] Events head office makes
+
+namespace {
+
+struct HqIdentity {
+    std::string device_id;
+    int64_t last_seq = 0;
+};
+
+// Head office's recorder identity, made on first use; inside the caller's transaction.
+Result<HqIdentity> hq_identity(Database& db, int64_t now_ms)
+{
+    auto read = db.prepare("SELECT device_id, last_seq FROM hq_identity WHERE id = 1");
+    FEEDBACK_TRY(read);
+    auto row = read->step();
+    FEEDBACK_TRY(row);
+    if (*row) {
+        HqIdentity identity{read->column_text(0), read->column_int64(1)};
+        read->reset();
+        return identity;
+    }
+    HqIdentity identity{make_uuid_v7(now_ms), 0};
+    auto insert = db.prepare("INSERT INTO hq_identity(id, device_id, last_seq) VALUES (1, ?1, 0)");
+    FEEDBACK_TRY(insert);
+    FEEDBACK_TRY(insert->bind(1, identity.device_id).run());
+    return identity;
+}
+
+} // namespace
+
+Result<std::string> HqStore::hq_device_id()
+{
+    auto txn = Transaction::begin(m_db);
+    FEEDBACK_TRY(txn);
+    auto identity = hq_identity(m_db, now_utc_ms());
+    FEEDBACK_TRY(identity);
+    FEEDBACK_TRY(txn->commit());
+    return identity->device_id;
+}
+
+Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
+                                       int64_t now_ms)
+{
+    bool about_complaint = is_complaint_event(type);
+    if (!about_complaint && type != EventType::nps_followed_up)
+        return Error{ErrorKind::invalid_input, "head office records complaint follow-up and call-back outcomes only, not " +
+                                                   std::string(to_string(type))};
+    auto txn = Transaction::begin(m_db);
+    FEEDBACK_TRY(txn);
+    // The store the complaint (or rating) belongs to: its terminals get the event.
+    auto owner = m_db.prepare(about_complaint
+                                  ? "SELECT store_code FROM events WHERE subject = ?1 AND type = 'complaint.opened' "
+                                    "ORDER BY seq LIMIT 1"
+                                  : "SELECT store_code FROM events WHERE id = ?1 AND type = 'nps.rated'");
+    FEEDBACK_TRY(owner);
+    auto found = owner->bind(1, subject).step();
+    FEEDBACK_TRY(found);
+    if (!*found)
+        return Error{ErrorKind::not_found, std::string(about_complaint ? "no complaint " : "no rating ") + subject +
+                                               " at head office"};
+    std::string store_code = owner->column_text(0);
+    owner->reset();
+
+    auto identity = hq_identity(m_db, now_ms);
+    FEEDBACK_TRY(identity);
+    Event event;
+    event.id = make_uuid_v7(now_ms);
+    event.type = type;
+    event.subject = std::move(subject);
+    event.occurred_at_ms = now_ms;
+    event.actor = std::move(actor);
+    event.device_id = identity->device_id;
+    event.device_seq = identity->last_seq + 1;
+    event.payload = std::move(payload);
+    if (auto violations = validate_event(event); !violations.empty())
+        return Error{ErrorKind::invalid_input, describe(violations)};
+    if (about_complaint) {
+        auto state = complaint_state(event.subject);
+        FEEDBACK_TRY(state);
+        auto next = next_status(state->status, event);
+        FEEDBACK_TRY(next);
+    }
+    auto insert = m_db.prepare("INSERT INTO events(id, type, subject, occurred_at, device_id, store_code, "
+                               "received_at, batch_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'head-office', ?8)");
+    FEEDBACK_TRY(insert);
+    FEEDBACK_TRY(insert->bind(1, event.id)
+                     .bind(2, to_string(event.type))
+                     .bind(3, event.subject)
+                     .bind(4, event.occurred_at_ms)
+                     .bind(5, event.device_id)
+                     .bind(6, store_code)
+                     .bind(7, now_ms)
+                     .bind(8, to_json(event).dump())
+                     .run());
+    auto advance = m_db.prepare("UPDATE hq_identity SET last_seq = ?1 WHERE id = 1");
+    FEEDBACK_TRY(advance);
+    FEEDBACK_TRY(advance->bind(1, event.device_seq).run());
+    FEEDBACK_TRY(txn->commit());
+    return event;
 }
 
 // [SECTION] Configuration documents

@@ -75,6 +75,8 @@ enum class IngestKind { stored, replayed };
 struct IngestResult {
     IngestKind kind = IngestKind::stored;
     std::string answer; // the JSON answer body, byte for byte the same on replay
+    // The counts, and a result per event when stored now; on a replay, the
+    // results the stored answer names (it leaves out accepted events).
     sync::BatchAnswer summary;
 };
 
@@ -85,7 +87,10 @@ struct CheckedEvent {
     std::string type;
     std::string subject;
     int64_t occurred_at_ms = 0;
-    std::string wire;              // the canonical wire JSON to store
+    // The canonical wire JSON to store (what to_json(event).dump() makes):
+    // the received text itself when it is already byte for byte that, as a
+    // terminal's always is, else the event written anew.
+    std::string wire;
 };
 
 struct CheckedBatch {
@@ -98,15 +103,41 @@ struct CheckedBatch {
 // database, so request threads can do it in parallel before taking turns to
 // store. Errors are invalid_input whose message starts with the protocol's
 // error code: "malformed_json", "bad_batch", "batch_id_mismatch",
-// "too_many_events" (a 413).
+// "too_many_events" (a 413). `body_sha256`: the body's SHA-256 (hex) when
+// the caller has it already, else empty and it is computed here.
 Result<CheckedBatch> check_batch(const Device& device, std::string_view batch_id, std::string_view body,
-                                 int64_t max_events);
+                                 int64_t max_events, std::string_view body_sha256 = {});
+
+// One batch for HqStore::store_batches(): what check_batch() made of it,
+// from which device, with the health that device reported. Borrowed: the
+// pointers must outlive the call.
+struct BatchToStore {
+    const Device* device = nullptr;
+    const CheckedBatch* batch = nullptr;
+    const DeviceHealth* health = nullptr;
+};
+
+// The answer body for POST /v1/batches (PROTOCOL.md 3): the counts and the
+// results of the events that were not accepted, in the batch's order; an
+// event it does not name was accepted. Byte for byte what
+// sync::to_json().dump() writes for `answer` without its accepted results
+// (invalid UTF-8 replaced), built without a JSON tree.
+std::string batch_answer_text(const sync::BatchAnswer& answer);
 
 struct ConfigDocument {
     std::string scope; // a store code, or "default"
     int64_t version = 0;
     nlohmann::json document;
     std::string etag() const { return "\"" + scope + "-" + std::to_string(version) + "\""; }
+};
+
+// An event as head office keeps it: the event, the store it counts for and
+// when it arrived (for the dashboard's timelines).
+struct StoredEvent {
+    Event event;
+    std::string store_code;
+    int64_t received_at = 0;
+    int64_t seq = 0; // head office's arrival order
 };
 
 struct FeedPage {
@@ -149,6 +180,15 @@ public:
     // the device's health in one transaction.
     Result<IngestResult> store_batch(const Device& device, const CheckedBatch& batch, const DeviceHealth& health,
                                      int64_t now_ms);
+    // Group commit: several batches (from request threads that arrived
+    // together) stored one after the other, as store_batch() would, in ONE
+    // transaction, so they share its commit (one fsync) and its page writes.
+    // Each batch is still stored whole or not at all, and each gets its own
+    // result, in order: a batch_conflict (conflict) concerns that batch
+    // only; a storage error, or a failed commit, fails every batch of the
+    // group and nothing of it is kept. Callers answer a batch only after
+    // this returns, so no answer leaves before its commit.
+    std::vector<Result<IngestResult>> store_batches(const std::vector<BatchToStore>& batches, int64_t now_ms);
     // Records a contact that carried no batch (the feed), with whatever
     // health the terminal reported.
     Result<void> touch(std::string_view device_id, int64_t now_ms, const DeviceHealth& health = {});
@@ -160,6 +200,26 @@ public:
     Result<int64_t> event_count();
     Result<FeedPage> feed(const Device& device, int64_t after, int64_t limit);
     Result<ComplaintState> complaint_state(std::string_view complaint_id);
+    // Every event about `subject` (a complaint id, or a rating id: the rating
+    // itself included), personal fields included, in arrival order.
+    Result<std::vector<StoredEvent>> events_about(std::string_view subject);
+
+    // [SECTION] Events head office makes (the dashboard's follow-up work)
+    // Records an event made at head office: complaint.* follow-up (subject:
+    // the complaint id) or nps.followed_up (subject: the rating id). It gets
+    // a new UUIDv7, occurred_at = now_ms, head office's own device id (kept
+    // in the database, made on first use) and the next sequence of that
+    // device; it is checked with validate_event() and, for a complaint, with
+    // the lifecycle in the complaint's present state; it is stored with the
+    // store_code of the complaint or rating it is about, so the feed
+    // delivers it to that store's terminals. Errors: not_found (no such
+    // complaint or rating), invalid_input (the event breaks a rule, or a type
+    // head office does not record), invalid_transition, and storage errors;
+    // nothing is stored then. Hold the write mutex.
+    Result<Event> record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
+                                  int64_t now_ms);
+    // Head office's own device id (made on first use).
+    Result<std::string> hq_device_id();
 
     // [SECTION] Configuration documents
     Result<ConfigDocument> publish_config(std::string_view scope, const nlohmann::json& document, int64_t now_ms);
@@ -171,6 +231,9 @@ public:
 private:
     explicit HqStore(sqlite::Database db) : m_db(std::move(db)) {}
     Result<std::string> next_terminal_code(std::string_view store_code);
+    // store_batch() inside a transaction the caller holds.
+    Result<IngestResult> store_in_transaction(const Device& device, const CheckedBatch& batch,
+                                              const DeviceHealth& health, int64_t now_ms);
 
     sqlite::Database m_db;
 };

@@ -1,19 +1,25 @@
-// The head-office HTTPS server: TLS setup, the store pool, the routes of
-// PROTOCOL.md (hello, enrol, batches, config, feed) and the request log.
+// The head-office HTTPS server: TLS setup, the store pool, the batch writer
+// (group commit), the routes of PROTOCOL.md (hello, enrol, batches, config,
+// feed) with their rate limits, and the request log.
 #include "server.h"
 
-#include "crypto/sha256.h"
 #include "certificates.h"
+#include "crypto/sha256.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "rate_limiter.h"
 
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <charconv>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <vector>
 
 namespace feedback::hq {
@@ -54,6 +60,11 @@ DeviceHealth health_of(const httplib::Request& req)
     return {header_integer(req, sync::header_clock_offset), header_integer(req, sync::header_backlog),
             req.get_header_value(sync::header_app_version).substr(0, 40)};
 }
+
+// POST /v1/enrol per client address (PROTOCOL.md 2, 6): a burst of 10
+// attempts, then one every 6 seconds.
+constexpr double enrol_attempts_per_second = 1.0 / 6.0;
+constexpr double enrol_attempt_burst = 10;
 
 // "malformed_json: the body ..." -> "malformed_json"
 std::string code_of(const Error& error)
@@ -115,13 +126,114 @@ private:
     std::vector<std::unique_ptr<HqStore>> m_idle;
 };
 
+// [SECTION] The batch writer (group commit)
+
+// Stores checked batches on a connection of its own, on its own thread.
+// Request threads read, inflate, hash and check their batch in parallel, hand
+// it over here and wait; the writer takes every batch that is waiting (up to
+// max_group_events), stores them all in one transaction
+// (HqStore::store_batches) and only after its commit wakes each request with
+// its own answer. Batches that arrive together share one commit and one set
+// of page writes, and the writer's page cache stays warm.
+//
+//   store() --> QUEUED --(writer takes the group)--> STORING --commit--> ANSWERED (store() returns)
+class BatchWriter {
+public:
+    BatchWriter(HqStore store, std::mutex& write_mutex)
+        : m_store(std::move(store)), m_write_mutex(write_mutex), m_thread([this] { run(); })
+    {
+    }
+    // Stores what was handed over, then ends the thread.
+    ~BatchWriter()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_all();
+        m_thread.join();
+    }
+    BatchWriter(const BatchWriter&) = delete;
+    BatchWriter& operator=(const BatchWriter&) = delete;
+
+    // Blocks until the batch's transaction has committed (or failed).
+    Result<IngestResult> store(const Device& device, const CheckedBatch& batch, const DeviceHealth& health)
+    {
+        Job job{{&device, &batch, &health}, std::nullopt};
+        std::unique_lock lock(m_mutex);
+        m_queue.push_back(&job);
+        m_wake.notify_one();
+        m_done.wait(lock, [&] { return job.result.has_value(); });
+        return std::move(*job.result);
+    }
+
+private:
+    // A group stops growing here: bounds a transaction's time and memory.
+    static constexpr size_t max_group_events = 50000;
+
+    struct Job {
+        BatchToStore what;
+        std::optional<Result<IngestResult>> result;
+    };
+
+    void run()
+    {
+        for (;;) {
+            std::vector<Job*> group;
+            {
+                std::unique_lock lock(m_mutex);
+                m_wake.wait(lock, [&] { return m_stop || !m_queue.empty(); });
+                if (m_queue.empty())
+                    return; // stopping, and nothing is left
+                size_t events = 0;
+                while (!m_queue.empty() && (group.empty() || events + m_queue.front()->what.batch->events.size() <=
+                                                                   max_group_events)) {
+                    events += m_queue.front()->what.batch->events.size();
+                    group.push_back(m_queue.front());
+                    m_queue.pop_front();
+                }
+            }
+            std::vector<BatchToStore> batches;
+            batches.reserve(group.size());
+            for (const Job* job : group)
+                batches.push_back(job->what);
+            std::vector<Result<IngestResult>> results;
+            try {
+                std::lock_guard write(m_write_mutex);
+                results = m_store.store_batches(batches, now_utc_ms());
+            } catch (const std::exception& failure) {
+                // Nothing may escape the thread; the transaction rolled back.
+                results.assign(group.size(), Error{ErrorKind::internal, failure.what()});
+            } catch (...) {
+                results.assign(group.size(), Error{ErrorKind::internal, "storing the batches failed"});
+            }
+            {
+                std::lock_guard lock(m_mutex);
+                for (size_t i = 0; i < group.size(); ++i)
+                    group[i]->result = std::move(results[i]);
+            }
+            m_done.notify_all();
+        }
+    }
+
+    HqStore m_store;
+    std::mutex& m_write_mutex;
+    std::mutex m_mutex;
+    std::condition_variable m_wake; // the writer: work is queued, or stop
+    std::condition_variable m_done; // request threads: a group is answered
+    std::deque<Job*> m_queue;       // jobs live on their request threads' stacks
+    bool m_stop = false;
+    std::thread m_thread;           // last: starts when the rest is ready
+};
+
 // [SECTION] The server
 
 struct HqServer::Impl {
     Impl(const std::filesystem::path& dir, const HqSettings& given, std::ostream& log_stream,
-         std::unique_ptr<httplib::SSLServer> server)
+         std::unique_ptr<httplib::SSLServer> server, HqStore writer_store)
         : settings(given), log(log_stream), pool(dir),
-          limiter(given.limits.rate_per_second, given.limits.rate_burst), http(std::move(server))
+          limiter(given.limits.rate_per_second, given.limits.rate_burst),
+          writer(std::move(writer_store), write_mutex), http(std::move(server))
     {
     }
 
@@ -129,9 +241,12 @@ struct HqServer::Impl {
     std::ostream& log;
     std::mutex log_mutex;
     StorePool pool;
-    RateLimiter limiter;
+    RateLimiter limiter;       // requests per device (its token)
+    RateLimiter enrol_limiter{enrol_attempts_per_second, enrol_attempt_burst}; // POST /v1/enrol per client address
     std::mutex write_mutex; // one writer at a time (see server.h)
+    BatchWriter writer;     // after write_mutex, before http: ends after the last request
     std::unique_ptr<httplib::SSLServer> http;
+    int listening_socket = -1; // set while binding (see bind())
 
     void install_routes();
     void write_log_line(const httplib::Request& req, const httplib::Response& res);
@@ -144,6 +259,9 @@ struct HqServer::Impl {
     };
     std::optional<Authorised> authorise(const httplib::Request& req, httplib::Response& res);
     bool rate_limited(const Device& device, httplib::Response& res);
+    // Takes a token from `bucket` for `key`; when there is none, answers 429
+    // with Retry-After, `what` saying what was too much, and returns true.
+    bool refused_by(RateLimiter& bucket, std::string_view key, std::string_view what, httplib::Response& res);
     void storage_failure(httplib::Response& res, const Error& error);
 
     void hello(const httplib::Request& req, httplib::Response& res);
@@ -217,12 +335,17 @@ std::optional<Device> HqServer::Impl::authenticate(const httplib::Request& req, 
 
 bool HqServer::Impl::rate_limited(const Device& device, httplib::Response& res)
 {
-    auto wait = limiter.take(device.id, std::chrono::steady_clock::now());
+    return refused_by(limiter, device.id, "too many requests from this terminal", res);
+}
+
+bool HqServer::Impl::refused_by(RateLimiter& bucket, std::string_view key, std::string_view what,
+                                httplib::Response& res)
+{
+    auto wait = bucket.take(key, std::chrono::steady_clock::now());
     if (!wait)
         return false;
     res.set_header("Retry-After", std::to_string(*wait));
-    send_error(res, 429, "rate_limited", "too many requests from this terminal; retry after " +
-                                             std::to_string(*wait) + " s");
+    send_error(res, 429, "rate_limited", std::string(what) + "; retry after " + std::to_string(*wait) + " s");
     return true;
 }
 
@@ -235,6 +358,10 @@ void HqServer::Impl::hello(const httplib::Request&, httplib::Response& res)
 
 void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
 {
+    // Every attempt counts, good code or not: guessing costs time, and a
+    // flood cannot keep the write lock from the uploads (PROTOCOL.md 2).
+    if (refused_by(enrol_limiter, req.remote_addr, "too many enrolment attempts from this address", res))
+        return;
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("code") || !body["code"].is_string() || !body.contains("device_id") ||
         !body["device_id"].is_string()) {
@@ -308,35 +435,34 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
     auto authorised = authorise(req, res);
     if (!authorised)
         return;
-    HqStore& hq = *authorised->store;
     const Device& device = authorised->device;
     std::string batch_id = req.get_header_value(sync::header_idempotency_key);
     if (!is_uuid(batch_id)) {
         send_error(res, 400, "bad_batch", "the Idempotency-Key header must be the batch id (a UUID)");
         return;
     }
-    if (req.has_header(sync::header_body_sha256) &&
-        req.get_header_value(sync::header_body_sha256) != crypto::sha256_hex(body)) {
+    std::string body_sha256 = crypto::sha256_hex(body);
+    if (req.has_header(sync::header_body_sha256) && req.get_header_value(sync::header_body_sha256) != body_sha256) {
         send_error(res, 400, "bad_body_hash", "the body's SHA-256 differs from Feedback-Body-SHA256: it was damaged");
         return;
     }
     DeviceHealth health = health_of(req);
-    // Parsing and validation run in parallel on the request threads; only
-    // the transaction takes turns.
+    // Parsing and validation run in parallel on the request threads; the
+    // writer stores the batch (with whatever else is waiting) and answers
+    // after the commit.
     Result<IngestResult> ingested = [&]() -> Result<IngestResult> {
-        auto checked = check_batch(device, batch_id, body, settings.limits.max_events_per_batch);
+        auto checked = check_batch(device, batch_id, body, settings.limits.max_events_per_batch, body_sha256);
         FEEDBACK_TRY(checked);
-        std::lock_guard lock(write_mutex);
-        return hq.store_batch(device, *checked, health, now_utc_ms());
+        return writer.store(device, *checked, health);
     }();
     if (!ingested) {
         const Error& error = ingested.error();
         if (error.kind == ErrorKind::invalid_input) {
             std::string code = code_of(error);
             send_error(res, code == "too_many_events" ? 413 : 400, code, error.message);
-        } else if (error.kind == ErrorKind::conflict) {
+        } else if (error.kind == ErrorKind::conflict && code_of(error) == "batch_conflict") {
             send_error(res, 422, code_of(error), error.message);
-        } else {
+        } else { // a constraint SQLite reports is head office's failure, not the batch's: retried
             storage_failure(res, error);
         }
         return;
@@ -444,7 +570,7 @@ HqServer::HqServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 HqServer::~HqServer() = default;
 
 Result<std::unique_ptr<HqServer>> HqServer::create(const std::filesystem::path& dir, const HqSettings& settings,
-                                                   std::ostream& log)
+                                                   std::ostream& log, const ExtraRoutes& extra_routes)
 {
     auto probe = HqStore::open(dir, HqStore::Intent::existing_only);
     FEEDBACK_TRY(probe);
@@ -469,8 +595,15 @@ Result<std::unique_ptr<HqServer>> HqServer::create(const std::filesystem::path& 
     http->set_write_timeout(30, 0);
     http->set_payload_max_length(static_cast<size_t>(settings.limits.max_compressed_bytes));
 
-    auto impl = std::make_unique<Impl>(dir, settings, log, std::move(http));
+    auto impl = std::make_unique<Impl>(dir, settings, log, std::move(http), std::move(*probe));
+    // httplib's own socket options, and a note of the listening socket for bind().
+    impl->http->set_socket_options([raw = impl.get()](int sock) {
+        httplib::default_socket_options(sock);
+        raw->listening_socket = sock;
+    });
     impl->install_routes();
+    if (extra_routes)
+        FEEDBACK_TRY(extra_routes(*impl->http, impl->write_mutex));
     return std::unique_ptr<HqServer>(new HqServer(std::move(impl)));
 }
 
@@ -481,11 +614,16 @@ Result<int> HqServer::bind(const ListenAddress& address)
         port = m_impl->http->bind_to_any_port(address.host);
         if (port <= 0)
             return Error{ErrorKind::io, "cannot listen on " + address.host + " (any port)"};
-        return port;
-    }
-    if (!m_impl->http->bind_to_port(address.host, port))
+    } else if (!m_impl->http->bind_to_port(address.host, port)) {
         return Error{ErrorKind::io, "cannot listen on " + address.host + ":" + std::to_string(port) +
                                         " (in use, or not an address of this machine)"};
+    }
+    // Debian's cpp-httplib 0.11 (a shared library) listens with a backlog of
+    // 5: when many terminals connect at once (after a network outage, or 50
+    // in the benchmark) the kernel drops their SYNs and each waits a second
+    // or more for the retry. listen() again on the bound socket raises it.
+    if (m_impl->listening_socket >= 0)
+        ::listen(m_impl->listening_socket, SOMAXCONN);
     return port;
 }
 
@@ -497,5 +635,10 @@ Result<void> HqServer::run()
 }
 
 void HqServer::stop() { m_impl->http->stop(); }
+
+void HqServer::set_enrol_rate_limit(double per_second, double burst)
+{
+    m_impl->enrol_limiter.configure(per_second, burst);
+}
 
 } // namespace feedback::hq

@@ -6,23 +6,39 @@
 //
 // Ingest, enrolment and other writes take turns on one in-process mutex, so
 // concurrent uploads queue in memory instead of spinning on SQLite's lock.
+// Uploads are checked on their request threads in parallel and stored by one
+// writer thread, which stores the batches waiting together in one
+// transaction (group commit) and answers each only after that commit.
+// Requests are rate limited per device (PROTOCOL.md 6) and enrolment
+// attempts per client address (PROTOCOL.md 2): 429 with Retry-After.
 #pragma once
 
 #include "hq_settings.h"
 #include "hq_store.h"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <string>
 
+namespace httplib {
+class Server;
+}
+
 namespace feedback::hq {
+
+// Routes another module mounts next to the protocol's on the same HTTPS
+// server (the web dashboard, sync/hq/web/dashboard.h), given the mutex
+// every write to hq.db takes turns on. Called once, from create().
+using ExtraRoutes = std::function<Result<void>(httplib::Server& http, std::mutex& write_mutex)>;
 
 class HqServer {
 public:
     // Loads the certificate and key from DIR/tls and opens the database.
     static Result<std::unique_ptr<HqServer>> create(const std::filesystem::path& dir, const HqSettings& settings,
-                                                    std::ostream& log);
+                                                    std::ostream& log, const ExtraRoutes& extra_routes = {});
     ~HqServer();
     HqServer(const HqServer&) = delete;
     HqServer& operator=(const HqServer&) = delete;
@@ -33,6 +49,10 @@ public:
     Result<void> run();
     // Safe from any thread (a signal-waiting thread, a test).
     void stop();
+    // How many POST /v1/enrol one client address may make: `burst` at once,
+    // then `per_second` on average (default: 10, then one every 6 s). For
+    // tools that enrol many terminals from one address (the benchmark).
+    void set_enrol_rate_limit(double per_second, double burst);
 
 private:
     struct Impl;

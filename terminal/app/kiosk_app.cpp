@@ -3,6 +3,7 @@
 // check off the frame loop, and headless scripts.
 #include "app/kiosk_app.h"
 
+#include "client/credentials.h"
 #include "client/uploader.h"
 #include "domain/clock.h"
 
@@ -54,6 +55,37 @@ KioskApp::~KioskApp()
         m_pin_check.wait(); // the check uses the flow; let it finish first
 }
 
+namespace {
+
+// --config when given; else the configuration last pulled from head office
+// (DATA_DIR/config.json); else the default in the assets. A pulled document
+// that does not load is logged and passed over, so a bad publication never
+// keeps a kiosk from starting.
+Result<config::KioskConfig> load_kiosk_config(const AppOptions& options, const std::filesystem::path& assets,
+                                              std::ostream& log)
+{
+    std::filesystem::path config_file = assets / "config" / "default.json";
+    if (options.config_file) {
+        config_file = *options.config_file;
+    } else {
+        const std::filesystem::path pulled = options.data_dir / sync::config_file_name;
+        std::error_code error;
+        if (std::filesystem::exists(pulled, error)) {
+            auto config = config::load_config(pulled);
+            if (config)
+                return config;
+            log << "kiosk: the configuration from head office is not usable, using the default: "
+                << config.error().message << "\n";
+        }
+    }
+    auto config = config::load_config(config_file);
+    if (!config)
+        return Error{config.error().kind, "the configuration is not usable: " + config.error().message};
+    return config;
+}
+
+} // namespace
+
 Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, std::ostream& log)
 {
     std::error_code error;
@@ -62,10 +94,8 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
                                                " does not exist; create it first (mkdir -p " +
                                                options.data_dir.string() + ")"};
     const std::filesystem::path assets = options.assets_dir.empty() ? default_assets_dir() : options.assets_dir;
-    const std::filesystem::path config_file = options.config_file.value_or(assets / "config" / "default.json");
-    auto config = config::load_config(config_file);
-    if (!config)
-        return Error{config.error().kind, "the configuration is not usable: " + config.error().message};
+    auto config = load_kiosk_config(options, assets, log);
+    FEEDBACK_TRY(config);
     if (options.locale) {
         if (!is_supported_locale(*options.locale))
             return Error{ErrorKind::invalid_input, "--lang must be nl or en (got \"" + *options.locale + "\")"};
@@ -107,6 +137,8 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
         // store connection; until the terminal is enrolled it only waits.
         sync::UploaderOptions uploader;
         uploader.session.app_version = FEEDBACK_VERSION;
+        if (options.sync_start_delay_max)
+            uploader.startup_delay_max = *options.sync_start_delay_max;
         app->m_uploader = std::make_unique<sync::Uploader>(options.data_dir, uploader);
         app->m_uploader->start();
     }

@@ -27,6 +27,7 @@
 #include "ui/app_shell.h"
 #include "ui/script.h"
 
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <iosfwd>
@@ -46,10 +47,14 @@ std::filesystem::path default_assets_dir();
 
 struct AppOptions {
     std::filesystem::path data_dir;
-    std::optional<std::filesystem::path> config_file; // default: <assets>/config/default.json
+    std::optional<std::filesystem::path> config_file; // default: DATA_DIR/config.json (pulled from head
+                                                       // office), else <assets>/config/default.json
     std::optional<std::string> locale;                 // the kiosk's default language: nl | en
     std::filesystem::path assets_dir;                  // empty: default_assets_dir()
     ui::ShellOptions shell;                            // display mode, size, renderer, clock
+    // The background uploader's longest random wait after start-up and
+    // after the network returns (sync::UploaderOptions); its default when unset.
+    std::optional<std::chrono::milliseconds> sync_start_delay_max;
 };
 
 class KioskApp {

@@ -10,17 +10,23 @@ cli::Command run_command()
     using cli::Presence;
     return {"run", "run the kiosk: the touchscreen app for shoppers and staff",
             "Opens the kiosk in a window (or full screen) over the store in DIR. Without\n"
-            "--config it uses the default configuration in assets/config/default.json\n"
+            "--config it uses the configuration last pulled from head office\n"
+            "(DIR/config.json), else the default in assets/config/default.json\n"
             "(assets are found through $FEEDBACK_ASSETS_DIR, else the source tree).\n"
             "--headless --script FILE drives the real screens offscreen with a script of\n"
             "taps on named targets, typed text and waits (terminal/ui/script.h) on a\n"
             "simulated clock, writing NNN-<screen>-<lang>.png after every step when\n"
             "--screenshots is given. Staff mode: hold the top-left corner for 3 seconds.\n"
+            "The background uploader sends what the kiosk records to head office once the\n"
+            "terminal is enrolled, in runs on the real clock (a window, full screen, or a\n"
+            "--script without --headless, e.g. with SDL_VIDEODRIVER=offscreen); after\n"
+            "start-up it first waits a random time up to --sync-start-delay-max seconds\n"
+            "(default 30), so that a chain's terminals do not all call at once.\n"
             "Exit status: 0 when the script passed (or the window was closed), 1 with the\n"
             "failing step's message otherwise, 2 for options that do not go together.",
             {{"data-dir", Arity::value, Presence::required, "DIR", "folder of the local store (feedback.db); must exist"},
              {"config", Arity::value, Presence::optional, "FILE",
-              "the kiosk configuration (default: assets/config/default.json)"},
+              "the kiosk configuration (default: DIR/config.json from head office, else assets/config/default.json)"},
              {"lang", Arity::value, Presence::optional, "nl|en",
               "the kiosk's default language (default: the configuration's)"},
              {"window", Arity::value, Presence::optional, "WIDTHxHEIGHT",
@@ -28,7 +34,10 @@ cli::Command run_command()
              {"fullscreen", Arity::flag, Presence::optional, "", "the whole display, no cursor (the kiosk)"},
              {"headless", Arity::flag, Presence::optional, "", "no display: SDL's offscreen driver; needs --script"},
              {"script", Arity::value, Presence::optional, "FILE", "run this UI script, then exit"},
-             {"screenshots", Arity::value, Presence::optional, "DIR", "a PNG after every script step in DIR"}}};
+             {"screenshots", Arity::value, Presence::optional, "DIR", "a PNG after every script step in DIR"},
+             {"sync-start-delay-max", Arity::value, Presence::optional, "SECONDS",
+              "the uploader's longest random wait after start-up and after the network returns, "
+              "0 to 3600 (default 30)"}}};
 }
 
 RunRequest to_run_request(const cli::ParsedOptions& options)
@@ -42,6 +51,7 @@ RunRequest to_run_request(const cli::ParsedOptions& options)
     request.headless = options.flag("headless");
     request.script = options.value("script");
     request.screenshots = options.value("screenshots");
+    request.sync_start_delay_max = options.value("sync-start-delay-max");
     return request;
 }
 

@@ -3,9 +3,27 @@
 
 #include "app/kiosk_app.h"
 
+#include <charconv>
+#include <chrono>
+#include <optional>
 #include <ostream>
 
 namespace feedback::app {
+
+namespace {
+
+// "2", "0.5": seconds from 0 to 3600, to milliseconds.
+std::optional<std::chrono::milliseconds> parse_delay_seconds(const std::string& text)
+{
+    double seconds = 0;
+    const char* end = text.data() + text.size();
+    auto [stop, error] = std::from_chars(text.data(), end, seconds);
+    if (text.empty() || error != std::errc{} || stop != end || !(seconds >= 0 && seconds <= 3600))
+        return std::nullopt;
+    return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+} // namespace
 
 int run_kiosk(const RunRequest& request, const std::string& tool, std::ostream& out, std::ostream& err)
 {
@@ -37,6 +55,13 @@ int run_kiosk(const RunRequest& request, const std::string& tool, std::ostream& 
             return usage("--window needs WIDTHxHEIGHT, for example 1280x800 (got \"" + *request.window + "\")");
         options.shell.width = size->width;
         options.shell.height = size->height;
+    }
+    if (request.sync_start_delay_max) {
+        const auto delay = parse_delay_seconds(*request.sync_start_delay_max);
+        if (!delay)
+            return usage("--sync-start-delay-max needs a number of seconds from 0 to 3600 (got \"" +
+                         *request.sync_start_delay_max + "\")");
+        options.sync_start_delay_max = *delay;
     }
     options.shell.display = request.headless     ? ui::DisplayMode::headless
                             : request.fullscreen ? ui::DisplayMode::fullscreen

@@ -12,7 +12,8 @@
 namespace feedback::app {
 
 // The "run" command: name, help and options (--data-dir, --config, --lang,
-// --window, --fullscreen, --headless, --script, --screenshots).
+// --window, --fullscreen, --headless, --script, --screenshots,
+// --sync-start-delay-max).
 cli::Command run_command();
 
 struct RunRequest {
@@ -24,6 +25,7 @@ struct RunRequest {
     bool headless = false;
     std::optional<std::string> script;
     std::optional<std::string> screenshots; // folder
+    std::optional<std::string> sync_start_delay_max; // seconds, as typed
 };
 
 RunRequest to_run_request(const cli::ParsedOptions& options);

@@ -18,7 +18,6 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr int64_t ms_per_second = 1000;
-constexpr int64_t ms_per_hour = 3600 * ms_per_second;
 
 constexpr std::array<std::string_view, 5> staff_channels{"walk_in", "phone", "email", "letter", "social"};
 constexpr std::array<std::string_view, 7> resolutions{"refund",      "replacement", "repair", "apology",
@@ -47,24 +46,6 @@ bool amount_required(std::string_view resolution)
 bool amount_allowed(std::string_view resolution)
 {
     return resolution != "apology" && resolution != "explanation";
-}
-
-// The tightest measurable promise, in hours.
-std::optional<int> promise_hours(const config::KioskConfig& config)
-{
-    std::optional<int> hours;
-    for (const config::Promise& promise : config.promises)
-        if (promise.answer_within_hours && (!hours || *promise.answer_within_hours < *hours))
-            hours = promise.answer_within_hours;
-    return hours;
-}
-
-std::optional<int64_t> deadline_of(const config::KioskConfig& config, int64_t opened_at_ms)
-{
-    auto hours = promise_hours(config);
-    if (!hours)
-        return std::nullopt;
-    return opened_at_ms + int64_t{*hours} * ms_per_hour;
 }
 
 FieldError error_on(Field field, std::string_view key, std::map<std::string, std::string> args = {})
@@ -188,15 +169,20 @@ std::string StaffFlow::actor() const
     return "staff:" + m_member->id;
 }
 
-std::string StaffFlow::category_text(const std::string& id) const
+std::string StaffFlow::choice_text(const std::vector<config::Choice>& choices, const std::string& id) const
 {
     const std::string& locale = m_config.default_locale;
     bool supported = std::find(config::supported_locales.begin(), config::supported_locales.end(), locale) !=
                      config::supported_locales.end();
-    for (const config::Choice& choice : m_config.complaint_categories)
+    for (const config::Choice& choice : choices)
         if (choice.id == id)
             return choice.label.in(supported ? locale : config::supported_locales.front());
     return id;
+}
+
+std::string StaffFlow::category_text(const std::string& id) const
+{
+    return choice_text(m_config.complaint_categories, id);
 }
 
 // =============================================================================
@@ -778,7 +764,7 @@ StaffView StaffFlow::view(int64_t now_ms) const
     view.handling_score = m_handling_score;
     view.comment = m_comment;
 
-    view.promise_hours = promise_hours(m_config);
+    view.promise_hours = config::promised_answer_hours(m_config);
     for (const store::ComplaintSummary& summary : m_open) {
         OpenComplaintRow row;
         row.complaint_id = summary.id;
@@ -789,7 +775,7 @@ StaffView StaffFlow::view(int64_t now_ms) const
         row.channel = summary.channel;
         row.opened_at_ms = summary.opened_at;
         row.age_ms = std::max<int64_t>(0, now_ms - summary.opened_at);
-        row.deadline_at_ms = deadline_of(m_config, summary.opened_at);
+        row.deadline_at_ms = config::complaint_deadline(m_config, summary.opened_at);
         row.overdue = row.deadline_at_ms && now_ms > *row.deadline_at_ms;
         view.open_complaints.push_back(std::move(row));
     }
@@ -797,8 +783,10 @@ StaffView StaffFlow::view(int64_t now_ms) const
     if (m_complaint) {
         view.complaint = m_complaint;
         view.complaint_category_text = category_text(m_complaint->category);
+        if (!m_complaint->root_cause.empty())
+            view.root_cause_text = choice_text(m_config.root_causes, m_complaint->root_cause);
         if (m_complaint->opened_at)
-            view.deadline_at_ms = deadline_of(m_config, *m_complaint->opened_at);
+            view.deadline_at_ms = config::complaint_deadline(m_config, *m_complaint->opened_at);
         bool open = m_complaint->status && is_open(*m_complaint->status);
         view.overdue = open && view.deadline_at_ms && now_ms > *view.deadline_at_ms;
         view.actions = allowed_actions();

@@ -153,6 +153,7 @@ struct StaffView {
     // staff_complaint and its sub-screens
     std::optional<ComplaintState> complaint;
     std::string complaint_category_text;
+    std::string root_cause_text;   // head office's analysis, synced down; empty until recorded
     std::optional<int64_t> deadline_at_ms;
     bool overdue = false;
     std::vector<ComplaintAction> actions;
@@ -231,6 +232,8 @@ private:
     std::vector<ComplaintAction> allowed_actions() const;
     std::optional<store::RecordedEvent> record(EventType type, std::string actor, nlohmann::json payload,
                                                int64_t now_ms, Effects& effects);
+    // The label of `id` in `choices` in the staff language, or the id itself.
+    std::string choice_text(const std::vector<config::Choice>& choices, const std::string& id) const;
     std::string category_text(const std::string& id) const;
 
     config::KioskConfig m_config;

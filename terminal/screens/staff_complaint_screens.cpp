@@ -551,6 +551,22 @@ void draw_staff_complaint(ScreenContext& ctx, const flows::StaffView& view)
     if (complaint.assistance_requested_at)
         line("staff.complaint.assistance", ctx.s.tr("staff.complaint.assistance"),
              format_local_time(*complaint.assistance_requested_at));
+    // Head office's analysis, synced down: the cause and what is done about it.
+    if (!view.root_cause_text.empty())
+        line("staff.complaint.root_cause", ctx.s.tr("staff.complaint.root_cause"), view.root_cause_text);
+    for (std::size_t i = 0; i < complaint.actions.size(); ++i) {
+        const PlannedAction& action = complaint.actions[i];
+        std::string what = action.description + " · " + action.owner + " · " +
+                           ctx.s.format("staff.complaint.action_due", {{"date", format_local_time(action.due_at)}});
+        if (action.effective)
+            what += " · " + ctx.s.tr(*action.effective ? "staff.complaint.action_effective"
+                                                       : "staff.complaint.action_not_effective");
+        const std::string target = "staff.complaint.planned_action." + std::to_string(i);
+        line(target.c_str(),
+             ctx.s.tr(action.kind == "preventive" ? "staff.complaint.action_preventive"
+                                                  : "staff.complaint.action_corrective"),
+             what, action.effective == false);
+    }
     if (columns)
         columns->right();
     else

@@ -96,7 +96,13 @@ TEST_CASE("the default configuration loads", "[config]")
     CHECK(config->complaint_categories.size() <= 6);
     REQUIRE(config->promises.size() == 3);
     CHECK(config->promises[0].answer_within_hours == 48);
+    CHECK(config->promises[0].measure == PromiseMeasure::answered_within_hours);
+    CHECK(config->promises[0].target_percent == 95);
     CHECK_FALSE(config->promises[1].answer_within_hours.has_value());
+    CHECK(config->promises[1].measure == PromiseMeasure::solved_on_the_spot);
+    CHECK(config->promises[1].target_percent == 60);
+    CHECK_FALSE(config->promises[2].measure.has_value());
+    CHECK_FALSE(config->promises[2].target_percent.has_value());
     REQUIRE(config->staff.size() == 2);
     CHECK(config->staff[0].id == "anna");
     CHECK(config->staff[0].refund_limit_cents == 5000);
@@ -188,6 +194,46 @@ TEST_CASE("promises may name a deadline of 1 to 720 hours", "[config]")
     CHECK_THAT(error_after([](Json& j) { j["promises"][0]["answer_within_hours"] = 48.5; }),
                Contains("promises[0].answer_within_hours: must be an integer from 1 to 720 (got number)"));
     CHECK(error_after([](Json& j) { j["promises"][0]["answer_within_hours"] = 720; }).empty());
+}
+
+TEST_CASE("promises may name a measure with a target of 1 to 100 percent, the two together", "[config]")
+{
+    CHECK_THAT(error_after([](Json& j) { j["promises"][0]["measure"] = "answered_quickly"; }),
+               Contains("promises[0].measure: must be \"answered_within_hours\" or \"solved_on_the_spot\" "
+                        "(got \"answered_quickly\")"));
+    CHECK_THAT(error_after([](Json& j) { j["promises"][0]["measure"] = 3; }),
+               Contains("promises[0].measure: must be \"answered_within_hours\" or \"solved_on_the_spot\" (got number)"));
+    CHECK_THAT(error_after([](Json& j) { j["promises"][0].erase("target_percent"); }),
+               Contains("promises[0].target_percent: required when a measure is given"));
+    CHECK_THAT(error_after([](Json& j) { j["promises"][2]["target_percent"] = 80; }),
+               Contains("promises[2].target_percent: only allowed together with a measure"));
+    CHECK_THAT(error_after([](Json& j) { j["promises"][0]["target_percent"] = 0; }),
+               Contains("promises[0].target_percent: must be an integer from 1 to 100 (got 0)"));
+    CHECK_THAT(error_after([](Json& j) { j["promises"][0]["target_percent"] = 101; }),
+               Contains("promises[0].target_percent: must be an integer from 1 to 100 (got 101)"));
+    CHECK_THAT(error_after([](Json& j) { j["promises"][1]["measure"] = "answered_within_hours"; }),
+               Contains("promises[1].answer_within_hours: required when measure is answered_within_hours"));
+    CHECK(error_after([](Json& j) { j["promises"][0]["target_percent"] = 100; }).empty());
+    CHECK(error_after([](Json& j) {
+              j["promises"][2]["measure"] = "solved_on_the_spot";
+              j["promises"][2]["target_percent"] = 1;
+          }).empty());
+}
+
+TEST_CASE("the promised deadline is the opening time plus the tightest answer_within_hours", "[config]")
+{
+    auto parsed = parse_config(default_json());
+    REQUIRE(parsed);
+    KioskConfig config = *parsed;
+    CHECK(promised_answer_hours(config) == 48);
+    CHECK(complaint_deadline(config, 1'000'000) == 1'000'000 + 48 * 3'600'000);
+    config.promises[1].answer_within_hours = 24; // the tighter of 48 and 24 hours
+    CHECK(promised_answer_hours(config) == 24);
+    CHECK(complaint_deadline(config, 0) == 24 * 3'600'000);
+    for (Promise& promise : config.promises)
+        promise.answer_within_hours.reset();
+    CHECK_FALSE(promised_answer_hours(config));
+    CHECK_FALSE(complaint_deadline(config, 0));
 }
 
 TEST_CASE("staff: ids usable as actors and unique, hashes from hash-pin, refund limits", "[config]")

@@ -1,6 +1,8 @@
 // The sync tests' helpers: running feedback-hq and feedback-terminal.
 #include "sync_support.h"
 
+#include <httplib.h>
+
 #include <csignal>
 #include <fstream>
 #include <regex>
@@ -179,6 +181,138 @@ std::vector<std::string> rating_lines(int count)
     for (int i = 0; i < count; ++i)
         lines.push_back("{\"type\":\"nps.rated\",\"score\":" + std::to_string(i % 11) + ",\"locale\":\"nl\"}");
     return lines;
+}
+
+// [SECTION] The web dashboard
+
+Finished add_dashboard_user(const HqProcess& hq, const std::string& name, const std::string& role,
+                            const std::string& password)
+{
+    return run_process({FEEDBACK_HQ_BINARY, "user", "add", "--dir", hq.dir().string(), "--name", name, "--role", role,
+                        "--password-stdin"},
+                       password + "\n");
+}
+
+std::string WebAnswer::header(const std::string& name) const
+{
+    auto found = headers.find(name);
+    return found == headers.end() ? std::string() : found->second;
+}
+
+std::vector<std::string> WebAnswer::all(const std::string& name) const
+{
+    std::vector<std::string> out;
+    auto range = headers.equal_range(name);
+    for (auto it = range.first; it != range.second; ++it)
+        out.push_back(it->second);
+    return out;
+}
+
+std::string csrf_in(const std::string& html)
+{
+    std::smatch match;
+    const std::regex field("name=\"csrf\" value=\"([0-9a-f]+)\"");
+    if (std::regex_search(html, match, field))
+        return match[1].str();
+    return {};
+}
+
+struct WebClient::Impl {
+    httplib::SSLClient client;
+    Impl(int port, const std::filesystem::path& ca) : client("127.0.0.1", port)
+    {
+        client.set_ca_cert_path(ca.c_str());
+        client.enable_server_certificate_verification(true);
+        client.set_follow_location(false);
+        client.set_connection_timeout(10, 0);
+        client.set_read_timeout(30, 0);
+    }
+};
+
+WebClient::WebClient(int port, std::filesystem::path ca_file) : m_impl(std::make_unique<Impl>(port, ca_file)) {}
+WebClient::~WebClient() = default;
+
+std::string WebClient::cookie_header() const
+{
+    std::string out;
+    for (const auto& [name, value] : m_cookies)
+        out += (out.empty() ? "" : "; ") + name + "=" + value;
+    return out;
+}
+
+WebAnswer WebClient::finish(int status, std::string body, const std::multimap<std::string, std::string>& headers)
+{
+    WebAnswer answer;
+    answer.status = status;
+    answer.body = std::move(body);
+    for (const auto& [name, value] : headers) {
+        std::string lower = name;
+        for (char& c : lower)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        answer.headers.emplace(lower, value);
+    }
+    for (const auto& set : answer.all("set-cookie")) {
+        auto eq = set.find('=');
+        auto end = set.find(';');
+        if (eq == std::string::npos)
+            continue;
+        std::string name = set.substr(0, eq);
+        std::string value = set.substr(eq + 1, end == std::string::npos ? std::string::npos : end - eq - 1);
+        if (set.find("Max-Age=0") != std::string::npos || value.empty())
+            m_cookies.erase(name);
+        else
+            m_cookies[name] = value;
+    }
+    // A page that offers a form brings its token (a redirect's body has none).
+    if (answer.header("content-type").rfind("text/html", 0) == 0)
+        if (std::string token = csrf_in(answer.body); !token.empty())
+            m_csrf = token;
+    return answer;
+}
+
+WebAnswer WebClient::get(const std::string& path)
+{
+    httplib::Headers headers;
+    if (!m_cookies.empty())
+        headers.emplace("Cookie", cookie_header());
+    auto res = m_impl->client.Get(path.c_str(), headers);
+    if (!res)
+        return {};
+    return finish(res->status, res->body, {res->headers.begin(), res->headers.end()});
+}
+
+WebAnswer WebClient::post(const std::string& path, const Fields& fields)
+{
+    httplib::Headers headers;
+    if (!m_cookies.empty())
+        headers.emplace("Cookie", cookie_header());
+    httplib::Params params(fields.begin(), fields.end());
+    auto res = m_impl->client.Post(path.c_str(), headers, params);
+    if (!res)
+        return {};
+    return finish(res->status, res->body, {res->headers.begin(), res->headers.end()});
+}
+
+WebAnswer WebClient::post_multipart(const std::string& path, const Fields& fields)
+{
+    httplib::Headers headers;
+    if (!m_cookies.empty())
+        headers.emplace("Cookie", cookie_header());
+    httplib::MultipartFormDataItems items;
+    for (const auto& [name, value] : fields)
+        items.push_back({name, value, "", ""});
+    auto res = m_impl->client.Post(path.c_str(), headers, items);
+    if (!res)
+        return {};
+    return finish(res->status, res->body, {res->headers.begin(), res->headers.end()});
+}
+
+WebAnswer WebClient::login(const std::string& name, const std::string& password)
+{
+    auto form = get("/login");
+    if (form.status != 200)
+        return form;
+    return post("/login", {{"csrf", m_csrf}, {"name", name}, {"password", password}, {"next", "/overview"}});
 }
 
 } // namespace feedback::testing

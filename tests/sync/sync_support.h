@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,5 +75,57 @@ private:
 
 // `count` ratings as record input lines.
 std::vector<std::string> rating_lines(int count);
+
+// [SECTION] The web dashboard (sync/hq/web/) without a browser
+
+// `feedback-hq user add` with the password on standard input.
+Finished add_dashboard_user(const HqProcess& hq, const std::string& name, const std::string& role,
+                            const std::string& password);
+
+struct WebAnswer {
+    int status = 0; // 0: no answer (the connection failed)
+    std::string body;
+    std::multimap<std::string, std::string> headers; // names in lower case
+    // The first header of that name (lower case), "" when none.
+    std::string header(const std::string& name) const;
+    std::vector<std::string> all(const std::string& name) const;
+};
+
+// A dashboard user's HTTPS client (cpp-httplib, trusting head office's CA)
+// with a cookie jar: what a browser does, minus the browser. Follows no
+// redirects, so tests see them.
+class WebClient {
+public:
+    WebClient(int port, std::filesystem::path ca_file);
+    explicit WebClient(const HqProcess& hq) : WebClient(hq.port(), hq.ca_file()) {}
+    ~WebClient();
+    WebClient(const WebClient&) = delete;
+    WebClient& operator=(const WebClient&) = delete;
+
+    using Fields = std::vector<std::pair<std::string, std::string>>;
+    WebAnswer get(const std::string& path);
+    // An application/x-www-form-urlencoded POST.
+    WebAnswer post(const std::string& path, const Fields& fields);
+    // A multipart/form-data POST (the configuration form).
+    WebAnswer post_multipart(const std::string& path, const Fields& fields);
+    // GET /login, then POST its form; a 303 with a session cookie means logged in.
+    WebAnswer login(const std::string& name, const std::string& password);
+    // The first CSRF field of the last page fetched ("" when it had none).
+    const std::string& csrf() const { return m_csrf; }
+    // Cookies as the server set them (name -> value); deleted ones removed.
+    std::map<std::string, std::string>& cookies() { return m_cookies; }
+
+private:
+    WebAnswer finish(int status, std::string body, const std::multimap<std::string, std::string>& headers);
+    std::string cookie_header() const;
+
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+    std::map<std::string, std::string> m_cookies;
+    std::string m_csrf;
+};
+
+// The value of the first hidden "csrf" field in `html`.
+std::string csrf_in(const std::string& html);
 
 } // namespace feedback::testing

@@ -447,3 +447,101 @@ TEST_CASE("the configuration comes with an ETag: saved once, then 304 until head
     CHECK(nlohmann::json::parse(read_text(terminal.dir() / sync::config_file_name))["store_name"] ==
           "Utrecht Oudegracht");
 }
+
+TEST_CASE("uploads from six terminals at once each get their own answer, replays byte for byte, every event once",
+          "[sync][e2e]")
+{
+    TempDir temp;
+    HqProcess hq(temp.path() / "hq");
+    sync::init_transport();
+    constexpr int terminals = 6;
+    constexpr int batches_per_terminal = 8;
+    constexpr int events_per_batch = 40;
+    struct Terminal {
+        std::string device;
+        std::string token;
+        std::vector<std::pair<std::string, std::string>> batches; // id, body
+        std::vector<std::string> answers;
+        std::vector<std::string> replays;
+        bool all_replayed = true;
+        int failures = 0;
+    };
+    std::vector<Terminal> all(terminals);
+    sync::HttpClient enroller({hq.ca_file().string()});
+    int64_t now = now_utc_ms();
+    std::vector<nlohmann::json> shared_events; // sent by terminal 0 twice: the second time duplicates
+    for (int t = 0; t < terminals; ++t) {
+        Terminal& terminal = all[static_cast<size_t>(t)];
+        terminal.device = make_uuid_v7(now);
+        auto enrolled = enroller.perform({"POST", hq.url() + "/v1/enrol", {{"Content-Type", "application/json"}},
+                                          nlohmann::json{{"code", hq.enrol_code("UTR", "Counter " + std::to_string(t))},
+                                                         {"device_id", terminal.device}}
+                                              .dump()});
+        REQUIRE(enrolled);
+        REQUIRE(enrolled->status == 200);
+        terminal.token = nlohmann::json::parse(enrolled->body)["token"].get<std::string>();
+        int seq = 0;
+        for (int b = 0; b < batches_per_terminal; ++b) {
+            nlohmann::json events = nlohmann::json::array();
+            for (int e = 0; e < events_per_batch; ++e)
+                events.push_back({{"v", 1}, {"id", make_uuid_v7(now)}, {"type", "nps.rated"}, {"occurred_at", now},
+                                  {"actor", "kiosk"}, {"device_id", terminal.device}, {"seq", ++seq},
+                                  {"payload", {{"score", e % 11}, {"survey_version", 1}, {"locale", "nl"}}}});
+            if (t == 0 && b == 0)
+                shared_events = events;
+            if (t == 0 && b == batches_per_terminal - 1)
+                events = shared_events; // the same events again, in a new batch
+            std::string batch_id = make_uuid_v7(now);
+            terminal.batches.emplace_back(batch_id, nlohmann::json{{"batch_id", batch_id}, {"events", events}}.dump());
+        }
+    }
+    auto send = [&](sync::HttpClient& http, const Terminal& terminal, const std::pair<std::string, std::string>& batch)
+        -> std::optional<sync::HttpResponse> {
+        auto response = http.perform({"POST", hq.url() + "/v1/batches",
+                                      {{"Authorization", "Bearer " + terminal.token},
+                                       {"Idempotency-Key", batch.first},
+                                       {"Content-Type", "application/json"},
+                                       {"Content-Encoding", "gzip"}},
+                                      *sync::gzip_compress(batch.second)});
+        if (!response || response->status != 200)
+            return std::nullopt;
+        return *response;
+    };
+    std::vector<std::thread> threads;
+    for (auto& terminal : all)
+        threads.emplace_back([&, t = &terminal] {
+            sync::HttpClient http({hq.ca_file().string()});
+            for (const auto& batch : t->batches) {
+                auto answer = send(http, *t, batch);
+                t->answers.push_back(answer ? answer->body : std::string());
+                t->failures += answer ? 0 : 1;
+            }
+            // Every batch again (a lost answer, say): the stored answer, byte for byte.
+            for (const auto& batch : t->batches) {
+                auto answer = send(http, *t, batch);
+                t->replays.push_back(answer ? answer->body : std::string());
+                t->all_replayed = t->all_replayed && answer && answer->header("feedback-replayed") == "true";
+            }
+        });
+    for (auto& thread : threads)
+        thread.join();
+
+    for (size_t t = 0; t < all.size(); ++t) {
+        INFO("terminal " << t);
+        CHECK(all[t].failures == 0);
+        CHECK(all[t].all_replayed);
+        CHECK(all[t].replays == all[t].answers);
+        for (size_t b = 0; b < all[t].answers.size(); ++b) {
+            auto answer = nlohmann::json::parse(all[t].answers[b]);
+            CHECK(answer["batch_id"] == all[t].batches[b].first);
+            bool repeated = t == 0 && b == all[t].answers.size() - 1;
+            CHECK(answer["accepted"] == (repeated ? 0 : events_per_batch));
+            CHECK(answer["duplicate"] == (repeated ? events_per_batch : 0));
+            CHECK(answer["results"].size() == (repeated ? static_cast<size_t>(events_per_batch) : 0u));
+        }
+    }
+    auto received = hq.export_jsonl();
+    size_t expected = terminals * (batches_per_terminal * events_per_batch) - events_per_batch;
+    CHECK(received.size() == expected);
+    CHECK(ids_of(received).size() == expected);
+}

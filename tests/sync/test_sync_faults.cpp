@@ -28,7 +28,8 @@ namespace {
 enum class Misbehaviour {
     server_error, rate_limited, cut_mid_answer, captive_portal, // retried
     refused, too_large, unauthorized, proxy_unauthorized,        // handled per PROTOCOL.md 8
-    well
+    miscounted, unreadable_id, first_duplicate, every_event_named, // 200s: counts that do (not) add up
+    well // as head office answers: the counts, and no event named when all were accepted
 };
 
 struct SeenRequest {
@@ -131,15 +132,32 @@ private:
             res.status = 401;
             res.set_content("<html>proxy login</html>", "text/html");
             return;
+        case Misbehaviour::miscounted:
+        case Misbehaviour::unreadable_id:
+        case Misbehaviour::first_duplicate:
+        case Misbehaviour::every_event_named:
         case Misbehaviour::well:
             break;
         }
         auto body = nlohmann::json::parse(req.body);
         sync::BatchAnswer answer;
         answer.batch_id = batch_id;
-        for (const auto& event : body["events"]) {
-            answer.results.push_back({event["id"].get<std::string>(), sync::EventOutcome::accepted, ""});
-            ++answer.accepted;
+        answer.accepted = static_cast<int64_t>(body["events"].size());
+        if (what == Misbehaviour::miscounted) {
+            --answer.accepted; // one event unaccounted for
+        } else if (what == Misbehaviour::unreadable_id) {
+            // One of them rejected, but its id cannot be matched: which one is unknown.
+            answer.results.push_back({std::nullopt, sync::EventOutcome::rejected, "id: unreadable"});
+            --answer.accepted;
+            ++answer.rejected;
+        } else if (what == Misbehaviour::every_event_named) {
+            // The form of answers stored before compact answers: replayed as they are.
+            for (const auto& event : body["events"])
+                answer.results.push_back({event["id"].get<std::string>(), sync::EventOutcome::accepted, ""});
+        } else if (what == Misbehaviour::first_duplicate) {
+            answer.results.push_back({body["events"][0]["id"].get<std::string>(), sync::EventOutcome::duplicate, ""});
+            --answer.accepted;
+            ++answer.duplicate;
         }
         protocol_headers(res);
         res.set_header(sync::header_batch_id, batch_id);
@@ -270,6 +288,50 @@ TEST_CASE("each status code is handled as PROTOCOL.md says: quarantine, smaller 
     CHECK(nlohmann::json::parse(seen[3].body)["events"].size() == 4);
 }
 
+TEST_CASE("a compact answer acknowledges the events it does not name only when its counts add up", "[sync][faults]")
+{
+    TempDir temp;
+    auto tls = make_certificates(temp.path() / "hq");
+    MisbehavingHq fixture(tls, {Misbehaviour::miscounted, Misbehaviour::unreadable_id, Misbehaviour::first_duplicate,
+                                Misbehaviour::every_event_named});
+    TerminalDir terminal(temp.path() / "t1");
+    REQUIRE(terminal.record(rating_lines(10)).exit_code == 0);
+    point_terminal_at(terminal, fixture.url(), tls);
+    auto store = store::LocalStore::open(terminal.dir());
+    REQUIRE(store);
+    auto credentials = sync::load_credentials(terminal.dir());
+    REQUIRE(credentials);
+    sync::SyncSession session(terminal.dir(), *store, **credentials, {});
+
+    // Counts for 9 of the 10 events sent: not an answer to this batch.
+    auto miscounted = session.upload_next();
+    CHECK(miscounted.kind == sync::UploadStep::Kind::retry);
+    CHECK(miscounted.message.find("nothing was acknowledged") != std::string::npos);
+    CHECK(*store->outbox_size() == 10);
+    // A rejection whose id cannot be matched: the unnamed events are not taken as accepted.
+    auto unmatched = session.upload_next();
+    CHECK(unmatched.kind == sync::UploadStep::Kind::acknowledged);
+    CHECK(unmatched.acknowledged == 0);
+    CHECK(*store->outbox_size() == 10);
+    // One duplicate named, nine accepted by not being named.
+    auto answered = session.upload_next();
+    CHECK(answered.kind == sync::UploadStep::Kind::acknowledged);
+    CHECK(answered.acknowledged == 10);
+    CHECK(answered.duplicates == 1);
+    CHECK(*store->outbox_size() == 0);
+    // An answer that names every event, accepted ones too, is read the same way.
+    REQUIRE(terminal.record(rating_lines(4)).exit_code == 0);
+    auto named = session.upload_next();
+    CHECK(named.kind == sync::UploadStep::Kind::acknowledged);
+    CHECK(named.acknowledged == 4);
+    CHECK(*store->outbox_size() == 0);
+    CHECK(terminal.status()["quarantined"] == 0);
+    auto seen = fixture.seen();
+    REQUIRE(seen.size() == 4);
+    CHECK(seen[1].batch_id == seen[0].batch_id); // the retry sends the frozen batch again
+    CHECK(seen[2].batch_id != seen[1].batch_id); // answered, released, frozen anew
+}
+
 TEST_CASE("a captive portal forever: the terminal gives up and keeps every event", "[sync][faults]")
 {
     TempDir temp;
@@ -285,6 +347,54 @@ TEST_CASE("a captive portal forever: the terminal gives up and keeps every event
     auto status = terminal.status();
     CHECK(status["unsent_backlog"] == 3);
     CHECK(status["quarantined"] == 0);
+}
+
+TEST_CASE("enrolment attempts from one address are rate limited with 429 and Retry-After, and the code works after",
+          "[sync][faults]")
+{
+    TempDir temp;
+    HqProcess hq(temp.path() / "hq");
+    sync::init_transport();
+    sync::HttpClient http({hq.ca_file().string()});
+    auto attempt = [&](const std::string& code) {
+        sync::HttpRequest request{"POST", hq.url() + "/v1/enrol", {{"Content-Type", "application/json"}},
+                                  nlohmann::json{{"code", code}, {"device_id", make_uuid_v7(now_utc_ms())},
+                                                 {"app_version", "test"}}
+                                      .dump()};
+        auto response = http.perform(request);
+        REQUIRE(response);
+        CHECK(response->header("feedback-protocol") == "1");
+        return *response;
+    };
+    // A burst of 10 attempts is served (wrong codes: 403) ...
+    for (int i = 0; i < 10; ++i) {
+        auto wrong = attempt("22222-2222" + std::to_string(2 + i % 8));
+        CHECK(wrong.status == 403);
+    }
+    // ... then every attempt is refused for a while, a good code too.
+    std::string code = hq.enrol_code("UTR", "Counter 1");
+    auto limited = attempt(code);
+    CHECK(limited.status == 429);
+    CHECK(nlohmann::json::parse(limited.body)["error"] == "rate_limited");
+    std::string retry_after = limited.header("retry-after");
+    REQUIRE_FALSE(retry_after.empty());
+    int wait_s = std::stoi(retry_after);
+    CHECK(wait_s >= 1);
+    CHECK(wait_s <= 6);
+    TerminalDir terminal(temp.path() / "t1");
+    auto refused = terminal.enroll(hq, code);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("try again in") != std::string::npos);
+    // Other routes are not held up.
+    auto hello = http.perform({"GET", hq.url() + "/v1/hello", {}, {}});
+    REQUIRE(hello);
+    CHECK(hello->status == 200);
+    // After Retry-After the code, still unused, enrols the terminal.
+    std::this_thread::sleep_for(std::chrono::seconds(wait_s) + std::chrono::milliseconds(200));
+    auto enrolled = terminal.enroll(hq, code);
+    INFO(enrolled.out << enrolled.err);
+    CHECK(enrolled.exit_code == 0);
+    CHECK(hq.log().find("/v1/enrol 429") != std::string::npos);
 }
 
 TEST_CASE("bad input gets a 4xx with a reason and head office keeps serving", "[sync][faults]")
@@ -367,14 +477,16 @@ TEST_CASE("bad input gets a 4xx with a reason and head office keeps serving", "[
         nlohmann::json body{{"batch_id", batch}, {"events", {good, wrong_type, wrong_envelope, unknown, foreign}}};
         auto answer = post(body.dump(), batch);
         REQUIRE(answer.status == 200);
-        auto parsed = sync::batch_answer_from_json(nlohmann::json::parse(answer.body));
+        auto json = nlohmann::json::parse(answer.body);
+        CHECK(json["accepted"] == 1);
+        CHECK(json["rejected"] == 4);
+        auto parsed = sync::batch_answer_from_json(json);
         REQUIRE(parsed);
-        CHECK(parsed->accepted == 1);
-        CHECK(parsed->rejected == 4);
-        CHECK(parsed->results[1].reason.find("payload.score") != std::string::npos);
-        CHECK(parsed->results[2].reason.find("occurred_at") != std::string::npos);
-        CHECK(parsed->results[3].reason.find("unknown event type") != std::string::npos);
-        CHECK(parsed->results[4].reason.find("device_id") != std::string::npos);
+        REQUIRE(parsed->results.size() == 4); // the accepted event is not named
+        CHECK(parsed->results[0].reason.find("payload.score") != std::string::npos);
+        CHECK(parsed->results[1].reason.find("occurred_at") != std::string::npos);
+        CHECK(parsed->results[2].reason.find("unknown event type") != std::string::npos);
+        CHECK(parsed->results[3].reason.find("device_id") != std::string::npos);
         CHECK(hq.export_jsonl().size() == 1);
     }
     SECTION("a batch over the limit")

@@ -320,6 +320,28 @@ TEST_CASE("the rate limiter allows a burst, then asks to wait", "[sync][unit][hq
     CHECK_FALSE(limiter.take("a", t + std::chrono::milliseconds(600)));
 }
 
+TEST_CASE("the rate limiter forgets keys whose bucket is full again, so many addresses cost no lasting memory",
+          "[sync][unit][hq]")
+{
+    hq::RateLimiter limiter(1, 2);
+    auto t = std::chrono::steady_clock::now();
+    for (int i = 0; i < 5000; ++i)
+        CHECK_FALSE(limiter.take("10.0." + std::to_string(i), t));
+    CHECK(limiter.keys() == 5000); // all recent: each bucket has one token left of two
+    // Two seconds on those buckets are full again; when the map has grown
+    // to twice what the last look left, they are forgotten.
+    auto later = t + std::chrono::seconds(2);
+    for (int i = 0; i < 4000; ++i)
+        CHECK_FALSE(limiter.take("10.1." + std::to_string(i), later));
+    CHECK(limiter.keys() == 4000);
+    // A busy key is remembered: its bucket is not full.
+    CHECK_FALSE(limiter.take("busy", later));
+    CHECK_FALSE(limiter.take("busy", later));
+    CHECK(limiter.take("busy", later));
+    limiter.configure(1000, 1000);
+    CHECK_FALSE(limiter.take("busy", later)); // new rates, buckets start full
+}
+
 // [SECTION] The terminal store's side
 
 TEST_CASE("remote events are applied once, with the cursor, in one transaction", "[sync][unit][store]")

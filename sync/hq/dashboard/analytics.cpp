@@ -1,0 +1,660 @@
+// The dashboard's figures (analytics.h) in SQL over the read model that
+// projector.h keeps. NPS over whole UTC days comes from the per-day counts,
+// the partial days at a period's edges from the ratings themselves, so a
+// year of a chain's ratings is summed from some 73,000 rows, not a million.
+#include "hq/dashboard/analytics.h"
+
+#include "config/kiosk_config.h"
+#include "domain/lifecycle.h"
+#include "hq/dashboard/calendar.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace feedback::hq::dashboard {
+
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+
+// =============================================================================
+// [SECTION] Helpers
+// =============================================================================
+
+// The times events can have (validation.h): a period is cut to them, which
+// changes no count and bounds the list of weeks.
+constexpr int64_t earliest_event_ms = 1'577'836'800'000; // 2020-01-01
+constexpr int64_t latest_event_ms = 4'102'444'800'000;   // 2100-01-01
+
+constexpr int64_t max_page_rows = 1000;
+
+Result<Period> checked_period(const Period& period)
+{
+    if (period.to_ms < period.from_ms)
+        return Error{ErrorKind::invalid_input, "period: to (" + std::to_string(period.to_ms) +
+                                                   ") is before from (" + std::to_string(period.from_ms) + ")"};
+    Period out{std::max(period.from_ms, earliest_event_ms), std::min(period.to_ms, latest_event_ms)};
+    if (out.to_ms < out.from_ms)
+        out.to_ms = out.from_ms; // wholly outside: empty
+    return out;
+}
+
+// SQL text with its parameters numbered in the order they are added, so
+// optional conditions can be appended and only used parameters are bound.
+class Sql {
+public:
+    explicit Sql(std::string text) : m_text(std::move(text)) {}
+
+    Sql& operator+=(std::string_view text)
+    {
+        m_text += text;
+        return *this;
+    }
+    // The placeholder ("?3") of a new parameter.
+    std::string arg(int64_t value) { return add(value); }
+    std::string arg(std::string value) { return add(std::move(value)); }
+
+    // The complaints (or ratings, with `time` = "occurred_at") of a filter.
+    void filter(const Period& period, const std::string& store_code, std::string_view time,
+                std::string_view table = {})
+    {
+        std::string prefix = table.empty() ? std::string() : std::string(table) + ".";
+        m_text += prefix + std::string(time) + " >= " + arg(period.from_ms) + " AND " + prefix + std::string(time) +
+                  " < " + arg(period.to_ms);
+        if (!store_code.empty())
+            m_text += " AND " + prefix + "store_code = " + arg(store_code);
+    }
+
+    Result<Statement> prepare(Database& db) const
+    {
+        auto stmt = db.prepare(m_text);
+        FEEDBACK_TRY(stmt);
+        for (size_t i = 0; i < m_values.size(); ++i) {
+            int index = static_cast<int>(i + 1);
+            if (const auto* number = std::get_if<int64_t>(&m_values[i]))
+                stmt->bind(index, *number);
+            else
+                stmt->bind(index, std::get<std::string>(m_values[i]));
+        }
+        return stmt;
+    }
+
+private:
+    template <class T>
+    std::string add(T value)
+    {
+        m_values.emplace_back(std::move(value));
+        return "?" + std::to_string(m_values.size());
+    }
+
+    std::string m_text;
+    std::vector<std::variant<int64_t, std::string>> m_values;
+};
+
+// Steps through every row, calling `visit` with the statement on each.
+Result<void> each_row(Statement& stmt, const std::function<void(const Statement&)>& visit)
+{
+    for (;;) {
+        auto row = stmt.step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            return {};
+        visit(stmt);
+    }
+}
+
+std::optional<double> share(int64_t part, int64_t whole)
+{
+    if (whole <= 0)
+        return std::nullopt;
+    return static_cast<double>(part) / static_cast<double>(whole);
+}
+
+void add_counts(NpsSummary& into, long promoters, long passives, long detractors)
+{
+    into.promoters += promoters;
+    into.passives += passives;
+    into.detractors += detractors;
+}
+
+// =============================================================================
+// [SECTION] NPS
+// =============================================================================
+
+// NPS counts of one store in one week, as the visitor receives them.
+using NpsVisitor = std::function<void(const std::string& store_code, int64_t week_start, long promoters,
+                                      long passives, long detractors)>;
+
+// Whole days [from_day, to_day) from the per-day counts.
+Result<void> nps_from_days(Database& db, int64_t from_day, int64_t to_day, const std::string& store_code,
+                           const NpsVisitor& visit)
+{
+    Sql sql("SELECT store_code, day_start, promoters, passives, detractors FROM dashboard_nps_days WHERE ");
+    sql.filter({from_day, to_day}, store_code, "day_start");
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    return each_row(*stmt, [&](const Statement& row) {
+        visit(row.column_text(0), week_start_of(row.column_int64(1)), row.column_int64(2), row.column_int64(3),
+              row.column_int64(4));
+    });
+}
+
+// Any stretch [from, to) from the ratings themselves (misuse left out).
+Result<void> nps_from_ratings(Database& db, const Period& period, const std::string& store_code,
+                              const NpsVisitor& visit)
+{
+    if (period.to_ms <= period.from_ms)
+        return {};
+    // Only columns of dashboard_ratings_by_time: the index alone answers.
+    Sql sql("SELECT store_code, occurred_at, score FROM dashboard_ratings WHERE ");
+    sql.filter(period, store_code, "occurred_at");
+    sql += " AND misuse = 0 AND score IS NOT NULL";
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    return each_row(*stmt, [&](const Statement& row) {
+        auto score = row.column_int64(2);
+        if (score < 0 || score > 10)
+            return; // head office validated it; never let nps_band() assert on the dashboard
+        NpsSummary one;
+        one.add(static_cast<int>(score));
+        visit(row.column_text(0), week_start_of(row.column_int64(1)), one.promoters, one.passives, one.detractors);
+    });
+}
+
+// The period's NPS counts: whole UTC days from the per-day table, the
+// partial days at either end from the ratings.
+Result<void> collect_nps(Database& db, const Period& period, const std::string& store_code, const NpsVisitor& visit)
+{
+    int64_t first_whole_day = day_start_of(period.from_ms) == period.from_ms ? period.from_ms
+                                                                             : day_start_of(period.from_ms) + ms_per_day;
+    int64_t end_whole_days = day_start_of(period.to_ms);
+    if (first_whole_day >= end_whole_days)
+        return nps_from_ratings(db, period, store_code, visit);
+    FEEDBACK_TRY(nps_from_ratings(db, {period.from_ms, first_whole_day}, store_code, visit));
+    FEEDBACK_TRY(nps_from_days(db, first_whole_day, end_whole_days, store_code, visit));
+    return nps_from_ratings(db, {end_whole_days, period.to_ms}, store_code, visit);
+}
+
+// Store names from each store's own newest configuration document.
+Result<std::map<std::string, std::string>> store_names(Database& db, const std::string& store_code)
+{
+    Sql sql("SELECT scope, coalesce(json_extract(document, '$.store_name'), '') FROM configs AS c "
+            "WHERE scope <> 'default' AND version = (SELECT max(version) FROM configs WHERE scope = c.scope)");
+    if (!store_code.empty())
+        sql += " AND scope = " + sql.arg(store_code);
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    std::map<std::string, std::string> names;
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { names[row.column_text(0)] = row.column_text(1); }));
+    return names;
+}
+
+Result<ComplaintFigures> complaint_figures(Database& db, const Filter& filter, const Period& period, int64_t now_ms)
+{
+    Sql sql("SELECT count(*), coalesce(sum(status <> 'closed'), 0), ");
+    std::string now = sql.arg(now_ms);
+    sql += "coalesce(sum(status <> 'closed' AND deadline_at < " + now + "), 0), "
+           "coalesce(sum(status = 'closed' AND close_outcome = 'resolved'), 0), "
+           "coalesce(sum(solved_on_the_spot), 0), count(handling_score), avg(handling_score), "
+           "count(satisfied), coalesce(sum(satisfied), 0) "
+           "FROM dashboard_complaints WHERE ";
+    sql.filter(period, filter.store_code, "opened_at");
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    ComplaintFigures out;
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+        out.opened = row.column_int64(0);
+        out.open_now = row.column_int64(1);
+        out.overdue_now = row.column_int64(2);
+        out.closed_resolved = row.column_int64(3);
+        out.solved_on_the_spot = row.column_int64(4);
+        out.handling_scores = row.column_int64(5);
+        if (out.handling_scores > 0)
+            out.mean_handling_score = row.column_double(6);
+        out.satisfied_share = share(row.column_int64(8), row.column_int64(7));
+    }));
+    out.solved_on_the_spot_share = share(out.solved_on_the_spot, out.closed_resolved);
+    return out;
+}
+
+// =============================================================================
+// [SECTION] Promises
+// =============================================================================
+
+// The newest configuration of every scope, read and validated on demand.
+class Configurations {
+public:
+    static Result<Configurations> load(Database& db)
+    {
+        auto stmt = db.prepare("SELECT scope, document FROM configs AS c "
+                               "WHERE version = (SELECT max(version) FROM configs WHERE scope = c.scope)");
+        FEEDBACK_TRY(stmt);
+        Configurations out;
+        FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { out.m_documents[row.column_text(0)] = row.column_text(1); }));
+        return out;
+    }
+
+    // The store's own document, else "default"; nothing when neither is
+    // there or the document does not validate.
+    const config::KioskConfig* for_store(const std::string& store_code)
+    {
+        return parsed(m_documents.contains(store_code) ? store_code : std::string("default"));
+    }
+    const config::KioskConfig* chain_default() { return parsed("default"); }
+
+private:
+    const config::KioskConfig* parsed(const std::string& scope)
+    {
+        auto it = m_parsed.find(scope);
+        if (it == m_parsed.end()) {
+            std::optional<config::KioskConfig> config;
+            auto document = m_documents.find(scope);
+            if (document != m_documents.end()) {
+                auto read = config::parse_config(nlohmann::json::parse(document->second, nullptr, false));
+                if (read)
+                    config = std::move(*read);
+            }
+            it = m_parsed.emplace(scope, std::move(config)).first;
+        }
+        return it->second ? &*it->second : nullptr;
+    }
+
+    std::map<std::string, std::string> m_documents;
+    std::map<std::string, std::optional<config::KioskConfig>> m_parsed;
+};
+
+// What a measure is taken with: its kind and, for answered_within_hours, the hours.
+using MeasureKey = std::pair<config::PromiseMeasure, int>;
+
+struct Tally {
+    int64_t counted = 0;
+    int64_t met = 0;
+};
+
+std::optional<MeasureKey> measure_key(const config::Promise& promise)
+{
+    if (!promise.measure)
+        return std::nullopt;
+    if (*promise.measure != config::PromiseMeasure::answered_within_hours)
+        return MeasureKey{*promise.measure, 0};
+    if (!promise.answer_within_hours)
+        return std::nullopt; // validation does not let this through
+    return MeasureKey{*promise.measure, *promise.answer_within_hours};
+}
+
+// Counted and met per store for one measure.
+Result<std::map<std::string, Tally>> tally_by_store(Database& db, const Filter& filter, const Period& period,
+                                                    const MeasureKey& key, int64_t now_ms)
+{
+    Sql sql("SELECT store_code, count(*), ");
+    if (key.first == config::PromiseMeasure::answered_within_hours) {
+        std::string deadline = "opened_at + " + sql.arg(int64_t{key.second} * ms_per_hour);
+        std::string now = sql.arg(now_ms);
+        std::string answered = "(first_response_at IS NOT NULL AND first_response_at <= " + now + ")";
+        sql += "coalesce(sum(" + answered + " AND first_response_at <= " + deadline +
+               "), 0) FROM dashboard_complaints WHERE ";
+        sql.filter(period, filter.store_code, "opened_at");
+        sql += " AND (" + answered + " OR " + deadline + " < " + now + ")";
+    } else {
+        sql += "coalesce(sum(solved_on_the_spot), 0) FROM dashboard_complaints WHERE ";
+        sql.filter(period, filter.store_code, "opened_at");
+        sql += " AND status = 'closed' AND close_outcome = 'resolved'";
+    }
+    sql += " GROUP BY store_code";
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    std::map<std::string, Tally> out;
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+        out[row.column_text(0)] = Tally{row.column_int64(1), row.column_int64(2)};
+    }));
+    return out;
+}
+
+PromiseMeasure measure_row(const config::Promise& promise, std::string store_code, std::optional<int> target_percent,
+                           Tally tally)
+{
+    PromiseMeasure row;
+    row.promise_id = promise.id;
+    row.store_code = std::move(store_code);
+    row.measure = std::string(config::to_string(*promise.measure));
+    if (target_percent)
+        row.target = *target_percent / 100.0;
+    row.counted = tally.counted;
+    row.met = tally.met;
+    row.actual = share(tally.met, tally.counted);
+    return row;
+}
+
+// =============================================================================
+// [SECTION] Complaint rows
+// =============================================================================
+
+// The WHERE clause of a complaint query, on `sql`.
+Result<void> complaint_conditions(Sql& sql, const ComplaintQuery& query, const Period& period, int64_t now_ms)
+{
+    sql.filter(period, query.filter.store_code, "opened_at");
+    if (query.status == "open") {
+        sql += " AND status <> 'closed'";
+    } else if (!query.status.empty()) {
+        if (!complaint_status_from_string(query.status))
+            return Error{ErrorKind::invalid_input, "status: \"" + query.status +
+                                                       "\" is neither \"open\" nor a complaint status"};
+        sql += " AND status = " + sql.arg(query.status);
+    }
+    if (!query.category.empty())
+        sql += " AND category = " + sql.arg(query.category);
+    if (!query.channel.empty())
+        sql += " AND channel = " + sql.arg(query.channel);
+    if (query.overdue_only)
+        sql += " AND status <> 'closed' AND deadline_at < " + sql.arg(now_ms);
+    return {};
+}
+
+std::vector<std::string> string_list(const std::string& json_text)
+{
+    std::vector<std::string> out;
+    auto json = nlohmann::json::parse(json_text, nullptr, false);
+    if (json.is_array())
+        for (const auto& item : json)
+            if (item.is_string())
+                out.push_back(item.get<std::string>());
+    return out;
+}
+
+} // namespace
+
+// =============================================================================
+// [SECTION] Public functions
+// =============================================================================
+
+Result<Overview> overview(Database& db, const Filter& filter, int64_t now_ms)
+{
+    auto period = checked_period(filter.period);
+    FEEDBACK_TRY(period);
+    Overview out;
+    std::map<std::string, NpsSummary> by_store;
+    std::map<int64_t, NpsSummary> by_week;
+    // Consecutive rows are mostly of the same store: remember the last one.
+    std::string last_store;
+    NpsSummary* last_summary = nullptr;
+    FEEDBACK_TRY(collect_nps(db, *period, filter.store_code,
+                             [&](const std::string& store_code, int64_t week_start, long promoters, long passives,
+                                 long detractors) {
+                                 if (!last_summary || store_code != last_store) {
+                                     last_store = store_code;
+                                     last_summary = &by_store[store_code];
+                                 }
+                                 add_counts(*last_summary, promoters, passives, detractors);
+                                 add_counts(by_week[week_start], promoters, passives, detractors);
+                                 add_counts(out.chain.counts, promoters, passives, detractors);
+                             }));
+
+    std::map<std::string, std::string> names;
+    if (!by_store.empty()) {
+        auto read = store_names(db, filter.store_code);
+        FEEDBACK_TRY(read);
+        names = std::move(*read);
+    }
+    for (const auto& [store_code, counts] : by_store) {
+        if (counts.total() == 0)
+            continue;
+        auto name = names.find(store_code);
+        out.stores.push_back({store_code, name == names.end() ? std::string() : name->second, {counts}});
+    }
+    if (period->to_ms > period->from_ms)
+        for (int64_t week = week_start_of(period->from_ms); week < period->to_ms; week += ms_per_week) {
+            auto found = by_week.find(week);
+            out.weeks.push_back({week, iso_week_label(week), {found == by_week.end() ? NpsSummary{} : found->second}});
+        }
+
+    auto complaints = complaint_figures(db, filter, *period, now_ms);
+    FEEDBACK_TRY(complaints);
+    out.complaints = *complaints;
+    return out;
+}
+
+Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int64_t now_ms)
+{
+    auto period = checked_period(query.filter.period);
+    FEEDBACK_TRY(period);
+    if (query.limit < 1 || query.limit > max_page_rows)
+        return Error{ErrorKind::invalid_input, "limit: must be from 1 to " + std::to_string(max_page_rows) + " (got " +
+                                                   std::to_string(query.limit) + ")"};
+    if (query.offset < 0)
+        return Error{ErrorKind::invalid_input, "offset: must not be negative (got " + std::to_string(query.offset) + ")"};
+
+    ComplaintPage page;
+    Sql count("SELECT count(*) FROM dashboard_complaints WHERE ");
+    FEEDBACK_TRY(complaint_conditions(count, query, *period, now_ms));
+    auto counted = count.prepare(db);
+    FEEDBACK_TRY(counted);
+    FEEDBACK_TRY(each_row(*counted, [&](const Statement& row) { page.total = row.column_int64(0); }));
+    if (page.total <= query.offset)
+        return page;
+
+    Sql sql("SELECT complaint_id, reference, store_code, status, channel, category, opened_at, deadline_at, "
+            "closed_at, root_cause, solved_on_the_spot FROM dashboard_complaints WHERE ");
+    FEEDBACK_TRY(complaint_conditions(sql, query, *period, now_ms));
+    sql += " ORDER BY opened_at DESC, complaint_id DESC LIMIT " + sql.arg(query.limit) + " OFFSET " +
+           sql.arg(query.offset);
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+        ComplaintRow out;
+        out.complaint_id = row.column_text(0);
+        out.reference = row.column_text(1);
+        out.store_code = row.column_text(2);
+        out.status = row.column_text(3);
+        out.channel = row.column_text(4);
+        out.category = row.column_text(5);
+        out.opened_at = row.column_int64(6);
+        out.deadline_at = row.column_optional_int64(7);
+        bool closed = out.status == to_string(ComplaintStatus::closed);
+        out.overdue = !closed && out.deadline_at && *out.deadline_at < now_ms;
+        if (closed)
+            out.closed_at = row.column_optional_int64(8);
+        out.root_cause = row.column_text(9);
+        out.solved_on_the_spot = row.column_int64(10) != 0;
+        page.rows.push_back(std::move(out));
+    }));
+    return page;
+}
+
+Result<std::vector<CallBackRow>> call_backs(Database& db, const Filter& filter, bool pending_only)
+{
+    auto period = checked_period(filter.period);
+    FEEDBACK_TRY(period);
+    // The conditions of the partial index dashboard_ratings_call_backs, word
+    // for word; 0-6 is nps.h's detractor band.
+    Sql sql("SELECT rating_id, store_code, occurred_at, score, comment, reason_ids, follow_up_outcome, followed_up_at "
+            "FROM dashboard_ratings WHERE contact_given = 1 AND score <= 6 AND misuse = 0 AND ");
+    sql.filter(*period, filter.store_code, "occurred_at");
+    if (pending_only)
+        sql += " AND follow_up_outcome IN ('', 'no_answer')";
+    sql += " ORDER BY occurred_at, rating_id";
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    std::vector<CallBackRow> out;
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+        CallBackRow call;
+        call.rating_id = row.column_text(0);
+        call.store_code = row.column_text(1);
+        call.rated_at = row.column_int64(2);
+        call.score = static_cast<int>(row.column_int64(3));
+        call.comment = row.column_text(4);
+        call.reason_ids = string_list(row.column_text(5));
+        call.outcome = row.column_text(6);
+        call.followed_up_at = row.column_optional_int64(7);
+        out.push_back(std::move(call));
+    }));
+    return out;
+}
+
+Result<std::vector<PromiseMeasure>> promise_measures(Database& db, const Filter& filter, int64_t now_ms)
+{
+    auto period = checked_period(filter.period);
+    FEEDBACK_TRY(period);
+    auto configs = Configurations::load(db);
+    FEEDBACK_TRY(configs);
+
+    // The stores the figures are for.
+    std::vector<std::string> stores;
+    if (!filter.store_code.empty()) {
+        stores.push_back(filter.store_code);
+    } else {
+        Sql sql("SELECT DISTINCT store_code FROM dashboard_complaints WHERE ");
+        sql.filter(*period, "", "opened_at");
+        sql += " ORDER BY store_code";
+        auto stmt = sql.prepare(db);
+        FEEDBACK_TRY(stmt);
+        FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { stores.push_back(row.column_text(0)); }));
+    }
+
+    // One query per distinct measure (kind and hours), grouped by store.
+    std::map<MeasureKey, std::map<std::string, Tally>> tallies;
+    auto tally_of = [&](const MeasureKey& key, const std::string& store_code) -> Result<Tally> {
+        auto it = tallies.find(key);
+        if (it == tallies.end()) {
+            auto read = tally_by_store(db, filter, *period, key, now_ms);
+            FEEDBACK_TRY(read);
+            it = tallies.emplace(key, std::move(*read)).first;
+        }
+        auto found = it->second.find(store_code);
+        return found == it->second.end() ? Tally{} : found->second;
+    };
+
+    std::vector<PromiseMeasure> chain_rows;
+    std::vector<PromiseMeasure> store_rows;
+    // For the chain: each (promise id, measure) in order of first appearance.
+    struct ChainSlot {
+        const config::Promise* promise = nullptr;
+        Tally tally;
+        std::set<int> targets;
+        bool seen_in_store = false;
+    };
+    std::vector<std::pair<std::pair<std::string, config::PromiseMeasure>, ChainSlot>> slots;
+    auto slot_for = [&](const config::Promise& promise) -> ChainSlot& {
+        auto id = std::make_pair(promise.id, *promise.measure);
+        auto it = std::find_if(slots.begin(), slots.end(), [&](const auto& slot) { return slot.first == id; });
+        if (it == slots.end()) {
+            slots.push_back({id, ChainSlot{&promise, {}, {}, false}});
+            return slots.back().second;
+        }
+        return it->second;
+    };
+    bool chain = filter.store_code.empty();
+    if (chain)
+        if (const config::KioskConfig* fallback = configs->chain_default())
+            for (const config::Promise& promise : fallback->promises)
+                if (measure_key(promise))
+                    slot_for(promise);
+
+    for (const std::string& store_code : stores) {
+        const config::KioskConfig* config = configs->for_store(store_code);
+        if (!config)
+            continue;
+        for (const config::Promise& promise : config->promises) {
+            auto key = measure_key(promise);
+            if (!key)
+                continue;
+            auto tally = tally_of(*key, store_code);
+            FEEDBACK_TRY(tally);
+            store_rows.push_back(measure_row(promise, store_code, promise.target_percent, *tally));
+            if (chain) {
+                ChainSlot& slot = slot_for(promise);
+                slot.tally.counted += tally->counted;
+                slot.tally.met += tally->met;
+                slot.seen_in_store = true;
+                if (promise.target_percent)
+                    slot.targets.insert(*promise.target_percent);
+            }
+        }
+    }
+    for (const auto& [id, slot] : slots) {
+        std::optional<int> target;
+        if (slot.seen_in_store && slot.targets.size() == 1)
+            target = *slot.targets.begin();
+        else if (!slot.seen_in_store)
+            target = slot.promise->target_percent; // only "default" makes it: its own target
+        chain_rows.push_back(measure_row(*slot.promise, "", target, slot.tally));
+    }
+    chain_rows.insert(chain_rows.end(), std::make_move_iterator(store_rows.begin()),
+                      std::make_move_iterator(store_rows.end()));
+    return chain_rows;
+}
+
+Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_window_ms)
+{
+    auto period = checked_period(filter.period);
+    FEEDBACK_TRY(period);
+    if (repeat_window_ms <= 0)
+        return Error{ErrorKind::invalid_input, "repeat window: must be a positive number of milliseconds (got " +
+                                                   std::to_string(repeat_window_ms) + ")"};
+    Learning out;
+
+    auto top = [&](std::string_view column, std::vector<CountRow>& rows) -> Result<void> {
+        Sql sql("SELECT " + std::string(column) + ", count(*) FROM dashboard_complaints WHERE ");
+        sql.filter(*period, filter.store_code, "opened_at");
+        sql += " AND " + std::string(column) + " <> '' GROUP BY 1 ORDER BY 2 DESC, 1";
+        auto stmt = sql.prepare(db);
+        FEEDBACK_TRY(stmt);
+        return each_row(*stmt, [&](const Statement& row) { rows.push_back({row.column_text(0), row.column_int64(1)}); });
+    };
+    FEEDBACK_TRY(top("category", out.top_categories));
+    FEEDBACK_TRY(top("root_cause", out.top_root_causes));
+
+    // The nearest earlier complaint (opened_at, then id) within the window.
+    Sql repeats("SELECT c.complaint_id, ");
+    std::string window = repeats.arg(repeat_window_ms);
+    auto nearest_earlier = [&](const std::string& same) {
+        return "(SELECT e.complaint_id FROM dashboard_complaints AS e WHERE " + same +
+               " AND e.opened_at >= c.opened_at - " + window +
+               " AND (e.opened_at < c.opened_at OR (e.opened_at = c.opened_at AND e.complaint_id < c.complaint_id))"
+               " ORDER BY e.opened_at DESC, e.complaint_id DESC LIMIT 1)";
+    };
+    repeats += nearest_earlier("e.customer_key = c.customer_key") + ", " +
+               nearest_earlier("e.product_ref = c.product_ref AND e.category = c.category") +
+               " FROM dashboard_complaints AS c WHERE ";
+    repeats.filter(*period, filter.store_code, "opened_at", "c");
+    repeats += " AND (c.customer_key IS NOT NULL OR c.product_ref IS NOT NULL) ORDER BY c.opened_at, c.complaint_id";
+    auto repeat_stmt = repeats.prepare(db);
+    FEEDBACK_TRY(repeat_stmt);
+    FEEDBACK_TRY(each_row(*repeat_stmt, [&](const Statement& row) {
+        if (!row.is_null(1))
+            out.repeats.push_back({row.column_text(0), row.column_text(1), "same_customer"});
+        else if (!row.is_null(2))
+            out.repeats.push_back({row.column_text(0), row.column_text(2), "same_product_and_category"});
+    }));
+
+    Sql effects("SELECT a.complaint_id, a.action_id, c.category, a.planned_at, ");
+    std::string effect_window = effects.arg(repeat_window_ms);
+    auto around = [&](const std::string& from, const std::string& to) {
+        return "(SELECT count(*) FROM dashboard_complaints AS x WHERE x.store_code = c.store_code "
+               "AND x.category = c.category AND x.opened_at >= " +
+               from + " AND x.opened_at < " + to + ")";
+    };
+    effects += around("a.planned_at - " + effect_window, "a.planned_at") + ", " +
+               around("a.planned_at", "a.planned_at + " + effect_window) +
+               " FROM dashboard_actions AS a JOIN dashboard_complaints AS c ON c.complaint_id = a.complaint_id WHERE ";
+    effects.filter(*period, "", "planned_at", "a");
+    if (!filter.store_code.empty())
+        effects += " AND c.store_code = " + effects.arg(filter.store_code);
+    effects += " ORDER BY a.planned_at, a.action_id";
+    auto effect_stmt = effects.prepare(db);
+    FEEDBACK_TRY(effect_stmt);
+    FEEDBACK_TRY(each_row(*effect_stmt, [&](const Statement& row) {
+        out.action_effects.push_back({row.column_text(0), row.column_text(1), row.column_text(2), row.column_int64(3),
+                                      row.column_int64(4), row.column_int64(5)});
+    }));
+    return out;
+}
+
+} // namespace feedback::hq::dashboard

@@ -1,0 +1,455 @@
+// Projects head office's events into the dashboard's read model
+// (projector.h): ratings with set-based upserts per chunk, complaints by
+// re-folding each touched complaint with the fold the terminal uses.
+#include "hq/dashboard/projector.h"
+
+#include "config/kiosk_config.h"
+#include "crypto/sha256.h"
+#include "domain/complaint_fold.h"
+#include "domain/nps.h"
+#include "hq/dashboard/calendar.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <vector>
+
+namespace feedback::hq::dashboard {
+
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// [SECTION] Ratings: set-based statements over the events (?1, ?2] of a chunk
+
+std::string rated_sql()
+{
+    return "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, occurred_at, week_start, score, misuse) "
+           "SELECT id, store_code, device_id, occurred_at, " +
+           sql_week_start("occurred_at") +
+           ", json_extract(body, '$.payload.score'), json_extract(body, '$.payload.misuse') IS NOT NULL "
+           "FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.rated' "
+           "ON CONFLICT(rating_id) DO UPDATE SET store_code = excluded.store_code, device_id = excluded.device_id, "
+           "occurred_at = excluded.occurred_at, week_start = excluded.week_start, score = excluded.score, "
+           "misuse = excluded.misuse";
+}
+
+// The chunk's ratings (misuse left out) counted per store, day and score;
+// the bands are nps_band()'s, applied in add_day_counts().
+std::string rated_scores_sql()
+{
+    return "SELECT store_code, " + sql_day_start("occurred_at") +
+           " AS day_start, score, count(*) "
+           "FROM (SELECT store_code, occurred_at, json_extract(body, '$.payload.score') AS score FROM events "
+           "      WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.rated' "
+           "        AND json_extract(body, '$.payload.misuse') IS NULL) "
+           "WHERE score BETWEEN 0 AND 10 GROUP BY 1, 2, 3";
+}
+
+// Each nps.rated is projected exactly once (ids are unique and the cursor
+// moves in the same transaction), so the day counts can be added to.
+Result<void> add_day_counts(Database& db, int64_t after, int64_t last)
+{
+    auto scores = db.cached(rated_scores_sql());
+    FEEDBACK_TRY(scores);
+    (*scores)->bind(1, after).bind(2, last);
+    std::map<std::pair<std::string, int64_t>, NpsSummary> days;
+    for (;;) {
+        auto row = (*scores)->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            break;
+        NpsSummary& counts = days[{(*scores)->column_text(0), (*scores)->column_int64(1)}];
+        long ratings = (*scores)->column_int64(3);
+        switch (nps_band(static_cast<int>((*scores)->column_int64(2)))) {
+        case NpsBand::promoter: counts.promoters += ratings; break;
+        case NpsBand::passive: counts.passives += ratings; break;
+        case NpsBand::detractor: counts.detractors += ratings; break;
+        }
+    }
+    auto add = db.cached("INSERT INTO dashboard_nps_days(store_code, day_start, promoters, passives, detractors) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5) "
+                         "ON CONFLICT(store_code, day_start) DO UPDATE SET promoters = promoters + excluded.promoters, "
+                         "passives = passives + excluded.passives, detractors = detractors + excluded.detractors");
+    FEEDBACK_TRY(add);
+    for (const auto& [key, counts] : days)
+        FEEDBACK_TRY((*add)
+                         ->bind(1, key.first)
+                         .bind(2, key.second)
+                         .bind(3, int64_t{counts.promoters})
+                         .bind(4, int64_t{counts.passives})
+                         .bind(5, int64_t{counts.detractors})
+                         .run());
+    return {};
+}
+
+// The last detail wins (occurred_at, then event id), whatever the arrival
+// order; a detail that comes before its rating makes a row the rating fills in.
+constexpr const char* detailed_sql =
+    "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, reason_ids, comment, contact_given, "
+    "                              detailed_at, detail_event_id) "
+    "SELECT subject, store_code, device_id, coalesce(json_extract(body, '$.payload.reason_ids'), '[]'), "
+    "       coalesce(json_extract(body, '$.payload.comment'), ''), "
+    "       coalesce(json_extract(body, '$.payload.contact.consent'), 0) = 1, occurred_at, id "
+    "FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.detailed' "
+    "ON CONFLICT(rating_id) DO UPDATE SET reason_ids = excluded.reason_ids, comment = excluded.comment, "
+    "  contact_given = excluded.contact_given, detailed_at = excluded.detailed_at, "
+    "  detail_event_id = excluded.detail_event_id "
+    "WHERE dashboard_ratings.detailed_at IS NULL "
+    "   OR (excluded.detailed_at, excluded.detail_event_id) > "
+    "      (dashboard_ratings.detailed_at, dashboard_ratings.detail_event_id)";
+
+constexpr const char* followed_up_sql =
+    "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, follow_up_outcome, followed_up_at, "
+    "                              follow_up_event_id) "
+    "SELECT subject, store_code, device_id, coalesce(json_extract(body, '$.payload.outcome'), ''), occurred_at, id "
+    "FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.followed_up' "
+    "ON CONFLICT(rating_id) DO UPDATE SET follow_up_outcome = excluded.follow_up_outcome, "
+    "  followed_up_at = excluded.followed_up_at, follow_up_event_id = excluded.follow_up_event_id "
+    "WHERE dashboard_ratings.followed_up_at IS NULL "
+    "   OR (excluded.followed_up_at, excluded.follow_up_event_id) > "
+    "      (dashboard_ratings.followed_up_at, dashboard_ratings.follow_up_event_id)";
+
+// [SECTION] Complaints
+
+// The promised deadline per store, from the configuration head office holds
+// for it now; each store's document is read and validated once per catch-up.
+class DeadlineRules {
+public:
+    explicit DeadlineRules(HqStore& store) : m_store(&store) {}
+
+    // Nothing when the store has no (valid) configuration or no promise
+    // names a deadline.
+    Result<std::optional<int64_t>> deadline(const std::string& store_code, int64_t opened_at_ms)
+    {
+        auto it = m_configs.find(store_code);
+        if (it == m_configs.end()) {
+            auto document = m_store->config_for(store_code);
+            FEEDBACK_TRY(document);
+            std::optional<config::KioskConfig> parsed;
+            if (*document) {
+                auto config = config::parse_config((*document)->document);
+                if (config)
+                    parsed = std::move(*config);
+            }
+            it = m_configs.emplace(store_code, std::move(parsed)).first;
+        }
+        if (!it->second)
+            return std::optional<int64_t>{};
+        return config::complaint_deadline(*it->second, opened_at_ms);
+    }
+
+private:
+    HqStore* m_store;
+    std::map<std::string, std::optional<config::KioskConfig>> m_configs;
+};
+
+struct ComplaintEvent {
+    Event event;
+    std::string store_code; // events.store_code
+};
+
+Result<std::vector<ComplaintEvent>> complaint_events(Database& db, const std::string& complaint_id)
+{
+    auto stmt = db.cached("SELECT store_code, body FROM events WHERE subject = ?1 AND type LIKE 'complaint.%'");
+    FEEDBACK_TRY(stmt);
+    (*stmt)->bind(1, complaint_id);
+    std::vector<ComplaintEvent> events;
+    for (;;) {
+        auto row = (*stmt)->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            break;
+        // Head office stored only events that parsed and validated.
+        auto event = event_from_json(nlohmann::json::parse((*stmt)->column_text(1), nullptr, false));
+        if (event)
+            events.push_back({std::move(*event), (*stmt)->column_text(0)});
+    }
+    std::sort(events.begin(), events.end(),
+              [](const ComplaintEvent& a, const ComplaintEvent& b) { return fold_order_less(a.event, b.event); });
+    return events;
+}
+
+std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t> b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return std::min(*a, *b);
+}
+
+std::optional<int64_t> as_optional_bool(std::optional<bool> value)
+{
+    return value ? std::optional<int64_t>(*value ? 1 : 0) : std::nullopt;
+}
+
+// Folds one complaint from all of its events and replaces its row and actions.
+Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std::string& complaint_id)
+{
+    auto events = complaint_events(db, complaint_id);
+    FEEDBACK_TRY(events);
+    if (events->empty())
+        return {};
+    std::vector<Event> plain;
+    plain.reserve(events->size());
+    for (const ComplaintEvent& stored : *events)
+        plain.push_back(stored.event);
+    ComplaintState state = fold_complaint(plain);
+
+    std::set<std::string> skipped;
+    for (const SkippedEvent& skip : state.skipped)
+        skipped.insert(skip.event_id);
+    // In fold order: the complaint.opened the fold used, and the first close it applied.
+    const ComplaintEvent* opened = nullptr;
+    std::optional<int64_t> first_closed_at;
+    for (const ComplaintEvent& stored : *events) {
+        if (skipped.contains(stored.event.id) || stored.event.subject != state.complaint_id)
+            continue;
+        if (!opened && stored.event.type == EventType::complaint_opened)
+            opened = &stored;
+        if (!first_closed_at && stored.event.type == EventType::complaint_closed)
+            first_closed_at = stored.event.occurred_at_ms;
+    }
+    const std::string& store_code = opened ? opened->store_code : events->front().store_code;
+
+    std::optional<std::string> product_ref;
+    std::optional<std::string> key;
+    if (opened) {
+        const nlohmann::json& payload = opened->event.payload;
+        auto product = payload.find("product_ref");
+        if (product != payload.end() && product->is_string())
+            if (auto normal = normalise_product_ref(product->get<std::string>()); !normal.empty())
+                product_ref = std::move(normal);
+        auto contact = payload.find("contact");
+        if (contact != payload.end())
+            if (auto customer = customer_key(*contact); !customer.empty())
+                key = std::move(customer);
+    }
+    std::optional<int64_t> deadline_at;
+    if (state.opened_at) {
+        auto deadline = deadlines.deadline(store_code, *state.opened_at);
+        FEEDBACK_TRY(deadline);
+        deadline_at = *deadline;
+    }
+    // Answered: the first of acknowledged, resolved and closed.
+    auto first_response_at = earliest(earliest(state.acknowledged_at, state.first_resolution_at), first_closed_at);
+    int64_t actions_checked = std::count_if(state.actions.begin(), state.actions.end(),
+                                            [](const PlannedAction& action) { return action.checked_at.has_value(); });
+    int64_t actions_open = static_cast<int64_t>(state.actions.size()) - actions_checked;
+
+    auto upsert = db.cached(
+        "INSERT OR REPLACE INTO dashboard_complaints(complaint_id, reference, store_code, status, channel, category, "
+        "opened_at, acknowledged_at, first_response_at, closed_at, close_outcome, deadline_at, solved_on_the_spot, "
+        "satisfied, handling_score, root_cause, actions_open, actions_checked, product_ref, customer_key, "
+        "last_event_at, event_count) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+    FEEDBACK_TRY(upsert);
+    Statement& s = **upsert;
+    s.bind(1, complaint_id)
+        .bind(2, state.reference)
+        .bind(3, store_code)
+        .bind(4, state.status ? std::string(to_string(*state.status)) : std::string())
+        .bind(5, state.channel)
+        .bind(6, state.category)
+        .bind(7, state.opened_at)
+        .bind(8, state.acknowledged_at)
+        .bind(9, first_response_at)
+        .bind(10, state.closed_at)
+        .bind(11, state.close_outcome)
+        .bind(12, deadline_at)
+        .bind(13, int64_t{state.solved_on_the_spot ? 1 : 0})
+        .bind(14, as_optional_bool(state.satisfied))
+        .bind(15, state.handling_score)
+        .bind(16, state.root_cause)
+        .bind(17, actions_open)
+        .bind(18, actions_checked)
+        .bind(19, product_ref)
+        .bind(20, key)
+        .bind(21, state.last_event_at)
+        .bind(22, int64_t{state.event_count});
+    FEEDBACK_TRY(s.run());
+
+    auto clear = db.cached("DELETE FROM dashboard_actions WHERE complaint_id = ?1");
+    FEEDBACK_TRY(clear);
+    FEEDBACK_TRY((*clear)->bind(1, complaint_id).run());
+    if (state.actions.empty())
+        return {};
+    auto insert = db.cached("INSERT INTO dashboard_actions(complaint_id, action_id, kind, owner, due_at, planned_at, "
+                            "checked_at, effective) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    FEEDBACK_TRY(insert);
+    for (const PlannedAction& action : state.actions) {
+        FEEDBACK_TRY((*insert)
+                         ->bind(1, complaint_id)
+                         .bind(2, action.action_id)
+                         .bind(3, action.kind)
+                         .bind(4, action.owner)
+                         .bind(5, action.due_at)
+                         .bind(6, action.planned_at)
+                         .bind(7, action.checked_at)
+                         .bind(8, as_optional_bool(action.effective))
+                         .run());
+    }
+    return {};
+}
+
+// [SECTION] Chunks
+
+Result<int64_t> read_cursor(Database& db)
+{
+    return db.query_int64("SELECT last_seq FROM dashboard_cursor WHERE id = 1");
+}
+
+// Projects up to `limit` events after the cursor in one transaction.
+// Returns how many it projected (0: nothing was new).
+Result<int64_t> project_chunk(Database& db, DeadlineRules& deadlines, int64_t limit, CatchUp& stats)
+{
+    auto txn = Transaction::begin(db);
+    FEEDBACK_TRY(txn);
+    // Read inside the transaction: another connection may have moved it.
+    auto after = read_cursor(db);
+    FEEDBACK_TRY(after);
+
+    auto chunk = db.cached("SELECT seq, type, subject FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    FEEDBACK_TRY(chunk);
+    (*chunk)->bind(1, *after).bind(2, limit);
+    int64_t count = 0;
+    int64_t last = *after;
+    int64_t rated = 0;
+    bool detailed = false;
+    bool followed_up = false;
+    std::set<std::string> complaints;
+    for (;;) {
+        auto row = (*chunk)->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            break;
+        ++count;
+        last = (*chunk)->column_int64(0);
+        auto type = event_type_from_string((*chunk)->column_text(1));
+        if (!type)
+            continue;
+        if (*type == EventType::nps_rated)
+            ++rated;
+        else if (*type == EventType::nps_detailed)
+            detailed = true;
+        else if (*type == EventType::nps_followed_up)
+            followed_up = true;
+        else if (is_complaint_event(*type) && !(*chunk)->is_null(2))
+            complaints.insert((*chunk)->column_text(2));
+    }
+    if (count == 0)
+        return int64_t{0};
+
+    auto run_range = [&](std::string_view sql) -> Result<void> {
+        auto stmt = db.cached(sql);
+        FEEDBACK_TRY(stmt);
+        return (*stmt)->bind(1, *after).bind(2, last).run();
+    };
+    if (rated > 0) {
+        FEEDBACK_TRY(run_range(rated_sql()));
+        FEEDBACK_TRY(add_day_counts(db, *after, last));
+    }
+    if (detailed)
+        FEEDBACK_TRY(run_range(detailed_sql));
+    if (followed_up)
+        FEEDBACK_TRY(run_range(followed_up_sql));
+    for (const std::string& complaint_id : complaints)
+        FEEDBACK_TRY(project_complaint(db, deadlines, complaint_id));
+
+    auto move = db.cached("UPDATE dashboard_cursor SET last_seq = ?1 WHERE id = 1");
+    FEEDBACK_TRY(move);
+    FEEDBACK_TRY((*move)->bind(1, last).run());
+    FEEDBACK_TRY(txn->commit());
+    stats.events += count;
+    stats.ratings += rated;
+    stats.complaint_folds += static_cast<int64_t>(complaints.size());
+    stats.cursor = last;
+    ++stats.chunks;
+    return count;
+}
+
+char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string trimmed(std::string_view text)
+{
+    auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos)
+        return {};
+    auto last = text.find_last_not_of(" \t\r\n");
+    return std::string(text.substr(first, last - first + 1));
+}
+
+} // namespace
+
+// [SECTION] Public functions
+
+Projector::Projector(HqStore& store, int64_t chunk_events)
+    : m_store(&store), m_chunk_events(std::max<int64_t>(1, chunk_events))
+{
+}
+
+Result<int64_t> Projector::cursor() { return read_cursor(m_store->database()); }
+
+Result<CatchUp> Projector::catch_up()
+{
+    Database& db = m_store->database();
+    CatchUp stats;
+    auto cursor = read_cursor(db);
+    FEEDBACK_TRY(cursor);
+    stats.cursor = *cursor;
+    // Cheap when nothing is new: max() of the integer primary key is one
+    // page lookup, and no write lock is taken.
+    auto newest = db.query_int64("SELECT coalesce(max(seq), 0) FROM events");
+    FEEDBACK_TRY(newest);
+    if (*newest <= *cursor)
+        return stats;
+    DeadlineRules deadlines(*m_store);
+    for (;;) {
+        auto projected = project_chunk(db, deadlines, m_chunk_events, stats);
+        FEEDBACK_TRY(projected);
+        if (*projected < m_chunk_events)
+            return stats;
+    }
+}
+
+std::string customer_key(const nlohmann::json& contact)
+{
+    if (!contact.is_object())
+        return {};
+    auto email = contact.find("email");
+    if (email != contact.end() && email->is_string()) {
+        std::string normal = trimmed(email->get_ref<const std::string&>());
+        std::transform(normal.begin(), normal.end(), normal.begin(), ascii_lower);
+        if (!normal.empty())
+            return crypto::sha256_hex("email:" + normal);
+    }
+    auto phone = contact.find("phone");
+    if (phone != contact.end() && phone->is_string()) {
+        std::string text = trimmed(phone->get_ref<const std::string&>());
+        std::string digits;
+        for (char c : text)
+            if (c >= '0' && c <= '9')
+                digits.push_back(c);
+        if (!digits.empty())
+            return crypto::sha256_hex("phone:" + std::string(text.starts_with('+') ? "00" : "") + digits);
+    }
+    return {};
+}
+
+std::string normalise_product_ref(const std::string& product_ref)
+{
+    std::string normal = trimmed(product_ref);
+    std::transform(normal.begin(), normal.end(), normal.begin(),
+                   [](char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; });
+    return normal;
+}
+
+} // namespace feedback::hq::dashboard

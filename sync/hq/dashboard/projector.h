@@ -1,0 +1,96 @@
+// The dashboard's read model: head office's events projected into tables
+// that the dashboard's figures (analytics.h) are read from with plain SQL.
+// The projector follows the events table by its arrival sequence (`seq`)
+// and remembers how far it got in the same database, in the same
+// transaction as the rows it wrote, so a crash never projects an event twice
+// or skips one.
+//
+// Tables (schema in hq_store.cpp's migrations; all derived, never edited by
+// hand, and rebuilt by emptying them and setting the cursor to 0):
+//
+//   dashboard_cursor      one row: last_seq, the last events.seq projected
+//   dashboard_ratings     one row per rating (nps.rated), with its detail
+//                         (nps.detailed: reasons, comment, whether consented
+//                         contact was given, never the contact itself) and
+//                         its call-back (nps.followed_up: the last outcome)
+//   dashboard_nps_days    promoters/passives/detractors per store and UTC day,
+//                         misuse-marked ratings left out: what NPS over long
+//                         periods is summed from
+//   dashboard_complaints  one row per complaint: fold_complaint() over all of
+//                         its events, the promised deadline from the store's
+//                         configuration at projection time (the terminal's
+//                         rule, config::complaint_deadline), and a customer
+//                         key for repeat detection (a SHA-256, never the
+//                         contact)
+//   dashboard_actions     corrective and preventive actions of each complaint
+//
+// The store of an event is events.store_code (the sending device's store;
+// head office's own events carry the complaint's store).
+//
+//   catch_up():  cursor == max(seq)? --yes--> done (two small reads, no lock)
+//                    | no
+//                    v
+//   +--> BEGIN IMMEDIATE; read up to `chunk` events after the cursor
+//   |    ratings, details, call-backs: set-based upserts over the chunk
+//   |    each complaint the chunk touches: fold ALL its events again, replace its row
+//   |    cursor = last seq of the chunk; COMMIT
+//   +--- more events after the cursor?
+//
+// Events of one rating or complaint may arrive in any order and in
+// different chunks: ratings are upserted field group by field group (the
+// last detail and the last call-back by occurred_at, then id, win), and a
+// complaint is always re-folded from all of its events, which the fold
+// makes independent of their order.
+//
+// One Projector uses its HqStore's connection: one thread at a time, like
+// the HqStore itself.
+#pragma once
+
+#include "hq/hq_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace feedback::hq::dashboard {
+
+struct CatchUp {
+    int64_t events = 0;     // events projected by this call
+    int64_t ratings = 0;    // of those, nps.rated
+    int64_t complaint_folds = 0; // complaints folded (one touched in two chunks counts twice)
+    int64_t chunks = 0;     // transactions committed
+    int64_t cursor = 0;     // the last projected seq after the call
+};
+
+class Projector {
+public:
+    static constexpr int64_t default_chunk_events = 5000;
+
+    // `store` must outlive the projector. `chunk_events`: events per
+    // transaction (at least 1); smaller chunks hold the write lock shorter.
+    explicit Projector(HqStore& store, int64_t chunk_events = default_chunk_events);
+
+    // Projects every event after the cursor, in seq order, one transaction
+    // per chunk. Errors are the storage's; what was committed before stays.
+    Result<CatchUp> catch_up();
+    // The last projected seq (0 before the first catch_up).
+    Result<int64_t> cursor();
+
+private:
+    HqStore* m_store;
+    int64_t m_chunk_events;
+};
+
+// The key that tells the same customer again without keeping who it is:
+// the SHA-256 (hex) of "email:" + the trimmed, lower-case e-mail
+// address, or else of "phone:" + the phone number's digits (a leading "+"
+// read as "00", so "+31 6 1234 5678" and "0031-612345678" match). Empty
+// when the contact has neither. `contact` is an event's payload.contact.
+std::string customer_key(const nlohmann::json& contact);
+
+// A product reference as compared for repeats: trimmed, upper case; empty
+// when none.
+std::string normalise_product_ref(const std::string& product_ref);
+
+} // namespace feedback::hq::dashboard

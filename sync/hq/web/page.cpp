@@ -1,0 +1,378 @@
+// The per-request context of the dashboard: reading parameters, the page
+// layout (navigation, language switch, logout), answers and shared pieces.
+#include "page.h"
+
+#include "domain/clock.h"
+#include "domain/refcode.h"
+#include "hq/dashboard/projector.h"
+
+#include <algorithm>
+#include <set>
+
+namespace feedback::hq::web {
+
+// [SECTION] Connection pool
+
+ConnectionPool::Lease::~Lease()
+{
+    if (!m_store)
+        return;
+    std::lock_guard lock(m_pool->m_mutex);
+    m_pool->m_idle.push_back(std::move(m_store));
+}
+
+Result<ConnectionPool::Lease> ConnectionPool::borrow()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_idle.empty()) {
+            auto store = std::move(m_idle.back());
+            m_idle.pop_back();
+            return Lease(*this, std::move(store));
+        }
+    }
+    auto store = HqStore::open(m_dir, HqStore::Intent::existing_only);
+    FEEDBACK_TRY(store);
+    return Lease(*this, std::make_unique<HqStore>(std::move(*store)));
+}
+
+// [SECTION] Page: reading the request
+
+Page::Page(App& app_, const httplib::Request& req_, httplib::Response& res_, HqStore& store_, std::string locale,
+           int64_t now)
+    : app(app_), req(req_), res(res_), store(store_), t(app_.text, std::move(locale)), now_ms(now)
+{
+}
+
+std::string Page::param(const std::string& name) const
+{
+    if (req.has_param(name))
+        return req.get_param_value(name);
+    if (req.has_file(name))
+        return req.get_file_value(name).content;
+    return {};
+}
+
+bool Page::has_param(const std::string& name) const { return req.has_param(name) || req.has_file(name); }
+
+std::string Page::capture(size_t index) const
+{
+    return index < req.matches.size() ? req.matches[index].str() : std::string();
+}
+
+std::string Page::path_and_query() const
+{
+    QueryParams params;
+    for (const auto& [name, value] : req.params)
+        if (req.method == "GET")
+            params.emplace_back(name, value);
+    return req.path + query_string(params);
+}
+
+const std::string& Page::user_name() const
+{
+    assert(session && "Page::user_name() without a session");
+    return session->user.name;
+}
+
+Result<void> Page::audit(std::string_view action, std::string_view subject)
+{
+    std::string who = session ? session->user.name : std::string();
+    return write([&] { return users().audit(who, action, subject, address(), now_ms); });
+}
+
+Result<void> Page::refresh_figures()
+{
+    dashboard::Projector projector(store);
+    auto cursor = projector.cursor();
+    FEEDBACK_TRY(cursor);
+    auto last = store.database().query_int64("SELECT coalesce(max(seq), 0) FROM events");
+    FEEDBACK_TRY(last);
+    if (*cursor >= *last)
+        return {};
+    auto done = write([&] { return projector.catch_up(); });
+    FEEDBACK_TRY(done);
+    return {};
+}
+
+Filters Page::filters() const
+{
+    Filters out;
+    out.store = param("store");
+    if (!out.store.empty() && !is_refcode_segment(out.store, refcode_store_length, refcode_store_length)) {
+        out.errors.push_back(t("filter.bad_store"));
+        out.store.clear();
+    }
+    int64_t today = now_ms - now_ms % ms_per_day;
+    int64_t from = today - 83 * ms_per_day; // twelve whole weeks, today included
+    int64_t to = today;
+    out.from_text = param("from");
+    out.to_text = param("to");
+    if (!out.from_text.empty()) {
+        if (auto parsed = parse_date(out.from_text))
+            from = *parsed;
+        else
+            out.errors.push_back(t.format("filter.bad_date", {{"value", out.from_text}}));
+    }
+    if (!out.to_text.empty()) {
+        if (auto parsed = parse_date(out.to_text))
+            to = *parsed;
+        else
+            out.errors.push_back(t.format("filter.bad_date", {{"value", out.to_text}}));
+    }
+    if (to < from) {
+        out.errors.push_back(t("filter.to_before_from"));
+        std::swap(from, to);
+    }
+    if (to - from > 3 * 366 * ms_per_day) {
+        out.errors.push_back(t("filter.too_long"));
+        from = to - 3 * 366 * ms_per_day;
+    }
+    out.from_text = format_date(from);
+    out.to_text = format_date(to);
+    out.filter.store_code = out.store;
+    out.filter.period = dashboard::Period{from, to + ms_per_day};
+    return out;
+}
+
+// [SECTION] Page: answering
+
+namespace {
+
+void security_headers(httplib::Response& res)
+{
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                   "frame-ancestors 'none'; base-uri 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Cache-Control", "no-store");
+}
+
+struct NavItem {
+    const char* id;
+    const char* path;
+    Role need;
+};
+
+constexpr NavItem nav_items[] = {
+    {"overview", "/overview", Role::viewer},   {"complaints", "/complaints", Role::viewer},
+    {"callbacks", "/callbacks", Role::viewer}, {"promises", "/promises", Role::viewer},
+    {"learning", "/learning", Role::viewer},   {"devices", "/devices", Role::viewer},
+    {"config", "/config", Role::admin},        {"users", "/users", Role::admin},
+    {"audit", "/audit", Role::admin},
+};
+
+} // namespace
+
+void Page::send_page(int status, const std::string& title, std::string_view nav, const std::string& body)
+{
+    std::string back = url_encode(path_and_query());
+    std::string html = "<!DOCTYPE html>\n<html lang=\"" + t.locale() +
+                       "\">\n<head>\n<meta charset=\"utf-8\">\n"
+                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+                       escape(title) + " \xC2\xB7 " + escape(t("layout.brand")) +
+                       "</title>\n<link rel=\"stylesheet\" href=\"/static/dashboard.css\">\n</head>\n<body>\n"
+                       "<a class=\"skip\" href=\"#main\">" +
+                       escape(t("layout.skip")) + "</a>\n<header class=\"top\">\n<a class=\"brand\" href=\"/overview\">" +
+                       escape(t("layout.brand")) + "</a>\n";
+    if (session) {
+        html += "<nav class=\"main\" aria-label=\"" + escape(t("layout.navigation")) + "\">";
+        for (const NavItem& item : nav_items) {
+            if (!can(item.need))
+                continue;
+            bool active = nav == item.id;
+            html += std::string("<a href=\"") + item.path + "\"" +
+                    (active ? " class=\"active\" aria-current=\"page\"" : "") + ">" +
+                    escape(t(std::string("nav.") + item.id)) + "</a>";
+        }
+        html += "</nav>\n";
+    }
+    html += "<div class=\"who\">";
+    if (session)
+        html += "<a class=\"user\" href=\"/account\">" + escape(session->user.name) + " (" +
+                escape(t("role." + std::string(to_string(session->user.role)))) + ")</a> ";
+    html += "<span class=\"lang\">";
+    for (const std::string& locale : dashboard_locales) {
+        std::string label = t("layout.language_" + locale);
+        if (locale == t.locale())
+            html += "<strong lang=\"" + locale + "\">" + escape(label) + "</strong> ";
+        else
+            html += "<a lang=\"" + locale + "\" href=\"/lang/" + locale + "?back=" + back + "\">" + escape(label) +
+                    "</a> ";
+    }
+    html += "</span>";
+    if (session)
+        html += "<form class=\"inline\" method=\"post\" enctype=\"multipart/form-data\" action=\"/logout\">" + csrf_field() +
+                "<button type=\"submit\" class=\"link\" id=\"logout\">" + escape(t("layout.logout")) +
+                "</button></form>";
+    html += "</div>\n</header>\n<main id=\"main\">\n<h1>" + escape(title) + "</h1>\n" + body +
+            "\n</main>\n<footer>" + escape(t.format("layout.footer", {{"time", format_time(now_ms)}})) +
+            "</footer>\n</body>\n</html>\n";
+    security_headers(res);
+    res.status = status;
+    res.set_content(html, "text/html; charset=utf-8");
+}
+
+void Page::send_redirect(const std::string& location)
+{
+    security_headers(res);
+    res.status = 303;
+    res.set_header("Location", location);
+    res.set_content("<!DOCTYPE html><a href=\"" + escape(location) + "\">" + escape(location) + "</a>",
+                    "text/html; charset=utf-8");
+}
+
+void Page::send_message(int status, const std::string& title, const std::string& message)
+{
+    std::string body = "<p class=\"message\">" + escape(message) + "</p>";
+    if (session)
+        body += "<p><a href=\"/overview\">" + escape(t("layout.to_overview")) + "</a></p>";
+    else
+        body += "<p><a href=\"/login\">" + escape(t("login.title")) + "</a></p>";
+    send_page(status, title, "", body);
+}
+
+void Page::send_failure(const Error& error)
+{
+    if (error.kind == ErrorKind::busy) {
+        res.set_header("Retry-After", "1");
+        send_message(503, t("error.title"), t("error.busy"));
+        return;
+    }
+    if (error.kind == ErrorKind::not_found) {
+        send_message(404, t("error.not_found_title"), t("error.not_found"));
+        return;
+    }
+    // The kind, not the message: a storage message may quote stored data.
+    send_message(500, t("error.title"), t.format("error.storage", {{"kind", to_string(error.kind)}}));
+}
+
+void Page::send_download(const std::string& content, const std::string& content_type, const std::string& file_name)
+{
+    security_headers(res);
+    res.status = 200;
+    res.set_header("Content-Disposition", "attachment; filename=\"" + file_name + "\"");
+    res.set_content(content, content_type);
+}
+
+// [SECTION] Pieces of pages
+
+std::string Page::csrf_field() const
+{
+    return "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(csrf) + "\">";
+}
+
+std::string Page::flash() const
+{
+    std::string done = param("done");
+    if (done.empty())
+        return {};
+    std::string key = "done." + done;
+    if (!t.has(key))
+        return {};
+    return "<p class=\"flash\" role=\"status\">" + escape(t(key)) + "</p>";
+}
+
+std::vector<std::string> Page::known_stores()
+{
+    if (m_stores)
+        return *m_stores;
+    std::set<std::string> codes;
+    if (auto devices = store.devices())
+        for (const auto& device : *devices)
+            codes.insert(device.store_code);
+    // From the read model's small tables, not the events: cheap with a million of them.
+    auto stmt = store.database().prepare("SELECT DISTINCT store_code FROM dashboard_nps_days "
+                                         "UNION SELECT DISTINCT store_code FROM dashboard_complaints "
+                                         "UNION SELECT scope FROM configs WHERE scope <> 'default'");
+    for (;;) {
+        if (!stmt)
+            break;
+        auto row = stmt->step();
+        if (!row || !*row)
+            break;
+        codes.insert(stmt->column_text(0));
+    }
+    m_stores = std::vector<std::string>(codes.begin(), codes.end());
+    return *m_stores;
+}
+
+std::string Page::store_select(const std::string& selected, bool with_all)
+{
+    std::string html = "<select name=\"store\" id=\"store\">";
+    if (with_all)
+        html += "<option value=\"\">" + escape(t("filter.all_stores")) + "</option>";
+    for (const std::string& code : known_stores())
+        html += "<option value=\"" + escape(code) + "\"" + (code == selected ? " selected" : "") + ">" + escape(code) +
+                "</option>";
+    return html + "</select>";
+}
+
+std::optional<nlohmann::json> Page::config_document(const std::string& store_code)
+{
+    auto found = store.config_for(store_code.empty() ? "default" : store_code);
+    if (!found || !*found)
+        return std::nullopt;
+    return (*found)->document;
+}
+
+std::string Page::label_of(const std::optional<nlohmann::json>& config, std::string_view list, std::string_view id) const
+{
+    if (!config || id.empty())
+        return std::string(id);
+    auto search = [&](const nlohmann::json& choices) -> std::optional<std::string> {
+        if (!choices.is_array())
+            return std::nullopt;
+        for (const auto& choice : choices)
+            if (choice.is_object() && choice.value("id", "") == id) {
+                const auto& label = choice.contains("label") ? choice["label"] : choice["text"];
+                if (label.is_object() && label.contains(t.locale()) && label[t.locale()].is_string())
+                    return label[t.locale()].get<std::string>();
+            }
+        return std::nullopt;
+    };
+    if (list == "reasons") {
+        if (config->contains("reasons") && (*config)["reasons"].is_object())
+            for (const auto& [band, choices] : (*config)["reasons"].items())
+                if (auto label = search(choices))
+                    return *label;
+        return std::string(id);
+    }
+    if (config->contains(list))
+        if (auto label = search((*config)[std::string(list)]))
+            return *label;
+    return std::string(id);
+}
+
+std::string filter_form(Page& page, const Filters& filters, const std::string& action, const std::string& extra)
+{
+    const Text& t = page.t;
+    std::string html;
+    for (const std::string& error : filters.errors)
+        html += "<p class=\"error\" role=\"alert\">" + escape(error) + "</p>";
+    html += "<form class=\"filters\" method=\"get\" action=\"" + escape(action) + "\">";
+    html += "<label for=\"store\">" + escape(t("filter.store")) + "</label>" + page.store_select(filters.store, true);
+    html += "<label for=\"from\">" + escape(t("filter.from")) + "</label><input type=\"date\" id=\"from\" name=\"from\" "
+            "value=\"" + escape(filters.from_text) + "\">";
+    html += "<label for=\"to\">" + escape(t("filter.to")) + "</label><input type=\"date\" id=\"to\" name=\"to\" value=\"" +
+            escape(filters.to_text) + "\">";
+    html += extra;
+    html += "<button type=\"submit\">" + escape(t("filter.apply")) + "</button></form>";
+    return html;
+}
+
+QueryParams filter_params(const Filters& filters)
+{
+    return {{"store", filters.store}, {"from", filters.from_text}, {"to", filters.to_text}};
+}
+
+std::string form_error(const FormFeedback* feedback, std::string_view form)
+{
+    if (!feedback || feedback->form != form || feedback->message.empty())
+        return {};
+    return "<p class=\"error\" role=\"alert\">" + escape(feedback->message) + "</p>";
+}
+
+} // namespace feedback::hq::web

@@ -1,0 +1,172 @@
+// What every dashboard handler works with: the shared state of the mounted
+// dashboard (App) and one request's context (Page): who is asking, in which
+// language, a store connection, and the ways to answer (a page in the
+// layout, a redirect, an error page, a download). Internal to sync/hq/web/.
+#pragma once
+
+#include "hq/hq_settings.h"
+#include "hq/hq_store.h"
+#include "hq/web/html.h"
+#include "hq/web/text.h"
+#include "hq/web/users.h"
+
+#include "hq/dashboard/analytics.h"
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace feedback::hq::web {
+
+// Connections to hq.db lent to request threads, one request at a time each.
+class ConnectionPool {
+public:
+    explicit ConnectionPool(std::filesystem::path dir) : m_dir(std::move(dir)) {}
+
+    class Lease {
+    public:
+        Lease(ConnectionPool& pool, std::unique_ptr<HqStore> store) : m_pool(&pool), m_store(std::move(store)) {}
+        Lease(Lease&&) = default;
+        Lease& operator=(Lease&&) = delete;
+        ~Lease();
+        HqStore& operator*() { return *m_store; }
+        HqStore* operator->() { return m_store.get(); }
+
+    private:
+        ConnectionPool* m_pool;
+        std::unique_ptr<HqStore> m_store;
+    };
+
+    Result<Lease> borrow();
+
+private:
+    std::filesystem::path m_dir;
+    std::mutex m_mutex;
+    std::vector<std::unique_ptr<HqStore>> m_idle;
+};
+
+// The dashboard's state, shared by every request; lives as long as the routes.
+struct App {
+    App(std::filesystem::path dir_, HqSettings settings_, std::mutex& write_mutex_, WebText text_,
+        SessionLimits sessions_, LoginLimits logins_)
+        : dir(std::move(dir_)), settings(std::move(settings_)), write_mutex(write_mutex_), text(std::move(text_)),
+          sessions(sessions_), logins(logins_), pool(dir)
+    {
+    }
+    std::filesystem::path dir;
+    HqSettings settings;
+    std::mutex& write_mutex;
+    WebText text;
+    SessionLimits sessions;
+    LoginLimits logins;
+    ConnectionPool pool;
+    // Checked against when the user name is unknown, so a wrong name takes
+    // as long as a wrong password and does not give itself away.
+    std::string dummy_password_hash;
+};
+
+// A form's answer shown on the page again after a mistake: which form,
+// what was wrong, and what had been typed (never a password).
+struct FormFeedback {
+    std::string form;    // "root_cause", "action", ...
+    std::string message; // shown next to the form
+    std::map<std::string, std::string> values;
+    std::string value(const std::string& name) const
+    {
+        auto found = values.find(name);
+        return found == values.end() ? std::string() : found->second;
+    }
+};
+
+// The store and period every overview-like page filters on, read from the query.
+struct Filters {
+    std::string store;     // "" for the whole chain
+    std::string from_text; // "2026-09-01" as typed (or the default)
+    std::string to_text;   // the last day included
+    dashboard::Filter filter;
+    std::vector<std::string> errors; // shown above the page; the defaults were used instead
+};
+
+class Page {
+public:
+    Page(App& app, const httplib::Request& req, httplib::Response& res, HqStore& store, std::string locale,
+         int64_t now_ms);
+
+    App& app;
+    const httplib::Request& req;
+    httplib::Response& res;
+    HqStore& store;
+    Text t;
+    int64_t now_ms;
+    std::optional<Session> session;
+    std::string csrf; // of the session; empty without one
+
+    // [SECTION] Reading the request
+    // A query or form field ("" when absent); multipart fields too.
+    std::string param(const std::string& name) const;
+    bool has_param(const std::string& name) const;
+    // The first capture of the route's pattern (an id in the path).
+    std::string capture(size_t index) const;
+    std::string address() const { return req.remote_addr; }
+    std::string path_and_query() const;
+    Filters filters() const;
+
+    // [SECTION] Who is asking
+    Role role() const { return session ? session->user.role : Role::viewer; }
+    bool can(Role need) const { return session && at_least(session->user.role, need); }
+    const std::string& user_name() const;
+    std::string actor() const { return "hq:" + user_name(); }
+    UserStore users() { return UserStore(store.database(), app.sessions, app.logins); }
+    // Runs `work` holding the write mutex (every write to hq.db takes turns).
+    template <class F>
+    auto write(F&& work)
+    {
+        std::lock_guard lock(app.write_mutex);
+        return work();
+    }
+    Result<void> audit(std::string_view action, std::string_view subject);
+    // Brings the read model the figures come from (hq/dashboard/projector.h)
+    // up to the newest event; takes the write mutex only when behind.
+    Result<void> refresh_figures();
+
+    // [SECTION] Answering
+    // The page in the layout: title, the navigation with `nav` marked.
+    void send_page(int status, const std::string& title, std::string_view nav, const std::string& body);
+    void send_redirect(const std::string& location);
+    void send_message(int status, const std::string& title, const std::string& message);
+    // A storage failure as a page ("head office is busy", ...).
+    void send_failure(const Error& error);
+    void send_download(const std::string& content, const std::string& content_type, const std::string& file_name);
+
+    // [SECTION] Pieces of pages
+    std::string csrf_field() const;
+    std::string flash() const; // "done" message after a successful POST
+    // <select> of the stores head office knows, "" = the chain.
+    std::string store_select(const std::string& selected, bool with_all);
+    std::vector<std::string> known_stores();
+    // The configuration for a store (its own, else "default", else nothing).
+    std::optional<nlohmann::json> config_document(const std::string& store_code);
+    // Label of a configured choice (category, root cause, reason) in the
+    // page's language, else the id itself.
+    std::string label_of(const std::optional<nlohmann::json>& config, std::string_view list, std::string_view id) const;
+
+private:
+    std::optional<std::vector<std::string>> m_stores;
+};
+
+// The filter form at the top of overview-like pages (store, from, to) plus
+// `extra` fields, submitting to `action` with GET.
+std::string filter_form(Page& page, const Filters& filters, const std::string& action, const std::string& extra);
+// The same filters as query parameters, for links (paging, exports).
+QueryParams filter_params(const Filters& filters);
+
+// An error box for a form, when `feedback` is about `form`.
+std::string form_error(const FormFeedback* feedback, std::string_view form);
+
+} // namespace feedback::hq::web

@@ -1,0 +1,53 @@
+// The dashboard's page handlers, one group per file (pages_*.cpp). Each
+// runs after dashboard.cpp has checked the session, the CSRF token of a
+// POST and the role the route needs.
+#pragma once
+
+#include "hq/web/page.h"
+
+namespace feedback::hq::web {
+
+// pages_overview.cpp: overview, promises, learning
+void overview_page(Page& page);
+void promises_page(Page& page);
+void learning_page(Page& page);
+// The learning page's repeat window in days from the request (default 90).
+int64_t repeat_window_days(Page& page, Filters& filters);
+
+// pages_complaints.cpp: the list, a complaint's detail and its follow-up forms
+void complaints_page(Page& page);
+// The list's filters from the request (mistakes go to filters.errors).
+dashboard::ComplaintQuery complaint_query_of(Page& page, Filters& filters);
+void complaint_page(Page& page);
+void complaint_contact_page(Page& page);
+void post_root_cause(Page& page);
+void post_action(Page& page);
+void post_action_check(Page& page);
+void post_reopen(Page& page);
+void post_refer(Page& page);
+
+// pages_callbacks.cpp: detractors who agreed to be called back
+void callbacks_page(Page& page);
+void callback_page(Page& page);
+void post_callback_outcome(Page& page);
+
+// pages_admin.cpp: devices, users, the audit log, the user's own account
+void devices_page(Page& page);
+void post_enrol(Page& page);
+void post_revoke(Page& page);
+void users_page(Page& page);
+void post_user_add(Page& page);
+void post_user_change(Page& page);
+void audit_page(Page& page);
+void account_page(Page& page);
+void post_password(Page& page);
+
+// pages_config.cpp: the kiosk configuration editor
+void config_page(Page& page);
+void post_config(Page& page);
+
+// pages_export.cpp: CSV of the lists as filtered, the JSON dump for audits
+void export_csv(Page& page);
+void export_dump(Page& page);
+
+} // namespace feedback::hq::web

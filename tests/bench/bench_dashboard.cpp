@@ -1,0 +1,445 @@
+// Benchmark of head office's dashboard data (issue 5): with 1,000,000
+// ratings and 50,000 complaints over 200 stores in head office's database,
+//   1. how long the projector takes to build the read model from the events;
+//   2. overview() for the chain and for one store over a year, and
+//      complaints() first page without and with filters: median and p90 of
+//      N runs each (default 21), against the target (median < 300 ms) and
+//      as a ratio to a trivial query timed the same way in the same run
+//      (SELECT count(*) FROM dashboard_ratings); then the other pages'
+//      figures (learning, call-backs, promises) the same way, for information.
+// Events are made valid by construction and stored through the same path as
+// ingest (HqStore::store_batches: the same INSERT, batches of 1,000 per
+// device, one transaction per store); only the per-event JSON check of
+// check_batch() is skipped (every 1,000th event is validated instead).
+//
+//   bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] [--runs N]
+#include "config/kiosk_config.h"
+#include "domain/event.h"
+#include "domain/ids.h"
+#include "domain/refcode.h"
+#include "domain/validation.h"
+#include "hq/dashboard/analytics.h"
+#include "hq/dashboard/calendar.h"
+#include "hq/dashboard/projector.h"
+#include "hq/hq_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace feedback;
+using namespace feedback::hq::dashboard;
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+namespace {
+
+struct Options {
+    std::filesystem::path dir; // default: a fresh folder under the temp directory, removed at the end
+    int64_t ratings = 1'000'000;
+    int64_t complaints = 50'000;
+    int stores = 200;
+    int runs = 21;
+};
+
+constexpr int64_t now_ms = 1'796'385'600'000; // Friday 2026-12-04 12:00 UTC
+constexpr int64_t span_ms = 364 * ms_per_day; // a year of data, up to now
+constexpr double target_ms = 300;
+
+double ms_since(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double percentile(std::vector<double> samples, double p)
+{
+    std::sort(samples.begin(), samples.end());
+    return samples[static_cast<size_t>(p * static_cast<double>(samples.size() - 1) + 0.5)];
+}
+
+[[noreturn]] void die(const char* what, const Error& error)
+{
+    std::fprintf(stderr, "bench_dashboard: %s: %s\n", what, error.message.c_str());
+    std::exit(1);
+}
+
+template <class T>
+T must(Result<T> result, const char* what)
+{
+    if (!result)
+        die(what, result.error());
+    return std::move(*result);
+}
+
+Options parse(int argc, char** argv)
+{
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "bench_dashboard: %s needs a value\n", arg.c_str());
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (arg == "--dir")
+            options.dir = value();
+        else if (arg == "--ratings")
+            options.ratings = std::stoll(value());
+        else if (arg == "--complaints")
+            options.complaints = std::stoll(value());
+        else if (arg == "--stores")
+            options.stores = std::stoi(value());
+        else if (arg == "--runs")
+            options.runs = std::max(15, std::stoi(value()));
+        else {
+            std::fprintf(stderr,
+                         "usage: bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] [--runs N]\n");
+            std::exit(2);
+        }
+    }
+    options.stores = std::clamp(options.stores, 1, 31 * 31);
+    return options;
+}
+
+// =============================================================================
+// [SECTION] Generating head office's events
+// =============================================================================
+
+// One store's terminal: makes its events and stores them as ingest does.
+class Terminal {
+public:
+    Terminal(hq::Device device, std::mt19937_64& random) : m_device(std::move(device)), m_random(&random) {}
+
+    const hq::Device& device() const { return m_device; }
+    int64_t uniform(int64_t low, int64_t high) { return std::uniform_int_distribution<int64_t>(low, high)(*m_random); }
+    bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(*m_random) < p; }
+
+    // A rating some time in the day starting at `day_start`.
+    void rating(int64_t day_start)
+    {
+        int64_t at = day_start + uniform(0, ms_per_day - 1);
+        // Scores leaning to the top, as shops see them: NPS around +20.
+        static constexpr int scores[] = {0, 1, 2, 3, 4, 5, 6, 6, 7, 7, 8, 8, 8, 9, 9, 9, 10, 10, 10, 10};
+        int score = scores[uniform(0, static_cast<int64_t>(std::size(scores)) - 1)];
+        Json payload{{"score", score}, {"survey_version", 1}, {"locale", "nl"}};
+        if (chance(0.02))
+            payload["misuse"] = "burst";
+        std::string id = add(EventType::nps_rated, {}, at, std::move(payload), "kiosk");
+        if (chance(0.05)) {
+            Json detail{{"reason_ids", {score <= 6 ? "waiting_time" : "friendly_staff"}}};
+            if (score <= 6 && chance(0.4))
+                detail["contact"] = {{"consent", true}, {"phone", "06 " + std::to_string(uniform(10000000, 99999999))}};
+            add(EventType::nps_detailed, id, at + 20'000, std::move(detail), "kiosk");
+        }
+    }
+
+    // A complaint opened some time in the day starting at `day_start`, and
+    // what staff and head office did about it later.
+    void complaint(int64_t day_start)
+    {
+        static const char* categories[] = {"product", "service", "price", "delivery", "store", "other"};
+        static const char* channels[] = {"walk_in", "phone", "email", "kiosk"};
+        int64_t at = day_start + uniform(0, ms_per_day - 1);
+        std::string id = make_uuid_v7(at);
+        std::string channel = channels[uniform(0, 3)];
+        Json payload{{"channel", channel},
+                     {"category", categories[uniform(0, 5)]},
+                     {"description", "Het product was kapot bij aankoop"},
+                     {"customer_wish", "Een nieuw exemplaar"},
+                     {"reference", make_refcode(m_device.store_code, m_device.terminal_code,
+                                                static_cast<uint64_t>(++m_counter))}};
+        if (chance(0.3))
+            payload["product_ref"] = "SKU-" + std::to_string(uniform(1, 500));
+        if (chance(0.5))
+            payload["contact"] = {{"consent", true}, {"email", "klant" + std::to_string(uniform(1, 20000)) + "@example.com"}};
+        add(EventType::complaint_opened, id, at, std::move(payload), channel == "kiosk" ? "kiosk" : "staff:anna");
+        auto later = [&](int64_t max_ms) { return std::min(now_ms - 1, at += uniform(60'000, max_ms)); };
+
+        if (chance(0.85))
+            add(EventType::complaint_acknowledged, id, later(72 * ms_per_hour), Json::object());
+        double fate = std::uniform_real_distribution<double>(0, 1)(*m_random);
+        if (fate < 0.7) {
+            add(EventType::complaint_resolved, id, later(24 * ms_per_hour),
+                {{"resolution", "replacement"}, {"on_the_spot", chance(0.4)}});
+            bool satisfied = chance(0.8);
+            add(EventType::complaint_customer_response, id, later(ms_per_hour),
+                {{"satisfied", satisfied}, {"handling_score", uniform(1, 5)}});
+            if (satisfied)
+                add(EventType::complaint_closed, id, later(ms_per_hour), {{"outcome", "resolved"}});
+        } else if (fate < 0.8) {
+            add(EventType::complaint_closed, id, later(48 * ms_per_hour), {{"outcome", "unresolved"}});
+        }
+        if (chance(0.05))
+            add(EventType::complaint_root_cause_recorded, id, later(ms_per_day), {{"root_cause", "supplier_quality"}},
+                "hq:maria");
+        if (chance(0.01))
+            add(EventType::complaint_action_planned, id, later(ms_per_day),
+                {{"action_id", make_uuid_v7(at)},
+                 {"kind", "corrective"},
+                 {"description", "Leverancier aanspreken"},
+                 {"owner", "Inkoop"},
+                 {"due_at", at + 30 * ms_per_day}},
+                "hq:maria");
+    }
+
+    // What was made since the last call, in batches of at most 1,000 events.
+    void take_batches(std::vector<hq::CheckedBatch>& batches)
+    {
+        for (size_t from = 0; from < m_events.size(); from += 1000) {
+            hq::CheckedBatch batch;
+            batch.batch_id = make_uuid_v7(now_ms);
+            batch.body_sha256 = batch.batch_id; // stands in for the body's hash: only compared on a replay
+            auto to = std::min(m_events.size(), from + 1000);
+            batch.events.assign(std::make_move_iterator(m_events.begin() + static_cast<std::ptrdiff_t>(from)),
+                                std::make_move_iterator(m_events.begin() + static_cast<std::ptrdiff_t>(to)));
+            batches.push_back(std::move(batch));
+        }
+        m_events.clear();
+    }
+
+    int64_t validated = 0;
+
+private:
+    std::string add(EventType type, std::string subject, int64_t at, Json payload, std::string actor = "staff:anna")
+    {
+        Event event;
+        event.id = make_uuid_v7(at);
+        event.type = type;
+        event.subject = std::move(subject);
+        event.occurred_at_ms = at;
+        event.actor = std::move(actor);
+        event.device_id = m_device.id;
+        event.device_seq = ++m_seq;
+        event.payload = std::move(payload);
+        if (m_seq % 1000 == 0) { // made valid by construction; check a sample as head office would
+            if (auto violations = validate_event(event); !violations.empty()) {
+                std::fprintf(stderr, "bench_dashboard: a generated event is invalid: %s\n", describe(violations).c_str());
+                std::exit(1);
+            }
+            ++validated;
+        }
+        hq::CheckedEvent checked;
+        checked.id = event.id;
+        checked.type = std::string(to_string(type));
+        checked.subject = event.subject;
+        checked.occurred_at_ms = at;
+        checked.wire = to_json(event).dump();
+        m_events.push_back(std::move(checked));
+        return event.id;
+    }
+
+    hq::Device m_device;
+    std::mt19937_64* m_random;
+    std::vector<hq::CheckedEvent> m_events;
+    int64_t m_seq = 0;
+    int64_t m_counter = 0;
+};
+
+std::string store_code(int index)
+{
+    return std::string{'S', refcode_alphabet[static_cast<size_t>(index / 31)], refcode_alphabet[static_cast<size_t>(index % 31)]};
+}
+
+// =============================================================================
+// [SECTION] Timing the reads
+// =============================================================================
+
+struct Timing {
+    double median = 0;
+    double p90 = 0;
+};
+
+Timing time_runs(int runs, const std::function<void()>& run)
+{
+    run(); // warm the page cache and the statement's plan
+    std::vector<double> samples;
+    for (int i = 0; i < runs; ++i) {
+        auto start = Clock::now();
+        run();
+        samples.push_back(ms_since(start));
+    }
+    return {percentile(samples, 0.5), percentile(samples, 0.9)};
+}
+
+void report(const char* what, const Timing& timing, const Timing& baseline, bool has_target)
+{
+    std::printf("  %-44s median %8.2f ms  p90 %8.2f ms  %7.1fx baseline", what, timing.median, timing.p90,
+                timing.median / baseline.median);
+    if (has_target)
+        std::printf("  %s (target median < %.0f ms)", timing.median < target_ms ? "ok  " : "SLOW", target_ms);
+    std::printf("\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    Options options = parse(argc, argv);
+    bool temporary = options.dir.empty();
+    if (temporary)
+        options.dir = std::filesystem::temp_directory_path() / ("bench-dashboard-" + std::to_string(std::random_device{}()));
+    std::filesystem::remove_all(options.dir);
+    std::filesystem::create_directories(options.dir);
+    std::printf("bench_dashboard: %lld ratings, %lld complaints, %d stores in %s\n",
+                static_cast<long long>(options.ratings), static_cast<long long>(options.complaints), options.stores,
+                options.dir.c_str());
+
+    {
+        auto office = must(hq::HqStore::open(options.dir, hq::HqStore::Intent::create), "opening head office");
+        std::ifstream file(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets" / "config" / "default.json");
+        std::stringstream text;
+        text << file.rdbuf();
+        must(office.publish_config("default", Json::parse(text.str()), now_ms - span_ms), "publishing the configuration");
+
+        // [SECTION] 1. Generating
+        auto start = Clock::now();
+        std::mt19937_64 random(20261204);
+        int64_t validated = 0;
+        std::vector<Terminal> terminals;
+        for (int s = 0; s < options.stores; ++s) {
+            auto enrolment =
+                must(office.create_enrolment_code(store_code(s), "Kassa", now_ms - span_ms, ms_per_day), "enrolment code");
+            auto enrolled = must(office.enrol(enrolment.code, make_uuid_v7(now_ms), "0.1.0", now_ms - span_ms), "enrolling");
+            terminals.emplace_back(must(office.authenticate(enrolled.token), "authenticating"), random);
+        }
+        // Day by day, as a chain's terminals send them: each store's events of
+        // the day in one batch, the day's batches of all stores in one group
+        // commit. Each (store, day) gets its share, so the totals come out exactly.
+        int64_t days = span_ms / ms_per_day;
+        int64_t cells = days * options.stores;
+        auto share = [&](int64_t total, int64_t cell) { return total * (cell + 1) / cells - total * cell / cells; };
+        for (int64_t d = 0; d < days; ++d) {
+            int64_t day_start = now_ms - span_ms + d * ms_per_day;
+            std::vector<hq::CheckedBatch> batches;
+            std::vector<const hq::Device*> senders;
+            for (int s = 0; s < options.stores; ++s) {
+                Terminal& terminal = terminals[static_cast<size_t>(s)];
+                int64_t cell = d * options.stores + s;
+                for (int64_t i = share(options.ratings, cell); i > 0; --i)
+                    terminal.rating(day_start);
+                for (int64_t i = share(options.complaints, cell); i > 0; --i)
+                    terminal.complaint(day_start);
+                size_t before = batches.size();
+                terminal.take_batches(batches);
+                senders.insert(senders.end(), batches.size() - before, &terminal.device());
+            }
+            hq::DeviceHealth health;
+            std::vector<hq::BatchToStore> group;
+            for (size_t i = 0; i < batches.size(); ++i)
+                group.push_back({senders[i], &batches[i], &health});
+            for (auto& result : office.store_batches(group, day_start + ms_per_day))
+                must(std::move(result), "storing a batch");
+        }
+        for (const Terminal& terminal : terminals)
+            validated += terminal.validated;
+        int64_t events = must(office.event_count(), "counting events");
+        double generating = ms_since(start) / 1000;
+        std::printf("\n1. head office's database: %lld events stored in %.1f s (%.0f events/s; %lld sampled events "
+                    "validated)\n",
+                    static_cast<long long>(events), generating, static_cast<double>(events) / generating,
+                    static_cast<long long>(validated));
+
+        // [SECTION] 2. Projecting
+        Projector projector(office);
+        start = Clock::now();
+        auto caught = must(projector.catch_up(), "projecting");
+        double projecting = ms_since(start) / 1000;
+        std::printf("   projector: %lld events (%lld ratings, %lld complaint folds) in %lld transactions: %.1f s "
+                    "(%.0f events/s)\n",
+                    static_cast<long long>(caught.events), static_cast<long long>(caught.ratings),
+                    static_cast<long long>(caught.complaint_folds), static_cast<long long>(caught.chunks), projecting,
+                    static_cast<double>(caught.events) / projecting);
+        start = Clock::now();
+        auto idle = must(projector.catch_up(), "catching up again");
+        std::printf("   catch_up with nothing new: %.3f ms (%lld events)\n", ms_since(start),
+                    static_cast<long long>(idle.events));
+    }
+
+    // [SECTION] 3. Reading, on a connection of its own as a web server would
+    auto reader = must(hq::HqStore::open(options.dir, hq::HqStore::Intent::existing_only), "reopening head office");
+    sqlite::Database& db = reader.database();
+    Period year{now_ms - span_ms, now_ms};
+    std::string one_store = store_code(options.stores / 2);
+    std::printf("\n2. reads over the year [now - 364 days, now), %d runs each after one warm-up:\n", options.runs);
+
+    Timing baseline = time_runs(options.runs, [&] { must(db.query_int64("SELECT count(*) FROM dashboard_ratings"), "baseline"); });
+    report("baseline: SELECT count(*) FROM dashboard_ratings", baseline, baseline, false);
+
+    Overview last_chain;
+    report("overview(), the chain", time_runs(options.runs, [&] { last_chain = must(overview(db, {"", year}, now_ms), "overview"); }),
+           baseline, true);
+    Overview last_store;
+    report(("overview(), one store (" + one_store + ")").c_str(),
+           time_runs(options.runs, [&] { last_store = must(overview(db, {one_store, year}, now_ms), "overview"); }),
+           baseline, true);
+
+    ComplaintPage first_page;
+    ComplaintQuery plain;
+    plain.filter = {"", year};
+    report("complaints(), first page, no filter",
+           time_runs(options.runs, [&] { first_page = must(complaints(db, plain, now_ms), "complaints"); }), baseline,
+           true);
+    ComplaintPage filtered_page;
+    ComplaintQuery filtered;
+    filtered.filter = {one_store, year};
+    filtered.status = "open";
+    filtered.category = "product";
+    report("complaints(), first page, store+open+category",
+           time_runs(options.runs, [&] { filtered_page = must(complaints(db, filtered, now_ms), "complaints"); }),
+           baseline, true);
+    ComplaintPage overdue_page;
+    ComplaintQuery overdue;
+    overdue.filter = {"", year};
+    overdue.overdue_only = true;
+    overdue.channel = "phone";
+    report("complaints(), first page, chain overdue+channel",
+           time_runs(options.runs, [&] { overdue_page = must(complaints(db, overdue, now_ms), "complaints"); }),
+           baseline, true);
+
+    std::printf("   the other pages (no target in the issue):\n");
+    Learning learned;
+    report("learning(), the chain, 30-day window",
+           time_runs(options.runs, [&] { learned = must(learning(db, {"", year}, 30 * ms_per_day), "learning"); }),
+           baseline, false);
+    std::vector<CallBackRow> calls;
+    report("call_backs(), the chain, pending",
+           time_runs(options.runs, [&] { calls = must(call_backs(db, {"", year}, true), "call-backs"); }), baseline,
+           false);
+    std::vector<PromiseMeasure> promises;
+    report("promise_measures(), the chain",
+           time_runs(options.runs, [&] { promises = must(promise_measures(db, {"", year}, now_ms), "promises"); }),
+           baseline, false);
+    std::printf("   (%zu repeat complaints, %zu actions, %zu call-backs pending, %zu promise rows)\n",
+                learned.repeats.size(), learned.action_effects.size(), calls.size(), promises.size());
+
+    std::printf("\n   what they found: chain NPS %+.1f over %ld ratings in %zu stores and %zu weeks; %s NPS %+.1f over %ld;\n"
+                "   complaints %lld opened, %lld open, %lld overdue, on the spot %.0f%%; first page %zu of %lld,\n"
+                "   filtered %zu of %lld, overdue by phone %zu of %lld\n",
+                last_chain.chain.counts.score().value_or(0), last_chain.chain.counts.total(), last_chain.stores.size(),
+                last_chain.weeks.size(), one_store.c_str(), last_store.chain.counts.score().value_or(0),
+                last_store.chain.counts.total(), static_cast<long long>(last_chain.complaints.opened),
+                static_cast<long long>(last_chain.complaints.open_now),
+                static_cast<long long>(last_chain.complaints.overdue_now),
+                100 * last_chain.complaints.solved_on_the_spot_share.value_or(0), first_page.rows.size(),
+                static_cast<long long>(first_page.total), filtered_page.rows.size(),
+                static_cast<long long>(filtered_page.total), overdue_page.rows.size(),
+                static_cast<long long>(overdue_page.total));
+
+    if (temporary) {
+        std::error_code ignored;
+        std::filesystem::remove_all(options.dir, ignored);
+    }
+    return 0;
+}

@@ -1,0 +1,966 @@
+// Tests of the dashboard's data (issue 5): the read model projected from
+// head office's events (projector.h) and every figure of analytics.h,
+// computed over a known fixture stored through the real HqStore (ingested
+// batches from enrolled terminals, head office's own follow-up through
+// record_hq_event) in a real SQLite file, and compared with values worked
+// out by hand in the comments next to each check.
+#include "config/kiosk_config.h"
+#include "domain/event.h"
+#include "domain/ids.h"
+#include "domain/refcode.h"
+#include "hq/dashboard/analytics.h"
+#include "hq/dashboard/calendar.h"
+#include "hq/dashboard/projector.h"
+#include "hq/hq_store.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+using namespace feedback;
+using namespace feedback::hq::dashboard;
+using feedback::testing::TempDir;
+using Json = nlohmann::json;
+
+namespace {
+
+// =============================================================================
+// [SECTION] The calendar of the fixture
+// =============================================================================
+
+constexpr int64_t minute = 60'000;
+constexpr int64_t hour = 60 * minute;
+constexpr int64_t day = 24 * hour;
+constexpr int64_t w46 = 1'794'182'400'000; // Monday 2026-11-09 00:00 UTC, ISO week 2026-W46
+constexpr int64_t w47 = w46 + 7 * day;     // Monday 2026-11-16
+constexpr int64_t w48 = w47 + 7 * day;     // Monday 2026-11-23
+constexpr int64_t w49 = w48 + 7 * day;     // Monday 2026-11-30
+constexpr int64_t w50 = w49 + 7 * day;     // Monday 2026-12-07
+// Days of a week: mon(w47) + 10 * hour is Monday 10:00 of W47.
+constexpr int64_t mon(int64_t week) { return week; }
+constexpr int64_t tue(int64_t week) { return week + day; }
+constexpr int64_t wed(int64_t week) { return week + 2 * day; }
+constexpr int64_t thu(int64_t week) { return week + 3 * day; }
+constexpr int64_t fri(int64_t week) { return week + 4 * day; }
+constexpr int64_t sun(int64_t week) { return week + 6 * day; }
+
+constexpr int64_t now = fri(w49) + 12 * hour;          // Friday 2026-12-04 12:00
+const Period three_weeks{w47, w50};                    // W47, W48 and W49
+constexpr int64_t fourteen_days = 14 * day;            // the repeat (and action-effect) window
+
+const std::string utr_device = "0192f4a8-0000-7000-8000-00000000a001";
+const std::string ams_device = "0192f4a8-0000-7000-8000-00000000a002";
+
+// =============================================================================
+// [SECTION] The fixture's events
+// =============================================================================
+
+struct Planned {
+    std::string store;   // the store whose terminal sends it (or whose complaint head office follows up)
+    bool head_office = false; // made at head office (record_hq_event) in the main fixture
+    Event event;
+};
+
+// Makes the events of a store's terminal, numbering them as the terminal would.
+class EventMaker {
+public:
+    std::vector<Planned> events;
+
+    std::string add(const std::string& store, EventType type, int64_t at, Json payload, std::string subject = {},
+                    std::string actor = "staff:anna")
+    {
+        Event event;
+        event.id = make_uuid_v7(at);
+        event.type = type;
+        event.subject = std::move(subject);
+        event.occurred_at_ms = at;
+        event.actor = std::move(actor);
+        event.device_id = store == "UTR" ? utr_device : ams_device;
+        event.device_seq = ++m_seq[store];
+        event.payload = std::move(payload);
+        bool head_office = event.actor.starts_with("hq:");
+        events.push_back({store, head_office, event});
+        return event.id;
+    }
+
+    std::string rating(const std::string& store, int64_t at, int score, bool misuse = false)
+    {
+        Json payload{{"score", score}, {"survey_version", 1}, {"locale", "nl"}};
+        if (misuse)
+            payload["misuse"] = "burst";
+        return add(store, EventType::nps_rated, at, payload, {}, "kiosk");
+    }
+
+    void detail(const std::string& store, const std::string& rating_id, int64_t at, Json payload)
+    {
+        add(store, EventType::nps_detailed, at, std::move(payload), rating_id, "kiosk");
+    }
+
+    // complaint.opened; returns the complaint id.
+    std::string complaint(const std::string& store, int64_t at, const std::string& channel,
+                          const std::string& category, Json extra = Json::object())
+    {
+        std::string id = make_uuid_v7(at);
+        Json payload{{"channel", channel},
+                     {"category", category},
+                     {"description", "Wat er mis was"},
+                     {"customer_wish", "Een oplossing"},
+                     {"reference", make_refcode(store, "22", static_cast<uint64_t>(++m_counter[store]))}};
+        payload.update(extra);
+        add(store, EventType::complaint_opened, at, payload, id, channel == "kiosk" ? "kiosk" : "staff:anna");
+        return id;
+    }
+
+    void step(const std::string& store, const std::string& complaint_id, EventType type, int64_t at,
+              Json payload = Json::object(), std::string actor = "staff:anna")
+    {
+        add(store, type, at, std::move(payload), complaint_id, std::move(actor));
+    }
+
+private:
+    std::map<std::string, int64_t> m_seq;
+    std::map<std::string, int64_t> m_counter;
+};
+
+// The ids the checks name.
+struct Ids {
+    std::string r6, a3, a6;            // detractors who left contact details
+    std::string c1, c2, c3, c4, c5, c6, c7;
+    std::string action;                // planned on C2
+};
+
+// Every event of the fixture (the comments give what each one is for):
+//
+// Ratings (UTR kiosk, AMS kiosk)                       band
+//   r0 UTR W46 Sun 12:00  0   before the period        -
+//   r1 UTR W47 Mon 10:00 10                            P
+//   r2 UTR W47 Tue 11:00  9                            P
+//   r3 UTR W47 Wed 12:00  8                            Pa
+//   r4 UTR W47 Thu 13:00  3   reasons, no contact      D
+//   r5 UTR W47 Thu 13:00  0   misuse: left out         -
+//   r6 UTR W48 Mon 09:00  6   contact; call: no_answer D
+//   r7 UTR W48 Tue 15:00  6                            D
+//   r8 UTR W48 Sun 23:00  9                            P
+//   a1 AMS W47 Fri 10:00 10                            P
+//   a2 AMS W48 Wed 10:00  7                            Pa
+//   a3 AMS W48 Wed 18:00  0   contact, not called yet  D
+//   a4 AMS W49 Mon 08:00  9                            P
+//   a5 AMS W49 Tue 08:00  9                            P
+//   a6 AMS W49 Wed 08:00  2   contact; call: reached   D
+//   a7 AMS W50 Mon 08:00 10   after the period         -
+//
+// Complaints (UTR promises an answer within 48 hours, AMS within 24)
+//   C7 UTR W46 Thu 10:00 walk_in product             closed withdrawn 11:00 (before the period)
+//   C1 UTR W47 Mon 09:00 walk_in product SKU-1, e-mail Jan@Example.com
+//        resolved on the spot 09:05, satisfied (5) 09:06, closed resolved 09:07
+//   C2 UTR W47 Tue 10:00 phone   product SKU-1, e-mail JAN@example.COM (C1's customer)
+//        acknowledged Thu 12:00 (50 h: late); open; root cause supplier_quality
+//        (Fri 09:00); corrective action planned Fri 12:00, checked effective W49 Tue
+//   C3 UTR W48 Mon 11:00 kiosk   service, never answered
+//   C4 UTR W48 Wed 14:00 walk_in product "sku-1 " (no contact)
+//        acknowledged 15:00, resolved (not on the spot) Thu 10:00, satisfied (3)
+//        Thu 11:00, closed resolved Thu 11:30
+//   C5 AMS W47 Wed 09:00 phone   price, phone +31 6 1234 5678
+//        acknowledged 19:00 (10 h), resolved Thu 09:00, not satisfied (2) Thu 10:00,
+//        closed unresolved Fri 09:00; root cause communication Fri 10:00
+//   C6 AMS W49 Fri 08:00 email   product SKU-9, phone 0031-612345678 (C5's customer), not answered
+std::pair<std::vector<Planned>, Ids> fixture_events()
+{
+    EventMaker make;
+    Ids ids;
+    auto consented_phone = [](const std::string& phone) { return Json{{"consent", true}, {"phone", phone}}; };
+    auto consented_email = [](const std::string& email) { return Json{{"consent", true}, {"email", email}}; };
+
+    make.rating("UTR", sun(w46) + 12 * hour, 0);
+    make.rating("UTR", mon(w47) + 10 * hour, 10);
+    make.rating("UTR", tue(w47) + 11 * hour, 9);
+    make.rating("UTR", wed(w47) + 12 * hour, 8);
+    auto r4 = make.rating("UTR", thu(w47) + 13 * hour, 3);
+    make.detail("UTR", r4, thu(w47) + 13 * hour + 20'000, {{"reason_ids", {"waiting_time"}}});
+    make.rating("UTR", thu(w47) + 13 * hour + 5'000, 0, /*misuse=*/true);
+    ids.r6 = make.rating("UTR", mon(w48) + 9 * hour, 6);
+    make.detail("UTR", ids.r6, mon(w48) + 9 * hour + 30'000,
+                {{"comment", "Lang gewacht"}, {"contact", consented_phone("06 1111 2222")}});
+    make.add("UTR", EventType::nps_followed_up, tue(w48) + 10 * hour, {{"outcome", "no_answer"}}, ids.r6,
+             "hq:maria");
+    make.rating("UTR", tue(w48) + 15 * hour, 6);
+    make.rating("UTR", sun(w48) + 23 * hour, 9);
+
+    make.rating("AMS", fri(w47) + 10 * hour, 10);
+    make.rating("AMS", wed(w48) + 10 * hour, 7);
+    ids.a3 = make.rating("AMS", wed(w48) + 18 * hour, 0);
+    make.detail("AMS", ids.a3, wed(w48) + 18 * hour + 40'000,
+                {{"reason_ids", {"staff_help"}}, {"contact", consented_email("piet@example.com")}});
+    make.rating("AMS", mon(w49) + 8 * hour, 9);
+    make.rating("AMS", tue(w49) + 8 * hour, 9);
+    ids.a6 = make.rating("AMS", wed(w49) + 8 * hour, 2);
+    make.detail("AMS", ids.a6, wed(w49) + 8 * hour + 30'000,
+                {{"comment", "Onvriendelijk"}, {"contact", consented_phone("+31 6 3333 4444")}});
+    make.add("AMS", EventType::nps_followed_up, thu(w49) + 9 * hour, {{"outcome", "reached"}}, ids.a6, "hq:maria");
+    make.rating("AMS", mon(w50) + 8 * hour, 10);
+
+    ids.c7 = make.complaint("UTR", thu(w46) + 10 * hour, "walk_in", "product");
+    make.step("UTR", ids.c7, EventType::complaint_closed, thu(w46) + 11 * hour, {{"outcome", "withdrawn"}});
+
+    ids.c1 = make.complaint("UTR", mon(w47) + 9 * hour, "walk_in", "product",
+                            {{"product_ref", "SKU-1"}, {"contact", consented_email("Jan@Example.com")}});
+    make.step("UTR", ids.c1, EventType::complaint_resolved, mon(w47) + 9 * hour + 5 * minute,
+              {{"resolution", "replacement"}, {"on_the_spot", true}});
+    make.step("UTR", ids.c1, EventType::complaint_customer_response, mon(w47) + 9 * hour + 6 * minute,
+              {{"satisfied", true}, {"handling_score", 5}});
+    make.step("UTR", ids.c1, EventType::complaint_closed, mon(w47) + 9 * hour + 7 * minute, {{"outcome", "resolved"}});
+
+    ids.c2 = make.complaint("UTR", tue(w47) + 10 * hour, "phone", "product",
+                            {{"product_ref", "SKU-1"}, {"contact", consented_email("JAN@example.COM")}});
+    make.step("UTR", ids.c2, EventType::complaint_acknowledged, thu(w47) + 12 * hour);
+    make.step("UTR", ids.c2, EventType::complaint_root_cause_recorded, fri(w47) + 9 * hour,
+              {{"root_cause", "supplier_quality"}}, "hq:maria");
+    ids.action = make_uuid_v7(fri(w47) + 12 * hour);
+    make.step("UTR", ids.c2, EventType::complaint_action_planned, fri(w47) + 12 * hour,
+              {{"action_id", ids.action},
+               {"kind", "corrective"},
+               {"description", "Andere leverancier voor SKU-1"},
+               {"owner", "Inkoop"},
+               {"due_at", mon(w49)}},
+              "hq:maria");
+    make.step("UTR", ids.c2, EventType::complaint_action_checked, tue(w49) + 10 * hour,
+              {{"action_id", ids.action}, {"effective", true}}, "hq:maria");
+
+    ids.c3 = make.complaint("UTR", mon(w48) + 11 * hour, "kiosk", "service");
+
+    ids.c4 = make.complaint("UTR", wed(w48) + 14 * hour, "walk_in", "product", {{"product_ref", "sku-1 "}});
+    make.step("UTR", ids.c4, EventType::complaint_acknowledged, wed(w48) + 15 * hour);
+    make.step("UTR", ids.c4, EventType::complaint_resolved, thu(w48) + 10 * hour,
+              {{"resolution", "replacement"}, {"on_the_spot", false}});
+    make.step("UTR", ids.c4, EventType::complaint_customer_response, thu(w48) + 11 * hour,
+              {{"satisfied", true}, {"handling_score", 3}});
+    make.step("UTR", ids.c4, EventType::complaint_closed, thu(w48) + 11 * hour + 30 * minute, {{"outcome", "resolved"}});
+
+    ids.c5 = make.complaint("AMS", wed(w47) + 9 * hour, "phone", "price", {{"contact", consented_phone("+31 6 1234 5678")}});
+    make.step("AMS", ids.c5, EventType::complaint_acknowledged, wed(w47) + 19 * hour);
+    make.step("AMS", ids.c5, EventType::complaint_resolved, thu(w47) + 9 * hour,
+              {{"resolution", "explanation"}, {"on_the_spot", false}});
+    make.step("AMS", ids.c5, EventType::complaint_customer_response, thu(w47) + 10 * hour,
+              {{"satisfied", false}, {"handling_score", 2}});
+    make.step("AMS", ids.c5, EventType::complaint_closed, fri(w47) + 9 * hour, {{"outcome", "unresolved"}});
+    make.step("AMS", ids.c5, EventType::complaint_root_cause_recorded, fri(w47) + 10 * hour,
+              {{"root_cause", "communication"}}, "hq:maria");
+
+    ids.c6 = make.complaint("AMS", fri(w49) + 8 * hour, "email", "product",
+                            {{"product_ref", "SKU-9"}, {"contact", consented_phone("0031-612345678")}});
+    return {make.events, ids};
+}
+
+// =============================================================================
+// [SECTION] Head office with the fixture
+// =============================================================================
+
+Json default_config()
+{
+    return Json::parse(feedback::testing::read_all(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets" /
+                                                    "config" / "default.json"));
+}
+
+// AMS's own configuration: its name, and an answer within 24 hours, 90% of the time.
+Json ams_config()
+{
+    Json config = default_config();
+    config["store_name"] = "Amsterdam Centrum";
+    config["promises"][0]["answer_within_hours"] = 24;
+    config["promises"][0]["target_percent"] = 90;
+    return config;
+}
+
+struct Hq {
+    hq::HqStore store;
+    std::map<std::string, hq::Device> devices; // by store
+};
+
+// Head office in `dir` with a terminal in UTR and one in AMS (fixed device
+// ids, so two head offices hold the very same events) and the configurations.
+Hq open_hq(const TempDir& dir)
+{
+    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+    REQUIRE(store);
+    std::map<std::string, hq::Device> devices;
+    for (const auto& [store_code, device_id] : {std::pair{"UTR", utr_device}, std::pair{"AMS", ams_device}}) {
+        auto code = store->create_enrolment_code(store_code, "Counter", w46, 3600 * 1000);
+        REQUIRE(code);
+        auto enrolled = store->enrol(code->code, device_id, "0.1.0", w46);
+        REQUIRE(enrolled);
+        auto device = store->authenticate(enrolled->token);
+        REQUIRE(device);
+        devices[store_code] = *device;
+    }
+    REQUIRE(store->publish_config("default", default_config(), w46));
+    REQUIRE(store->publish_config("AMS", ams_config(), w46));
+    return {std::move(*store), std::move(devices)};
+}
+
+// Sends events as the store's terminal does, in one batch; every one must be accepted.
+void ingest(Hq& hq, const std::string& store, const std::vector<Json>& events)
+{
+    std::string batch_id = make_uuid_v7(now);
+    std::string body = Json{{"batch_id", batch_id}, {"events", events}}.dump();
+    auto answer = hq.store.ingest(hq.devices.at(store), batch_id, body, 1000, {}, now);
+    REQUIRE(answer);
+    for (const auto& result : answer->summary.results) {
+        INFO(result.reason);
+        CHECK(result.outcome == sync::EventOutcome::accepted);
+    }
+}
+
+// The main fixture: the terminals' events in batches per store, then head
+// office's own follow-up through record_hq_event at the time it happened.
+Hq fixture_hq(const TempDir& dir, const std::vector<Planned>& events)
+{
+    Hq hq = open_hq(dir);
+    for (const std::string store : {"UTR", "AMS"}) {
+        std::vector<Json> batch;
+        for (const Planned& planned : events)
+            if (planned.store == store && !planned.head_office)
+                batch.push_back(to_json(planned.event));
+        ingest(hq, store, batch);
+    }
+    for (const Planned& planned : events)
+        if (planned.head_office) {
+            const Event& e = planned.event;
+            auto recorded = hq.store.record_hq_event(e.type, e.subject, e.actor, e.payload, e.occurred_at_ms);
+            INFO((recorded ? std::string() : recorded.error().message));
+            REQUIRE(recorded);
+            if (e.type == EventType::complaint_action_planned)
+                CHECK(recorded->payload["action_id"] == e.payload["action_id"]);
+        }
+    return hq;
+}
+
+const ComplaintRow* find_row(const ComplaintPage& page, const std::string& complaint_id)
+{
+    for (const ComplaintRow& row : page.rows)
+        if (row.complaint_id == complaint_id)
+            return &row;
+    return nullptr;
+}
+
+std::vector<std::string> ids_of(const ComplaintPage& page)
+{
+    std::vector<std::string> out;
+    for (const ComplaintRow& row : page.rows)
+        out.push_back(row.complaint_id);
+    return out;
+}
+
+// Every row of a read-model table, each column quoted, in primary-key order.
+std::vector<std::string> dump(sqlite::Database& db, const std::string& table)
+{
+    auto columns = db.query_texts("SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid");
+    REQUIRE(columns);
+    std::string row;
+    for (const std::string& column : *columns)
+        row += (row.empty() ? "" : " || '|' || ") + std::string("quote(") + column + ")";
+    auto rows = db.query_texts("SELECT " + row + " FROM " + table + " ORDER BY 1");
+    REQUIRE(rows);
+    std::sort(rows->begin(), rows->end());
+    return *rows;
+}
+
+const std::vector<std::string> read_model_tables{"dashboard_ratings", "dashboard_nps_days", "dashboard_complaints",
+                                                 "dashboard_actions"};
+
+// The chain's figures for the three weeks, worked out in the fixture's comment.
+void check_chain_overview(sqlite::Database& db)
+{
+    auto figures = overview(db, {"", three_weeks}, now);
+    REQUIRE(figures);
+    // Chain: P r1 r2 r8 a1 a4 a5 = 6, Pa r3 a2 = 2, D r4 r6 r7 a3 a6 = 5 (r0 before,
+    // a7 after the period, r5 misuse): NPS = (6 - 5) / 13 * 100 = 7.69 -> 8.
+    CHECK(figures->chain.counts.promoters == 6);
+    CHECK(figures->chain.counts.passives == 2);
+    CHECK(figures->chain.counts.detractors == 5);
+    CHECK(figures->chain.counts.rounded_score() == 8);
+    // Complaints opened W47-W49: C1 C2 C3 C4 C5 C6 = 6 (C7 is from W46).
+    CHECK(figures->complaints.opened == 6);
+    CHECK(figures->complaints.open_now == 3);    // C2 (acknowledged), C3, C6
+    CHECK(figures->complaints.overdue_now == 2); // C2 (Thu W47 10:00) and C3 (Wed W48 11:00); C6's is Sat W49 08:00
+}
+
+} // namespace
+
+// =============================================================================
+// [SECTION] Calendar and keys
+// =============================================================================
+
+TEST_CASE("days and ISO weeks in UTC, with labels", "[hq][dashboard]")
+{
+    CHECK(week_start_of(w47) == w47);
+    CHECK(week_start_of(sun(w47) + 23 * hour + 59 * minute) == w47);
+    CHECK(week_start_of(w47 - 1) == w46);
+    CHECK(day_start_of(thu(w47) + 13 * hour) == thu(w47));
+    CHECK(day_start_of(-1) == -day); // floor, not truncation, before 1970
+    CHECK(week_start_of(0) == -3 * day); // 1970-01-01 was a Thursday; its week began Monday 1969-12-29
+    CHECK(iso_week_label(w47) == "2026-W47");
+    CHECK(iso_week_label(w49) == "2026-W49");
+    CHECK(iso_week_label(1'798'416'000'000) == "2026-W53"); // Monday 2026-12-28: its Thursday is in 2026
+    CHECK(iso_week_label(1'735'516'800'000) == "2025-W01"); // Monday 2024-12-30: its Thursday is 2025-01-02
+}
+
+TEST_CASE("the customer key matches an address or number however it is typed, and is not the contact",
+          "[hq][dashboard]")
+{
+    auto email = customer_key({{"consent", true}, {"email", "Jan@Example.com"}});
+    CHECK(email.size() == 64);
+    CHECK(email == customer_key({{"consent", true}, {"email", "  jan@example.COM "}}));
+    CHECK(email.find("jan") == std::string::npos);
+    auto phone = customer_key({{"consent", true}, {"phone", "+31 6 1234 5678"}});
+    CHECK(phone == customer_key({{"phone", "0031-612345678"}}));
+    CHECK(phone != customer_key({{"phone", "06 1234 5678"}})); // a national number is another key
+    CHECK(phone != email);
+    // The e-mail address wins when both are given.
+    CHECK(customer_key({{"email", "jan@example.com"}, {"phone", "0612345678"}}) == email);
+    CHECK(customer_key({{"consent", true}, {"name", "Jan"}}).empty());
+    CHECK(customer_key(Json()).empty());
+    CHECK(normalise_product_ref(" sku-1 ") == "SKU-1");
+    CHECK(normalise_product_ref("   ").empty());
+}
+
+// =============================================================================
+// [SECTION] Every figure over the fixture
+// =============================================================================
+
+TEST_CASE("the projector builds the read model, and catch_up twice projects nothing new", "[hq][dashboard]")
+{
+    TempDir dir;
+    auto [events, ids] = fixture_events();
+    Hq hq = fixture_hq(dir, events);
+    auto total = hq.store.event_count();
+    REQUIRE(total);
+    CHECK(*total == static_cast<int64_t>(events.size()));
+
+    Projector projector(hq.store, 7); // small chunks: a complaint's events fall in several
+    auto first = projector.catch_up();
+    REQUIRE(first);
+    CHECK(first->events == *total);
+    CHECK(first->ratings == 16); // r0-r8, a1-a7
+    CHECK(first->chunks == (*total + 6) / 7);
+    auto cursor = projector.cursor();
+    REQUIRE(cursor);
+    CHECK(*cursor == first->cursor);
+
+    auto second = projector.catch_up();
+    REQUIRE(second);
+    CHECK(second->events == 0);
+    CHECK(second->chunks == 0);
+    CHECK(second->cursor == first->cursor);
+
+    auto& db = hq.store.database();
+    CHECK(db.query_int64("SELECT count(*) FROM dashboard_ratings WHERE score IS NOT NULL").value() == 16);
+    CHECK(db.query_int64("SELECT count(*) FROM dashboard_complaints").value() == 7);
+    CHECK(db.query_int64("SELECT count(*) FROM dashboard_actions").value() == 1);
+    // Per-day counts leave misuse out: 16 ratings, r5 marked.
+    CHECK(db.query_int64("SELECT sum(promoters + passives + detractors) FROM dashboard_nps_days").value() == 15);
+    // No contact detail reaches the read model.
+    for (const std::string& table : read_model_tables)
+        for (const std::string& row : dump(db, table)) {
+            INFO(table << ": " << row);
+            // (Spaces and dashes never occur in ids and hashes, so these cannot match by chance.)
+            for (const char* personal : {"example.com", "6 1234 5678", "0031-612345678", "06 1111 2222", "6 3333 4444"})
+                CHECK(row.find(personal) == std::string::npos);
+        }
+    // Rows a person can read back.
+    auto c2 = db.query_texts("SELECT status || ' ' || root_cause || ' ' || actions_open || '/' || actions_checked || "
+                             "' ' || deadline_at FROM dashboard_complaints WHERE complaint_id = '" + ids.c2 + "'");
+    REQUIRE(c2);
+    // Opened Tue W47 10:00, UTR promises 48 hours: due Thu W47 10:00.
+    CHECK(c2->at(0) == "acknowledged supplier_quality 0/1 " + std::to_string(tue(w47) + 10 * hour + 48 * hour));
+    auto c5 = db.query_int64("SELECT deadline_at FROM dashboard_complaints WHERE complaint_id = '" + ids.c5 + "'");
+    CHECK(c5.value() == wed(w47) + 9 * hour + 24 * hour); // AMS promises 24 hours
+}
+
+TEST_CASE("overview: NPS for the chain, per store and per week, and the complaint figures", "[hq][dashboard]")
+{
+    TempDir dir;
+    auto [events, ids] = fixture_events();
+    Hq hq = fixture_hq(dir, events);
+    Projector projector(hq.store);
+    REQUIRE(projector.catch_up());
+    auto& db = hq.store.database();
+
+    check_chain_overview(db);
+    auto chain = overview(db, {"", three_weeks}, now);
+    REQUIRE(chain);
+
+    // Per store, by store code. AMS: P a1 a4 a5 = 3, Pa a2 = 1, D a3 a6 = 2:
+    // (3 - 2) / 6 * 100 = 16.67 -> 17. UTR: P r1 r2 r8 = 3, Pa r3 = 1,
+    // D r4 r6 r7 = 3: (3 - 3) / 7 = 0.
+    REQUIRE(chain->stores.size() == 2);
+    CHECK(chain->stores[0].store_code == "AMS");
+    CHECK(chain->stores[0].store_name == "Amsterdam Centrum");
+    CHECK(chain->stores[0].nps.counts.promoters == 3);
+    CHECK(chain->stores[0].nps.counts.passives == 1);
+    CHECK(chain->stores[0].nps.counts.detractors == 2);
+    CHECK(chain->stores[0].nps.counts.rounded_score() == 17);
+    CHECK(chain->stores[0].nps.counts.score().value() == Approx(100.0 / 6));
+    CHECK(chain->stores[1].store_code == "UTR");
+    CHECK(chain->stores[1].store_name.empty()); // UTR runs on "default": no name of its own
+    CHECK(chain->stores[1].nps.counts.promoters == 3);
+    CHECK(chain->stores[1].nps.counts.passives == 1);
+    CHECK(chain->stores[1].nps.counts.detractors == 3);
+    CHECK(chain->stores[1].nps.counts.rounded_score() == 0);
+
+    // Per week. W47: P r1 r2 a1, Pa r3, D r4: (3 - 1) / 5 = +40.
+    // W48: P r8, Pa a2, D r6 r7 a3: (1 - 3) / 5 = -40. W49: P a4 a5, D a6: (2 - 1) / 3 = 33.3 -> 33.
+    REQUIRE(chain->weeks.size() == 3);
+    CHECK(chain->weeks[0].week_start_ms == w47);
+    CHECK(chain->weeks[0].label == "2026-W47");
+    CHECK(chain->weeks[0].nps.counts.total() == 5);
+    CHECK(chain->weeks[0].nps.counts.rounded_score() == 40);
+    CHECK(chain->weeks[1].label == "2026-W48");
+    CHECK(chain->weeks[1].nps.counts.promoters == 1);
+    CHECK(chain->weeks[1].nps.counts.passives == 1);
+    CHECK(chain->weeks[1].nps.counts.detractors == 3);
+    CHECK(chain->weeks[1].nps.counts.rounded_score() == -40);
+    CHECK(chain->weeks[2].label == "2026-W49");
+    CHECK(chain->weeks[2].nps.counts.rounded_score() == 33);
+
+    // Complaints, chain. Closed as resolved: C1, C4 = 2; on the spot: C1:
+    // 1 / 2 = 0.5. Handling scores: C1 5, C4 3, C5 2: mean 10 / 3. Answers:
+    // C1 and C4 satisfied, C5 not: 2 / 3.
+    const ComplaintFigures& complaints = chain->complaints;
+    CHECK(complaints.closed_resolved == 2);
+    CHECK(complaints.solved_on_the_spot == 1);
+    CHECK(complaints.solved_on_the_spot_share.value() == Approx(0.5));
+    CHECK(complaints.handling_scores == 3);
+    CHECK(complaints.mean_handling_score.value() == Approx(10.0 / 3));
+    CHECK(complaints.satisfied_share.value() == Approx(2.0 / 3));
+
+    // One store: UTR. Opened C1-C4 = 4; open C2 C3 = 2, both overdue;
+    // handling C1 5, C4 3: mean 4; satisfied 2 of 2.
+    auto utr = overview(db, {"UTR", three_weeks}, now);
+    REQUIRE(utr);
+    CHECK(utr->chain.counts.total() == 7);
+    CHECK(utr->chain.counts.rounded_score() == 0);
+    REQUIRE(utr->stores.size() == 1);
+    CHECK(utr->stores[0].store_code == "UTR");
+    REQUIRE(utr->weeks.size() == 3);
+    CHECK(utr->weeks[2].nps.counts.total() == 0); // an empty week is still listed
+    CHECK_FALSE(utr->weeks[2].nps.counts.score());
+    CHECK(utr->complaints.opened == 4);
+    CHECK(utr->complaints.open_now == 2);
+    CHECK(utr->complaints.overdue_now == 2);
+    CHECK(utr->complaints.solved_on_the_spot_share.value() == Approx(0.5));
+    CHECK(utr->complaints.mean_handling_score.value() == Approx(4.0));
+    CHECK(utr->complaints.satisfied_share.value() == Approx(1.0));
+
+    // At Thu W47 09:00 neither deadline had passed (C2's Thu W47 10:00, C3's Wed W48 11:00).
+    auto early = overview(db, {"UTR", three_weeks}, thu(w47) + 9 * hour);
+    REQUIRE(early);
+    CHECK(early->complaints.open_now == 2);
+    CHECK(early->complaints.overdue_now == 0);
+}
+
+TEST_CASE("overview: periods that do not start or end at midnight, and a period of two hours", "[hq][dashboard]")
+{
+    TempDir dir;
+    auto [events, ids] = fixture_events();
+    Hq hq = fixture_hq(dir, events);
+    Projector projector(hq.store);
+    REQUIRE(projector.catch_up());
+    auto& db = hq.store.database();
+
+    // [Tue W47 10:30, Wed W48 12:00): r2 (Tue 11:00, from the ratings: a
+    // partial day), r3 r4 a1 r6 r7 (whole days, from the day counts), a2
+    // (Wed W48 10:00, a partial day again); not r1 (Mon), r5 (misuse), a3
+    // (Wed 18:00), r8 (Sun W48). P r2 a1 = 2, Pa r3 a2 = 2, D r4 r6 r7 = 3:
+    // (2 - 3) / 7 = -14.3 -> -14. Weeks: W47 P r2 a1, Pa r3, D r4; W48 Pa a2, D r6 r7.
+    auto cut = overview(db, {"", {tue(w47) + 10 * hour + 30 * minute, wed(w48) + 12 * hour}}, now);
+    REQUIRE(cut);
+    CHECK(cut->chain.counts.promoters == 2);
+    CHECK(cut->chain.counts.passives == 2);
+    CHECK(cut->chain.counts.detractors == 3);
+    CHECK(cut->chain.counts.rounded_score() == -14);
+    REQUIRE(cut->weeks.size() == 2);
+    CHECK(cut->weeks[0].week_start_ms == w47); // the week the period starts in
+    CHECK(cut->weeks[0].nps.counts.promoters == 2);
+    CHECK(cut->weeks[0].nps.counts.passives == 1);
+    CHECK(cut->weeks[0].nps.counts.detractors == 1);
+    CHECK(cut->weeks[1].nps.counts.promoters == 0);
+    CHECK(cut->weeks[1].nps.counts.passives == 1);
+    CHECK(cut->weeks[1].nps.counts.detractors == 2);
+
+    // [Thu W47 12:00, 14:00): r4 (3) only, r5 being misuse: -100.
+    auto hours = overview(db, {"", {thu(w47) + 12 * hour, thu(w47) + 14 * hour}}, now);
+    REQUIRE(hours);
+    CHECK(hours->chain.counts.detractors == 1);
+    CHECK(hours->chain.counts.total() == 1);
+    CHECK(hours->chain.counts.rounded_score() == -100);
+    REQUIRE(hours->weeks.size() == 1);
+
+    // Everything: r0 (W46) and a7 (W50) join: P 6 + a7 = 7, D 5 + r0 = 6.
+    auto all = overview(db, {"", {0, INT64_MAX}}, now);
+    REQUIRE(all);
+    CHECK(all->chain.counts.promoters == 7);
+    CHECK(all->chain.counts.detractors == 6);
+    CHECK(all->complaints.opened == 7);
+
+    // Nothing to divide by is nothing, not 0.
+    auto empty = overview(db, {"", {w50 + 7 * day, w50 + 14 * day}}, now);
+    REQUIRE(empty);
+    CHECK_FALSE(empty->chain.counts.score());
+    CHECK(empty->stores.empty());
+    CHECK(empty->complaints.opened == 0);
+    CHECK_FALSE(empty->complaints.solved_on_the_spot_share);
+    CHECK_FALSE(empty->complaints.mean_handling_score);
+    CHECK_FALSE(empty->complaints.satisfied_share);
+
+    auto backwards = overview(db, {"", {w50, w47}}, now);
+    REQUIRE_FALSE(backwards);
+    CHECK(backwards.error().kind == ErrorKind::invalid_input);
+}
+
+TEST_CASE("complaints list: filters, newest first, pages, overdue", "[hq][dashboard]")
+{
+    TempDir dir;
+    auto [events, ids] = fixture_events();
+    Hq hq = fixture_hq(dir, events);
+    Projector projector(hq.store);
+    REQUIRE(projector.catch_up());
+    auto& db = hq.store.database();
+    auto query = [&](auto change) {
+        ComplaintQuery q;
+        q.filter = {"", three_weeks};
+        change(q);
+        auto page = complaints(db, q, now);
+        REQUIRE(page);
+        return *page;
+    };
+
+    // Newest first: C6 (W49 Fri), C4 (W48 Wed), C3 (W48 Mon), C5 (W47 Wed), C2 (W47 Tue), C1 (W47 Mon).
+    auto all = query([](ComplaintQuery&) {});
+    CHECK(all.total == 6);
+    CHECK(ids_of(all) == std::vector<std::string>{ids.c6, ids.c4, ids.c3, ids.c5, ids.c2, ids.c1});
+
+    const ComplaintRow* c1 = find_row(all, ids.c1);
+    REQUIRE(c1);
+    CHECK(c1->store_code == "UTR");
+    CHECK(c1->status == "closed");
+    CHECK(c1->channel == "walk_in");
+    CHECK(c1->category == "product");
+    CHECK(c1->opened_at == mon(w47) + 9 * hour);
+    CHECK(c1->deadline_at == mon(w47) + 9 * hour + 48 * hour);
+    CHECK(c1->closed_at == mon(w47) + 9 * hour + 7 * minute);
+    CHECK(c1->solved_on_the_spot);
+    CHECK_FALSE(c1->overdue);
+    CHECK(c1->reference == make_refcode("UTR", "22", 2)); // C7 was UTR's first
+    const ComplaintRow* c2 = find_row(all, ids.c2);
+    REQUIRE(c2);
+    CHECK(c2->status == "acknowledged");
+    CHECK(c2->overdue);
+    CHECK(c2->root_cause == "supplier_quality");
+    CHECK_FALSE(c2->closed_at);
+    const ComplaintRow* c5 = find_row(all, ids.c5);
+    REQUIRE(c5);
+    CHECK(c5->deadline_at == wed(w47) + 9 * hour + 24 * hour);
+    CHECK(c5->root_cause == "communication");
+    CHECK_FALSE(c5->solved_on_the_spot);
+    const ComplaintRow* c6 = find_row(all, ids.c6);
+    REQUIRE(c6);
+    CHECK_FALSE(c6->overdue); // due Sat W49 08:00, after now
+
+    CHECK(ids_of(query([](ComplaintQuery& q) { q.status = "open"; })) ==
+          std::vector<std::string>{ids.c6, ids.c3, ids.c2});
+    CHECK(ids_of(query([](ComplaintQuery& q) { q.status = "closed"; })) ==
+          std::vector<std::string>{ids.c4, ids.c5, ids.c1});
+    CHECK(ids_of(query([](ComplaintQuery& q) { q.overdue_only = true; })) == std::vector<std::string>{ids.c3, ids.c2});
+    CHECK(ids_of(query([](ComplaintQuery& q) {
+              q.filter.store_code = "UTR";
+              q.category = "product";
+          })) == std::vector<std::string>{ids.c4, ids.c2, ids.c1});
+    CHECK(ids_of(query([](ComplaintQuery& q) { q.channel = "phone"; })) == std::vector<std::string>{ids.c5, ids.c2});
+    auto second_page = query([](ComplaintQuery& q) {
+        q.offset = 1;
+        q.limit = 2;
+    });
+    CHECK(second_page.total == 6);
+    CHECK(ids_of(second_page) == std::vector<std::string>{ids.c4, ids.c3});
+    auto past_the_end = query([](ComplaintQuery& q) { q.offset = 6; });
+    CHECK(past_the_end.total == 6);
+    CHECK(past_the_end.rows.empty());
+    // C7 is from W46.
+    CHECK(ids_of(query([](ComplaintQuery& q) { q.filter.period = {w46, w47}; })) == std::vector<std::string>{ids.c7});
+
+    ComplaintQuery bad;
+    bad.filter = {"", three_weeks};
+    bad.status = "pending";
+    CHECK(complaints(db, bad, now).error().kind == ErrorKind::invalid_input);
+    bad.status = "";
+    bad.limit = 0;
+    CHECK(complaints(db, bad, now).error().kind == ErrorKind::invalid_input);
+}
+
+TEST_CASE("call-back list: detractors who left contact details, and who is still to be called",
+          "[hq][dashboard]")
+{
+    TempDir dir;
+    auto [events, ids] = fixture_events();
+    Hq hq = fixture_hq(dir, events);
+    Projector projector(hq.store);
+    REQUIRE(projector.catch_up());
+    auto& db = hq.store.database();
+
+    // Detractors with consented contact: r6 (UTR, 6, called: no answer), a3
+    // (AMS, 0, not called), a6 (AMS, 2, reached); r4 gave reasons but no
+    // contact. Oldest first.
+    auto all = call_backs(db, {"", three_weeks}, false);
+    REQUIRE(all);
+    REQUIRE(all->size() == 3);
+    CHECK((*all)[0].rating_id == ids.r6);
+    CHECK((*all)[0].store_code == "UTR");
+    CHECK((*all)[0].score == 6);
+    CHECK((*all)[0].rated_at == mon(w48) + 9 * hour);
+    CHECK((*all)[0].comment == "Lang gewacht");
+    CHECK((*all)[0].outcome == "no_answer");
+    CHECK((*all)[0].followed_up_at == tue(w48) + 10 * hour);
+    CHECK((*all)[1].rating_id == ids.a3);
+    CHECK((*all)[1].reason_ids == std::vector<std::string>{"staff_help"});
+    CHECK((*all)[1].outcome.empty());
+    CHECK_FALSE((*all)[1].followed_up_at);
+    CHECK((*all)[2].rating_id == ids.a6);
+    CHECK((*all)[2].outcome == "reached");
+
+    // Still to call: r6 (no answer: try again) and a3; a6 was reached.
+    auto pending = call_backs(db, {"", three_weeks}, true);
+    REQUIRE(pending);
+    REQUIRE(pending->size() == 2);
+    CHECK((*pending)[0].rating_id == ids.r6);
+    CHECK((*pending)[1].rating_id == ids.a3);
+
+    auto ams = call_backs(db, {"AMS", three_weeks}, true);
+    REQUIRE(ams);
+    REQUIRE(ams->size() == 1);
+    CHECK((*ams)[0].rating_id == ids.a3);
+}
+
+TEST_CASE("promise measures per store and for the chain, against their targets", "[hq][dashboard]")
+{
+    TempDir dir;
+    auto [events, ids] = fixture_events();
+    Hq hq = fixture_hq(dir, events);
+    Projector projector(hq.store);
+    REQUIRE(projector.catch_up());
+    auto& db = hq.store.database();
+
+    // answer_2_days, UTR (48 h): C1 answered after 5 min (met), C2 after 50 h
+    // (late), C3 never and past its deadline (late), C4 after 1 h (met):
+    // 2 of 4 = 0.5. AMS (24 h): C5 after 10 h (met); C6 is neither answered
+    // nor past its deadline (Sat 08:00), so it does not count yet: 1 of 1.
+    // Chain: 3 of 5 = 0.6; UTR aims for 95%, AMS for 90%: no one target.
+    // solve_on_the_spot: closed as resolved UTR C1 (on the spot) and C4: 1 of
+    // 2; AMS none (C5 closed unresolved): nothing. Chain 1 of 2, target 60%.
+    auto measures = promise_measures(db, {"", three_weeks}, now);
+    REQUIRE(measures);
+    REQUIRE(measures->size() == 6);
+    auto check = [](const PromiseMeasure& m, const std::string& id, const std::string& store,
+                    const std::string& measure, std::optional<double> target, int64_t counted, int64_t met) {
+        INFO(id << " " << store);
+        CHECK(m.promise_id == id);
+        CHECK(m.store_code == store);
+        CHECK(m.measure == measure);
+        CHECK(m.target.has_value() == target.has_value());
+        if (target && m.target)
+            CHECK(*m.target == Approx(*target));
+        CHECK(m.counted == counted);
+        CHECK(m.met == met);
+        if (counted > 0)
+            CHECK(m.actual.value() == Approx(static_cast<double>(met) / static_cast<double>(counted)));
+        else
+            CHECK_FALSE(m.actual);
+    };
+    check((*measures)[0], "answer_2_days", "", "answered_within_hours", std::nullopt, 5, 3);
+    check((*measures)[1], "solve_on_the_spot", "", "solved_on_the_spot", 0.60, 2, 1);
+    check((*measures)[2], "answer_2_days", "AMS", "answered_within_hours", 0.90, 1, 1);
+    check((*measures)[3], "solve_on_the_spot", "AMS", "solved_on_the_spot", 0.60, 0, 0);
+    check((*measures)[4], "answer_2_days", "UTR", "answered_within_hours", 0.95, 4, 2);
+    check((*measures)[5], "solve_on_the_spot", "UTR", "solved_on_the_spot", 0.60, 2, 1);
+
+    // One store: its own rows only.
+    auto utr = promise_measures(db, {"UTR", three_weeks}, now);
+    REQUIRE(utr);
+    REQUIRE(utr->size() == 2);
+    check((*utr)[0], "answer_2_days", "UTR", "answered_within_hours", 0.95, 4, 2);
+
+    // A day later C6 is past its deadline unanswered and counts: AMS 1 of 2.
+    auto later = promise_measures(db, {"AMS", three_weeks}, now + day);
+    REQUIRE(later);
+    check((*later)[0], "answer_2_days", "AMS", "answered_within_hours", 0.90, 2, 1);
+}
+
+TEST_CASE("learning: top categories and root causes, repeat complaints, the effect of an action", "[hq][dashboard]")
+{
+    TempDir dir;
+    auto [events, ids] = fixture_events();
+    Hq hq = fixture_hq(dir, events);
+    Projector projector(hq.store);
+    REQUIRE(projector.catch_up());
+    auto& db = hq.store.database();
+
+    auto chain = learning(db, {"", three_weeks}, fourteen_days);
+    REQUIRE(chain);
+    // Categories W47-W49: product C1 C2 C4 C6 = 4, price C5 = 1, service C3 = 1 (ties by id).
+    REQUIRE(chain->top_categories.size() == 3);
+    CHECK(chain->top_categories[0].key == "product");
+    CHECK(chain->top_categories[0].count == 4);
+    CHECK(chain->top_categories[1].key == "price");
+    CHECK(chain->top_categories[1].count == 1);
+    CHECK(chain->top_categories[2].key == "service");
+    // Root causes: C5 communication, C2 supplier_quality.
+    REQUIRE(chain->top_root_causes.size() == 2);
+    CHECK(chain->top_root_causes[0].key == "communication");
+    CHECK(chain->top_root_causes[1].key == "supplier_quality");
+    CHECK(chain->top_root_causes[1].count == 1);
+
+    // Repeats within 14 days: C2 is C1's customer a day later (also the same
+    // product: the customer wins); C4 is SKU-1/product again, the nearest
+    // earlier being C2 (8 days before). C6 is C5's customer (the phone number
+    // typed another way) but 15 days 23 hours later: outside the window.
+    REQUIRE(chain->repeats.size() == 2);
+    CHECK(chain->repeats[0].complaint_id == ids.c2);
+    CHECK(chain->repeats[0].earlier_complaint_id == ids.c1);
+    CHECK(chain->repeats[0].reason == "same_customer");
+    CHECK(chain->repeats[1].complaint_id == ids.c4);
+    CHECK(chain->repeats[1].earlier_complaint_id == ids.c2);
+    CHECK(chain->repeats[1].reason == "same_product_and_category");
+
+    // The corrective action on C2, planned Fri W47 12:00 (2026-11-20): UTR
+    // product complaints opened in the 14 days before, from 2026-11-06 12:00:
+    // C7 (11-12), C1 (11-16), C2 (11-17) = 3; in the 14 days after, up to
+    // 2026-12-04 12:00: C4 (11-25) = 1 (C6 is AMS's).
+    REQUIRE(chain->action_effects.size() == 1);
+    const ActionEffect& effect = chain->action_effects[0];
+    CHECK(effect.complaint_id == ids.c2);
+    CHECK(effect.action_id == ids.action);
+    CHECK(effect.category == "product");
+    CHECK(effect.planned_at == fri(w47) + 12 * hour);
+    CHECK(effect.before == 3);
+    CHECK(effect.after == 1);
+
+    // A 21-day window reaches back from C6 to C5.
+    auto wider = learning(db, {"", three_weeks}, 21 * day);
+    REQUIRE(wider);
+    REQUIRE(wider->repeats.size() == 3);
+    CHECK(wider->repeats[2].complaint_id == ids.c6);
+    CHECK(wider->repeats[2].earlier_complaint_id == ids.c5);
+    CHECK(wider->repeats[2].reason == "same_customer");
+
+    // One store: AMS has price C5 and product C6, root cause communication, no action.
+    auto ams = learning(db, {"AMS", three_weeks}, fourteen_days);
+    REQUIRE(ams);
+    REQUIRE(ams->top_categories.size() == 2);
+    CHECK(ams->top_categories[0].key == "price");
+    CHECK(ams->top_categories[1].key == "product");
+    CHECK(ams->repeats.empty());
+    CHECK(ams->action_effects.empty());
+
+    CHECK(learning(db, {"", three_weeks}, 0).error().kind == ErrorKind::invalid_input);
+}
+
+// =============================================================================
+// [SECTION] Order, increments, late events
+// =============================================================================
+
+TEST_CASE("arrival order and chunking do not change the projection", "[hq][dashboard]")
+{
+    auto [events, ids] = fixture_events();
+    // A: everything as the terminals send it, head office's follow-up coming
+    // from the store's terminal too (so both head offices hold the same
+    // events), projected once at the end.
+    TempDir dir_a;
+    Hq a = open_hq(dir_a);
+    for (const Planned& planned : events)
+        ingest(a, planned.store, {to_json(planned.event)});
+    REQUIRE(Projector(a.store).catch_up());
+
+    // B: the same events shuffled (details before their ratings, a close
+    // before its opening, a check before its plan), projected after every
+    // few events, in chunks of 2.
+    TempDir dir_b;
+    Hq b = open_hq(dir_b);
+    std::vector<Planned> shuffled = events;
+    std::mt19937 random(20261116);
+    std::shuffle(shuffled.begin(), shuffled.end(), random);
+    Projector projector_b(b.store, 2);
+    for (size_t i = 0; i < shuffled.size(); ++i) {
+        ingest(b, shuffled[i].store, {to_json(shuffled[i].event)});
+        if (i % 5 == 4)
+            REQUIRE(projector_b.catch_up());
+    }
+    REQUIRE(projector_b.catch_up());
+
+    for (const std::string& table : read_model_tables) {
+        INFO(table);
+        auto rows_a = dump(a.store.database(), table);
+        CHECK(!rows_a.empty());
+        CHECK(rows_a == dump(b.store.database(), table));
+    }
+    check_chain_overview(a.store.database());
+    check_chain_overview(b.store.database());
+}
+
+TEST_CASE("an event arriving after its complaint was projected updates the row", "[hq][dashboard]")
+{
+    TempDir dir;
+    auto [events, ids] = fixture_events();
+    Hq hq = fixture_hq(dir, events);
+    Projector projector(hq.store);
+    REQUIRE(projector.catch_up());
+    auto& db = hq.store.database();
+
+    // C3 is acknowledged (late: due Wed W48 11:00) on Fri W49 at 09:00.
+    Event ack;
+    ack.id = make_uuid_v7(now);
+    ack.type = EventType::complaint_acknowledged;
+    ack.subject = ids.c3;
+    ack.occurred_at_ms = fri(w49) + 9 * hour;
+    ack.actor = "staff:anna";
+    ack.device_id = utr_device;
+    ack.device_seq = 1000;
+    ingest(hq, "UTR", {to_json(ack)});
+    auto caught = projector.catch_up();
+    REQUIRE(caught);
+    CHECK(caught->events == 1);
+    CHECK(caught->complaint_folds == 1);
+
+    ComplaintQuery q;
+    q.filter = {"UTR", three_weeks};
+    auto page = complaints(db, q, now);
+    REQUIRE(page);
+    const ComplaintRow* c3 = find_row(*page, ids.c3);
+    REQUIRE(c3);
+    CHECK(c3->status == "acknowledged");
+    CHECK(c3->overdue); // still open past its deadline
+    CHECK(db.query_int64("SELECT first_response_at FROM dashboard_complaints WHERE complaint_id = '" + ids.c3 + "'")
+              .value() == fri(w49) + 9 * hour);
+    // Answered, but late: UTR's answer_2_days stays 2 of 4.
+    auto measures = promise_measures(db, {"UTR", three_weeks}, now);
+    REQUIRE(measures);
+    CHECK((*measures)[0].counted == 4);
+    CHECK((*measures)[0].met == 2);
+
+    // Head office closes nothing but plans a second action on C3: the row and actions follow.
+    auto planned = hq.store.record_hq_event(EventType::complaint_action_planned, ids.c3, "hq:maria",
+                                            {{"action_id", make_uuid_v7(now)},
+                                             {"kind", "preventive"},
+                                             {"description", "Kiosk-klachten dagelijks nalopen"},
+                                             {"owner", "Filiaalleider"},
+                                             {"due_at", now + 7 * day}},
+                                            now);
+    REQUIRE(planned);
+    REQUIRE(projector.catch_up());
+    CHECK(db.query_int64("SELECT actions_open FROM dashboard_complaints WHERE complaint_id = '" + ids.c3 + "'")
+              .value() == 1);
+    CHECK(db.query_int64("SELECT count(*) FROM dashboard_actions").value() == 2);
+}
