@@ -94,21 +94,39 @@ std::string fill_placeholders(std::string_view text, const std::map<std::string,
 Result<Translations> Translations::load(const std::filesystem::path& i18n_dir)
 {
     std::vector<std::string> problems;
+    std::map<std::string, nlohmann::json> documents;
+    for (const auto& locale : supported_locales) {
+        auto json = read_json_file(i18n_dir / (locale + ".json"), "translation file");
+        if (json)
+            documents.emplace(locale, std::move(*json));
+        else
+            problems.push_back(json.error().message);
+    }
+    const std::string where = "translations in " + i18n_dir.string();
+    if (!problems.empty())
+        return Error{ErrorKind::invalid_input, where + ": " + joined(problems)};
+    return from_documents(documents, where);
+}
+
+Result<Translations> Translations::from_documents(const std::map<std::string, nlohmann::json>& documents,
+                                                  const std::string& where)
+{
+    std::vector<std::string> problems;
     Translations translations;
     for (const auto& locale : supported_locales) {
-        std::filesystem::path file = i18n_dir / (locale + ".json");
         std::string name = locale + ".json";
-        auto json = read_json_file(file, "translation file");
-        if (!json) {
-            problems.push_back(json.error().message);
+        auto document = documents.find(locale);
+        if (document == documents.end()) {
+            problems.push_back(name + ": missing");
             continue;
         }
-        if (!json->is_object()) {
-            problems.push_back(name + ": must be a JSON object of key -> text (got " + json->type_name() + ")");
+        const Json& json = document->second;
+        if (!json.is_object()) {
+            problems.push_back(name + ": must be a JSON object of key -> text (got " + json.type_name() + ")");
             continue;
         }
         Table& table = translations.m_tables[locale];
-        for (const auto& [key, value] : json->items()) {
+        for (const auto& [key, value] : json.items()) {
             if (!is_translation_key(key))
                 problems.push_back(name + ": key \"" + key + "\" must be dot-separated words of a-z, 0-9 and _");
             else if (!value.is_string())
@@ -151,7 +169,7 @@ Result<Translations> Translations::load(const std::filesystem::path& i18n_dir)
         }
     }
     if (!problems.empty()) {
-        std::string message = "translations in " + i18n_dir.string() + ": ";
+        std::string message = where + ": ";
         for (size_t i = 0; i < problems.size(); ++i)
             message += (i == 0 ? "" : "; ") + problems[i];
         return Error{ErrorKind::invalid_input, message};

@@ -1,9 +1,12 @@
-// The kiosk's UI texts per language, read from assets/i18n/<locale>.json
-// (flat objects: "complaint.thanks.title" -> text). UI code never holds a
-// literal text: it asks a Strings for a key.
+// UI texts per language: the kiosk's from assets/i18n/<locale>.json, head
+// office's dashboard's from assets/dashboard/i18n/ (flat objects:
+// "complaint.thanks.title" -> text). UI code never holds a literal text: it
+// asks for a key.
 #pragma once
 
 #include "domain/result.h"
+
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <map>
@@ -28,6 +31,10 @@ public:
     // dotted snake_case, keys present in one file but not the other, and a
     // key whose placeholders differ between the languages.
     static Result<Translations> load(const std::filesystem::path& i18n_dir);
+    // The same checks over documents already read (locale -> its JSON), such
+    // as files built into a program; `where` starts the error message.
+    static Result<Translations> from_documents(const std::map<std::string, nlohmann::json>& documents,
+                                               const std::string& where);
 
     // The text of `key` in `locale`. A missing key (or locale) is a bug: it
     // asserts in debug builds, and in release builds returns the key itself,

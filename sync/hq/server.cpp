@@ -8,6 +8,7 @@
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "rate_limiter.h"
+#include "store_pool.h"
 
 #include <httplib.h>
 #include <openssl/ssl.h>
@@ -75,56 +76,6 @@ std::string code_of(const Error& error)
 
 } // namespace
 
-// [SECTION] The store pool
-
-// Connections to hq.db lent to request threads, one request at a time each.
-class StorePool {
-public:
-    explicit StorePool(std::filesystem::path dir) : m_dir(std::move(dir)) {}
-
-    class Lease {
-    public:
-        Lease(StorePool& pool, std::unique_ptr<HqStore> store) : m_pool(&pool), m_store(std::move(store)) {}
-        Lease(Lease&&) = default;
-        ~Lease()
-        {
-            if (m_store)
-                m_pool->give_back(std::move(m_store));
-        }
-        HqStore& operator*() { return *m_store; }
-        HqStore* operator->() { return m_store.get(); }
-
-    private:
-        StorePool* m_pool;
-        std::unique_ptr<HqStore> m_store;
-    };
-
-    Result<Lease> borrow()
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            if (!m_idle.empty()) {
-                auto store = std::move(m_idle.back());
-                m_idle.pop_back();
-                return Lease(*this, std::move(store));
-            }
-        }
-        auto store = HqStore::open(m_dir, HqStore::Intent::existing_only);
-        FEEDBACK_TRY(store);
-        return Lease(*this, std::make_unique<HqStore>(std::move(*store)));
-    }
-
-private:
-    void give_back(std::unique_ptr<HqStore> store)
-    {
-        std::lock_guard lock(m_mutex);
-        m_idle.push_back(std::move(store));
-    }
-
-    std::filesystem::path m_dir;
-    std::mutex m_mutex;
-    std::vector<std::unique_ptr<HqStore>> m_idle;
-};
 
 // [SECTION] The batch writer (group commit)
 

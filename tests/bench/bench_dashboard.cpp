@@ -13,6 +13,7 @@
 // check_batch() is skipped (every 1,000th event is validated instead).
 //
 //   bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] [--runs N]
+#include "bench_support.h"
 #include "config/kiosk_config.h"
 #include "domain/event.h"
 #include "domain/ids.h"
@@ -39,7 +40,9 @@
 
 using namespace feedback;
 using namespace feedback::hq::dashboard;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::ms_since;
+using bench::percentile;
 using Json = nlohmann::json;
 
 namespace {
@@ -56,21 +59,9 @@ constexpr int64_t now_ms = 1'796'385'600'000; // Friday 2026-12-04 12:00 UTC
 constexpr int64_t span_ms = 364 * ms_per_day; // a year of data, up to now
 constexpr double target_ms = 300;
 
-double ms_since(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double percentile(std::vector<double> samples, double p)
-{
-    std::sort(samples.begin(), samples.end());
-    return samples[static_cast<size_t>(p * static_cast<double>(samples.size() - 1) + 0.5)];
-}
-
 [[noreturn]] void die(const char* what, const Error& error)
 {
-    std::fprintf(stderr, "bench_dashboard: %s: %s\n", what, error.message.c_str());
-    std::exit(1);
+    bench::die("bench_dashboard", what, error);
 }
 
 template <class T>

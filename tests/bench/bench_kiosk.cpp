@@ -5,6 +5,7 @@
 //   peak resident memory          < 40 MB   (VmHWM of the kiosk process)
 //   CPU while idle for 10 s       < 0.1 % of a core (a real window loop)
 // Run it from a release-type build (RelWithDebInfo); sanitizers distort it.
+#include "bench_support.h"
 #include "app/kiosk_app.h"
 
 #include <algorithm>
@@ -30,25 +31,13 @@ extern char** environ;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using feedback::bench::Clock;
+using feedback::bench::ms_since;
+using feedback::bench::percentile;
 namespace fs = std::filesystem;
 
 const fs::path source_dir = FEEDBACK_SOURCE_DIR;
 const std::string binary = FEEDBACK_TERMINAL_BINARY;
-
-double ms_since(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double percentile(std::vector<double> values, double p)
-{
-    if (values.empty())
-        return 0.0;
-    std::sort(values.begin(), values.end());
-    const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-    return values[std::min(index, values.size() - 1)];
-}
 
 void report(const char* what, double value, const char* unit, const char* target, bool met)
 {

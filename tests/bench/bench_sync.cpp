@@ -13,6 +13,7 @@
 //
 //   bench_sync [--dir DIR] [--events N] [--terminals T] [--per-terminal N] [--batch N]
 //              [--only backlog|ingest|clients] [--runs N]
+#include "bench_support.h"
 #include "crypto/sha256.h"
 #include "client/http_client.h"
 #include "client/sync_session.h"
@@ -38,7 +39,8 @@
 #include <sys/resource.h>
 
 using namespace feedback;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::percentile;
 
 namespace {
 
@@ -64,18 +66,9 @@ double process_cpu_seconds()
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-double percentile(std::vector<double> samples, double p)
-{
-    if (samples.empty())
-        return 0;
-    std::sort(samples.begin(), samples.end());
-    return samples[static_cast<size_t>(p * static_cast<double>(samples.size() - 1) + 0.5)];
-}
-
 [[noreturn]] void die(const char* what, const Error& error)
 {
-    std::fprintf(stderr, "bench_sync: %s: %s\n", what, error.message.c_str());
-    std::exit(1);
+    bench::die("bench_sync", what, error);
 }
 
 template <class T>

@@ -4,6 +4,7 @@
 // and the rate of a bulk import of 100,000 events.
 //
 //   bench_tap_to_durable [--dir DIR] [--taps N] [--bulk N]
+#include "bench_support.h"
 #include "domain/clock.h"
 #include "sqlite/database.h"
 #include "store/local_store.h"
@@ -17,7 +18,9 @@
 #include <vector>
 
 using namespace feedback;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::ms_since;
+using bench::percentile;
 
 namespace {
 
@@ -26,18 +29,6 @@ struct Options {
     int taps = 6000;
     int bulk = 100000;
 };
-
-double percentile(std::vector<double> samples, double p)
-{
-    std::sort(samples.begin(), samples.end());
-    size_t index = static_cast<size_t>(p * static_cast<double>(samples.size() - 1) + 0.5);
-    return samples[index];
-}
-
-double ms_since(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 int fail(const char* what, const Error& error)
 {

@@ -288,7 +288,7 @@ void serve(App& app, const Route& route, const httplib::Request& req, httplib::R
 Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path& dir, const HqSettings& settings,
                              std::mutex& write_mutex, const DashboardOptions& options)
 {
-    auto text = WebText::load_embedded();
+    auto text = load_dashboard_text();
     FEEDBACK_TRY(text);
     auto css = embedded_asset("dashboard.css");
     if (!css)

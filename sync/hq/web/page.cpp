@@ -11,31 +11,6 @@
 
 namespace feedback::hq::web {
 
-// [SECTION] Connection pool
-
-ConnectionPool::Lease::~Lease()
-{
-    if (!m_store)
-        return;
-    std::lock_guard lock(m_pool->m_mutex);
-    m_pool->m_idle.push_back(std::move(m_store));
-}
-
-Result<ConnectionPool::Lease> ConnectionPool::borrow()
-{
-    {
-        std::lock_guard lock(m_mutex);
-        if (!m_idle.empty()) {
-            auto store = std::move(m_idle.back());
-            m_idle.pop_back();
-            return Lease(*this, std::move(store));
-        }
-    }
-    auto store = HqStore::open(m_dir, HqStore::Intent::existing_only);
-    FEEDBACK_TRY(store);
-    return Lease(*this, std::make_unique<HqStore>(std::move(*store)));
-}
-
 // [SECTION] Page: reading the request
 
 Page::Page(App& app_, const httplib::Request& req_, httplib::Response& res_, HqStore& store_, std::string locale,

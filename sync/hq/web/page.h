@@ -6,6 +6,7 @@
 
 #include "hq/hq_settings.h"
 #include "hq/hq_store.h"
+#include "hq/store_pool.h"
 #include "hq/web/html.h"
 #include "hq/web/text.h"
 #include "hq/web/users.h"
@@ -24,36 +25,9 @@
 
 namespace feedback::hq::web {
 
-// Connections to hq.db lent to request threads, one request at a time each.
-class ConnectionPool {
-public:
-    explicit ConnectionPool(std::filesystem::path dir) : m_dir(std::move(dir)) {}
-
-    class Lease {
-    public:
-        Lease(ConnectionPool& pool, std::unique_ptr<HqStore> store) : m_pool(&pool), m_store(std::move(store)) {}
-        Lease(Lease&&) = default;
-        Lease& operator=(Lease&&) = delete;
-        ~Lease();
-        HqStore& operator*() { return *m_store; }
-        HqStore* operator->() { return m_store.get(); }
-
-    private:
-        ConnectionPool* m_pool;
-        std::unique_ptr<HqStore> m_store;
-    };
-
-    Result<Lease> borrow();
-
-private:
-    std::filesystem::path m_dir;
-    std::mutex m_mutex;
-    std::vector<std::unique_ptr<HqStore>> m_idle;
-};
-
 // The dashboard's state, shared by every request; lives as long as the routes.
 struct App {
-    App(std::filesystem::path dir_, HqSettings settings_, std::mutex& write_mutex_, WebText text_,
+    App(std::filesystem::path dir_, HqSettings settings_, std::mutex& write_mutex_, config::Translations text_,
         SessionLimits sessions_, LoginLimits logins_)
         : dir(std::move(dir_)), settings(std::move(settings_)), write_mutex(write_mutex_), text(std::move(text_)),
           sessions(sessions_), logins(logins_), pool(dir)
@@ -62,10 +36,10 @@ struct App {
     std::filesystem::path dir;
     HqSettings settings;
     std::mutex& write_mutex;
-    WebText text;
+    config::Translations text;
     SessionLimits sessions;
     LoginLimits logins;
-    ConnectionPool pool;
+    StorePool pool;
     // Checked against when the user name is unknown, so a wrong name takes
     // as long as a wrong password and does not give itself away.
     std::string dummy_password_hash;
