@@ -6,7 +6,17 @@
 //      N runs each (default 21), against the target (median < 300 ms) and
 //      as a ratio to a trivial query timed the same way in the same run
 //      (SELECT count(*) FROM dashboard_ratings); then the other pages'
-//      figures (learning, call-backs, promises) the same way, for information.
+//      figures (learning, call-backs, promises) the same way, for information;
+//   3. the real pages over real HTTPS: the real `feedback-hq serve` (a child
+//      process on a free loopback port, over the folder `feedback-hq init`
+//      made and the bench then filled), an admin added by `feedback-hq user
+//      add`, logged in once through POST /login with the form's CSRF token and
+//      cookie; then GET /overview for the chain and for one store and GET
+//      /complaints without and with filters over the same year, each a 200
+//      with the page's HTML whose figures match section 2's: median and p90
+//      of N runs each on one keep-alive TLS connection (as a browser keeps
+//      it), against the target and as a ratio to GET /static/dashboard.css
+//      timed the same way on the same connection.
 // Events are made valid by construction and stored through the same path as
 // ingest (HqStore::store_batches: the same INSERT, batches of 1,000 per
 // device, one transaction per store); only the per-event JSON check of
@@ -23,19 +33,25 @@
 #include "hq/dashboard/calendar.h"
 #include "hq/dashboard/projector.h"
 #include "hq/hq_store.h"
+#include "support/child_process.h"
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace feedback;
@@ -59,9 +75,27 @@ constexpr int64_t now_ms = 1'796'385'600'000; // Friday 2026-12-04 12:00 UTC
 constexpr int64_t span_ms = 364 * ms_per_day; // a year of data, up to now
 constexpr double target_ms = 300;
 
+// `feedback-hq serve` while section 3 runs: killed when the bench stops early.
+testing::ChildProcess* serving = nullptr;
+
+void kill_server()
+{
+    if (serving)
+        serving->kill_now();
+    serving = nullptr;
+}
+
 [[noreturn]] void die(const char* what, const Error& error)
 {
+    kill_server();
     bench::die("bench_dashboard", what, error);
+}
+
+[[noreturn]] void fail(const std::string& what)
+{
+    kill_server();
+    std::fprintf(stderr, "bench_dashboard: %s\n", what.c_str());
+    std::exit(1);
 }
 
 template <class T>
@@ -273,6 +307,155 @@ void report(const char* what, const Timing& timing, const Timing& baseline, bool
     std::printf("\n");
 }
 
+// =============================================================================
+// [SECTION] The real pages over HTTPS
+// =============================================================================
+
+// "2026-12-04": the UTC day of `unix_ms`, as the pages' from and to take it.
+std::string utc_date(int64_t unix_ms)
+{
+    using namespace std::chrono;
+    year_month_day day{floor<days>(sys_time<milliseconds>(milliseconds(unix_ms)))};
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(day.year()), static_cast<unsigned>(day.month()),
+                  static_cast<unsigned>(day.day()));
+    return text;
+}
+
+std::string shell_quoted(const std::string& text)
+{
+    std::string out = "'";
+    for (char c : text)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// `feedback-hq serve --dir DIR --listen 127.0.0.1:0`, its output (one line per
+// request) in DIR/serve.log; returns the port it printed.
+int start_server(const std::filesystem::path& dir, std::unique_ptr<testing::ChildProcess>& process)
+{
+    auto log_file = dir / "serve.log";
+    std::filesystem::remove(log_file);
+    // Through a shell so the request log goes to a file, not a pipe nobody reads.
+    process = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
+        "/bin/sh", "-c",
+        "exec " + shell_quoted(FEEDBACK_HQ_BINARY) + " serve --dir " + shell_quoted(dir.string()) +
+            " --listen 127.0.0.1:0 >>" + shell_quoted(log_file.string()) + " 2>&1"});
+    serving = process.get();
+    const std::regex listening("listening on https://127\\.0\\.0\\.1:([0-9]+)");
+    auto deadline = Clock::now() + std::chrono::seconds(60);
+    std::string text;
+    while (Clock::now() < deadline) {
+        std::ifstream in(log_file);
+        std::stringstream read;
+        read << in.rdbuf();
+        text = read.str();
+        std::smatch match;
+        if (std::regex_search(text, match, listening))
+            return std::stoi(match[1].str());
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    fail("feedback-hq serve did not start: " + text);
+}
+
+struct Answer {
+    int status = 0; // 0: no answer
+    std::string content_type;
+    std::string location;
+    std::string body;
+};
+
+// What a browser does for these pages, minus the browser: cpp-httplib over
+// TLS trusting head office's CA, one keep-alive connection, a cookie jar.
+class Browser {
+public:
+    Browser(int port, const std::filesystem::path& ca_file) : m_client("127.0.0.1", port)
+    {
+        m_client.set_ca_cert_path(ca_file.c_str());
+        m_client.enable_server_certificate_verification(true);
+        m_client.set_keep_alive(true);
+        m_client.set_follow_location(false);
+        m_client.set_connection_timeout(10, 0);
+        m_client.set_read_timeout(60, 0);
+    }
+
+    Answer get(const std::string& path) { return finish(m_client.Get(path, headers())); }
+    Answer post(const std::string& path, const httplib::Params& form) { return finish(m_client.Post(path, headers(), form)); }
+    bool has_cookie(const std::string& name) const { return m_cookies.count(name) != 0; }
+
+private:
+    httplib::Headers headers() const
+    {
+        httplib::Headers out;
+        std::string cookies;
+        for (const auto& [name, value] : m_cookies)
+            cookies += (cookies.empty() ? "" : "; ") + name + "=" + value;
+        if (!cookies.empty())
+            out.emplace("Cookie", cookies);
+        return out;
+    }
+
+    Answer finish(const httplib::Result& result)
+    {
+        Answer answer;
+        if (!result)
+            return answer;
+        answer.status = result->status;
+        answer.content_type = result->get_header_value("Content-Type");
+        answer.location = result->get_header_value("Location");
+        answer.body = result->body;
+        for (size_t i = 0, n = result->get_header_value_count("Set-Cookie"); i < n; ++i) {
+            std::string set = result->get_header_value("Set-Cookie", i);
+            auto eq = set.find('=');
+            if (eq == std::string::npos)
+                continue;
+            auto end = set.find(';');
+            std::string value = set.substr(eq + 1, end == std::string::npos ? std::string::npos : end - eq - 1);
+            if (value.empty() || set.find("Max-Age=0") != std::string::npos)
+                m_cookies.erase(set.substr(0, eq));
+            else
+                m_cookies[set.substr(0, eq)] = value;
+        }
+        return answer;
+    }
+
+    httplib::SSLClient m_client;
+    std::map<std::string, std::string> m_cookies;
+};
+
+std::string csrf_in(const std::string& html)
+{
+    std::smatch match;
+    static const std::regex field("name=\"csrf\" value=\"([0-9a-f]+)\"");
+    return std::regex_search(html, match, field) ? match[1].str() : std::string();
+}
+
+size_t occurrences(const std::string& text, const std::string& what)
+{
+    size_t count = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
+        ++count;
+    return count;
+}
+
+// GET `path` as a 200 page of HTML (the whole document, no filter errors)
+// holding every one of `expected`; stops the bench otherwise.
+Answer get_page(Browser& browser, const std::string& path, const std::vector<std::string>& expected)
+{
+    Answer answer = browser.get(path);
+    if (answer.status != 200 || answer.content_type.rfind("text/html", 0) != 0)
+        fail("GET " + path + " answered " + std::to_string(answer.status) + " " + answer.content_type + " " +
+             answer.location);
+    if (answer.body.rfind("<!DOCTYPE html>", 0) != 0 || answer.body.find("</html>") == std::string::npos)
+        fail("GET " + path + " is not a whole HTML page");
+    if (answer.body.find("class=\"error\"") != std::string::npos)
+        fail("GET " + path + " shows an error: the page did not take its filters");
+    for (const std::string& text : expected)
+        if (answer.body.find(text) == std::string::npos)
+            fail("GET " + path + " lacks \"" + text + "\"");
+    return answer;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -287,8 +470,15 @@ int main(int argc, char** argv)
                 static_cast<long long>(options.ratings), static_cast<long long>(options.complaints), options.stores,
                 options.dir.c_str());
 
+    // Head office's folder as `feedback-hq init` makes it (hq.db, hq.json,
+    // the private CA and the server certificate), so section 3 can serve it.
+    auto init = testing::run_process(
+        {FEEDBACK_HQ_BINARY, "init", "--dir", options.dir.string(), "--hostname", "127.0.0.1"});
+    if (init.exit_code != 0)
+        fail("feedback-hq init failed: " + init.err);
+
     {
-        auto office = must(hq::HqStore::open(options.dir, hq::HqStore::Intent::create), "opening head office");
+        auto office = must(hq::HqStore::open(options.dir, hq::HqStore::Intent::existing_only), "opening head office");
         std::ifstream file(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets" / "config" / "default.json");
         std::stringstream text;
         text << file.rdbuf();
@@ -427,6 +617,98 @@ int main(int argc, char** argv)
                 static_cast<long long>(first_page.total), filtered_page.rows.size(),
                 static_cast<long long>(filtered_page.total), overdue_page.rows.size(),
                 static_cast<long long>(overdue_page.total));
+
+    // [SECTION] 4. The real pages over HTTPS
+    std::unique_ptr<testing::ChildProcess> server;
+    {
+        const std::string password = "bench-dashboard-" + std::to_string(std::random_device{}());
+        auto added = testing::run_process({FEEDBACK_HQ_BINARY, "user", "add", "--dir", options.dir.string(), "--name",
+                                           "bench", "--role", "admin", "--password-stdin"},
+                                          password + "\n");
+        if (added.exit_code != 0)
+            fail("feedback-hq user add failed: " + added.err);
+        auto start = Clock::now();
+        int port = start_server(options.dir, server);
+        double starting = ms_since(start);
+
+        Browser browser(port, options.dir / "tls" / "ca.pem");
+        start = Clock::now();
+        Answer form = browser.get("/login");
+        std::string csrf = csrf_in(form.body);
+        if (form.status != 200 || csrf.empty())
+            fail("GET /login answered " + std::to_string(form.status) + " without a CSRF token");
+        Answer login = browser.post("/login", {{"csrf", csrf}, {"name", "bench"}, {"password", password}, {"next", "/overview"}});
+        if (login.status != 303 || login.location != "/overview" || !browser.has_cookie("__Host-feedback_session"))
+            fail("POST /login answered " + std::to_string(login.status) + " (" + login.location + ")");
+        double logging_in = ms_since(start);
+
+        std::string period = "from=" + utc_date(year.from_ms) + "&to=" + utc_date(year.to_ms);
+        std::printf("\n3. the pages over HTTPS from feedback-hq serve (started in %.0f ms; login with argon2id %.0f ms),\n"
+                    "   one keep-alive connection, %d runs each after one warm-up, period %s:\n",
+                    starting, logging_in, options.runs, period.c_str());
+
+        Timing css = time_runs(options.runs, [&] {
+            Answer answer = browser.get("/static/dashboard.css");
+            if (answer.status != 200 || answer.content_type.rfind("text/css", 0) != 0)
+                fail("GET /static/dashboard.css answered " + std::to_string(answer.status));
+        });
+        report("baseline: GET /static/dashboard.css", css, css, false);
+
+        // Each page with what section 2's query found: texts it must show,
+        // and how many store or complaint rows it must list (-1: not checked,
+        // as for overdue, which head office counts at its own clock's now).
+        struct Measured {
+            std::string label;
+            std::string path;
+            std::vector<std::string> expected;
+            long store_rows = -1;
+            long complaint_rows = -1;
+            size_t bytes = 0;
+        };
+        const std::string store_row = "<tr><td><a href=\"/overview?store=";
+        const std::string complaint_row = "<tr><td><a href=\"/complaints/";
+        const std::string overdue_row = "<tr class=\"overdue\"><td><a href=\"/complaints/";
+        auto count = [](size_t n) { return static_cast<long>(n); };
+        const std::string summary = "<p class=\"summary\">";
+        std::vector<Measured> pages = {
+            {"GET /overview, the chain", "/overview?" + period,
+             {"id=\"nps-chain\"", std::to_string(last_chain.chain.counts.total())}, count(last_chain.stores.size())},
+            {"GET /overview?store=" + one_store, "/overview?store=" + one_store + "&" + period,
+             {"id=\"nps-chain\"", std::to_string(last_store.chain.counts.total())}, 1},
+            {"GET /complaints, first page, no filter", "/complaints?" + period,
+             {summary + std::to_string(first_page.total) + " "}, -1, count(first_page.rows.size())},
+            {"GET /complaints, store+open+category",
+             "/complaints?store=" + one_store + "&" + period + "&status=open&category=product",
+             {summary + std::to_string(filtered_page.total) + " "}, -1, count(filtered_page.rows.size())},
+            {"GET /complaints, chain overdue+channel", "/complaints?" + period + "&channel=phone&overdue=1",
+             {summary}},
+        };
+        for (Measured& measured : pages) {
+            Answer last;
+            Timing timing = time_runs(options.runs, [&] { last = get_page(browser, measured.path, measured.expected); });
+            measured.bytes = last.body.size();
+            long stores = count(occurrences(last.body, store_row));
+            long rows = count(occurrences(last.body, complaint_row) + occurrences(last.body, overdue_row));
+            if (measured.store_rows >= 0 && stores != measured.store_rows)
+                fail("GET " + measured.path + " lists " + std::to_string(stores) + " stores, not " +
+                     std::to_string(measured.store_rows));
+            if (measured.complaint_rows >= 0 && rows != measured.complaint_rows)
+                fail("GET " + measured.path + " lists " + std::to_string(rows) + " complaints, not " +
+                     std::to_string(measured.complaint_rows));
+            report(measured.label.c_str(), timing, css, true);
+        }
+        std::printf("   (pages of %zu, %zu, %zu, %zu and %zu bytes; paths:",
+                    pages[0].bytes, pages[1].bytes, pages[2].bytes, pages[3].bytes, pages[4].bytes);
+        for (const Measured& measured : pages)
+            std::printf("\n    %s", measured.path.c_str());
+        std::printf(")\n");
+
+        ::kill(server->pid(), SIGTERM);
+        int stopped = server->wait().exit_code;
+        serving = nullptr;
+        if (stopped != 0)
+            fail("feedback-hq serve exited with " + std::to_string(stopped));
+    }
 
     if (temporary) {
         std::error_code ignored;

@@ -258,17 +258,16 @@ std::vector<std::string> Page::known_stores()
     if (auto devices = store.devices())
         for (const auto& device : *devices)
             codes.insert(device.store_code);
-    // From the read model's small tables, not the events: cheap with a million of them.
-    auto stmt = store.database().prepare("SELECT DISTINCT store_code FROM dashboard_nps_days "
-                                         "UNION SELECT DISTINCT store_code FROM dashboard_complaints "
-                                         "UNION SELECT scope FROM configs WHERE scope <> 'default'");
-    for (;;) {
+    // From the read model's tables, not the events: each DISTINCT walks an
+    // index on store_code (one query with UNION would sort every row instead).
+    for (const char* sql : {"SELECT DISTINCT store_code FROM dashboard_nps_days",
+                            "SELECT DISTINCT store_code FROM dashboard_complaints",
+                            "SELECT scope FROM configs WHERE scope <> 'default'"}) {
+        auto stmt = store.database().prepare(sql);
         if (!stmt)
-            break;
-        auto row = stmt->step();
-        if (!row || !*row)
-            break;
-        codes.insert(stmt->column_text(0));
+            continue;
+        for (auto row = stmt->step(); row && *row; row = stmt->step())
+            codes.insert(stmt->column_text(0));
     }
     m_stores = std::vector<std::string>(codes.begin(), codes.end());
     return *m_stores;
