@@ -185,6 +185,8 @@ void Uploader::run_loop()
         if (!failed && !unauthorized &&
             (pull_due || std::chrono::steady_clock::now() - last_pull >= m_options.poll_interval)) {
             auto config = session->pull_config();
+            if (config && config->kind == ConfigPull::Kind::updated && m_options.on_config_updated)
+                m_options.on_config_updated();
             auto feed = config ? session->pull_feed() : Result<FeedPull>(config.error());
             if (!feed) {
                 failed = true;

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ struct UploaderOptions {
     BackoffPolicy backoff;
     std::chrono::milliseconds poll_interval{60 * 1000};       // pull and re-check this often when idle
     std::chrono::milliseconds startup_delay_max{30 * 1000};   // random delay after start and after recovery
+    // Called on the uploader's thread after a new configuration from head
+    // office was written to DATA_DIR/config.json. Must be quick and thread-safe.
+    std::function<void()> on_config_updated;
 };
 
 enum class UploaderState { starting, sending, idle, waiting_to_retry, needs_enrolment, stopped };

@@ -139,6 +139,15 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
         uploader.session.app_version = FEEDBACK_VERSION;
         if (options.sync_start_delay_max)
             uploader.startup_delay_max = *options.sync_start_delay_max;
+        if (!options.config_file) {
+            app->m_pulled_config_file = options.data_dir / sync::config_file_name;
+            app->m_locale_override = options.locale;
+            KioskApp* self = app.get(); // outlives the uploader, which it stops and joins
+            uploader.on_config_updated = [self] {
+                self->m_config_updated = true;
+                self->m_shell->wake();
+            };
+        }
         app->m_uploader = std::make_unique<sync::Uploader>(options.data_dir, uploader);
         app->m_uploader->start();
     }
@@ -146,6 +155,30 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
 }
 
 // [SECTION] Running
+
+void KioskApp::take_new_config()
+{
+    if (!m_config_updated || !m_pulled_config_file)
+        return;
+    if (m_flow->mode() != flows::Mode::shopper || m_flow->screen() != flows::Screen::shopper_start ||
+        m_corner_pressed_ms)
+        return; // asked again on every frame; the idle reset brings the start screen back
+    m_config_updated = false;
+    auto config = config::load_config(*m_pulled_config_file);
+    if (!config) {
+        m_log << "kiosk: the new configuration from head office is not usable, keeping the current one: "
+              << config.error().message << "\n";
+        return;
+    }
+    if (m_locale_override)
+        config->default_locale = *m_locale_override;
+    m_flow.reset(); // it holds the old configuration's copy
+    m_config = std::move(*config);
+    m_caller.set_command(m_config.staff_call_command);
+    m_flow = std::make_unique<flows::KioskFlow>(m_config, m_store, m_caller);
+    m_locale = m_config.default_locale;
+    m_log << "kiosk: now running configuration version " << m_config.version << " from head office\n";
+}
 
 Result<void> KioskApp::run()
 {
@@ -212,6 +245,7 @@ void KioskApp::frame(ui::FrameContext& ctx)
         return;
     }
     m_caller.reap();
+    take_new_config();
     const flows::Mode mode_before = m_flow->mode();
     after(m_flow->tick(now));
     if (m_uploader && m_flow->mode() == flows::Mode::staff) {

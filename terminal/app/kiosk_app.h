@@ -28,6 +28,7 @@
 #include "ui/script.h"
 
 #include <chrono>
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <iosfwd>
@@ -93,6 +94,9 @@ private:
     void schedule_wakeup(ui::FrameContext& ctx, int64_t now_ms);
     // Collects the PIN check when it is done; true while it still runs.
     bool pin_check_running();
+    // Takes the configuration head office published, once the kiosk is back
+    // on an untouched start screen (nobody is in the middle of anything).
+    void take_new_config();
 
     config::KioskConfig m_config;
     config::Translations m_translations;
@@ -113,6 +117,13 @@ private:
     flows::Screen m_shown = flows::Screen::shopper_start;
     int64_t m_shown_since_ms = 0;
     std::string m_locale; // of the screen drawn last
+
+    // The configuration head office published (DATA_DIR/config.json) is taken
+    // when the uploader says it wrote a new one (m_config_updated, set on its
+    // thread, so declared before it); nothing when --config fixed it.
+    std::optional<std::filesystem::path> m_pulled_config_file;
+    std::optional<std::string> m_locale_override; // --lang
+    std::atomic<bool> m_config_updated{false};
 
     // The background uploader (sync/client/uploader.h), in windowed and
     // fullscreen runs; scripted headless runs have none. Null when absent.

@@ -25,6 +25,9 @@ public:
     CommandStaffCaller(const CommandStaffCaller&) = delete;
     CommandStaffCaller& operator=(const CommandStaffCaller&) = delete;
 
+    // The command for the calls from now on (a new configuration).
+    void set_command(std::vector<std::string> argv) { m_argv = std::move(argv); }
+
     // Starts the command with posix_spawn and returns at once.
     void call_staff(const std::string& reference) override;
 

@@ -3,8 +3,12 @@
 // display is needed) enrolled to a real feedback-hq over HTTPS on loopback
 // with test-made certificates records ratings through its screens; its own
 // uploader (started with --sync-start-delay-max 0) sends them, without
-// `sync --once`, and head office holds each exactly once.
+// `sync --once`, and head office holds each exactly once. A configuration
+// head office publishes reaches the running kiosk the same way.
+#include "domain/clock.h"
+#include "hq/hq_store.h"
 #include "support/child_process.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 #include "sync_support.h"
 
@@ -128,4 +132,40 @@ TEST_CASE("the kiosk takes --sync-start-delay-max from 0 to 3600 seconds and lis
         CHECK(refused.exit_code == 2);
         CHECK(refused.err.find("--sync-start-delay-max needs a") != std::string::npos);
     }
+}
+
+TEST_CASE("a configuration head office publishes reaches the running kiosk, which shows it on its start screen",
+          "[sync][kiosk]")
+{
+    TempDir temp;
+    HqProcess hq(temp.path() / "hq");
+    TerminalDir terminal(temp.path() / "kiosk");
+    REQUIRE(terminal.enroll(hq, hq.enrol_code("UTR", "Counter 1")).exit_code == 0);
+
+    // Published after enrolment, so only the kiosk's own uploader can bring it.
+    const std::string question = "Hoe graag beveelt u Tuincentrum De Linde aan?";
+    {
+        auto document = nlohmann::json::parse(read_all(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets" /
+                                                       "config" / "default.json"));
+        document["version"] = 2;
+        document["question"]["nl"] = question;
+        auto store = feedback::hq::HqStore::open(hq.dir(), feedback::hq::HqStore::Intent::existing_only);
+        REQUIRE(store);
+        REQUIRE(store->publish_config("UTR", document, feedback::now_utc_ms()));
+    }
+
+    // The start screen is untouched, so the kiosk takes it as soon as it arrives.
+    const auto script = temp.path() / "new-question.jsonl";
+    std::ofstream(script) << R"({"expect_target":"start.question"}
+{"wait_ms":15000}
+{"expect_target":"start.question","value":")" + question + R"("}
+)";
+    ChildProcess kiosk(kiosk_command(terminal, script, {"--sync-start-delay-max", "0"}));
+    Finished finished = kiosk.wait();
+    INFO(finished.out << finished.err << "\nhead office: " << hq.log());
+    CHECK(finished.exit_code == 0);
+    CHECK(finished.out.find("script passed") != std::string::npos);
+    CHECK((finished.out + finished.err).find("now running configuration version 2 from head office") !=
+          std::string::npos);
+    CHECK(hq.log().find("GET /v1/config 200") != std::string::npos);
 }
