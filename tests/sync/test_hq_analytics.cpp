@@ -20,6 +20,8 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <optional>
 #include <random>
 
 using namespace feedback;
@@ -339,6 +341,27 @@ Hq fixture_hq(const TempDir& dir, const std::vector<Planned>& events)
     return hq;
 }
 
+// The main fixture at head office with the read model brought up to date:
+// where most tests start.
+struct Projected {
+    TempDir dir;
+    Ids ids;
+    std::optional<Hq> hq;
+    std::optional<Projector> projector;
+    sqlite::Database& db() { return hq->store.database(); }
+};
+
+std::unique_ptr<Projected> projected_fixture()
+{
+    auto fixture = std::make_unique<Projected>();
+    auto [events, ids] = fixture_events();
+    fixture->ids = ids;
+    fixture->hq.emplace(fixture_hq(fixture->dir, events));
+    fixture->projector.emplace(fixture->hq->store);
+    REQUIRE(fixture->projector->catch_up());
+    return fixture;
+}
+
 const ComplaintRow* find_row(const ComplaintPage& page, const std::string& complaint_id)
 {
     for (const ComplaintRow& row : page.rows)
@@ -483,12 +506,8 @@ TEST_CASE("the projector builds the read model, and catch_up twice projects noth
 
 TEST_CASE("overview: NPS for the chain, per store and per week, and the complaint figures", "[hq][dashboard]")
 {
-    TempDir dir;
-    auto [events, ids] = fixture_events();
-    Hq hq = fixture_hq(dir, events);
-    Projector projector(hq.store);
-    REQUIRE(projector.catch_up());
-    auto& db = hq.store.database();
+    auto fixture = projected_fixture();
+    auto& db = fixture->db();
 
     check_chain_overview(db);
     auto chain = overview(db, {"", three_weeks}, now);
@@ -565,12 +584,8 @@ TEST_CASE("overview: NPS for the chain, per store and per week, and the complain
 
 TEST_CASE("overview: periods that do not start or end at midnight, and a period of two hours", "[hq][dashboard]")
 {
-    TempDir dir;
-    auto [events, ids] = fixture_events();
-    Hq hq = fixture_hq(dir, events);
-    Projector projector(hq.store);
-    REQUIRE(projector.catch_up());
-    auto& db = hq.store.database();
+    auto fixture = projected_fixture();
+    auto& db = fixture->db();
 
     // [Tue W47 10:30, Wed W48 12:00): r2 (Tue 11:00, from the ratings: a
     // partial day), r3 r4 a1 r6 r7 (whole days, from the day counts), a2
@@ -624,12 +639,9 @@ TEST_CASE("overview: periods that do not start or end at midnight, and a period 
 
 TEST_CASE("complaints list: filters, newest first, pages, overdue", "[hq][dashboard]")
 {
-    TempDir dir;
-    auto [events, ids] = fixture_events();
-    Hq hq = fixture_hq(dir, events);
-    Projector projector(hq.store);
-    REQUIRE(projector.catch_up());
-    auto& db = hq.store.database();
+    auto fixture = projected_fixture();
+    const Ids& ids = fixture->ids;
+    auto& db = fixture->db();
     auto query = [&](auto change) {
         ComplaintQuery q;
         q.filter = {"", three_weeks};
@@ -705,12 +717,9 @@ TEST_CASE("complaints list: filters, newest first, pages, overdue", "[hq][dashbo
 TEST_CASE("call-back list: detractors who left contact details, and who is still to be called",
           "[hq][dashboard]")
 {
-    TempDir dir;
-    auto [events, ids] = fixture_events();
-    Hq hq = fixture_hq(dir, events);
-    Projector projector(hq.store);
-    REQUIRE(projector.catch_up());
-    auto& db = hq.store.database();
+    auto fixture = projected_fixture();
+    const Ids& ids = fixture->ids;
+    auto& db = fixture->db();
 
     // Detractors with consented contact: r6 (UTR, 6, called: no answer), a3
     // (AMS, 0, not called), a6 (AMS, 2, reached); r4 gave reasons but no
@@ -747,12 +756,8 @@ TEST_CASE("call-back list: detractors who left contact details, and who is still
 
 TEST_CASE("promise measures per store and for the chain, against their targets", "[hq][dashboard]")
 {
-    TempDir dir;
-    auto [events, ids] = fixture_events();
-    Hq hq = fixture_hq(dir, events);
-    Projector projector(hq.store);
-    REQUIRE(projector.catch_up());
-    auto& db = hq.store.database();
+    auto fixture = projected_fixture();
+    auto& db = fixture->db();
 
     // answer_2_days, UTR (48 h): C1 answered after 5 min (met), C2 after 50 h
     // (late), C3 never and past its deadline (late), C4 after 1 h (met):
@@ -801,12 +806,9 @@ TEST_CASE("promise measures per store and for the chain, against their targets",
 
 TEST_CASE("learning: top categories and root causes, repeat complaints, the effect of an action", "[hq][dashboard]")
 {
-    TempDir dir;
-    auto [events, ids] = fixture_events();
-    Hq hq = fixture_hq(dir, events);
-    Projector projector(hq.store);
-    REQUIRE(projector.catch_up());
-    auto& db = hq.store.database();
+    auto fixture = projected_fixture();
+    const Ids& ids = fixture->ids;
+    auto& db = fixture->db();
 
     auto chain = learning(db, {"", three_weeks}, fourteen_days);
     REQUIRE(chain);
@@ -912,12 +914,11 @@ TEST_CASE("arrival order and chunking do not change the projection", "[hq][dashb
 
 TEST_CASE("an event arriving after its complaint was projected updates the row", "[hq][dashboard]")
 {
-    TempDir dir;
-    auto [events, ids] = fixture_events();
-    Hq hq = fixture_hq(dir, events);
-    Projector projector(hq.store);
-    REQUIRE(projector.catch_up());
-    auto& db = hq.store.database();
+    auto fixture = projected_fixture();
+    const Ids& ids = fixture->ids;
+    Hq& hq = *fixture->hq;
+    Projector& projector = *fixture->projector;
+    auto& db = fixture->db();
 
     // C3 is acknowledged (late: due Wed W48 11:00) on Fri W49 at 09:00.
     Event ack;
