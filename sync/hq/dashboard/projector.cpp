@@ -398,7 +398,7 @@ Projector::Projector(HqStore& store, int64_t chunk_events)
 
 Result<int64_t> Projector::cursor() { return read_cursor(m_store->database()); }
 
-Result<CatchUp> Projector::catch_up()
+Result<CatchUp> Projector::catch_up(std::mutex* write_lock)
 {
     Database& db = m_store->database();
     CatchUp stats;
@@ -413,6 +413,9 @@ Result<CatchUp> Projector::catch_up()
         return stats;
     DeadlineRules deadlines(*m_store);
     for (;;) {
+        std::unique_lock<std::mutex> turn;
+        if (write_lock)
+            turn = std::unique_lock(*write_lock);
         auto projected = project_chunk(db, deadlines, m_chunk_events, stats);
         FEEDBACK_TRY(projected);
         if (*projected < m_chunk_events)

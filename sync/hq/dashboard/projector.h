@@ -51,6 +51,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace feedback::hq::dashboard {
@@ -73,7 +74,9 @@ public:
 
     // Projects every event after the cursor, in seq order, one transaction
     // per chunk. Errors are the storage's; what was committed before stays.
-    Result<CatchUp> catch_up();
+    // With `write_lock` (head office's mutex of writers), each chunk holds it
+    // only for its own transaction, so uploads go on between chunks.
+    Result<CatchUp> catch_up(std::mutex* write_lock = nullptr);
     // The last projected seq (0 before the first catch_up).
     Result<int64_t> cursor();
 

@@ -65,7 +65,7 @@ Result<void> Page::refresh_figures()
     FEEDBACK_TRY(last);
     if (*cursor >= *last)
         return {};
-    auto done = write([&] { return projector.catch_up(); });
+    auto done = projector.catch_up(&app.write_mutex); // uploads go on between its chunks
     FEEDBACK_TRY(done);
     return {};
 }

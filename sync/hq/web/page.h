@@ -106,7 +106,8 @@ public:
     }
     Result<void> audit(std::string_view action, std::string_view subject);
     // Brings the read model the figures come from (hq/dashboard/projector.h)
-    // up to the newest event; takes the write mutex only when behind.
+    // up to the newest event; takes the write mutex only when behind, one
+    // chunk at a time.
     Result<void> refresh_figures();
 
     // [SECTION] Answering
