@@ -14,6 +14,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -179,6 +180,28 @@ std::filesystem::path make_certificates(const std::filesystem::path& dir)
     return dir / "tls";
 }
 
+// The terminal's store and a sync session over it, opened as the uploader
+// opens them, for tests that drive the session step by step.
+struct LibrarySession {
+    LibrarySession(store::LocalStore opened, const std::filesystem::path& dir, sync::Credentials credentials,
+                   const sync::SessionOptions& options)
+        : store(std::move(opened)), session(dir, store, std::move(credentials), options)
+    {
+    }
+    store::LocalStore store;
+    sync::SyncSession session;
+};
+
+std::unique_ptr<LibrarySession> open_session(const TerminalDir& terminal, const sync::SessionOptions& options = {})
+{
+    auto store = store::LocalStore::open(terminal.dir());
+    REQUIRE(store);
+    auto credentials = sync::load_credentials(terminal.dir());
+    REQUIRE(credentials);
+    REQUIRE(*credentials);
+    return std::make_unique<LibrarySession>(std::move(*store), terminal.dir(), **credentials, options);
+}
+
 // A terminal whose credentials point at `url` (no enrolment needed for a fixture).
 void point_terminal_at(const TerminalDir& terminal, const std::string& url, const std::filesystem::path& tls)
 {
@@ -203,11 +226,9 @@ TEST_CASE("500, 429, a cut answer and a captive portal's 200 acknowledge nothing
 
     SECTION("step by step, in the library: each answer leaves the batch frozen and unacknowledged")
     {
-        auto store = store::LocalStore::open(terminal.dir());
-        REQUIRE(store);
-        auto credentials = sync::load_credentials(terminal.dir());
-        REQUIRE(credentials);
-        sync::SyncSession session(terminal.dir(), *store, **credentials, {});
+        auto opened = open_session(terminal);
+        store::LocalStore* store = &opened->store;
+        sync::SyncSession& session = opened->session;
         for (int i = 0; i < 4; ++i) {
             auto step = session.upload_next();
             INFO("answer " << i << ": " << step.message);
@@ -251,13 +272,11 @@ TEST_CASE("each status code is handled as PROTOCOL.md says: quarantine, smaller 
     TerminalDir terminal(temp.path() / "t1");
     REQUIRE(terminal.record(rating_lines(20)).exit_code == 0);
     point_terminal_at(terminal, fixture.url(), tls);
-    auto store = store::LocalStore::open(terminal.dir());
-    REQUIRE(store);
-    auto credentials = sync::load_credentials(terminal.dir());
-    REQUIRE(credentials);
     sync::SessionOptions options;
     options.batch_size = 8;
-    sync::SyncSession session(terminal.dir(), *store, **credentials, options);
+    auto opened = open_session(terminal, options);
+    store::LocalStore* store = &opened->store;
+    sync::SyncSession& session = opened->session;
 
     CHECK(session.upload_next().kind == sync::UploadStep::Kind::retry);        // not head office's 401
     auto stop = session.upload_next();
@@ -297,11 +316,9 @@ TEST_CASE("a compact answer acknowledges the events it does not name only when i
     TerminalDir terminal(temp.path() / "t1");
     REQUIRE(terminal.record(rating_lines(10)).exit_code == 0);
     point_terminal_at(terminal, fixture.url(), tls);
-    auto store = store::LocalStore::open(terminal.dir());
-    REQUIRE(store);
-    auto credentials = sync::load_credentials(terminal.dir());
-    REQUIRE(credentials);
-    sync::SyncSession session(terminal.dir(), *store, **credentials, {});
+    auto opened = open_session(terminal);
+    store::LocalStore* store = &opened->store;
+    sync::SyncSession& session = opened->session;
 
     // Counts for 9 of the 10 events sent: not an answer to this batch.
     auto miscounted = session.upload_next();
