@@ -4,6 +4,7 @@
 #include "server.h"
 
 #include "certificates.h"
+#include "client_address.h"
 #include "crypto/sha256.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
@@ -231,7 +232,7 @@ void HqServer::Impl::write_log_line(const httplib::Request& req, const httplib::
     std::from_chars(started_text.data(), started_text.data() + started_text.size(), started);
     int64_t now = now_utc_ms();
     std::string bytes_in = req.has_header("Content-Length") ? req.get_header_value("Content-Length") : "0";
-    std::string line = format_utc_iso8601(now) + " " + req.remote_addr + " " + req.method + " " + req.path + " " +
+    std::string line = format_utc_iso8601(now) + " " + client_address(req) + " " + req.method + " " + req.path + " " +
                        std::to_string(res.status) + " in=" + bytes_in + " out=" + std::to_string(res.body.size()) +
                        " ms=" + std::to_string(started > 0 ? now - started : 0) + "\n";
     std::lock_guard lock(log_mutex);
@@ -311,7 +312,7 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
 {
     // Every attempt counts, good code or not: guessing costs time, and a
     // flood cannot keep the write lock from the uploads (PROTOCOL.md 2).
-    if (refused_by(enrol_limiter, req.remote_addr, "too many enrolment attempts from this address", res))
+    if (refused_by(enrol_limiter, client_address(req), "too many enrolment attempts from this address", res))
         return;
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("code") || !body["code"].is_string() || !body.contains("device_id") ||

@@ -4,6 +4,7 @@
 // layout, a redirect, an error page, a download). Internal to sync/hq/web/.
 #pragma once
 
+#include "hq/client_address.h"
 #include "hq/hq_settings.h"
 #include "hq/hq_store.h"
 #include "hq/store_pool.h"
@@ -87,7 +88,7 @@ public:
     bool has_param(const std::string& name) const;
     // The first capture of the route's pattern (an id in the path).
     std::string capture(size_t index) const;
-    std::string address() const { return req.remote_addr; }
+    std::string address() const { return client_address(req); }
     std::string path_and_query() const;
     Filters filters() const;
 
