@@ -165,7 +165,9 @@ void check_resolved(const Json& payload, Violations& out);
 void check_closed(const Json& payload, Violations& out);
 
 enum class Subject { none, rated_event, complaint };
-enum class Recorder { anyone, staff_or_head_office };
+// Who may record a type. head_office: only head office makes it (its own
+// analysis and call-backs); a terminal's batch may not hold it.
+enum class Recorder { anyone, staff_or_head_office, head_office };
 
 struct TypeRules {
     EventType type;
@@ -194,14 +196,13 @@ constexpr std::array<TypeRules, all_event_types.size()> type_rules{{
      nullptr},
     {EventType::complaint_assistance_requested, Subject::complaint, Recorder::anyone, complaint_assistance_fields,
      nullptr},
-    {EventType::complaint_root_cause_recorded, Subject::complaint, Recorder::staff_or_head_office,
+    {EventType::complaint_root_cause_recorded, Subject::complaint, Recorder::head_office,
      complaint_root_cause_fields, nullptr},
-    {EventType::complaint_action_planned, Subject::complaint, Recorder::staff_or_head_office,
+    {EventType::complaint_action_planned, Subject::complaint, Recorder::head_office,
      complaint_action_planned_fields, nullptr},
-    {EventType::complaint_action_checked, Subject::complaint, Recorder::staff_or_head_office,
+    {EventType::complaint_action_checked, Subject::complaint, Recorder::head_office,
      complaint_action_checked_fields, nullptr},
-    {EventType::nps_followed_up, Subject::rated_event, Recorder::staff_or_head_office, nps_followed_up_fields,
-     nullptr},
+    {EventType::nps_followed_up, Subject::rated_event, Recorder::head_office, nps_followed_up_fields, nullptr},
 }};
 
 const TypeRules& rules_for(EventType type)
@@ -633,7 +634,7 @@ void check_envelope(const Event& event, const TypeRules& rules, Violations& out)
             "must be \"kiosk\", \"staff:<id>\" or \"hq:<id>\" with an id of 1 to 40 characters from A-Z, a-z, "
             "0-9, _, . and -"
                 + got(event.actor));
-    else if (event.actor == "kiosk" && rules.recorder == Recorder::staff_or_head_office)
+    else if (event.actor == "kiosk" && rules.recorder != Recorder::anyone)
         add(out, "actor",
             std::string(to_string(event.type)) + " must be recorded by staff or head office, not the kiosk");
 
@@ -678,6 +679,11 @@ std::vector<Violation> validate_event(const Event& event)
     if (rules.cross_check)
         rules.cross_check(event.payload, out);
     return out;
+}
+
+bool is_head_office_only(EventType type)
+{
+    return rules_for(type).recorder == Recorder::head_office;
 }
 
 std::string describe(const std::vector<Violation>& violations)

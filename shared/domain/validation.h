@@ -59,6 +59,11 @@ std::string to_string(const Violation& violation);
 // Every rule the event breaks; empty when it is valid.
 std::vector<Violation> validate_event(const Event& event);
 
+// Whether only head office records events of this type (complaint.root_cause_recorded,
+// complaint.action_planned, complaint.action_checked, nps.followed_up): head
+// office refuses them from terminals.
+bool is_head_office_only(EventType type);
+
 // All violations joined with "; ", for one-line error messages.
 std::string describe(const std::vector<Violation>& violations);
 

@@ -1,6 +1,8 @@
 // SQLite RAII wrapper and the mapping of SQLite result codes to typed errors.
 #include "database.h"
 
+#include "files/private_files.h"
+
 #include <sqlite3.h>
 
 #include <cassert>
@@ -182,6 +184,10 @@ Result<Database> Database::open(const std::filesystem::path& file, OpenMode mode
     case OpenMode::read_write: flags |= SQLITE_OPEN_READWRITE; break;
     case OpenMode::read_only: flags |= SQLITE_OPEN_READONLY; break;
     }
+    // A database holds personal data: a new one is 0600 whatever the umask,
+    // and SQLite gives its -wal and -shm files the same mode.
+    if (mode == OpenMode::read_write_create)
+        FEEDBACK_TRY(files::create_private_file(file));
     sqlite3* raw = nullptr;
     int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
     Database db(raw);

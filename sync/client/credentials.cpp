@@ -1,44 +1,14 @@
 // Loading and atomically saving the sync credentials file.
 #include "credentials.h"
 
+#include "files/private_files.h"
+
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace feedback::sync {
-
-Result<void> write_file_atomically(const std::filesystem::path& file, std::string_view bytes, unsigned mode)
-{
-    auto temp = file;
-    temp += ".tmp";
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0)
-        return Error{ErrorKind::io, "cannot write " + temp.string()};
-    fchmod(fd, mode); // O_CREAT's mode is only used for a new file
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (wrote <= 0) {
-            ::close(fd);
-            return Error{errno == ENOSPC ? ErrorKind::disk_full : ErrorKind::io, "cannot write " + temp.string()};
-        }
-        done += static_cast<size_t>(wrote);
-    }
-    bool synced = ::fsync(fd) == 0;
-    ::close(fd);
-    if (!synced || std::rename(temp.c_str(), file.c_str()) != 0)
-        return Error{ErrorKind::io, "cannot write " + file.string()};
-    int dir = ::open(file.parent_path().empty() ? "." : file.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
-    if (dir >= 0) {
-        ::fsync(dir);
-        ::close(dir);
-    }
-    return {};
-}
 
 Result<std::optional<Credentials>> load_credentials(const std::filesystem::path& data_dir)
 {
@@ -70,7 +40,7 @@ Result<void> save_credentials(const std::filesystem::path& data_dir, const Crede
                         {"token", credentials.token},
                         {"server_url", credentials.server_url},
                         {"ca_file", credentials.ca_file}};
-    return write_file_atomically(data_dir / credentials_file_name, json.dump(2) + "\n", 0600);
+    return files::write_private_file(data_dir / credentials_file_name, json.dump(2) + "\n", files::Durability::synced);
 }
 
 } // namespace feedback::sync

@@ -27,7 +27,4 @@ Result<std::optional<Credentials>> load_credentials(const std::filesystem::path&
 // Written atomically (a 0600 temporary file, fsync, rename, fsync of the folder).
 Result<void> save_credentials(const std::filesystem::path& data_dir, const Credentials& credentials);
 
-// Writes `bytes` to `file` atomically with the given mode.
-Result<void> write_file_atomically(const std::filesystem::path& file, std::string_view bytes, unsigned mode);
-
 } // namespace feedback::sync

@@ -3,6 +3,7 @@
 #include "sync_session.h"
 
 #include "domain/clock.h"
+#include "files/private_files.h"
 
 #include <algorithm>
 #include <fstream>
@@ -33,6 +34,26 @@ std::string error_code_of(const HttpResponse& response)
     if (body.is_object() && body.contains("error") && body["error"].is_string())
         return body["error"].get<std::string>();
     return {};
+}
+
+// What staff do about a refused enrolment (PROTOCOL.md 2), by head office's error code.
+std::string what_to_do_when_refused(std::string_view code, const std::string& device_id)
+{
+    std::string unused = "; the code you typed was not used";
+    if (code == error_device_already_enrolled)
+        return "head office knows this terminal, and it has no current token for that address (credentials "
+               "lost, or enrolled at another address): ask head office for a replacement code (feedback-hq enroll "
+               "--replace " + device_id + ")" + unused;
+    if (code == error_device_revoked)
+        return "head office revoked this terminal: only head office can let it back in, with a replacement code "
+               "(feedback-hq enroll --replace " + device_id + ")" + unused;
+    if (code == error_device_enrolled_elsewhere)
+        return "a terminal stays in the store it was first enrolled in: ask head office for a code of that store" +
+               unused;
+    if (code == error_replace_code_other_device)
+        return "that code replaces another terminal: ask head office for a code for this one (device " + device_id +
+               ")" + unused;
+    return "ask head office for a new code";
 }
 
 std::string not_head_office(const HttpResponse& response)
@@ -132,25 +153,31 @@ Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore
         if (text.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos)
             return Error{ErrorKind::invalid_input, ca_file + " is not a PEM certificate"};
         auto copy = std::filesystem::absolute(data_dir / ca_copy_file_name);
-        FEEDBACK_TRY(write_file_atomically(copy, text.str(), 0644));
+        FEEDBACK_TRY(files::write_private_file(copy, text.str(), files::Durability::synced));
         ca_path = copy.string();
     }
     HttpOptions http_options = options.http;
     http_options.ca_file = ca_path;
     HttpClient http(http_options);
+    const std::string& device_id = store.device().device_id;
     HttpRequest request{"POST", server_url + "/v1/enrol",
                         {{"Content-Type", "application/json"}, {header_protocol, std::to_string(protocol_version)}},
-                        nlohmann::json{{"code", code},
-                                       {"device_id", store.device().device_id},
-                                       {"app_version", options.app_version}}
+                        nlohmann::json{{"code", code}, {"device_id", device_id}, {"app_version", options.app_version}}
                             .dump()};
+    // Enrolled already: the current token proves to head office that this is
+    // the terminal itself (PROTOCOL.md 2). Only to the head office that gave
+    // it; damaged credentials are what enrolling again repairs.
+    if (auto current = load_credentials(data_dir); current && *current && (*current)->device_id == device_id &&
+                                                    (*current)->server_url == server_url)
+        request.headers.emplace_back("Authorization", "Bearer " + (*current)->token);
     auto response = http.perform(request);
     FEEDBACK_TRY(response);
     if (!is_protocol_answer(*response))
         return Error{ErrorKind::io, not_head_office(*response) + ": check the server address"};
     if (response->status == 403 || response->status == 400)
-        return Error{ErrorKind::invalid_input, "head office refused the enrolment (" + describe_answer(*response) +
-                                                   "): ask head office for a new code"};
+        return Error{ErrorKind::invalid_input,
+                     "head office refused the enrolment (" + describe_answer(*response) +
+                         "): " + what_to_do_when_refused(error_code_of(*response), device_id)};
     if (response->status == 429) {
         std::string after = response->header("retry-after");
         return Error{ErrorKind::busy, "head office takes no more enrolment attempts from this address for now (" +
@@ -419,7 +446,8 @@ Result<ConfigPull> SyncSession::pull_config()
         !body.contains("version") || !body["version"].is_number_integer())
         return Error{ErrorKind::io, "head office's configuration answer could not be read"};
     // The file first, then the ETag: a crash in between only fetches it again.
-    FEEDBACK_TRY(write_file_atomically(m_data_dir / config_file_name, body["document"].dump(2) + "\n", 0644));
+    FEEDBACK_TRY(files::write_private_file(m_data_dir / config_file_name, body["document"].dump(2) + "\n",
+                                          files::Durability::synced));
     FEEDBACK_TRY(m_store.set_sync_state("config_etag", response->header("etag")));
     return ConfigPull{ConfigPull::Kind::updated, body["version"].get<int64_t>()};
 }

@@ -75,8 +75,10 @@ struct Enrolment {
 
 // Trades a one-time code for credentials (PROTOCOL.md 2), saves them (0600),
 // copies `ca_file` into the data folder, sets the store's identity and keeps
-// head office's limits. Errors say what to do (a wrong code, an untrusted
-// certificate, no answer).
+// head office's limits. When the terminal has credentials for this device
+// and `server_url`, it sends their token, which head office needs to enrol a
+// device it knows again. Errors say what to do (a wrong code, a device held
+// to its enrolment, an untrusted certificate, no answer).
 Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore& store, std::string server_url,
                         std::string_view code, const std::string& ca_file, const SessionOptions& options);
 

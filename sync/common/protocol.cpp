@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 
@@ -195,6 +196,12 @@ Result<Inflated> gzip_inflate(std::string_view compressed, size_t max_output)
     }
     inflateEnd(&stream);
     return result;
+}
+
+bool is_plausible_app_version(std::string_view text)
+{
+    return !text.empty() && text.size() <= max_app_version_length &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
 }
 
 std::string random_hex(size_t count)

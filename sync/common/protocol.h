@@ -29,6 +29,29 @@ inline constexpr const char* header_backlog = "Feedback-Backlog";
 inline constexpr const char* header_app_version = "Feedback-App-Version";
 inline constexpr const char* header_idempotency_key = "Idempotency-Key";
 
+// [SECTION] What a terminal reports about itself in Feedback-Clock-Offset,
+// Feedback-Backlog and Feedback-App-Version (PROTOCOL.md 5). Head office
+// takes a value outside these bounds as not reported, and still accepts the
+// request: a terminal with a broken clock must go on uploading.
+inline constexpr int64_t max_reported_clock_offset_ms = 10LL * 365 * 24 * 60 * 60 * 1000; // ten years, either way
+inline constexpr int64_t max_reported_backlog = 100'000'000;                             // events, 0 at least
+inline constexpr size_t max_app_version_length = 40;
+// 1 to max_app_version_length printable ASCII characters ("0.1.0", "1.2.0-rc.1+7").
+bool is_plausible_app_version(std::string_view text);
+
+// [SECTION] Error codes a terminal acts on (PROTOCOL.md 2, 3, 8): the "error"
+// of an error answer, or how a rejected event's reason starts ("code: words").
+// POST /v1/enrol refused (403); nothing was changed and the code stays valid.
+inline constexpr std::string_view error_enrol_code_invalid = "enrol_code_invalid";
+inline constexpr std::string_view error_device_already_enrolled = "device_already_enrolled";
+inline constexpr std::string_view error_device_enrolled_elsewhere = "device_enrolled_elsewhere";
+inline constexpr std::string_view error_device_revoked = "device_revoked";
+inline constexpr std::string_view error_replace_code_other_device = "replace_code_other_device";
+// One event of a batch rejected because a terminal may not record it.
+inline constexpr std::string_view reason_complaint_of_other_store = "complaint_of_other_store";
+inline constexpr std::string_view reason_head_office_only_type = "head_office_only_type";
+inline constexpr std::string_view reason_head_office_actor = "head_office_actor";
+
 // [SECTION] Limits head office announces and enforces.
 struct Limits {
     int64_t max_events_per_batch = 1000;

@@ -3,6 +3,7 @@
 #include "certificates.h"
 
 #include "common/protocol.h"
+#include "files/private_files.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -74,10 +75,7 @@ Result<TlsFiles> make_private_ca(const std::filesystem::path& dir, const std::st
         return Error{ErrorKind::invalid_input, "--hostname must be a DNS name or an IP address"};
     auto files = tls_files(dir);
     auto tls = files.ca_certificate.parent_path();
-    std::error_code ec;
-    std::filesystem::create_directories(tls, ec);
-    if (ec)
-        return Error{ErrorKind::io, "cannot make " + tls.string() + ": " + ec.message()};
+    FEEDBACK_TRY(files::make_private_directory(tls));
     auto ca_key = tls / "ca.key";
     auto csr = tls / "server.csr";
     auto ext = tls / "server.ext";
@@ -95,23 +93,20 @@ Result<TlsFiles> make_private_ca(const std::filesystem::path& dir, const std::st
     std::string names = is_ip_address(hostname) ? "IP:" + hostname : "DNS:" + hostname;
     if (hostname == "localhost")
         names += ",IP:127.0.0.1,IP:::1";
-    {
-        std::ofstream out(ext);
-        out << "basicConstraints=critical,CA:FALSE\n"
-               "keyUsage=critical,digitalSignature,keyEncipherment\n"
-               "extendedKeyUsage=serverAuth\n"
-               "subjectAltName="
-            << names << "\n";
-        if (!out)
-            return Error{ErrorKind::io, "cannot write " + ext.string()};
-    }
+    FEEDBACK_TRY(files::write_private_file(ext,
+                                           "basicConstraints=critical,CA:FALSE\n"
+                                           "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                                           "extendedKeyUsage=serverAuth\n"
+                                           "subjectAltName=" + names + "\n",
+                                           files::Durability::not_synced));
     FEEDBACK_TRY(run_tool({"openssl", "x509", "-req", "-in", csr.string(), "-CA", files.ca_certificate.string(),
                            "-CAkey", ca_key.string(), "-set_serial", "0x" + sync::random_hex(16), "-days", "825",
                            "-sha256", "-extfile", ext.string(), "-out", files.server_certificate.string()},
                           log));
-    // Certificates are public; keys stay 0600.
-    std::filesystem::permissions(files.ca_certificate, std::filesystem::perms(0644), ec);
-    std::filesystem::permissions(files.server_certificate, std::filesystem::perms(0644), ec);
+    // Everything openssl wrote is 0600 (run_tool's umask), the certificates
+    // too: the folder is head office's alone, and the CA certificate reaches
+    // terminals as a copy (enroll --ca).
+    std::error_code ec;
     std::filesystem::remove(csr, ec);
     std::filesystem::remove(ext, ec);
     std::filesystem::remove(log, ec);

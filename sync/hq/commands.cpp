@@ -6,6 +6,8 @@
 #include "cli/options.h"
 #include "domain/clock.h"
 #include "domain/event_csv.h"
+#include "domain/text_escape.h"
+#include "files/private_files.h"
 #include "hq_settings.h"
 #include "hq_store.h"
 #include "server.h"
@@ -57,10 +59,17 @@ std::array<cli::Command, 7> commands()
            "where to listen (default from hq.json: 0.0.0.0:8443); port 0 picks a free one"}}},
         {"enroll", "make a one-time enrolment code for a terminal",
          "Prints a code to type into feedback-terminal enroll --code. It works once and\n"
-         "expires (hq.json: enrol_code_ttl_hours, default 72).",
+         "expires (hq.json: enrol_code_ttl_hours, default 72). A terminal head office\n"
+         "knows re-enrols only with a code of its own store while it still has its\n"
+         "credentials; one that lost them, or was revoked, comes back only with a\n"
+         "replacement code (--replace), which works for that device alone. A terminal\n"
+         "never moves to another store.",
          {dir_option(),
           {"store", Arity::value, Presence::required, "CODE", "the store's code, 3 symbols (e.g. UTR)"},
-          {"name", Arity::value, Presence::required, "NAME", "what to call this terminal (e.g. \"Counter 2\")"}}},
+          {"name", Arity::value, Presence::required, "NAME", "what to call this terminal (e.g. \"Counter 2\")"},
+          {"replace", Arity::value, Presence::optional, "DEVICE_ID",
+           "a replacement code for this enrolled device of the store (see devices): it gets a new token, its old "
+           "one stops working, and a revocation is lifted"}}},
         {"devices", "list enrolled terminals and their health",
          "Store, terminal code, last contact, events received, last reported backlog,\n"
          "clock offset (head office minus terminal) and app version.",
@@ -85,9 +94,10 @@ std::array<cli::Command, 7> commands()
 
 std::filesystem::path dir_of(const cli::ParsedOptions& options) { return *options.value("dir"); }
 
+// Messages may quote stored names and what was typed: escaped (text_escape.h).
 int fail(std::ostream& err, std::string_view command, const Error& error)
 {
-    err << tool << " " << command << ": " << error.message << "\n";
+    err << tool << " " << command << ": " << escape_control_characters(error.message) << "\n";
     return exit_failed;
 }
 
@@ -102,9 +112,10 @@ int init(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err
 {
     auto dir = dir_of(options);
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec)
-        return fail(err, "init", Error{ErrorKind::io, "cannot make " + dir.string() + ": " + ec.message()});
+    // Keys, tokens' hashes and customers' contact details: head office's user
+    // only (an existing folder is made private when the store opens it).
+    if (auto made = files::make_private_directory(dir); !made)
+        return fail(err, "init", made.error());
     if (std::filesystem::exists(dir / database_file_name, ec))
         return fail(err, "init", Error{ErrorKind::conflict, dir.string() + " already holds a head office (" +
                                                                 database_file_name + "); nothing was changed"});
@@ -123,8 +134,6 @@ int init(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err
     auto store = HqStore::open(dir, HqStore::Intent::create);
     if (!store)
         return fail(err, "init", store.error());
-    // It holds customers' contact details: readable by head office's user only.
-    std::filesystem::permissions(dir / database_file_name, std::filesystem::perms(0600), ec);
     out << "database        " << (dir / database_file_name).string() << "\n";
     out << "settings        " << (dir / settings_file_name).string() << "\n";
     if (have_certificate) {
@@ -200,12 +209,18 @@ int enroll(const cli::ParsedOptions& options, std::ostream& out, std::ostream& e
     if (!store)
         return fail(err, "enroll", store.error());
     auto code = store->create_enrolment_code(*options.value("store"), *options.value("name"), now_utc_ms(),
-                                             settings->enrol_code_ttl_hours * 3600 * 1000);
+                                             settings->enrol_code_ttl_hours * 3600 * 1000,
+                                             options.value_or("replace", ""));
     if (!code)
         return fail(err, "enroll", code.error());
     out << code->code << "\n";
-    out << "one-time code for \"" << code->name << "\" in store " << code->store_code << ", valid until "
-        << format_utc_iso8601(code->expires_at) << "\n";
+    if (!code->replaces_device_id.empty())
+        out << "one-time replacement code for device " << code->replaces_device_id << " (\"" << code->name
+            << "\") in store " << code->store_code << ", for that device only, valid until "
+            << format_utc_iso8601(code->expires_at) << "\n";
+    else
+        out << "one-time code for \"" << code->name << "\" in store " << code->store_code << ", valid until "
+            << format_utc_iso8601(code->expires_at) << "\n";
     return exit_ok;
 }
 
@@ -225,11 +240,15 @@ int devices(const cli::ParsedOptions& options, std::ostream& out, std::ostream& 
     auto optional_number = [](const std::optional<int64_t>& value) {
         return value ? nlohmann::json(*value) : nlohmann::json();
     };
+    // Names come from whoever typed them, ids and versions from the devices:
+    // escaped, in JSON too, so no control character reaches the terminal
+    // that shows the list (and the JSON is always valid UTF-8).
+    const auto shown = [](std::string_view text) { return escape_control_characters(text); };
     if (options.flag("json")) {
         nlohmann::json json = nlohmann::json::array();
         for (const auto& d : *list)
-            json.push_back({{"device_id", d.id},
-                            {"name", d.name},
+            json.push_back({{"device_id", shown(d.id)},
+                            {"name", shown(d.name)},
                             {"store_code", d.store_code},
                             {"terminal_code", d.terminal_code},
                             {"enrolled_at", format_utc_iso8601(d.enrolled_at)},
@@ -240,7 +259,7 @@ int devices(const cli::ParsedOptions& options, std::ostream& out, std::ostream& 
                             {"events_received", d.events_received},
                             {"last_backlog", optional_number(d.last_backlog)},
                             {"clock_offset_ms", optional_number(d.clock_offset_ms)},
-                            {"app_version", d.app_version}});
+                            {"app_version", shown(d.app_version)}});
         out << json.dump(2) << "\n";
         return exit_ok;
     }
@@ -249,12 +268,12 @@ int devices(const cli::ParsedOptions& options, std::ostream& out, std::ostream& 
         return exit_ok;
     }
     for (const auto& d : *list) {
-        out << d.store_code << "-" << d.terminal_code << "  " << d.name << "  (device " << d.id << ")"
+        out << d.store_code << "-" << d.terminal_code << "  " << shown(d.name) << "  (device " << shown(d.id) << ")"
             << (d.revoked_at ? "  REVOKED " + format_utc_iso8601(*d.revoked_at) : std::string()) << "\n";
         out << "    last seen " << optional_time(d.last_seen_at) << ", events received " << d.events_received
             << ", backlog " << (d.last_backlog ? std::to_string(*d.last_backlog) : "unknown") << ", clock offset "
             << (d.clock_offset_ms ? std::to_string(*d.clock_offset_ms) + " ms" : "unknown") << ", version "
-            << (d.app_version.empty() ? "unknown" : d.app_version) << "\n";
+            << (d.app_version.empty() ? "unknown" : shown(d.app_version)) << "\n";
     }
     return exit_ok;
 }

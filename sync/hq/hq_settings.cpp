@@ -1,17 +1,56 @@
 // Reading and writing DIR/hq.json, and parsing HOST:PORT.
 #include "hq_settings.h"
 
+#include "files/private_files.h"
+
 #include <charconv>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 namespace feedback::hq {
 
 namespace {
 
 Error bad(std::string message) { return Error{ErrorKind::invalid_input, std::move(message)}; }
+
+nlohmann::json to_json(const ConnectionSettings& c)
+{
+    return {{"max_connections", c.max_connections},       {"max_per_address", c.max_per_address},
+            {"head_seconds", c.head_seconds},             {"keep_alive_seconds", c.keep_alive_seconds},
+            {"max_form_bytes", c.max_form_bytes},         {"trusted_proxies", c.trusted_proxies}};
+}
+
+Result<ConnectionSettings> connection_settings_from_json(const nlohmann::json& json)
+{
+    if (!json.is_object())
+        return bad("must be an object");
+    ConnectionSettings c;
+    auto integer = [&](const char* key, auto& target, int64_t low, int64_t high) -> Result<void> {
+        if (!json.contains(key))
+            return {};
+        if (!json[key].is_number_integer() || json[key].get<int64_t>() < low || json[key].get<int64_t>() > high)
+            return bad(std::string(key) + " must be an integer from " + std::to_string(low) + " to " +
+                       std::to_string(high));
+        target = static_cast<std::remove_reference_t<decltype(target)>>(json[key].get<int64_t>());
+        return {};
+    };
+    FEEDBACK_TRY(integer("max_connections", c.max_connections, 16, 1000000));
+    FEEDBACK_TRY(integer("max_per_address", c.max_per_address, 1, 1000000));
+    FEEDBACK_TRY(integer("head_seconds", c.head_seconds, 1, 300));
+    FEEDBACK_TRY(integer("keep_alive_seconds", c.keep_alive_seconds, 1, 3600));
+    FEEDBACK_TRY(integer("max_form_bytes", c.max_form_bytes, 4096, 64 * 1024 * 1024));
+    if (json.contains("trusted_proxies")) {
+        const auto& proxies = json["trusted_proxies"];
+        if (!proxies.is_array())
+            return bad("trusted_proxies must be a list of addresses");
+        for (const auto& proxy : proxies) {
+            if (!proxy.is_string() || proxy.get<std::string>().empty())
+                return bad("trusted_proxies must be a list of addresses such as \"127.0.0.1\"");
+            c.trusted_proxies.push_back(proxy.get<std::string>());
+        }
+    }
+    return c;
+}
 
 } // namespace
 
@@ -48,6 +87,12 @@ Result<HqSettings> load_settings(const std::filesystem::path& dir)
             return bad(file.string() + ": threads must be an integer from 2 to 1024");
         settings.threads = json["threads"].get<int>();
     }
+    if (json.contains("connections")) {
+        auto connections = connection_settings_from_json(json["connections"]);
+        if (!connections)
+            return bad(file.string() + ": connections: " + connections.error().message);
+        settings.connections = *connections;
+    }
     if (json.contains("enrol_code_ttl_hours")) {
         if (!json["enrol_code_ttl_hours"].is_number_integer() || json["enrol_code_ttl_hours"].get<int64_t>() < 1)
             return bad(file.string() + ": enrol_code_ttl_hours must be an integer of at least 1");
@@ -62,20 +107,11 @@ Result<void> save_settings(const std::filesystem::path& dir, const HqSettings& s
         {"limits", sync::to_json(settings.limits)},
         {"listen", settings.listen},
         {"threads", settings.threads},
+        {"connections", to_json(settings.connections)},
         {"enrol_code_ttl_hours", settings.enrol_code_ttl_hours},
         {"hostname", settings.hostname},
     };
-    std::string text = json.dump(2) + "\n";
-    auto final_path = dir / settings_file_name;
-    auto temp_path = dir / (std::string(settings_file_name) + ".tmp");
-    int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return Error{ErrorKind::io, "cannot write " + temp_path.string()};
-    bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!written || std::rename(temp_path.c_str(), final_path.c_str()) != 0)
-        return Error{ErrorKind::io, "cannot write " + final_path.string()};
-    return {};
+    return files::write_private_file(dir / settings_file_name, json.dump(2) + "\n", files::Durability::synced);
 }
 
 Result<ListenAddress> parse_listen_address(std::string_view text)

@@ -9,15 +9,31 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace feedback::hq {
 
 constexpr const char* settings_file_name = "hq.json";
 
+// How head office's TLS front (front/tls_front.h) treats connections: hq.json's
+// "connections" object. Written out by init so an operator sees every knob.
+struct ConnectionSettings {
+    int max_connections = 4096;    // open at once, in all
+    int max_per_address = 64;      // open at once from one address (a shop's NAT: its terminals and browsers)
+    int head_seconds = 10;         // the TLS handshake and a request's head, together
+    int keep_alive_seconds = 15;   // an idle kept-alive connection waits this long
+    int64_t max_form_bytes = 1024 * 1024; // a dashboard form's body (a configuration document fits)
+    // Reverse proxies in front of head office (HAProxy, nginx) whose
+    // X-Forwarded-For is believed, by address ("127.0.0.1"); they are also
+    // exempt from max_per_address. Empty: every peer is a client.
+    std::vector<std::string> trusted_proxies;
+};
+
 struct HqSettings {
     sync::Limits limits;
+    ConnectionSettings connections;
     std::string listen = "0.0.0.0:8443";  // HOST:PORT
-    int threads = 64;                     // connections served at once (keep-alive holds one each)
+    int threads = 64;                     // requests the routes work on at once (the front holds the waiting ones)
     int64_t enrol_code_ttl_hours = 72;
     std::string hostname = "localhost";   // the name in the server certificate
 };

@@ -7,6 +7,7 @@
 #include "domain/ids.h"
 #include "domain/refcode.h"
 #include "domain/validation.h"
+#include "files/private_files.h"
 
 
 #include <algorithm>
@@ -221,6 +222,11 @@ CREATE TABLE dashboard_actions(
 ) WITHOUT ROWID;
 CREATE INDEX dashboard_actions_by_planned ON dashboard_actions(planned_at);
 )sql",
+    // Replacement codes (feedback-hq enroll --replace): the one known device
+    // a code may enrol again; NULL for a code any new device may use.
+    R"sql(
+ALTER TABLE enrolment_codes ADD COLUMN replaces_device_id TEXT;
+)sql",
 };
 
 Result<void> migrate(Database& db)
@@ -261,7 +267,28 @@ Device device_from_row(const Statement& s)
 constexpr const char* device_columns = "id, name, store_code, terminal_code, enrolled_at, revoked_at, last_seen_at, "
                                        "events_received, last_backlog, clock_offset_ms, app_version";
 
+// The codes enrol() refuses a known device with (PROTOCOL.md 2).
+constexpr std::array enrol_refusal_codes{sync::error_device_already_enrolled, sync::error_device_enrolled_elsewhere,
+                                         sync::error_device_revoked, sync::error_replace_code_other_device};
+
+// How enrol() words a refusal: the protocol's code, then what to do.
+Error enrol_refused(std::string_view code, const std::string& words)
+{
+    return Error{ErrorKind::conflict, std::string(code) + ": " + words};
+}
+
 } // namespace
+
+std::optional<EnrolRefusal> enrol_refusal(const Error& error)
+{
+    if (error.kind != ErrorKind::conflict)
+        return std::nullopt;
+    std::string_view message = error.message;
+    for (std::string_view code : enrol_refusal_codes)
+        if (message.size() > code.size() + 2 && message.starts_with(code) && message.substr(code.size(), 2) == ": ")
+            return EnrolRefusal{code, message.substr(code.size() + 2)};
+    return std::nullopt;
+}
 
 std::optional<std::string> normalise_enrolment_code(std::string_view typed)
 {
@@ -283,6 +310,8 @@ Result<HqStore> HqStore::open(const std::filesystem::path& dir, Intent intent, i
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec))
         return Error{ErrorKind::not_found, "the folder " + dir.string() + " does not exist"};
+    // A folder made by an older version (0755, files 0644) is private from now on.
+    FEEDBACK_TRY(files::tighten_private_directory(dir));
     auto file = dir / database_file_name;
     if (intent == Intent::existing_only && !std::filesystem::exists(file, ec))
         return Error{ErrorKind::not_found,
@@ -299,7 +328,8 @@ Result<HqStore> HqStore::open(const std::filesystem::path& dir, Intent intent, i
 // [SECTION] Enrolment and devices
 
 Result<EnrolmentCode> HqStore::create_enrolment_code(std::string_view store_code, std::string_view name,
-                                                     int64_t now_ms, int64_t ttl_ms)
+                                                     int64_t now_ms, int64_t ttl_ms,
+                                                     std::string_view replaces_device_id)
 {
     if (!is_refcode_segment(store_code, refcode_store_length, refcode_store_length))
         return Error{ErrorKind::invalid_input, "store code \"" + std::string(store_code) + "\" must be " +
@@ -307,20 +337,39 @@ Result<EnrolmentCode> HqStore::create_enrolment_code(std::string_view store_code
                                                    std::string(refcode_alphabet)};
     if (name.empty() || name.size() > 100)
         return Error{ErrorKind::invalid_input, "the terminal's name must be 1-100 characters"};
+    if (!replaces_device_id.empty()) {
+        // An admin's decision about a terminal head office knows, in its own store only.
+        auto owner = m_db.prepare("SELECT store_code FROM devices WHERE id = ?1");
+        FEEDBACK_TRY(owner);
+        auto found = owner->bind(1, replaces_device_id).step();
+        FEEDBACK_TRY(found);
+        std::string device(replaces_device_id);
+        if (!*found)
+            return Error{ErrorKind::not_found, "no device " + device +
+                                                   " is enrolled here (feedback-hq devices lists them); a new "
+                                                   "terminal needs no --replace"};
+        std::string owner_store = owner->column_text(0);
+        owner->reset();
+        if (owner_store != store_code)
+            return Error{ErrorKind::conflict, "device " + device + " is enrolled in store " + owner_store + ", not " +
+                                                  std::string(store_code) +
+                                                  ": a terminal never moves to another store; its replacement code "
+                                                  "must be of store " + owner_store};
+    }
     std::string raw;
     for (size_t i = 0; i < enrolment_code_length; ++i)
         raw.push_back(refcode_alphabet[sync::random_below(static_cast<uint32_t>(refcode_alphabet.size()))]);
     EnrolmentCode code{raw.substr(0, 5) + "-" + raw.substr(5), std::string(store_code), std::string(name),
-                       now_ms + ttl_ms};
-    auto insert = m_db.prepare("INSERT INTO enrolment_codes(code_hash, store_code, name, created_at, expires_at) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5)");
+                       now_ms + ttl_ms, std::string(replaces_device_id)};
+    auto insert = m_db.prepare("INSERT INTO enrolment_codes(code_hash, store_code, name, created_at, expires_at, "
+                               "replaces_device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     FEEDBACK_TRY(insert);
-    FEEDBACK_TRY(insert->bind(1, crypto::sha256_hex(raw))
-                     .bind(2, store_code)
-                     .bind(3, name)
-                     .bind(4, now_ms)
-                     .bind(5, code.expires_at)
-                     .run());
+    insert->bind(1, crypto::sha256_hex(raw)).bind(2, store_code).bind(3, name).bind(4, now_ms).bind(5, code.expires_at);
+    if (replaces_device_id.empty())
+        insert->bind_null(6);
+    else
+        insert->bind(6, replaces_device_id);
+    FEEDBACK_TRY(insert->run());
     return code;
 }
 
@@ -347,7 +396,7 @@ Result<std::string> HqStore::next_terminal_code(std::string_view store_code)
 }
 
 Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view device_id,
-                                std::string_view app_version, int64_t now_ms)
+                                std::string_view app_version, int64_t now_ms, std::string_view current_token)
 {
     auto code = normalise_enrolment_code(typed_code);
     if (!code)
@@ -356,7 +405,7 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
         return Error{ErrorKind::invalid_input, "device_id: must be a UUID"};
     auto txn = Transaction::begin(m_db);
     FEEDBACK_TRY(txn);
-    auto find = m_db.prepare("SELECT store_code, name FROM enrolment_codes "
+    auto find = m_db.prepare("SELECT store_code, name, replaces_device_id FROM enrolment_codes "
                              "WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2");
     FEEDBACK_TRY(find);
     auto found = find->bind(1, crypto::sha256_hex(*code)).bind(2, now_ms).step();
@@ -367,14 +416,42 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
     enrolled.device_id = std::string(device_id);
     enrolled.store_code = find->column_text(0);
     enrolled.name = find->column_text(1);
+    std::string replaces = find->column_text(2);
     find->reset();
+    // Every refusal below returns before anything is written: the
+    // transaction rolls back, the code stays unused and the device as it was.
+    if (!replaces.empty() && replaces != device_id)
+        return enrol_refused(sync::error_replace_code_other_device,
+                             "this code was made to replace another terminal, not device " + enrolled.device_id +
+                                 ": head office must make a code for this one");
 
-    auto existing = m_db.prepare("SELECT store_code, terminal_code FROM devices WHERE id = ?1");
+    auto existing = m_db.prepare("SELECT store_code, terminal_code, token_hash, revoked_at FROM devices WHERE id = ?1");
     FEEDBACK_TRY(existing);
     auto known = existing->bind(1, device_id).step();
     FEEDBACK_TRY(known);
-    if (*known && existing->column_text(0) == enrolled.store_code) {
+    if (*known) {
+        // Device ids are public (every event carries one): a known device
+        // proves itself with its token, or an admin made a code for it.
+        std::string store_code = existing->column_text(0);
         enrolled.terminal_code = existing->column_text(1);
+        bool token_matches = !current_token.empty() && crypto::sha256_hex(current_token) == existing->column_text(2);
+        bool revoked = !existing->is_null(3);
+        existing->reset();
+        if (store_code != enrolled.store_code)
+            return enrol_refused(sync::error_device_enrolled_elsewhere,
+                                 "device " + enrolled.device_id + " is enrolled in store " + store_code +
+                                     ", and a terminal never moves to another store: enrol it with a code of store " +
+                                     store_code);
+        if (replaces.empty() && revoked)
+            return enrol_refused(sync::error_device_revoked,
+                                 "device " + enrolled.device_id +
+                                     " was revoked by head office; only head office can let it back in, with a "
+                                     "replacement code (feedback-hq enroll --replace " + enrolled.device_id + ")");
+        if (replaces.empty() && !token_matches)
+            return enrol_refused(sync::error_device_already_enrolled,
+                                 "device " + enrolled.device_id + " is already enrolled in store " + store_code +
+                                     "; enrolling it again needs its current token, or a replacement code from "
+                                     "head office (feedback-hq enroll --replace " + enrolled.device_id + ")");
     } else {
         auto terminal_code = next_terminal_code(enrolled.store_code);
         FEEDBACK_TRY(terminal_code);
@@ -383,7 +460,6 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
         FEEDBACK_TRY(reserve);
         FEEDBACK_TRY(reserve->bind(1, enrolled.store_code).bind(2, enrolled.terminal_code).bind(3, device_id).run());
     }
-    existing->reset();
 
     enrolled.token = sync::random_hex(32);
     auto upsert = m_db.prepare(R"sql(
@@ -813,7 +889,9 @@ private:
     size_t m_at = 0;
 };
 
-// Step 5 for one event read: validated, and the device's own.
+// Step 5 for one event read: validated, the device's own, and something a
+// terminal may record (what only head office records, or records as, is
+// refused from a device with the rule's code).
 CheckedEvent checked_event(const Device& device, const Result<Event>& event, std::optional<std::string> id)
 {
     CheckedEvent out;
@@ -824,9 +902,16 @@ CheckedEvent checked_event(const Device& device, const Result<Event>& event, std
         out.rejection = describe(violations);
     } else if (event->device_id != device.id) {
         out.rejection = "device_id: this terminal is enrolled as " + device.id;
+    } else if (is_head_office_only(event->type)) {
+        out.rejection = std::string(sync::reason_head_office_only_type) + ": " + std::string(to_string(event->type)) +
+                        " is recorded by head office only, never by a terminal";
+    } else if (event->actor.starts_with("hq:")) {
+        out.rejection = std::string(sync::reason_head_office_actor) + ": actor " + event->actor +
+                        " is head office's; a terminal records as kiosk or staff:<id>";
     } else {
         out.type = std::string(to_string(event->type));
         out.subject = event->subject;
+        out.about_complaint = is_complaint_event(event->type);
         out.occurred_at_ms = event->occurred_at_ms;
     }
     return out;
@@ -1082,9 +1167,22 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
     for (const auto& event : batch.events) {
         sync::EventResult result;
         result.id = event.id;
-        if (!event.rejection.empty()) {
+        // A complaint is its store's (PROTOCOL.md 3, step 5): the store of
+        // its complaint.opened, stored already or earlier in this batch
+        // (inserted above). One look-up on the subject index, for complaint
+        // events only.
+        std::string other_store;
+        if (event.rejection.empty() && event.about_complaint) {
+            auto owner = complaint_store(event.subject);
+            FEEDBACK_TRY(owner);
+            if (*owner && **owner != device.store_code)
+                other_store = std::string(sync::reason_complaint_of_other_store) + ": complaint " + event.subject +
+                              " was opened in another store; this terminal acts on store " + device.store_code +
+                              "'s complaints only";
+        }
+        if (!event.rejection.empty() || !other_store.empty()) {
             result.outcome = sync::EventOutcome::rejected;
-            result.reason = event.rejection;
+            result.reason = event.rejection.empty() ? std::move(other_store) : event.rejection;
             ++answer.rejected;
         } else {
             Statement& s = **insert;
@@ -1139,6 +1237,21 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
                      .bind(6, health.app_version)
                      .run());
     return out;
+}
+
+Result<std::optional<std::string>> HqStore::complaint_store(std::string_view complaint_id)
+{
+    // events_by_subject: a complaint's few events, in arrival order.
+    auto stmt = m_db.cached("SELECT store_code FROM events WHERE subject = ?1 AND type = 'complaint.opened' "
+                            "ORDER BY seq LIMIT 1");
+    FEEDBACK_TRY(stmt);
+    auto found = (*stmt)->bind(1, complaint_id).step();
+    FEEDBACK_TRY(found);
+    if (!*found)
+        return std::optional<std::string>{};
+    std::string store_code = (*stmt)->column_text(0);
+    (*stmt)->reset();
+    return std::optional<std::string>{std::move(store_code)};
 }
 
 Result<void> HqStore::touch(std::string_view device_id, int64_t now_ms, const DeviceHealth& health)
@@ -1292,18 +1405,25 @@ Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std:
     auto txn = Transaction::begin(m_db);
     FEEDBACK_TRY(txn);
     // The store the complaint (or rating) belongs to: its terminals get the event.
-    auto owner = m_db.prepare(about_complaint
-                                  ? "SELECT store_code FROM events WHERE subject = ?1 AND type = 'complaint.opened' "
-                                    "ORDER BY seq LIMIT 1"
-                                  : "SELECT store_code FROM events WHERE id = ?1 AND type = 'nps.rated'");
-    FEEDBACK_TRY(owner);
-    auto found = owner->bind(1, subject).step();
-    FEEDBACK_TRY(found);
-    if (!*found)
+    std::optional<std::string> owner;
+    if (about_complaint) {
+        auto store = complaint_store(subject);
+        FEEDBACK_TRY(store);
+        owner = std::move(*store);
+    } else {
+        auto rating = m_db.prepare("SELECT store_code FROM events WHERE id = ?1 AND type = 'nps.rated'");
+        FEEDBACK_TRY(rating);
+        auto found = rating->bind(1, subject).step();
+        FEEDBACK_TRY(found);
+        if (*found) {
+            owner = rating->column_text(0);
+            rating->reset();
+        }
+    }
+    if (!owner)
         return Error{ErrorKind::not_found, std::string(about_complaint ? "no complaint " : "no rating ") + subject +
                                                " at head office"};
-    std::string store_code = owner->column_text(0);
-    owner->reset();
+    std::string store_code = std::move(*owner);
 
     auto identity = hq_identity(m_db, now_ms);
     FEEDBACK_TRY(identity);

@@ -3,12 +3,20 @@
 // answers, every event exactly once (by id), configuration documents, and
 // the reads behind export, the devices report and the store feed.
 //
-// Device lifecycle:
+// Device lifecycle (a device is confined to its enrolment, PROTOCOL.md 2):
 //
 //   create_enrolment_code() --> CODE ISSUED --enrol()--> ENROLLED --revoke()--> REVOKED
-//                                 |   (once, before it        ^                   |
-//                                 |    expires)               +---- enrol() with -+
-//                                 +--> EXPIRED (unused)             a new code
+//                                 |  (once, before it     |     ^                 |
+//                                 |   expires)            +-----+                 |
+//                                 v                enrol() again: a code of its   |
+//                          EXPIRED (unused)        store and its current token,   |
+//                                                  or a replacement code          |
+//                                    ENROLLED <-- enrol() with a replacement code +
+//                                                 (the admin's decision)
+//
+// A replacement code (create_enrolment_code() with `replaces_device_id`)
+// enrols only that device. A known device never moves to another store; a
+// refused enrol() changes nothing and leaves the code unused.
 //
 // One HqStore is one SQLite connection: use it from one thread at a time.
 // Several connections may share the file (WAL); writers take turns.
@@ -39,6 +47,7 @@ struct EnrolmentCode {
     std::string store_code;
     std::string name;
     int64_t expires_at = 0; // UTC ms
+    std::string replaces_device_id; // a replacement code: only this device may use it; empty: any new device
 };
 
 struct Enrolled {
@@ -86,6 +95,9 @@ struct CheckedEvent {
     std::string rejection;         // why it is refused; empty when it is valid
     std::string type;
     std::string subject;
+    // A complaint.* event: store_batches() checks that the complaint is the
+    // sending device's store's (the one check that needs the database).
+    bool about_complaint = false;
     int64_t occurred_at_ms = 0;
     // The canonical wire JSON to store (what to_json(event).dump() makes):
     // the received text itself when it is already byte for byte that, as a
@@ -101,8 +113,11 @@ struct CheckedBatch {
 
 // Reads and checks a batch body (PROTOCOL.md 3, steps 3 and 5) without the
 // database, so request threads can do it in parallel before taking turns to
-// store. Errors are invalid_input whose message starts with the protocol's
-// error code: "malformed_json", "bad_batch", "batch_id_mismatch",
+// store. Besides validate_event() and the device id, an event of a type only
+// head office records or with an "hq:" actor is rejected (the reason starts
+// with sync::reason_head_office_only_type or reason_head_office_actor).
+// Errors are invalid_input whose message starts with the protocol's error
+// code: "malformed_json", "bad_batch", "batch_id_mismatch",
 // "too_many_events" (a 413). `body_sha256`: the body's SHA-256 (hex) when
 // the caller has it already, else empty and it is computed here.
 Result<CheckedBatch> check_batch(const Device& device, std::string_view batch_id, std::string_view body,
@@ -154,19 +169,33 @@ public:
 
     // [SECTION] Enrolment and devices
     // A one-time code for a terminal of `store_code` (3 reference-code symbols).
+    // With `replaces_device_id`, a replacement code: only that device may use
+    // it, to get a new token (and out of a revocation) when it lost its
+    // credentials; not_found when no such device is enrolled, conflict when
+    // it belongs to another store.
     Result<EnrolmentCode> create_enrolment_code(std::string_view store_code, std::string_view name, int64_t now_ms,
-                                                int64_t ttl_ms);
-    // Trades a code for a token (PROTOCOL.md 2). Errors: not_found when the
-    // code is unknown, used or expired; invalid_input for a bad device id.
+                                                int64_t ttl_ms, std::string_view replaces_device_id = {});
+    // Trades a code for a token (PROTOCOL.md 2). A new device id enrols with
+    // any valid code. A known one only with a code of its own store and its
+    // `current_token` (a new token replaces it), or with a replacement code
+    // made for it; a revoked one only with a replacement code. Errors:
+    // not_found when the code is unknown, used or expired; invalid_input for
+    // a bad device id; conflict for a refused known device, its message
+    // starting with the protocol's code ("device_already_enrolled: ...",
+    // device_enrolled_elsewhere, device_revoked, replace_code_other_device).
+    // A refusal changes nothing: the code stays unused, the device's token
+    // and store stay as they were.
     Result<Enrolled> enrol(std::string_view code, std::string_view device_id, std::string_view app_version,
-                           int64_t now_ms);
+                           int64_t now_ms, std::string_view current_token = {});
     // The device whose token this is; not_found when unknown, conflict when revoked.
     Result<Device> authenticate(std::string_view token);
     Result<void> revoke(std::string_view device_id, int64_t now_ms);
     Result<std::vector<Device>> devices();
 
     // [SECTION] Ingest
-    // Stores a batch in one transaction (PROTOCOL.md 3, steps 3-6). `body` is
+    // Stores a batch in one transaction (PROTOCOL.md 3, steps 3-6). An event
+    // about a complaint opened in another store than the device's is
+    // rejected (reason sync::reason_complaint_of_other_store). `body` is
     // the inflated body; the caller has checked its size and hash. Errors:
     // invalid_input (malformed JSON, bad shape, batch id mismatch: a 400),
     // conflict (same batch id with another body or device: a 422), and the
@@ -231,12 +260,23 @@ public:
 private:
     explicit HqStore(sqlite::Database db) : m_db(std::move(db)) {}
     Result<std::string> next_terminal_code(std::string_view store_code);
+    // The store a complaint was opened in (its complaint.opened as stored);
+    // nothing when head office has not received it.
+    Result<std::optional<std::string>> complaint_store(std::string_view complaint_id);
     // store_batch() inside a transaction the caller holds.
     Result<IngestResult> store_in_transaction(const Device& device, const CheckedBatch& batch,
                                               const DeviceHealth& health, int64_t now_ms);
 
     sqlite::Database m_db;
 };
+
+// Why enrol() refused a known device: the protocol's error code (a 403,
+// PROTOCOL.md 2) and the words after it. Nothing for any other error.
+struct EnrolRefusal {
+    std::string_view code;  // sync::error_device_revoked, ...; points into a static string
+    std::string_view words; // points into the Error's message
+};
+std::optional<EnrolRefusal> enrol_refusal(const Error& error);
 
 // Reads an enrolment code loosely (case, dashes, spaces) into its canonical form.
 std::optional<std::string> normalise_enrolment_code(std::string_view typed);

@@ -8,11 +8,12 @@
 #include "crypto/sha256.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
+#include "domain/text_escape.h"
+#include "hq/front/tls_front.h"
 #include "rate_limiter.h"
 #include "store_pool.h"
 
 #include <httplib.h>
-#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <charconv>
@@ -31,6 +32,16 @@ namespace {
 // [SECTION] Small helpers
 
 std::string server_time_text() { return std::to_string(now_utc_ms()); }
+
+// Headers on every answer, the routes' and the front's own: the protocol
+// (PROTOCOL.md 3), and HTTPS only from now on (HSTS, a year).
+std::vector<std::pair<std::string, std::string>> answer_headers()
+{
+    return {{sync::header_protocol, std::to_string(sync::protocol_version)},
+            {sync::header_server_time, server_time_text()},
+            {"Strict-Transport-Security", "max-age=31536000"},
+            {"X-Content-Type-Options", "nosniff"}};
+}
 
 void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message)
 {
@@ -56,17 +67,28 @@ std::optional<int64_t> header_integer(const httplib::Request& req, const char* n
     return value;
 }
 
-// What a terminal reports about itself in its request headers (PROTOCOL.md 3, 5).
+// What a terminal reports about itself in its request headers (PROTOCOL.md 3,
+// 5). An implausible value is taken as not reported (stored as NULL, or the
+// version left as it was), never as a reason to refuse: a terminal with a
+// broken clock must still upload.
 DeviceHealth health_of(const httplib::Request& req)
 {
-    return {header_integer(req, sync::header_clock_offset), header_integer(req, sync::header_backlog),
-            req.get_header_value(sync::header_app_version).substr(0, 40)};
+    auto within = [](std::optional<int64_t> value, int64_t low, int64_t high) {
+        return value && *value >= low && *value <= high ? value : std::nullopt;
+    };
+    std::string app_version = req.get_header_value(sync::header_app_version);
+    return {within(header_integer(req, sync::header_clock_offset), -sync::max_reported_clock_offset_ms,
+                   sync::max_reported_clock_offset_ms),
+            within(header_integer(req, sync::header_backlog), 0, sync::max_reported_backlog),
+            sync::is_plausible_app_version(app_version) ? app_version : std::string()};
 }
 
 // POST /v1/enrol per client address (PROTOCOL.md 2, 6): a burst of 10
 // attempts, then one every 6 seconds.
 constexpr double enrol_attempts_per_second = 1.0 / 6.0;
 constexpr double enrol_attempt_burst = 10;
+// {"code": ..., "device_id": ..., "app_version": ...} is far smaller.
+constexpr uint64_t enrol_body_bytes = 4 * 1024;
 
 // "malformed_json: the body ..." -> "malformed_json"
 std::string code_of(const Error& error)
@@ -182,10 +204,11 @@ private:
 
 struct HqServer::Impl {
     Impl(const std::filesystem::path& dir, const HqSettings& given, std::ostream& log_stream,
-         std::unique_ptr<httplib::SSLServer> server, HqStore writer_store)
+         front::TlsFront::TlsContext tls, HqStore writer_store)
         : settings(given), log(log_stream), pool(dir),
           limiter(given.limits.rate_per_second, given.limits.rate_burst),
-          writer(std::move(writer_store), write_mutex), http(std::move(server))
+          writer(std::move(writer_store), write_mutex), http(std::make_unique<httplib::Server>()),
+          tls_context(std::move(tls)), front_secret(sync::random_hex(32))
     {
     }
 
@@ -197,8 +220,17 @@ struct HqServer::Impl {
     RateLimiter enrol_limiter{enrol_attempts_per_second, enrol_attempt_burst}; // POST /v1/enrol per client address
     std::mutex write_mutex; // one writer at a time (see server.h)
     BatchWriter writer;     // after write_mutex, before http: ends after the last request
-    std::unique_ptr<httplib::SSLServer> http;
-    int listening_socket = -1; // set while binding (see bind())
+    // The routes: plain HTTP on a loopback port, reached only through the
+    // front, which faces the network (front/tls_front.h).
+    std::unique_ptr<httplib::Server> http;
+    front::TlsFront::TlsContext tls_context; // until bind() hands it to the front
+    std::unique_ptr<front::TlsFront> front;
+    std::string front_secret; // proves a request came through the front
+    std::thread routes_thread;
+
+    // What each address takes as a request body (the front enforces it).
+    front::BodyRule body_rule(std::string_view method, std::string_view path) const;
+    void write_front_log(const front::FrontLogEntry& entry);
 
     void install_routes();
     void write_log_line(const httplib::Request& req, const httplib::Response& res);
@@ -234,7 +266,10 @@ void HqServer::Impl::write_log_line(const httplib::Request& req, const httplib::
     std::string bytes_in = req.has_header("Content-Length") ? req.get_header_value("Content-Length") : "0";
     std::string line = format_utc_iso8601(now) + " " + client_address(req) + " " + req.method + " " + req.path + " " +
                        std::to_string(res.status) + " in=" + bytes_in + " out=" + std::to_string(res.body.size()) +
-                       " ms=" + std::to_string(started > 0 ? now - started : 0) + "\n";
+                       " ms=" + std::to_string(started > 0 ? now - started : 0);
+    // The path arrives URL-decoded (%0a, %1b): escaped, so that one request
+    // is one line and nothing in it reaches the terminal that shows the log.
+    line = escape_control_characters(line) + "\n";
     std::lock_guard lock(log_mutex);
     log << line << std::flush;
 }
@@ -328,14 +363,21 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
         storage_failure(res, store.error());
         return;
     }
+    // A device head office knows enrols again only with its current token
+    // (PROTOCOL.md 2); HqStore::enrol() decides, and ignores it otherwise.
+    std::string authorization = req.get_header_value("Authorization");
+    constexpr std::string_view bearer = "Bearer ";
+    std::string current_token = authorization.rfind(bearer, 0) == 0 ? authorization.substr(bearer.size()) : "";
     Result<Enrolled> enrolled = [&] {
         std::lock_guard lock(write_mutex);
         return (*store)->enrol(body["code"].get<std::string>(), body["device_id"].get<std::string>(), app_version,
-                               now_utc_ms());
+                               now_utc_ms(), current_token);
     }();
     if (!enrolled) {
         if (enrolled.error().kind == ErrorKind::not_found)
-            send_error(res, 403, "enrol_code_invalid", enrolled.error().message);
+            send_error(res, 403, sync::error_enrol_code_invalid, enrolled.error().message);
+        else if (auto refusal = enrol_refusal(enrolled.error()))
+            send_error(res, 403, refusal->code, refusal->words); // a device held to its enrolment
         else if (enrolled.error().kind == ErrorKind::invalid_input)
             send_error(res, 400, "bad_request", enrolled.error().message);
         else
@@ -352,17 +394,14 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
 
 void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader)
 {
-    // Read (and so drain) the body first, inflating at most max_body_bytes:
-    // httplib inflates gzip as it reads, and its payload limit only counts
-    // the compressed bytes.
-    const auto cap = static_cast<size_t>(settings.limits.max_body_bytes);
-    auto declared = header_integer(req, "Content-Length");
-    if (declared && *declared > settings.limits.max_compressed_bytes) {
-        res.set_header("Connection", "close");
-        send_error(res, 413, "body_too_large", "the body is larger than " +
-                                                   std::to_string(settings.limits.max_compressed_bytes) + " bytes");
+    // The front has read the body as sent (at most max_compressed_bytes);
+    // only a known, unrevoked device within its rate gets it inflated, and
+    // then to at most max_body_bytes: httplib inflates gzip as it reads.
+    auto authorised = authorise(req, res);
+    if (!authorised)
         return;
-    }
+    const Device& device = authorised->device;
+    const auto cap = static_cast<size_t>(settings.limits.max_body_bytes);
     std::string body;
     bool too_large = false;
     bool read = reader([&](const char* data, size_t size) {
@@ -383,11 +422,6 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
         send_error(res, 400, "unreadable_body", "the body could not be read or inflated (damaged on the way?)");
         return;
     }
-
-    auto authorised = authorise(req, res);
-    if (!authorised)
-        return;
-    const Device& device = authorised->device;
     std::string batch_id = req.get_header_value(sync::header_idempotency_key);
     if (!is_uuid(batch_id)) {
         send_error(res, 400, "bad_batch", "the Idempotency-Key header must be the batch id (a UUID)");
@@ -488,16 +522,21 @@ void HqServer::Impl::feed(const httplib::Request& req, httplib::Response& res)
 
 void HqServer::Impl::install_routes()
 {
-    http->set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
-        res.set_header(sync::header_protocol, std::to_string(sync::protocol_version));
-        res.set_header(sync::header_server_time, server_time_text());
+    http->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        for (const auto& [name, value] : answer_headers())
+            res.set_header(name, value);
+        // The routes listen on loopback, where any local user could reach
+        // them: only the front, which knows the secret, is answered.
+        if (req.get_header_value(header_front_secret) != front_secret) {
+            send_error(res, 403, "forbidden", "head office answers only through its TLS port");
+            return httplib::Server::HandlerResponse::Handled;
+        }
         return httplib::Server::HandlerResponse::Unhandled;
     });
     http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (!res.has_header(sync::header_protocol))
-            res.set_header(sync::header_protocol, std::to_string(sync::protocol_version));
-        if (!res.has_header(sync::header_server_time))
-            res.set_header(sync::header_server_time, server_time_text());
+        for (const auto& [name, value] : answer_headers())
+            if (!res.has_header(name.c_str()))
+                res.set_header(name, value);
         if (res.body.empty() && res.status != 304)
             res.set_content(sync::error_body(res.status == 404 ? "not_found" : "bad_request",
                                              "HTTP " + std::to_string(res.status) + " from head office"),
@@ -531,62 +570,113 @@ Result<std::unique_ptr<HqServer>> HqServer::create(const std::filesystem::path& 
     if (!std::filesystem::exists(files.server_certificate, ec) || !std::filesystem::exists(files.server_key, ec))
         return Error{ErrorKind::not_found, "no server certificate in " + files.server_certificate.parent_path().string() +
                                                " (feedback-hq init makes one)"};
-    auto http = std::make_unique<httplib::SSLServer>(files.server_certificate.c_str(), files.server_key.c_str());
-    if (!http->is_valid())
-        return Error{ErrorKind::invalid_input, "the server certificate or key in " +
-                                                   files.server_certificate.parent_path().string() +
-                                                   " could not be loaded"};
-    SSL_CTX_set_min_proto_version(http->ssl_context(), TLS1_2_VERSION);
-    int threads = settings.threads;
-    http->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-    // Measured defaults are slow (platform-notes.md): Nagle on, keep-alive closed after 5 requests.
-    http->set_tcp_nodelay(true);
-    http->set_keep_alive_max_count(1000);
-    http->set_keep_alive_timeout(5);
-    http->set_read_timeout(30, 0);
-    http->set_write_timeout(30, 0);
-    http->set_payload_max_length(static_cast<size_t>(settings.limits.max_compressed_bytes));
+    auto tls = front::make_server_tls_context(files.server_certificate.string(), files.server_key.string());
+    FEEDBACK_TRY(tls);
 
-    auto impl = std::make_unique<Impl>(dir, settings, log, std::move(http), std::move(*probe));
-    // httplib's own socket options, and a note of the listening socket for bind().
-    impl->http->set_socket_options([raw = impl.get()](int sock) {
-        httplib::default_socket_options(sock);
-        raw->listening_socket = sock;
-    });
+    auto impl = std::make_unique<Impl>(dir, settings, log, std::move(*tls), std::move(*probe));
+    httplib::Server& http = *impl->http;
+    int threads = settings.threads;
+    http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+    // The front sends each request whole, at once, over loopback, and then
+    // reads the answer: short timeouts only guard against a stuck front.
+    http.set_tcp_nodelay(true);
+    http.set_keep_alive_max_count(1);
+    http.set_read_timeout(5, 0);
+    http.set_write_timeout(30, 0);
+    http.set_payload_max_length(static_cast<size_t>(std::max(settings.limits.max_compressed_bytes,
+                                                             settings.connections.max_form_bytes)));
     impl->install_routes();
     if (extra_routes)
-        FEEDBACK_TRY(extra_routes(*impl->http, impl->write_mutex));
+        FEEDBACK_TRY(extra_routes(http, impl->write_mutex));
     return std::unique_ptr<HqServer>(new HqServer(std::move(impl)));
+}
+
+front::BodyRule HqServer::Impl::body_rule(std::string_view method, std::string_view path) const
+{
+    if (method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "DELETE")
+        return {0, false};
+    if (path == "/v1/batches")
+        return {static_cast<uint64_t>(settings.limits.max_compressed_bytes), true};
+    if (path == "/v1/enrol")
+        return {enrol_body_bytes, false};
+    return {static_cast<uint64_t>(settings.connections.max_form_bytes), false}; // the dashboard's forms
+}
+
+void HqServer::Impl::write_front_log(const front::FrontLogEntry& entry)
+{
+    // A request the front answered itself, in the request log's columns; or
+    // a summary of connections it closed.
+    std::string line = format_utc_iso8601(now_utc_ms()) + " ";
+    if (entry.status != 0)
+        line += entry.address + " " + entry.method + " " + entry.path + " " + std::to_string(entry.status) + " ";
+    line = escape_control_characters(line + "front: " + entry.reason) + "\n";
+    std::lock_guard lock(log_mutex);
+    log << line << std::flush;
 }
 
 Result<int> HqServer::bind(const ListenAddress& address)
 {
-    int port = address.port;
-    if (port == 0) {
-        port = m_impl->http->bind_to_any_port(address.host);
-        if (port <= 0)
-            return Error{ErrorKind::io, "cannot listen on " + address.host + " (any port)"};
-    } else if (!m_impl->http->bind_to_port(address.host, port)) {
-        return Error{ErrorKind::io, "cannot listen on " + address.host + ":" + std::to_string(port) +
-                                        " (in use, or not an address of this machine)"};
-    }
-    // Debian's cpp-httplib 0.11 (a shared library) listens with a backlog of
-    // 5: when many terminals connect at once (after a network outage, or 50
-    // in the benchmark) the kernel drops their SYNs and each waits a second
-    // or more for the retry. listen() again on the bound socket raises it.
-    if (m_impl->listening_socket >= 0)
-        ::listen(m_impl->listening_socket, SOMAXCONN);
+    Impl& impl = *m_impl;
+    if (!impl.tls_context)
+        return Error{ErrorKind::internal, "HqServer::bind() twice"};
+    // The routes: a free loopback port only the front connects to, a new
+    // connection per request. Debian's cpp-httplib 0.11 (a shared library)
+    // listens with a backlog of 5, so a burst of requests would see SYNs
+    // dropped and wait a second for the retry: listen() again raises it.
+    int routes_socket = -1;
+    impl.http->set_socket_options([&routes_socket](int sock) {
+        httplib::default_socket_options(sock);
+        routes_socket = sock;
+    });
+    int routes_port = impl.http->bind_to_any_port("127.0.0.1");
+    if (routes_port <= 0 || routes_socket < 0)
+        return Error{ErrorKind::io, "cannot open head office's internal loopback port"};
+    ::listen(routes_socket, SOMAXCONN);
+
+    const ConnectionSettings& connections = impl.settings.connections;
+    front::FrontSettings front_settings;
+    front_settings.head_seconds = connections.head_seconds;
+    front_settings.keep_alive_seconds = connections.keep_alive_seconds;
+    front_settings.max_connections = connections.max_connections;
+    front_settings.max_connections_per_address = connections.max_per_address;
+    front_settings.trusted_proxies = connections.trusted_proxies;
+    front::FrontHooks hooks;
+    hooks.body_policy = [raw = &impl](std::string_view method, std::string_view path) {
+        return raw->body_rule(method, path);
+    };
+    hooks.answer_headers = [] {
+        std::string text;
+        for (const auto& [name, value] : answer_headers())
+            text += name + ": " + value + "\r\n";
+        return text;
+    };
+    hooks.log = [raw = &impl](const front::FrontLogEntry& entry) { raw->write_front_log(entry); };
+    impl.front = std::make_unique<front::TlsFront>(std::move(impl.tls_context), std::move(front_settings),
+                                                   std::move(hooks), routes_port, impl.front_secret);
+    auto port = impl.front->bind(address.host, address.port);
+    if (!port)
+        return Error{port.error().kind, port.error().message + " (in use, or not an address of this machine)"};
     return port;
 }
 
 Result<void> HqServer::run()
 {
-    if (!m_impl->http->listen_after_bind() && m_impl->http->is_running())
-        return Error{ErrorKind::io, "the server stopped listening unexpectedly"};
-    return {};
+    Impl& impl = *m_impl;
+    if (!impl.front)
+        return Error{ErrorKind::internal, "HqServer::run() before bind()"};
+    impl.routes_thread = std::thread([&impl] { impl.http->listen_after_bind(); });
+    auto served = impl.front->run();
+    // The front has relayed every answer it could; now the routes may go.
+    impl.http->stop();
+    impl.routes_thread.join();
+    return served;
 }
 
-void HqServer::stop() { m_impl->http->stop(); }
+void HqServer::stop()
+{
+    if (m_impl->front)
+        m_impl->front->stop();
+}
 
 void HqServer::set_enrol_rate_limit(double per_second, double burst)
 {

@@ -10,6 +10,7 @@
 #include "config/pin.h"
 #include "domain/clock.h"
 #include "domain/event_csv.h"
+#include "domain/text_escape.h"
 #include "event_input.h"
 #include "store/local_store.h"
 
@@ -87,7 +88,10 @@ std::array<cli::Command, 9> commands()
          "credentials (kept in DIR/sync-credentials.json, mode 0600), takes the store\n"
          "and terminal codes head office assigns, and pulls the configuration. With\n"
          "--ca, head office's certificate is checked against that CA (copied into DIR);\n"
-         "without it, against the system's trusted CAs.",
+         "without it, against the system's trusted CAs. Enrolled already, it sends its\n"
+         "current token, which head office needs to enrol it again (in its own store\n"
+         "only); without it, head office must make a replacement code\n"
+         "(feedback-hq enroll --replace DEVICE_ID).",
          {data_dir_option(),
           {"server", Arity::value, Presence::required, "URL", "head office, e.g. https://hq.example:8443"},
           {"code", Arity::value, Presence::required, "CODE", "the one-time enrolment code"},
@@ -111,9 +115,13 @@ Result<store::LocalStore> open_store(const cli::ParsedOptions& options, store::O
     return store::LocalStore::open(*options.value("data-dir"), store_options);
 }
 
+// Messages may quote head office's answers and what was typed: escaped, so
+// no control character reaches the terminal or the log that shows them.
+std::string shown(std::string_view text) { return escape_control_characters(text); }
+
 int fail(std::ostream& err, const Error& error)
 {
-    err << tool << ": " << error.message << "\n";
+    err << tool << ": " << shown(error.message) << "\n";
     return exit_failed;
 }
 
@@ -151,7 +159,7 @@ int record(const cli::ParsedOptions& options, std::istream& in, std::ostream& ou
         auto recorded = record_line(*store, line);
         if (!recorded) {
             ++rejected;
-            err << tool << ": line " << line_number << ": " << recorded.error().message << "\n";
+            err << tool << ": line " << line_number << ": " << shown(recorded.error().message) << "\n";
             if (stops_the_run(recorded.error().kind)) {
                 err << tool << ": stopped at line " << line_number
                     << "; the lines after it were not read. Everything printed before was recorded.\n";
@@ -332,7 +340,7 @@ int enroll(const cli::ParsedOptions& options, std::ostream& out, std::ostream& e
     if (!enrolled)
         return fail(err, enrolled.error());
     out << "enrolled as terminal " << enrolled->store_code << "-" << enrolled->terminal_code << " (\""
-        << enrolled->name << "\", device " << store->device().device_id << ")\n";
+        << shown(enrolled->name) << "\", device " << store->device().device_id << ")\n";
     auto credentials = sync::load_credentials(data_dir);
     if (!credentials || !*credentials)
         return fail(err, credentials ? Error{ErrorKind::io, "the credentials were not saved"} : credentials.error());
@@ -365,13 +373,13 @@ int sync_once(const std::filesystem::path& data_dir, store::LocalStore& store, c
         if (step.kind == sync::UploadStep::Kind::nothing_to_send)
             break;
         if (step.kind == sync::UploadStep::Kind::unauthorized || step.kind == sync::UploadStep::Kind::untrusted) {
-            err << tool << " sync: " << step.message << "\n";
+            err << tool << " sync: " << shown(step.message) << "\n";
             complete = false;
             break;
         }
         if (step.kind == sync::UploadStep::Kind::retry) {
             if (backoff.failures() >= max_retries) {
-                err << tool << " sync: gave up after " << max_retries + 1 << " tries: " << step.message
+                err << tool << " sync: gave up after " << max_retries + 1 << " tries: " << shown(step.message)
                     << " (every event is kept for the next sync)\n";
                 complete = false;
                 break;
@@ -383,13 +391,13 @@ int sync_once(const std::filesystem::path& data_dir, store::LocalStore& store, c
                 complete = false;
                 break;
             }
-            err << tool << " sync: " << step.message << "; retrying in " << delay.count() << " ms\n";
+            err << tool << " sync: " << shown(step.message) << "; retrying in " << delay.count() << " ms\n";
             std::this_thread::sleep_for(delay);
             continue;
         }
         backoff.reset();
         if (step.kind == sync::UploadStep::Kind::resized) {
-            err << tool << " sync: " << step.message << "; sending smaller batches\n";
+            err << tool << " sync: " << shown(step.message) << "; sending smaller batches\n";
             continue;
         }
         ++batches;
@@ -397,7 +405,7 @@ int sync_once(const std::filesystem::path& data_dir, store::LocalStore& store, c
         duplicates += step.duplicates;
         quarantined += step.quarantined;
         if (step.kind == sync::UploadStep::Kind::quarantined)
-            err << tool << " sync: " << step.message << "\n";
+            err << tool << " sync: " << shown(step.message) << "\n";
     }
     out << "uploaded " << counted(batches, "batch", "batches") << ": " << counted(acknowledged, "event", "events")
         << " acknowledged (" << duplicates << " already at head office), " << quarantined << " quarantined\n";
@@ -407,7 +415,7 @@ int sync_once(const std::filesystem::path& data_dir, store::LocalStore& store, c
         auto config = session.pull_config();
         auto feed = config ? session.pull_feed() : Result<sync::FeedPull>(config.error());
         if (!feed) {
-            err << tool << " sync: pulling from head office: " << feed.error().message << "\n";
+            err << tool << " sync: pulling from head office: " << shown(feed.error().message) << "\n";
             complete = false;
         } else {
             if (config->kind == sync::ConfigPull::Kind::updated)

@@ -8,6 +8,7 @@
 #include "domain/lifecycle.h"
 #include "domain/refcode.h"
 #include "domain/validation.h"
+#include "files/private_files.h"
 #include "schema.h"
 
 #include <sodium.h>
@@ -123,6 +124,9 @@ Result<LocalStore> LocalStore::open(const std::filesystem::path& data_dir, Store
     std::error_code ec;
     if (!std::filesystem::is_directory(data_dir, ec))
         return Error{ErrorKind::not_found, "the data folder " + data_dir.string() + " does not exist"};
+    // Contact details and the sync token live here: readable by the kiosk's
+    // user only, also when the folder was made by mkdir or an older version.
+    FEEDBACK_TRY(files::tighten_private_directory(data_dir));
     auto file = data_dir / database_file_name;
     bool exists = std::filesystem::exists(file, ec);
     if (!exists && options.intent == OpenIntent::existing_only)

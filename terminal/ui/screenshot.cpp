@@ -1,6 +1,8 @@
-// Screenshots: SDL_RenderReadPixels as RGB24 and stbi_write_png. The
-// implementation of stb_image_write lives in libstb.
+// Screenshots: SDL_RenderReadPixels as RGB24 and stbi_write_png_to_func into
+// a private file. The implementation of stb_image_write lives in libstb.
 #include "ui/screenshot.h"
+
+#include "files/private_files.h"
 
 #include <SDL.h>
 #include <stb_image_write.h>
@@ -25,16 +27,23 @@ Result<void> save_png(SDL_Renderer* renderer, const std::filesystem::path& png)
     if (SDL_RenderReadPixels(renderer, nullptr, SDL_PIXELFORMAT_RGB24, pixels.data(), static_cast<int>(stride)) != 0)
         return Error{ErrorKind::internal, std::string("screenshot: cannot read the pixels back: ") + SDL_GetError()};
 
-    std::error_code error;
+    // A screenshot may show a customer's typed contact details: the folder
+    // (when made here) and the file are the kiosk user's only, whatever the umask.
     if (png.has_parent_path())
-        std::filesystem::create_directories(png.parent_path(), error);
-    if (error)
-        return Error{ErrorKind::io, "screenshot: cannot create " + png.parent_path().string() + ": " + error.message()};
+        if (auto made = files::make_private_directory(png.parent_path()); !made)
+            return Error{made.error().kind, "screenshot: " + made.error().message};
     // One PNG filter for every row instead of trying all five per row: a
     // flat UI compresses about as well, and a UI test writes hundreds of these.
     stbi_write_force_png_filter = 0;
-    if (stbi_write_png(png.c_str(), width, height, 3, pixels.data(), static_cast<int>(stride)) == 0)
-        return Error{ErrorKind::io, "screenshot: cannot write " + png.string()};
+    std::string encoded;
+    auto append = [](void* context, void* data, int size) {
+        static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+    };
+    if (stbi_write_png_to_func(append, &encoded, width, height, 3, pixels.data(), static_cast<int>(stride)) == 0)
+        return Error{ErrorKind::internal, "screenshot: cannot encode " + png.string()};
+    // Not synced: a screenshot lost to a power cut is not worth an fsync each.
+    if (auto written = files::write_private_file(png, encoded, files::Durability::not_synced); !written)
+        return Error{written.error().kind, "screenshot: " + written.error().message};
     return {};
 }
 

@@ -339,6 +339,17 @@ TEST_CASE("subject rules", "[validation]")
     }
 }
 
+TEST_CASE("only head office records its analysis and call-backs, terminals the rest", "[validation]")
+{
+    for (EventType type : all_event_types) {
+        INFO(to_string(type));
+        bool head_office_only = type == EventType::complaint_root_cause_recorded ||
+                                type == EventType::complaint_action_planned ||
+                                type == EventType::complaint_action_checked || type == EventType::nps_followed_up;
+        CHECK(is_head_office_only(type) == head_office_only);
+    }
+}
+
 TEST_CASE("staff steps are not recorded by the kiosk", "[validation]")
 {
     for (EventType type : {EventType::complaint_acknowledged, EventType::complaint_resolved,

@@ -1,5 +1,7 @@
-// Whole-file reads and writes for tests.
+// Whole-file reads and writes for tests, file modes, and the umask for one test.
 #pragma once
+
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -21,5 +23,23 @@ inline void write_file(const std::filesystem::path& file, const std::string& tex
     std::ofstream out(file, std::ios::binary);
     out << text;
 }
+
+// The permission bits of `path` itself (a link is not followed), e.g. 0600.
+inline unsigned permission_bits(const std::filesystem::path& path)
+{
+    return static_cast<unsigned>(std::filesystem::symlink_status(path).permissions()) & 07777;
+}
+
+// Sets the process's umask (children inherit it) and puts the old one back.
+class UmaskFor {
+public:
+    explicit UmaskFor(mode_t mask) : m_old(::umask(mask)) {}
+    ~UmaskFor() { ::umask(m_old); }
+    UmaskFor(const UmaskFor&) = delete;
+    UmaskFor& operator=(const UmaskFor&) = delete;
+
+private:
+    mode_t m_old;
+};
 
 } // namespace feedback::testing

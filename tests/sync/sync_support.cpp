@@ -159,6 +159,23 @@ Finished TerminalDir::enroll(const HqProcess& hq, const std::string& code)
     return run({"enroll", "--server", hq.url(), "--code", code, "--ca", hq.ca_file().string()});
 }
 
+std::vector<std::string> TerminalDir::kiosk_argv(const std::filesystem::path& script,
+                                                 const std::vector<std::string>& extra) const
+{
+    std::vector<std::string> argv{"/usr/bin/env",
+                                  "SDL_VIDEODRIVER=offscreen",
+                                  FEEDBACK_TERMINAL_BINARY,
+                                  "run",
+                                  "--data-dir",
+                                  m_dir.string(),
+                                  "--script",
+                                  script.string(),
+                                  "--lang",
+                                  "nl"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+}
+
 nlohmann::json TerminalDir::status()
 {
     auto done = run({"status", "--json"});
@@ -181,6 +198,15 @@ std::vector<std::string> rating_lines(int count)
     for (int i = 0; i < count; ++i)
         lines.push_back("{\"type\":\"nps.rated\",\"score\":" + std::to_string(i % 11) + ",\"locale\":\"nl\"}");
     return lines;
+}
+
+RecordedComplaint recorded_complaint(const Finished& recorded)
+{
+    std::smatch match;
+    const std::regex line("reference (\\S+) complaint (\\S+)");
+    if (std::regex_search(recorded.out, match, line))
+        return {match[1].str(), match[2].str()};
+    return {};
 }
 
 // [SECTION] The web dashboard
@@ -219,8 +245,10 @@ std::string csrf_in(const std::string& html)
 
 struct WebClient::Impl {
     httplib::SSLClient client;
-    Impl(int port, const std::filesystem::path& ca) : client("127.0.0.1", port)
+    Impl(int port, const std::filesystem::path& ca, const std::string& source_address) : client("127.0.0.1", port)
     {
+        if (!source_address.empty())
+            client.set_interface(source_address); // an address works too: it binds the socket to it
         client.set_ca_cert_path(ca.c_str());
         client.enable_server_certificate_verification(true);
         client.set_follow_location(false);
@@ -229,7 +257,10 @@ struct WebClient::Impl {
     }
 };
 
-WebClient::WebClient(int port, std::filesystem::path ca_file) : m_impl(std::make_unique<Impl>(port, ca_file)) {}
+WebClient::WebClient(int port, std::filesystem::path ca_file, const std::string& source_address)
+    : m_impl(std::make_unique<Impl>(port, ca_file, source_address))
+{
+}
 WebClient::~WebClient() = default;
 
 std::string WebClient::cookie_header() const

@@ -42,6 +42,7 @@ public:
     std::filesystem::path ca_file() const { return m_dir / "tls" / "ca.pem"; }
     std::string log() const { return read_text(m_dir / "serve.log"); }
     int last_exit_code() const { return m_last_exit; }
+    pid_t pid() const { return m_process ? m_process->pid() : -1; }
 
     std::string enrol_code(const std::string& store, const std::string& name);
     Finished run(std::vector<std::string> args); // feedback-hq ARGS --dir DIR
@@ -66,6 +67,10 @@ public:
     Finished record(const std::vector<std::string>& lines);
     Finished enroll(const HqProcess& hq, const std::string& code);
     Finished sync_once() { return run({"sync", "--once"}); }
+    // The command line of the real kiosk on `script` on the real clock, with
+    // SDL's offscreen driver (no display needed) and its uploader running.
+    std::vector<std::string> kiosk_argv(const std::filesystem::path& script,
+                                        const std::vector<std::string>& extra = {}) const;
     nlohmann::json status();
     std::vector<nlohmann::json> export_jsonl();
 
@@ -75,6 +80,14 @@ private:
 
 // `count` ratings as record input lines.
 std::vector<std::string> rating_lines(int count);
+
+// What `record` printed for a complaint.opened ("reference CODE complaint ID");
+// empty strings when it printed none.
+struct RecordedComplaint {
+    std::string reference;
+    std::string complaint_id;
+};
+RecordedComplaint recorded_complaint(const Finished& recorded);
 
 // [SECTION] The web dashboard (sync/hq/web/) without a browser
 
@@ -93,11 +106,16 @@ struct WebAnswer {
 
 // A dashboard user's HTTPS client (cpp-httplib, trusting head office's CA)
 // with a cookie jar: what a browser does, minus the browser. Follows no
-// redirects, so tests see them.
+// redirects, so tests see them. With a `source_address` (any of 127.0.0.0/8,
+// all loopback on Linux) its connections come from there, so head office
+// sees a person at another address.
 class WebClient {
 public:
-    WebClient(int port, std::filesystem::path ca_file);
-    explicit WebClient(const HqProcess& hq) : WebClient(hq.port(), hq.ca_file()) {}
+    WebClient(int port, std::filesystem::path ca_file, const std::string& source_address = {});
+    explicit WebClient(const HqProcess& hq, const std::string& source_address = {})
+        : WebClient(hq.port(), hq.ca_file(), source_address)
+    {
+    }
     ~WebClient();
     WebClient(const WebClient&) = delete;
     WebClient& operator=(const WebClient&) = delete;

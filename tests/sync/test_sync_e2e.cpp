@@ -253,7 +253,7 @@ TEST_CASE("a certificate from another CA: nothing is sent", "[sync][e2e]")
     CHECK(terminal.status()["unsent_backlog"] == 5);
 }
 
-TEST_CASE("a revoked device gets 401: uploads stop, its data is kept, enrolling again resumes", "[sync][e2e]")
+TEST_CASE("a revoked device gets 401: uploads stop, its data is kept, a replacement code resumes", "[sync][e2e]")
 {
     TempDir temp;
     HqProcess hq(temp.path() / "hq");
@@ -277,7 +277,10 @@ TEST_CASE("a revoked device gets 401: uploads stop, its data is kept, enrolling 
     CHECK(status["quarantined"] == 0);
     CHECK(hq.export_jsonl().size() == 10);
 
-    auto reenrolled = terminal.enroll(hq, hq.enrol_code("UTR", "Counter 1"));
+    // Only head office lets it back in (test_sync_confinement.cpp has the refusals).
+    auto replacement = hq.run({"enroll", "--store", "UTR", "--name", "Counter 1", "--replace", device});
+    REQUIRE(replacement.exit_code == 0);
+    auto reenrolled = terminal.enroll(hq, lines_of(replacement.out).at(0));
     REQUIRE(reenrolled.exit_code == 0);
     CHECK(reenrolled.out.find("UTR-22") != std::string::npos); // same device, same terminal code
     REQUIRE(terminal.sync_once().exit_code == 0);

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -209,6 +210,15 @@ void point_terminal_at(const TerminalDir& terminal, const std::string& url, cons
     REQUIRE(store);
     REQUIRE(sync::save_credentials(terminal.dir(), {store->device().device_id, "fixture-token", url,
                                                     (tls / "ca.pem").string()}));
+}
+
+// A control character (C0 or DEL) other than the newline that ends each line.
+bool has_control_bytes(const std::string& text)
+{
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && byte != '\n') || byte == 0x7F;
+    });
 }
 
 } // namespace
@@ -429,20 +439,22 @@ TEST_CASE("bad input gets a 4xx with a reason and head office keeps serving", "[
     std::string device = store->device().device_id;
     sync::HttpClient http({(*credentials)->ca_file});
 
-    auto post_raw = [&](const std::string& wire_body, const std::string& batch_id) {
+    using Headers = std::vector<std::pair<std::string, std::string>>;
+    auto post_raw = [&](const std::string& wire_body, const std::string& batch_id, const Headers& extra = {}) {
         sync::HttpRequest request{"POST", hq.url() + "/v1/batches",
                                   {{"Authorization", "Bearer " + (*credentials)->token},
                                    {"Idempotency-Key", batch_id},
                                    {"Content-Type", "application/json"},
                                    {"Content-Encoding", "gzip"}},
                                   wire_body};
+        request.headers.insert(request.headers.end(), extra.begin(), extra.end());
         auto response = http.perform(request);
         REQUIRE(response);
         CHECK(response->header("feedback-protocol") == "1");
         return *response;
     };
-    auto post = [&](const std::string& body, const std::string& batch_id) {
-        return post_raw(*sync::gzip_compress(body), batch_id);
+    auto post = [&](const std::string& body, const std::string& batch_id, const Headers& extra = {}) {
+        return post_raw(*sync::gzip_compress(body), batch_id, extra);
     };
     auto still_serving = [&] {
         auto hello = http.perform({"GET", hq.url() + "/v1/hello", {}, {}});
@@ -533,6 +545,93 @@ TEST_CASE("bad input gets a 4xx with a reason and head office keeps serving", "[
         auto answer = post_raw(bomb, batch);
         CHECK(answer.status == 413);
         CHECK(error_code(answer) == "body_too_large");
+    }
+    SECTION("implausible device headers count as not reported, and the batch is accepted all the same")
+    {
+        auto send = [&](int seq, const Headers& health) {
+            auto batch = make_uuid_v7(now);
+            auto body = nlohmann::json{{"batch_id", batch}, {"events", nlohmann::json::array({rating(seq, 9)})}};
+            auto answer = post(body.dump(), batch, health);
+            REQUIRE(answer.status == 200);
+            CHECK(nlohmann::json::parse(answer.body)["accepted"] == 1);
+            auto devices = hq.devices();
+            REQUIRE(devices.size() == 1);
+            return devices[0];
+        };
+        // A clock 31,000 years off, a negative backlog, a version of 41 characters.
+        auto absurd = send(1, {{sync::header_clock_offset, "999999999999999"},
+                               {sync::header_backlog, "-5"},
+                               {sync::header_app_version, std::string(41, '9')}});
+        CHECK(absurd["clock_offset_ms"].is_null());
+        CHECK(absurd["last_backlog"].is_null());
+        CHECK(absurd["app_version"] == "");
+        auto plausible = send(2, {{sync::header_clock_offset, "-1234"},
+                                  {sync::header_backlog, "7"},
+                                  {sync::header_app_version, "0.2.0"}});
+        CHECK(plausible["clock_offset_ms"] == -1234);
+        CHECK(plausible["last_backlog"] == 7);
+        CHECK(plausible["app_version"] == "0.2.0");
+        // Out of range again (just over ten years; more than the sane backlog;
+        // not printable): what was reported before stays.
+        auto again = send(3, {{sync::header_clock_offset, std::to_string(-sync::max_reported_clock_offset_ms - 1)},
+                              {sync::header_backlog, std::to_string(sync::max_reported_backlog + 1)},
+                              {sync::header_app_version, "0.3.0-\xc3\xa9"}});
+        CHECK(again["clock_offset_ms"] == -1234);
+        CHECK(again["last_backlog"] == 7);
+        CHECK(again["app_version"] == "0.2.0");
+        CHECK(again["events_received"] == 3);
+    }
+    SECTION("a path with control characters is one log line, escaped")
+    {
+        // %0a would start a forged line, %1b[2J would clear the screen of whoever reads the log.
+        auto answer = http.perform({"GET",
+                                    hq.url() + "/v1/hello%1b%5b2J%0a2026-01-01T00:00:00.000Z%2010.6.6.6%20POST%20/v1/"
+                                               "batches%20200",
+                                    {},
+                                    {}});
+        REQUIRE(answer);
+        CHECK(answer->status == 404);
+        // The line is written after the answer goes out.
+        std::vector<std::string> lines;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (lines.empty() && std::chrono::steady_clock::now() < deadline) {
+            for (const auto& line : lines_of(hq.log()))
+                if (line.find("10.6.6.6") != std::string::npos)
+                    lines.push_back(line);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        REQUIRE(lines.size() == 1);
+        CHECK(lines[0].find(" GET /v1/hello\\x1b[2J\\x0a2026-01-01T00:00:00.000Z 10.6.6.6 POST /v1/batches 200 " +
+                            std::to_string(answer->status) + " ") != std::string::npos);
+        CHECK_FALSE(has_control_bytes(hq.log()));
+    }
+    SECTION("a device's version with control characters is escaped by feedback-hq devices")
+    {
+        // A window title, a cleared screen and a C1 CSI (U+009B), for whoever lists the devices.
+        const std::string version = "1.0\x1b]0;owned\x07\x1b[2J\xc2\x9b";
+        const std::string device_id = make_uuid_v7(now);
+        auto enrolled = http.perform({"POST", hq.url() + "/v1/enrol", {{"Content-Type", "application/json"}},
+                                      nlohmann::json{{"code", hq.enrol_code("UTR", "Counter 2")},
+                                                     {"device_id", device_id},
+                                                     {"app_version", version}}
+                                          .dump()});
+        REQUIRE(enrolled);
+        REQUIRE(enrolled->status == 200);
+        const std::string escaped = "1.0\\x1b]0;owned\\x07\\x1b[2J\\u009b";
+        auto text = hq.run({"devices"});
+        INFO(text.out << text.err);
+        REQUIRE(text.exit_code == 0);
+        CHECK_FALSE(has_control_bytes(text.out));
+        CHECK(text.out.find("\xc2\x9b") == std::string::npos);
+        CHECK(text.out.find("version " + escaped + "\n") != std::string::npos);
+        auto listed = hq.devices(); // --json
+        bool found = false;
+        for (const auto& listed_device : listed)
+            if (listed_device["device_id"] == device_id) {
+                found = true;
+                CHECK(listed_device["app_version"] == escaped);
+            }
+        CHECK(found);
     }
     still_serving();
     // And a proper batch is still taken.

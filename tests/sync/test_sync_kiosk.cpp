@@ -40,23 +40,6 @@ constexpr const char* three_ratings = R"({"expect_target":"start.question"}
 {"wait_ms":600000}
 )";
 
-std::vector<std::string> kiosk_command(const TerminalDir& terminal, const std::filesystem::path& script,
-                                       const std::vector<std::string>& extra)
-{
-    std::vector<std::string> argv{"/usr/bin/env",
-                                  "SDL_VIDEODRIVER=offscreen",
-                                  FEEDBACK_TERMINAL_BINARY,
-                                  "run",
-                                  "--data-dir",
-                                  terminal.dir().string(),
-                                  "--script",
-                                  script.string(),
-                                  "--lang",
-                                  "nl"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-}
-
 std::set<std::string> ids_of(const std::vector<nlohmann::json>& events)
 {
     std::set<std::string> ids;
@@ -79,7 +62,7 @@ TEST_CASE("the running kiosk's own uploader sends what it records to head office
     const auto script = temp.path() / "three-ratings.jsonl";
     std::ofstream(script) << three_ratings;
 
-    ChildProcess kiosk(kiosk_command(terminal, script, {"--sync-start-delay-max", "0"}));
+    ChildProcess kiosk(terminal.kiosk_argv(script, {"--sync-start-delay-max", "0"}));
     // Until head office has the three ratings and the kiosk's store has them
     // acknowledged; under the sanitizers a start takes a few seconds.
     std::string kiosk_output;
@@ -160,7 +143,7 @@ TEST_CASE("a configuration head office publishes reaches the running kiosk, whic
 {"wait_ms":15000}
 {"expect_target":"start.question","value":")" + question + R"("}
 )";
-    ChildProcess kiosk(kiosk_command(terminal, script, {"--sync-start-delay-max", "0"}));
+    ChildProcess kiosk(terminal.kiosk_argv(script, {"--sync-start-delay-max", "0"}));
     Finished finished = kiosk.wait();
     INFO(finished.out << finished.err << "\nhead office: " << hq.log());
     CHECK(finished.exit_code == 0);

@@ -183,13 +183,41 @@ TEST_CASE("enrolment codes work once, expire, and give unique terminal codes", "
     CHECK(refused.error().kind == ErrorKind::conflict);
     CHECK_FALSE(store->authenticate("not a token"));
 
-    // Enrolling the same device again keeps its terminal code; a new one never reuses a code.
-    auto again = store->create_enrolment_code("UTR", "Counter 1", now, 1000);
+    // A revoked device comes back with a replacement code and keeps its
+    // terminal code; a new one never reuses a code.
+    auto again = store->create_enrolment_code("UTR", "Counter 1", now, 1000, a->device_id);
+    REQUIRE(again);
     auto back = store->enrol(again->code, a->device_id, "0.1.0", now + 30);
     REQUIRE(back);
     CHECK(back->terminal_code == "22");
     REQUIRE(store->authenticate(back->token));
     CHECK_FALSE(store->authenticate(a->token));
+}
+
+TEST_CASE("a head office database from before replacement codes is migrated, its codes still good", "[sync][unit][hq]")
+{
+    TempDir dir;
+    std::string issued;
+    {
+        auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+        REQUIRE(store);
+        auto code = store->create_enrolment_code("UTR", "Counter 1", now, 3600 * 1000);
+        REQUIRE(code);
+        issued = code->code;
+        // As the version before left it: no replaces_device_id, one migration fewer.
+        auto version = store->database().query_int64("PRAGMA user_version");
+        REQUIRE(version);
+        REQUIRE(store->database().exec("ALTER TABLE enrolment_codes DROP COLUMN replaces_device_id; "
+                                       "PRAGMA user_version = " + std::to_string(*version - 1)));
+    }
+    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::existing_only);
+    REQUIRE(store);
+    auto enrolled = store->enrol(issued, make_uuid_v7(now), "0.1.0", now + 10);
+    REQUIRE(enrolled);
+    auto replacement = store->create_enrolment_code("UTR", "Counter 1", now, 3600 * 1000, enrolled->device_id);
+    REQUIRE(replacement);
+    CHECK(replacement->replaces_device_id == enrolled->device_id);
+    CHECK(store->enrol(replacement->code, enrolled->device_id, "0.1.0", now + 20));
 }
 
 TEST_CASE("ingest: one transaction per batch, duplicates by id, rejections per event, replay and conflict",

@@ -32,8 +32,15 @@ User user_from_row(const sqlite::Statement& s, int first = 0)
 }
 
 // Failure counts are kept under a hash of what was typed: a password typed
-// into the name field must not end up in the database.
-std::string name_key(std::string_view name) { return crypto::sha256_hex("name:" + std::string(name)); }
+// into the name field must not end up in the database. A name is counted
+// with the address it was tried from, so guessing from one address cannot
+// lock its owner out everywhere (the address's length first: no pair of
+// name and address can spell another's key).
+std::string name_key(std::string_view name, std::string_view address)
+{
+    return crypto::sha256_hex("name@address:" + std::to_string(address.size()) + ":" + std::string(address) + ":" +
+                              std::string(name));
+}
 std::string address_key(std::string_view address) { return crypto::sha256_hex("address:" + std::string(address)); }
 
 } // namespace
@@ -225,7 +232,7 @@ Result<std::optional<int64_t>> UserStore::begin_attempt(std::string_view name, s
         std::string key;
         int64_t free_failures;
     };
-    const Key keys[] = {{name_key(name), m_logins.free_failures_per_name},
+    const Key keys[] = {{name_key(name, address), m_logins.free_failures_per_name},
                         {address_key(address), m_logins.free_failures_per_address}};
     auto txn = sqlite::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
@@ -273,7 +280,7 @@ Result<void> UserStore::attempt_succeeded(std::string_view name, std::string_vie
     FEEDBACK_TRY(txn);
     auto clear = m_db->cached("DELETE FROM web_login_failures WHERE key = ?1");
     FEEDBACK_TRY(clear);
-    FEEDBACK_TRY((*clear)->bind(1, name_key(name)).run());
+    FEEDBACK_TRY((*clear)->bind(1, name_key(name, address)).run());
     auto undo = m_db->cached("UPDATE web_login_failures SET failures = max(failures - 1, 0) WHERE key = ?1");
     FEEDBACK_TRY(undo);
     FEEDBACK_TRY((*undo)->bind(1, address_key(address)).run());

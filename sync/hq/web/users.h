@@ -9,12 +9,14 @@
 //                 |  \--(idle longer than idle_ms, or older than absolute_ms)--> EXPIRED (row deleted when seen)
 //                 +----(logout, password or role changed, user disabled)------> ENDED (row deleted)
 //
-// Failed logins, counted per user name and per client address: an attempt
-// is counted as a failure before the password is checked (so a burst of
-// parallel guesses is counted too) and the count is cleared by a success.
-// From the 5th failure of a name (the 20th of an address) the next attempt
-// must wait 2 s, then 4 s, 8 s ... up to 15 min; attempts made while waiting
-// are refused without checking the password and are not counted.
+// Failed logins, counted per user name and client address together, and
+// per client address (hq::client_address()): an attempt is counted as a
+// failure before the password is checked (so a burst of parallel guesses is
+// counted too) and the count is cleared by a success. From the 5th failure
+// of a name from one address (the 20th of an address, whatever the names)
+// the next attempt from there must wait 2 s, then 4 s, 8 s ... up to 15 min;
+// attempts made while waiting are refused without checking the password and
+// are not counted. Guesses from elsewhere never slow the owner's own login.
 //
 // UserStore is one SQLite connection's view: use it from one thread at a
 // time, and hold head office's write mutex around the methods that write.
@@ -61,7 +63,7 @@ struct SessionLimits {
 };
 
 struct LoginLimits {
-    int64_t free_failures_per_name = 5;
+    int64_t free_failures_per_name = 5; // from one address
     int64_t free_failures_per_address = 20;
     int64_t first_delay_ms = 2000;               // doubles with each further failure
     int64_t max_delay_ms = 15LL * 60 * 1000;
@@ -110,11 +112,11 @@ public:
 
     // [SECTION] Failed logins
     // Counts an attempt as a failure in advance (see the header comment), or
-    // refuses it: the milliseconds to wait when the name or the address is
-    // waiting, else nothing (go on and check the password).
+    // refuses it: the milliseconds to wait when the name at this address, or
+    // the address, is waiting, else nothing (go on and check the password).
     Result<std::optional<int64_t>> begin_attempt(std::string_view name, std::string_view address, int64_t now_ms);
-    // The password was right: the name's count is cleared, and the address's
-    // count loses the attempt begin_attempt() counted.
+    // The password was right: the count of the name at this address is
+    // cleared, and the address's count loses the attempt begin_attempt() counted.
     Result<void> attempt_succeeded(std::string_view name, std::string_view address);
 
     // [SECTION] Sessions
