@@ -1395,6 +1395,22 @@ Result<std::string> HqStore::hq_device_id()
     return identity->device_id;
 }
 
+Result<void> HqStore::store_head_office_event(const Event& event, std::string_view store_code, int64_t now_ms)
+{
+    auto insert = m_db.prepare("INSERT INTO events(id, type, subject, occurred_at, device_id, store_code, "
+                               "received_at, batch_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'head-office', ?8)");
+    FEEDBACK_TRY(insert);
+    return insert->bind(1, event.id)
+        .bind(2, to_string(event.type))
+        .bind(3, event.subject)
+        .bind(4, event.occurred_at_ms)
+        .bind(5, event.device_id)
+        .bind(6, store_code)
+        .bind(7, now_ms)
+        .bind(8, to_json(event).dump())
+        .run();
+}
+
 Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
                                        int64_t now_ms)
 {
@@ -1444,18 +1460,7 @@ Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std:
         auto next = next_status(state->status, event);
         FEEDBACK_TRY(next);
     }
-    auto insert = m_db.prepare("INSERT INTO events(id, type, subject, occurred_at, device_id, store_code, "
-                               "received_at, batch_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'head-office', ?8)");
-    FEEDBACK_TRY(insert);
-    FEEDBACK_TRY(insert->bind(1, event.id)
-                     .bind(2, to_string(event.type))
-                     .bind(3, event.subject)
-                     .bind(4, event.occurred_at_ms)
-                     .bind(5, event.device_id)
-                     .bind(6, store_code)
-                     .bind(7, now_ms)
-                     .bind(8, to_json(event).dump())
-                     .run());
+    FEEDBACK_TRY(store_head_office_event(event, store_code, now_ms));
     auto advance = m_db.prepare("UPDATE hq_identity SET last_seq = ?1 WHERE id = 1");
     FEEDBACK_TRY(advance);
     FEEDBACK_TRY(advance->bind(1, event.device_seq).run());

@@ -247,6 +247,10 @@ public:
     // nothing is stored then. Hold the write mutex.
     Result<Event> record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
                                   int64_t now_ms);
+    // Stores an event head office made, as it is, in `store_code`'s feed:
+    // record_hq_event() once it has checked it, and tests that replay head
+    // office's events with fixed ids. Inside the caller's transaction.
+    Result<void> store_head_office_event(const Event& event, std::string_view store_code, int64_t now_ms);
     // Head office's own device id (made on first use).
     Result<std::string> hq_device_id();
 
