@@ -9,6 +9,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   # libraries
   libsqlite3-dev nlohmann-json3-dev libsodium-dev
+  # the stores' time zones (/usr/share/zoneinfo, read by shared/domain/time_zone)
+  tzdata
   # kiosk user interface (SDL2 + Dear ImGui, PNG screenshots, Noto Sans)
   libimgui-dev libsdl2-dev libstb-dev fonts-noto-core
   # sync: libcurl on the terminal, cpp-httplib + OpenSSL at head office, zlib,

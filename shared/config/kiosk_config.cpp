@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
@@ -16,6 +18,7 @@
 #include <sstream>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 
 namespace feedback::config {
 
@@ -42,6 +45,8 @@ constexpr CountRange complaint_categories_count{1, 20};
 constexpr CountRange root_causes_count{0, 40};
 constexpr CountRange promises_count{0, 6};
 constexpr CountRange staff_count{0, 100};
+constexpr CountRange working_days_count{1, 7};
+constexpr CountRange public_holidays_count{0, 400};
 
 struct IntRange {
     int64_t min;
@@ -49,6 +54,7 @@ struct IntRange {
 };
 constexpr IntRange version_range{1, std::numeric_limits<int>::max()};
 constexpr IntRange answer_hours_range{1, 24 * 30};
+constexpr IntRange answer_days_range{1, 30};
 constexpr IntRange target_percent_range{1, 100};
 constexpr IntRange refund_range{0, max_refund_cents};
 constexpr IntRange shopper_idle_range{10, 600};
@@ -59,6 +65,20 @@ constexpr IntRange misuse_window_range{1, 3600};
 
 constexpr std::string_view config_id_rule = "must be an id of 1 to 40 characters from a-z, 0-9 and _";
 constexpr std::string_view staff_id_rule = "must be an id of 1 to 40 characters from A-Z, a-z, 0-9, _, . and -";
+
+// The keys a deadline can be given with, and the unit each means.
+struct DeadlineKey {
+    std::string_view key;
+    TimeUnit unit;
+    IntRange range;
+};
+constexpr DeadlineKey deadline_keys[] = {
+    {"answer_within_working_days", TimeUnit::working_days, answer_days_range},
+    {"answer_within_working_hours", TimeUnit::working_hours, answer_hours_range},
+    {"answer_within_hours", TimeUnit::clock_hours, answer_hours_range},
+};
+constexpr std::string_view deadline_rule =
+    "answer_within_working_days, answer_within_working_hours or answer_within_hours";
 
 // A LocalizedText's fallback when validation was skipped and a locale is
 // missing (in() asserts first in debug builds).
@@ -314,8 +334,29 @@ std::map<NpsBand, std::vector<Choice>> read_reasons(const Json* value, const std
     return reasons;
 }
 
+// At most one of the deadline keys of `entry`, read into a TimeLimit;
+// nothing when none is there or it is broken (reported).
+std::optional<TimeLimit> read_time_limit(const Json& entry, const std::string& at, Violations& out)
+{
+    std::optional<TimeLimit> limit;
+    std::string_view first;
+    for (const DeadlineKey& deadline : deadline_keys) {
+        const Json* value = find(entry, deadline.key);
+        if (!value)
+            continue;
+        if (!first.empty()) {
+            add(out, member(at, deadline.key), "only one deadline is allowed (" + std::string(first) + " is given)");
+            continue;
+        }
+        first = deadline.key;
+        if (auto amount = read_integer(value, member(at, deadline.key), deadline.range, out))
+            limit = TimeLimit{deadline.unit, static_cast<int>(*amount)};
+    }
+    return limit;
+}
+
 // A promise's measure and target: "measure" one of the PromiseMeasure names
-// ("answered_within_hours" needs answer_within_hours to measure against),
+// ("answered_within_hours" needs a deadline to measure against),
 // "target_percent" 1-100, the two only together.
 void read_promise_measure(const Json& entry, const std::string& at, Promise& promise, Violations& out)
 {
@@ -328,8 +369,8 @@ void read_promise_measure(const Json& entry, const std::string& at, Promise& pro
             add(out, member(at, "measure"),
                 "must be \"answered_within_hours\" or \"solved_on_the_spot\"" +
                     (measure->is_string() ? " (got \"" + measure->get<std::string>() + "\")" : got_type(*measure)));
-        else if (*kind == PromiseMeasure::answered_within_hours && !entry.contains("answer_within_hours"))
-            add(out, member(at, "answer_within_hours"), "required when measure is answered_within_hours");
+        else if (*kind == PromiseMeasure::answered_within_hours && !promise.answer_within)
+            add(out, at, "needs a deadline (" + std::string(deadline_rule) + ") when measure is answered_within_hours");
         else
             promise.measure = kind;
         if (!target)
@@ -343,7 +384,7 @@ void read_promise_measure(const Json& entry, const std::string& at, Promise& pro
     }
 }
 
-// [{"id", "text", "answer_within_hours"?: 1-720, "measure"?, "target_percent"?}, ...]:
+// [{"id", "text", one deadline key?, "measure"?, "target_percent"?}, ...]:
 // 0-6, ids unique.
 std::vector<Promise> read_promises(const Json* value, const std::string& path, Violations& out)
 {
@@ -354,7 +395,10 @@ std::vector<Promise> read_promises(const Json* value, const std::string& path, V
     for (size_t i = 0; i < value->size(); ++i) {
         const Json& entry = (*value)[i];
         std::string at = element(path, i);
-        if (!check_keys(entry, at, {"id", "text"}, {"answer_within_hours", "measure", "target_percent"}, out))
+        if (!check_keys(entry, at, {"id", "text"},
+                        {"answer_within_working_days", "answer_within_working_hours", "answer_within_hours",
+                         "measure", "target_percent"},
+                        out))
             continue;
         Promise promise;
         if (const Json* id = find(entry, "id")) {
@@ -366,14 +410,172 @@ std::vector<Promise> read_promises(const Json* value, const std::string& path, V
             }
         }
         promise.text = read_localized(find(entry, "text"), member(at, "text"), out);
-        if (auto hours = read_integer(find(entry, "answer_within_hours"), member(at, "answer_within_hours"),
-                                      answer_hours_range, out))
-            promise.answer_within_hours = static_cast<int>(*hours);
+        promise.answer_within = read_time_limit(entry, at, out);
         read_promise_measure(entry, at, promise, out);
         promises.push_back(std::move(promise));
     }
     check_unique_ids(ids, out);
     return promises;
+}
+
+// {"high"?: deadline, "safety"?: deadline}, each with exactly one deadline key.
+SeverityDeadlines read_severity_deadlines(const Json* value, const std::string& path, Violations& out)
+{
+    SeverityDeadlines deadlines;
+    if (!value || !check_keys(*value, path, {}, {"high", "safety"}, out))
+        return deadlines;
+    for (auto [name, slot] : {std::pair{"high", &deadlines.high}, std::pair{"safety", &deadlines.safety}}) {
+        const Json* entry = find(*value, name);
+        std::string at = member(path, name);
+        if (!entry || !check_keys(*entry, at, {},
+                                  {"answer_within_working_days", "answer_within_working_hours", "answer_within_hours"},
+                                  out))
+            continue;
+        *slot = read_time_limit(*entry, at, out);
+        if (entry->empty())
+            add(out, at, "must give a deadline (" + std::string(deadline_rule) + ")");
+    }
+    return deadlines;
+}
+
+// "HH:MM" (00:00-24:00) in minutes after midnight.
+std::optional<int> minute_of_day(std::string_view text)
+{
+    auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9' ? text[i] - '0' : -1; };
+    if (text.size() != 5 || text[2] != ':' || digit(0) < 0 || digit(1) < 0 || digit(3) < 0 || digit(4) < 0)
+        return std::nullopt;
+    int hours = digit(0) * 10 + digit(1);
+    int minutes = digit(3) * 10 + digit(4);
+    if (minutes > 59 || hours > 24 || (hours == 24 && minutes != 0))
+        return std::nullopt;
+    return hours * 60 + minutes;
+}
+
+std::string hh_mm(int minute_of_day)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%02d:%02d", minute_of_day / 60, minute_of_day % 60);
+    return text;
+}
+
+std::optional<size_t> weekday_index(std::string_view name)
+{
+    auto it = std::find(weekday_names.begin(), weekday_names.end(), name);
+    return it == weekday_names.end() ? std::nullopt : std::optional<size_t>(it - weekday_names.begin());
+}
+
+// "YYYY-MM-DD", a real date, as days since 1970-01-01.
+std::optional<LocalDay> iso_date(std::string_view text)
+{
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-')
+        return std::nullopt;
+    int parts[3] = {0, 0, 0};
+    for (auto [index, from, length] : {std::tuple{0, 0, 4}, std::tuple{1, 5, 2}, std::tuple{2, 8, 2}})
+        for (int i = from; i < from + length; ++i) {
+            if (text[static_cast<size_t>(i)] < '0' || text[static_cast<size_t>(i)] > '9')
+                return std::nullopt;
+            parts[index] = parts[index] * 10 + (text[static_cast<size_t>(i)] - '0');
+        }
+    using namespace std::chrono;
+    year_month_day date{year(parts[0]), month(static_cast<unsigned>(parts[1])), day(static_cast<unsigned>(parts[2]))};
+    if (!date.ok())
+        return std::nullopt;
+    return sys_days(date).time_since_epoch().count();
+}
+
+std::string iso_date_text(LocalDay day)
+{
+    CivilTime civil = civil_of(day * 24 * 3'600'000);
+    char text[48];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02d", civil.year, civil.month, civil.day);
+    return text;
+}
+
+// {"time_zone", "opening_hours", "working_days"?, "public_holidays"}; see
+// KioskConfig::calendar. Absent: default_store_calendar().
+StoreCalendar read_calendar(const Json* value, const std::string& path, Violations& out)
+{
+    if (!value) {
+        auto fallback = default_store_calendar();
+        if (!fallback) {
+            add(out, path, "not given, and the default calendar's time zone cannot be loaded: " +
+                               fallback.error().message);
+            return {};
+        }
+        return std::move(*fallback);
+    }
+    StoreCalendar calendar;
+    if (!check_keys(*value, path, {"time_zone", "opening_hours", "public_holidays"}, {"working_days"}, out))
+        return calendar;
+    if (const Json* zone = find(*value, "time_zone")) {
+        std::string at = member(path, "time_zone");
+        if (!zone->is_string()) {
+            add(out, at, "must be an IANA time zone name such as \"Europe/Amsterdam\"" + got_type(*zone));
+        } else {
+            auto loaded = TimeZone::load(zone->get_ref<const std::string&>());
+            if (loaded)
+                calendar.zone = std::move(*loaded);
+            else
+                add(out, at, "cannot be loaded: " + loaded.error().message);
+        }
+    }
+    std::string hours_at = member(path, "opening_hours");
+    const Json* hours = find(*value, "opening_hours");
+    if (hours && check_keys(*hours, hours_at, {},
+                             {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}, out)) {
+        for (const auto& [name, range] : hours->items()) {
+            auto weekday = weekday_index(name);
+            std::string text = range.is_string() ? range.get<std::string>() : std::string();
+            auto opens = text.size() == 11 && text[5] == '-' ? minute_of_day(text.substr(0, 5)) : std::nullopt;
+            auto closes = text.size() == 11 && text[5] == '-' ? minute_of_day(text.substr(6)) : std::nullopt;
+            if (!weekday)
+                continue; // reported by check_keys
+            if (!opens || !closes || *opens >= *closes)
+                add(out, member(hours_at, name),
+                    "must be \"HH:MM-HH:MM\", opening before closing, such as \"09:00-18:00\"" +
+                        (range.is_string() ? " (got \"" + text + "\")" : got_type(range)));
+            else
+                calendar.opening_hours[*weekday] = OpeningHours{*opens, *closes};
+        }
+    }
+    std::string days_at = member(path, "working_days");
+    if (const Json* days = find(*value, "working_days"); check_array(days, days_at, working_days_count, out)) {
+        calendar.working_days = {};
+        for (size_t i = 0; i < days->size(); ++i) {
+            const Json& day = (*days)[i];
+            auto weekday = day.is_string() ? weekday_index(day.get_ref<const std::string&>()) : std::nullopt;
+            if (!weekday)
+                add(out, element(days_at, i), "must be a weekday name: monday, tuesday, ..., sunday");
+            else if (calendar.working_days[*weekday])
+                add(out, element(days_at, i), "\"" + day.get<std::string>() + "\" is already listed");
+            else
+                calendar.working_days[*weekday] = true;
+        }
+    }
+    bool any_working_hours = false;
+    for (size_t weekday = 0; weekday < 7; ++weekday)
+        any_working_hours = any_working_hours || (calendar.working_days[weekday] && calendar.opening_hours[weekday]);
+    if (hours && hours->is_object() && !any_working_hours)
+        add(out, hours_at, "no working day has opening hours, so working hours would never pass");
+    std::string holidays_at = member(path, "public_holidays");
+    if (const Json* holidays = find(*value, "public_holidays");
+        check_array(holidays, holidays_at, public_holidays_count, out)) {
+        for (size_t i = 0; i < holidays->size(); ++i) {
+            const Json& day = (*holidays)[i];
+            auto date = day.is_string() ? iso_date(day.get_ref<const std::string&>()) : std::nullopt;
+            if (!date)
+                add(out, element(holidays_at, i), "must be a date \"YYYY-MM-DD\"" +
+                                                      (day.is_string() ? " (got \"" + day.get<std::string>() + "\")"
+                                                                       : got_type(day)));
+            else if (std::find(calendar.public_holidays.begin(), calendar.public_holidays.end(), *date) !=
+                     calendar.public_holidays.end())
+                add(out, element(holidays_at, i), "\"" + day.get<std::string>() + "\" is already listed");
+            else
+                calendar.public_holidays.push_back(*date);
+        }
+        std::sort(calendar.public_holidays.begin(), calendar.public_holidays.end());
+    }
+    return calendar;
 }
 
 // [{"id", "name", "pin_hash", "refund_limit_cents"}, ...]: ids unique.
@@ -480,6 +682,35 @@ Json localized_json(const LocalizedText& text)
     return json;
 }
 
+// The deadline key of a limit's unit and its amount, onto `entry`.
+void put_time_limit(Json& entry, const TimeLimit& limit)
+{
+    for (const DeadlineKey& deadline : deadline_keys)
+        if (deadline.unit == limit.unit)
+            entry[std::string(deadline.key)] = limit.amount;
+}
+
+Json calendar_json(const StoreCalendar& calendar)
+{
+    Json hours = Json::object();
+    Json working = Json::array();
+    for (size_t weekday = 0; weekday < 7; ++weekday) {
+        // Monday first, as people write a week.
+        size_t day = (weekday + 1) % 7;
+        if (const auto& open = calendar.opening_hours[day])
+            hours[std::string(weekday_names[day])] = hh_mm(open->opens_minute) + "-" + hh_mm(open->closes_minute);
+        if (calendar.working_days[day])
+            working.push_back(weekday_names[day]);
+    }
+    Json holidays = Json::array();
+    for (LocalDay day : calendar.public_holidays)
+        holidays.push_back(iso_date_text(day));
+    return Json{{"time_zone", calendar.zone.name()},
+                {"opening_hours", hours},
+                {"working_days", working},
+                {"public_holidays", holidays}};
+}
+
 Json choices_json(const std::vector<Choice>& choices)
 {
     Json json = Json::array();
@@ -574,22 +805,38 @@ std::optional<PromiseMeasure> promise_measure_from_string(std::string_view name)
     return std::nullopt;
 }
 
-std::optional<int> promised_answer_hours(const KioskConfig& config)
+std::vector<TimeLimit> promised_answer_limits(const KioskConfig& config)
 {
-    std::optional<int> hours;
+    std::vector<TimeLimit> limits;
     for (const Promise& promise : config.promises)
-        if (promise.answer_within_hours && (!hours || *promise.answer_within_hours < *hours))
-            hours = promise.answer_within_hours;
-    return hours;
+        if (promise.answer_within &&
+            std::find(limits.begin(), limits.end(), *promise.answer_within) == limits.end())
+            limits.push_back(*promise.answer_within);
+    return limits;
 }
 
-std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t opened_at_ms)
+std::optional<int64_t> promise_deadline(const KioskConfig& config, const Promise& promise, int64_t opened_at_ms)
 {
-    constexpr int64_t ms_per_hour = 3600 * 1000;
-    auto hours = promised_answer_hours(config);
-    if (!hours)
+    if (!promise.answer_within)
         return std::nullopt;
-    return opened_at_ms + int64_t{*hours} * ms_per_hour;
+    return due_after(config.calendar, opened_at_ms, *promise.answer_within);
+}
+
+std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t opened_at_ms, Severity severity)
+{
+    std::optional<int64_t> deadline;
+    auto consider = [&](std::optional<int64_t> due) {
+        if (due && (!deadline || *due < *deadline))
+            deadline = due;
+    };
+    for (const Promise& promise : config.promises)
+        consider(promise_deadline(config, promise, opened_at_ms));
+    const SeverityDeadlines& shorter = config.severity_deadlines;
+    if ((severity == Severity::high || severity == Severity::safety) && shorter.high)
+        consider(due_after(config.calendar, opened_at_ms, *shorter.high));
+    if (severity == Severity::safety && shorter.safety)
+        consider(due_after(config.calendar, opened_at_ms, *shorter.safety));
+    return deadline;
 }
 
 const std::string& LocalizedText::in(const std::string& locale) const
@@ -608,7 +855,7 @@ Result<KioskConfig> parse_config(const nlohmann::json& json)
     if (!check_keys(json, "",
                     {"version", "store_name", "default_locale", "question", "reasons", "complaint_categories",
                      "promises", "staff", "timeouts", "misuse", "staff_call_command"},
-                    {"root_causes"}, out))
+                    {"root_causes", "severity_deadlines", "calendar"}, out))
         return Error{ErrorKind::invalid_input, describe(out)};
 
     config.version = read_int(find(json, "version"), "version", version_range, config.version, out);
@@ -629,6 +876,8 @@ Result<KioskConfig> parse_config(const nlohmann::json& json)
     if (const Json* root_causes = find(json, "root_causes"))
         config.root_causes = read_choices(root_causes, "root_causes", root_causes_count, out);
     config.promises = read_promises(find(json, "promises"), "promises", out);
+    config.severity_deadlines = read_severity_deadlines(find(json, "severity_deadlines"), "severity_deadlines", out);
+    config.calendar = read_calendar(find(json, "calendar"), "calendar", out);
     config.staff = read_staff(find(json, "staff"), "staff", out);
     config.timeouts = read_timeouts(find(json, "timeouts"), "timeouts", out);
     config.misuse = read_misuse(find(json, "misuse"), "misuse", out);
@@ -671,21 +920,26 @@ nlohmann::json to_json(const KioskConfig& config)
     Json promises = Json::array();
     for (const Promise& promise : config.promises) {
         Json entry{{"id", promise.id}, {"text", localized_json(promise.text)}};
-        if (promise.answer_within_hours)
-            entry["answer_within_hours"] = *promise.answer_within_hours;
+        if (promise.answer_within)
+            put_time_limit(entry, *promise.answer_within);
         if (promise.measure)
             entry["measure"] = to_string(*promise.measure);
         if (promise.target_percent)
             entry["target_percent"] = *promise.target_percent;
         promises.push_back(std::move(entry));
     }
+    Json severity_deadlines = Json::object();
+    if (config.severity_deadlines.high)
+        put_time_limit(severity_deadlines["high"], *config.severity_deadlines.high);
+    if (config.severity_deadlines.safety)
+        put_time_limit(severity_deadlines["safety"], *config.severity_deadlines.safety);
     Json staff = Json::array();
     for (const StaffMember& person : config.staff)
         staff.push_back({{"id", person.id},
                          {"name", person.name},
                          {"pin_hash", person.pin_hash},
                          {"refund_limit_cents", person.refund_limit_cents}});
-    return Json{
+    Json document{
         {"version", config.version},
         {"store_name", config.store_name},
         {"default_locale", config.default_locale},
@@ -694,6 +948,7 @@ nlohmann::json to_json(const KioskConfig& config)
         {"complaint_categories", choices_json(config.complaint_categories)},
         {"root_causes", choices_json(config.root_causes)},
         {"promises", promises},
+        {"calendar", calendar_json(config.calendar)},
         {"staff", staff},
         {"timeouts",
          {{"shopper_idle_seconds", config.timeouts.shopper_idle_seconds},
@@ -702,6 +957,9 @@ nlohmann::json to_json(const KioskConfig& config)
         {"misuse", {{"max_ratings", config.misuse.max_ratings}, {"window_seconds", config.misuse.window_seconds}}},
         {"staff_call_command", config.staff_call_command},
     };
+    if (!severity_deadlines.empty())
+        document["severity_deadlines"] = severity_deadlines;
+    return document;
 }
 
 } // namespace feedback::config

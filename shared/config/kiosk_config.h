@@ -1,12 +1,14 @@
 // The kiosk's configuration: survey text per language, reason chips per NPS
-// band, complaint categories, the shop's promises, staff, idle timeouts and
-// the misuse rule. One JSON document (assets/config/default.json is the one
+// band, complaint categories, the shop's promises and calendar, staff, idle
+// timeouts and the misuse rule. One JSON document (assets/config/default.json is the one
 // the demo uses; head office distributes later versions). Validated on load;
 // every error names the field ("staff[1].refund_limit_cents: must be ...").
 #pragma once
 
+#include "config/store_calendar.h"
 #include "domain/nps.h"
 #include "domain/result.h"
+#include "domain/vocabulary.h"
 
 #include <nlohmann/json.hpp>
 
@@ -40,8 +42,9 @@ struct Choice {
 // How head office measures a promise (ISO 10001: a promise is backed by a
 // target and monitored):
 //   answered_within_hours  the share of complaints answered (acknowledged,
-//                          resolved or closed, whichever came first) within
-//                          the promise's answer_within_hours
+//                          resolved or closed, whichever came first) by the
+//                          promise's deadline (Promise::answer_within, in
+//                          whatever unit; the name stays for stored documents)
 //   solved_on_the_spot     the share of complaints closed as resolved whose
 //                          accepted resolution was given on the spot
 enum class PromiseMeasure { answered_within_hours, solved_on_the_spot };
@@ -50,14 +53,17 @@ enum class PromiseMeasure { answered_within_hours, solved_on_the_spot };
 std::string_view to_string(PromiseMeasure measure);
 std::optional<PromiseMeasure> promise_measure_from_string(std::string_view name);
 
-// An ISO 10001 promise shown on the kiosk. `answer_within_hours`, when set,
-// is the deadline for complaints the promise measures (staff see it, red
-// when passed). `measure` and `target_percent` (1-100) come together: what
-// head office measures the promise by and the share it aims for.
+// An ISO 10001 promise shown on the kiosk. `answer_within`, when set, is the
+// deadline for complaints the promise measures (staff see it, red when
+// passed), read from one of "answer_within_working_days" (1-30),
+// "answer_within_working_hours" (1-720) or "answer_within_hours" (1-720
+// clock hours: what documents said before working time, still read and
+// written as such). `measure` and `target_percent` (1-100) come together:
+// what head office measures the promise by and the share it aims for.
 struct Promise {
     std::string id;
     LocalizedText text;
-    std::optional<int> answer_within_hours;
+    std::optional<TimeLimit> answer_within;
     std::optional<PromiseMeasure> measure;
     std::optional<int> target_percent;
 };
@@ -83,6 +89,14 @@ struct MisuseRule {
     int window_seconds = 20;
 };
 
+// Shorter deadlines for serious complaints ("severity_deadlines": {"high":
+// {"answer_within_working_hours": 8}, "safety": {"answer_within_hours": 4}},
+// the same three keys as a promise, one each). Either may be absent.
+struct SeverityDeadlines {
+    std::optional<TimeLimit> high;
+    std::optional<TimeLimit> safety;
+};
+
 struct KioskConfig {
     int version = 1;              // the survey version recorded with each rating
     std::string store_name;
@@ -94,6 +108,13 @@ struct KioskConfig {
     // analysis). The kiosk shows the label on a complaint's page.
     std::vector<Choice> root_causes;
     std::vector<Promise> promises;
+    SeverityDeadlines severity_deadlines;
+    // What working time is: "calendar": {"time_zone": "Europe/Amsterdam",
+    // "opening_hours": {"monday": "09:00-18:00", ..., "saturday":
+    // "10:00-17:00"} (a day left out is closed), "working_days"?: ["monday",
+    // ..., "friday"] (the default), "public_holidays": ["2026-12-25", ...]}.
+    // A document without one gets default_store_calendar().
+    StoreCalendar calendar;
     std::vector<StaffMember> staff;
     Timeouts timeouts;
     MisuseRule misuse;
@@ -109,14 +130,20 @@ struct KioskConfig {
 // file").
 Result<nlohmann::json> read_json_file(const std::filesystem::path& file, const std::string& what);
 
-// Every key is required (only root_causes and promises[].answer_within_hours,
-// .measure and .target_percent are optional) and unknown keys are refused.
+// Every key is required (only root_causes, calendar, severity_deadlines,
+// calendar.working_days and a promise's deadline, measure and target_percent
+// are optional) and unknown keys are refused.
 // Texts: every supported locale, 1-300 characters;
 // ids unique in their list; 1-12 reasons per band, 1-20 categories, 0-40
 // root causes, 0-6
-// promises (deadline 1-720 hours; measure "answered_within_hours", which
-// needs answer_within_hours, or "solved_on_the_spot"; target_percent 1-100,
-// required with a measure and refused without one); staff ids [A-Za-z0-9_.-]{1,40}, pin_hash
+// promises (at most one deadline: 1-30 working days, 1-720 working hours or
+// 1-720 clock hours; measure "answered_within_hours", which needs a
+// deadline, or "solved_on_the_spot"; target_percent 1-100, required with a
+// measure and refused without one); calendar: a time zone the system's
+// tzdata has (/usr/share/zoneinfo), opening hours "HH:MM-HH:MM" per weekday
+// name (opening before closing, 00:00-24:00), 1-7 distinct working days of
+// which at least one has opening hours, 0-400 public holidays as distinct
+// ISO dates "YYYY-MM-DD"; staff ids [A-Za-z0-9_.-]{1,40}, pin_hash
 // from hash_pin(), refund limit 0-10,000,000 cents; timeouts shopper 10-600,
 // thank-you 2-60, staff 30-3600 s; misuse 1-100 ratings in 1-3600 s;
 // staff_call_command strings, the first an absolute path. All broken rules
@@ -128,12 +155,21 @@ Result<KioskConfig> load_config(const std::filesystem::path& file);
 nlohmann::json to_json(const KioskConfig& config);
 
 // [SECTION] The promised deadline, one rule for the terminal and head office
-// The tightest answer_within_hours of the promises, in hours; nothing when
-// no promise names one.
-std::optional<int> promised_answer_hours(const KioskConfig& config);
-// When a complaint opened at `opened_at_ms` must be answered by: opened_at
-// plus the tightest answer_within_hours (UTC ms); nothing when no promise
-// names a deadline.
-std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t opened_at_ms);
+// The time limits the promises name, in the promises' order, each once
+// (for staff: "answer within 2 working days"); empty when none names one.
+// Limits in different units are not ordered: how long working time lasts
+// depends on the day, so complaint_deadline() compares actual deadlines.
+std::vector<TimeLimit> promised_answer_limits(const KioskConfig& config);
+// When a complaint opened at `opened_at_ms` (UTC ms) must be answered by
+// under one promise, in the store's calendar (UTC ms); nothing when the
+// promise names no deadline.
+std::optional<int64_t> promise_deadline(const KioskConfig& config, const Promise& promise, int64_t opened_at_ms);
+// When a complaint opened at `opened_at_ms` must be answered by (UTC ms):
+// the earliest of the promises' deadlines, and for a high complaint also
+// severity_deadlines.high, for a safety complaint also .high and .safety
+// (a severity deadline never makes a deadline later). Nothing when no
+// promise or severity deadline applies.
+std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t opened_at_ms,
+                                          Severity severity = Severity::normal);
 
 } // namespace feedback::config

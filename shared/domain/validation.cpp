@@ -5,6 +5,7 @@
 
 #include "ids.h"
 #include "refcode.h"
+#include "vocabulary.h"
 
 #include <algorithm>
 #include <cassert>
@@ -73,13 +74,8 @@ constexpr FieldRule of_kind(std::string_view name, Kind kind, Presence presence,
 }
 
 constexpr int64_t no_limit = std::numeric_limits<int64_t>::max();
-constexpr int64_t max_amount_cents = 10'000'000;
 constexpr int64_t max_reason_ids = 10;
 
-constexpr std::array<std::string_view, 6> channels{"kiosk", "walk_in", "phone", "email", "letter", "social"};
-constexpr std::array<std::string_view, 7> resolutions{
-    "refund", "replacement", "repair", "apology", "explanation", "voucher", "other"};
-constexpr std::array<std::string_view, 4> outcomes{"resolved", "unresolved", "withdrawn", "referred_external"};
 constexpr std::array<std::string_view, 1> misuse_kinds{"burst"};
 constexpr std::array<std::string_view, 2> action_kinds{"corrective", "preventive"};
 constexpr std::array<std::string_view, 4> follow_up_outcomes{"reached", "no_answer", "declined", "wrong_contact"};
@@ -93,69 +89,70 @@ constexpr std::array nps_rated_fields{
 // At least one of the three must be given: see check_nps_detailed().
 constexpr std::array nps_detailed_fields{
     of_kind("reason_ids", Kind::id_list, Presence::optional, max_reason_ids),
-    text("comment", Presence::optional, 0, 500),
+    text("comment", Presence::optional, 0, limits::comment_chars),
     of_kind("contact", Kind::contact, Presence::optional),
 };
 constexpr std::array complaint_opened_fields{
-    choice("channel", channels),
+    choice("channel", channel_names),
     of_kind("category", Kind::config_id, Presence::required),
-    text("description", Presence::required, 1, 2000),
-    text("customer_wish", Presence::required, 1, 500),
+    text("description", Presence::required, 1, limits::description_chars),
+    text("customer_wish", Presence::required, 1, limits::customer_wish_chars),
     of_kind("reference", Kind::reference, Presence::required),
-    text("product_ref", Presence::optional, 0, 100),
-    text("receipt_ref", Presence::optional, 0, 100),
+    text("product_ref", Presence::optional, 0, limits::reference_chars),
+    text("receipt_ref", Presence::optional, 0, limits::reference_chars),
     of_kind("contact", Kind::contact, Presence::optional),
+    choice("severity", severity_names, Presence::optional),
 };
 constexpr std::array complaint_acknowledged_fields{
-    text("note", Presence::optional, 0, 1000),
+    text("note", Presence::optional, 0, limits::note_chars),
 };
 // amount_cents is required or refused by resolution: see check_resolved().
 constexpr std::array complaint_resolved_fields{
-    choice("resolution", resolutions),
+    choice("resolution", resolution_names),
     of_kind("on_the_spot", Kind::boolean, Presence::required),
-    integer("amount_cents", Presence::optional, 0, max_amount_cents),
-    text("note", Presence::optional, 0, 1000),
+    integer("amount_cents", Presence::optional, 0, limits::max_amount_cents),
+    text("note", Presence::optional, 0, limits::note_chars),
 };
 constexpr std::array complaint_customer_response_fields{
     of_kind("satisfied", Kind::boolean, Presence::required),
     integer("handling_score", Presence::optional, 1, 5),
-    text("comment", Presence::optional, 0, 500),
+    text("comment", Presence::optional, 0, limits::comment_chars),
 };
 constexpr std::array complaint_reason_fields{
-    text("reason", Presence::required, 1, 500),
+    text("reason", Presence::required, 1, limits::reason_chars),
 };
 // external_body is required or refused by outcome: see check_closed().
 constexpr std::array complaint_closed_fields{
-    choice("outcome", outcomes),
-    text("external_body", Presence::optional, 1, 200),
-    text("note", Presence::optional, 0, 1000),
+    choice("outcome", outcome_names),
+    text("external_body", Presence::optional, 1, limits::external_body_chars),
+    text("note", Presence::optional, 0, limits::note_chars),
 };
 constexpr std::array complaint_assistance_fields{
     text("note", Presence::optional, 0, 500),
 };
 constexpr std::array complaint_root_cause_fields{
     of_kind("root_cause", Kind::config_id, Presence::required),
-    text("note", Presence::optional, 0, 1000),
+    text("note", Presence::optional, 0, limits::note_chars),
 };
 constexpr std::array complaint_action_planned_fields{
     of_kind("action_id", Kind::uuid, Presence::required),
     choice("kind", action_kinds),
-    text("description", Presence::required, 1, 1000),
-    text("owner", Presence::required, 1, 100),
+    text("description", Presence::required, 1, limits::action_description_chars),
+    text("owner", Presence::required, 1, limits::name_chars),
     of_kind("due_at", Kind::time_ms, Presence::required),
 };
 constexpr std::array complaint_action_checked_fields{
     of_kind("action_id", Kind::uuid, Presence::required),
     of_kind("effective", Kind::boolean, Presence::required),
-    text("note", Presence::optional, 0, 1000),
+    text("note", Presence::optional, 0, limits::note_chars),
 };
 constexpr std::array nps_followed_up_fields{
     choice("outcome", follow_up_outcomes),
-    text("note", Presence::optional, 0, 1000),
+    text("note", Presence::optional, 0, limits::note_chars),
 };
 constexpr std::array contact_fields{
     of_kind("consent", Kind::boolean, Presence::optional), // see check_contact()
-    text("name", Presence::optional, 1, 100),
+    text("name", Presence::optional, 1, limits::name_chars),
     of_kind("phone", Kind::phone, Presence::optional),
     of_kind("email", Kind::email, Presence::optional),
 };
@@ -446,13 +443,14 @@ void check_phone(const Json& value, const std::string& path, Violations& out)
         return;
     }
     auto digits = std::count_if(phone.begin(), phone.end(), is_digit);
-    if (digits < 6 || digits > 20)
-        add(out, path, "must have 6 to 20 digits (got " + std::to_string(digits) + ")");
+    if (digits < limits::phone_min_digits || digits > limits::phone_max_digits)
+        add(out, path, "must have " + std::to_string(limits::phone_min_digits) + " to " +
+                           std::to_string(limits::phone_max_digits) + " digits (got " + std::to_string(digits) + ")");
 }
 
 void check_email(const Json& value, const std::string& path, Violations& out)
 {
-    constexpr size_t max_email_chars = 254;
+    constexpr auto max_email_chars = static_cast<size_t>(limits::email_chars);
     if (!value.is_string()) {
         add(out, path, "must be a string" + got(path, value));
         return;
@@ -464,7 +462,8 @@ void check_email(const Json& value, const std::string& path, Violations& out)
         return;
     }
     if (*length > max_email_chars) {
-        add(out, path, "must be at most 254 characters (got " + std::to_string(*length) + ")");
+        add(out, path, "must be at most " + std::to_string(max_email_chars) + " characters (got " +
+                           std::to_string(*length) + ")");
         return;
     }
     if (std::any_of(email.begin(), email.end(), is_ascii_space)) {
@@ -586,9 +585,10 @@ void check_resolved(const Json& payload, Violations& out)
 {
     std::string_view resolution = string_field(payload, "resolution");
     bool has_amount = payload.contains("amount_cents");
-    if ((resolution == "refund" || resolution == "voucher") && !has_amount)
+    AmountRule rule = amount_rule(resolution);
+    if (rule == AmountRule::required && !has_amount)
         add(out, "payload.amount_cents", "is required with resolution " + std::string(resolution));
-    if ((resolution == "apology" || resolution == "explanation") && has_amount)
+    if (rule == AmountRule::refused && has_amount)
         add(out, "payload.amount_cents", "not allowed with resolution " + std::string(resolution));
 }
 

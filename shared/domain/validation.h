@@ -14,7 +14,10 @@
 //                    customer_wish (1-500 characters: what the customer would
 //                    like us to do, ISO 10002), reference (the code customers
 //                    quote, see refcode.h), product_ref and receipt_ref
-//                    (optional, at most 100 characters), contact (optional)
+//                    (optional, at most 100 characters), contact (optional),
+//                    severity (optional: low|normal|high|safety)
+// (The channels, resolutions, outcomes, severities and text limits are the
+// tables of vocabulary.h.)
 //   complaint.acknowledged  note (optional, at most 1000 characters)
 //   complaint.resolved      resolution (refund|replacement|repair|apology|
 //                    explanation|voucher|other), on_the_spot (boolean),

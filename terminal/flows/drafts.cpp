@@ -242,14 +242,6 @@ std::optional<int64_t> parse_amount_cents(std::string_view text)
     return whole * 100 + cents;
 }
 
-std::string format_cents(int64_t cents)
-{
-    std::string fraction = std::to_string(cents % 100);
-    if (fraction.size() < 2)
-        fraction.insert(0, "0");
-    return std::to_string(cents / 100) + "." + fraction;
-}
-
 bool is_blank(std::string_view text)
 {
     return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;

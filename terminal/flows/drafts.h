@@ -73,9 +73,6 @@ FieldError store_error(const Error& error);
 // more than 10,000,000 units).
 std::optional<int64_t> parse_amount_cents(std::string_view text);
 
-// "50.00" for 5000.
-std::string format_cents(int64_t cents);
-
 // True when the text is empty or only whitespace.
 bool is_blank(std::string_view text);
 

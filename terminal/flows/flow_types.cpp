@@ -1,6 +1,8 @@
 // Names and limits of the flows' shared vocabulary (flow_types.h). The text
-// limits mirror the payload rules of shared/domain/validation.h.
+// limits are those validation checks (shared/domain/vocabulary.h).
 #include "flows/flow_types.h"
+
+#include "domain/vocabulary.h"
 
 #include <cassert>
 
@@ -76,18 +78,18 @@ std::string_view to_string(Field field)
 int max_chars(Field field)
 {
     switch (field) {
-    case Field::comment: return 500;
-    case Field::name: return 100;
-    case Field::phone: return 30;
-    case Field::email: return 254;
-    case Field::description: return 2000;
-    case Field::product_ref: return 100;
-    case Field::receipt_ref: return 100;
-    case Field::customer_wish: return 500;
-    case Field::amount: return 12;
-    case Field::note: return 1000;
-    case Field::reason: return 500;
-    case Field::external_body: return 200;
+    case Field::comment: return limits::comment_chars;
+    case Field::name: return limits::name_chars;
+    case Field::phone: return limits::phone_chars;
+    case Field::email: return limits::email_chars;
+    case Field::description: return limits::description_chars;
+    case Field::product_ref: return limits::reference_chars;
+    case Field::receipt_ref: return limits::reference_chars;
+    case Field::customer_wish: return limits::customer_wish_chars;
+    case Field::amount: return limits::amount_chars;
+    case Field::note: return limits::note_chars;
+    case Field::reason: return limits::reason_chars;
+    case Field::external_body: return limits::external_body_chars;
     case Field::reference_query: return 24;
     case Field::pin: return 8;
     case Field::none:

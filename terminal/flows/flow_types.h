@@ -98,12 +98,15 @@ std::string_view to_string(Field field);
 int max_chars(Field field);
 
 // A text for a person, as a translation key of assets/i18n/<lang>.json with
-// the values of its placeholders ("staff.solve.above_limit" with
-// {"limit": "50.00"}); every key is listed in message_keys.h. Screens show
-// it with Strings::format(key, args).
+// the values of its placeholders; every key is listed in message_keys.h.
+// Amounts are placeholders of their own, in cents ("staff.solve.above_limit"
+// with amounts {"limit": 5000}): the screen writes them in the reader's
+// locale ("€ 50,00") with the same function as every other amount, so a
+// message never says "50.00" next to a line that says "€ 50,00".
 struct Message {
     std::string key;
     std::map<std::string, std::string> args;
+    std::map<std::string, int64_t> amounts = {}; // placeholder -> cents
 
     bool operator==(const Message&) const = default;
 };
@@ -118,7 +121,7 @@ struct FieldError {
 const Message* find_error(const std::vector<FieldError>& errors, Field field);
 
 // A tap target: configured ones carry their text in the current language,
-// built-in ones (channels, resolutions) a translation key ("staff.channel.walk_in").
+// built-in ones (channels, resolutions) a translation key ("channel.walk_in", vocabulary.h).
 struct Chip {
     std::string id;
     std::string text; // from the configuration, already in the right language

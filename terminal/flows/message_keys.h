@@ -18,7 +18,7 @@ inline constexpr std::string_view need_phone_or_email = "contact.need_phone_or_e
 inline constexpr std::string_view invalid_phone = "contact.invalid_phone";
 inline constexpr std::string_view invalid_email = "contact.invalid_email";
 inline constexpr std::string_view amount_needed = "staff.solve.amount_needed"; // also for an unreadable amount
-inline constexpr std::string_view above_limit = "staff.solve.above_limit";    // {limit} ("50.00"), {limit_cents}
+inline constexpr std::string_view above_limit = "staff.solve.above_limit";    // amounts {limit} (cents)
 inline constexpr std::string_view reason_needed = "staff.escalate.reason_needed";
 inline constexpr std::string_view body_needed = "staff.refer.body_needed";
 

@@ -5,6 +5,7 @@
 
 #include "domain/lifecycle.h"
 #include "domain/refcode.h"
+#include "domain/vocabulary.h"
 #include "flows/message_keys.h"
 
 #include <algorithm>
@@ -19,9 +20,6 @@ using Json = nlohmann::json;
 
 constexpr int64_t ms_per_second = 1000;
 
-constexpr std::array<std::string_view, 5> staff_channels{"walk_in", "phone", "email", "letter", "social"};
-constexpr std::array<std::string_view, 7> resolutions{"refund",      "replacement", "repair", "apology",
-                                                      "explanation", "voucher",     "other"};
 
 constexpr std::array complaint_fields{Field::channel,     Field::category,    Field::description,
                                       Field::product_ref, Field::receipt_ref, Field::customer_wish,
@@ -32,20 +30,16 @@ constexpr std::array response_fields{Field::handling_score, Field::comment};
 constexpr std::array reason_fields{Field::reason};
 constexpr std::array close_fields{Field::external_body, Field::note};
 
-template <size_t N>
-bool contains(const std::array<std::string_view, N>& list, std::string_view value)
+// Staff pick every channel but the kiosk's own.
+bool is_staff_channel(std::string_view id)
 {
-    return std::find(list.begin(), list.end(), value) != list.end();
-}
-
-bool amount_required(std::string_view resolution)
-{
-    return resolution == "refund" || resolution == "voucher";
+    const Channel* channel = find_channel(id);
+    return channel && channel->use == ChannelUse::people;
 }
 
 bool amount_allowed(std::string_view resolution)
 {
-    return resolution != "apology" && resolution != "explanation";
+    return amount_rule(resolution) != AmountRule::refused;
 }
 
 FieldError error_on(Field field, std::string_view key, std::map<std::string, std::string> args = {})
@@ -110,7 +104,7 @@ void StaffFlow::enter(int64_t now_ms)
         return;
     m_active = true;
     m_last_intent_ms = now_ms;
-    m_pin.clear();
+    m_drafts.pin.clear();
     go(Screen::staff_pin);
 }
 
@@ -118,21 +112,11 @@ void StaffFlow::log_out()
 {
     m_active = false;
     m_member.reset();
-    m_pin.clear();
-    m_draft = {};
-    m_resolution.clear();
-    m_amount_text.clear();
-    m_note.clear();
-    m_on_the_spot = true;
-    m_satisfaction.reset();
-    m_handling_score.reset();
-    m_comment.clear();
-    m_reason.clear();
-    m_close_outcome.clear();
-    m_external_body.clear();
-    m_query.clear();
+    m_drafts = {};
     m_open.clear();
     m_complaint.reset();
+    m_complaint_events.clear();
+    m_contact_left = {};
     m_complaint_origin = Screen::staff_menu;
     m_status.reset();
     go(Screen::staff_pin);
@@ -198,41 +182,41 @@ Effects StaffFlow::on(const staff::SetText& intent, int64_t)
         bool digits = std::all_of(intent.text.begin(), intent.text.end(), [](char c) { return c >= '0' && c <= '9'; });
         taken = field == Field::pin && digits && intent.text.size() <= static_cast<size_t>(max_chars(Field::pin));
         if (taken)
-            m_pin = intent.text;
+            m_drafts.pin = intent.text;
         break;
     }
-    case Screen::staff_log_complaint: taken = set_text(m_draft, field, intent.text); break;
+    case Screen::staff_log_complaint: taken = set_text(m_drafts.complaint, field, intent.text); break;
     case Screen::staff_solve:
         if (field == Field::amount)
-            m_amount_text = intent.text;
+            m_drafts.amount_text = intent.text;
         else if (field == Field::note)
-            m_note = intent.text;
+            m_drafts.note = intent.text;
         else
             taken = false;
         break;
     case Screen::staff_customer_response:
         taken = field == Field::comment;
         if (taken)
-            m_comment = intent.text;
+            m_drafts.comment = intent.text;
         break;
     case Screen::staff_escalate:
     case Screen::staff_reopen:
         taken = field == Field::reason;
         if (taken)
-            m_reason = intent.text;
+            m_drafts.reason = intent.text;
         break;
     case Screen::staff_close:
         if (field == Field::note)
-            m_note = intent.text;
-        else if (field == Field::external_body && m_close_outcome == "referred_external")
-            m_external_body = intent.text;
+            m_drafts.note = intent.text;
+        else if (field == Field::external_body && m_drafts.close_outcome == "referred_external")
+            m_drafts.external_body = intent.text;
         else
             taken = false;
         break;
     case Screen::staff_find:
         taken = field == Field::reference_query;
         if (taken)
-            m_query = intent.text;
+            m_drafts.query = intent.text;
         break;
     default: taken = false; break;
     }
@@ -243,16 +227,14 @@ Effects StaffFlow::on(const staff::SetText& intent, int64_t)
 
 Effects StaffFlow::on(const staff::Select& intent, int64_t)
 {
-    if (m_screen == Screen::staff_log_complaint && intent.field == Field::channel &&
-        contains(staff_channels, intent.id)) {
-        m_draft.channel = intent.id;
+    if (m_screen == Screen::staff_log_complaint && intent.field == Field::channel && is_staff_channel(intent.id)) {
+        m_drafts.complaint.channel = intent.id;
     } else if (m_screen == Screen::staff_log_complaint && intent.field == Field::category &&
                std::any_of(m_config.complaint_categories.begin(), m_config.complaint_categories.end(),
                            [&](const config::Choice& choice) { return choice.id == intent.id; })) {
-        m_draft.category = intent.id;
-    } else if (m_screen == Screen::staff_solve && intent.field == Field::resolution &&
-               contains(resolutions, intent.id)) {
-        m_resolution = intent.id;
+        m_drafts.complaint.category = intent.id;
+    } else if (m_screen == Screen::staff_solve && intent.field == Field::resolution && find_resolution(intent.id)) {
+        m_drafts.resolution = intent.id;
     } else {
         return {};
     }
@@ -263,21 +245,21 @@ Effects StaffFlow::on(const staff::Select& intent, int64_t)
 Effects StaffFlow::on(const staff::ToggleConsent&, int64_t)
 {
     if (m_screen == Screen::staff_log_complaint)
-        m_draft.contact.consent = !m_draft.contact.consent;
+        m_drafts.complaint.contact.consent = !m_drafts.complaint.contact.consent;
     return {};
 }
 
 Effects StaffFlow::on(const staff::ToggleOnTheSpot&, int64_t)
 {
     if (m_screen == Screen::staff_solve)
-        m_on_the_spot = !m_on_the_spot;
+        m_drafts.on_the_spot = !m_drafts.on_the_spot;
     return {};
 }
 
 Effects StaffFlow::on(const staff::SetSatisfaction& intent, int64_t)
 {
     if (m_screen == Screen::staff_customer_response) {
-        m_satisfaction = intent.answer;
+        m_drafts.satisfaction = intent.answer;
         std::erase_if(m_errors, [](const FieldError& error) { return error.field == Field::satisfied; });
     }
     return {};
@@ -286,7 +268,7 @@ Effects StaffFlow::on(const staff::SetSatisfaction& intent, int64_t)
 Effects StaffFlow::on(const staff::SetHandlingScore& intent, int64_t)
 {
     if (m_screen == Screen::staff_customer_response && intent.score >= 1 && intent.score <= 5)
-        m_handling_score = intent.score;
+        m_drafts.handling_score = intent.score;
     return {};
 }
 
@@ -300,8 +282,8 @@ Effects StaffFlow::on(const staff::ChooseMenu& intent, int64_t now_ms)
         return {};
     switch (intent.item) {
     case MenuItem::log_complaint:
-        m_draft = {};
-        m_draft.channel = "walk_in"; // the usual case; one tap to change
+        m_drafts.complaint = {};
+        m_drafts.complaint.channel = "walk_in"; // the usual case; one tap to change
         go(Screen::staff_log_complaint);
         break;
     case MenuItem::open_complaints:
@@ -309,7 +291,7 @@ Effects StaffFlow::on(const staff::ChooseMenu& intent, int64_t now_ms)
         load_open_complaints();
         break;
     case MenuItem::find:
-        m_query.clear();
+        m_drafts.query.clear();
         go(Screen::staff_find);
         break;
     case MenuItem::status:
@@ -411,10 +393,10 @@ std::vector<ComplaintAction> StaffFlow::allowed_actions() const
 
 void StaffFlow::start_solving(bool on_the_spot)
 {
-    m_resolution.clear();
-    m_amount_text.clear();
-    m_note.clear();
-    m_on_the_spot = on_the_spot;
+    m_drafts.resolution.clear();
+    m_drafts.amount_text.clear();
+    m_drafts.note.clear();
+    m_drafts.on_the_spot = on_the_spot;
     go(Screen::staff_solve);
 }
 
@@ -441,17 +423,17 @@ Effects StaffFlow::on(const staff::Act& intent, int64_t now_ms)
         start_solving(m_screen == Screen::staff_not_satisfied || m_complaint_origin != Screen::staff_open_complaints);
         break;
     case ComplaintAction::record_answer:
-        m_satisfaction.reset();
-        m_handling_score.reset();
-        m_comment.clear();
+        m_drafts.satisfaction.reset();
+        m_drafts.handling_score.reset();
+        m_drafts.comment.clear();
         go(Screen::staff_customer_response);
         break;
     case ComplaintAction::escalate:
-        m_reason.clear();
+        m_drafts.reason.clear();
         go(Screen::staff_escalate);
         break;
     case ComplaintAction::reopen:
-        m_reason.clear();
+        m_drafts.reason.clear();
         go(Screen::staff_reopen);
         break;
     case ComplaintAction::close_resolved:
@@ -461,11 +443,11 @@ Effects StaffFlow::on(const staff::Act& intent, int64_t now_ms)
     case ComplaintAction::close_unresolved:
     case ComplaintAction::refer_external:
     case ComplaintAction::withdraw:
-        m_close_outcome = intent.action == ComplaintAction::close_unresolved ? "unresolved"
+        m_drafts.close_outcome = intent.action == ComplaintAction::close_unresolved ? "unresolved"
                           : intent.action == ComplaintAction::withdraw       ? "withdrawn"
                                                                               : "referred_external";
-        m_note.clear();
-        m_external_body.clear();
+        m_drafts.note.clear();
+        m_drafts.external_body.clear();
         go(Screen::staff_close);
         break;
     }
@@ -495,8 +477,8 @@ Effects StaffFlow::on(const staff::Submit&, int64_t now_ms)
 
 Effects StaffFlow::submit_pin(int64_t now_ms)
 {
-    std::string pin = std::move(m_pin);
-    m_pin.clear();
+    std::string pin = std::move(m_drafts.pin);
+    m_drafts.pin.clear();
     m_errors.clear();
     PinLock::Attempt attempt = m_lock.try_pin(pin, now_ms);
     switch (attempt.outcome) {
@@ -519,7 +501,7 @@ Effects StaffFlow::submit_pin(int64_t now_ms)
 Effects StaffFlow::submit_complaint(int64_t now_ms)
 {
     Effects effects;
-    Json payload = m_draft.payload(!m_draft.contact.empty());
+    Json payload = m_drafts.complaint.payload(!m_drafts.complaint.contact.empty());
     m_errors = check_payload(EventType::complaint_opened, actor(), payload, complaint_fields);
     if (!m_errors.empty())
         return effects;
@@ -527,7 +509,7 @@ Effects StaffFlow::submit_complaint(int64_t now_ms)
     auto recorded = record(EventType::complaint_opened, actor(), std::move(payload), now_ms, effects);
     if (!recorded || !load_complaint(recorded->subject))
         return effects;
-    m_draft = {};
+    m_drafts.complaint = {};
     m_complaint_origin = Screen::staff_menu;
     start_solving(true); // solve first, find the cause later
     m_notice = notice(keys::complaint_logged, {{"reference", recorded->reference}});
@@ -538,23 +520,22 @@ Effects StaffFlow::submit_resolution(int64_t now_ms)
 {
     Effects effects;
     m_errors.clear();
-    Json payload{{"on_the_spot", m_on_the_spot}};
-    if (!m_resolution.empty())
-        payload["resolution"] = m_resolution;
-    if (amount_allowed(m_resolution) && !is_blank(m_amount_text)) {
-        auto cents = parse_amount_cents(m_amount_text);
+    Json payload{{"on_the_spot", m_drafts.on_the_spot}};
+    if (!m_drafts.resolution.empty())
+        payload["resolution"] = m_drafts.resolution;
+    if (amount_allowed(m_drafts.resolution) && !is_blank(m_drafts.amount_text)) {
+        auto cents = parse_amount_cents(m_drafts.amount_text);
         if (!cents) {
             m_errors.push_back(error_on(Field::amount, keys::amount_needed));
         } else if (*cents > m_member->refund_limit_cents) {
-            m_errors.push_back(error_on(Field::amount, keys::above_limit,
-                                        {{"limit", format_cents(m_member->refund_limit_cents)},
-                                         {"limit_cents", std::to_string(m_member->refund_limit_cents)}}));
+            m_errors.push_back(FieldError{
+                Field::amount, Message{std::string(keys::above_limit), {}, {{"limit", m_member->refund_limit_cents}}}});
         } else {
             payload["amount_cents"] = *cents;
         }
     }
-    if (!is_blank(m_note))
-        payload["note"] = m_note;
+    if (!is_blank(m_drafts.note))
+        payload["note"] = m_drafts.note;
     for (FieldError& error : check_payload(EventType::complaint_resolved, actor(), payload, resolution_fields))
         if (!find_error(m_errors, error.field))
             m_errors.push_back(std::move(error));
@@ -563,9 +544,9 @@ Effects StaffFlow::submit_resolution(int64_t now_ms)
     if (!record(EventType::complaint_resolved, actor(), std::move(payload), now_ms, effects))
         return effects;
     load_complaint(m_complaint->complaint_id);
-    m_satisfaction.reset();
-    m_handling_score.reset();
-    m_comment.clear();
+    m_drafts.satisfaction.reset();
+    m_drafts.handling_score.reset();
+    m_drafts.comment.clear();
     go(Screen::staff_customer_response); // hand the screen to the customer
     return effects;
 }
@@ -574,16 +555,16 @@ Effects StaffFlow::submit_response(int64_t now_ms)
 {
     Effects effects;
     m_errors.clear();
-    if (!m_satisfaction) {
+    if (!m_drafts.satisfaction) {
         m_errors.push_back(error_on(Field::satisfied, keys::required));
         return effects;
     }
-    bool satisfied = *m_satisfaction == Satisfaction::satisfied;
+    bool satisfied = *m_drafts.satisfaction == Satisfaction::satisfied;
     Json payload{{"satisfied", satisfied}};
-    if (m_handling_score)
-        payload["handling_score"] = *m_handling_score;
-    if (!is_blank(m_comment))
-        payload["comment"] = m_comment;
+    if (m_drafts.handling_score)
+        payload["handling_score"] = *m_drafts.handling_score;
+    if (!is_blank(m_drafts.comment))
+        payload["comment"] = m_drafts.comment;
     m_errors = check_payload(EventType::complaint_customer_response, "kiosk", payload, response_fields);
     if (!m_errors.empty())
         return effects;
@@ -610,8 +591,8 @@ Effects StaffFlow::submit_reason(EventType type, int64_t now_ms)
 {
     Effects effects;
     Json payload = Json::object();
-    if (!is_blank(m_reason))
-        payload["reason"] = m_reason;
+    if (!is_blank(m_drafts.reason))
+        payload["reason"] = m_drafts.reason;
     m_errors = check_payload(type, actor(), payload, reason_fields);
     if (!m_errors.empty())
         return effects;
@@ -623,11 +604,11 @@ Effects StaffFlow::submit_reason(EventType type, int64_t now_ms)
 Effects StaffFlow::submit_close(int64_t now_ms)
 {
     Effects effects;
-    Json payload{{"outcome", m_close_outcome}};
-    if (m_close_outcome == "referred_external" && !is_blank(m_external_body))
-        payload["external_body"] = m_external_body;
-    if (!is_blank(m_note))
-        payload["note"] = m_note;
+    Json payload{{"outcome", m_drafts.close_outcome}};
+    if (m_drafts.close_outcome == "referred_external" && !is_blank(m_drafts.external_body))
+        payload["external_body"] = m_drafts.external_body;
+    if (!is_blank(m_drafts.note))
+        payload["note"] = m_drafts.note;
     m_errors = check_payload(EventType::complaint_closed, actor(), payload, close_fields);
     if (!m_errors.empty())
         return effects;
@@ -639,11 +620,11 @@ Effects StaffFlow::submit_close(int64_t now_ms)
 Effects StaffFlow::submit_find(int64_t)
 {
     m_errors.clear();
-    if (is_blank(m_query)) {
+    if (is_blank(m_drafts.query)) {
         m_errors.push_back(error_on(Field::reference_query, keys::required));
         return {};
     }
-    auto code = parse_refcode(m_query);
+    auto code = parse_refcode(m_drafts.query);
     if (!code) {
         // A typo caught by the check character, a character codes never
         // hold, the wrong length: all "check the code again".
@@ -676,7 +657,15 @@ bool StaffFlow::load_complaint(const std::string& complaint_id)
         m_errors.push_back(store_error(state.error()));
         return false;
     }
+    auto events = m_store.complaint_events(complaint_id);
+    auto contact = m_store.contact_left(complaint_id);
+    if (!events || !contact) {
+        m_errors.push_back(store_error(!events ? events.error() : contact.error()));
+        return false;
+    }
     m_complaint = std::move(*state);
+    m_complaint_events = std::move(*events);
+    m_contact_left = *contact;
     return true;
 }
 
@@ -729,6 +718,99 @@ std::optional<store::RecordedEvent> StaffFlow::record(EventType type, std::strin
 }
 
 // =============================================================================
+// [SECTION] The whole complaint: what was said, who did what, where
+// =============================================================================
+
+namespace {
+
+std::string payload_string(const Json& payload, const char* field)
+{
+    auto it = payload.find(field);
+    return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The text a step carries, whichever field its type writes it in.
+std::string step_text(const Event& event)
+{
+    const Json& p = event.payload;
+    if (event.type == EventType::complaint_action_planned)
+        return payload_string(p, "description") + " · " + payload_string(p, "owner");
+    for (const char* field : {"reason", "comment", "decision", "note"})
+        if (std::string text = payload_string(p, field); !text.empty())
+            return text;
+    return {};
+}
+
+} // namespace
+
+TimelineStep StaffFlow::timeline_step(const Event& event) const
+{
+    TimelineStep step;
+    step.type = event.type;
+    step.key = "staff.step." + std::string(to_string(event.type));
+    step.at_ms = event.occurred_at_ms;
+    step.by_head_office = event.actor.starts_with("hq:");
+    if (step.by_head_office) {
+        step.who = event.actor.substr(3);
+        step.place = StepPlace::head_office;
+    } else {
+        step.place = event.device_id == m_store.device().device_id ? StepPlace::this_terminal
+                                                                    : StepPlace::other_terminal;
+        if (event.actor.starts_with("staff:")) {
+            step.who = event.actor.substr(6);
+            for (const config::StaffMember& member : m_config.staff)
+                if (member.id == step.who)
+                    step.who = member.name;
+        }
+    }
+    const Json& p = event.payload;
+    if (std::string_view key = resolution_key(payload_string(p, "resolution")); !key.empty())
+        step.choice_key = key;
+    if (std::string_view key = outcome_key(payload_string(p, "outcome")); !key.empty())
+        step.choice_key = key;
+    if (std::string_view key = severity_key(payload_string(p, "severity")); !key.empty())
+        step.choice_key = key;
+    if (event.type == EventType::complaint_root_cause_recorded)
+        step.choice_text = choice_text(m_config.root_causes, payload_string(p, "root_cause"));
+    if (auto amount = p.find("amount_cents"); amount != p.end() && amount->is_number_integer())
+        step.amount_cents = amount->get<int64_t>();
+    if (event.type != EventType::complaint_opened) // its description has a line of its own
+        step.text = step_text(event);
+    return step;
+}
+
+ComplaintDetail StaffFlow::complaint_detail() const
+{
+    ComplaintDetail detail;
+    detail.contact = m_contact_left;
+    for (const Event& event : m_complaint_events) {
+        const Json& p = event.payload;
+        if (event.type == EventType::complaint_opened) {
+            detail.description = payload_string(p, "description");
+            detail.customer_wish = payload_string(p, "customer_wish");
+            detail.product_ref = payload_string(p, "product_ref");
+            detail.receipt_ref = payload_string(p, "receipt_ref");
+            TimelineStep opened = timeline_step(event);
+            detail.logged_by = opened.who;
+            detail.logged_at = opened.place;
+            // The reference's middle segment is the terminal that made it.
+            const std::string reference = payload_string(p, "reference");
+            if (opened.place != StepPlace::head_office && reference.size() > 6)
+                detail.terminal_code = reference.substr(refcode_store_length + 1, refcode_terminal_length);
+        }
+        // The assessment may come with the opening or later from head office;
+        // the last one recorded counts. An action's owner is not the complaint's.
+        if (std::string_view key = severity_key(payload_string(p, "severity")); !key.empty())
+            detail.severity_key = key;
+        if (event.type != EventType::complaint_action_planned)
+            if (std::string owner = payload_string(p, "owner"); !owner.empty())
+                detail.owner = owner;
+        detail.timeline.push_back(timeline_step(event));
+    }
+    return detail;
+}
+
+// =============================================================================
 // [SECTION] The view
 // =============================================================================
 
@@ -736,7 +818,7 @@ StaffView StaffFlow::view(int64_t now_ms) const
 {
     StaffView view;
     view.screen = m_screen;
-    view.pin_length = static_cast<int>(m_pin.size());
+    view.pin_length = static_cast<int>(m_drafts.pin.size());
     view.locked = m_lock.locked(now_ms);
     view.lock_seconds_left = m_lock.seconds_left(now_ms);
     view.attempts_left = m_lock.attempts_left(now_ms);
@@ -746,25 +828,28 @@ StaffView StaffFlow::view(int64_t now_ms) const
         view.refund_limit_cents = m_member->refund_limit_cents;
     }
 
-    for (std::string_view id : staff_channels)
-        view.channels.push_back(Chip{std::string(id), {}, "staff.channel." + std::string(id), id == m_draft.channel});
+    for (const Channel& channel : channels)
+        if (channel.use == ChannelUse::people)
+            view.channels.push_back(Chip{std::string(channel.wire), {}, std::string(channel.key),
+                                         channel.wire == m_drafts.complaint.channel});
     for (const config::Choice& choice : m_config.complaint_categories)
-        view.categories.push_back(Chip{choice.id, category_text(choice.id), {}, choice.id == m_draft.category});
-    view.draft = m_draft;
+        view.categories.push_back(Chip{choice.id, category_text(choice.id), {}, choice.id == m_drafts.complaint.category});
+    view.draft = m_drafts.complaint;
 
-    for (std::string_view id : resolutions)
-        view.resolutions.push_back(Chip{std::string(id), {}, "staff.resolution." + std::string(id), id == m_resolution});
-    view.amount_text = m_amount_text;
-    view.amount_required = amount_required(m_resolution);
-    view.amount_allowed = amount_allowed(m_resolution);
-    view.note = m_note;
-    view.on_the_spot = m_on_the_spot;
+    for (const Resolution& resolution : resolutions)
+        view.resolutions.push_back(Chip{std::string(resolution.wire), {}, std::string(resolution.key),
+                                        resolution.wire == m_drafts.resolution});
+    view.amount_text = m_drafts.amount_text;
+    view.amount_required = amount_rule(m_drafts.resolution) == AmountRule::required;
+    view.amount_allowed = amount_allowed(m_drafts.resolution);
+    view.note = m_drafts.note;
+    view.on_the_spot = m_drafts.on_the_spot;
 
-    view.satisfaction = m_satisfaction;
-    view.handling_score = m_handling_score;
-    view.comment = m_comment;
+    view.satisfaction = m_drafts.satisfaction;
+    view.handling_score = m_drafts.handling_score;
+    view.comment = m_drafts.comment;
 
-    view.promise_hours = config::promised_answer_hours(m_config);
+    view.promise_limits = config::promised_answer_limits(m_config);
     for (const store::ComplaintSummary& summary : m_open) {
         OpenComplaintRow row;
         row.complaint_id = summary.id;
@@ -785,6 +870,7 @@ StaffView StaffFlow::view(int64_t now_ms) const
         view.complaint_category_text = category_text(m_complaint->category);
         if (!m_complaint->root_cause.empty())
             view.root_cause_text = choice_text(m_config.root_causes, m_complaint->root_cause);
+        view.detail = complaint_detail();
         if (m_complaint->opened_at)
             view.deadline_at_ms = config::complaint_deadline(m_config, *m_complaint->opened_at);
         bool open = m_complaint->status && is_open(*m_complaint->status);
@@ -795,10 +881,10 @@ StaffView StaffFlow::view(int64_t now_ms) const
                 return action != ComplaintAction::resolve && action != ComplaintAction::escalate;
             });
     }
-    view.reason = m_reason;
-    view.close_outcome = m_close_outcome;
-    view.external_body = m_external_body;
-    view.reference_query = m_query;
+    view.reason = m_drafts.reason;
+    view.close_outcome = m_drafts.close_outcome;
+    view.external_body = m_drafts.external_body;
+    view.reference_query = m_drafts.query;
     view.status = m_status;
     view.sync = m_sync;
     view.notice = m_notice;

@@ -113,6 +113,41 @@ struct OpenComplaintRow {
     bool overdue = false;                  // now > deadline
 };
 
+// Where a step of a complaint was recorded.
+enum class StepPlace { this_terminal, other_terminal, head_office };
+
+// One line of a complaint's timeline on staff_complaint: who did what, when
+// and where. Never contact details (the store does not hand them out).
+struct TimelineStep {
+    EventType type = EventType::complaint_opened;
+    std::string key;             // "staff.step.complaint.resolved": what happened
+    int64_t at_ms = 0;
+    std::string who;             // a staff member's name, a head-office user; empty: the customer at the kiosk
+    bool by_head_office = false;
+    StepPlace place = StepPlace::this_terminal;
+    std::string choice_key;      // resolution, outcome or severity ("resolution.refund"), or empty
+    std::string choice_text;     // a configured choice (root cause) in the staff language, or empty
+    std::optional<int64_t> amount_cents;
+    std::string text;            // what was written: reason, note, comment, action
+};
+
+// What staff_complaint shows beyond the folded state: what the customer said
+// and wants, the assessment, who logged it where, whether and how the
+// customer can be reached (never the details), and every step.
+struct ComplaintDetail {
+    std::string description;
+    std::string customer_wish;
+    std::string product_ref;
+    std::string receipt_ref;
+    std::string severity_key;    // "severity.high"; empty until assessed
+    std::string owner;           // empty until head office names one
+    std::string logged_by;       // staff name, head-office user; empty: the customer at the kiosk
+    StepPlace logged_at = StepPlace::this_terminal;
+    std::string terminal_code;   // of the terminal it was logged on ("2A"); empty at head office
+    store::ContactLeft contact;
+    std::vector<TimelineStep> timeline; // oldest first
+};
+
 // [SECTION] View: everything a staff screen draws.
 struct StaffView {
     Screen screen = Screen::staff_pin;
@@ -129,12 +164,12 @@ struct StaffView {
     int64_t refund_limit_cents = 0;
 
     // staff_log_complaint
-    std::vector<Chip> channels;   // built-in: key "staff.channel.<id>"
+    std::vector<Chip> channels;   // the vocabulary's, but the kiosk's own: key "channel.<id>"
     std::vector<Chip> categories; // configured
     ComplaintDraft draft;
 
     // staff_solve
-    std::vector<Chip> resolutions; // built-in: key "staff.resolution.<id>"
+    std::vector<Chip> resolutions; // the vocabulary's: key "resolution.<id>"
     std::string amount_text;
     bool amount_required = false;  // refund, voucher
     bool amount_allowed = true;    // not for apology, explanation
@@ -148,12 +183,13 @@ struct StaffView {
 
     // staff_open_complaints
     std::vector<OpenComplaintRow> open_complaints;
-    std::optional<int> promise_hours; // the tightest answer_within_hours
+    std::vector<config::TimeLimit> promise_limits; // what the promises give to answer, each once
 
     // staff_complaint and its sub-screens
     std::optional<ComplaintState> complaint;
     std::string complaint_category_text;
     std::string root_cause_text;   // head office's analysis, synced down; empty until recorded
+    ComplaintDetail detail;
     std::optional<int64_t> deadline_at_ms;
     bool overdue = false;
     std::vector<ComplaintAction> actions;
@@ -170,6 +206,25 @@ struct StaffView {
 
     std::optional<Message> notice; // "staff.saved", or "staff.log.saved" {reference} for a new complaint
     std::vector<FieldError> errors;
+};
+
+// What the member on duty has typed or picked and not yet recorded. One
+// struct, reset as a whole on log-out (m_drafts = {}), so nothing of one
+// person's input survives to the next, whatever field is added later.
+struct StaffDrafts {
+    std::string pin;
+    ComplaintDraft complaint;
+    std::string resolution;
+    std::string amount_text;
+    std::string note;           // staff_solve, staff_close
+    bool on_the_spot = true;
+    std::optional<Satisfaction> satisfaction;
+    std::optional<int> handling_score;
+    std::string comment;
+    std::string reason;         // staff_escalate, staff_reopen
+    std::string close_outcome;
+    std::string external_body;
+    std::string query;          // staff_find
 };
 
 class StaffFlow {
@@ -235,6 +290,8 @@ private:
     // The label of `id` in `choices` in the staff language, or the id itself.
     std::string choice_text(const std::vector<config::Choice>& choices, const std::string& id) const;
     std::string category_text(const std::string& id) const;
+    ComplaintDetail complaint_detail() const;
+    TimelineStep timeline_step(const Event& event) const;
 
     config::KioskConfig m_config;
     store::LocalStore& m_store;
@@ -248,24 +305,13 @@ private:
     std::vector<FieldError> m_errors;
     std::optional<Message> m_notice;
 
-    // Drafts, cleared on log-out.
-    std::string m_pin;
-    ComplaintDraft m_draft;
-    std::string m_resolution;
-    std::string m_amount_text;
-    std::string m_note;
-    bool m_on_the_spot = true;
-    std::optional<Satisfaction> m_satisfaction;
-    std::optional<int> m_handling_score;
-    std::string m_comment;
-    std::string m_reason;
-    std::string m_close_outcome;
-    std::string m_external_body;
-    std::string m_query;
+    StaffDrafts m_drafts;
 
     // What is being looked at.
     std::vector<store::ComplaintSummary> m_open;
     std::optional<ComplaintState> m_complaint;
+    std::vector<Event> m_complaint_events; // its timeline, without personal fields
+    store::ContactLeft m_contact_left;
     Screen m_complaint_origin = Screen::staff_menu; // where Back from the hub goes
     std::optional<store::StoreStatus> m_status;
 };

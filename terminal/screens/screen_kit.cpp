@@ -9,6 +9,7 @@
 #include <cfloat>
 #include <cmath>
 #include <ctime>
+#include <map>
 
 namespace feedback::screens {
 
@@ -275,7 +276,12 @@ void band(ScreenContext& ctx, std::string_view target, std::string_view content,
 
 std::string message_text(const ScreenContext& ctx, const flows::Message& message)
 {
-    return ctx.s.format(message.key, message.args);
+    if (message.amounts.empty())
+        return ctx.s.format(message.key, message.args);
+    std::map<std::string, std::string> args = message.args;
+    for (const auto& [name, cents] : message.amounts)
+        args[name] = format_money(ctx, cents);
+    return ctx.s.format(message.key, args);
 }
 
 void screen_errors(ScreenContext& ctx, const std::vector<flows::FieldError>& errors)

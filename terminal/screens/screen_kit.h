@@ -6,6 +6,7 @@
 #include "config/translations.h"
 #include "flows/kiosk_flow.h"
 #include "ui/app_shell.h"
+#include "ui/drag_scroll.h"
 #include "ui/onscreen_keyboard.h"
 #include "ui/widgets.h"
 
@@ -36,6 +37,7 @@ struct ScreenUi {
     ui::OnscreenKeyboard keyboard{ui::KeyboardLayout::text};
     std::string pin;                   // the PIN pad's digits (the flow's view shows only their count)
     int page = 0;                      // lists with more rows than fit
+    ui::DragScroll scroll;             // the screen's ui::scroll_region: offset and glide
 };
 
 // [SECTION] Context

@@ -7,6 +7,8 @@
 #include "screens/staff_screens.h"
 #include "screens/text_entry.h"
 
+#include "domain/vocabulary.h"
+
 #include <imgui.h>
 
 #include <algorithm>
@@ -43,53 +45,26 @@ void notice_band(ScreenContext& ctx, const flows::StaffView& view)
         band(ctx, "staff.notice", message_text(ctx, *view.notice), BandTone::success);
 }
 
+// A vocabulary entry's name in the screen's language; an unknown wire name
+// (from a newer head office) as it is.
+std::string vocabulary_name(const ScreenContext& ctx, std::string_view key, const std::string& wire)
+{
+    return key.empty() ? wire : ctx.s.tr(key);
+}
+
 std::string channel_name(const ScreenContext& ctx, const std::string& channel)
 {
-    if (channel == "walk_in")
-        return ctx.s.tr("staff.channel.walk_in");
-    if (channel == "phone")
-        return ctx.s.tr("staff.channel.phone");
-    if (channel == "email")
-        return ctx.s.tr("staff.channel.email");
-    if (channel == "letter")
-        return ctx.s.tr("staff.channel.letter");
-    if (channel == "social")
-        return ctx.s.tr("staff.channel.social");
-    if (channel == "kiosk")
-        return ctx.s.tr("staff.channel.kiosk");
-    return channel;
+    return vocabulary_name(ctx, channel_key(channel), channel);
 }
 
 std::string resolution_name(const ScreenContext& ctx, const std::string& resolution)
 {
-    if (resolution == "refund")
-        return ctx.s.tr("staff.resolution.refund");
-    if (resolution == "replacement")
-        return ctx.s.tr("staff.resolution.replacement");
-    if (resolution == "repair")
-        return ctx.s.tr("staff.resolution.repair");
-    if (resolution == "apology")
-        return ctx.s.tr("staff.resolution.apology");
-    if (resolution == "explanation")
-        return ctx.s.tr("staff.resolution.explanation");
-    if (resolution == "voucher")
-        return ctx.s.tr("staff.resolution.voucher");
-    if (resolution == "other")
-        return ctx.s.tr("staff.resolution.other");
-    return resolution;
+    return vocabulary_name(ctx, resolution_key(resolution), resolution);
 }
 
 std::string outcome_name(const ScreenContext& ctx, const std::string& outcome)
 {
-    if (outcome == "resolved")
-        return ctx.s.tr("staff.outcome.resolved");
-    if (outcome == "unresolved")
-        return ctx.s.tr("staff.outcome.unresolved");
-    if (outcome == "withdrawn")
-        return ctx.s.tr("staff.outcome.withdrawn");
-    if (outcome == "referred_external")
-        return ctx.s.tr("staff.outcome.referred_external");
-    return outcome;
+    return vocabulary_name(ctx, outcome_key(outcome), outcome);
 }
 
 // The action's button: key (target and label) and weight.
@@ -434,6 +409,20 @@ void draw_staff_not_satisfied(ScreenContext& ctx, const flows::StaffView& view)
 
 // [SECTION] Open complaints
 
+namespace {
+
+// "Answer within 2 working days" / "Antwoord binnen 2 werkdagen".
+std::string promise_limit_text(const ScreenContext& ctx, const config::TimeLimit& limit)
+{
+    std::string unit = limit.unit == config::TimeUnit::working_days    ? "working_days"
+                       : limit.unit == config::TimeUnit::working_hours ? "working_hours"
+                                                                       : "clock_hours";
+    std::string key = "promises.answer_within." + unit + (limit.amount == 1 ? "_one" : "");
+    return ctx.s.format(key, {{"amount", std::to_string(limit.amount)}});
+}
+
+} // namespace
+
 void draw_staff_open_complaints(ScreenContext& ctx, const flows::StaffView& view)
 {
     const ui::Metrics& m = ctx.metrics();
@@ -444,8 +433,8 @@ void draw_staff_open_complaints(ScreenContext& ctx, const flows::StaffView& view
     else if (tapped == 1u)
         ctx.staff(staff::Refresh{});
     std::string summary = ctx.s.format("staff.open.count", {{"count", std::to_string(view.open_complaints.size())}});
-    if (view.promise_hours)
-        summary += " · " + ctx.s.format("promises.answer_within", {{"hours", std::to_string(*view.promise_hours)}});
+    for (const config::TimeLimit& limit : view.promise_limits)
+        summary += " · " + promise_limit_text(ctx, limit);
     ui::TextOptions muted;
     muted.muted = true;
     ui::text(ctx.frame, "staff.open.summary", summary, muted);
@@ -495,24 +484,78 @@ void draw_staff_open_complaints(ScreenContext& ctx, const flows::StaffView& view
 
 // [SECTION] The complaint hub
 
-void draw_staff_complaint(ScreenContext& ctx, const flows::StaffView& view)
-{
-    const std::string reference = view.complaint ? view.complaint->reference : std::string();
-    const std::array back{Action{"common.back", ui::ButtonStyle::secondary}};
-    if (header(ctx, "staff.complaint.title", ctx.s.format("staff.complaint.title", {{"reference", reference}}), back) ==
-        0u)
-        ctx.staff(staff::Back{});
-    notice_band(ctx, view);
-    screen_errors(ctx, view.errors);
-    if (!view.complaint)
-        return;
-    const ComplaintState& complaint = *view.complaint;
+namespace {
 
-    const bool landscape = is_landscape(ctx.frame);
-    std::optional<Columns> columns;
-    if (landscape)
-        columns.emplace(ctx, "staff.complaint", 0.55f);
-    const float label_width = std::floor(ImGui::GetContentRegionAvail().x * 0.42f);
+std::string place_name(const ScreenContext& ctx, flows::StepPlace place)
+{
+    switch (place) {
+    case flows::StepPlace::this_terminal: return ctx.s.tr("staff.step.place.this_terminal");
+    case flows::StepPlace::other_terminal: return ctx.s.tr("staff.step.place.other_terminal");
+    case flows::StepPlace::head_office: return ctx.s.tr("staff.step.place.head_office");
+    }
+    return {};
+}
+
+// "Anna de Vries, terminal 2A", "The customer at the kiosk, terminal 2A",
+// "Head office (mia)".
+std::string logged_by(const ScreenContext& ctx, const flows::ComplaintDetail& detail)
+{
+    if (detail.logged_at == flows::StepPlace::head_office)
+        return ctx.s.format("staff.complaint.logged_by_hq", {{"name", detail.logged_by}});
+    if (detail.logged_by.empty())
+        return ctx.s.format("staff.complaint.logged_by_kiosk", {{"terminal", detail.terminal_code}});
+    return ctx.s.format("staff.complaint.logged_by_staff",
+                        {{"name", detail.logged_by}, {"terminal", detail.terminal_code}});
+}
+
+// Which ways to reach the customer were left; never the details themselves.
+std::string contact_left(const ScreenContext& ctx, const store::ContactLeft& contact)
+{
+    if (contact.phone && contact.email)
+        return ctx.s.tr("staff.complaint.contact_phone_email");
+    if (contact.phone)
+        return ctx.s.tr("staff.complaint.contact_phone");
+    if (contact.email)
+        return ctx.s.tr("staff.complaint.contact_email");
+    return ctx.s.tr("staff.complaint.contact_none");
+}
+
+// A long text under its label, wrapped to the width.
+void long_text(ScreenContext& ctx, const std::string& target, const std::string& label, const std::string& text)
+{
+    small_label(ctx, target + ".label", label);
+    ui::text(ctx.frame, target, text);
+    ui::spacer(ctx.frame, 0.3f);
+}
+
+// One step: when, where and who in small print, then what happened.
+void timeline_step(ScreenContext& ctx, std::size_t index, const flows::TimelineStep& step)
+{
+    const std::string target = "staff.complaint.step." + std::to_string(index);
+    std::string who = step.who.empty() ? ctx.s.tr("staff.step.by_customer") : step.who;
+    small_label(ctx, target + ".when",
+                format_local_time(step.at_ms) + " · " + place_name(ctx, step.place) + " · " + who);
+    std::string what = ctx.s.tr(step.key);
+    if (!step.choice_key.empty())
+        what += ": " + ctx.s.tr(step.choice_key);
+    if (!step.choice_text.empty())
+        what += ": " + step.choice_text;
+    if (step.amount_cents)
+        what += "  " + format_money(ctx, *step.amount_cents);
+    ui::TextOptions bold;
+    bold.font = ui::FontRole::body_bold;
+    ui::text(ctx.frame, target, what, bold);
+    if (!step.text.empty())
+        ui::text(ctx.frame, target + ".text", step.text);
+    ui::spacer(ctx.frame, 0.3f);
+}
+
+// Everything known about the complaint, for the scrolling region.
+void complaint_details(ScreenContext& ctx, const flows::StaffView& view)
+{
+    const ComplaintState& complaint = *view.complaint;
+    const flows::ComplaintDetail& detail = view.detail;
+    const float label_width = std::floor(ImGui::GetContentRegionAvail().x * 0.36f);
     auto line = [&](const char* target, const std::string& label, const std::string& value, bool alert = false) {
         detail_line(ctx, target, label, value, alert, label_width);
     };
@@ -520,6 +563,11 @@ void draw_staff_complaint(ScreenContext& ctx, const flows::StaffView& view)
         line("staff.complaint.status", ctx.s.tr("staff.open.status"), status_name(ctx, *complaint.status));
     line("staff.complaint.category", ctx.s.tr("staff.open.category"), view.complaint_category_text);
     line("staff.complaint.channel", ctx.s.tr("staff.open.channel"), channel_name(ctx, complaint.channel));
+    if (!detail.severity_key.empty())
+        line("staff.complaint.severity", ctx.s.tr("staff.complaint.severity"), ctx.s.tr(detail.severity_key));
+    if (!detail.owner.empty())
+        line("staff.complaint.owner", ctx.s.tr("staff.complaint.owner"), detail.owner);
+    line("staff.complaint.logged_by", ctx.s.tr("staff.complaint.logged_by"), logged_by(ctx, detail));
     if (complaint.opened_at)
         line("staff.complaint.opened_at", ctx.s.tr("staff.complaint.opened_at"),
              format_local_time(*complaint.opened_at) + "  (" + format_age(ctx, ctx.now_ms - *complaint.opened_at) + ")");
@@ -529,6 +577,20 @@ void draw_staff_complaint(ScreenContext& ctx, const flows::StaffView& view)
                                        (view.overdue ? "  " + ctx.s.tr("staff.open.deadline_passed") : std::string())
                                  : ctx.s.tr("staff.status.none"),
              view.overdue);
+    line("staff.complaint.contact", ctx.s.tr("staff.complaint.contact"), contact_left(ctx, detail.contact));
+    line("staff.complaint.call_back", ctx.s.tr("staff.complaint.call_back"),
+         ctx.s.tr(detail.contact.consent && (detail.contact.phone || detail.contact.email) ? "common.yes"
+                                                                                          : "common.no"));
+    ui::spacer(ctx.frame, 0.5f);
+    if (!detail.description.empty())
+        long_text(ctx, "staff.complaint.description", ctx.s.tr("staff.complaint.description"), detail.description);
+    if (!detail.customer_wish.empty())
+        long_text(ctx, "staff.complaint.wish", ctx.s.tr("staff.complaint.wish"), detail.customer_wish);
+    if (!detail.product_ref.empty())
+        line("staff.complaint.product", ctx.s.tr("staff.complaint.product"), detail.product_ref);
+    if (!detail.receipt_ref.empty())
+        line("staff.complaint.receipt", ctx.s.tr("staff.complaint.receipt"), detail.receipt_ref);
+
     if (!complaint.last_resolution.empty()) {
         std::string what = resolution_name(ctx, complaint.last_resolution);
         if (complaint.amount_cents)
@@ -567,14 +629,48 @@ void draw_staff_complaint(ScreenContext& ctx, const flows::StaffView& view)
                                                   : "staff.complaint.action_corrective"),
              what, action.effective == false);
     }
+
+    ui::spacer(ctx.frame, 0.5f);
+    small_label(ctx, "staff.complaint.history", ctx.s.tr("staff.complaint.history"));
+    for (std::size_t i = 0; i < detail.timeline.size(); ++i)
+        timeline_step(ctx, i, detail.timeline[i]);
+}
+
+} // namespace
+
+void draw_staff_complaint(ScreenContext& ctx, const flows::StaffView& view)
+{
+    const ui::Metrics& m = ctx.metrics();
+    const std::string reference = view.complaint ? view.complaint->reference : std::string();
+    const std::array back{Action{"common.back", ui::ButtonStyle::secondary}};
+    if (header(ctx, "staff.complaint.title", ctx.s.format("staff.complaint.title", {{"reference", reference}}), back) ==
+        0u)
+        ctx.staff(staff::Back{});
+    notice_band(ctx, view);
+    screen_errors(ctx, view.errors);
+    if (!view.complaint)
+        return;
+
+    const bool landscape = is_landscape(ctx.frame);
+    const int per_row = view.actions.size() > 4 ? 2 : 1;
+    const auto rows = static_cast<float>((view.actions.size() + static_cast<std::size_t>(per_row) - 1) /
+                                         static_cast<std::size_t>(per_row));
+    // Portrait: the actions stay put under the scrolling details.
+    const float actions_height = view.actions.empty() ? 0.0f : m.small_px + m.gap + rows * (m.button_height + m.gap);
+    std::optional<Columns> columns;
+    if (landscape)
+        columns.emplace(ctx, "staff.complaint", 0.6f);
+    const float details_height = landscape ? ImGui::GetContentRegionAvail().y
+                                           : content_bottom(ctx.frame) - cursor_y() - actions_height - m.gap;
+    ui::scroll_region(ctx.frame, ctx.ui.scroll, "staff.complaint.details", details_height,
+                      [&] { complaint_details(ctx, view); });
     if (columns)
         columns->right();
     else
-        ui::spacer(ctx.frame, 1.0f);
+        ui::spacer(ctx.frame, 0.5f);
 
     if (!view.actions.empty())
         small_label(ctx, "staff.complaint.actions", ctx.s.tr("staff.complaint.actions"));
-    const int per_row = view.actions.size() > 4 ? 2 : 1;
     ui::ButtonOptions options;
     options.width = ui::share_width(ctx.frame, per_row);
     const float left = ImGui::GetCursorScreenPos().x;

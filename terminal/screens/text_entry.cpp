@@ -14,7 +14,8 @@ namespace {
 
 constexpr float multiline_rows = 3.0f;
 
-// The label line over a box: the error in the alert colour, else the label.
+// The label line over a box. It stays when there is an error, or the field
+// would lose its name: the error goes under the box (field_error_line).
 void field_label(ScreenContext& ctx, const EntryField& field, float width)
 {
     const ui::Metrics& m = ctx.metrics();
@@ -22,22 +23,28 @@ void field_label(ScreenContext& ctx, const EntryField& field, float width)
     ImGui::Dummy(ImVec2(width, m.small_px));
     ImDrawList* draw_list = ImGui::GetWindowDrawList();
     const ImVec4 clip(min.x, min.y, min.x + width, min.y + m.small_px * 1.3f);
-    if (field.error != nullptr) {
-        const std::string text = message_text(ctx, *field.error);
-        draw_list->AddText(ctx.fonts().small, m.small_px, min, ctx.palette().alert, text.c_str(),
-                           text.c_str() + text.size(), 0.0f, &clip);
-        ui::Target target;
-        target.name = field_target(field.field) + ".error";
-        target.rect = ui::Rect{min.x, min.y, width, m.small_px};
-        target.kind = ui::TargetKind::display;
-        target.value = text;
-        ctx.frame.targets().add(std::move(target));
-    } else {
-        draw_list->AddText(ctx.fonts().small, m.small_px, min, ctx.palette().text_muted, field.label.c_str(),
-                           field.label.c_str() + field.label.size(), 0.0f, &clip);
-    }
+    draw_list->AddText(ctx.fonts().small, m.small_px, min, ctx.palette().text_muted, field.label.c_str(),
+                       field.label.c_str() + field.label.size(), 0.0f, &clip);
     // Labels sit close to their box.
     ImGui::SetCursorScreenPos(ImVec2(min.x, min.y + m.small_px + std::round(m.gap * 0.4f)));
+}
+
+// The field's error in the alert colour, one line under its box.
+void field_error_line(ScreenContext& ctx, const EntryField& field, float width)
+{
+    const ui::Metrics& m = ctx.metrics();
+    const ImVec2 min = ImGui::GetCursorScreenPos();
+    ImGui::Dummy(ImVec2(width, m.small_px));
+    const std::string text = message_text(ctx, *field.error);
+    const ImVec4 clip(min.x, min.y, min.x + width, min.y + m.small_px * 1.3f);
+    ImGui::GetWindowDrawList()->AddText(ctx.fonts().small, m.small_px, min, ctx.palette().alert, text.c_str(),
+                                        text.c_str() + text.size(), 0.0f, &clip);
+    ui::Target target;
+    target.name = field_target(field.field) + ".error";
+    target.rect = ui::Rect{min.x, min.y, width, m.small_px};
+    target.kind = ui::TargetKind::display;
+    target.value = text;
+    ctx.frame.targets().add(std::move(target));
 }
 
 // The start of each wrapped line of `text` in `width`.
@@ -143,9 +150,10 @@ float entry_field_height(const ScreenContext& ctx, const EntryField& field)
 {
     const ui::Metrics& m = ctx.metrics();
     const float label = m.small_px + std::round(m.gap * 0.4f);
+    const float error = field.error != nullptr ? std::round(m.gap * 0.4f) + m.small_px : 0.0f;
     if (field.multiline)
-        return label + std::round(std::round(m.body_px * 1.15f) * multiline_rows + 2.0f * m.gap);
-    return label + m.field_height;
+        return label + std::round(std::round(m.body_px * 1.15f) * multiline_rows + 2.0f * m.gap) + error;
+    return label + m.field_height + error;
 }
 
 bool entry_field(ScreenContext& ctx, const EntryField& field, bool focused, float width)
@@ -165,6 +173,11 @@ bool entry_field(ScreenContext& ctx, const EntryField& field, bool focused, floa
         options.focused = focused;
         options.width = width;
         tapped = ui::text_field(ctx.frame, field_target(field.field), field.value, options);
+    }
+    if (field.error != nullptr) {
+        const float box_bottom = top + entry_field_height(ctx, field) - ctx.metrics().small_px;
+        ImGui::SetCursorScreenPos(ImVec2(left, box_bottom));
+        field_error_line(ctx, field, width);
     }
     ImGui::SetCursorScreenPos(ImVec2(left, top + entry_field_height(ctx, field) + ctx.metrics().gap));
     return tapped;

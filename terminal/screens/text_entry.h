@@ -42,7 +42,7 @@ struct EntryField {
     std::string label;       // translated, shown above the box
     std::string value;       // the flow's text
     ui::KeyboardLayout layout = ui::KeyboardLayout::text;
-    const flows::Message* error = nullptr; // shown instead of the label, in the alert colour
+    const flows::Message* error = nullptr; // shown under the box in the alert colour (the label stays)
     bool multiline = false;  // a taller box that wraps (descriptions)
     bool masked = false;     // PINs
     std::string placeholder; // translated, shown while empty
@@ -51,7 +51,7 @@ struct EntryField {
 // "field.comment", "field.name": the field's target name.
 std::string field_target(flows::Field field);
 
-// Draws a field (label or error, then the box) at the cursor in `width`
+// Draws a field (label, the box, its error if any) at the cursor in `width`
 // (0 = all available). Returns true when tapped.
 bool entry_field(ScreenContext& ctx, const EntryField& field, bool focused, float width = 0.0f);
 // The height entry_field takes.

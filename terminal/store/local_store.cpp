@@ -404,6 +404,36 @@ Result<ComplaintState> LocalStore::complaint_state(std::string_view complaint_id
     return fold_complaint(*events);
 }
 
+Result<std::vector<Event>> LocalStore::complaint_events(std::string_view complaint_id)
+{
+    auto events = events_of_subject(complaint_id);
+    FEEDBACK_TRY(events);
+    std::sort(events->begin(), events->end(), fold_order_less);
+    return std::move(*events);
+}
+
+Result<ContactLeft> LocalStore::contact_left(std::string_view complaint_id)
+{
+    auto stmt = m_db.cached("SELECT p.fields FROM personal_data p JOIN events e ON e.pos = p.event_pos "
+                            "WHERE e.subject = ?1 AND e.type = 'complaint.opened'");
+    FEEDBACK_TRY(stmt);
+    auto row = (*stmt)->bind(1, complaint_id).step();
+    FEEDBACK_TRY(row);
+    ContactLeft left;
+    if (!*row)
+        return left;
+    // Only which fields are there leaves this function, never their values.
+    const auto fields = nlohmann::json::parse((*stmt)->column_text(0), nullptr, false);
+    (*stmt)->reset();
+    const auto contact = fields.is_object() ? fields.find("contact") : fields.end();
+    if (contact == fields.end() || !contact->is_object())
+        return left;
+    left.phone = contact->contains("phone");
+    left.email = contact->contains("email");
+    left.consent = contact->value("consent", false);
+    return left;
+}
+
 Result<std::vector<ComplaintSummary>> LocalStore::open_complaints()
 {
     auto stmt = m_db.cached("SELECT id, coalesce(reference, ''), status, coalesce(category, ''), "

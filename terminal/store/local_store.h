@@ -111,6 +111,15 @@ struct ComplaintSummary {
     int64_t last_event_at = 0;
 };
 
+// Which ways to reach the customer a complaint holds: never the details
+// themselves, which the terminal does not show (only head office's audited
+// pages do).
+struct ContactLeft {
+    bool phone = false;
+    bool email = false;
+    bool consent = false; // the customer agreed to be contacted about it
+};
+
 struct RetentionReport {
     int complaints_erased = 0;  // complaints whose contact details were erased
     int events_erased = 0;      // events that lost personal fields
@@ -158,6 +167,12 @@ public:
     // (typed loosely: any case, with or without dashes).
     Result<std::string> find_complaint(std::string_view id_or_reference);
     Result<ComplaintState> complaint_state(std::string_view complaint_id);
+    // Every event of a complaint in the fold's order, without personal
+    // fields: its timeline.
+    Result<std::vector<Event>> complaint_events(std::string_view complaint_id);
+    // What contact details the complaint's opening left (all false once
+    // retention erased them).
+    Result<ContactLeft> contact_left(std::string_view complaint_id);
     // Every complaint not closed, oldest first.
     Result<std::vector<ComplaintSummary>> open_complaints();
 

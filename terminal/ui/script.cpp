@@ -40,12 +40,13 @@ Result<ScriptStep> parse_step(const std::string& line, const std::string& where)
     if (json.is_discarded() || !json.is_object())
         return parse_error(where, "not a JSON object: " + line);
 
-    constexpr std::string_view actions[] = {"tap", "hold", "type", "wait_ms", "screenshot", "expect_target",
-                                            "expect_no_target"};
+    constexpr std::string_view actions[] = {"tap",        "hold",          "drag",           "type",
+                                            "wait_ms",    "screenshot",    "expect_target",  "expect_no_target"};
     ScriptStep step;
     step.where = where;
     int action_count = 0;
     bool has_ms = false;
+    bool has_dy = false;
     for (const auto& [key, value] : json.items()) {
         const bool is_action = std::find(std::begin(actions), std::end(actions), key) != std::end(actions);
         if (is_action) {
@@ -64,6 +65,8 @@ Result<ScriptStep> parse_step(const std::string& line, const std::string& where)
                 step.kind = StepKind::tap;
             else if (key == "hold")
                 step.kind = StepKind::hold;
+            else if (key == "drag")
+                step.kind = StepKind::drag;
             else if (key == "type")
                 step.kind = StepKind::type;
             else if (key == "screenshot")
@@ -77,29 +80,38 @@ Result<ScriptStep> parse_step(const std::string& line, const std::string& where)
                 return parse_error(where, "\"ms\" needs a whole number of milliseconds >= 0");
             step.wait_ms = value.get<int64_t>();
             has_ms = true;
-        } else if (key == "value") {
+        } else if (key == "dy") {
+            if (!value.is_number_integer())
+                return parse_error(where, "\"dy\" needs a whole number of pixels");
+            step.drag_dy = value.get<float>();
+            has_dy = true;
+        } else if (key == "value" || key == "value_not") {
             if (!value.is_string())
-                return parse_error(where, "\"value\" needs a string");
-            step.value = value.get<std::string>();
+                return parse_error(where, "\"" + key + "\" needs a string");
+            (key == "value" ? step.value : step.value_not) = value.get<std::string>();
         } else if (key == "selected" || key == "enabled") {
             if (!value.is_boolean())
                 return parse_error(where, "\"" + key + "\" needs true or false");
             (key == "selected" ? step.selected : step.enabled) = value.get<bool>();
         } else {
             return parse_error(where, "unknown key \"" + key +
-                                          "\" (steps: tap, hold, type, wait_ms, screenshot, expect_target, "
+                                          "\" (steps: tap, hold, drag, type, wait_ms, screenshot, expect_target, "
                                           "expect_no_target)");
         }
     }
     if (action_count != 1)
-        return parse_error(where, "a step has exactly one of tap, hold, type, wait_ms, screenshot, expect_target, "
-                                  "expect_no_target");
+        return parse_error(where, "a step has exactly one of tap, hold, drag, type, wait_ms, screenshot, "
+                                  "expect_target, expect_no_target");
     if (step.kind == StepKind::hold && !has_ms)
         return parse_error(where, "\"hold\" needs \"ms\": how long to keep the target pressed");
-    if (step.kind != StepKind::hold && has_ms)
-        return parse_error(where, "\"ms\" belongs to hold");
-    if ((step.value || step.selected || step.enabled) && step.kind != StepKind::expect_target)
-        return parse_error(where, "\"value\", \"selected\" and \"enabled\" belong to expect_target");
+    if (step.kind == StepKind::drag && (!has_ms || !has_dy))
+        return parse_error(where, "\"drag\" needs \"dy\" (pixels) and \"ms\" (how long the finger moves)");
+    if (step.kind != StepKind::hold && step.kind != StepKind::drag && has_ms)
+        return parse_error(where, "\"ms\" belongs to hold and drag");
+    if (step.kind != StepKind::drag && has_dy)
+        return parse_error(where, "\"dy\" belongs to drag");
+    if ((step.value || step.value_not || step.selected || step.enabled) && step.kind != StepKind::expect_target)
+        return parse_error(where, "\"value\", \"value_not\", \"selected\" and \"enabled\" belong to expect_target");
     return step;
 }
 
@@ -221,6 +233,7 @@ Result<void> ScriptRunner::run_step(const ScriptStep& step)
     switch (step.kind) {
     case StepKind::tap: done = tap(step.argument); break;
     case StepKind::hold: done = hold(step.argument, step.wait_ms); break;
+    case StepKind::drag: done = drag(step.argument, step.drag_dy, step.wait_ms); break;
     case StepKind::type: done = type(step.argument); break;
     case StepKind::wait: done = wait(step.wait_ms); break;
     case StepKind::screenshot: done = screenshot(step.argument); break;
@@ -280,6 +293,34 @@ Result<void> ScriptRunner::hold(std::string_view target, int64_t ms)
     m_shell.release_pointer();
     for (int i = 0; i < m_options.settle_frames; ++i)
         FEEDBACK_TRY(frame());
+    return {};
+}
+
+Result<void> ScriptRunner::drag(std::string_view target, float dy, int64_t ms)
+{
+    FEEDBACK_TRY(ensure_started());
+    auto located = locate("drag", target);
+    if (!located)
+        return located.error();
+    const ImVec2 start = *located;
+    m_shell.set_pointer(start, false);
+    FEEDBACK_TRY(frame());
+    m_shell.set_pointer(start, true);
+    FEEDBACK_TRY(frame());
+    // Evenly over the frames, as a steady finger; the last frame ends on dy.
+    const int64_t steps = std::max<int64_t>(1, ms / animation_step_ms);
+    for (int64_t i = 1; i <= steps; ++i) {
+        if (m_shell.clock_kind() == ClockKind::simulated)
+            m_shell.advance_clock(animation_step_ms);
+        else
+            SDL_Delay(static_cast<Uint32>(animation_step_ms));
+        const float y = start.y + dy * static_cast<float>(i) / static_cast<float>(steps);
+        m_shell.set_pointer(ImVec2(start.x, y), true);
+        FEEDBACK_TRY(frame());
+    }
+    m_shell.set_pointer(ImVec2(start.x, start.y + dy), false);
+    FEEDBACK_TRY(frame());
+    m_shell.release_pointer();
     return {};
 }
 
@@ -414,6 +455,8 @@ Result<void> ScriptRunner::expect_target(const ScriptStep& step)
     if (step.value && found->value != *step.value)
         return Error{ErrorKind::invalid_input, prefix + "value is " + in_quotes(found->value) + ", expected " +
                                                    in_quotes(*step.value)};
+    if (step.value_not && found->value == *step.value_not)
+        return Error{ErrorKind::invalid_input, prefix + "value is still " + in_quotes(found->value)};
     if (step.selected && found->selected != *step.selected)
         return Error{ErrorKind::invalid_input,
                      prefix + (found->selected ? "is selected, expected not selected" : "is not selected, expected selected")};

@@ -5,13 +5,16 @@
 //   {"tap":"score.9"}                   tap a target (three frames: hover, down, up)
 //   {"hold":"staff.corner","ms":3200}   press a target and keep it pressed while the
 //                                       clock moves on (as wait_ms), then release
+//   {"drag":"staff.complaint.details","dy":-300,"ms":200}
+//                                       put a finger on a target, move it dy pixels
+//                                       (negative: up) in 16 ms frames over ms, lift
 //   {"type":"Hallo daar"}               tap the on-screen keyboard's keys, shift
 //                                       and layer keys included
 //   {"wait_ms":1500}                    advance the clock, drawing the frames the
 //                                       screen's timers ask for on the way
 //   {"screenshot":"name"}               <screenshots_dir>/name.png
 //   {"expect_target":"x.title"}         fail unless on screen; optional checks:
-//       "value":"...", "selected":true, "enabled":false
+//       "value":"...", "value_not":"...", "selected":true, "enabled":false
 //   {"expect_no_target":"x.title"}      fail if on screen
 //
 // Blank lines and lines starting with # or // are skipped. A step that names
@@ -32,14 +35,16 @@
 
 namespace feedback::ui {
 
-enum class StepKind { tap, hold, type, wait, screenshot, expect_target, expect_no_target };
+enum class StepKind { tap, hold, drag, type, wait, screenshot, expect_target, expect_no_target };
 
 struct ScriptStep {
     StepKind kind = StepKind::tap;
     std::string argument; // target name, text to type, or screenshot name
-    int64_t wait_ms = 0;  // wait_ms, and how long a hold lasts
+    int64_t wait_ms = 0;  // wait_ms, and how long a hold or a drag lasts
+    float drag_dy = 0.0f; // drag: how far the finger moves down (negative: up), pixels
     // expect_target's optional checks
     std::optional<std::string> value;
+    std::optional<std::string> value_not; // the value changed from this (a scroll offset)
     std::optional<bool> selected;
     std::optional<bool> enabled;
     // Where it came from, for messages: "demo.jsonl:7".
@@ -77,6 +82,9 @@ public:
     Result<void> tap(std::string_view target);
     // Press `target`, keep it pressed for `ms` (frames drawn as in wait()), release.
     Result<void> hold(std::string_view target, int64_t ms);
+    // Press `target`, move the finger `dy` pixels in frames 16 ms apart over
+    // `ms`, release. Draws the frames a glide asks for only in later waits.
+    Result<void> drag(std::string_view target, float dy, int64_t ms);
     Result<void> type(std::string_view text);
     Result<void> wait(int64_t ms);
     Result<void> screenshot(std::string_view name);

@@ -259,6 +259,39 @@ TapResult tap_area(FrameContext& ctx, std::string_view target, ImVec2 size, bool
     return result;
 }
 
+void scroll_region(FrameContext& ctx, DragScroll& scroll, std::string_view target, float height,
+                   const std::function<void()>& draw)
+{
+    constexpr int64_t glide_frame_ms = 16; // about as often as a display refreshes
+    const int64_t now = ctx.now_ms();
+    const ImVec2 min = ImGui::GetCursorScreenPos();
+    const float width = std::max(1.0f, ImGui::GetContentRegionAvail().x);
+    height = std::max(1.0f, height);
+    scroll.step(now);
+
+    // The finger first: the whole region is one area that follows it.
+    const TapResult touch = tap_area(ctx, target, ImVec2(width, height), true, false,
+                                     std::to_string(std::lround(scroll.offset())));
+    const float finger_y = ImGui::GetIO().MousePos.y;
+    if (ImGui::IsItemActivated())
+        scroll.press(finger_y, now);
+    else if (touch.pressed)
+        scroll.move(finger_y, now);
+    if (ImGui::IsItemDeactivated())
+        scroll.release(now);
+
+    ImGui::PushClipRect(min, ImVec2(min.x + width, min.y + height), true);
+    const float top = std::round(min.y - scroll.offset());
+    ImGui::SetCursorScreenPos(ImVec2(min.x, top));
+    draw();
+    const float content_height = ImGui::GetCursorScreenPos().y - top;
+    ImGui::PopClipRect();
+    scroll.set_extent(content_height, height);
+    ImGui::SetCursorScreenPos(ImVec2(min.x, min.y + height));
+    if (scroll.gliding())
+        ctx.wake_in(glide_frame_ms);
+}
+
 // [SECTION] Text
 
 void text(FrameContext& ctx, std::string_view target, std::string_view content, const TextOptions& options)

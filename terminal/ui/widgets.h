@@ -15,7 +15,9 @@
 #pragma once
 
 #include "ui/app_shell.h"
+#include "ui/drag_scroll.h"
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -161,6 +163,17 @@ struct TapResult {
 // Disabled areas take space and register, but never report a tap.
 TapResult tap_area(FrameContext& ctx, std::string_view target, ImVec2 size, bool enabled = true,
                    bool selected = false, std::string_view value = {});
+
+// A region of `height` at the cursor, the available width, whose content
+// scrolls by dragging a finger and glides on after a throw (`scroll` keeps
+// the offset between frames; the caller owns it). `draw` draws the content
+// from the region's top as usual; what falls outside is clipped, so the
+// content must have nothing to tap. The region is the tappable target
+// `target` (scripts drag it), its value the scroll offset in whole pixels.
+// While the content glides it asks for a frame every 16 ms, and for none
+// after, so the shell sleeps again.
+void scroll_region(FrameContext& ctx, DragScroll& scroll, std::string_view target, float height,
+                   const std::function<void()>& draw);
 
 // Text centred in a rectangle, word-wrapped to its width.
 void draw_text_centered(ImDrawList* draw_list, ImFont* font, float size_px, ImVec2 min, ImVec2 max,

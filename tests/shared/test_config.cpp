@@ -95,10 +95,13 @@ TEST_CASE("the default configuration loads", "[config]")
     CHECK(config->complaint_categories.size() >= 5);
     CHECK(config->complaint_categories.size() <= 6);
     REQUIRE(config->promises.size() == 3);
-    CHECK(config->promises[0].answer_within_hours == 48);
+    // The default promise is "an answer within two working days" (issue 10), no
+    // longer 48 clock hours.
+    CHECK(config->promises[0].answer_within == TimeLimit{TimeUnit::working_days, 2});
     CHECK(config->promises[0].measure == PromiseMeasure::answered_within_hours);
     CHECK(config->promises[0].target_percent == 95);
-    CHECK_FALSE(config->promises[1].answer_within_hours.has_value());
+    CHECK_FALSE(config->promises[1].answer_within.has_value());
+    CHECK(config->calendar.zone.name() == "Europe/Amsterdam");
     CHECK(config->promises[1].measure == PromiseMeasure::solved_on_the_spot);
     CHECK(config->promises[1].target_percent == 60);
     CHECK_FALSE(config->promises[2].measure.has_value());
@@ -187,13 +190,32 @@ TEST_CASE("lists have their allowed number of entries", "[config]")
                Contains("staff: must be an array (got object)"));
 }
 
-TEST_CASE("promises may name a deadline of 1 to 720 hours", "[config]")
+TEST_CASE("promises may name one deadline: 1-30 working days, 1-720 working hours or 1-720 clock hours", "[config]")
 {
-    CHECK_THAT(error_after([](Json& j) { j["promises"][0]["answer_within_hours"] = 0; }),
+    CHECK_THAT(error_after([](Json& j) { j["promises"][0]["answer_within_working_days"] = 31; }),
+               Contains("promises[0].answer_within_working_days: must be an integer from 1 to 30 (got 31)"));
+    CHECK_THAT(error_after([](Json& j) { j["promises"][0]["answer_within_working_hours"] = 4; }),
+               Contains("promises[0].answer_within_working_hours: only one deadline is allowed "
+                        "(answer_within_working_days is given)"));
+    CHECK(error_after([](Json& j) {
+              j["promises"][0].erase("answer_within_working_days");
+              j["promises"][0]["answer_within_working_hours"] = 720;
+          }).empty());
+    // Documents from before working time name clock hours; they still read.
+    CHECK_THAT(error_after([](Json& j) {
+                   j["promises"][0].erase("answer_within_working_days");
+                   j["promises"][0]["answer_within_hours"] = 0;
+               }),
                Contains("promises[0].answer_within_hours: must be an integer from 1 to 720 (got 0)"));
-    CHECK_THAT(error_after([](Json& j) { j["promises"][0]["answer_within_hours"] = 48.5; }),
+    CHECK_THAT(error_after([](Json& j) {
+                   j["promises"][0].erase("answer_within_working_days");
+                   j["promises"][0]["answer_within_hours"] = 48.5;
+               }),
                Contains("promises[0].answer_within_hours: must be an integer from 1 to 720 (got number)"));
-    CHECK(error_after([](Json& j) { j["promises"][0]["answer_within_hours"] = 720; }).empty());
+    CHECK(error_after([](Json& j) {
+                   j["promises"][0].erase("answer_within_working_days");
+                   j["promises"][0]["answer_within_hours"] = 720;
+               }).empty());
 }
 
 TEST_CASE("promises may name a measure with a target of 1 to 100 percent, the two together", "[config]")
@@ -212,7 +234,8 @@ TEST_CASE("promises may name a measure with a target of 1 to 100 percent, the tw
     CHECK_THAT(error_after([](Json& j) { j["promises"][0]["target_percent"] = 101; }),
                Contains("promises[0].target_percent: must be an integer from 1 to 100 (got 101)"));
     CHECK_THAT(error_after([](Json& j) { j["promises"][1]["measure"] = "answered_within_hours"; }),
-               Contains("promises[1].answer_within_hours: required when measure is answered_within_hours"));
+               Contains("promises[1]: needs a deadline (answer_within_working_days, answer_within_working_hours or "
+                        "answer_within_hours) when measure is answered_within_hours"));
     CHECK(error_after([](Json& j) { j["promises"][0]["target_percent"] = 100; }).empty());
     CHECK(error_after([](Json& j) {
               j["promises"][2]["measure"] = "solved_on_the_spot";
@@ -220,19 +243,28 @@ TEST_CASE("promises may name a measure with a target of 1 to 100 percent, the tw
           }).empty());
 }
 
-TEST_CASE("the promised deadline is the opening time plus the tightest answer_within_hours", "[config]")
+TEST_CASE("the promised deadline is the tightest of the promises' deadlines", "[config]")
 {
     auto parsed = parse_config(default_json());
     REQUIRE(parsed);
     KioskConfig config = *parsed;
-    CHECK(promised_answer_hours(config) == 48);
-    CHECK(complaint_deadline(config, 1'000'000) == 1'000'000 + 48 * 3'600'000);
-    config.promises[1].answer_within_hours = 24; // the tighter of 48 and 24 hours
-    CHECK(promised_answer_hours(config) == 24);
-    CHECK(complaint_deadline(config, 0) == 24 * 3'600'000);
+    // Friday 2026-06-12 16:00 CEST (14:00 UTC): two working days is Tuesday
+    // 16:00 CEST, four days later; the default promises no clock hours.
+    constexpr int64_t friday_1600 = 1'781'272'800'000;
+    constexpr int64_t hour = 3'600'000;
+    CHECK(promised_answer_limits(config) == std::vector{TimeLimit{TimeUnit::working_days, 2}});
+    CHECK(complaint_deadline(config, friday_1600) == friday_1600 + 96 * hour);
+    // A promise of 24 clock hours is tighter (Saturday 16:00).
+    config.promises[1].answer_within = TimeLimit{TimeUnit::clock_hours, 24};
+    CHECK(promised_answer_limits(config) ==
+          std::vector{TimeLimit{TimeUnit::working_days, 2}, TimeLimit{TimeUnit::clock_hours, 24}});
+    CHECK(complaint_deadline(config, friday_1600) == friday_1600 + 24 * hour);
+    // 120 clock hours is not: the working days win again.
+    config.promises[1].answer_within = TimeLimit{TimeUnit::clock_hours, 120};
+    CHECK(complaint_deadline(config, friday_1600) == friday_1600 + 96 * hour);
     for (Promise& promise : config.promises)
-        promise.answer_within_hours.reset();
-    CHECK_FALSE(promised_answer_hours(config));
+        promise.answer_within.reset();
+    CHECK(promised_answer_limits(config).empty());
     CHECK_FALSE(complaint_deadline(config, 0));
 }
 

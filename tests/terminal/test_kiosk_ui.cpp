@@ -83,14 +83,22 @@ struct KioskRun {
 };
 
 // A fresh store (codes UTR-2A), the script run headless, then every event.
+// `seed`: events as JSON lines for `feedback-terminal record`, before the run.
 KioskRun run_kiosk(const TempDir& dir, const std::string& script_name, const std::string& lang,
-                   const std::string& size = "1280x800", const std::vector<std::string>& extra = {})
+                   const std::string& size = "1280x800", const std::vector<std::string>& extra = {},
+                   const std::string& seed = {})
 {
     const auto data = dir.path() / "data";
     std::filesystem::create_directories(data);
     const Finished init = testing::run_process({FEEDBACK_TERMINAL_BINARY, "init", "--data-dir", data.string(),
                                                 "--store", store_code, "--terminal", terminal_code});
     REQUIRE(init.exit_code == 0);
+    if (!seed.empty()) {
+        const Finished recorded =
+            testing::run_process({FEEDBACK_TERMINAL_BINARY, "record", "--data-dir", data.string()}, seed);
+        INFO("record: " << recorded.out << recorded.err);
+        REQUIRE(recorded.exit_code == 0);
+    }
 
     const auto script = dir.path() / (script_name + ".jsonl");
     write_file(script, substitute(read_all(scripts_dir / (script_name + ".jsonl"))));
@@ -335,6 +343,34 @@ TEST_CASE("kiosk UI: staff log and solve walk-in complaints, and find them again
     CHECK(run.events.size() == 8);
 }
 
+// [SECTION] The whole complaint at the counter
+
+TEST_CASE("kiosk UI: the staff complaint screen shows the whole complaint and scrolls by dragging", "[kiosk_ui]")
+{
+    const std::string lang = GENERATE("nl", "en");
+    INFO("language " << lang);
+    TempDir dir;
+    std::string description;
+    for (int i = 1; description.size() < 1600; ++i)
+        description += "Zin " + std::to_string(i) + ": de waterkoker lekt onderaan bij de voet en de stekker wordt heet. ";
+    const Json opened{{"type", "complaint.opened"},
+                      {"actor", "staff:anna"},
+                      {"channel", "phone"},
+                      {"category", "product"},
+                      {"description", description},
+                      {"customer_wish", "Een nieuwe waterkoker, of het geld terug"},
+                      {"severity", "safety"},
+                      {"contact", {{"consent", true}, {"name", "Piet Jansen"}, {"phone", "020 123 4567"}}}};
+    const KioskRun run = run_kiosk(dir, "staff_detail", lang, "1280x800", {}, opened.dump() + "\n");
+    // The script checked the offset moved (expect_target value_not "0"); its
+    // screenshots are written, before and after the drag.
+    for (const char* name : {"staff_complaint-top.png", "staff_complaint-dragged.png"}) {
+        INFO(name);
+        CHECK(std::filesystem::file_size(run.screenshots / name) > 10'000);
+    }
+    CHECK(run.events.size() == 1); // looking records nothing
+}
+
 // [SECTION] Layouts
 //
 // The same scripts at the other sizes: every step taps its target by name,
@@ -437,6 +473,7 @@ TEST_CASE("kiosk UI: every translation key literal in the screens exists in both
         "staff.log.contact_row", "staff.log.typing", "staff.pin", "staff.solve", "staff.open.summary",
         "start.bottom", "start.question", "staff.complaint", "staff.complaint.status", "staff.complaint.category",
         "staff.complaint.channel", "staff.complaint.deadline", "why.score", "why.title", "response.resolution",
+        "staff.complaint.details",
     };
     std::string missing;
     for (const auto& folder : {source_dir / "terminal" / "screens", source_dir / "terminal" / "app"}) {

@@ -3,6 +3,7 @@
 #include "flow_fixture.h"
 
 #include "config/translations.h"
+#include "domain/vocabulary.h"
 #include "flows/drafts.h"
 #include "flows/message_keys.h"
 #include "flows/misuse_detector.h"
@@ -168,8 +169,18 @@ TEST_CASE("every key the flows use exists in every language", "[flows][i18n]")
     };
     for (std::string_view key : keys::all)
         check(key);
-    for (const char* channel : {"walk_in", "phone", "email", "letter", "social"})
-        check("staff.channel." + std::string(channel));
-    for (const char* resolution : {"refund", "replacement", "repair", "apology", "explanation", "voucher", "other"})
-        check("staff.resolution." + std::string(resolution));
+    // The whole vocabulary, not only what staff pick: the complaint screen
+    // names the kiosk's channel, closing outcomes and severities too.
+    for (const Channel& channel : channels)
+        check(channel.key);
+    for (const Resolution& resolution : resolutions)
+        check(resolution.key);
+    for (const Outcome& outcome : outcomes)
+        check(outcome.key);
+    for (const SeverityEntry& severity : severities)
+        check(severity.key);
+    // The complaint screen's timeline names every kind of step.
+    for (EventType type : all_event_types)
+        if (is_complaint_event(type))
+            check("staff.step." + std::string(to_string(type)));
 }

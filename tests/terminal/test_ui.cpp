@@ -6,6 +6,7 @@
 // portrait 1080x1920; screenshots are written under the build folder
 // (screenshots/) for a person to look at.
 #include "ui/app_shell.h"
+#include "ui/drag_scroll.h"
 #include "ui/gallery.h"
 #include "ui/onscreen_keyboard.h"
 #include "ui/screenshot.h"
@@ -16,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -210,6 +212,106 @@ TEST_CASE("the keyboard plans the keys that type a character", "[ui][keyboard]")
     REQUIRE_FALSE(OnscreenKeyboard::from_state("qwerty/letters/-"));
 }
 
+// [SECTION] Drag scrolling, no window
+
+TEST_CASE("a drag moves the content with the finger, clamped at both ends", "[ui][drag_scroll]")
+{
+    DragScroll scroll;
+    scroll.set_extent(1000.0f, 400.0f);
+    REQUIRE(scroll.max_offset() == 600.0f);
+    scroll.press(500.0f, 0);
+    REQUIRE(scroll.dragging());
+    scroll.move(400.0f, 16); // the finger up 100 px: the content up 100 px
+    REQUIRE(scroll.offset() == 100.0f);
+    scroll.move(450.0f, 32);
+    REQUIRE(scroll.offset() == 50.0f);
+    REQUIRE(scroll.drag_distance() == 150.0f);
+    scroll.move(-1000.0f, 48); // far past the bottom
+    REQUIRE(scroll.offset() == 600.0f);
+    scroll.move(2000.0f, 64); // far past the top
+    REQUIRE(scroll.offset() == 0.0f);
+    scroll.release(64);
+    REQUIRE_FALSE(scroll.dragging());
+
+    // Content that shrank (or fits) pulls the offset back.
+    scroll.scroll_to(500.0f);
+    REQUIRE(scroll.offset() == 500.0f);
+    scroll.set_extent(700.0f, 400.0f);
+    REQUIRE(scroll.offset() == 300.0f);
+    scroll.set_extent(300.0f, 400.0f);
+    REQUIRE(scroll.max_offset() == 0.0f);
+    REQUIRE(scroll.offset() == 0.0f);
+}
+
+TEST_CASE("a throw glides on with the speed of the last movement, slowing down", "[ui][drag_scroll]")
+{
+    DragScroll scroll;
+    scroll.set_extent(100000.0f, 400.0f);
+    scroll.press(500.0f, 0);
+    scroll.move(480.0f, 16);  // slow: 1.25 px/ms
+    scroll.move(420.0f, 32);  // the last movement: 60 px in 16 ms
+    scroll.release(32);
+    REQUIRE(scroll.gliding());
+    REQUIRE(scroll.velocity() == Approx(3.75));
+    REQUIRE(scroll.offset() == 80.0f);
+
+    // One frame later: moved on by a bit less than the full speed would carry it.
+    REQUIRE(scroll.step(48));
+    REQUIRE(scroll.offset() > 80.0f + 3.75f * 16.0f * 0.95f);
+    REQUIRE(scroll.offset() < 80.0f + 3.75f * 16.0f);
+    REQUIRE(scroll.velocity() == Approx(3.75 * std::pow(DragScroll::decay_per_ms, 16.0)));
+
+    // Frame by frame until it stops: the distance is the decay's integral,
+    // v0 / -ln(k), less the bit under the stop speed.
+    int64_t now = 48;
+    while (scroll.step(now += 16))
+        REQUIRE(now < 10000);
+    REQUIRE_FALSE(scroll.gliding());
+    const double glide = 3.75 / -std::log(DragScroll::decay_per_ms);
+    const double tail = DragScroll::stop_speed / -std::log(DragScroll::decay_per_ms);
+    REQUIRE(scroll.offset() == Approx(80.0 + glide).margin(tail + 1.0));
+    REQUIRE(now == Approx(32.0 + std::log(DragScroll::stop_speed / 3.75) / std::log(DragScroll::decay_per_ms))
+                       .margin(16.0));
+    const float stopped = scroll.offset();
+    REQUIRE_FALSE(scroll.step(now + 1000)); // and stays put
+    REQUIRE(scroll.offset() == stopped);
+}
+
+TEST_CASE("a glide stops at an end, for a finger, and after a finger rested", "[ui][drag_scroll]")
+{
+    DragScroll scroll;
+    scroll.set_extent(700.0f, 400.0f); // 300 px to scroll
+    scroll.press(500.0f, 0);
+    scroll.move(400.0f, 16);
+    scroll.release(16);
+    REQUIRE(scroll.gliding());
+    int64_t now = 16;
+    while (scroll.step(now += 16)) {
+    }
+    REQUIRE(scroll.offset() == 300.0f); // clamped at the bottom, not past it
+    REQUIRE(now < 1000);                // and stopped there, not gliding against the end
+
+    // A finger on gliding content catches it.
+    scroll.scroll_to(0.0f);
+    scroll.press(500.0f, 2000);
+    scroll.move(450.0f, 2016);
+    scroll.release(2016);
+    REQUIRE(scroll.gliding());
+    scroll.press(300.0f, 2032);
+    REQUIRE_FALSE(scroll.gliding());
+    REQUIRE_FALSE(scroll.step(2048));
+
+    // A finger that rested before lifting throws nothing.
+    scroll.move(250.0f, 2048);
+    scroll.release(2048 + DragScroll::rest_ms);
+    REQUIRE_FALSE(scroll.gliding());
+
+    // One jittery movement does not fling the content away.
+    scroll.press(500.0f, 3000);
+    scroll.move(100.0f, 3001);
+    REQUIRE(scroll.velocity() == DragScroll::max_speed);
+}
+
 // [SECTION] Script parsing
 
 TEST_CASE("scripts are JSON lines with one step each", "[ui][script]")
@@ -253,6 +355,48 @@ TEST_CASE("scripts are JSON lines with one step each", "[ui][script]")
     REQUIRE_THAT(bad("{\"hold\":\"a\"}"), Catch::Contains("\"hold\" needs \"ms\""));
     REQUIRE_THAT(bad("{\"tap\":\"a\",\"ms\":5}"), Catch::Contains("\"ms\" belongs to hold"));
     REQUIRE_THAT(bad("{\"hold\":\"a\",\"ms\":-1}"), Catch::Contains("\"ms\" needs"));
+
+    const auto drag = parse_ok("{\"drag\":\"list\",\"dy\":-300,\"ms\":200}\n"
+                               "{\"expect_target\":\"list\",\"value_not\":\"0\"}");
+    REQUIRE(drag.size() == 2);
+    REQUIRE(drag[0].kind == StepKind::drag);
+    REQUIRE(drag[0].drag_dy == -300.0f);
+    REQUIRE(drag[0].wait_ms == 200);
+    REQUIRE(drag[1].value_not == "0");
+    REQUIRE_THAT(bad("{\"drag\":\"a\",\"ms\":200}"), Catch::Contains("\"drag\" needs \"dy\""));
+    REQUIRE_THAT(bad("{\"tap\":\"a\",\"dy\":5}"), Catch::Contains("\"dy\" belongs to drag"));
+    REQUIRE_THAT(bad("{\"tap\":\"a\",\"value_not\":\"0\"}"), Catch::Contains("belong to expect_target"));
+}
+
+TEST_CASE("a dragged region scrolls, glides with frames coming, then lets the shell sleep", "[ui][headless][script]")
+{
+    auto shell = headless_shell(640, 400);
+    DragScroll scroll;
+    const DrawFn draw = [&](FrameContext& ctx) {
+        scroll_region(ctx, scroll, "list", 300.0f, [&] {
+            for (int i = 0; i < 40; ++i)
+                text(ctx, "line." + std::to_string(i), "Line " + std::to_string(i));
+        });
+        text(ctx, "below", "under the region");
+    };
+    ScriptRunner runner(*shell, draw);
+    require_ok(runner.run(parse_ok("{\"expect_target\":\"list\",\"value\":\"0\"}\n"
+                                   "{\"drag\":\"list\",\"dy\":-120,\"ms\":160}")));
+    REQUIRE(scroll.max_offset() > 500.0f); // 40 lines in 300 px
+    const float after_drag = scroll.offset();
+    REQUIRE(after_drag == Approx(120.0f).margin(1.0f));
+    // Thrown at 12 px per 16 ms: it glides on, and the screen asks for frames.
+    REQUIRE(scroll.gliding());
+    REQUIRE(shell->next_wakeup_ms());
+    require_ok(runner.wait(100));
+    REQUIRE(scroll.offset() > after_drag);
+    require_ok(runner.wait(3000));
+    REQUIRE_FALSE(scroll.gliding());
+    REQUIRE_FALSE(shell->next_wakeup_ms()); // nothing due: the loop would sleep
+    require_ok(runner.expect_target(parse_ok("{\"expect_target\":\"list\",\"value_not\":\"0\"}")[0]));
+    // The region keeps its place on screen: what follows it does not move.
+    REQUIRE(shell->targets().find("below")->rect.y ==
+            Approx(shell->targets().find("list")->rect.y + 300.0f).margin(1.0f));
 }
 
 TEST_CASE("a hold keeps a target pressed while the simulated clock moves on", "[ui][headless][script]")

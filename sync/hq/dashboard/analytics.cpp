@@ -271,43 +271,50 @@ private:
     std::map<std::string, std::optional<config::KioskConfig>> m_parsed;
 };
 
-// What a measure is taken with: its kind and, for answered_within_hours, the hours.
-using MeasureKey = std::pair<config::PromiseMeasure, int>;
-
 struct Tally {
     int64_t counted = 0;
     int64_t met = 0;
 };
 
-std::optional<MeasureKey> measure_key(const config::Promise& promise)
+// Whether a promise is measured: it names a measure and, for
+// answered_within_hours, a deadline (validation does not let one without through).
+bool is_measured(const config::Promise& promise)
 {
-    if (!promise.measure)
-        return std::nullopt;
-    if (*promise.measure != config::PromiseMeasure::answered_within_hours)
-        return MeasureKey{*promise.measure, 0};
-    if (!promise.answer_within_hours)
-        return std::nullopt; // validation does not let this through
-    return MeasureKey{*promise.measure, *promise.answer_within_hours};
+    return promise.measure &&
+           (*promise.measure != config::PromiseMeasure::answered_within_hours || promise.answer_within);
 }
 
-// Counted and met per store for one measure.
-Result<std::map<std::string, Tally>> tally_by_store(Database& db, const Filter& filter, const Period& period,
-                                                    const MeasureKey& key, int64_t now_ms)
+// answered_within_hours for one store and promise: the deadline of each
+// complaint in the store's calendar (config::promise_deadline, the rule the
+// terminal shows), so working days and the store's zone count.
+Result<Tally> answered_tally(Database& db, const Period& period, const std::string& store_code,
+                             const config::KioskConfig& config, const config::Promise& promise, int64_t now_ms)
 {
-    Sql sql("SELECT store_code, count(*), ");
-    if (key.first == config::PromiseMeasure::answered_within_hours) {
-        std::string deadline = "opened_at + " + sql.arg(int64_t{key.second} * ms_per_hour);
-        std::string now = sql.arg(now_ms);
-        std::string answered = "(first_response_at IS NOT NULL AND first_response_at <= " + now + ")";
-        sql += "coalesce(sum(" + answered + " AND first_response_at <= " + deadline +
-               "), 0) FROM dashboard_complaints WHERE ";
-        sql.filter(period, filter.store_code, "opened_at");
-        sql += " AND (" + answered + " OR " + deadline + " < " + now + ")";
-    } else {
-        sql += "coalesce(sum(solved_on_the_spot), 0) FROM dashboard_complaints WHERE ";
-        sql.filter(period, filter.store_code, "opened_at");
-        sql += " AND status = 'closed' AND close_outcome = 'resolved'";
-    }
+    Sql sql("SELECT opened_at, first_response_at FROM dashboard_complaints WHERE ");
+    sql.filter(period, store_code, "opened_at");
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    Tally tally;
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+        auto deadline = config::promise_deadline(config, promise, row.column_int64(0));
+        auto answered_at = row.column_optional_int64(1);
+        bool answered = answered_at && *answered_at <= now_ms;
+        if (!deadline || (!answered && *deadline >= now_ms))
+            return; // neither answered nor late yet
+        ++tally.counted;
+        if (answered && *answered_at <= *deadline)
+            ++tally.met;
+    }));
+    return tally;
+}
+
+// solved_on_the_spot, counted and met per store.
+Result<std::map<std::string, Tally>> solved_on_the_spot_by_store(Database& db, const Filter& filter,
+                                                                 const Period& period)
+{
+    Sql sql("SELECT store_code, count(*), coalesce(sum(solved_on_the_spot), 0) FROM dashboard_complaints WHERE ");
+    sql.filter(period, filter.store_code, "opened_at");
+    sql += " AND status = 'closed' AND close_outcome = 'resolved'";
     sql += " GROUP BY store_code";
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
@@ -518,17 +525,20 @@ Result<std::vector<PromiseMeasure>> promise_measures(Database& db, const Filter&
         FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { stores.push_back(row.column_text(0)); }));
     }
 
-    // One query per distinct measure (kind and hours), grouped by store.
-    std::map<MeasureKey, std::map<std::string, Tally>> tallies;
-    auto tally_of = [&](const MeasureKey& key, const std::string& store_code) -> Result<Tally> {
-        auto it = tallies.find(key);
-        if (it == tallies.end()) {
-            auto read = tally_by_store(db, filter, *period, key, now_ms);
+    // Solved on the spot: one query grouped by store; answered in time: one
+    // per store and promise, each complaint's deadline in the store's calendar.
+    std::optional<std::map<std::string, Tally>> solved;
+    auto tally_of = [&](const config::KioskConfig& config, const config::Promise& promise,
+                        const std::string& store_code) -> Result<Tally> {
+        if (*promise.measure == config::PromiseMeasure::answered_within_hours)
+            return answered_tally(db, *period, store_code, config, promise, now_ms);
+        if (!solved) {
+            auto read = solved_on_the_spot_by_store(db, filter, *period);
             FEEDBACK_TRY(read);
-            it = tallies.emplace(key, std::move(*read)).first;
+            solved = std::move(*read);
         }
-        auto found = it->second.find(store_code);
-        return found == it->second.end() ? Tally{} : found->second;
+        auto found = solved->find(store_code);
+        return found == solved->end() ? Tally{} : found->second;
     };
 
     std::vector<PromiseMeasure> chain_rows;
@@ -554,7 +564,7 @@ Result<std::vector<PromiseMeasure>> promise_measures(Database& db, const Filter&
     if (chain)
         if (const config::KioskConfig* fallback = configs->chain_default())
             for (const config::Promise& promise : fallback->promises)
-                if (measure_key(promise))
+                if (is_measured(promise))
                     slot_for(promise);
 
     for (const std::string& store_code : stores) {
@@ -562,10 +572,9 @@ Result<std::vector<PromiseMeasure>> promise_measures(Database& db, const Filter&
         if (!config)
             continue;
         for (const config::Promise& promise : config->promises) {
-            auto key = measure_key(promise);
-            if (!key)
+            if (!is_measured(promise))
                 continue;
-            auto tally = tally_of(*key, store_code);
+            auto tally = tally_of(*config, promise, store_code);
             FEEDBACK_TRY(tally);
             store_rows.push_back(measure_row(promise, store_code, promise.target_percent, *tally));
             if (chain) {

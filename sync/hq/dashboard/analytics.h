@@ -142,8 +142,9 @@ Result<std::vector<CallBackRow>> call_backs(sqlite::Database& db, const Filter& 
 // document, else "default"):
 //   answered_within_hours  counted: answered (first of acknowledged,
 //                          resolved, closed) by `now`, or unanswered and past
-//                          opened_at + the promise's answer_within_hours at
-//                          `now`; met: answered by then
+//                          the promise's deadline (config::promise_deadline:
+//                          in working days, working hours or clock hours, in
+//                          the store's calendar) at `now`; met: answered by then
 //   solved_on_the_spot     counted: closed as resolved; met: solved on the spot
 // Rows: with a store in the filter, that store's promises in configuration
 // order. For the chain, first one row per promise for the chain (store_code

@@ -11,6 +11,7 @@
 #include "domain/complaint_fold.h"
 #include "domain/ids.h"
 #include "domain/validation.h"
+#include "domain/vocabulary.h"
 #include "forms.h"
 
 #include <algorithm>
@@ -21,7 +22,6 @@ namespace feedback::hq::web {
 namespace {
 
 constexpr int64_t page_size = 50;
-const std::vector<std::string> channels{"kiosk", "walk_in", "phone", "email", "letter", "social"};
 // "open" filters every state but closed (analytics.h); the others one state each.
 const std::vector<std::string> statuses{"open",      "acknowledged", "escalated", "awaiting_response",
                                         "satisfied", "dissatisfied", "closed"};
@@ -33,9 +33,15 @@ std::string status_label(const Text& t, std::string_view status)
     return status.empty() ? std::string() : t("status." + std::string(status));
 }
 
+// A vocabulary entry's label (vocabulary.h); an unknown wire name as it is.
+std::string vocabulary_label(const Text& t, std::string_view key, std::string_view wire)
+{
+    return key.empty() ? std::string(wire) : t(key);
+}
+
 std::string channel_label(const Text& t, std::string_view channel)
 {
-    return channel.empty() ? std::string() : t("channel." + std::string(channel));
+    return vocabulary_label(t, channel_key(channel), channel);
 }
 
 std::string yes_no(const Text& t, bool value) { return t(value ? "common.yes" : "common.no"); }
@@ -91,7 +97,7 @@ dashboard::ComplaintQuery complaint_query_of(Page& page, Filters& filters)
     else
         query.category = category;
     std::string channel = page.param("channel");
-    if (!channel.empty() && std::find(channels.begin(), channels.end(), channel) == channels.end())
+    if (!channel.empty() && !find_channel(channel))
         filters.errors.push_back(page.t("complaints.bad_channel"));
     else
         query.channel = channel;
@@ -134,9 +140,9 @@ void complaints_page(Page& page)
     extra += "<label for=\"channel\">" + escape(t("complaints.channel")) +
              "</label><select id=\"channel\" name=\"channel\"><option value=\"\">" + escape(t("filter.all")) +
              "</option>";
-    for (const auto& channel : channels)
-        extra += "<option value=\"" + channel + "\"" + (query.channel == channel ? " selected" : "") + ">" +
-                 escape(channel_label(t, channel)) + "</option>";
+    for (const Channel& channel : channels)
+        extra += "<option value=\"" + std::string(channel.wire) + "\"" +
+                 (query.channel == channel.wire ? " selected" : "") + ">" + escape(t(channel.key)) + "</option>";
     extra += "</select>";
     extra += "<label class=\"check\"><input type=\"checkbox\" name=\"overdue\" value=\"1\"" +
              std::string(query.overdue_only ? " checked" : "") + "> " + escape(t("complaints.overdue_only")) +
@@ -264,13 +270,15 @@ std::string event_details(Page& page, const std::optional<nlohmann::json>& confi
         add(t("complaints.channel"), channel_label(t, payload_text(p, "channel")));
         add(t("complaints.category"), page.label_of(config, "complaint_categories", payload_text(p, "category")));
         break;
-    case EventType::complaint_resolved:
-        add(t("complaint.resolution"), t("resolution." + payload_text(p, "resolution")));
+    case EventType::complaint_resolved: {
+        std::string resolution = payload_text(p, "resolution");
+        add(t("complaint.resolution"), vocabulary_label(t, resolution_key(resolution), resolution));
         if (p.contains("amount_cents") && p["amount_cents"].is_number_integer())
             add(t("complaint.amount"), format_euros(p["amount_cents"].get<int64_t>(), t.locale()));
         if (p.contains("on_the_spot") && p["on_the_spot"].is_boolean())
             add(t("complaint.on_the_spot"), yes_no(t, p["on_the_spot"].get<bool>()));
         break;
+    }
     case EventType::complaint_customer_response:
         if (p.contains("satisfied") && p["satisfied"].is_boolean())
             add(t("complaint.satisfied"), yes_no(t, p["satisfied"].get<bool>()));
@@ -282,10 +290,12 @@ std::string event_details(Page& page, const std::optional<nlohmann::json>& confi
     case EventType::complaint_reopened:
         add(t("complaint.reason"), payload_text(p, "reason"));
         break;
-    case EventType::complaint_closed:
-        add(t("complaint.outcome"), t("outcome." + payload_text(p, "outcome")));
+    case EventType::complaint_closed: {
+        std::string outcome = payload_text(p, "outcome");
+        add(t("complaint.outcome"), vocabulary_label(t, outcome_key(outcome), outcome));
         add(t("complaint.external_body"), payload_text(p, "external_body"));
         break;
+    }
     case EventType::complaint_root_cause_recorded:
         add(t("complaint.root_cause"), page.label_of(config, "root_causes", payload_text(p, "root_cause")));
         break;
@@ -374,7 +384,7 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
     if (state.closed_at)
         fact(t("complaint.closed_at"), format_time(*state.closed_at));
     if (!state.close_outcome.empty())
-        fact(t("complaint.outcome"), t("outcome." + state.close_outcome));
+        fact(t("complaint.outcome"), vocabulary_label(t, outcome_key(state.close_outcome), state.close_outcome));
     fact(t("complaint.external_body"), state.external_body);
     fact(t("complaints.root_cause"), page.label_of(config, "root_causes", state.root_cause), "root-cause");
     fact(t("complaint.root_cause_note"), state.root_cause_note);
@@ -465,7 +475,7 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
                         "<label class=\"check\"><input type=\"radio\" name=\"effective\" value=\"yes\" required> " +
                         escape(t("common.yes")) + "</label><label class=\"check\"><input type=\"radio\" "
                         "name=\"effective\" value=\"no\"> " + escape(t("common.no")) + "</label></fieldset>" +
-                        text_input("note-" + action.action_id, "note", t("complaint.note"), "", 1000, false) +
+                        text_input("note-" + action.action_id, "note", t("complaint.note"), "", limits::note_chars, false) +
                         "<button type=\"submit\">" + escape(t("action.record_check")) + "</button></form>";
             }
             body += "</td></tr>";
@@ -496,7 +506,7 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
                         escape(label) + "</option>";
             body += "</select>" +
                     text_area("root_cause_note", "note", t("complaint.note"),
-                              feedback && feedback->form == "root_cause" ? feedback->value("note") : "", 1000, false) +
+                              feedback && feedback->form == "root_cause" ? feedback->value("note") : "", limits::note_chars, false) +
                     "<button type=\"submit\" id=\"save-root-cause\">" + escape(t("common.save")) + "</button></form>";
         }
         body += "</section>";
@@ -513,8 +523,8 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
                     escape(t(std::string("action.") + option)) + "</label>";
         body += "</fieldset>" +
                 text_area("action_description", "description", t("action.description"),
-                          mine ? mine->value("description") : "", 1000, true) +
-                text_input("action_owner", "owner", t("action.owner"), mine ? mine->value("owner") : "", 100, true) +
+                          mine ? mine->value("description") : "", limits::action_description_chars, true) +
+                text_input("action_owner", "owner", t("action.owner"), mine ? mine->value("owner") : "", limits::name_chars, true) +
                 "<label for=\"action_due\">" + escape(t("action.due")) +
                 "</label><input type=\"date\" id=\"action_due\" name=\"due\" required value=\"" +
                 escape(mine ? mine->value("due") : "") + "\"><button type=\"submit\" id=\"save-action\">" +
@@ -526,7 +536,7 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
                     "<form method=\"post\" enctype=\"multipart/form-data\" action=\"" + base + "/reopen\">" + page.csrf_field() +
                     form_error(feedback, "reopen") +
                     text_area("reopen_reason", "reason", t("complaint.reason"),
-                              feedback && feedback->form == "reopen" ? feedback->value("reason") : "", 500, true) +
+                              feedback && feedback->form == "reopen" ? feedback->value("reason") : "", limits::reason_chars, true) +
                     "<button type=\"submit\">" + escape(t("complaint.reopen")) + "</button></form></section>";
         } else {
             const FormFeedback* refer = feedback && feedback->form == "refer" ? feedback : nullptr;
@@ -534,8 +544,8 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
                     escape(t("complaint.refer_explained")) + "</p><form method=\"post\" enctype=\"multipart/form-data\" action=\"" + base +
                     "/refer\">" + page.csrf_field() + form_error(feedback, "refer") +
                     text_input("external_body", "external_body", t("complaint.external_body"),
-                               refer ? refer->value("external_body") : "", 200, true) +
-                    text_area("refer_note", "note", t("complaint.note"), refer ? refer->value("note") : "", 1000,
+                               refer ? refer->value("external_body") : "", limits::external_body_chars, true) +
+                    text_area("refer_note", "note", t("complaint.note"), refer ? refer->value("note") : "", limits::note_chars,
                               false) +
                     "<button type=\"submit\">" + escape(t("complaint.refer_submit")) + "</button></form></section>";
         }
@@ -636,7 +646,7 @@ void post_root_cause(Page& page)
             listed = listed || choice.value("id", "") == cause;
     if (!listed)
         return show_mistake(page, complaint_id, feedback, page.t("form.root_cause_unknown"));
-    if (auto problem = form.length_problem(note, 0, 1000))
+    if (auto problem = form.length_problem(note, 0, limits::note_chars))
         return show_mistake(page, complaint_id, feedback, *problem);
     nlohmann::json payload{{"root_cause", cause}};
     if (!note.empty())
@@ -657,9 +667,9 @@ void post_action(Page& page)
     const Text& t = page.t;
     if (kind != "corrective" && kind != "preventive")
         return show_mistake(page, complaint_id, feedback, t("form.kind_required"));
-    if (auto problem = form.length_problem(description, 1, 1000))
+    if (auto problem = form.length_problem(description, 1, limits::action_description_chars))
         return show_mistake(page, complaint_id, feedback, t("action.description") + ": " + *problem);
-    if (auto problem = form.length_problem(owner, 1, 100))
+    if (auto problem = form.length_problem(owner, 1, limits::name_chars))
         return show_mistake(page, complaint_id, feedback, t("action.owner") + ": " + *problem);
     auto due_day = parse_date(due);
     if (!due_day)
@@ -682,7 +692,7 @@ void post_action_check(Page& page)
     std::string note = form.text("note", feedback);
     if (effective != "yes" && effective != "no")
         return show_mistake(page, complaint_id, feedback, page.t("form.effective_required"));
-    if (auto problem = form.length_problem(note, 0, 1000))
+    if (auto problem = form.length_problem(note, 0, limits::note_chars))
         return show_mistake(page, complaint_id, feedback, *problem);
     auto state = page.store.complaint_state(complaint_id);
     if (!state) {
@@ -707,7 +717,7 @@ void post_reopen(Page& page)
     FormReader form(page);
     FormFeedback feedback{"reopen", "", {}};
     std::string reason = form.text("reason", feedback);
-    if (auto problem = form.length_problem(reason, 1, 500))
+    if (auto problem = form.length_problem(reason, 1, limits::reason_chars))
         return show_mistake(page, complaint_id, feedback, page.t("complaint.reason") + ": " + *problem);
     record_and_answer(page, complaint_id, EventType::complaint_reopened, {{"reason", reason}}, feedback, "reopened");
 }
@@ -719,9 +729,9 @@ void post_refer(Page& page)
     FormFeedback feedback{"refer", "", {}};
     std::string external_body = form.text("external_body", feedback);
     std::string note = form.text("note", feedback);
-    if (auto problem = form.length_problem(external_body, 1, 200))
+    if (auto problem = form.length_problem(external_body, 1, limits::external_body_chars))
         return show_mistake(page, complaint_id, feedback, page.t("complaint.external_body") + ": " + *problem);
-    if (auto problem = form.length_problem(note, 0, 1000))
+    if (auto problem = form.length_problem(note, 0, limits::note_chars))
         return show_mistake(page, complaint_id, feedback, *problem);
     nlohmann::json payload{{"outcome", "referred_external"}, {"external_body", external_body}};
     if (!note.empty())

@@ -226,8 +226,17 @@ nlohmann::json document_of(const Text& t, const Values& v, const Values& pins, c
         if (get(at + "id").empty() && get(at + "nl").empty() && get(at + "en").empty())
             continue;
         nlohmann::json p{{"id", get(at + "id")}, {"text", {{"nl", get(at + "nl")}, {"en", get(at + "en")}}}};
-        if (!get(at + "hours").empty())
+        if (!get(at + "hours").empty()) {
             p["answer_within_hours"] = integer_field(get(at + "hours"));
+        } else if (base.contains("promises") && base["promises"].is_array()) {
+            // A deadline in working time is not on the form: keep the base's
+            // for the promise with the same id.
+            for (const auto& old : base["promises"])
+                if (old.is_object() && old.value("id", "") == get(at + "id"))
+                    for (const char* key : {"answer_within_working_days", "answer_within_working_hours"})
+                        if (old.contains(key))
+                            p[key] = old[key];
+        }
         if (!get(at + "measure").empty())
             p["measure"] = get(at + "measure");
         if (!get(at + "target").empty())
