@@ -2,6 +2,8 @@
 // the lifecycle deciding each step, and every refused or foreign event listed.
 #include "complaint_fold.h"
 
+#include "vocabulary.h"
+
 #include <algorithm>
 #include <cassert>
 #include <tuple>
@@ -75,6 +77,8 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
         state.channel = payload_text(event, "channel");
         state.category = payload_text(event, "category");
         state.opened_by_device = event.device_id;
+        if (auto severity = payload_text(event, "severity"); !severity.empty())
+            state.severity = std::move(severity);
         break;
     case EventType::complaint_acknowledged:
         set_first(state.acknowledged_at, at);
@@ -87,10 +91,15 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
         state.last_resolution_at = at;
         state.last_resolution = payload_text(event, "resolution");
         state.amount_cents = payload_integer(event, "amount_cents");
+        state.decision = payload_text(event, "decision");
+        state.communicated = payload_text(event, "communicated");
         memory.last_resolution_on_the_spot = payload_true(event, "on_the_spot");
+        if (const Communication* way = find_communication(state.communicated); !way || way->answers)
+            set_first(state.answered_at, at);
         break;
     case EventType::complaint_customer_response: {
         state.customer_response_at = at;
+        set_first(state.answered_at, at);
         state.satisfied = state.status == ComplaintStatus::satisfied;
         auto score = payload_integer(event, "handling_score");
         if (score && *score >= 1 && *score <= 5)
@@ -101,6 +110,7 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
     }
     case EventType::complaint_closed: {
         state.closed_at = at;
+        set_first(state.answered_at, at);
         state.close_outcome = payload_text(event, "outcome");
         state.external_body = payload_text(event, "external_body");
         bool resolved = state.close_outcome == "resolved";
@@ -146,6 +156,13 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
         action->check_note = payload_text(event, "note");
         break;
     }
+    case EventType::complaint_assessed:
+        state.severity = payload_text(event, "severity");
+        state.owner = payload_text(event, "owner");
+        state.assessed_at = at;
+        break;
+    case EventType::complaint_noted:
+        break; // on the timeline only
     case EventType::nps_rated:
     case EventType::nps_detailed:
     case EventType::nps_followed_up:

@@ -59,7 +59,19 @@ struct ComplaintState {
     std::optional<int64_t> assistance_requested_at; // last
     std::optional<int64_t> last_event_at;
 
+    // The assessment: from complaint.opened, then the last complaint.assessed.
+    std::string severity = "normal";       // a vocabulary.h severity
+    std::string owner;                     // a head-office user's name; empty: the store
+    std::optional<int64_t> assessed_at;    // last
+
+    // The first time the customer had an answer: a resolution given in person
+    // or communicated (not "not_yet"), the customer's response, or a close.
+    // A staff tap on "acknowledge" is not an answer.
+    std::optional<int64_t> answered_at;
+
     std::string last_resolution;           // "refund", ... of the last complaint.resolved
+    std::string decision;                  // the text for the customer, of the last complaint.resolved
+    std::string communicated;              // how it reached them, of the last complaint.resolved ("" in person)
     std::optional<int64_t> amount_cents;   // of the last complaint.resolved
     std::optional<bool> satisfied;         // the customer's last answer
     std::optional<int> handling_score;     // 1-5, the customer's last score

@@ -10,7 +10,8 @@ constexpr std::array<std::string_view, all_event_types.size()> event_type_names{
     "complaint.acknowledged", "complaint.resolved", "complaint.customer_response",
     "complaint.escalated", "complaint.closed",  "complaint.reopened",
     "complaint.assistance_requested", "complaint.root_cause_recorded", "complaint.action_planned",
-    "complaint.action_checked", "nps.followed_up",
+    "complaint.action_checked", "nps.followed_up", "complaint.assessed",
+    "complaint.noted",
 };
 
 Error envelope_error(std::string message)

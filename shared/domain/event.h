@@ -43,6 +43,10 @@ enum class EventType {
     complaint_action_checked,
     // The call-back to a detractor who agreed to be contacted (closing the loop).
     nps_followed_up,
+    // Handling at head office or the counter: the initial assessment (how
+    // serious, who owns it) and investigation notes. Any state, no change.
+    complaint_assessed,
+    complaint_noted,
 };
 
 inline constexpr std::array all_event_types{
@@ -53,6 +57,7 @@ inline constexpr std::array all_event_types{
     EventType::complaint_reopened,  EventType::complaint_assistance_requested,
     EventType::complaint_root_cause_recorded, EventType::complaint_action_planned,
     EventType::complaint_action_checked, EventType::nps_followed_up,
+    EventType::complaint_assessed,  EventType::complaint_noted,
 };
 
 // "nps.rated", "complaint.customer_response", ...

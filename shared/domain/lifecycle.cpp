@@ -33,7 +33,7 @@ enum class Move {
     close_other, // unresolved, withdrawn, referred_external
     reopen,
     request_assistance,
-    analyse, // root cause, actions and their checks: any state, no change
+    analyse, // root cause, actions, their checks, assessment, notes: any state, no change
 };
 
 // A set of states as bits, so that a table row reads like the diagram.
@@ -139,7 +139,9 @@ Request read_request(const Event& event)
     case EventType::complaint_assistance_requested: return {Move::request_assistance, type, {}};
     case EventType::complaint_root_cause_recorded:
     case EventType::complaint_action_planned:
-    case EventType::complaint_action_checked: return {Move::analyse, type, {}};
+    case EventType::complaint_action_checked:
+    case EventType::complaint_assessed:
+    case EventType::complaint_noted: return {Move::analyse, type, {}};
     case EventType::complaint_customer_response: {
         auto it = payload.is_object() ? payload.find("satisfied") : payload.end();
         if (it == payload.end() || !it->is_boolean())

@@ -38,8 +38,9 @@
 // complaint.assistance_requested (the customer asks for a staff member to
 // come now) is allowed in every state but CLOSED and changes none.
 // complaint.root_cause_recorded, complaint.action_planned and
-// complaint.action_checked (head office's analysis) are allowed in every
-// state, CLOSED included, and change none.
+// complaint.action_checked (head office's analysis), complaint.assessed (the
+// severity and owner) and complaint.noted (an investigation note) are allowed
+// in every state, CLOSED included, and change none.
 // The customer leads the closing (Gouden Oor): closed(resolved) is allowed
 // only from SATISFIED. Root-cause analysis never blocks closing.
 #pragma once

@@ -112,6 +112,8 @@ constexpr std::array complaint_resolved_fields{
     of_kind("on_the_spot", Kind::boolean, Presence::required),
     integer("amount_cents", Presence::optional, 0, limits::max_amount_cents),
     text("note", Presence::optional, 0, limits::note_chars),
+    text("decision", Presence::optional, 0, limits::description_chars),
+    choice("communicated", communication_names, Presence::optional),
 };
 constexpr std::array complaint_customer_response_fields{
     of_kind("satisfied", Kind::boolean, Presence::required),
@@ -149,6 +151,15 @@ constexpr std::array complaint_action_checked_fields{
 constexpr std::array nps_followed_up_fields{
     choice("outcome", follow_up_outcomes),
     text("note", Presence::optional, 0, limits::note_chars),
+};
+// owner: a head-office user's name; absent or empty, the store owns it.
+constexpr std::array complaint_assessed_fields{
+    choice("severity", severity_names),
+    text("owner", Presence::optional, 0, limits::name_chars),
+    text("note", Presence::optional, 0, limits::note_chars),
+};
+constexpr std::array complaint_noted_fields{
+    text("note", Presence::required, 1, limits::note_chars),
 };
 constexpr std::array contact_fields{
     of_kind("consent", Kind::boolean, Presence::optional), // see check_contact()
@@ -200,6 +211,9 @@ constexpr std::array<TypeRules, all_event_types.size()> type_rules{{
     {EventType::complaint_action_checked, Subject::complaint, Recorder::head_office,
      complaint_action_checked_fields, nullptr},
     {EventType::nps_followed_up, Subject::rated_event, Recorder::head_office, nps_followed_up_fields, nullptr},
+    {EventType::complaint_assessed, Subject::complaint, Recorder::staff_or_head_office, complaint_assessed_fields,
+     nullptr},
+    {EventType::complaint_noted, Subject::complaint, Recorder::staff_or_head_office, complaint_noted_fields, nullptr},
 }};
 
 const TypeRules& rules_for(EventType type)

@@ -26,6 +26,13 @@ const Channel* find_channel(std::string_view wire) { return find_wire(channels, 
 const Resolution* find_resolution(std::string_view wire) { return find_wire(resolutions, wire); }
 const Outcome* find_outcome(std::string_view wire) { return find_wire(outcomes, wire); }
 const SeverityEntry* find_severity(std::string_view wire) { return find_wire(severities, wire); }
+const Communication* find_communication(std::string_view wire) { return find_wire(communications, wire); }
+
+Severity severity_level(std::string_view wire)
+{
+    const SeverityEntry* found = find_severity(wire);
+    return found ? found->level : Severity::normal;
+}
 
 AmountRule amount_rule(std::string_view resolution)
 {
@@ -37,5 +44,6 @@ std::string_view channel_key(std::string_view wire) { return key_of(find_channel
 std::string_view resolution_key(std::string_view wire) { return key_of(find_resolution(wire)); }
 std::string_view outcome_key(std::string_view wire) { return key_of(find_outcome(wire)); }
 std::string_view severity_key(std::string_view wire) { return key_of(find_severity(wire)); }
+std::string_view communication_key(std::string_view wire) { return key_of(find_communication(wire)); }
 
 } // namespace feedback

@@ -97,6 +97,25 @@ inline constexpr std::array severities{
     SeverityEntry{Severity::safety, "safety", "severity.safety"},
 };
 
+// [SECTION] How a decision reached the customer
+
+// complaint.resolved's "communicated": how the customer was told. Absent
+// means in person (the counter). not_yet: head office recorded the decision
+// and a message or call is still to come, so the customer has no answer yet.
+struct Communication {
+    std::string_view wire;
+    std::string_view key; // "communicated.phone"
+    bool answers;         // the customer has the answer
+};
+
+inline constexpr std::array communications{
+    Communication{"in_person", "communicated.in_person", true},
+    Communication{"phone", "communicated.phone", true},
+    Communication{"email", "communicated.email", true},
+    Communication{"letter", "communicated.letter", true},
+    Communication{"not_yet", "communicated.not_yet", false},
+};
+
 // [SECTION] Field limits (Unicode code points unless named otherwise)
 
 namespace limits {
@@ -133,12 +152,17 @@ inline constexpr auto channel_names = wire_names(channels);
 inline constexpr auto resolution_names = wire_names(resolutions);
 inline constexpr auto outcome_names = wire_names(outcomes);
 inline constexpr auto severity_names = wire_names(severities);
+inline constexpr auto communication_names = wire_names(communications);
 
 // The entry with this wire name, or null.
 const Channel* find_channel(std::string_view wire);
 const Resolution* find_resolution(std::string_view wire);
 const Outcome* find_outcome(std::string_view wire);
 const SeverityEntry* find_severity(std::string_view wire);
+const Communication* find_communication(std::string_view wire);
+
+// The severity of a wire name; normal for an unknown or empty one.
+Severity severity_level(std::string_view wire);
 
 // The amount rule of a resolution; optional for an unknown or empty one (the
 // resolution's own rule reports it).
@@ -150,5 +174,6 @@ std::string_view channel_key(std::string_view wire);
 std::string_view resolution_key(std::string_view wire);
 std::string_view outcome_key(std::string_view wire);
 std::string_view severity_key(std::string_view wire);
+std::string_view communication_key(std::string_view wire);
 
 } // namespace feedback

@@ -75,6 +75,17 @@ struct Device {
     {
         return record(EventType::complaint_action_checked, at, {{"action_id", action_id}, {"effective", effective}});
     }
+    Event assessed(int64_t at, const char* severity, const char* owner)
+    {
+        return record(EventType::complaint_assessed, at, {{"severity", severity}, {"owner", owner}});
+    }
+    Event noted(int64_t at) { return record(EventType::complaint_noted, at, {{"note", "called the supplier"}}); }
+    Event decided(int64_t at, const char* decision, const char* communicated)
+    {
+        return record(EventType::complaint_resolved, at,
+                      {{"resolution", "replacement"}, {"on_the_spot", false}, {"decision", decision},
+                       {"communicated", communicated}});
+    }
 };
 
 const std::string action_1 = "0192f4a8-0000-7000-8000-0000000ac001";
@@ -100,7 +111,9 @@ auto all_fields(const ComplaintState& s)
                            s.last_resolution_at, s.customer_response_at, s.closed_at, s.reopened_at, s.last_event_at,
                            s.last_resolution, s.amount_cents, s.satisfied, s.handling_score, s.close_outcome,
                            s.external_body, s.reopen_count, s.event_count, s.solved_on_the_spot,
-                           s.time_to_resolution_ms, s.root_cause, s.root_cause_note, actions, skipped);
+                           s.time_to_resolution_ms, s.root_cause, s.root_cause_note, actions, skipped,
+                           std::make_tuple(s.severity, s.owner, s.assessed_at, s.answered_at, s.decision,
+                                           s.communicated));
 }
 
 bool same_state(const ComplaintState& a, const ComplaintState& b)
@@ -390,6 +403,12 @@ TEST_CASE("any arrival order of the same events gives the same state", "[fold]")
                           b.planned(t0 + 8 * minute, action_2, "preventive"),
                           b.checked(t0 + 9 * minute, action_1, false), b.checked(t0 + 10 * minute, action_1, true)},
                          2});
+    scenarios.push_back({"assessed twice, noted, decided at head office without telling the customer yet",
+                         {a.opened(t0), a.escalated(t0 + minute), b.assessed(t0 + 2 * minute, "high", "quality.lead"),
+                          b.noted(t0 + 3 * minute), b.assessed(t0 + 4 * minute, "safety", ""),
+                          b.decided(t0 + 5 * minute, "A new sofa on Monday", "not_yet"),
+                          b.decided(t0 + 6 * minute, "A new sofa on Tuesday", "phone")},
+                         1});
 
     std::mt19937 random(20261124);
     for (auto& [name, events, skipped] : scenarios) {
@@ -452,4 +471,37 @@ TEST_CASE("root cause and actions are recorded after the complaint is closed, ea
     CHECK(state.skipped[0].event_id == events.back().id);
     CHECK(state.skipped[0].reason == "complaint.action_checked: no action \"0192f4a8-0000-7000-8000-0000000ac0ff\" "
                                      "was planned before it");
+}
+
+TEST_CASE("an assessment sets severity and owner; the answer is a resolution the customer heard of", "[fold]")
+{
+    Device a = counter_a();
+    Device office{"0192f4a8-0000-7000-8000-0000000000f0"};
+    std::vector<Event> events{a.opened(t0), a.acknowledged(t0 + minute), a.escalated(t0 + 2 * minute),
+                              office.assessed(t0 + 3 * minute, "safety", "quality.lead"), office.noted(t0 + 4 * minute)};
+    ComplaintState state = fold_complaint(events);
+    CHECK(state.status == ComplaintStatus::escalated);
+    CHECK(state.severity == "safety");
+    CHECK(state.owner == "quality.lead");
+    CHECK(state.assessed_at == t0 + 3 * minute);
+    CHECK_FALSE(state.answered_at); // acknowledging is not an answer
+
+    events.push_back(office.decided(t0 + 60 * minute, "We replace the sofa on Monday.", "not_yet"));
+    state = fold_complaint(events);
+    CHECK(state.status == ComplaintStatus::awaiting_response);
+    CHECK(state.decision == "We replace the sofa on Monday.");
+    CHECK(state.communicated == "not_yet");
+    CHECK_FALSE(state.answered_at); // recorded, not yet told
+
+    events.push_back(a.response(t0 + 90 * minute, true, 4));
+    state = fold_complaint(events);
+    CHECK(state.answered_at == t0 + 90 * minute); // the customer's answer shows they heard it
+
+    std::vector<Event> by_phone{a.opened(t0), office.decided(t0 + 30 * minute, "A voucher follows.", "phone")};
+    CHECK(fold_complaint(by_phone).answered_at == t0 + 30 * minute);
+    std::vector<Event> at_counter{a.opened(t0), a.resolved(t0 + 5 * minute, "apology", true)};
+    CHECK(fold_complaint(at_counter).answered_at == t0 + 5 * minute); // no "communicated": in person
+    CHECK(fold_complaint(at_counter).severity == "normal");
+    std::vector<Event> withdrawn{a.opened(t0), a.acknowledged(t0 + minute), a.closed(t0 + 7 * minute, "withdrawn")};
+    CHECK(fold_complaint(withdrawn).answered_at == t0 + 7 * minute);
 }

@@ -65,6 +65,10 @@ Json valid_payload(EventType type)
         return Json{{"action_id", "0192f4a8-0000-7000-8000-00000000ac01"}, {"effective", true}};
     case EventType::nps_followed_up:
         return Json{{"outcome", "reached"}, {"note", "Excuses aangeboden."}};
+    case EventType::complaint_assessed:
+        return Json{{"severity", "safety"}, {"owner", "quality.lead"}, {"note", "Kind kon bij het snoer."}};
+    case EventType::complaint_noted:
+        return Json{{"note", "Leverancier gebeld: bekend probleem met deze partij."}};
     }
     return Json::object();
 }
@@ -80,7 +84,8 @@ Event valid_event(EventType type)
     event.device_seq = 1;
     bool staff_step = type == EventType::complaint_acknowledged || type == EventType::complaint_resolved
         || type == EventType::complaint_escalated || type == EventType::complaint_closed
-        || type == EventType::complaint_reopened;
+        || type == EventType::complaint_reopened || type == EventType::complaint_assessed
+        || type == EventType::complaint_noted;
     bool head_office_step = type == EventType::complaint_root_cause_recorded
         || type == EventType::complaint_action_planned || type == EventType::complaint_action_checked
         || type == EventType::nps_followed_up;
@@ -356,7 +361,7 @@ TEST_CASE("staff steps are not recorded by the kiosk", "[validation]")
                            EventType::complaint_escalated, EventType::complaint_closed,
                            EventType::complaint_reopened, EventType::complaint_root_cause_recorded,
                            EventType::complaint_action_planned, EventType::complaint_action_checked,
-                           EventType::nps_followed_up}) {
+                           EventType::nps_followed_up, EventType::complaint_assessed, EventType::complaint_noted}) {
         INFO(to_string(type));
         Event event = valid_event(type);
         event.actor = "kiosk";
