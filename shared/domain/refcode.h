@@ -32,6 +32,10 @@ constexpr size_t refcode_store_length = 3;
 constexpr size_t refcode_terminal_length = 2;
 constexpr size_t refcode_min_counter_length = 4;
 
+// The terminal code head office makes its own reference codes with in every
+// store (complaints registered at head office); no terminal is given it.
+inline constexpr std::string_view head_office_terminal_code = "HQ";
+
 // Makes the code for complaint number `counter` (>= 0) of a terminal. The
 // store and terminal codes must be valid segments of 3 and 2 characters;
 // this asserts so.

@@ -37,6 +37,7 @@ inline constexpr std::array channels{
     Channel{"email", "channel.email", ChannelUse::people},
     Channel{"letter", "channel.letter", ChannelUse::people},
     Channel{"social", "channel.social", ChannelUse::people},
+    Channel{"web_form", "channel.web_form", ChannelUse::people},
 };
 
 // [SECTION] Resolutions

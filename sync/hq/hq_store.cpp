@@ -2,11 +2,14 @@
 // (one transaction each), export, the feed, and configuration documents.
 #include "hq_store.h"
 
+#include "config/kiosk_config.h"
 #include "crypto/sha256.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
+#include "domain/text_escape.h"
 #include "domain/validation.h"
+#include "domain/vocabulary.h"
 #include "files/private_files.h"
 
 
@@ -227,6 +230,16 @@ CREATE INDEX dashboard_actions_by_planned ON dashboard_actions(planned_at);
     R"sql(
 ALTER TABLE enrolment_codes ADD COLUMN replaces_device_id TEXT;
 )sql",
+    // Complaints registered at head office: per store, the terminal code head
+    // office makes reference codes with (also held in terminal_codes, so no
+    // terminal ever gets it) and the next complaint number.
+    R"sql(
+CREATE TABLE hq_reference_codes(
+    store_code    TEXT PRIMARY KEY,
+    terminal_code TEXT NOT NULL,
+    next_counter  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 Result<void> migrate(Database& db)
@@ -373,7 +386,7 @@ Result<EnrolmentCode> HqStore::create_enrolment_code(std::string_view store_code
     return code;
 }
 
-Result<std::string> HqStore::next_terminal_code(std::string_view store_code)
+Result<std::string> HqStore::next_terminal_code(std::string_view store_code, bool for_head_office)
 {
     std::set<std::string> taken;
     auto stmt = m_db.cached("SELECT terminal_code FROM terminal_codes WHERE store_code = ?1");
@@ -386,10 +399,14 @@ Result<std::string> HqStore::next_terminal_code(std::string_view store_code)
             break;
         taken.insert((*stmt)->column_text(0));
     }
+    // Head office asks for the code it prefers; terminals never get that one,
+    // so that a store's complaints registered at head office read "...-HQ-...".
+    if (for_head_office && !taken.contains(std::string(head_office_terminal_code)))
+        return std::string(head_office_terminal_code);
     for (char first : refcode_alphabet)
         for (char second : refcode_alphabet) {
             std::string code{first, second};
-            if (!taken.contains(code))
+            if (!taken.contains(code) && code != head_office_terminal_code)
                 return code;
         }
     return Error{ErrorKind::conflict, "store " + std::string(store_code) + " has no terminal codes left"};
@@ -1415,6 +1432,8 @@ Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std:
                                        int64_t now_ms)
 {
     bool about_complaint = is_complaint_event(type);
+    if (type == EventType::complaint_opened)
+        return Error{ErrorKind::invalid_input, "head office opens a complaint with register_complaint()"};
     if (!about_complaint && type != EventType::nps_followed_up)
         return Error{ErrorKind::invalid_input, "head office records complaint follow-up and call-back outcomes only, not " +
                                                    std::string(to_string(type))};
@@ -1439,33 +1458,164 @@ Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std:
     if (!owner)
         return Error{ErrorKind::not_found, std::string(about_complaint ? "no complaint " : "no rating ") + subject +
                                                " at head office"};
-    std::string store_code = std::move(*owner);
+    auto event = make_hq_event(type, std::move(subject), std::move(actor), std::move(payload), now_ms, now_ms);
+    FEEDBACK_TRY(event);
+    if (about_complaint) {
+        auto state = complaint_state(event->subject);
+        FEEDBACK_TRY(state);
+        FEEDBACK_TRY(next_status(state->status, *event));
+    }
+    FEEDBACK_TRY(store_hq_event(*event, *owner, now_ms));
+    FEEDBACK_TRY(txn->commit());
+    return std::move(*event);
+}
 
+Result<Event> HqStore::make_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
+                                     int64_t occurred_at_ms, int64_t now_ms)
+{
     auto identity = hq_identity(m_db, now_ms);
     FEEDBACK_TRY(identity);
     Event event;
     event.id = make_uuid_v7(now_ms);
     event.type = type;
     event.subject = std::move(subject);
-    event.occurred_at_ms = now_ms;
+    event.occurred_at_ms = occurred_at_ms;
     event.actor = std::move(actor);
     event.device_id = identity->device_id;
     event.device_seq = identity->last_seq + 1;
     event.payload = std::move(payload);
     if (auto violations = validate_event(event); !violations.empty())
         return Error{ErrorKind::invalid_input, describe(violations)};
-    if (about_complaint) {
-        auto state = complaint_state(event.subject);
-        FEEDBACK_TRY(state);
-        auto next = next_status(state->status, event);
-        FEEDBACK_TRY(next);
-    }
+    return event;
+}
+
+Result<void> HqStore::store_hq_event(const Event& event, std::string_view store_code, int64_t now_ms)
+{
     FEEDBACK_TRY(store_head_office_event(event, store_code, now_ms));
     auto advance = m_db.prepare("UPDATE hq_identity SET last_seq = ?1 WHERE id = 1");
     FEEDBACK_TRY(advance);
-    FEEDBACK_TRY(advance->bind(1, event.device_seq).run());
+    return advance->bind(1, event.device_seq).run();
+}
+
+Result<bool> HqStore::is_known_store(std::string_view store_code)
+{
+    auto stmt = m_db.cached("SELECT EXISTS (SELECT 1 FROM terminal_codes WHERE store_code = ?1) "
+                            "OR EXISTS (SELECT 1 FROM enrolment_codes WHERE store_code = ?1) "
+                            "OR EXISTS (SELECT 1 FROM configs WHERE scope = ?1)");
+    FEEDBACK_TRY(stmt);
+    FEEDBACK_TRY((*stmt)->bind(1, store_code).step());
+    bool known = (*stmt)->column_int64(0) != 0;
+    (*stmt)->reset();
+    return known;
+}
+
+Result<std::vector<std::string>> HqStore::known_stores()
+{
+    auto stmt = m_db.cached("SELECT store_code FROM terminal_codes UNION SELECT store_code FROM enrolment_codes "
+                            "UNION SELECT scope FROM configs WHERE scope != 'default' ORDER BY 1");
+    FEEDBACK_TRY(stmt);
+    std::vector<std::string> stores;
+    for (;;) {
+        auto row = (*stmt)->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            return stores;
+        stores.push_back((*stmt)->column_text(0));
+    }
+}
+
+Result<std::string> HqStore::next_hq_reference(std::string_view store_code, const std::string& hq_device_id)
+{
+    auto read = m_db.cached("SELECT terminal_code, next_counter FROM hq_reference_codes WHERE store_code = ?1");
+    FEEDBACK_TRY(read);
+    auto row = (*read)->bind(1, store_code).step();
+    FEEDBACK_TRY(row);
+    std::string terminal_code;
+    int64_t counter = 0;
+    if (*row) {
+        terminal_code = (*read)->column_text(0);
+        counter = (*read)->column_int64(1);
+        (*read)->reset();
+    } else {
+        auto code = next_terminal_code(store_code, true);
+        FEEDBACK_TRY(code);
+        terminal_code = std::move(*code);
+        auto reserve = m_db.prepare("INSERT INTO terminal_codes(store_code, terminal_code, device_id) VALUES (?1, ?2, ?3)");
+        FEEDBACK_TRY(reserve);
+        FEEDBACK_TRY(reserve->bind(1, store_code).bind(2, terminal_code).bind(3, hq_device_id).run());
+    }
+    auto advance = m_db.prepare("INSERT INTO hq_reference_codes(store_code, terminal_code, next_counter) "
+                                "VALUES (?1, ?2, ?3) ON CONFLICT(store_code) DO UPDATE SET next_counter = ?3");
+    FEEDBACK_TRY(advance);
+    FEEDBACK_TRY(advance->bind(1, store_code).bind(2, terminal_code).bind(3, counter + 1).run());
+    return make_refcode(store_code, terminal_code, static_cast<uint64_t>(counter));
+}
+
+Result<Event> HqStore::register_complaint(const ComplaintIntake& intake, int64_t now_ms)
+{
+    if (!is_refcode_segment(intake.store_code, refcode_store_length, refcode_store_length))
+        return Error{ErrorKind::invalid_input, "store: a store code is 3 characters of " +
+                                                   std::string(refcode_alphabet) + " (got \"" +
+                                                   escape_control_characters(intake.store_code) + "\")"};
+    if (!intake.payload.is_object())
+        return Error{ErrorKind::invalid_input, "payload: must be a JSON object"};
+    if (intake.payload.contains("reference"))
+        return Error{ErrorKind::invalid_input, "reference: head office makes the reference code itself"};
+    int64_t received_at = intake.received_at_ms.value_or(now_ms);
+    if (received_at > now_ms + max_received_ahead_ms)
+        return Error{ErrorKind::invalid_input, "received_at: lies in the future"};
+
+    auto txn = Transaction::begin(m_db);
+    FEEDBACK_TRY(txn);
+    auto known = is_known_store(intake.store_code);
+    FEEDBACK_TRY(known);
+    if (!*known)
+        return Error{ErrorKind::not_found, "store: no store " + intake.store_code +
+                                               " at head office (no terminal, enrolment code or configuration)"};
+    FEEDBACK_TRY(check_intake_choices(intake));
+
+    auto identity = hq_identity(m_db, now_ms);
+    FEEDBACK_TRY(identity);
+    auto reference = next_hq_reference(intake.store_code, identity->device_id);
+    FEEDBACK_TRY(reference);
+    nlohmann::json payload = intake.payload;
+    payload["reference"] = *reference;
+    auto event = make_hq_event(EventType::complaint_opened, make_uuid_v7(received_at), intake.actor, std::move(payload),
+                               received_at, now_ms);
+    FEEDBACK_TRY(event);
+    FEEDBACK_TRY(store_hq_event(*event, intake.store_code, now_ms));
     FEEDBACK_TRY(txn->commit());
-    return event;
+    return std::move(*event);
+}
+
+Result<void> HqStore::check_intake_choices(const ComplaintIntake& intake)
+{
+    auto channel = intake.payload.find("channel");
+    if (channel != intake.payload.end() && channel->is_string())
+        if (const Channel* found = find_channel(channel->get_ref<const std::string&>());
+            found && found->use == ChannelUse::kiosk_only)
+            return Error{ErrorKind::invalid_input, "payload.channel: \"" + std::string(found->wire) +
+                                                       "\" is the shopper at a kiosk, not a channel head office "
+                                                       "registers"};
+    auto category = intake.payload.find("category");
+    if (category == intake.payload.end() || !category->is_string())
+        return {}; // validate_event() names it
+    auto document = config_for(intake.store_code);
+    FEEDBACK_TRY(document);
+    if (!*document)
+        return {}; // nothing published: the terminals use their own; any configured id is taken
+    auto config = config::parse_config((*document)->document);
+    if (!config)
+        return {};
+    for (const auto& choice : config->complaint_categories)
+        if (choice.id == category->get_ref<const std::string&>())
+            return {};
+    std::string known;
+    for (const auto& choice : config->complaint_categories)
+        known += (known.empty() ? "" : ", ") + choice.id;
+    return Error{ErrorKind::invalid_input, "payload.category: \"" + escape_control_characters(category->get<std::string>()) +
+                                               "\" is not one of store " + intake.store_code + "'s categories (" +
+                                               known + ")"};
 }
 
 // [SECTION] Configuration documents

@@ -79,6 +79,20 @@ struct DeviceHealth {
     std::string app_version;
 };
 
+// A complaint that came in at head office (HqStore::register_complaint).
+struct ComplaintIntake {
+    std::string store_code;
+    // complaint.opened's payload without "reference": channel, category,
+    // description, customer_wish, and optionally severity, product_ref,
+    // receipt_ref, contact.
+    nlohmann::json payload = nlohmann::json::object();
+    std::optional<int64_t> received_at_ms; // when it came in (UTC ms); nothing: now
+    std::string actor;                     // "hq:<user>"
+};
+
+// How far ahead of head office's clock a complaint's received_at may lie.
+constexpr int64_t max_received_ahead_ms = 5 * 60 * 1000;
+
 enum class IngestKind { stored, replayed };
 
 struct IngestResult {
@@ -247,6 +261,20 @@ public:
     // nothing is stored then. Hold the write mutex.
     Result<Event> record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
                                   int64_t now_ms);
+    // Registers a complaint that came in at head office (by phone, e-mail,
+    // letter, web form, social media, or on behalf of a store): a
+    // complaint.opened made by head office, with a reference code head
+    // office makes itself ("UTR-HQ-2222X": the store's code, head office's
+    // terminal code in that store, never given to a terminal, and its own
+    // counter), in the store's feed so its terminals see it. The store must
+    // be known (a terminal, an enrolment code or a configuration of its own)
+    // and the category one of the store's configured ones. Errors:
+    // invalid_input naming the field, not_found for an unknown store;
+    // nothing is stored then.
+    Result<Event> register_complaint(const ComplaintIntake& intake, int64_t now_ms);
+    // Whether head office knows the store, and every store it knows.
+    Result<bool> is_known_store(std::string_view store_code);
+    Result<std::vector<std::string>> known_stores();
     // Stores an event head office made, as it is, in `store_code`'s feed:
     // record_hq_event() once it has checked it, and tests that replay head
     // office's events with fixed ids. Inside the caller's transaction.
@@ -263,7 +291,16 @@ public:
 
 private:
     explicit HqStore(sqlite::Database db) : m_db(std::move(db)) {}
-    Result<std::string> next_terminal_code(std::string_view store_code);
+    Result<std::string> next_terminal_code(std::string_view store_code, bool for_head_office = false);
+    // A new event of head office's own device (the next sequence), checked
+    // with validate_event(); stored by store_hq_event() in the same transaction.
+    Result<Event> make_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
+                                int64_t occurred_at_ms, int64_t now_ms);
+    Result<void> store_hq_event(const Event& event, std::string_view store_code, int64_t now_ms);
+    Result<std::string> next_hq_reference(std::string_view store_code, const std::string& hq_device_id);
+    // The channel is one people register (not the kiosk's) and the category
+    // one of the store's configured ones.
+    Result<void> check_intake_choices(const ComplaintIntake& intake);
     // The store a complaint was opened in (its complaint.opened as stored);
     // nothing when head office has not received it.
     Result<std::optional<std::string>> complaint_store(std::string_view complaint_id);

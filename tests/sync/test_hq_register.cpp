@@ -1,0 +1,153 @@
+// Complaints registered at head office (HqStore::register_complaint): the
+// reference code head office makes itself per store ("UTR-HQ-..."), which no
+// terminal is ever given, the checks on store and category, and that a
+// refused registration stores nothing.
+#include "config/kiosk_config.h"
+#include "domain/complaint_fold.h"
+#include "domain/ids.h"
+#include "domain/refcode.h"
+#include "hq/hq_store.h"
+#include "support/temp_dir.h"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+
+using namespace feedback;
+using feedback::testing::TempDir;
+
+namespace {
+
+constexpr int64_t now = 1'800'000'000'000;
+
+nlohmann::json by_phone()
+{
+    return {{"channel", "phone"},
+            {"category", "delivery"},
+            {"description", "The sofa was delivered with a torn cushion."},
+            {"customer_wish", "A new cushion."},
+            {"severity", "normal"}};
+}
+
+hq::ComplaintIntake intake(std::string store, nlohmann::json payload = by_phone())
+{
+    return {std::move(store), std::move(payload), std::nullopt, "hq:quality.lead"};
+}
+
+void publish_default_config(hq::HqStore& store, const std::string& scope)
+{
+    auto document = config::read_json_file(FEEDBACK_SOURCE_DIR "/assets/config/default.json", "config file");
+    REQUIRE(document);
+    REQUIRE(store.publish_config(scope, *document, now));
+}
+
+int64_t events_stored(hq::HqStore& store)
+{
+    auto count = store.event_count();
+    REQUIRE(count);
+    return *count;
+}
+
+} // namespace
+
+TEST_CASE("head office numbers its own complaints per store with a code no terminal gets", "[sync][unit][hq]")
+{
+    TempDir dir;
+    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+    REQUIRE(store);
+    REQUIRE(store->create_enrolment_code("UTR", "Counter 1", now, 3'600'000));
+    REQUIRE(store->create_enrolment_code("AMS", "Counter 1", now, 3'600'000));
+
+    std::set<std::string> references;
+    for (int i = 0; i < 3; ++i) {
+        auto event = store->register_complaint(intake("UTR"), now + i);
+        REQUIRE(event);
+        CHECK(event->type == EventType::complaint_opened);
+        CHECK(event->actor == "hq:quality.lead");
+        std::string reference = event->payload["reference"];
+        CHECK(parse_refcode(reference).value() == reference); // the check character holds
+        CHECK(reference.starts_with("UTR-HQ-"));
+        references.insert(reference);
+        auto state = store->complaint_state(event->subject);
+        REQUIRE(state);
+        CHECK(state->status == ComplaintStatus::open);
+        CHECK(state->reference == reference);
+        CHECK(state->channel == "phone");
+    }
+    CHECK(references.size() == 3);
+    CHECK(*references.begin() == make_refcode("UTR", "HQ", 0));
+    auto other = store->register_complaint(intake("AMS"), now);
+    REQUIRE(other);
+    CHECK(other->payload["reference"] == make_refcode("AMS", "HQ", 0));
+
+    // Terminals enrolled in the store after (or before) never get "HQ".
+    std::set<std::string> terminal_codes;
+    for (int i = 0; i < 40; ++i) {
+        auto code = store->create_enrolment_code("UTR", "Counter", now, 3'600'000);
+        REQUIRE(code);
+        auto enrolled = store->enrol(code->code, make_uuid_v7(now + i), "0.1.0", now);
+        REQUIRE(enrolled);
+        terminal_codes.insert(enrolled->terminal_code);
+    }
+    CHECK(terminal_codes.size() == 40);
+    CHECK_FALSE(terminal_codes.contains("HQ"));
+}
+
+TEST_CASE("a complaint that came in earlier keeps its time; one from the future is refused", "[sync][unit][hq]")
+{
+    TempDir dir;
+    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+    REQUIRE(store);
+    REQUIRE(store->create_enrolment_code("UTR", "Counter 1", now, 3'600'000));
+    auto letter = intake("UTR");
+    letter.payload["channel"] = "letter";
+    letter.received_at_ms = now - 3 * 86'400'000LL;
+    auto event = store->register_complaint(letter, now);
+    REQUIRE(event);
+    CHECK(event->occurred_at_ms == now - 3 * 86'400'000LL);
+
+    letter.received_at_ms = now + hq::max_received_ahead_ms + 1;
+    auto refused = store->register_complaint(letter, now);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message == "received_at: lies in the future");
+}
+
+TEST_CASE("a registration that breaks a rule names the field and stores nothing", "[sync][unit][hq]")
+{
+    TempDir dir;
+    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+    REQUIRE(store);
+    REQUIRE(store->create_enrolment_code("UTR", "Counter 1", now, 3'600'000));
+    publish_default_config(*store, "UTR");
+
+    auto message_of = [&](const hq::ComplaintIntake& bad) {
+        auto result = store->register_complaint(bad, now);
+        REQUIRE_FALSE(result);
+        return result.error().message;
+    };
+    CHECK(message_of(intake("XYZ")) ==
+          "store: no store XYZ at head office (no terminal, enrolment code or configuration)");
+    CHECK(message_of(intake("utr!")).starts_with("store: a store code is 3 characters"));
+
+    auto payload = by_phone();
+    payload["category"] = "sofas";
+    CHECK(message_of(intake("UTR", payload)) ==
+          "payload.category: \"sofas\" is not one of store UTR's categories (product, service, price, delivery, store, other)");
+    payload = by_phone();
+    payload["reference"] = "UTR-2A-2222C";
+    CHECK(message_of(intake("UTR", payload)) == "reference: head office makes the reference code itself");
+    payload = by_phone();
+    payload["channel"] = "kiosk";
+    CHECK(message_of(intake("UTR", payload)) ==
+          "payload.channel: \"kiosk\" is the shopper at a kiosk, not a channel head office registers");
+    payload = by_phone();
+    payload.erase("description");
+    CHECK(message_of(intake("UTR", payload)).starts_with("payload.description:"));
+
+    CHECK(events_stored(*store) == 0);
+    // The counter did not move either: the first complaint that is taken gets number 0.
+    auto taken = store->register_complaint(intake("UTR"), now);
+    REQUIRE(taken);
+    CHECK(taken->payload["reference"] == make_refcode("UTR", "HQ", 0));
+}
