@@ -822,21 +822,31 @@ std::optional<int64_t> promise_deadline(const KioskConfig& config, const Promise
     return due_after(config.calendar, opened_at_ms, *promise.answer_within);
 }
 
-std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t opened_at_ms, Severity severity)
+std::optional<ComplaintDeadline> complaint_deadline_with_limit(const KioskConfig& config, int64_t opened_at_ms,
+                                                               Severity severity)
 {
-    std::optional<int64_t> deadline;
-    auto consider = [&](std::optional<int64_t> due) {
-        if (due && (!deadline || *due < *deadline))
-            deadline = due;
+    std::optional<ComplaintDeadline> deadline;
+    auto consider = [&](const std::optional<TimeLimit>& limit) {
+        if (!limit)
+            return;
+        const int64_t due = due_after(config.calendar, opened_at_ms, *limit);
+        if (!deadline || due < deadline->due_at_ms)
+            deadline = ComplaintDeadline{due, *limit};
     };
     for (const Promise& promise : config.promises)
-        consider(promise_deadline(config, promise, opened_at_ms));
+        consider(promise.answer_within);
     const SeverityDeadlines& shorter = config.severity_deadlines;
-    if ((severity == Severity::high || severity == Severity::safety) && shorter.high)
-        consider(due_after(config.calendar, opened_at_ms, *shorter.high));
-    if (severity == Severity::safety && shorter.safety)
-        consider(due_after(config.calendar, opened_at_ms, *shorter.safety));
+    if (severity == Severity::high || severity == Severity::safety)
+        consider(shorter.high);
+    if (severity == Severity::safety)
+        consider(shorter.safety);
     return deadline;
+}
+
+std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t opened_at_ms, Severity severity)
+{
+    const auto deadline = complaint_deadline_with_limit(config, opened_at_ms, severity);
+    return deadline ? std::optional<int64_t>(deadline->due_at_ms) : std::nullopt;
 }
 
 const std::string& LocalizedText::in(const std::string& locale) const

@@ -171,5 +171,14 @@ std::optional<int64_t> promise_deadline(const KioskConfig& config, const Promise
 // promise or severity deadline applies.
 std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t opened_at_ms,
                                           Severity severity = Severity::normal);
+// complaint_deadline() with the time limit that set it (of two that fall
+// together, the promise's), so a screen counts the time left in that limit's
+// unit (working_time_between).
+struct ComplaintDeadline {
+    int64_t due_at_ms = 0; // UTC ms
+    TimeLimit limit;
+};
+std::optional<ComplaintDeadline> complaint_deadline_with_limit(const KioskConfig& config, int64_t opened_at_ms,
+                                                               Severity severity = Severity::normal);
 
 } // namespace feedback::config

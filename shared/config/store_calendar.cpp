@@ -1,6 +1,7 @@
-// Deadlines in the store's working time (store_calendar.h): walks the local
-// calendar day by day and converts each day's opening and closing times to
-// UTC with the store's zone, so a daylight-saving change is counted right.
+// Deadlines and durations in the store's working time (store_calendar.h):
+// walks the local calendar day by day and converts each day's opening and
+// closing times to UTC with the store's zone, so a daylight-saving change is
+// counted right.
 #include "config/store_calendar.h"
 
 #include <algorithm>
@@ -69,6 +70,55 @@ int64_t add_working_hours(const StoreCalendar& calendar, int64_t from_utc_ms, in
     return from_utc_ms + duration_ms;
 }
 
+// Opening hours of working days between `from` and `to` (from <= to).
+int64_t working_hours_between(const StoreCalendar& calendar, int64_t from_utc_ms, int64_t to_utc_ms)
+{
+    const LocalDay last = local_day_of(calendar.zone.to_local(to_utc_ms).civil);
+    int64_t total = 0;
+    for (LocalDay day = local_day_of(calendar.zone.to_local(from_utc_ms).civil); day <= last; ++day) {
+        const auto& hours = calendar.opening_hours[static_cast<size_t>(weekday_of_day(day))];
+        if (!hours || !is_working_day(calendar, day))
+            continue;
+        const int64_t opens = std::max(calendar.zone.to_utc(at_minute(day, hours->opens_minute)), from_utc_ms);
+        const int64_t closes = std::min(calendar.zone.to_utc(at_minute(day, hours->closes_minute)), to_utc_ms);
+        total += std::max<int64_t>(0, closes - opens);
+    }
+    return total;
+}
+
+// The local wall clock's ms since 1970-01-01 00:00 at `utc_ms`.
+int64_t local_wall_ms(const StoreCalendar& calendar, int64_t utc_ms)
+{
+    return utc_ms + int64_t{calendar.zone.offset_at(utc_ms)} * 1000;
+}
+
+LocalDay floor_day(int64_t wall_ms)
+{
+    return wall_ms >= 0 ? wall_ms / ms_per_local_day : -((-wall_ms + ms_per_local_day - 1) / ms_per_local_day);
+}
+
+// Working days' wall-clock time between `from` and `to` (from <= to).
+int64_t working_days_between(const StoreCalendar& calendar, int64_t from_utc_ms, int64_t to_utc_ms)
+{
+    const int64_t from = local_wall_ms(calendar, from_utc_ms);
+    const int64_t to = local_wall_ms(calendar, to_utc_ms);
+    const LocalDay first = floor_day(from);
+    const LocalDay last = floor_day(to);
+    if (to <= from) // inside the hour repeated when summer time ends
+        return 0;
+    if (first == last)
+        return is_working_day(calendar, first) ? to - from : 0;
+    int64_t total = 0;
+    if (is_working_day(calendar, first))
+        total += (first + 1) * ms_per_local_day - from;
+    for (LocalDay day = first + 1; day < last; ++day)
+        if (is_working_day(calendar, day))
+            total += ms_per_local_day;
+    if (is_working_day(calendar, last))
+        total += to - last * ms_per_local_day;
+    return total;
+}
+
 } // namespace
 
 Result<StoreCalendar> default_store_calendar(const std::filesystem::path& zoneinfo)
@@ -99,6 +149,19 @@ int64_t due_after(const StoreCalendar& calendar, int64_t from_utc_ms, TimeLimit 
     }
     assert(false && "due_after: a TimeUnit without a rule");
     return from_utc_ms;
+}
+
+int64_t working_time_between(const StoreCalendar& calendar, int64_t from_utc_ms, int64_t to_utc_ms, TimeUnit unit)
+{
+    if (to_utc_ms < from_utc_ms)
+        return -working_time_between(calendar, to_utc_ms, from_utc_ms, unit);
+    switch (unit) {
+    case TimeUnit::clock_hours: return to_utc_ms - from_utc_ms;
+    case TimeUnit::working_hours: return working_hours_between(calendar, from_utc_ms, to_utc_ms);
+    case TimeUnit::working_days: return working_days_between(calendar, from_utc_ms, to_utc_ms);
+    }
+    assert(false && "working_time_between: a TimeUnit without a rule");
+    return to_utc_ms - from_utc_ms;
 }
 
 } // namespace feedback::config

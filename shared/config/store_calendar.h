@@ -1,6 +1,7 @@
 // The store's calendar (its time zone, opening hours, working days and public
-// holidays) and deadlines counted in it: clock hours, working hours or
-// working days. The one rule the terminal and head office both use.
+// holidays), deadlines counted in it (clock hours, working hours or working
+// days) and the working time between two instants. The one rule the terminal
+// and head office both use.
 #pragma once
 
 #include "domain/time_zone.h"
@@ -68,5 +69,23 @@ struct TimeLimit {
 // calendar must have a working day with opening hours (validation makes
 // sure) when the unit is working_hours.
 int64_t due_after(const StoreCalendar& calendar, int64_t from_utc_ms, TimeLimit limit);
+
+// The working time from `from_utc_ms` to `to_utc_ms` (UTC ms), in ms of the
+// unit's time; negative when `to` is before `from` (how long ago, overdue).
+//   clock_hours    the elapsed time, to - from
+//   working_hours  the time inside the opening hours of working days: the
+//                  inverse of due_after, working_time_between(c, a,
+//                  due_after(c, a, {working_hours, n})) is n hours for any a
+//   working_days   the time inside working days, each counted as the 24 h
+//                  of its local wall clock (a day with a clock change counts
+//                  24 h too), so that due_after(c, a, {working_days, n}) is n
+//                  x 24 h after any `a` on a working day. From a day that is
+//                  not a working day the count starts at the next working
+//                  day's midnight: Saturday 11:00 to Tuesday 11:00 is 1
+//                  working day and 11 h, although due_after counts Saturday
+//                  11:00 + 2 working days as Tuesday 11:00 (a due time keeps
+//                  its time of day; time left is time that can still be worked).
+// Walks the calendar day by day between the two instants.
+int64_t working_time_between(const StoreCalendar& calendar, int64_t from_utc_ms, int64_t to_utc_ms, TimeUnit unit);
 
 } // namespace feedback::config

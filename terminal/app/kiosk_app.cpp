@@ -1,6 +1,6 @@
 // The kiosk app (kiosk_app.h): start-up checks, the frame function that
-// ties the flow to the screens, wake-ups for the flow's timeouts, the PIN
-// check off the frame loop, and headless scripts.
+// ties the flow to the screens and carries out its effects, wake-ups for the
+// flow's timeouts, the PIN check off the frame loop, and headless scripts.
 #include "app/kiosk_app.h"
 
 #include "client/credentials.h"
@@ -45,14 +45,14 @@ KioskApp::KioskApp(config::KioskConfig config, config::Translations translations
                    std::ostream& log)
     : m_config(std::move(config)), m_translations(std::move(translations)), m_store(std::move(store)), m_log(log),
       m_caller(m_config.staff_call_command, log),
-      m_flow(std::make_unique<flows::KioskFlow>(m_config, m_store, m_caller)), m_locale(m_config.default_locale)
+      m_flow(std::make_unique<flows::KioskFlow>(m_config, m_store)), m_locale(m_config.default_locale)
 {
 }
 
 KioskApp::~KioskApp()
 {
     if (m_pin_check.valid())
-        m_pin_check.wait(); // the check uses the flow; let it finish first
+        m_pin_check.wait(); // the check wakes the shell when it ends; let it finish first
 }
 
 namespace {
@@ -175,7 +175,7 @@ void KioskApp::take_new_config()
     m_flow.reset(); // it holds the old configuration's copy
     m_config = std::move(*config);
     m_caller.set_command(m_config.staff_call_command);
-    m_flow = std::make_unique<flows::KioskFlow>(m_config, m_store, m_caller);
+    m_flow = std::make_unique<flows::KioskFlow>(m_config, m_store);
     m_locale = m_config.default_locale;
     m_log << "kiosk: now running configuration version " << m_config.version << " from head office\n";
 }
@@ -209,8 +209,8 @@ Result<ui::ScriptReport> KioskApp::run_script(const std::filesystem::path& scrip
 
 std::string KioskApp::screen_name() const
 {
-    // What the last frame left on screen; never the flow itself, which a PIN
-    // check may be using on another thread.
+    // What the last frame left on screen (while a PIN check runs, the flow
+    // still shows the PIN pad under "checking the PIN").
     return std::string(flows::to_string(m_shown)) + "-" + m_locale;
 }
 
@@ -225,20 +225,39 @@ int64_t KioskApp::flow_now(const ui::FrameContext& ctx)
     return m_last_flow_ms;
 }
 
-bool KioskApp::pin_check_running()
+bool KioskApp::pin_check_running(int64_t now_ms)
 {
     if (!m_pin_check.valid())
         return false;
     if (m_pin_check.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
         return true;
-    m_pin_check.get();
+    carry_out(m_flow->apply(flows::EffectResult{m_pin_check.get()}, now_ms), now_ms);
     return false;
+}
+
+void KioskApp::carry_out(flows::Effects effects, int64_t now_ms)
+{
+    if (m_shell->clock_kind() == ui::ClockKind::simulated) {
+        m_effects.carry_out_now(*m_flow, std::move(effects), now_ms); // scripted runs: the PIN checked at once
+    } else if (std::optional<flows::CheckPin> check = m_effects.carry_out(*m_flow, std::move(effects), now_ms)) {
+        // argon2id takes tens of milliseconds on purpose: not on the frame
+        // loop. The thread gets its own copy of the PIN and the hashes.
+        ui::AppShell* shell = m_shell.get();
+        m_pin_check = std::async(std::launch::async, [check = std::move(*check), shell] {
+            flows::PinChecked checked = flows::check_pin(check);
+            shell->wake();
+            return checked;
+        });
+    }
+    const bool recorded = !m_effects.take_recorded().empty();
+    if (recorded && m_uploader)
+        m_uploader->notify_recorded();
 }
 
 void KioskApp::frame(ui::FrameContext& ctx)
 {
     const int64_t now = flow_now(ctx);
-    if (pin_check_running()) {
+    if (pin_check_running(now)) {
         const config::Strings strings(m_translations, m_locale);
         m_screens.draw_checking_pin(ctx, strings);
         ctx.wake_in(250); // the check also wakes the shell when it ends
@@ -247,7 +266,7 @@ void KioskApp::frame(ui::FrameContext& ctx)
     m_caller.reap();
     take_new_config();
     const flows::Mode mode_before = m_flow->mode();
-    after(m_flow->tick(now));
+    m_flow->tick(now);
     if (m_uploader && m_flow->mode() == flows::Mode::staff) {
         const sync::UploaderStatus sync_status = m_uploader->status(); // a mutex, never the network
         m_flow->set_sync_status({sync_status.last_success_at, sync_status.last_error});
@@ -267,7 +286,7 @@ void KioskApp::frame(ui::FrameContext& ctx)
     for (const screens::KioskIntent& intent : intents) {
         apply(intent, now);
         if (m_pin_check.valid())
-            break; // the flow belongs to the check until it ends
+            break; // the rest was tapped on the PIN pad before the check; the flow waits for the check
     }
     if (!intents.empty())
         ctx.request_frames(1); // show what the intents did
@@ -293,33 +312,12 @@ void KioskApp::apply(const screens::KioskIntent& intent, int64_t now_ms)
                     m_corner_pressed_ms = now_ms;
                 else
                     m_corner_pressed_ms.reset();
-                after(m_flow->apply(concrete, now_ms));
-            } else if constexpr (std::is_same_v<Kind, flows::StaffIntent>) {
-                const bool pin_submit =
-                    std::holds_alternative<flows::staff::Submit>(concrete) && m_flow->screen() == flows::Screen::staff_pin;
-                if (pin_submit && m_shell->clock_kind() == ui::ClockKind::real) {
-                    // argon2id takes tens of milliseconds on purpose: not on the frame loop.
-                    m_pin_check = std::async(std::launch::async, [this, now_ms] {
-                        flows::Effects effects = m_flow->apply(flows::StaffIntent{flows::staff::Submit{}}, now_ms);
-                        m_shell->wake();
-                        return effects;
-                    });
-                    return;
-                }
-                after(m_flow->apply(concrete, now_ms));
-            } else {
-                after(m_flow->apply(concrete, now_ms));
             }
+            carry_out(m_flow->apply(concrete, now_ms), now_ms);
         },
         intent);
     if (!m_pin_check.valid() && m_flow->mode() == flows::Mode::staff)
         m_corner_pressed_ms.reset();
-}
-
-void KioskApp::after(const flows::Effects& effects)
-{
-    if (m_uploader && !effects.recorded_event_ids.empty())
-        m_uploader->notify_recorded();
 }
 
 void KioskApp::schedule_wakeup(ui::FrameContext& ctx, int64_t now)

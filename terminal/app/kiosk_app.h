@@ -6,17 +6,24 @@
 //
 //   flow time  ->  KioskFlow::tick  ->  draw the flow's screen  ->  intents
 //        ^                                                            |
-//        |                      KioskFlow::apply (one short local     |
-//        |                      write per recorded event)  <----------+
+//        |       KioskFlow::apply -> effects -> EffectRunner: one     |
+//        |       short local write per recorded event, its result     |
+//        |       back to KioskFlow::apply  <--------------------------+
 //        +--  wake-up for the next timeout (idle reset, thank-you and
 //             PIN-lock countdowns once a second, the corner hold)
 //
 // Time: events carry real wall-clock time; in scripted runs the flow's time
 // is the wall clock at start plus the shell's simulated clock, so a script's
-// wait_ms moves the flow's timers (idle reset can be scripted). A PIN check
-// (argon2id, slow on purpose) runs off the frame loop in windowed runs.
+// wait_ms moves the flow's timers (idle reset can be scripted).
+//
+// Threads: the flow, the store and the runner are used on the UI thread only.
+// A PIN check (argon2id, slow on purpose) is the one effect run elsewhere:
+// in windowed runs check_pin() runs on its own thread with a copy of the
+// hashes, and the frame loop, which draws "checking the PIN" meanwhile,
+// takes its PinChecked and gives it to the flow. Scripted runs check at once.
 #pragma once
 
+#include "app/effect_runner.h"
 #include "app/staff_call.h"
 #include "config/kiosk_config.h"
 #include "config/translations.h"
@@ -88,12 +95,15 @@ private:
              std::ostream& log);
 
     int64_t flow_now(const ui::FrameContext& ctx);
-    // Wakes the uploader when the flow committed events.
-    void after(const flows::Effects& effects);
+    // Carries out what the flow asked for, feeding the results back; starts
+    // a PIN check (or, in scripted runs, runs it). Wakes the uploader when
+    // events were recorded.
+    void carry_out(flows::Effects effects, int64_t now_ms);
     void apply(const screens::KioskIntent& intent, int64_t now_ms);
     void schedule_wakeup(ui::FrameContext& ctx, int64_t now_ms);
-    // Collects the PIN check when it is done; true while it still runs.
-    bool pin_check_running();
+    // Gives the PIN check's result to the flow once it is done; true while it
+    // still runs.
+    bool pin_check_running(int64_t now_ms);
     // Takes the configuration head office published, once the kiosk is back
     // on an untouched start screen (nobody is in the middle of anything).
     void take_new_config();
@@ -103,6 +113,7 @@ private:
     store::LocalStore m_store;
     std::ostream& m_log;
     CommandStaffCaller m_caller;
+    EffectRunner m_effects{m_store, m_caller};
     std::unique_ptr<flows::KioskFlow> m_flow;
     std::unique_ptr<ui::AppShell> m_shell;
     screens::KioskScreens m_screens;
@@ -128,7 +139,9 @@ private:
     // The background uploader (sync/client/uploader.h), in windowed and
     // fullscreen runs; scripted headless runs have none. Null when absent.
     std::unique_ptr<sync::Uploader> m_uploader;
-    std::future<flows::Effects> m_pin_check; // windowed runs: the PIN checked off the frame loop
+    // Windowed runs: check_pin() on its own thread; it touches nothing of the
+    // app but the shell's wake().
+    std::future<flows::PinChecked> m_pin_check;
 };
 
 } // namespace feedback::app

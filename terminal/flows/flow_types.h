@@ -1,6 +1,6 @@
 // The vocabulary the kiosk's flows and screens share: every screen's stable
-// name, the text fields, messages as translation keys, chips, and what an
-// intent did (Effects). No SDL, ImGui or clock here.
+// name, the text fields, messages as translation keys and chips (what an
+// intent asks the app to do is in effects.h). No SDL, ImGui or clock here.
 #pragma once
 
 #include <array>
@@ -127,18 +127,6 @@ struct Chip {
     std::string text; // from the configuration, already in the right language
     std::string key;  // translation key when text is empty
     bool selected = false;
-};
-
-// What an intent or a tick did, for the app shell: the ids of the events it
-// committed (wake the uploader when not empty).
-struct Effects {
-    std::vector<std::string> recorded_event_ids;
-
-    void merge(const Effects& other)
-    {
-        recorded_event_ids.insert(recorded_event_ids.end(), other.recorded_event_ids.begin(),
-                                  other.recorded_event_ids.end());
-    }
 };
 
 } // namespace feedback::flows

@@ -3,8 +3,8 @@
 
 namespace feedback::flows {
 
-KioskFlow::KioskFlow(const config::KioskConfig& config, store::LocalStore& store, StaffCaller& caller)
-    : m_shopper(config, store, caller), m_staff(config, store)
+KioskFlow::KioskFlow(const config::KioskConfig& config, store::LocalStore& store)
+    : m_shopper(config), m_staff(config, store)
 {
 }
 
@@ -35,19 +35,26 @@ Effects KioskFlow::apply(const GestureIntent& intent, int64_t now_ms)
     return {};
 }
 
-Effects KioskFlow::tick(int64_t now_ms)
+Effects KioskFlow::apply(const EffectResult& result, int64_t now_ms)
 {
-    Effects effects;
+    if (!m_staff.awaiting())
+        return m_shopper.apply(result, now_ms);
+    Effects effects = m_staff.apply(result, now_ms);
+    follow_staff(now_ms);
+    return effects;
+}
+
+void KioskFlow::tick(int64_t now_ms)
+{
     if (m_mode == Mode::shopper && m_gesture.tick(now_ms))
         enter_staff(now_ms);
     // The shopper side keeps its timeouts underneath staff mode, so an
     // abandoned shopper session is gone when staff mode ends.
-    effects.merge(m_shopper.tick(now_ms));
+    m_shopper.tick(now_ms);
     if (m_mode == Mode::staff) {
-        effects.merge(m_staff.tick(now_ms));
+        m_staff.tick(now_ms);
         follow_staff(now_ms);
     }
-    return effects;
 }
 
 void KioskFlow::enter_staff(int64_t now_ms)

@@ -1,6 +1,8 @@
 // The whole kiosk as one state machine for the app shell: the shopper flow,
 // with staff mode laid over it once the corner gesture and a PIN open it.
-// The shell sends every intent and a tick per frame here and draws screen().
+// The shell sends every intent and a tick per frame here and draws screen();
+// what an intent asks for (record an event, check a PIN, call staff) comes
+// back as Effects, and their results go to apply(EffectResult).
 //
 //   SHOPPER (shopper_* / complaint_* screens)
 //      | corner held >= 3 s (CornerPressStarted ... tick / CornerPressEnded)
@@ -12,9 +14,9 @@
 #pragma once
 
 #include "config/kiosk_config.h"
+#include "flows/effects.h"
 #include "flows/flow_types.h"
 #include "flows/shopper_flow.h"
-#include "flows/staff_caller.h"
 #include "flows/staff_flow.h"
 #include "flows/staff_gesture.h"
 #include "store/local_store.h"
@@ -33,17 +35,20 @@ using GestureIntent = std::variant<CornerPressStarted, CornerPressEnded>;
 
 class KioskFlow {
 public:
-    // Copies the configuration; `store` and `caller` must outlive the flow.
-    KioskFlow(const config::KioskConfig& config, store::LocalStore& store, StaffCaller& caller);
+    // Copies the configuration; `store` is read by staff mode (never
+    // written) and must outlive the flow.
+    KioskFlow(const config::KioskConfig& config, store::LocalStore& store);
 
     // Shopper intents are ignored in staff mode and staff intents in shopper
     // mode (a stale tap from the screen that was just left).
     Effects apply(const ShopperIntent& intent, int64_t now_ms);
     Effects apply(const StaffIntent& intent, int64_t now_ms);
     Effects apply(const GestureIntent& intent, int64_t now_ms);
+    // The result of an effect, to the side that asked for it.
+    Effects apply(const EffectResult& result, int64_t now_ms);
     // Call every frame (or at least once a second): gesture hold, thank-you
     // and idle timeouts, staff logout.
-    Effects tick(int64_t now_ms);
+    void tick(int64_t now_ms);
 
     Mode mode() const { return m_mode; }
     Screen screen() const { return m_mode == Mode::staff ? m_staff.screen() : m_shopper.screen(); }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
+#include <utility>
 
 namespace feedback::flows {
 
@@ -44,9 +46,8 @@ void forget_errors_of(std::vector<FieldError>& errors, Field field)
 
 } // namespace
 
-ShopperFlow::ShopperFlow(config::KioskConfig config, store::LocalStore& store, StaffCaller& caller)
-    : m_config(std::move(config)), m_store(store), m_caller(caller), m_misuse(m_config.misuse),
-      m_locale(m_config.default_locale)
+ShopperFlow::ShopperFlow(config::KioskConfig config)
+    : m_config(std::move(config)), m_misuse(m_config.misuse), m_locale(m_config.default_locale)
 {
     if (!is_supported_locale(m_locale))
         m_locale = config::supported_locales.front();
@@ -59,27 +60,44 @@ ShopperFlow::ShopperFlow(config::KioskConfig config, store::LocalStore& store, S
 Effects ShopperFlow::apply(const ShopperIntent& intent, int64_t now_ms)
 {
     m_last_intent_ms = now_ms;
+    if (awaiting())
+        return {};
     return std::visit([&](const auto& concrete) { return on(concrete, now_ms); }, intent);
 }
 
-Effects ShopperFlow::tick(int64_t now_ms)
+Effects ShopperFlow::apply(const EffectResult& result, int64_t now_ms)
 {
+    const Awaiting what = std::exchange(m_awaiting, Awaiting::nothing);
+    if (what == Awaiting::nothing)
+        return {};
+    if (const auto* recorded_event = std::get_if<EventRecorded>(&result))
+        return recorded(what, recorded_event->event, now_ms);
+    if (const auto* failed = std::get_if<RecordFailed>(&result))
+        return record_failed(what, failed->error);
+    assert(false && "ShopperFlow: a PIN check's result for the shopper side");
+    return {};
+}
+
+void ShopperFlow::tick(int64_t now_ms)
+{
+    if (awaiting())
+        return; // the result comes in this frame; a timeout waits for it
     const int64_t idle_ms = int64_t{m_config.timeouts.shopper_idle_seconds} * ms_per_second;
     const int64_t thank_you_ms = int64_t{m_config.timeouts.thank_you_seconds} * ms_per_second;
     if (m_screen == Screen::shopper_thank_you && now_ms - m_screen_since_ms >= thank_you_ms) {
         reset(now_ms);
-        return {};
+        return;
     }
     bool pristine = m_screen == Screen::shopper_start && m_locale == m_config.default_locale && m_errors.empty();
     if (!pristine && now_ms - m_last_intent_ms >= idle_ms)
         reset(now_ms);
-    return {};
 }
 
 void ShopperFlow::reset(int64_t now_ms)
 {
     m_locale = is_supported_locale(m_config.default_locale) ? m_config.default_locale
                                                             : config::supported_locales.front();
+    m_awaiting = Awaiting::nothing;
     m_score.reset();
     m_rating_id.clear();
     m_reasons.clear();
@@ -123,22 +141,13 @@ bool ShopperFlow::is_complaint_screen() const
 
 Effects ShopperFlow::on(const shopper::TapScore& intent, int64_t now_ms)
 {
-    Effects effects;
     if (m_screen != Screen::shopper_start || intent.score < 0 || intent.score > 10)
-        return effects;
+        return {};
     nlohmann::json payload{{"score", intent.score}, {"survey_version", m_config.version}, {"locale", m_locale}};
     if (m_misuse.note_rating(now_ms))
         payload["misuse"] = "burst";
-    auto recorded = record(EventType::nps_rated, "", std::move(payload), now_ms, effects);
-    if (!recorded)
-        return effects;
-    m_score = intent.score;
-    m_rating_id = recorded->id;
-    m_reasons.clear();
-    m_comment.clear();
-    m_contact = {};
-    go(Screen::shopper_why, now_ms);
-    return effects;
+    m_tapped_score = intent.score;
+    return record(EventType::nps_rated, "", std::move(payload), Awaiting::rating);
 }
 
 Effects ShopperFlow::on(const shopper::SetLocale& intent, int64_t)
@@ -182,14 +191,11 @@ nlohmann::json ShopperFlow::detailed_payload(bool with_contact) const
 
 Effects ShopperFlow::finish_rating(bool with_contact, int64_t now_ms)
 {
-    Effects effects;
     nlohmann::json payload = detailed_payload(with_contact);
-    if (!payload.empty()) {
-        if (!record(EventType::nps_detailed, m_rating_id, std::move(payload), now_ms, effects))
-            return effects; // the error is shown; the input stays
-    }
+    if (!payload.empty())
+        return record(EventType::nps_detailed, m_rating_id, std::move(payload), Awaiting::details);
     go(Screen::shopper_thank_you, now_ms);
-    return effects;
+    return {};
 }
 
 // =============================================================================
@@ -224,33 +230,22 @@ std::vector<FieldError> ShopperFlow::check_complaint_step(std::span<const Field>
     return check_payload(EventType::complaint_opened, "kiosk", m_complaint.payload(false), fields);
 }
 
-Effects ShopperFlow::submit_complaint(bool with_contact, int64_t now_ms)
+Effects ShopperFlow::submit_complaint(bool with_contact, int64_t)
 {
-    Effects effects;
     nlohmann::json payload = m_complaint.payload(with_contact);
     m_errors = check_payload(EventType::complaint_opened, "kiosk", payload, complaint_fields);
     if (!m_errors.empty())
-        return effects;
-    auto recorded = record(EventType::complaint_opened, "", std::move(payload), now_ms, effects);
-    if (!recorded)
-        return effects;
-    m_complaint_id = recorded->subject;
-    m_reference = recorded->reference;
-    m_staff_called = false;
-    go(Screen::complaint_done, now_ms);
-    return effects;
+        return {};
+    return record(EventType::complaint_opened, "", std::move(payload), Awaiting::complaint);
 }
 
-Effects ShopperFlow::on(const shopper::CallStaff&, int64_t now_ms)
+Effects ShopperFlow::on(const shopper::CallStaff&, int64_t)
 {
-    Effects effects;
     if (m_screen != Screen::complaint_done || m_staff_called)
-        return effects;
-    // The customer gets a person even when the request cannot be recorded.
-    record(EventType::complaint_assistance_requested, m_complaint_id, nlohmann::json::object(), now_ms, effects);
-    m_staff_called = true;
-    m_caller.call_staff(m_reference);
-    return effects;
+        return {};
+    // The request is recorded first; the call follows its result (recorded()).
+    return record(EventType::complaint_assistance_requested, m_complaint_id, nlohmann::json::object(),
+                  Awaiting::assistance);
 }
 
 // =============================================================================
@@ -409,22 +404,59 @@ Effects ShopperFlow::on(const shopper::Done&, int64_t now_ms)
 // [SECTION] Recording and the view
 // =============================================================================
 
-std::optional<store::RecordedEvent> ShopperFlow::record(EventType type, const std::string& subject,
-                                                        nlohmann::json payload, int64_t now_ms, Effects& effects)
+Effects ShopperFlow::record(EventType type, const std::string& subject, nlohmann::json payload, Awaiting then)
 {
+    assert(!awaiting() && "ShopperFlow::record: a second effect before the first one's result");
     store::NewEvent event;
     event.type = type;
     event.subject = subject;
     event.actor = "kiosk";
     event.payload = std::move(payload);
-    auto recorded = m_store.record(event, now_ms);
-    if (!recorded) {
-        forget_errors_of(m_errors, Field::none);
-        m_errors.push_back(store_error(recorded.error()));
-        return std::nullopt;
+    m_awaiting = then;
+    Effects effects;
+    effects.record = std::move(event);
+    return effects;
+}
+
+Effects ShopperFlow::recorded(Awaiting what, const store::RecordedEvent& event, int64_t now_ms)
+{
+    switch (what) {
+    case Awaiting::rating:
+        m_score = m_tapped_score;
+        m_rating_id = event.id;
+        m_reasons.clear();
+        m_comment.clear();
+        m_contact = {};
+        go(Screen::shopper_why, now_ms);
+        return {};
+    case Awaiting::details: go(Screen::shopper_thank_you, now_ms); return {};
+    case Awaiting::complaint:
+        m_complaint_id = event.subject;
+        m_reference = event.reference;
+        m_staff_called = false;
+        go(Screen::complaint_done, now_ms);
+        return {};
+    case Awaiting::assistance: return call_staff();
+    case Awaiting::nothing: break;
     }
-    effects.recorded_event_ids.push_back(recorded->id);
-    return std::move(*recorded);
+    return {};
+}
+
+Effects ShopperFlow::call_staff()
+{
+    m_staff_called = true;
+    Effects effects;
+    effects.call_staff = m_reference;
+    return effects;
+}
+
+Effects ShopperFlow::record_failed(Awaiting what, const Error& error)
+{
+    // The error is shown on the same screen and the input stays.
+    forget_errors_of(m_errors, Field::none);
+    m_errors.push_back(store_error(error));
+    // The customer gets a person even when the request cannot be recorded.
+    return what == Awaiting::assistance ? call_staff() : Effects{};
 }
 
 ShopperView ShopperFlow::view(int64_t now_ms) const

@@ -30,14 +30,17 @@
 //   without an intent returns to start and forgets what was not recorded
 //   (recorded events stay). A failed recording shows an error (a full disk:
 //   "error.disk_full") on the same screen and keeps the input.
+//
+// "Records" means: apply() returns a record effect (effects.h) and the flow
+// waits, ignoring screen intents, until the app sends back EventRecorded or
+// RecordFailed; the screen changes then. The staff call is an effect too.
 #pragma once
 
 #include "config/kiosk_config.h"
 #include "flows/drafts.h"
 #include "flows/flow_types.h"
+#include "flows/effects.h"
 #include "flows/misuse_detector.h"
-#include "flows/staff_caller.h"
-#include "store/local_store.h"
 
 #include <cstdint>
 #include <optional>
@@ -96,14 +99,19 @@ struct ShopperView {
 
 class ShopperFlow {
 public:
-    // Copies the configuration; `store` and `caller` must outlive the flow.
-    ShopperFlow(config::KioskConfig config, store::LocalStore& store, StaffCaller& caller);
+    explicit ShopperFlow(config::KioskConfig config);
 
     // Handles one intent at `now_ms` (wall clock ms). Intents that do not
-    // belong to the current screen are ignored (but count as activity).
+    // belong to the current screen, and any while a result is awaited, are
+    // ignored (but count as activity).
     Effects apply(const ShopperIntent& intent, int64_t now_ms);
+    // The result of the effect the flow waits for; ignored when it waits for
+    // none (a result for a shopper who has gone).
+    Effects apply(const EffectResult& result, int64_t now_ms);
     // Timeouts: thank-you and idle returns to start.
-    Effects tick(int64_t now_ms);
+    void tick(int64_t now_ms);
+    // An effect's result is awaited.
+    bool awaiting() const { return m_awaiting != Awaiting::nothing; }
 
     Screen screen() const { return m_screen; }
     ShopperView view(int64_t now_ms) const;
@@ -112,7 +120,10 @@ public:
     void reset(int64_t now_ms);
 
 private:
-    // One handler per intent; each returns what it recorded.
+    // What a record effect was for: where its result takes the flow.
+    enum class Awaiting { nothing, rating, details, complaint, assistance };
+
+    // One handler per intent; each returns what the app is to do.
     Effects on(const shopper::TapScore& intent, int64_t now_ms);
     Effects on(const shopper::SetLocale& intent, int64_t now_ms);
     Effects on(const shopper::StartComplaint& intent, int64_t now_ms);
@@ -138,14 +149,16 @@ private:
     Effects submit_complaint(bool with_contact, int64_t now_ms);
     nlohmann::json detailed_payload(bool with_contact) const;
     std::vector<FieldError> check_complaint_step(std::span<const Field> fields) const;
-    // Records or sets the error; the event's id when committed.
-    std::optional<store::RecordedEvent> record(EventType type, const std::string& subject, nlohmann::json payload,
-                                               int64_t now_ms, Effects& effects);
+    // Asks for the event to be recorded (actor "kiosk") and waits for it.
+    Effects record(EventType type, const std::string& subject, nlohmann::json payload, Awaiting then);
+    Effects recorded(Awaiting what, const store::RecordedEvent& event, int64_t now_ms);
+    Effects record_failed(Awaiting what, const Error& error);
+    // The staff call effect for the complaint just recorded; once per complaint.
+    Effects call_staff();
 
     config::KioskConfig m_config;
-    store::LocalStore& m_store;
-    StaffCaller& m_caller;
     MisuseDetector m_misuse; // kiosk-wide: survives the reset between shoppers
+    Awaiting m_awaiting = Awaiting::nothing;
 
     Screen m_screen = Screen::shopper_start;
     int64_t m_last_intent_ms = 0;
@@ -155,6 +168,7 @@ private:
     // One shopper's data; reset() clears all of it.
     std::string m_locale;
     std::optional<int> m_score;
+    int m_tapped_score = 0;             // while its nps.rated is being recorded
     std::string m_rating_id;            // the recorded nps.rated
     std::vector<std::string> m_reasons; // selected reason ids, in tap order
     std::string m_comment;

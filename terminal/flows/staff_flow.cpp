@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <utility>
 
 namespace feedback::flows {
 
@@ -111,6 +112,7 @@ void StaffFlow::enter(int64_t now_ms)
 void StaffFlow::log_out()
 {
     m_active = false;
+    m_awaiting = Awaiting::nothing; // a result still to come finds nobody waiting
     m_member.reset();
     m_drafts = {};
     m_open.clear();
@@ -127,17 +129,36 @@ Effects StaffFlow::apply(const StaffIntent& intent, int64_t now_ms)
     if (!m_active)
         return {};
     m_last_intent_ms = now_ms;
+    if (awaiting())
+        return {};
     return std::visit([&](const auto& concrete) { return on(concrete, now_ms); }, intent);
 }
 
-Effects StaffFlow::tick(int64_t now_ms)
+Effects StaffFlow::apply(const EffectResult& result, int64_t now_ms)
 {
-    if (!m_active)
+    const Awaiting what = std::exchange(m_awaiting, Awaiting::nothing);
+    if (!m_active || what == Awaiting::nothing)
         return {};
+    if (const auto* answer = std::get_if<PinChecked>(&result)) {
+        assert(what == Awaiting::pin && "StaffFlow: a PIN check's result while waiting for a recording");
+        pin_checked(*answer, now_ms);
+        return {};
+    }
+    assert(what != Awaiting::pin && "StaffFlow: a recording's result while waiting for the PIN check");
+    if (const auto* failed = std::get_if<RecordFailed>(&result)) {
+        record_failed(what, failed->error);
+        return {};
+    }
+    return recorded(what, std::get<EventRecorded>(result).event);
+}
+
+void StaffFlow::tick(int64_t now_ms)
+{
+    if (!m_active || awaiting()) // a result is due; the idle time counts from it
+        return;
     int seconds = logged_in() ? m_config.timeouts.staff_idle_seconds : m_config.timeouts.shopper_idle_seconds;
     if (now_ms - m_last_intent_ms >= int64_t{seconds} * ms_per_second)
         log_out();
-    return {};
 }
 
 void StaffFlow::go(Screen screen)
@@ -400,23 +421,20 @@ void StaffFlow::start_solving(bool on_the_spot)
     go(Screen::staff_solve);
 }
 
-Effects StaffFlow::on(const staff::Act& intent, int64_t now_ms)
+Effects StaffFlow::on(const staff::Act& intent, int64_t)
 {
-    Effects effects;
     if (m_screen != Screen::staff_complaint && m_screen != Screen::staff_not_satisfied)
-        return effects;
+        return {};
     if (m_screen == Screen::staff_not_satisfied && intent.action != ComplaintAction::resolve &&
         intent.action != ComplaintAction::escalate)
-        return effects;
+        return {};
     auto allowed = allowed_actions();
     if (std::find(allowed.begin(), allowed.end(), intent.action) == allowed.end())
-        return effects;
+        return {};
 
     switch (intent.action) {
     case ComplaintAction::acknowledge:
-        if (record(EventType::complaint_acknowledged, actor(), Json::object(), now_ms, effects))
-            show_complaint(notice(keys::saved));
-        break;
+        return record(EventType::complaint_acknowledged, actor(), Json::object(), Awaiting::step);
     case ComplaintAction::resolve:
         // The customer is at the counter after a dissatisfied answer or when
         // they quoted their code; not necessarily when working the list.
@@ -437,9 +455,7 @@ Effects StaffFlow::on(const staff::Act& intent, int64_t now_ms)
         go(Screen::staff_reopen);
         break;
     case ComplaintAction::close_resolved:
-        if (record(EventType::complaint_closed, actor(), Json{{"outcome", "resolved"}}, now_ms, effects))
-            show_complaint(notice(keys::saved));
-        break;
+        return record(EventType::complaint_closed, actor(), Json{{"outcome", "resolved"}}, Awaiting::step);
     case ComplaintAction::close_unresolved:
     case ComplaintAction::refer_external:
     case ComplaintAction::withdraw:
@@ -451,9 +467,7 @@ Effects StaffFlow::on(const staff::Act& intent, int64_t now_ms)
         go(Screen::staff_close);
         break;
     }
-    if (!m_errors.empty() && m_complaint)
-        load_complaint(m_complaint->complaint_id); // the state may have moved on elsewhere
-    return effects;
+    return {};
 }
 
 // =============================================================================
@@ -477,13 +491,29 @@ Effects StaffFlow::on(const staff::Submit&, int64_t now_ms)
 
 Effects StaffFlow::submit_pin(int64_t now_ms)
 {
-    std::string pin = std::move(m_drafts.pin);
-    m_drafts.pin.clear();
+    std::string pin = std::exchange(m_drafts.pin, {});
     m_errors.clear();
-    PinLock::Attempt attempt = m_lock.try_pin(pin, now_ms);
+    const PinLock::Attempt attempt = m_lock.submit(pin, now_ms);
+    if (attempt.outcome != PinLock::Outcome::check) {
+        show_attempt(attempt);
+        return {};
+    }
+    m_awaiting = Awaiting::pin;
+    Effects effects;
+    effects.check_pin = m_lock.check_for(std::move(pin));
+    return effects;
+}
+
+void StaffFlow::pin_checked(const PinChecked& answer, int64_t now_ms)
+{
+    show_attempt(m_lock.checked(answer, now_ms));
+}
+
+void StaffFlow::show_attempt(const PinLock::Attempt& attempt)
+{
     switch (attempt.outcome) {
     case PinLock::Outcome::accepted:
-        m_member = std::move(attempt.member);
+        m_member = attempt.member;
         go(Screen::staff_menu);
         break;
     case PinLock::Outcome::wrong:
@@ -494,31 +524,22 @@ Effects StaffFlow::submit_pin(int64_t now_ms)
                 error_on(Field::pin, keys::wrong_pin, {{"tries", std::to_string(attempt.attempts_left)}}));
         break;
     case PinLock::Outcome::locked: break; // view() shows the lock with its countdown
+    case PinLock::Outcome::check: assert(false && "StaffFlow::show_attempt: a PIN still to be checked"); break;
     }
-    return {};
 }
 
-Effects StaffFlow::submit_complaint(int64_t now_ms)
+Effects StaffFlow::submit_complaint(int64_t)
 {
-    Effects effects;
     Json payload = m_drafts.complaint.payload(!m_drafts.complaint.contact.empty());
     m_errors = check_payload(EventType::complaint_opened, actor(), payload, complaint_fields);
     if (!m_errors.empty())
-        return effects;
+        return {};
     m_complaint.reset();
-    auto recorded = record(EventType::complaint_opened, actor(), std::move(payload), now_ms, effects);
-    if (!recorded || !load_complaint(recorded->subject))
-        return effects;
-    m_drafts.complaint = {};
-    m_complaint_origin = Screen::staff_menu;
-    start_solving(true); // solve first, find the cause later
-    m_notice = notice(keys::complaint_logged, {{"reference", recorded->reference}});
-    return effects;
+    return record(EventType::complaint_opened, actor(), std::move(payload), Awaiting::logged);
 }
 
-Effects StaffFlow::submit_resolution(int64_t now_ms)
+Effects StaffFlow::submit_resolution(int64_t)
 {
-    Effects effects;
     m_errors.clear();
     Json payload{{"on_the_spot", m_drafts.on_the_spot}};
     if (!m_drafts.resolution.empty())
@@ -540,24 +561,16 @@ Effects StaffFlow::submit_resolution(int64_t now_ms)
         if (!find_error(m_errors, error.field))
             m_errors.push_back(std::move(error));
     if (!m_errors.empty())
-        return effects;
-    if (!record(EventType::complaint_resolved, actor(), std::move(payload), now_ms, effects))
-        return effects;
-    load_complaint(m_complaint->complaint_id);
-    m_drafts.satisfaction.reset();
-    m_drafts.handling_score.reset();
-    m_drafts.comment.clear();
-    go(Screen::staff_customer_response); // hand the screen to the customer
-    return effects;
+        return {};
+    return record(EventType::complaint_resolved, actor(), std::move(payload), Awaiting::resolution);
 }
 
-Effects StaffFlow::submit_response(int64_t now_ms)
+Effects StaffFlow::submit_response(int64_t)
 {
-    Effects effects;
     m_errors.clear();
     if (!m_drafts.satisfaction) {
         m_errors.push_back(error_on(Field::satisfied, keys::required));
-        return effects;
+        return {};
     }
     bool satisfied = *m_drafts.satisfaction == Satisfaction::satisfied;
     Json payload{{"satisfied", satisfied}};
@@ -567,43 +580,24 @@ Effects StaffFlow::submit_response(int64_t now_ms)
         payload["comment"] = m_drafts.comment;
     m_errors = check_payload(EventType::complaint_customer_response, "kiosk", payload, response_fields);
     if (!m_errors.empty())
-        return effects;
+        return {};
     // The customer answers on the handed-over screen: the kiosk is the actor.
-    if (!record(EventType::complaint_customer_response, "kiosk", std::move(payload), now_ms, effects))
-        return effects;
-    if (!satisfied) {
-        load_complaint(m_complaint->complaint_id);
-        go(Screen::staff_not_satisfied);
-        return effects;
-    }
-    // The customer leads the closing: satisfied, so it closes as resolved.
-    Effects closing;
-    bool closed = record(EventType::complaint_closed, actor(), Json{{"outcome", "resolved"}}, now_ms, closing).has_value();
-    effects.merge(closing);
-    std::vector<FieldError> errors = m_errors;
-    show_complaint(closed ? std::optional<Message>{notice(keys::saved)} : std::nullopt);
-    if (!closed)
-        m_errors.insert(m_errors.end(), errors.begin(), errors.end()); // the hub offers close_resolved again
-    return effects;
+    return record(EventType::complaint_customer_response, "kiosk", std::move(payload), Awaiting::answer);
 }
 
-Effects StaffFlow::submit_reason(EventType type, int64_t now_ms)
+Effects StaffFlow::submit_reason(EventType type, int64_t)
 {
-    Effects effects;
     Json payload = Json::object();
     if (!is_blank(m_drafts.reason))
         payload["reason"] = m_drafts.reason;
     m_errors = check_payload(type, actor(), payload, reason_fields);
     if (!m_errors.empty())
-        return effects;
-    if (record(type, actor(), std::move(payload), now_ms, effects))
-        show_complaint(notice(keys::saved));
-    return effects;
+        return {};
+    return record(type, actor(), std::move(payload), Awaiting::step);
 }
 
-Effects StaffFlow::submit_close(int64_t now_ms)
+Effects StaffFlow::submit_close(int64_t)
 {
-    Effects effects;
     Json payload{{"outcome", m_drafts.close_outcome}};
     if (m_drafts.close_outcome == "referred_external" && !is_blank(m_drafts.external_body))
         payload["external_body"] = m_drafts.external_body;
@@ -611,10 +605,8 @@ Effects StaffFlow::submit_close(int64_t now_ms)
         payload["note"] = m_drafts.note;
     m_errors = check_payload(EventType::complaint_closed, actor(), payload, close_fields);
     if (!m_errors.empty())
-        return effects;
-    if (record(EventType::complaint_closed, actor(), std::move(payload), now_ms, effects))
-        show_complaint(notice(keys::saved));
-    return effects;
+        return {};
+    return record(EventType::complaint_closed, actor(), std::move(payload), Awaiting::step);
 }
 
 Effects StaffFlow::submit_find(int64_t)
@@ -697,9 +689,9 @@ void StaffFlow::load_status(int64_t now_ms)
     m_status = std::move(*status);
 }
 
-std::optional<store::RecordedEvent> StaffFlow::record(EventType type, std::string actor, Json payload,
-                                                      int64_t now_ms, Effects& effects)
+Effects StaffFlow::record(EventType type, std::string actor, Json payload, Awaiting then)
 {
+    assert(!awaiting() && "StaffFlow::record: a second effect before the first one's result");
     store::NewEvent event;
     event.type = type;
     if (type != EventType::complaint_opened) {
@@ -708,13 +700,55 @@ std::optional<store::RecordedEvent> StaffFlow::record(EventType type, std::strin
     }
     event.actor = std::move(actor);
     event.payload = std::move(payload);
-    auto recorded = m_store.record(event, now_ms);
-    if (!recorded) {
-        m_errors.push_back(store_error(recorded.error()));
-        return std::nullopt;
+    m_awaiting = then;
+    Effects effects;
+    effects.record = std::move(event);
+    return effects;
+}
+
+Effects StaffFlow::recorded(Awaiting what, const store::RecordedEvent& event)
+{
+    switch (what) {
+    case Awaiting::logged:
+        if (!load_complaint(event.subject))
+            break;
+        m_drafts.complaint = {};
+        m_complaint_origin = Screen::staff_menu;
+        start_solving(true); // solve first, find the cause later
+        m_notice = notice(keys::complaint_logged, {{"reference", event.reference}});
+        break;
+    case Awaiting::step:
+    case Awaiting::closing: show_complaint(notice(keys::saved)); break;
+    case Awaiting::resolution:
+        load_complaint(m_complaint->complaint_id);
+        m_drafts.satisfaction.reset();
+        m_drafts.handling_score.reset();
+        m_drafts.comment.clear();
+        go(Screen::staff_customer_response); // hand the screen to the customer
+        break;
+    case Awaiting::answer:
+        if (m_drafts.satisfaction == Satisfaction::satisfied) // the customer leads the closing
+            return record(EventType::complaint_closed, actor(), Json{{"outcome", "resolved"}}, Awaiting::closing);
+        load_complaint(m_complaint->complaint_id);
+        go(Screen::staff_not_satisfied);
+        break;
+    case Awaiting::nothing:
+    case Awaiting::pin: assert(false && "StaffFlow::recorded: no recording was awaited"); break;
     }
-    effects.recorded_event_ids.push_back(recorded->id);
-    return std::move(*recorded);
+    return {};
+}
+
+void StaffFlow::record_failed(Awaiting what, const Error& error)
+{
+    m_errors.push_back(store_error(error));
+    if (what == Awaiting::step && m_complaint) {
+        load_complaint(m_complaint->complaint_id); // the state may have moved on elsewhere
+    } else if (what == Awaiting::closing) {
+        // The answer is recorded; the hub offers close_resolved again, with the error.
+        std::vector<FieldError> errors = m_errors;
+        show_complaint(std::nullopt);
+        m_errors.insert(m_errors.end(), errors.begin(), errors.end());
+    }
 }
 
 // =============================================================================
@@ -770,6 +804,10 @@ TimelineStep StaffFlow::timeline_step(const Event& event) const
         step.choice_key = key;
     if (std::string_view key = severity_key(payload_string(p, "severity")); !key.empty())
         step.choice_key = key;
+    if (event.type == EventType::complaint_assessed)
+        step.owner = payload_string(p, "owner");
+    if (std::string_view key = communication_key(payload_string(p, "communicated")); !key.empty())
+        step.communicated_key = key;
     if (event.type == EventType::complaint_root_cause_recorded)
         step.choice_text = choice_text(m_config.root_causes, payload_string(p, "root_cause"));
     if (auto amount = p.find("amount_cents"); amount != p.end() && amount->is_number_integer())
@@ -798,21 +836,53 @@ ComplaintDetail StaffFlow::complaint_detail() const
             if (opened.place != StepPlace::head_office && reference.size() > 6)
                 detail.terminal_code = reference.substr(refcode_store_length + 1, refcode_terminal_length);
         }
-        // The assessment may come with the opening or later from head office;
-        // the last one recorded counts. An action's owner is not the complaint's.
-        if (std::string_view key = severity_key(payload_string(p, "severity")); !key.empty())
-            detail.severity_key = key;
-        if (event.type != EventType::complaint_action_planned)
-            if (std::string owner = payload_string(p, "owner"); !owner.empty())
-                detail.owner = owner;
+        // The assessment may come with the opening or later from head office.
+        if (!payload_string(p, "severity").empty())
+            detail.severity_key = severity_key(m_complaint->severity);
         detail.timeline.push_back(timeline_step(event));
     }
+    detail.owner = m_complaint->owner;
     return detail;
 }
 
 // =============================================================================
 // [SECTION] The view
 // =============================================================================
+
+DeadlineStatus StaffFlow::deadline_status(int64_t opened_at_ms, std::string_view severity,
+                                          const std::optional<int64_t>& answered_at, int64_t now_ms) const
+{
+    DeadlineStatus status;
+    status.answered = answered_at.has_value();
+    const auto deadline = config::complaint_deadline_with_limit(m_config, opened_at_ms, severity_level(severity));
+    if (!deadline)
+        return status;
+    status.at_ms = deadline->due_at_ms;
+    status.unit = deadline->limit.unit;
+    if (status.answered)
+        return status;
+    status.left_ms = config::working_time_between(m_config.calendar, now_ms, deadline->due_at_ms, status.unit);
+    status.overdue = now_ms > deadline->due_at_ms;
+    return status;
+}
+
+namespace {
+
+// The open list's working order (OpenComplaintRow): serious first, then what
+// still has a deadline running by that deadline; the rest keep the store's
+// order (oldest first).
+bool works_before(const OpenComplaintRow& a, const OpenComplaintRow& b)
+{
+    auto serious = [](const OpenComplaintRow& row) { return row.severity >= Severity::high; };
+    auto running = [](const OpenComplaintRow& row) { return row.deadline.left_ms.has_value(); };
+    if (serious(a) != serious(b))
+        return serious(a);
+    if (running(a) != running(b))
+        return running(a);
+    return running(a) && *a.deadline.at_ms < *b.deadline.at_ms;
+}
+
+} // namespace
 
 StaffView StaffFlow::view(int64_t now_ms) const
 {
@@ -858,12 +928,13 @@ StaffView StaffFlow::view(int64_t now_ms) const
         row.category = summary.category;
         row.category_text = category_text(summary.category);
         row.channel = summary.channel;
+        row.severity = severity_level(summary.severity);
+        row.severity_key = severity_key(summary.severity);
         row.opened_at_ms = summary.opened_at;
-        row.age_ms = std::max<int64_t>(0, now_ms - summary.opened_at);
-        row.deadline_at_ms = config::complaint_deadline(m_config, summary.opened_at);
-        row.overdue = row.deadline_at_ms && now_ms > *row.deadline_at_ms;
+        row.deadline = deadline_status(summary.opened_at, summary.severity, summary.answered_at, now_ms);
         view.open_complaints.push_back(std::move(row));
     }
+    std::stable_sort(view.open_complaints.begin(), view.open_complaints.end(), works_before);
 
     if (m_complaint) {
         view.complaint = m_complaint;
@@ -872,9 +943,10 @@ StaffView StaffFlow::view(int64_t now_ms) const
             view.root_cause_text = choice_text(m_config.root_causes, m_complaint->root_cause);
         view.detail = complaint_detail();
         if (m_complaint->opened_at)
-            view.deadline_at_ms = config::complaint_deadline(m_config, *m_complaint->opened_at);
-        bool open = m_complaint->status && is_open(*m_complaint->status);
-        view.overdue = open && view.deadline_at_ms && now_ms > *view.deadline_at_ms;
+            view.deadline =
+                deadline_status(*m_complaint->opened_at, m_complaint->severity, m_complaint->answered_at, now_ms);
+        for (const PlannedAction& action : m_complaint->actions)
+            view.planned_actions.push_back(PlannedActionRow{action, !action.checked_at && now_ms > action.due_at});
         view.actions = allowed_actions();
         if (m_screen == Screen::staff_not_satisfied)
             std::erase_if(view.actions, [](ComplaintAction action) {

@@ -30,11 +30,18 @@
 // Everything recorded by the logged-in member carries actor "staff:<id>";
 // the customer's answer carries "kiosk". A failed recording shows an error
 // and keeps the input.
+//
+// The flow reads the store (lists, a complaint's events) but never writes
+// it: "recorded" above means apply() returns a record effect (effects.h) and
+// the arrow is taken when the app sends back EventRecorded (RecordFailed:
+// the error, same screen). The PIN is checked the same way (CheckPin, then
+// PinChecked). While a result is awaited, screen intents are ignored.
 #pragma once
 
 #include "config/kiosk_config.h"
 #include "domain/complaint_fold.h"
 #include "flows/drafts.h"
+#include "flows/effects.h"
 #include "flows/flow_types.h"
 #include "flows/pin_lock.h"
 #include "store/local_store.h"
@@ -42,6 +49,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -99,7 +107,24 @@ using StaffIntent =
                  staff::OpenComplaint, staff::Act, staff::LeaveOpen, staff::CustomerAbsent, staff::Refresh,
                  staff::LogOut>;
 
-// A line of staff_open_complaints.
+// Where a complaint stands against its answer deadline: the deadline of
+// config::complaint_deadline for its current severity (head office may
+// change it with complaint.assessed), counted in the unit of the limit that
+// set it (config::working_time_between).
+struct DeadlineStatus {
+    std::optional<int64_t> at_ms;   // UTC ms; nothing: no promise or severity names one
+    config::TimeUnit unit = config::TimeUnit::clock_hours;
+    // Working time until the deadline, in ms of `unit`'s time; negative:
+    // overdue by that much. Nothing without a deadline, or once answered.
+    std::optional<int64_t> left_ms;
+    bool answered = false; // the customer has had an answer (ComplaintState::answered_at)
+    bool overdue = false;  // past the deadline and not answered
+};
+
+// A line of staff_open_complaints. The list is in working order: high and
+// safety complaints first, then the ones still to be answered by their
+// deadline (the most overdue first, then the least time left), then the
+// answered ones, oldest first.
 struct OpenComplaintRow {
     std::string complaint_id;
     std::string reference;
@@ -107,10 +132,16 @@ struct OpenComplaintRow {
     std::string category;      // id
     std::string category_text; // label in the staff language
     std::string channel;
+    Severity severity = Severity::normal;
+    std::string severity_key;  // "severity.high"
     int64_t opened_at_ms = 0;
-    int64_t age_ms = 0;
-    std::optional<int64_t> deadline_at_ms; // opened + the tightest promise
-    bool overdue = false;                  // now > deadline
+    DeadlineStatus deadline;
+};
+
+// A corrective or preventive action head office planned, as staff see it.
+struct PlannedActionRow {
+    PlannedAction action;
+    bool overdue = false; // past its due date and not checked yet
 };
 
 // Where a step of a complaint was recorded.
@@ -127,6 +158,8 @@ struct TimelineStep {
     StepPlace place = StepPlace::this_terminal;
     std::string choice_key;      // resolution, outcome or severity ("resolution.refund"), or empty
     std::string choice_text;     // a configured choice (root cause) in the staff language, or empty
+    std::optional<std::string> owner; // complaint.assessed: whom it was given to (empty: the store)
+    std::string communicated_key; // complaint.resolved: how the customer was told ("communicated.phone"), or empty
     std::optional<int64_t> amount_cents;
     std::string text;            // what was written: reason, note, comment, action
 };
@@ -139,8 +172,8 @@ struct ComplaintDetail {
     std::string customer_wish;
     std::string product_ref;
     std::string receipt_ref;
-    std::string severity_key;    // "severity.high"; empty until assessed
-    std::string owner;           // empty until head office names one
+    std::string severity_key;    // "severity.high" (the fold's); empty until given or assessed
+    std::string owner;           // a head-office user (the fold's); empty: the store
     std::string logged_by;       // staff name, head-office user; empty: the customer at the kiosk
     StepPlace logged_at = StepPlace::this_terminal;
     std::string terminal_code;   // of the terminal it was logged on ("2A"); empty at head office
@@ -190,8 +223,8 @@ struct StaffView {
     std::string complaint_category_text;
     std::string root_cause_text;   // head office's analysis, synced down; empty until recorded
     ComplaintDetail detail;
-    std::optional<int64_t> deadline_at_ms;
-    bool overdue = false;
+    DeadlineStatus deadline;
+    std::vector<PlannedActionRow> planned_actions; // head office's, in the order planned
     std::vector<ComplaintAction> actions;
     std::string reason;            // staff_escalate, staff_reopen
     std::string close_outcome;     // staff_close: unresolved | withdrawn | referred_external
@@ -229,7 +262,8 @@ struct StaffDrafts {
 
 class StaffFlow {
 public:
-    // Copies the configuration; `store` must outlive the flow.
+    // Copies the configuration; `store` is read, never written, and must
+    // outlive the flow.
     StaffFlow(config::KioskConfig config, store::LocalStore& store);
 
     // Staff mode is on screen (the PIN pad or beyond).
@@ -239,9 +273,14 @@ public:
     void enter(int64_t now_ms);
 
     Effects apply(const StaffIntent& intent, int64_t now_ms);
+    // The result of the effect the flow waits for; ignored when it waits for
+    // none (a result that comes after a log-out).
+    Effects apply(const EffectResult& result, int64_t now_ms);
     // Idle logout: the PIN pad after shopper_idle_seconds, staff mode after
     // staff_idle_seconds without an intent.
-    Effects tick(int64_t now_ms);
+    void tick(int64_t now_ms);
+    // An effect's result is awaited (a recording, the PIN check).
+    bool awaiting() const { return m_awaiting != Awaiting::nothing; }
 
     Screen screen() const { return m_screen; }
     StaffView view(int64_t now_ms) const;
@@ -249,6 +288,17 @@ public:
     void set_sync_status(SyncStatus sync) { m_sync = std::move(sync); }
 
 private:
+    // What an effect was for: where its result takes the flow.
+    enum class Awaiting {
+        nothing,
+        pin,          // CheckPin: the menu, or the PIN pad with the error
+        logged,       // the walk-in complaint.opened: solving it
+        step,         // a step recorded from the hub or its sub-screens: the hub
+        resolution,   // complaint.resolved: the screen handed to the customer
+        answer,       // the customer's response: closing, or "not satisfied"
+        closing,      // closed as resolved after a satisfied answer: the hub
+    };
+
     Effects on(const staff::SetText& intent, int64_t now_ms);
     Effects on(const staff::Select& intent, int64_t now_ms);
     Effects on(const staff::ToggleConsent& intent, int64_t now_ms);
@@ -285,13 +335,20 @@ private:
     // Back to the hub with the complaint reloaded and `notice` shown.
     void show_complaint(std::optional<Message> notice);
     std::vector<ComplaintAction> allowed_actions() const;
-    std::optional<store::RecordedEvent> record(EventType type, std::string actor, nlohmann::json payload,
-                                               int64_t now_ms, Effects& effects);
+    // Asks for an event about the current complaint (or a new one) to be
+    // recorded, and waits for the result.
+    Effects record(EventType type, std::string actor, nlohmann::json payload, Awaiting then);
+    Effects recorded(Awaiting what, const store::RecordedEvent& event);
+    void record_failed(Awaiting what, const Error& error);
+    void pin_checked(const PinChecked& answer, int64_t now_ms);
+    void show_attempt(const PinLock::Attempt& attempt);
     // The label of `id` in `choices` in the staff language, or the id itself.
     std::string choice_text(const std::vector<config::Choice>& choices, const std::string& id) const;
     std::string category_text(const std::string& id) const;
     ComplaintDetail complaint_detail() const;
     TimelineStep timeline_step(const Event& event) const;
+    DeadlineStatus deadline_status(int64_t opened_at_ms, std::string_view severity,
+                                   const std::optional<int64_t>& answered_at, int64_t now_ms) const;
 
     config::KioskConfig m_config;
     store::LocalStore& m_store;
@@ -299,6 +356,7 @@ private:
     SyncStatus m_sync;
 
     bool m_active = false;
+    Awaiting m_awaiting = Awaiting::nothing;
     Screen m_screen = Screen::staff_pin;
     int64_t m_last_intent_ms = 0;
     std::optional<config::StaffMember> m_member;

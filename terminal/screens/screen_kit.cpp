@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <map>
 
@@ -213,22 +214,6 @@ void Columns::end()
 
 // [SECTION] Text
 
-namespace {
-
-void register_display(ScreenContext& ctx, std::string_view target, ImVec2 min, ImVec2 size, std::string_view value)
-{
-    if (target.empty())
-        return;
-    ui::Target entry;
-    entry.name = std::string(target);
-    entry.rect = ui::Rect{min.x, min.y, size.x, size.y};
-    entry.kind = ui::TargetKind::display;
-    entry.value = std::string(value);
-    ctx.frame.targets().add(std::move(entry));
-}
-
-} // namespace
-
 void alert_text(ScreenContext& ctx, std::string_view target, std::string_view content)
 {
     const ui::Metrics& m = ctx.metrics();
@@ -241,7 +226,7 @@ void alert_text(ScreenContext& ctx, std::string_view target, std::string_view co
     ImGui::Dummy(ImVec2(width, std::max(size_px, size.y)));
     ImGui::GetWindowDrawList()->AddText(font, size_px, ImVec2(std::floor(min.x), std::floor(min.y)),
                                         ctx.palette().alert, text.c_str(), text.c_str() + text.size(), width);
-    register_display(ctx, target, min, ImVec2(width, size.y), content);
+    ui::register_display(ctx.frame, target, min, ImVec2(width, size.y), content);
 }
 
 void band(ScreenContext& ctx, std::string_view target, std::string_view content, BandTone tone)
@@ -271,7 +256,7 @@ void band(ScreenContext& ctx, std::string_view target, std::string_view content,
     draw_list->AddRectFilled(min, ImVec2(min.x + std::round(m.selection_border), max.y), edge);
     draw_list->AddText(font, m.body_px, ImVec2(std::floor(min.x + 2.0f * pad), std::floor(min.y + pad)), p.text,
                        text.c_str(), text.c_str() + text.size(), width - 4.0f * pad);
-    register_display(ctx, target, min, ImVec2(width, height), content);
+    ui::register_display(ctx.frame, target, min, ImVec2(width, height), content);
 }
 
 std::string message_text(const ScreenContext& ctx, const flows::Message& message)
@@ -311,7 +296,7 @@ void detail_line(ScreenContext& ctx, std::string_view target, std::string_view l
     draw_list->AddText(ctx.fonts().body_bold, m.body_px,
                        ImVec2(std::floor(min.x + label_width + m.gap), std::floor(min.y)), alert ? p.alert : p.text,
                        value_text.c_str(), value_text.c_str() + value_text.size(), value_width);
-    register_display(ctx, target, min, ImVec2(width, value_height), value);
+    ui::register_display(ctx.frame, target, min, ImVec2(width, value_height), value);
 }
 
 std::string chip_label(const ScreenContext& ctx, const flows::Chip& chip)
@@ -359,6 +344,30 @@ std::string format_age(const ScreenContext& ctx, int64_t ms)
     if (hours < 48)
         return ctx.s.format("time.hours", {{"count", std::to_string(hours)}});
     return ctx.s.format("time.days", {{"count", std::to_string(hours / 24)}});
+}
+
+std::string format_working_time(const ScreenContext& ctx, int64_t ms, config::TimeUnit unit)
+{
+    const int64_t minutes = std::abs(ms) / 60000;
+    const int64_t hours = minutes / 60;
+    auto counted = [&](const std::string& key, int64_t count) {
+        return ctx.s.format(count == 1 ? key + "_one" : key, {{"count", std::to_string(count)}});
+    };
+    switch (unit) {
+    case config::TimeUnit::clock_hours: return format_age(ctx, std::abs(ms));
+    case config::TimeUnit::working_hours:
+        if (hours > 0)
+            return counted("time.working_hours", hours);
+        break;
+    case config::TimeUnit::working_days:
+        if (hours >= 24)
+            return counted("time.working_days", hours / 24) +
+                   (hours % 24 > 0 ? " " + ctx.s.format("time.hours", {{"count", std::to_string(hours % 24)}}) : "");
+        if (hours > 0)
+            return ctx.s.format("time.hours", {{"count", std::to_string(hours)}});
+        break;
+    }
+    return ctx.s.format("time.minutes", {{"count", std::to_string(minutes)}});
 }
 
 std::string format_local_time(int64_t utc_ms)

@@ -157,6 +157,10 @@ std::vector<ui::Chip> to_widget_chips(const ScreenContext& ctx, std::span<const 
 std::string format_money(const ScreenContext& ctx, int64_t cents);
 // "3 min", "5 h", "2 d": how long ago, short.
 std::string format_age(const ScreenContext& ctx, int64_t ms);
+// A working time (config::working_time_between) in its unit, by its size:
+// "1 working day 3 h", "5 working hours", "20 min"; clock hours as
+// format_age(). Negative times are written as their size.
+std::string format_working_time(const ScreenContext& ctx, int64_t ms, config::TimeUnit unit);
 // Local date and time "24-11 14:05".
 std::string format_local_time(int64_t utc_ms);
 

@@ -67,6 +67,26 @@ std::string outcome_name(const ScreenContext& ctx, const std::string& outcome)
     return vocabulary_name(ctx, outcome_key(outcome), outcome);
 }
 
+// How a decision reached the customer; nothing recorded: in person.
+std::string communication_name(const ScreenContext& ctx, const std::string& communicated)
+{
+    return communicated.empty() ? ctx.s.tr("communicated.in_person")
+                                : vocabulary_name(ctx, communication_key(communicated), communicated);
+}
+
+// "1 working day 3 h left", "Overdue by 2 h", "Answered"; empty without a
+// deadline. The word says it, not only the colour.
+std::string deadline_text(const ScreenContext& ctx, const flows::DeadlineStatus& deadline)
+{
+    constexpr int64_t ms_per_minute = 60'000;
+    if (!deadline.left_ms)
+        return deadline.answered ? ctx.s.tr("staff.deadline.answered") : std::string();
+    if (deadline.overdue && *deadline.left_ms > -ms_per_minute) // past it, but no working time since
+        return ctx.s.tr("staff.deadline.overdue");
+    const std::string time = format_working_time(ctx, *deadline.left_ms, deadline.unit);
+    return ctx.s.format(deadline.overdue ? "staff.deadline.overdue_by" : "staff.deadline.left", {{"time", time}});
+}
+
 // The action's button: key (target and label) and weight.
 Action action_button(ComplaintAction action)
 {
@@ -175,8 +195,8 @@ void draw_staff_log_complaint(ScreenContext& ctx, const flows::StaffView& view)
 
     const bool landscape = is_landscape(ctx.frame);
     std::optional<Columns> columns;
-    if (landscape)
-        columns.emplace(ctx, "staff.log", 0.5f);
+    if (landscape) // the chips need more room than the fields: six channels, the categories, their errors
+        columns.emplace(ctx, "staff.log", 0.56f);
     small_label(ctx, "staff.channel.title", ctx.s.tr("staff.channel.title"));
     const auto channels = to_widget_chips(ctx, view.channels, "channel");
     if (const auto chip = ui::chip_group(ctx.frame, channels))
@@ -459,15 +479,15 @@ void draw_staff_open_complaints(ScreenContext& ctx, const flows::StaffView& view
     for (std::size_t i = first; i < last; ++i) {
         const flows::OpenComplaintRow& row = view.open_complaints[i];
         const std::string title = row.reference + "   " + row.category_text;
-        const std::string detail = channel_name(ctx, row.channel) + " · " + status_name(ctx, row.status) + " · " +
-                                   ctx.s.format("staff.open.received", {{"time", format_local_time(row.opened_at_ms)}});
-        std::string trailing = format_age(ctx, row.age_ms);
-        if (row.overdue)
-            trailing = ctx.s.tr("staff.open.deadline_passed");
+        std::string detail = channel_name(ctx, row.channel) + " · " + status_name(ctx, row.status) + " · " +
+                             ctx.s.format("staff.open.received", {{"time", format_local_time(row.opened_at_ms)}});
+        if (row.severity >= Severity::high) // why it stands at the top
+            detail = ctx.s.tr(row.severity_key) + " · " + detail;
+        const std::string trailing = deadline_text(ctx, row.deadline);
         ui::ListRowOptions options;
         options.detail = detail;
         options.trailing = trailing;
-        options.trailing_alert = row.overdue;
+        options.trailing_alert = row.deadline.overdue;
         if (ui::list_row(ctx.frame, "complaint." + row.reference, title, options))
             ctx.staff(staff::OpenComplaint{row.complaint_id});
     }
@@ -542,6 +562,12 @@ void timeline_step(ScreenContext& ctx, std::size_t index, const flows::TimelineS
         what += ": " + step.choice_text;
     if (step.amount_cents)
         what += "  " + format_money(ctx, *step.amount_cents);
+    if (step.owner) {
+        const std::string owner = step.owner->empty() ? ctx.s.tr("staff.complaint.owner_store") : *step.owner;
+        what += " · " + ctx.s.format("staff.step.owner", {{"owner", owner}});
+    }
+    if (!step.communicated_key.empty())
+        what += " · " + ctx.s.tr(step.communicated_key);
     ui::TextOptions bold;
     bold.font = ui::FontRole::body_bold;
     ui::text(ctx.frame, target, what, bold);
@@ -563,20 +589,20 @@ void complaint_details(ScreenContext& ctx, const flows::StaffView& view)
         line("staff.complaint.status", ctx.s.tr("staff.open.status"), status_name(ctx, *complaint.status));
     line("staff.complaint.category", ctx.s.tr("staff.open.category"), view.complaint_category_text);
     line("staff.complaint.channel", ctx.s.tr("staff.open.channel"), channel_name(ctx, complaint.channel));
-    if (!detail.severity_key.empty())
-        line("staff.complaint.severity", ctx.s.tr("staff.complaint.severity"), ctx.s.tr(detail.severity_key));
-    if (!detail.owner.empty())
-        line("staff.complaint.owner", ctx.s.tr("staff.complaint.owner"), detail.owner);
+    line("staff.complaint.severity", ctx.s.tr("staff.complaint.severity"),
+         detail.severity_key.empty() ? ctx.s.tr("staff.complaint.severity_none") : ctx.s.tr(detail.severity_key),
+         severity_level(complaint.severity) >= Severity::high);
+    line("staff.complaint.owner", ctx.s.tr("staff.complaint.owner"),
+         detail.owner.empty() ? ctx.s.tr("staff.complaint.owner_store") : detail.owner);
     line("staff.complaint.logged_by", ctx.s.tr("staff.complaint.logged_by"), logged_by(ctx, detail));
     if (complaint.opened_at)
         line("staff.complaint.opened_at", ctx.s.tr("staff.complaint.opened_at"),
              format_local_time(*complaint.opened_at) + "  (" + format_age(ctx, ctx.now_ms - *complaint.opened_at) + ")");
     if (complaint.status != ComplaintStatus::closed)
         line("staff.complaint.deadline", ctx.s.tr("staff.open.deadline"),
-             view.deadline_at_ms ? format_local_time(*view.deadline_at_ms) +
-                                       (view.overdue ? "  " + ctx.s.tr("staff.open.deadline_passed") : std::string())
+             view.deadline.at_ms ? format_local_time(*view.deadline.at_ms) + " · " + deadline_text(ctx, view.deadline)
                                  : ctx.s.tr("staff.status.none"),
-             view.overdue);
+             view.deadline.overdue);
     line("staff.complaint.contact", ctx.s.tr("staff.complaint.contact"), contact_left(ctx, detail.contact));
     line("staff.complaint.call_back", ctx.s.tr("staff.complaint.call_back"),
          ctx.s.tr(detail.contact.consent && (detail.contact.phone || detail.contact.email) ? "common.yes"
@@ -597,6 +623,12 @@ void complaint_details(ScreenContext& ctx, const flows::StaffView& view)
             what += "  " + format_money(ctx, *complaint.amount_cents);
         line("staff.complaint.resolution", ctx.s.tr("staff.complaint.resolution"), what);
     }
+    // Head office's decision for the customer, and how it reached them.
+    if (!complaint.decision.empty())
+        long_text(ctx, "staff.complaint.decision", ctx.s.tr("staff.complaint.decision"), complaint.decision);
+    if (!complaint.decision.empty() || !complaint.communicated.empty())
+        line("staff.complaint.communicated", ctx.s.tr("staff.complaint.communicated"),
+             communication_name(ctx, complaint.communicated), complaint.communicated == "not_yet");
     if (complaint.satisfied) {
         std::string answer = *complaint.satisfied ? ctx.s.tr("staff.complaint.answer_satisfied")
                                                   : ctx.s.tr("staff.complaint.answer_not_satisfied");
@@ -616,10 +648,13 @@ void complaint_details(ScreenContext& ctx, const flows::StaffView& view)
     // Head office's analysis, synced down: the cause and what is done about it.
     if (!view.root_cause_text.empty())
         line("staff.complaint.root_cause", ctx.s.tr("staff.complaint.root_cause"), view.root_cause_text);
-    for (std::size_t i = 0; i < complaint.actions.size(); ++i) {
-        const PlannedAction& action = complaint.actions[i];
+    for (std::size_t i = 0; i < view.planned_actions.size(); ++i) {
+        const PlannedAction& action = view.planned_actions[i].action;
+        const bool overdue = view.planned_actions[i].overdue;
         std::string what = action.description + " · " + action.owner + " · " +
                            ctx.s.format("staff.complaint.action_due", {{"date", format_local_time(action.due_at)}});
+        if (overdue)
+            what += " · " + ctx.s.tr("staff.complaint.action_overdue");
         if (action.effective)
             what += " · " + ctx.s.tr(*action.effective ? "staff.complaint.action_effective"
                                                        : "staff.complaint.action_not_effective");
@@ -627,7 +662,7 @@ void complaint_details(ScreenContext& ctx, const flows::StaffView& view)
         line(target.c_str(),
              ctx.s.tr(action.kind == "preventive" ? "staff.complaint.action_preventive"
                                                   : "staff.complaint.action_corrective"),
-             what, action.effective == false);
+             what, overdue || action.effective == false);
     }
 
     ui::spacer(ctx.frame, 0.5f);
@@ -650,6 +685,8 @@ void draw_staff_complaint(ScreenContext& ctx, const flows::StaffView& view)
     screen_errors(ctx, view.errors);
     if (!view.complaint)
         return;
+    if (view.deadline.overdue) // above the scrolling details, so it is never scrolled away
+        band(ctx, "staff.complaint.overdue", ctx.s.tr("staff.complaint.overdue"), BandTone::error);
 
     const bool landscape = is_landscape(ctx.frame);
     const int per_row = view.actions.size() > 4 ? 2 : 1;

@@ -445,12 +445,25 @@ Result<std::vector<ComplaintSummary>> LocalStore::open_complaints()
         auto row = (*stmt)->step();
         FEEDBACK_TRY(row);
         if (!*row)
-            return out;
+            break;
         Statement& s = **stmt;
-        out.push_back({s.column_text(0), s.column_text(1),
-                       complaint_status_from_string(s.column_text(2)).value_or(ComplaintStatus::open),
-                       s.column_text(3), s.column_text(4), s.column_int64(5), s.column_int64(6)});
+        ComplaintSummary summary;
+        summary.id = s.column_text(0);
+        summary.reference = s.column_text(1);
+        summary.status = complaint_status_from_string(s.column_text(2)).value_or(ComplaintStatus::open);
+        summary.category = s.column_text(3);
+        summary.channel = s.column_text(4);
+        summary.opened_at = s.column_int64(5);
+        summary.last_event_at = s.column_int64(6);
+        out.push_back(std::move(summary));
     }
+    for (ComplaintSummary& summary : out) {
+        auto state = complaint_state(summary.id);
+        FEEDBACK_TRY(state);
+        summary.severity = state->severity;
+        summary.answered_at = state->answered_at;
+    }
+    return out;
 }
 
 // [SECTION] Outbox

@@ -109,6 +109,9 @@ struct ComplaintSummary {
     std::string channel;
     int64_t opened_at = 0;
     int64_t last_event_at = 0;
+    // From the complaint's fold, for its deadline (config::complaint_deadline).
+    std::string severity = "normal";      // a vocabulary.h severity, head office's assessment
+    std::optional<int64_t> answered_at;   // when the customer first had an answer
 };
 
 // Which ways to reach the customer a complaint holds: never the details
@@ -173,7 +176,9 @@ public:
     // What contact details the complaint's opening left (all false once
     // retention erased them).
     Result<ContactLeft> contact_left(std::string_view complaint_id);
-    // Every complaint not closed, oldest first.
+    // Every complaint not closed, oldest first. Each one's events are folded
+    // for its severity and first answer (a terminal holds a few dozen open
+    // complaints; the list is read when staff open it, not every frame).
     Result<std::vector<ComplaintSummary>> open_complaints();
 
     // [SECTION] Outbox

@@ -160,6 +160,11 @@ void draw_chevron(ImDrawList* draw_list, ImVec2 center, float size, ImU32 colour
     draw_list->AddPolyline(points, 3, colour, 0, thickness);
 }
 
+
+float available_width() { return std::max(1.0f, ImGui::GetContentRegionAvail().x); }
+
+} // namespace
+
 void register_display(FrameContext& ctx, std::string_view target, ImVec2 min, ImVec2 size, std::string_view value)
 {
     if (target.empty() || !ImGui::IsRectVisible(min, ImVec2(min.x + size.x, min.y + size.y)))
@@ -171,10 +176,6 @@ void register_display(FrameContext& ctx, std::string_view target, ImVec2 min, Im
     entry.value = std::string(value);
     ctx.targets().add(std::move(entry));
 }
-
-float available_width() { return std::max(1.0f, ImGui::GetContentRegionAvail().x); }
-
-} // namespace
 
 void draw_text_centered(ImDrawList* draw_list, ImFont* font, float size_px, ImVec2 min, ImVec2 max,
                         std::string_view text, ImU32 colour)

@@ -159,6 +159,11 @@ struct TapResult {
     bool visible = false; // not clipped away
 };
 
+// Registers text drawn at `min` with `size` as the display target `target`
+// (value: what a test compares), unless it is clipped away entirely (a
+// scrolled region's content outside its view is not on screen).
+void register_display(FrameContext& ctx, std::string_view target, ImVec2 min, ImVec2 size, std::string_view value);
+
 // An invisible tap area of `size` at the cursor, registered as `target`.
 // Disabled areas take space and register, but never report a tap.
 TapResult tap_area(FrameContext& ctx, std::string_view target, ImVec2 size, bool enabled = true,

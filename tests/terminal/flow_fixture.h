@@ -1,17 +1,22 @@
 // Shared setup of the flow tests: a real store in a temp folder, a test
 // configuration with two staff members whose PIN hashes are made once per
-// test run, a fake StaffCaller that records calls, and readers of the events.
+// test run, a fake StaffCaller that records calls, flows driven with their
+// effects carried out as the app does (app/effect_runner.h), and readers of
+// the events.
 #pragma once
 
+#include "app/effect_runner.h"
 #include "config/kiosk_config.h"
 #include "config/pin.h"
 #include "domain/event.h"
+#include "domain/ids.h"
 #include "flows/staff_caller.h"
 #include "store/local_store.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +48,20 @@ inline const std::pair<std::string, std::string>& staff_hashes()
         return std::pair{*anna, *manager};
     }();
     return hashes;
+}
+
+// What one intent led to: the events recorded for it.
+struct Sent {
+    std::vector<std::string> recorded_event_ids;
+};
+
+// Sends `intent` to `flow` and carries out what it asks for as the app does
+// in scripted runs (a PIN checked at once).
+template <class Flow, class Intent>
+Sent send_to(Flow& flow, app::EffectRunner& runner, const Intent& intent, int64_t now_ms)
+{
+    runner.carry_out_now(flow, flow.apply(intent, now_ms), now_ms);
+    return Sent{runner.take_recorded()};
 }
 
 inline nlohmann::json label(const char* nl, const char* en)
@@ -119,6 +138,25 @@ inline std::vector<Event> events_of(store::LocalStore& store, EventType type)
         if (event.type == type)
             out.push_back(std::move(event));
     return out;
+}
+
+// A step head office recorded, as the next sync brings it to the terminal.
+inline void from_head_office(store::LocalStore& store, const std::string& complaint, EventType type,
+                             nlohmann::json payload, int64_t at)
+{
+    Event event;
+    event.id = make_uuid_v7(at);
+    event.type = type;
+    event.subject = complaint;
+    event.occurred_at_ms = at;
+    event.actor = "hq:mia";
+    event.device_id = make_uuid_v7(at); // head office's relay keeps the recording device
+    event.device_seq = 1;
+    event.payload = std::move(payload);
+    auto applied = store.apply_remote_events(std::span(&event, 1), "cursor-" + std::to_string(at), at);
+    INFO((applied ? "" : applied.error().message));
+    REQUIRE(applied);
+    REQUIRE(applied->inserted == 1);
 }
 
 // Fills the store's size cap (StoreOptions::max_page_count) until even a

@@ -1,11 +1,14 @@
 // Tests of the shopper flow and the kiosk's switch to staff mode, driven by
-// intents without a window, on a real store: every walk is checked by
-// reading back what was recorded.
+// intents without a window, on a real store, with their effects carried out
+// as the app does: every walk is checked by reading back what was recorded.
+// Then the effects themselves: what a flow asks for, and how it waits.
 #include "flow_fixture.h"
 
 #include "domain/nps.h"
 #include "flows/kiosk_flow.h"
+#include "flows/pin_lock.h"
 #include "flows/shopper_flow.h"
+#include "flows/staff_flow.h"
 
 #include <catch2/catch.hpp>
 
@@ -21,10 +24,10 @@ namespace {
 struct Shopper {
     explicit Shopper(store::StoreOptions options = {}) : store(open_store(dir, options)) {}
 
-    Effects send(const ShopperIntent& intent, int64_t after = second)
+    Sent send(const ShopperIntent& intent, int64_t after = second)
     {
         now += after;
-        return flow.apply(intent, now);
+        return send_to(flow, runner, intent, now);
     }
     ShopperView view() const { return flow.view(now); }
     Screen screen() const { return flow.screen(); }
@@ -32,7 +35,8 @@ struct Shopper {
     TempDir dir;
     store::LocalStore store;
     RecordingCaller caller;
-    ShopperFlow flow{test_config(), store, caller};
+    app::EffectRunner runner{store, caller};
+    ShopperFlow flow{test_config()};
     int64_t now = t0;
 };
 
@@ -598,41 +602,42 @@ TEST_CASE("the corner held for 3 seconds opens the PIN pad over the kiosk", "[fl
     TempDir dir;
     auto store = open_store(dir);
     RecordingCaller caller;
-    KioskFlow kiosk(test_config(), store, caller);
+    app::EffectRunner runner{store, caller};
+    KioskFlow kiosk(test_config(), store);
     int64_t now = t0;
 
-    kiosk.apply(shopper::TapScore{8}, now);
+    send_to(kiosk, runner, shopper::TapScore{8}, now);
     REQUIRE(kiosk.screen() == Screen::shopper_why);
 
     // A short press does nothing.
-    kiosk.apply(CornerPressStarted{}, now += second);
+    send_to(kiosk, runner, CornerPressStarted{}, now += second);
     kiosk.tick(now += 2 * second);
-    kiosk.apply(CornerPressEnded{}, now += 900);
+    send_to(kiosk, runner, CornerPressEnded{}, now += 900);
     CHECK(kiosk.mode() == Mode::shopper);
 
     SECTION("held and noticed by a tick")
     {
-        kiosk.apply(CornerPressStarted{}, now += second);
+        send_to(kiosk, runner, CornerPressStarted{}, now += second);
         kiosk.tick(now += 2999);
         CHECK(kiosk.mode() == Mode::shopper);
         kiosk.tick(now += 1);
         CHECK(kiosk.mode() == Mode::staff);
-        kiosk.apply(CornerPressEnded{}, now += 100);
+        send_to(kiosk, runner, CornerPressEnded{}, now += 100);
     }
     SECTION("held and released")
     {
-        kiosk.apply(CornerPressStarted{}, now += second);
-        kiosk.apply(CornerPressEnded{}, now += 3 * second);
+        send_to(kiosk, runner, CornerPressStarted{}, now += second);
+        send_to(kiosk, runner, CornerPressEnded{}, now += 3 * second);
     }
     CHECK(kiosk.mode() == Mode::staff);
     CHECK(kiosk.screen() == Screen::staff_pin);
 
     // Shopper taps do not reach the shopper flow underneath.
-    kiosk.apply(shopper::Skip{}, now += second);
+    send_to(kiosk, runner, shopper::Skip{}, now += second);
     CHECK(kiosk.shopper_view(now).screen == Screen::shopper_why);
 
     // Leaving the PIN pad returns to a fresh start screen.
-    kiosk.apply(staff::Back{}, now += second);
+    send_to(kiosk, runner, staff::Back{}, now += second);
     CHECK(kiosk.mode() == Mode::shopper);
     CHECK(kiosk.screen() == Screen::shopper_start);
     check_pristine(kiosk.shopper_view(now));
@@ -644,25 +649,26 @@ TEST_CASE("staff mode ends on log-out and on idle, back to the shopper start", "
     TempDir dir;
     auto store = open_store(dir);
     RecordingCaller caller;
-    KioskFlow kiosk(test_config(), store, caller);
+    app::EffectRunner runner{store, caller};
+    KioskFlow kiosk(test_config(), store);
     int64_t now = t0;
 
     auto log_in = [&] {
-        kiosk.apply(CornerPressStarted{}, now += second);
-        kiosk.apply(CornerPressEnded{}, now += 3 * second);
-        kiosk.apply(staff::SetText{Field::pin, anna_pin}, now += second);
-        kiosk.apply(staff::Submit{}, now += second);
+        send_to(kiosk, runner, CornerPressStarted{}, now += second);
+        send_to(kiosk, runner, CornerPressEnded{}, now += 3 * second);
+        send_to(kiosk, runner, staff::SetText{Field::pin, anna_pin}, now += second);
+        send_to(kiosk, runner, staff::Submit{}, now += second);
         REQUIRE(kiosk.screen() == Screen::staff_menu);
         CHECK(kiosk.staff_view(now).staff_name == "Anna");
     };
 
     log_in();
-    kiosk.apply(staff::ChooseMenu{MenuItem::log_out}, now += second);
+    send_to(kiosk, runner, staff::ChooseMenu{MenuItem::log_out}, now += second);
     CHECK(kiosk.mode() == Mode::shopper);
     CHECK(kiosk.screen() == Screen::shopper_start);
 
     log_in();
-    kiosk.apply(staff::ChooseMenu{MenuItem::find}, now += second);
+    send_to(kiosk, runner, staff::ChooseMenu{MenuItem::find}, now += second);
     kiosk.tick(now + 119 * second);
     CHECK(kiosk.screen() == Screen::staff_find);
     kiosk.tick(now + 120 * second);
@@ -676,12 +682,82 @@ TEST_CASE("a PIN pad nobody uses closes after the shopper idle time", "[flows][k
     TempDir dir;
     auto store = open_store(dir);
     RecordingCaller caller;
-    KioskFlow kiosk(test_config(), store, caller);
-    kiosk.apply(CornerPressStarted{}, t0);
+    app::EffectRunner runner{store, caller};
+    KioskFlow kiosk(test_config(), store);
+    send_to(kiosk, runner, CornerPressStarted{}, t0);
     kiosk.tick(t0 + 3 * second);
     REQUIRE(kiosk.screen() == Screen::staff_pin);
     kiosk.tick(t0 + 47 * second);
     CHECK(kiosk.screen() == Screen::staff_pin);
     kiosk.tick(t0 + 48 * second);
     CHECK(kiosk.screen() == Screen::shopper_start);
+}
+
+// =============================================================================
+// [SECTION] Effects: flows ask, the app does
+// =============================================================================
+
+TEST_CASE("a flow asks for a recording and waits for its result, writing nothing itself", "[flows][effects]")
+{
+    TempDir dir;
+    auto store = open_store(dir);
+    ShopperFlow flow{test_config()};
+
+    Effects effects = flow.apply(shopper::TapScore{9}, t0);
+    REQUIRE(effects.record);
+    CHECK(effects.record->type == EventType::nps_rated);
+    CHECK(effects.record->actor == "kiosk");
+    CHECK(effects.record->payload == Json{{"score", 9}, {"survey_version", 3}, {"locale", "nl"}});
+    CHECK_FALSE(effects.check_pin);
+    CHECK_FALSE(effects.call_staff);
+    CHECK(all_events(store).empty());
+    CHECK(flow.awaiting());
+    CHECK(flow.screen() == Screen::shopper_start); // moves on with the result
+
+    // Taps while the result is awaited change nothing.
+    CHECK_FALSE(flow.apply(shopper::StartComplaint{}, t0 + 1).record);
+    CHECK(flow.screen() == Screen::shopper_start);
+
+    // A failure: the error on the same screen, the tap can be made again.
+    flow.apply(RecordFailed{Error{ErrorKind::disk_full, "the disk is full"}}, t0 + 2);
+    CHECK_FALSE(flow.awaiting());
+    CHECK(flow.screen() == Screen::shopper_start);
+    REQUIRE(find_error(flow.view(t0 + 2).errors, Field::none));
+    CHECK(find_error(flow.view(t0 + 2).errors, Field::none)->key == "error.disk_full");
+
+    REQUIRE(flow.apply(shopper::TapScore{9}, t0 + 3).record);
+    flow.apply(EventRecorded{store::RecordedEvent{"rating-1", "", "", 1}}, t0 + 4);
+    CHECK(flow.screen() == Screen::shopper_why);
+    CHECK(flow.view(t0 + 4).score == 9);
+    // A result nobody waits for is ignored.
+    CHECK_FALSE(flow.apply(EventRecorded{store::RecordedEvent{"rating-2", "", "", 2}}, t0 + 5).record);
+    CHECK(flow.screen() == Screen::shopper_why);
+    CHECK(all_events(store).empty());
+}
+
+TEST_CASE("the PIN is checked by the app: the flow asks, and goes on with the answer", "[flows][effects][pin]")
+{
+    TempDir dir;
+    auto store = open_store(dir);
+    StaffFlow flow{test_config(), store};
+    flow.enter(t0);
+    flow.apply(staff::SetText{Field::pin, anna_pin}, t0);
+    Effects effects = flow.apply(staff::Submit{}, t0);
+    REQUIRE(effects.check_pin);
+    CHECK(effects.check_pin->pin == anna_pin);
+    CHECK(effects.check_pin->staff.size() == 2);
+    CHECK_FALSE(effects.record);
+    CHECK(flow.awaiting());
+    CHECK(flow.view(t0).pin_length == 0); // the digits went with the check
+    flow.apply(staff::Back{}, t0 + 1);   // the pad waits for the answer
+    CHECK(flow.active());
+    CHECK_FALSE(flow.logged_in());
+
+    // The answer, checked anywhere (check_pin touches nothing of the flow).
+    const PinChecked answer = check_pin(*effects.check_pin);
+    CHECK(answer.staff_id == "anna");
+    flow.apply(answer, t0 + 2);
+    CHECK(flow.logged_in());
+    CHECK(flow.screen() == Screen::staff_menu);
+    CHECK(flow.view(t0 + 2).staff_name == "Anna");
 }

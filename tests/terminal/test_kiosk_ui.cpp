@@ -3,7 +3,9 @@
 // English, and then the store is opened to check what was recorded (types,
 // payloads, actors, complaint states). The screenshots of the last run stay
 // in <build>/screenshots/kiosk/ for a person to look at.
+#include "domain/clock.h"
 #include "domain/complaint_fold.h"
+#include "domain/ids.h"
 #include "domain/refcode.h"
 #include "store/local_store.h"
 #include "support/child_process.h"
@@ -361,14 +363,50 @@ TEST_CASE("kiosk UI: the staff complaint screen shows the whole complaint and sc
                       {"customer_wish", "Een nieuwe waterkoker, of het geld terug"},
                       {"severity", "safety"},
                       {"contact", {{"consent", true}, {"name", "Piet Jansen"}, {"phone", "020 123 4567"}}}};
-    const KioskRun run = run_kiosk(dir, "staff_detail", lang, "1280x800", {}, opened.dump() + "\n");
-    // The script checked the offset moved (expect_target value_not "0"); its
-    // screenshots are written, before and after the drag.
-    for (const char* name : {"staff_complaint-top.png", "staff_complaint-dragged.png"}) {
+    // What head office did with it, as the store holds it after a sync: an
+    // assessment with an owner, a note, a corrective action due yesterday and
+    // never checked, a decision still to be told to the customer.
+    const std::string ref = reference(0);
+    const Json assessed{{"type", "complaint.assessed"}, {"complaint", ref},     {"actor", "hq:mia"},
+                        {"severity", "safety"},        {"owner", "Mia Jansen"}, {"note", "De stekker wordt heet"}};
+    const Json noted{
+        {"type", "complaint.noted"}, {"complaint", ref}, {"actor", "hq:mia"}, {"note", "Leverancier gebeld"}};
+    const Json action{{"type", "complaint.action_planned"},
+                      {"complaint", ref},
+                      {"actor", "hq:mia"},
+                      {"action_id", make_uuid_v7(now_utc_ms())},
+                      {"kind", "corrective"},
+                      {"description", "Waterkokers van deze partij uit het schap"},
+                      {"owner", "Filiaalleider"},
+                      {"due_at", now_utc_ms() - 24 * 3'600'000}};
+    const Json decided{{"type", "complaint.resolved"},
+                       {"complaint", ref},
+                       {"actor", "hq:mia"},
+                       {"resolution", "replacement"},
+                       {"on_the_spot", false},
+                       {"decision", "U krijgt een nieuwe waterkoker, die wij thuis bezorgen."},
+                       {"communicated", "not_yet"}};
+    std::string seed;
+    for (const Json& event : {opened, assessed, noted, action, decided})
+        seed += event.dump() + "\n";
+    const KioskRun run = run_kiosk(dir, "staff_detail", lang, "1280x800", {}, seed);
+    // The script held its checks on screen: the offset moved from 0, the
+    // wish under the long description came into view and the status at the
+    // top went out of it, and further drags showed head office's decision
+    // and how it reached the customer, the overdue action, then the
+    // assessment and note in the timeline while the description went out of
+    // view. The screenshots along the way differ.
+    std::vector<std::string> shots;
+    for (const char* name : {"staff_complaint-top.png", "staff_complaint-dragged.png", "staff_complaint-decision.png",
+                             "staff_complaint-bottom.png"}) {
         INFO(name);
-        CHECK(std::filesystem::file_size(run.screenshots / name) > 10'000);
+        REQUIRE(std::filesystem::exists(run.screenshots / name));
+        shots.push_back(read_all(run.screenshots / name));
+        CHECK(shots.back().size() > 10'000);
     }
-    CHECK(run.events.size() == 1); // looking records nothing
+    for (std::size_t i = 1; i < shots.size(); ++i)
+        CHECK(shots[i - 1] != shots[i]);
+    CHECK(run.events.size() == 5); // looking records nothing
 }
 
 // [SECTION] Layouts

@@ -72,29 +72,67 @@ TEST_CASE("the staff gesture needs a 3 s hold", "[flows][gesture]")
     CHECK(gesture.press_ended(t0 + 23 * second));
 }
 
+namespace {
+
+// A PIN typed at `now_ms` and, when the lock asks for it, checked at once
+// (the app checks off the frame loop and hands the answer back the same way).
+PinLock::Attempt try_pin(PinLock& lock, const std::string& pin, int64_t now_ms)
+{
+    PinLock::Attempt attempt = lock.submit(pin, now_ms);
+    if (attempt.outcome != PinLock::Outcome::check)
+        return attempt;
+    return lock.checked(check_pin(lock.check_for(pin)), now_ms);
+}
+
+} // namespace
+
+TEST_CASE("the PIN lock asks for a check, and counts only the check's answer", "[flows][pin]")
+{
+    PinLock lock(test_config().staff);
+    // A well-formed PIN is to be checked against every member's hash.
+    const PinLock::Attempt typed = lock.submit("5555", t0);
+    CHECK(typed.outcome == PinLock::Outcome::check);
+    CHECK(lock.attempts_left(t0) == 5); // nothing counted before the answer
+    const CheckPin check = lock.check_for("5555");
+    CHECK(check.pin == "5555");
+    REQUIRE(check.staff.size() == 2);
+    CHECK(check.staff[0].staff_id == "anna");
+    CHECK(check.staff[0].pin_hash == staff_hashes().first);
+    CHECK_FALSE(check_pin(check).staff_id);
+    CHECK(check_pin(lock.check_for(manager_pin)).staff_id == "manager");
+    // The answer decides: nobody's PIN is a wrong one.
+    CHECK(lock.checked(PinChecked{}, t0).outcome == PinLock::Outcome::wrong);
+    CHECK(lock.attempts_left(t0) == 4);
+    // An answer naming someone no longer configured is wrong too.
+    CHECK(lock.checked(PinChecked{"gone"}, t0).outcome == PinLock::Outcome::wrong);
+    // Not 4-8 digits: wrong without a check.
+    CHECK(lock.submit("12", t0).outcome == PinLock::Outcome::wrong);
+    CHECK(lock.attempts_left(t0) == 2);
+}
+
 TEST_CASE("the PIN lock: right PIN, wrong PINs, a lock for 60 s, then open again", "[flows][pin]")
 {
     PinLock lock(test_config().staff);
-    auto right = lock.try_pin(manager_pin, t0);
+    auto right = try_pin(lock, manager_pin, t0);
     CHECK(right.outcome == PinLock::Outcome::accepted);
     REQUIRE(right.member);
     CHECK(right.member->id == "manager");
 
-    auto wrong = lock.try_pin("5555", t0);
+    auto wrong = try_pin(lock, "5555", t0);
     CHECK(wrong.outcome == PinLock::Outcome::wrong);
     CHECK(wrong.attempts_left == 4);
     for (int i = 0; i < 3; ++i)
-        CHECK(lock.try_pin("x", t0).outcome == PinLock::Outcome::wrong); // not a PIN at all
+        CHECK(try_pin(lock, "x", t0).outcome == PinLock::Outcome::wrong); // not a PIN at all
     CHECK(lock.attempts_left(t0) == 1);
-    CHECK(lock.try_pin("", t0 + second).outcome == PinLock::Outcome::locked);
+    CHECK(try_pin(lock, "", t0 + second).outcome == PinLock::Outcome::locked);
     CHECK(lock.locked(t0 + second));
     CHECK(lock.seconds_left(t0 + second) == 60);
     CHECK(lock.seconds_left(t0 + 1500) == 60); // rounded up
     CHECK(lock.seconds_left(t0 + 60 * second) == 1);
-    CHECK(lock.try_pin(anna_pin, t0 + 60 * second).outcome == PinLock::Outcome::locked);
+    CHECK(try_pin(lock, anna_pin, t0 + 60 * second).outcome == PinLock::Outcome::locked);
     CHECK_FALSE(lock.locked(t0 + 61 * second));
     CHECK(lock.attempts_left(t0 + 61 * second) == 5);
-    auto after = lock.try_pin(anna_pin, t0 + 61 * second);
+    auto after = try_pin(lock, anna_pin, t0 + 61 * second);
     CHECK(after.outcome == PinLock::Outcome::accepted);
     CHECK(after.member->id == "anna");
 }
@@ -103,9 +141,9 @@ TEST_CASE("a right PIN resets the count of wrong ones", "[flows][pin]")
 {
     PinLock lock(test_config().staff);
     for (int i = 0; i < 4; ++i)
-        lock.try_pin("1", t0);
+        try_pin(lock, "1", t0);
     CHECK(lock.attempts_left(t0) == 1);
-    CHECK(lock.try_pin(anna_pin, t0).outcome == PinLock::Outcome::accepted);
+    CHECK(try_pin(lock, anna_pin, t0).outcome == PinLock::Outcome::accepted);
     CHECK(lock.attempts_left(t0) == 5);
 }
 
@@ -170,7 +208,8 @@ TEST_CASE("every key the flows use exists in every language", "[flows][i18n]")
     for (std::string_view key : keys::all)
         check(key);
     // The whole vocabulary, not only what staff pick: the complaint screen
-    // names the kiosk's channel, closing outcomes and severities too.
+    // names the kiosk's channel, closing outcomes, severities and how head
+    // office's decision reached the customer too.
     for (const Channel& channel : channels)
         check(channel.key);
     for (const Resolution& resolution : resolutions)
@@ -179,6 +218,8 @@ TEST_CASE("every key the flows use exists in every language", "[flows][i18n]")
         check(outcome.key);
     for (const SeverityEntry& severity : severities)
         check(severity.key);
+    for (const Communication& communication : communications)
+        check(communication.key);
     // The complaint screen's timeline names every kind of step.
     for (EventType type : all_event_types)
         if (is_complaint_event(type))

@@ -6,6 +6,7 @@
 
 #include "domain/ids.h"
 #include "domain/refcode.h"
+#include "domain/vocabulary.h"
 #include "flows/staff_flow.h"
 
 #include <catch2/catch.hpp>
@@ -22,10 +23,10 @@ namespace {
 struct Staff {
     Staff() : store(open_store(dir)) {}
 
-    Effects send(const StaffIntent& intent, int64_t after = second)
+    Sent send(const StaffIntent& intent, int64_t after = second)
     {
         now += after;
-        return flow.apply(intent, now);
+        return send_to(flow, runner, intent, now);
     }
     StaffView view() const { return flow.view(now); }
     Screen screen() const { return flow.screen(); }
@@ -71,6 +72,8 @@ struct Staff {
 
     TempDir dir;
     store::LocalStore store;
+    RecordingCaller caller;
+    app::EffectRunner runner{store, caller};
     StaffFlow flow{test_config(), store};
     int64_t now = t0;
 };
@@ -189,7 +192,10 @@ TEST_CASE("a walk-in complaint solved on the spot, the customer satisfied, close
     s.send(staff::ChooseMenu{MenuItem::log_complaint});
     auto view = s.view();
     CHECK(view.screen == Screen::staff_log_complaint);
-    REQUIRE(view.channels.size() == 5);
+    // Every channel of the vocabulary that people pick; not the kiosk's own.
+    const auto people = std::count_if(channels.begin(), channels.end(),
+                                      [](const Channel& channel) { return channel.use == ChannelUse::people; });
+    REQUIRE(view.channels.size() == static_cast<std::size_t>(people));
     CHECK(view.channels[0].id == "walk_in");
     CHECK(view.channels[0].selected);
     CHECK(view.channels[0].key == "channel.walk_in");
@@ -409,20 +415,22 @@ TEST_CASE("the open list shows age and the promise deadline, overdue ones marked
     CHECK(first.channel == "kiosk");
     CHECK(first.status == ComplaintStatus::open);
     CHECK(first.opened_at_ms == t0 - 49 * hour);
-    CHECK(first.age_ms == s.now - (t0 - 49 * hour));
-    CHECK(first.deadline_at_ms == t0 - hour);
-    CHECK(first.overdue);
+    // 48 clock hours from opening; an hour overdue by now (plus the seconds of the log-in).
+    CHECK(first.deadline.unit == config::TimeUnit::clock_hours);
+    CHECK(first.deadline.left_ms == (t0 - hour) - s.now);
+    CHECK(first.deadline.at_ms == t0 - hour);
+    CHECK(first.deadline.overdue);
     CHECK(view.open_complaints[1].complaint_id == new_one);
-    CHECK_FALSE(view.open_complaints[1].overdue);
+    CHECK_FALSE(view.open_complaints[1].deadline.overdue);
     // Just past the deadline of the newer one.
-    CHECK(s.flow.view(t0 + 47 * hour + 1).open_complaints[1].overdue);
+    CHECK(s.flow.view(t0 + 47 * hour + 1).open_complaints[1].deadline.overdue);
 
     SECTION("acknowledge, then refer to an external dispute body")
     {
         s.send(staff::OpenComplaint{old_one});
         view = s.view();
         CHECK(view.screen == Screen::staff_complaint);
-        CHECK(view.overdue);
+        CHECK(view.deadline.overdue);
         CHECK(view.complaint_category_text == "Prijs");
         CHECK(view.actions == std::vector<ComplaintAction>{ComplaintAction::acknowledge, ComplaintAction::resolve,
                                                            ComplaintAction::escalate, ComplaintAction::close_unresolved,
@@ -447,7 +455,7 @@ TEST_CASE("the open list shows age and the promise deadline, overdue ones marked
         view = s.view();
         CHECK(view.screen == Screen::staff_complaint);
         CHECK(view.notice->key == "staff.saved");
-        CHECK(view.overdue == false); // closed: no longer counted against the promise
+        CHECK(view.deadline.overdue == false); // closed: no longer counted against the promise
 
         auto events = events_about(s.store, old_one);
         REQUIRE(events.size() == 3);
@@ -737,6 +745,88 @@ TEST_CASE("a complaint from the kiosk with a severity says so, and who logged it
     CHECK_FALSE(detail.contact.email);
     REQUIRE(detail.timeline.size() == 1);
     CHECK(detail.timeline[0].choice_key == "severity.safety");
+}
+
+TEST_CASE("head office's assessment, notes, actions and decision reach the complaint screen",
+          "[flows][staff][detail]")
+{
+    Staff s;
+    // Opened 50 h ago: the fixture's 48 clock hours ran out 2 h ago, unanswered.
+    const std::string id = s.open_complaint(t0 - 50 * hour);
+    const std::string late_action = make_uuid_v7(t0 - 9 * hour);
+    const std::string checked_action = make_uuid_v7(t0 - 8 * hour);
+    from_head_office(s.store, id, EventType::complaint_assessed,
+                     {{"severity", "high"}, {"owner", "Mia Jansen"}, {"note", "Scherpe rand: nagaan"}}, t0 - 10 * hour);
+    from_head_office(s.store, id, EventType::complaint_noted, {{"note", "Leverancier gebeld"}}, t0 - 9 * hour - 1);
+    from_head_office(s.store, id, EventType::complaint_action_planned,
+                     {{"action_id", late_action},
+                      {"kind", "corrective"},
+                      {"description", "Karren nalopen"},
+                      {"owner", "Filiaalleider"},
+                      {"due_at", t0 - 10 * 60 * 1000}},
+                     t0 - 9 * hour);
+    from_head_office(s.store, id, EventType::complaint_action_planned,
+                     {{"action_id", checked_action},
+                      {"kind", "preventive"},
+                      {"description", "Leverancier wisselen"},
+                      {"owner", "Inkoop"},
+                      {"due_at", t0 - 20 * 60 * 1000}},
+                     t0 - 8 * hour);
+    from_head_office(s.store, id, EventType::complaint_action_checked,
+                     {{"action_id", checked_action}, {"effective", true}}, t0 - 7 * hour);
+
+    s.log_in(anna_pin);
+    s.send(staff::ChooseMenu{MenuItem::open_complaints});
+    s.send(staff::OpenComplaint{id});
+    StaffView view = s.view();
+    CHECK(view.detail.severity_key == "severity.high");
+    CHECK(view.detail.owner == "Mia Jansen");
+    CHECK(view.deadline.overdue); // past due and the customer has no answer
+    CHECK_FALSE(view.deadline.answered);
+    REQUIRE(view.planned_actions.size() == 2);
+    CHECK(view.planned_actions[0].action.action_id == late_action);
+    CHECK(view.planned_actions[0].overdue); // due 10 min ago, never checked
+    CHECK_FALSE(view.planned_actions[1].overdue); // checked
+    REQUIRE(view.detail.timeline.size() == 6);
+    const TimelineStep& assessed = view.detail.timeline[1];
+    CHECK(assessed.key == "staff.step.complaint.assessed");
+    CHECK(assessed.choice_key == "severity.high");
+    CHECK(assessed.owner == "Mia Jansen");
+    CHECK(assessed.text == "Scherpe rand: nagaan");
+    CHECK(assessed.place == StepPlace::head_office);
+    const TimelineStep& noted = view.detail.timeline[2];
+    CHECK(noted.key == "staff.step.complaint.noted");
+    CHECK(noted.text == "Leverancier gebeld");
+    CHECK(noted.who == "mia");
+
+    // Head office decides and tells the customer by e-mail: answered, no
+    // longer overdue; the decision and how it went out are on the screen.
+    from_head_office(s.store, id, EventType::complaint_resolved,
+                     {{"resolution", "voucher"},
+                      {"on_the_spot", false},
+                      {"amount_cents", 1500},
+                      {"decision", "U krijgt een tegoedbon van 15 euro."},
+                      {"communicated", "email"}},
+                     t0 - hour);
+    // The store takes the complaint back from head office.
+    from_head_office(s.store, id, EventType::complaint_assessed, {{"severity", "high"}}, t0 - hour / 2);
+    s.send(staff::Back{});
+    s.send(staff::OpenComplaint{id});
+    view = s.view();
+    REQUIRE(view.complaint);
+    CHECK(view.complaint->decision == "U krijgt een tegoedbon van 15 euro.");
+    CHECK(view.complaint->communicated == "email");
+    CHECK(view.deadline.answered);
+    CHECK_FALSE(view.deadline.overdue);
+    CHECK_FALSE(view.deadline.left_ms);
+    CHECK(view.detail.owner.empty()); // the store
+    REQUIRE(view.detail.timeline.size() == 8);
+    const TimelineStep& decided = view.detail.timeline[6];
+    CHECK(decided.key == "staff.step.complaint.resolved");
+    CHECK(decided.communicated_key == "communicated.email");
+    CHECK(decided.text == "U krijgt een tegoedbon van 15 euro.");
+    CHECK(decided.amount_cents == 1500);
+    CHECK(view.detail.timeline[7].owner == std::string()); // given back to the store
 }
 
 // =============================================================================

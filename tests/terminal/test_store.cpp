@@ -395,7 +395,7 @@ TEST_CASE("ratings marked as misuse stay recorded but leave the NPS", "[store]")
     CHECK(status->nps_last_30_days.rounded_score() == 100);
 }
 
-TEST_CASE("open complaints are listed oldest first, closed ones not", "[store]")
+TEST_CASE("open complaints are listed oldest first, closed ones not, with severity and first answer", "[store]")
 {
     TempDir dir;
     auto store = open_store(dir);
@@ -414,4 +414,18 @@ TEST_CASE("open complaints are listed oldest first, closed ones not", "[store]")
     CHECK((*list)[1].reference == later->reference);
     CHECK((*list)[1].status == ComplaintStatus::acknowledged);
     CHECK((*list)[1].last_event_at == t0 + 3000);
+    // Severity and the first answer come from the fold, for the deadline: an
+    // acknowledgement is no answer, a resolution given in person is.
+    CHECK((*list)[0].severity == "normal");
+    CHECK_FALSE((*list)[1].answered_at);
+    REQUIRE(store.record(step(EventType::complaint_assessed, earlier->subject, {{"severity", "safety"}}), t0 + 4000));
+    REQUIRE(store.record(step(EventType::complaint_resolved, later->subject,
+                              {{"resolution", "apology"}, {"on_the_spot", true}}),
+                         t0 + 5000));
+    list = store.open_complaints();
+    REQUIRE(list);
+    REQUIRE(list->size() == 2);
+    CHECK((*list)[0].severity == "safety");
+    CHECK_FALSE((*list)[0].answered_at);
+    CHECK((*list)[1].answered_at == t0 + 5000);
 }

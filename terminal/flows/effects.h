@@ -1,0 +1,61 @@
+// What a flow asks the app to do (Effects), and the intents that bring the
+// result back (EffectResult). Flows never write to the store, verify a PIN or
+// run a command themselves: apply() returns the effect, the app carries it
+// out (app/effect_runner.h) and sends the result to the same flow on the UI
+// thread, where the flow goes on from where it waited.
+//
+//   screen intent --apply()--> Effects{record}     --app: store.record()------+
+//                                                                              |
+//   flow waits (ignores screen intents) <--apply(EventRecorded | RecordFailed)-+
+//
+//   Submit on the PIN pad --apply()--> Effects{check_pin} --app: check_pin(), off the
+//   frame loop if it likes--> apply(PinChecked) on the UI thread
+#pragma once
+
+#include "domain/result.h"
+#include "store/local_store.h"
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace feedback::flows {
+
+// A staff member's PIN hash, copied out of the configuration so that the
+// check can run on any thread without touching the flow.
+struct PinHolder {
+    std::string staff_id;
+    std::string pin_hash; // argon2id (config/pin.h)
+};
+
+// Check a typed PIN against every staff member's hash (check_pin() in
+// pin_lock.h: tens of milliseconds per member, on purpose).
+struct CheckPin {
+    std::string pin;
+    std::vector<PinHolder> staff;
+};
+
+// What one apply() asks for. `call_staff` is carried out first; then at most
+// one of `record` and `check_pin`, whose result the flow waits for.
+struct Effects {
+    std::optional<std::string> call_staff;  // run the staff call for this reference code (no answer)
+    std::optional<store::NewEvent> record;  // record this event: EventRecorded or RecordFailed comes back
+    std::optional<CheckPin> check_pin;      // check this PIN: PinChecked comes back
+};
+
+// [SECTION] Results, sent back as intents
+
+struct EventRecorded {
+    store::RecordedEvent event;
+};
+struct RecordFailed {
+    Error error; // shown as store_error() (drafts.h); the input stays
+};
+struct PinChecked {
+    std::optional<std::string> staff_id; // whose PIN it is; nothing: nobody's
+};
+
+using EffectResult = std::variant<EventRecorded, RecordFailed, PinChecked>;
+
+} // namespace feedback::flows
