@@ -41,8 +41,9 @@ struct Choice {
 
 // How head office measures a promise (ISO 10001: a promise is backed by a
 // target and monitored):
-//   answered_within_hours  the share of complaints answered (acknowledged,
-//                          resolved or closed, whichever came first) by the
+//   answered_within_hours  the share of complaints the customer had an
+//                          answer for (a resolution given or communicated,
+//                          their response, or the close) by the
 //                          promise's deadline (Promise::answer_within, in
 //                          whatever unit; the name stays for stored documents)
 //   solved_on_the_spot     the share of complaints closed as resolved whose

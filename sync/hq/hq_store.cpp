@@ -187,7 +187,7 @@ CREATE TABLE dashboard_complaints(
     category           TEXT NOT NULL,
     opened_at          INTEGER,           -- NULL until complaint.opened is seen
     acknowledged_at    INTEGER,
-    first_response_at  INTEGER,           -- the first of acknowledged, resolved, closed
+    first_response_at  INTEGER,           -- the customer's first answer (ComplaintState::answered_at)
     closed_at          INTEGER,           -- the last close (kept after a reopening)
     close_outcome      TEXT NOT NULL,     -- of the last close; '' while open
     deadline_at        INTEGER,           -- promised answer, from the store's configuration when projected
@@ -238,6 +238,25 @@ CREATE TABLE hq_reference_codes(
     store_code    TEXT PRIMARY KEY,
     terminal_code TEXT NOT NULL,
     next_counter  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+    // Central handling: a complaint's assessment in the read model, and
+    // first_response_at now the first answer the customer had (not a staff
+    // acknowledgement), so the read model is projected again from the events.
+    // Users scoped to stores: a user with rows here sees and handles only
+    // those stores (a store manager); without rows, the whole chain.
+    R"sql(
+ALTER TABLE dashboard_complaints ADD COLUMN severity TEXT NOT NULL DEFAULT 'normal';
+ALTER TABLE dashboard_complaints ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+DELETE FROM dashboard_complaints;
+DELETE FROM dashboard_actions;
+DELETE FROM dashboard_ratings;
+DELETE FROM dashboard_nps_days;
+UPDATE dashboard_cursor SET last_seq = 0;
+CREATE TABLE web_user_stores(
+    user_name  TEXT NOT NULL REFERENCES web_users(name),
+    store_code TEXT NOT NULL,
+    PRIMARY KEY (user_name, store_code)
 ) WITHOUT ROWID;
 )sql",
 };

@@ -243,6 +243,9 @@ public:
     Result<int64_t> event_count();
     Result<FeedPage> feed(const Device& device, int64_t after, int64_t limit);
     Result<ComplaintState> complaint_state(std::string_view complaint_id);
+    // The store a complaint was opened in (its complaint.opened as stored);
+    // nothing when head office has not received it.
+    Result<std::optional<std::string>> complaint_store(std::string_view complaint_id);
     // Every event about `subject` (a complaint id, or a rating id: the rating
     // itself included), personal fields included, in arrival order.
     Result<std::vector<StoredEvent>> events_about(std::string_view subject);
@@ -301,9 +304,6 @@ private:
     // The channel is one people register (not the kiosk's) and the category
     // one of the store's configured ones.
     Result<void> check_intake_choices(const ComplaintIntake& intake);
-    // The store a complaint was opened in (its complaint.opened as stored);
-    // nothing when head office has not received it.
-    Result<std::optional<std::string>> complaint_store(std::string_view complaint_id);
     // store_batch() inside a transaction the caller holds.
     Result<IngestResult> store_in_transaction(const Device& device, const CheckedBatch& batch,
                                               const DeviceHealth& health, int64_t now_ms);

@@ -473,7 +473,7 @@ TEST_CASE("root cause and actions are recorded after the complaint is closed, ea
                                      "was planned before it");
 }
 
-TEST_CASE("an assessment sets severity and owner; the answer is a resolution the customer heard of", "[fold]")
+TEST_CASE("an assessment sets severity and owner, and the answer is a resolution the customer heard of", "[fold]")
 {
     Device a = counter_a();
     Device office{"0192f4a8-0000-7000-8000-0000000000f0"};

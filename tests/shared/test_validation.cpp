@@ -445,7 +445,7 @@ TEST_CASE("wrong JSON types say what the type must be", "[validation]")
     SECTION("enums must be one of their strings")
     {
         CHECK(problems(with_payload(EventType::complaint_opened, "channel", 3))
-              == "payload.channel: must be one of kiosk, walk_in, phone, email, letter or social (got 3)");
+              == "payload.channel: must be one of kiosk, walk_in, phone, email, letter, social or web_form (got 3)");
     }
     SECTION("reason_ids must be an array")
     {
@@ -487,7 +487,7 @@ TEST_CASE("integer ranges", "[validation]")
 TEST_CASE("enums", "[validation]")
 {
     CHECK(problems(with_payload(EventType::complaint_opened, "channel", "fax"))
-          == "payload.channel: must be one of kiosk, walk_in, phone, email, letter or social (got \"fax\")");
+          == "payload.channel: must be one of kiosk, walk_in, phone, email, letter, social or web_form (got \"fax\")");
     CHECK(problems(with_payload(EventType::complaint_resolved, "resolution", "Refund"))
           == "payload.resolution: must be one of refund, replacement, repair, apology, explanation, voucher or "
              "other (got \"Refund\")");

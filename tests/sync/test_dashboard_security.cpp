@@ -120,6 +120,7 @@ struct Chain {
                 "/complaints",
                 "/complaints/" + complaint_id,
                 "/complaints/" + complaint_id + "/contact",
+                "/complaints/new",
                 "/callbacks",
                 "/callbacks/" + rating_id,
                 "/promises",
@@ -149,6 +150,16 @@ struct Chain {
             {"/complaints/" + complaint_id + "/actions/" + action + "/check", {{"effective", "yes"}}},
             {"/complaints/" + complaint_id + "/reopen", {{"reason", "again"}}},
             {"/complaints/" + complaint_id + "/refer", {{"external_body", "Geschillencommissie"}}},
+            {"/complaints/" + complaint_id + "/acknowledge", {}},
+            {"/complaints/" + complaint_id + "/assess", {{"severity", "high"}}},
+            {"/complaints/" + complaint_id + "/note", {{"note", "called"}}},
+            {"/complaints/" + complaint_id + "/decide",
+             {{"decision", "sorry"}, {"resolution", "apology"}, {"communicated", "phone"}}},
+            {"/complaints/" + complaint_id + "/response", {{"satisfied", "yes"}}},
+            {"/complaints/" + complaint_id + "/close", {{"outcome", "withdrawn"}}},
+            {"/complaints/new",
+             {{"store", "UTR"}, {"channel", "phone"}, {"category", "product"}, {"severity", "normal"},
+              {"description", "x"}, {"customer_wish", "y"}}},
             {"/callbacks/" + rating_id + "/outcome", {{"outcome", "reached"}}},
             {"/devices/enrol", {{"store", "AMS"}, {"name", "Counter 9"}}},
             {"/devices/" + make_uuid_v7(now_utc_ms()) + "/revoke", {}},
@@ -207,7 +218,8 @@ TEST_CASE("a viewer sees no contact details and every change is refused with 403
     for (const auto& path : chain.pages()) {
         auto answer = viewer.get(path);
         INFO(path);
-        bool forbidden = path.ends_with("/contact") || path == "/config" || path == "/users" || path == "/audit";
+        bool forbidden = path.ends_with("/contact") || path == "/config" || path == "/users" || path == "/audit" ||
+                         path == "/complaints/new";
         CHECK(answer.status == (forbidden ? 403 : 200));
         CHECK(answer.body.find("1234 5678") == std::string::npos);
         CHECK(answer.body.find("9876 5432") == std::string::npos);

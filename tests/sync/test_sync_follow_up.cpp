@@ -2,7 +2,9 @@
 // action recorded at head office (the same HqStore call the dashboard's forms
 // make) travel down the feed on the terminal's next sync, and the real kiosk,
 // run headless, shows them on the complaint's staff screen, named with the
-// configuration head office published and the terminal pulled.
+// configuration head office published and the terminal pulled. And a
+// complaint escalated at the counter, decided and closed at head office,
+// shows closed with head office's decision at the counter.
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "hq/hq_store.h"
@@ -104,6 +106,73 @@ TEST_CASE("a root cause and an action recorded at head office show on the store'
 {"screenshot":"follow-up"}
 )script");
     const auto shots = std::filesystem::path(FEEDBACK_SCREENSHOT_ROOT) / "follow-up";
+    std::filesystem::remove_all(shots);
+    auto shown = counter.run({"run", "--headless", "--lang", "en", "--script", script.string(), "--screenshots",
+                              shots.string()});
+    INFO(shown.out << shown.err);
+    REQUIRE(shown.exit_code == 0);
+    CHECK(shown.out.rfind("script passed: ", 0) == 0);
+}
+
+TEST_CASE("a complaint escalated at a terminal is decided and closed at head office, and the terminal shows it",
+          "[sync][e2e]")
+{
+    TempDir temp;
+    HqProcess hq(temp.path() / "hq");
+    TerminalDir counter(temp.path() / "counter");
+    REQUIRE(counter.enroll(hq, hq.enrol_code("UTR", "Counter 1")).exit_code == 0);
+    auto opened = counter.record(
+        {R"({"type":"complaint.opened","actor":"staff:anna","channel":"walk_in","category":"product",)"
+         R"("description":"Bank beschadigd bezorgd","customer_wish":"Een nieuwe bank"})"});
+    REQUIRE(opened.exit_code == 0);
+    const RecordedComplaint complaint = recorded_complaint(opened);
+    REQUIRE_FALSE(complaint.complaint_id.empty());
+    REQUIRE(counter
+                .record({R"({"type":"complaint.escalated","actor":"staff:anna","complaint":")" +
+                         complaint.complaint_id + R"(","reason":"Boven de limiet van de winkel"})"})
+                .exit_code == 0);
+    REQUIRE(counter.sync_once().exit_code == 0);
+
+    // Head office decides (told by phone), records the customer's yes and closes, as the dashboard's forms do.
+    const std::string decision = "U krijgt maandag een nieuwe bank.";
+    {
+        auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
+        REQUIRE(store);
+        const int64_t now = now_utc_ms();
+        auto state = store->complaint_state(complaint.complaint_id);
+        REQUIRE(state);
+        REQUIRE(state->status == ComplaintStatus::escalated);
+        REQUIRE(store->record_hq_event(EventType::complaint_resolved, complaint.complaint_id, "hq:quality",
+                                       {{"resolution", "replacement"},
+                                        {"on_the_spot", false},
+                                        {"decision", decision},
+                                        {"communicated", "phone"}},
+                                       now));
+        REQUIRE(store->record_hq_event(EventType::complaint_customer_response, complaint.complaint_id, "hq:quality",
+                                       {{"satisfied", true}, {"handling_score", 5}}, now + 1));
+        REQUIRE(store->record_hq_event(EventType::complaint_closed, complaint.complaint_id, "hq:quality",
+                                       {{"outcome", "resolved"}}, now + 2));
+    }
+
+    auto pulled = counter.sync_once();
+    INFO(pulled.out << pulled.err);
+    REQUIRE(pulled.exit_code == 0);
+    CHECK(pulled.out.find("3 new events from") != std::string::npos);
+
+    const auto script = temp.path() / "decided.jsonl";
+    write_file(script, R"script({"hold":"staff.corner","ms":3200}
+{"type":"1234"}
+{"tap":"key.done"}
+{"expect_target":"staff.menu.greeting"}
+{"tap":"staff.menu.find_by_reference"}
+{"type":")script" + lower(complaint.reference) + R"script("}
+{"tap":"key.done"}
+{"expect_target":"staff.complaint.title"}
+{"expect_target":"staff.complaint.status","value":"Closed"}
+{"expect_target":"staff.complaint.decision","value":")script" + decision + R"script("}
+{"screenshot":"decided-at-head-office"}
+)script");
+    const auto shots = std::filesystem::path(FEEDBACK_SCREENSHOT_ROOT) / "decided-at-head-office";
     std::filesystem::remove_all(shots);
     auto shown = counter.run({"run", "--headless", "--lang", "en", "--script", script.string(), "--screenshots",
                               shots.string()});

@@ -201,7 +201,7 @@ Result<ComplaintFigures> complaint_figures(Database& db, const Filter& filter, c
 {
     Sql sql("SELECT count(*), coalesce(sum(status <> 'closed'), 0), ");
     std::string now = sql.arg(now_ms);
-    sql += "coalesce(sum(status <> 'closed' AND deadline_at < " + now + "), 0), "
+    sql += "coalesce(sum(first_response_at IS NULL AND deadline_at < " + now + "), 0), "
            "coalesce(sum(status = 'closed' AND close_outcome = 'resolved'), 0), "
            "coalesce(sum(solved_on_the_spot), 0), count(handling_score), avg(handling_score), "
            "count(satisfied), coalesce(sum(satisfied), 0) "
@@ -361,7 +361,7 @@ Result<void> complaint_conditions(Sql& sql, const ComplaintQuery& query, const P
     if (!query.channel.empty())
         sql += " AND channel = " + sql.arg(query.channel);
     if (query.overdue_only)
-        sql += " AND status <> 'closed' AND deadline_at < " + sql.arg(now_ms);
+        sql += " AND first_response_at IS NULL AND deadline_at < " + sql.arg(now_ms);
     return {};
 }
 
@@ -448,10 +448,11 @@ Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int6
         return page;
 
     Sql sql("SELECT complaint_id, reference, store_code, status, channel, category, opened_at, deadline_at, "
-            "closed_at, root_cause, solved_on_the_spot FROM dashboard_complaints WHERE ");
+            "closed_at, root_cause, solved_on_the_spot, first_response_at, severity, owner FROM dashboard_complaints "
+            "WHERE ");
     FEEDBACK_TRY(complaint_conditions(sql, query, *period, now_ms));
-    sql += " ORDER BY opened_at DESC, complaint_id DESC LIMIT " + sql.arg(query.limit) + " OFFSET " +
-           sql.arg(query.offset);
+    sql += " ORDER BY severity = 'safety' DESC, severity = 'high' DESC, opened_at DESC, complaint_id DESC LIMIT " +
+           sql.arg(query.limit) + " OFFSET " + sql.arg(query.offset);
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
     FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
@@ -465,14 +466,29 @@ Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int6
         out.opened_at = row.column_int64(6);
         out.deadline_at = row.column_optional_int64(7);
         bool closed = out.status == to_string(ComplaintStatus::closed);
-        out.overdue = !closed && out.deadline_at && *out.deadline_at < now_ms;
+        bool answered = row.column_optional_int64(11).has_value();
+        out.overdue = !answered && out.deadline_at && *out.deadline_at < now_ms;
         if (closed)
             out.closed_at = row.column_optional_int64(8);
         out.root_cause = row.column_text(9);
         out.solved_on_the_spot = row.column_int64(10) != 0;
+        out.severity = row.column_text(12);
+        out.owner = row.column_text(13);
         page.rows.push_back(std::move(out));
     }));
     return page;
+}
+
+Result<int64_t> escalated_count(Database& db, const Filter& filter)
+{
+    Sql sql("SELECT count(*) FROM dashboard_complaints WHERE status = 'escalated'");
+    if (!filter.store_code.empty())
+        sql += " AND store_code = " + sql.arg(filter.store_code);
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    int64_t count = 0;
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { count = row.column_int64(0); }));
+    return count;
 }
 
 Result<std::vector<CallBackRow>> call_backs(Database& db, const Filter& filter, bool pending_only)

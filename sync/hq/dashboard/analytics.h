@@ -62,7 +62,7 @@ struct WeekNps {
 struct ComplaintFigures {
     int64_t opened = 0;             // opened in the period
     int64_t open_now = 0;           // not closed at `now` (opened in the period)
-    int64_t overdue_now = 0;        // of those, past their promised deadline at `now` (deadline < now)
+    int64_t overdue_now = 0;        // unanswered and past their promised deadline at `now` (deadline < now)
     int64_t closed_resolved = 0;    // closed as resolved
     int64_t solved_on_the_spot = 0; // of those, with the accepted resolution given on the spot
     std::optional<double> solved_on_the_spot_share; // solved_on_the_spot / closed_resolved
@@ -102,18 +102,26 @@ struct ComplaintRow {
     std::string category;
     int64_t opened_at = 0;
     std::optional<int64_t> deadline_at; // promised answer; nothing when the store promises none
-    bool overdue = false;               // open and past deadline_at at `now`
+    bool overdue = false;               // unanswered and past deadline_at at `now`
+    std::string severity;               // low, normal, high, safety
+    std::string owner;                  // a head-office user; empty: the store
     std::optional<int64_t> closed_at;   // only while closed
     std::string root_cause;
     bool solved_on_the_spot = false;
 };
 
 struct ComplaintPage {
-    std::vector<ComplaintRow> rows; // newest first (opened_at, then complaint id, descending)
+    // Safety, then high severity on top; then newest first (opened_at, then
+    // complaint id, descending).
+    std::vector<ComplaintRow> rows;
     int64_t total = 0;              // matching rows without offset and limit
 };
 
 Result<ComplaintPage> complaints(sqlite::Database& db, const ComplaintQuery& query, int64_t now_ms);
+
+// The escalation queue's length: complaints escalated to head office and
+// waiting there now, in the filter's store(s), whenever they were opened.
+Result<int64_t> escalated_count(sqlite::Database& db, const Filter& filter);
 
 // [SECTION] Call-back list: detractors who agreed to be contacted
 // Ratings of 0-6 in the filter (misuse-marked ones left out) whose detail
@@ -140,8 +148,8 @@ Result<std::vector<CallBackRow>> call_backs(sqlite::Database& db, const Filter& 
 // Each promise with a measure (config::Promise::measure), over complaints
 // opened in the period, per the store's configuration now (the store's own
 // document, else "default"):
-//   answered_within_hours  counted: answered (first of acknowledged,
-//                          resolved, closed) by `now`, or unanswered and past
+//   answered_within_hours  counted: answered (the customer's first answer,
+//                          ComplaintState::answered_at) by `now`, or unanswered and past
 //                          the promise's deadline (config::promise_deadline:
 //                          in working days, working hours or clock hours, in
 //                          the store's calendar) at `now`; met: answered by then

@@ -124,7 +124,7 @@ public:
 
     // Nothing when the store has no (valid) configuration or no promise
     // names a deadline.
-    Result<std::optional<int64_t>> deadline(const std::string& store_code, int64_t opened_at_ms)
+    Result<std::optional<int64_t>> deadline(const std::string& store_code, int64_t opened_at_ms, Severity severity)
     {
         auto it = m_configs.find(store_code);
         if (it == m_configs.end()) {
@@ -140,7 +140,7 @@ public:
         }
         if (!it->second)
             return std::optional<int64_t>{};
-        return config::complaint_deadline(*it->second, opened_at_ms);
+        return config::complaint_deadline(*it->second, opened_at_ms, severity);
     }
 
 private:
@@ -174,15 +174,6 @@ Result<std::vector<ComplaintEvent>> complaint_events(Database& db, const std::st
     return events;
 }
 
-std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t> b)
-{
-    if (!a)
-        return b;
-    if (!b)
-        return a;
-    return std::min(*a, *b);
-}
-
 std::optional<int64_t> as_optional_bool(std::optional<bool> value)
 {
     return value ? std::optional<int64_t>(*value ? 1 : 0) : std::nullopt;
@@ -204,16 +195,13 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
     std::set<std::string> skipped;
     for (const SkippedEvent& skip : state.skipped)
         skipped.insert(skip.event_id);
-    // In fold order: the complaint.opened the fold used, and the first close it applied.
+    // In fold order: the complaint.opened the fold used.
     const ComplaintEvent* opened = nullptr;
-    std::optional<int64_t> first_closed_at;
     for (const ComplaintEvent& stored : *events) {
         if (skipped.contains(stored.event.id) || stored.event.subject != state.complaint_id)
             continue;
         if (!opened && stored.event.type == EventType::complaint_opened)
             opened = &stored;
-        if (!first_closed_at && stored.event.type == EventType::complaint_closed)
-            first_closed_at = stored.event.occurred_at_ms;
     }
     const std::string& store_code = opened ? opened->store_code : events->front().store_code;
 
@@ -232,12 +220,10 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
     }
     std::optional<int64_t> deadline_at;
     if (state.opened_at) {
-        auto deadline = deadlines.deadline(store_code, *state.opened_at);
+        auto deadline = deadlines.deadline(store_code, *state.opened_at, severity_level(state.severity));
         FEEDBACK_TRY(deadline);
         deadline_at = *deadline;
     }
-    // Answered: the first of acknowledged, resolved and closed.
-    auto first_response_at = earliest(earliest(state.acknowledged_at, state.first_resolution_at), first_closed_at);
     int64_t actions_checked = std::count_if(state.actions.begin(), state.actions.end(),
                                             [](const PlannedAction& action) { return action.checked_at.has_value(); });
     int64_t actions_open = static_cast<int64_t>(state.actions.size()) - actions_checked;
@@ -246,8 +232,9 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         "INSERT OR REPLACE INTO dashboard_complaints(complaint_id, reference, store_code, status, channel, category, "
         "opened_at, acknowledged_at, first_response_at, closed_at, close_outcome, deadline_at, solved_on_the_spot, "
         "satisfied, handling_score, root_cause, actions_open, actions_checked, product_ref, customer_key, "
-        "last_event_at, event_count) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+        "last_event_at, event_count, severity, owner) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+        "?23, ?24)");
     FEEDBACK_TRY(upsert);
     Statement& s = **upsert;
     s.bind(1, complaint_id)
@@ -258,7 +245,7 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         .bind(6, state.category)
         .bind(7, state.opened_at)
         .bind(8, state.acknowledged_at)
-        .bind(9, first_response_at)
+        .bind(9, state.answered_at)
         .bind(10, state.closed_at)
         .bind(11, state.close_outcome)
         .bind(12, deadline_at)
@@ -271,7 +258,9 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         .bind(19, product_ref)
         .bind(20, key)
         .bind(21, state.last_event_at)
-        .bind(22, int64_t{state.event_count});
+        .bind(22, int64_t{state.event_count})
+        .bind(23, state.severity)
+        .bind(24, state.owner);
     FEEDBACK_TRY(s.run());
 
     auto clear = db.cached("DELETE FROM dashboard_actions WHERE complaint_id = ?1");

@@ -343,6 +343,8 @@ Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path&
     add("GET", "/learning", {Role::viewer, Kind::page, learning_page});
 
     add("GET", "/complaints", {Role::viewer, Kind::page, complaints_page});
+    add("GET", "/complaints/new", {Role::manager, Kind::page, register_page});
+    add("POST", "/complaints/new", {Role::manager, Kind::action, post_register});
     add("GET", "/complaints/" + id, {Role::viewer, Kind::page, complaint_page});
     add("GET", "/complaints/" + id + "/contact", {Role::manager, Kind::page, complaint_contact_page});
     add("POST", "/complaints/" + id + "/root-cause", {Role::manager, Kind::action, post_root_cause});
@@ -350,6 +352,12 @@ Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path&
     add("POST", "/complaints/" + id + "/actions/" + id + "/check", {Role::manager, Kind::action, post_action_check});
     add("POST", "/complaints/" + id + "/reopen", {Role::manager, Kind::action, post_reopen});
     add("POST", "/complaints/" + id + "/refer", {Role::manager, Kind::action, post_refer});
+    add("POST", "/complaints/" + id + "/acknowledge", {Role::manager, Kind::action, post_acknowledge});
+    add("POST", "/complaints/" + id + "/assess", {Role::manager, Kind::action, post_assess});
+    add("POST", "/complaints/" + id + "/note", {Role::manager, Kind::action, post_note});
+    add("POST", "/complaints/" + id + "/decide", {Role::manager, Kind::action, post_decide});
+    add("POST", "/complaints/" + id + "/response", {Role::manager, Kind::action, post_response});
+    add("POST", "/complaints/" + id + "/close", {Role::manager, Kind::action, post_close});
 
     add("GET", "/callbacks", {Role::viewer, Kind::page, callbacks_page});
     add("GET", "/callbacks/" + id, {Role::viewer, Kind::page, callback_page});

@@ -205,4 +205,20 @@ std::string csv_line(const std::vector<std::string>& cells)
     return out + "\r\n";
 }
 
+std::string text_input(const std::string& id, const std::string& name, const std::string& label,
+                       const std::string& value, int max, bool required)
+{
+    return "<label for=\"" + id + "\">" + escape(label) + "</label><input id=\"" + id + "\" name=\"" + name +
+           "\" maxlength=\"" + std::to_string(max) + "\" value=\"" + escape(value) + "\"" +
+           (required ? " required" : "") + ">";
+}
+
+std::string text_area(const std::string& id, const std::string& name, const std::string& label,
+                      const std::string& value, int max, bool required)
+{
+    return "<label for=\"" + id + "\">" + escape(label) + "</label><textarea id=\"" + id + "\" name=\"" + name +
+           "\" rows=\"3\" maxlength=\"" + std::to_string(max) + "\"" + (required ? " required" : "") + ">" +
+           escape(value) + "</textarea>";
+}
+
 } // namespace feedback::hq::web

@@ -50,6 +50,12 @@ std::string csv_cell(std::string_view text);
 // Cells joined by commas, ended by CRLF.
 std::string csv_line(const std::vector<std::string>& cells);
 
+// A labelled <input> and a labelled <textarea> (3 rows) with a maxlength.
+std::string text_input(const std::string& id, const std::string& name, const std::string& label,
+                       const std::string& value, int max, bool required);
+std::string text_area(const std::string& id, const std::string& name, const std::string& label,
+                      const std::string& value, int max, bool required);
+
 // Valid UTF-8 (the text itself) or the text with invalid bytes replaced.
 std::string valid_utf8(std::string_view text);
 

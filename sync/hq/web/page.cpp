@@ -105,6 +105,14 @@ Filters Page::filters() const
     }
     out.from_text = format_date(from);
     out.to_text = format_date(to);
+    // A store manager looks at one of their stores at a time: every figure,
+    // list and export then holds that store's data only.
+    if (const auto& stores = scope(); !stores.empty() &&
+                                      std::find(stores.begin(), stores.end(), out.store) == stores.end()) {
+        if (!out.store.empty())
+            out.errors.push_back(t("filter.store_not_yours"));
+        out.store = stores.front();
+    }
     out.filter.store_code = out.store;
     out.filter.period = dashboard::Period{from, to + ms_per_day};
     return out;
@@ -269,14 +277,21 @@ std::vector<std::string> Page::known_stores()
         for (auto row = stmt->step(); row && *row; row = stmt->step())
             codes.insert(stmt->column_text(0));
     }
+    std::erase_if(codes, [&](const std::string& code) { return !may_see_store(code); });
     m_stores = std::vector<std::string>(codes.begin(), codes.end());
     return *m_stores;
+}
+
+const std::vector<std::string>& Page::scope() const
+{
+    static const std::vector<std::string> whole_chain;
+    return session ? session->user.stores : whole_chain;
 }
 
 std::string Page::store_select(const std::string& selected, bool with_all)
 {
     std::string html = "<select name=\"store\" id=\"store\">";
-    if (with_all)
+    if (with_all && scope().empty())
         html += "<option value=\"\">" + escape(t("filter.all_stores")) + "</option>";
     for (const std::string& code : known_stores())
         html += "<option value=\"" + escape(code) + "\"" + (code == selected ? " selected" : "") + ">" + escape(code) +

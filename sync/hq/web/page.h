@@ -95,6 +95,11 @@ public:
     // [SECTION] Who is asking
     Role role() const { return session ? session->user.role : Role::viewer; }
     bool can(Role need) const { return session && at_least(session->user.role, need); }
+    // Whether the user may see and handle a store's data (a store manager:
+    // only their stores; everyone else: every store).
+    bool may_see_store(std::string_view store_code) const { return session && session->user.may_see(store_code); }
+    // The user's stores; empty for the whole chain.
+    const std::vector<std::string>& scope() const;
     const std::string& user_name() const;
     std::string actor() const { return "hq:" + user_name(); }
     UserStore users() { return UserStore(store.database(), app.sessions, app.logins); }

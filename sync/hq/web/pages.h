@@ -5,6 +5,9 @@
 
 #include "hq/web/page.h"
 
+#include "domain/complaint_fold.h"
+#include "domain/event.h"
+
 namespace feedback::hq::web {
 
 // pages_overview.cpp: overview, promises, learning
@@ -25,6 +28,30 @@ void post_action(Page& page);
 void post_action_check(Page& page);
 void post_reopen(Page& page);
 void post_refer(Page& page);
+// For the forms in pages_handling.cpp: the complaint page (again, after a
+// mistake, with the form's feedback); recording a step and answering with a
+// redirect or the page with the mistake.
+void render_complaint(Page& page, const std::string& complaint_id, int status, const FormFeedback* feedback);
+void record_and_answer(Page& page, const std::string& complaint_id, EventType type, nlohmann::json payload,
+                       FormFeedback feedback, const std::string& done);
+void show_mistake(Page& page, const std::string& complaint_id, FormFeedback feedback, const std::string& message);
+// Whether the complaint exists at head office in a store the user may see;
+// when not, a 404 (or the failure) is sent.
+bool complaint_in_scope(Page& page, const std::string& complaint_id);
+
+// pages_handling.cpp: head office handles a complaint to the end
+// (acknowledge, assess, note, decide, the customer's response, close) and
+// registers one that came in at head office.
+std::string handling_forms(Page& page, const ComplaintState& state, const std::string& base,
+                           const FormFeedback* feedback);
+void post_acknowledge(Page& page);
+void post_assess(Page& page);
+void post_note(Page& page);
+void post_decide(Page& page);
+void post_response(Page& page);
+void post_close(Page& page);
+void register_page(Page& page);
+void post_register(Page& page);
 
 // pages_callbacks.cpp: detractors who agreed to be called back
 void callbacks_page(Page& page);

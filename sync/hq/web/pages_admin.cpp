@@ -140,6 +140,28 @@ void post_revoke(Page& page)
 
 namespace {
 
+std::string join_stores(const std::vector<std::string>& stores)
+{
+    std::string text;
+    for (const auto& code : stores)
+        text += (text.empty() ? "" : ",") + code;
+    return text;
+}
+
+// "UTR, AMS" -> {"UTR", "AMS"}; UserStore checks each code.
+std::vector<std::string> split_stores(std::string_view text)
+{
+    std::vector<std::string> out;
+    for (size_t start = 0; start <= text.size();) {
+        size_t comma = std::min(text.find(',', start), text.size());
+        std::string code = trimmed(text.substr(start, comma - start));
+        if (!code.empty())
+            out.push_back(code);
+        start = comma + 1;
+    }
+    return out;
+}
+
 void render_users(Page& page, int status, const FormFeedback* feedback)
 {
     const Text& t = page.t;
@@ -151,12 +173,15 @@ void render_users(Page& page, int status, const FormFeedback* feedback)
     std::string body = page.flash() + "<p class=\"intro\">" + escape(t("users.intro")) + "</p>";
     body += form_error(feedback, "change");
     body += "<table class=\"list\" id=\"users\"><thead><tr><th>" + escape(t("users.name")) + "</th><th>" +
-            escape(t("users.role")) + "</th><th>" + escape(t("users.created")) + "</th><th>" +
+            escape(t("users.role")) + "</th><th>" + escape(t("users.stores")) + "</th><th>" +
+            escape(t("users.created")) + "</th><th>" +
             escape(t("users.state")) + "</th><th>" + escape(t("users.change")) + "</th></tr></thead><tbody>";
     for (const auto& user : *users) {
         std::string base = "/users/" + escape(user.name);
+        std::string stores = join_stores(user.stores);
         body += "<tr><td>" + escape(user.name) + "</td><td>" + escape(t("role." + std::string(to_string(user.role)))) +
-                "</td><td>" + escape(format_date(user.created_at)) + "</td><td>" +
+                "</td><td>" + escape(stores.empty() ? t("users.whole_chain") : stores) + "</td><td>" +
+                escape(format_date(user.created_at)) + "</td><td>" +
                 escape(user.disabled_at ? t("users.disabled") : t("users.active")) + "</td><td>";
         if (user.name != page.user_name()) {
             body += "<form class=\"inline\" method=\"post\" enctype=\"multipart/form-data\" action=\"" + base + "\">" + page.csrf_field() +
@@ -167,6 +192,11 @@ void render_users(Page& page, int status, const FormFeedback* feedback)
                         (role == user.role ? " selected" : "") + ">" +
                         escape(t("role." + std::string(to_string(role)))) + "</option>";
             body += "</select><button type=\"submit\">" + escape(t("users.set_role")) + "</button></form> ";
+            body += "<form class=\"inline\" method=\"post\" enctype=\"multipart/form-data\" action=\"" + base + "\">" +
+                    page.csrf_field() + "<input type=\"hidden\" name=\"change\" value=\"stores\"><input name=\"stores\" "
+                    "maxlength=\"400\" aria-label=\"" + escape(t("users.stores")) + "\" placeholder=\"" +
+                    escape(t("users.stores_hint")) + "\" value=\"" + escape(stores) + "\"><button type=\"submit\">" +
+                    escape(t("users.set_stores")) + "</button></form> ";
             body += "<form class=\"inline\" method=\"post\" enctype=\"multipart/form-data\" action=\"" + base + "\">" + page.csrf_field() +
                     "<input type=\"hidden\" name=\"change\" value=\"" + (user.disabled_at ? "enable" : "disable") +
                     "\"><button type=\"submit\"" + (user.disabled_at ? "" : " class=\"danger\"") + ">" +
@@ -191,7 +221,10 @@ void render_users(Page& page, int status, const FormFeedback* feedback)
     for (Role role : {Role::viewer, Role::manager, Role::admin})
         body += "<option value=\"" + std::string(to_string(role)) + "\">" +
                 escape(t("role." + std::string(to_string(role)))) + "</option>";
-    body += "</select><label for=\"new_password\">" + escape(t("users.password")) +
+    body += "</select><label for=\"new_stores\">" + escape(t("users.stores")) + "</label><input id=\"new_stores\" "
+            "name=\"stores\" maxlength=\"400\" placeholder=\"" + escape(t("users.stores_hint")) + "\" value=\"" +
+            escape(feedback && feedback->form == "add" ? feedback->value("stores") : "") + "\">";
+    body += "<label for=\"new_password\">" + escape(t("users.password")) +
             "</label><input id=\"new_password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" "
             "required minlength=\"12\"><button type=\"submit\">" + escape(t("users.add")) + "</button></form></section>";
     page.send_page(status, t("users.title"), "users", body);
@@ -225,15 +258,18 @@ void post_user_add(Page& page)
         page.send_failure(hash.error());
         return;
     }
+    std::vector<std::string> stores = split_stores(form.text("stores", feedback));
     auto added = page.write([&]() -> Result<User> {
-        auto user = page.users().add_user(name, *role, *hash, page.now_ms);
+        auto user = page.users().add_user(name, *role, *hash, page.now_ms, stores);
         FEEDBACK_TRY(user);
         FEEDBACK_TRY(page.users().audit(page.user_name(), "user.added", name, page.address(), page.now_ms));
         return user;
     });
     if (!added) {
         if (added.error().kind == ErrorKind::conflict || added.error().kind == ErrorKind::invalid_input) {
-            feedback.message = added.error().kind == ErrorKind::conflict ? page.t("users.taken") : page.t("users.bad_name");
+            feedback.message = added.error().kind == ErrorKind::conflict
+                                   ? page.t("users.taken")
+                                   : page.t.format("form.rejected", {{"reason", added.error().message}});
             return render_users(page, 400, &feedback);
         }
         page.send_failure(added.error());
@@ -274,7 +310,8 @@ void post_user_change(Page& page)
             return render_users(page, 400, &feedback);
         }
     }
-    if (change != "password" && change != "role" && change != "disable" && change != "enable") {
+    std::vector<std::string> stores = split_stores(page.param("stores"));
+    if (change != "password" && change != "role" && change != "stores" && change != "disable" && change != "enable") {
         feedback.message = page.t("users.bad_change");
         return render_users(page, 400, &feedback);
     }
@@ -284,11 +321,17 @@ void post_user_change(Page& page)
             FEEDBACK_TRY(users.set_password_hash(name, *hash, page.now_ms));
         else if (change == "role")
             FEEDBACK_TRY(users.set_role(name, *role));
+        else if (change == "stores")
+            FEEDBACK_TRY(users.set_stores(name, stores));
         else
             FEEDBACK_TRY(users.set_disabled(name, change == "disable", page.now_ms));
         return users.audit(page.user_name(), "user." + change, name, page.address(), page.now_ms);
     });
     if (!done) {
+        if (done.error().kind == ErrorKind::invalid_input) {
+            feedback.message = page.t.format("form.rejected", {{"reason", done.error().message}});
+            return render_users(page, 400, &feedback);
+        }
         page.send_failure(done.error());
         return;
     }

@@ -76,7 +76,8 @@ void render_callback(Page& page, const std::string& rating_id, int status, const
     for (const auto& stored : *events)
         if (stored.event.type == EventType::nps_rated && stored.event.id == rating_id)
             rated = &stored;
-    if (!rated) {
+    // Another store's rating is, to a store manager, not there at all.
+    if (!rated || !page.may_see_store(rated->store_code)) {
         page.send_message(404, t("error.not_found_title"), t("callbacks.unknown"));
         return;
     }
@@ -191,6 +192,16 @@ void post_callback_outcome(Page& page)
     nlohmann::json payload{{"outcome", outcome}};
     if (!note.empty())
         payload["note"] = note;
+    auto events = page.store.events_about(rating_id);
+    if (!events)
+        return page.send_failure(events.error());
+    bool in_scope = std::any_of(events->begin(), events->end(), [&](const StoredEvent& stored) {
+        return stored.event.id == rating_id && page.may_see_store(stored.store_code);
+    });
+    if (!in_scope) {
+        page.send_message(404, page.t("error.not_found_title"), page.t("callbacks.unknown"));
+        return;
+    }
     auto recorded = page.write([&] {
         return page.store.record_hq_event(EventType::nps_followed_up, rating_id, page.actor(), std::move(payload),
                                           page.now_ms);

@@ -66,14 +66,15 @@ std::string actor_label(const Text& t, const std::optional<nlohmann::json>& conf
 
 // When the complaint must be answered by, by the same rule as the terminal
 // (config::complaint_deadline), from the store's configuration.
-std::optional<int64_t> deadline_of(const std::optional<nlohmann::json>& config, int64_t opened_at)
+std::optional<int64_t> deadline_of(const std::optional<nlohmann::json>& config, int64_t opened_at,
+                                   std::string_view severity)
 {
     if (!config)
         return std::nullopt;
     auto parsed = config::parse_config(*config);
     if (!parsed)
         return std::nullopt;
-    return config::complaint_deadline(*parsed, opened_at);
+    return config::complaint_deadline(*parsed, opened_at, severity_level(severity));
 }
 
 // [SECTION] The list
@@ -149,6 +150,17 @@ void complaints_page(Page& page)
              "</label>";
 
     std::string body = filter_form(page, filters, "/complaints", extra);
+    // The escalation queue: every complaint waiting at head office, whenever opened.
+    body += "<p class=\"actions\">";
+    if (page.can(Role::manager))
+        body += "<a class=\"button\" id=\"register\" href=\"/complaints/new\">" + escape(t("register.link")) +
+                "</a> ";
+    auto escalated = dashboard::escalated_count(page.store.database(), filters.filter);
+    if (!escalated)
+        return page.send_failure(escalated.error());
+    body += "<a id=\"escalated-queue\" href=\"/complaints" +
+            escape(query_string({{"store", filters.store}, {"status", "escalated"}, {"from", "2020-01-01"}})) + "\">" +
+            escape(t.format("complaints.escalated_queue", {{"count", std::to_string(*escalated)}})) + "</a></p>";
     auto found = dashboard::complaints(page.store.database(), query, page.now_ms);
     if (!found) {
         page.send_failure(found.error());
@@ -169,8 +181,9 @@ void complaints_page(Page& page)
         body += "<table class=\"list\" id=\"complaints\"><thead><tr><th>" + escape(t("complaints.reference")) +
                 "</th><th>" + escape(t("filter.store")) + "</th><th>" + escape(t("complaints.opened")) + "</th><th>" +
                 escape(t("complaints.status")) + "</th><th>" + escape(t("complaints.channel")) + "</th><th>" +
-                escape(t("complaints.category")) + "</th><th>" + escape(t("complaints.deadline")) + "</th><th>" +
-                escape(t("complaints.root_cause")) + "</th></tr></thead><tbody>";
+                escape(t("complaints.category")) + "</th><th>" + escape(t("complaints.severity")) + "</th><th>" +
+                escape(t("complaints.deadline")) + "</th><th>" + escape(t("complaints.root_cause")) +
+                "</th></tr></thead><tbody>";
         for (const auto& row : found->rows) {
             body += "<tr" + std::string(row.overdue ? " class=\"overdue\"" : "") + "><td><a href=\"/complaints/" +
                     escape(row.complaint_id) + "\">" + escape(row.reference.empty() ? row.complaint_id : row.reference) +
@@ -179,7 +192,9 @@ void complaints_page(Page& page)
                     (row.solved_on_the_spot ? " <span class=\"tag\">" + escape(t("complaints.on_the_spot")) + "</span>"
                                             : std::string()) +
                     "</td><td>" + escape(channel_label(t, row.channel)) + "</td><td>" +
-                    escape(page.label_of(config, "complaint_categories", row.category)) + "</td><td>" +
+                    escape(page.label_of(config, "complaint_categories", row.category)) + "</td><td" +
+                    (row.severity == "high" || row.severity == "safety" ? " class=\"serious\"" : "") + ">" +
+                    escape(vocabulary_label(t, severity_key(row.severity), row.severity)) + "</td><td>" +
                     (row.deadline_at ? escape(format_time(*row.deadline_at)) : std::string()) +
                     (row.overdue ? " <span class=\"tag late\">" + escape(t("complaints.overdue")) + "</span>"
                                  : std::string()) +
@@ -244,6 +259,11 @@ std::optional<Loaded> load_complaint(Page& page, const std::string& complaint_id
         }
     if (loaded.store_code.empty())
         loaded.store_code = loaded.events.front().store_code;
+    // Another store's complaint is, to a store manager, not there at all.
+    if (!page.may_see_store(loaded.store_code)) {
+        page.send_message(404, page.t("error.not_found_title"), page.t("complaint.unknown"));
+        return std::nullopt;
+    }
     return loaded;
 }
 
@@ -277,6 +297,16 @@ std::string event_details(Page& page, const std::optional<nlohmann::json>& confi
             add(t("complaint.amount"), format_euros(p["amount_cents"].get<int64_t>(), t.locale()));
         if (p.contains("on_the_spot") && p["on_the_spot"].is_boolean())
             add(t("complaint.on_the_spot"), yes_no(t, p["on_the_spot"].get<bool>()));
+        add(t("complaint.decision"), payload_text(p, "decision"));
+        if (std::string way = payload_text(p, "communicated"); !way.empty())
+            add(t("complaint.communicated"), vocabulary_label(t, communication_key(way), way));
+        break;
+    }
+    case EventType::complaint_assessed: {
+        std::string severity = payload_text(p, "severity");
+        add(t("complaint.severity"), vocabulary_label(t, severity_key(severity), severity));
+        std::string owner = payload_text(p, "owner");
+        add(t("complaint.owner"), owner.empty() ? t("complaint.owner_store") : owner);
         break;
     }
     case EventType::complaint_customer_response:
@@ -325,21 +355,7 @@ std::string event_details(Page& page, const std::optional<nlohmann::json>& confi
     return out;
 }
 
-std::string text_input(const std::string& id, const std::string& name, const std::string& label,
-                       const std::string& value, int max, bool required)
-{
-    return "<label for=\"" + id + "\">" + escape(label) + "</label><input id=\"" + id + "\" name=\"" + name +
-           "\" maxlength=\"" + std::to_string(max) + "\" value=\"" + escape(value) + "\"" +
-           (required ? " required" : "") + ">";
-}
-
-std::string text_area(const std::string& id, const std::string& name, const std::string& label,
-                      const std::string& value, int max, bool required)
-{
-    return "<label for=\"" + id + "\">" + escape(label) + "</label><textarea id=\"" + id + "\" name=\"" + name +
-           "\" rows=\"3\" maxlength=\"" + std::to_string(max) + "\"" + (required ? " required" : "") + ">" +
-           escape(value) + "</textarea>";
-}
+} // namespace
 
 void render_complaint(Page& page, const std::string& complaint_id, int status, const FormFeedback* feedback)
 {
@@ -375,11 +391,22 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
     fact(t("complaints.category"), page.label_of(config, "complaint_categories", state.category));
     if (state.opened_at)
         fact(t("complaints.opened"), format_time(*state.opened_at));
-    if (auto deadline = state.opened_at ? deadline_of(config, *state.opened_at) : std::nullopt) {
-        // Answered: acknowledged, resolved or closed, whichever came first.
-        bool answered = state.acknowledged_at || state.first_resolution_at || state.closed_at;
-        bool late = !answered && page.now_ms > *deadline;
-        fact(t("complaints.deadline"), format_time(*deadline) + (late ? " \xE2\x80\x94 " + t("complaints.overdue") : ""));
+    fact(t("complaint.severity"), vocabulary_label(t, severity_key(state.severity), state.severity), "severity");
+    fact(t("complaint.owner"), state.owner.empty() ? t("complaint.owner_store") : state.owner, "owner");
+    if (auto deadline = state.opened_at ? deadline_of(config, *state.opened_at, state.severity) : std::nullopt) {
+        // Answered: the customer had an answer (not a staff acknowledgement).
+        bool late = !state.answered_at && page.now_ms > *deadline;
+        bool late_answer = state.answered_at && *state.answered_at > *deadline;
+        fact(t("complaints.deadline"),
+             format_time(*deadline) + (late || late_answer ? " \xE2\x80\x94 " + t("complaints.overdue") : ""),
+             "deadline");
+    }
+    if (state.answered_at)
+        fact(t("complaint.answered_at"), format_time(*state.answered_at), "answered");
+    if (!state.decision.empty()) {
+        std::string way = state.communicated.empty() ? "in_person" : state.communicated;
+        fact(t("complaint.decision"), state.decision, "decision");
+        fact(t("complaint.communicated"), vocabulary_label(t, communication_key(way), way));
     }
     if (state.closed_at)
         fact(t("complaint.closed_at"), format_time(*state.closed_at));
@@ -485,6 +512,7 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
     body += "</section>";
 
     if (manager) {
+        body += handling_forms(page, state, base, feedback);
         // Root cause.
         body += "<section class=\"card form\" id=\"root-cause-form\"><h2>" + escape(t("complaint.record_root_cause")) +
                 "</h2>";
@@ -561,9 +589,25 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
 // Records the event, then shows the complaint again: on success through a
 // redirect (so a reload does not record it twice), on a mistake with the
 // form's message and what was typed.
+bool complaint_in_scope(Page& page, const std::string& complaint_id)
+{
+    auto store_code = page.store.complaint_store(complaint_id);
+    if (!store_code) {
+        page.send_failure(store_code.error());
+        return false;
+    }
+    if (!*store_code || !page.may_see_store(**store_code)) {
+        page.send_message(404, page.t("error.not_found_title"), page.t("complaint.unknown"));
+        return false;
+    }
+    return true;
+}
+
 void record_and_answer(Page& page, const std::string& complaint_id, EventType type, nlohmann::json payload,
                        FormFeedback feedback, const std::string& done)
 {
+    if (!complaint_in_scope(page, complaint_id))
+        return;
     auto recorded = page.write([&] {
         return page.store.record_hq_event(type, complaint_id, page.actor(), std::move(payload), page.now_ms);
     });
@@ -593,8 +637,6 @@ void show_mistake(Page& page, const std::string& complaint_id, FormFeedback feed
     feedback.message = message;
     render_complaint(page, complaint_id, 400, &feedback);
 }
-
-} // namespace
 
 void complaint_page(Page& page) { render_complaint(page, page.capture(1), 200, nullptr); }
 

@@ -228,6 +228,11 @@ bool write_rest(DumpCursor& cursor, httplib::DataSink& sink)
 
 void export_dump(Page& page)
 {
+    // The dump is the whole chain's record: not for a store manager.
+    if (!page.scope().empty()) {
+        page.send_message(403, page.t("auth.forbidden_title"), page.t("export.dump_whole_chain"));
+        return;
+    }
     auto audited = page.audit("export.dump", "");
     if (!audited)
         return page.send_failure(audited.error());

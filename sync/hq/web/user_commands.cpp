@@ -1,5 +1,5 @@
-// The `feedback-hq user` subcommands: add, list, role, disable, enable and
-// password, on the web_users table of DIR/hq.db.
+// The `feedback-hq user` subcommands: add, list, role, stores, disable,
+// enable and password, on the web_users table of DIR/hq.db.
 #include "user_commands.h"
 
 #include "cli/options.h"
@@ -7,6 +7,7 @@
 #include "hq/hq_store.h"
 #include "users.h"
 
+#include <algorithm>
 #include <array>
 #include <istream>
 #include <ostream>
@@ -36,22 +37,60 @@ cli::OptionSpec role_option()
             "viewer reads; manager also sees contact details and does follow-up; admin also users, devices, configuration"};
 }
 
+cli::OptionSpec stores_option(cli::Presence presence)
+{
+    return {"stores", cli::Arity::value, presence, "CODES",
+            "the stores the user sees and handles, comma-separated, e.g. UTR,AMS (a store manager); "
+            "empty: the whole chain"};
+}
+
+// "UTR, AMS" -> {"UTR", "AMS"}; "" -> {} (the whole chain).
+std::vector<std::string> store_list(std::string_view text)
+{
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t comma = std::min(text.find(',', start), text.size());
+        std::string code(text.substr(start, comma - start));
+        std::erase(code, ' ');
+        if (!code.empty())
+            out.push_back(code);
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string stores_text(const std::vector<std::string>& stores)
+{
+    if (stores.empty())
+        return "the whole chain";
+    std::string text = "stores ";
+    for (size_t i = 0; i < stores.size(); ++i)
+        text += (i ? "," : "") + stores[i];
+    return text;
+}
+
 cli::OptionSpec password_option()
 {
     return {"password-stdin", cli::Arity::flag, cli::Presence::optional, "",
             "read the password from the first line of standard input (else it is asked for without echo)"};
 }
 
-std::array<cli::Command, 6> commands()
+std::array<cli::Command, 7> commands()
 {
     return {{
         {"add", "add a dashboard user with a password",
          "Adds a user of the web dashboard. The password (at least 12 characters) is\n"
          "read from standard input with --password-stdin, or typed twice without echo\n"
          "when standard input is a terminal. Only its argon2id hash is kept.",
-         {dir_option(), name_option(), role_option(), password_option()}},
-        {"list", "list the dashboard's users", "Name, role, since when, and whether disabled.", {dir_option()}},
+         {dir_option(), name_option(), role_option(), stores_option(cli::Presence::optional), password_option()}},
+        {"list", "list the dashboard's users", "Name, role, stores, since when, and whether disabled.", {dir_option()}},
         {"role", "change a user's role", "Ends the user's sessions.", {dir_option(), name_option(), role_option()}},
+        {"stores", "limit a user to some stores, or give them the whole chain",
+         "A user limited to stores sees and handles only those stores' complaints,\n"
+         "call-backs and figures (a manager so limited is a store manager).\n"
+         "--stores \"\" gives the whole chain back. Ends the user's sessions.",
+         {dir_option(), name_option(), stores_option(cli::Presence::required)}},
         {"disable", "stop a user from logging in", "Ends the user's sessions; the user stays in the audit log.",
          {dir_option(), name_option()}},
         {"enable", "let a disabled user log in again", "", {dir_option(), name_option()}},
@@ -156,12 +195,13 @@ int run_user_cli(std::span<const std::string> args, std::istream& in, bool in_is
     std::string user = options.value_or("name", "");
     Result<void> done;
     if (name == "add") {
-        auto added = users.add_user(user, *role, password_hash, now);
+        std::vector<std::string> stores = store_list(options.value_or("stores", ""));
+        auto added = users.add_user(user, *role, password_hash, now, stores);
         if (!added)
             return fail(err, name, added.error().message);
         done = users.audit("feedback-hq", "user.added", user, "command line", now);
         if (done)
-            out << "added " << to_string(*role) << " " << user << "\n";
+            out << "added " << to_string(*role) << " " << user << " (" << stores_text(stores) << ")\n";
     } else if (name == "list") {
         auto list = users.users();
         if (!list)
@@ -169,7 +209,8 @@ int run_user_cli(std::span<const std::string> args, std::istream& in, bool in_is
         if (list->empty())
             out << "no users (feedback-hq user add makes one)\n";
         for (const auto& u : *list)
-            out << u.name << "  " << to_string(u.role) << "  since " << format_utc_iso8601(u.created_at)
+            out << u.name << "  " << to_string(u.role) << "  " << stores_text(u.stores) << "  since "
+                << format_utc_iso8601(u.created_at)
                 << (u.disabled_at ? "  DISABLED " + format_utc_iso8601(*u.disabled_at) : std::string()) << "\n";
         return cli::exit_ok;
     } else if (name == "role") {
@@ -178,6 +219,13 @@ int run_user_cli(std::span<const std::string> args, std::istream& in, bool in_is
             done = users.audit("feedback-hq", "user.role", user, "command line", now);
         if (done)
             out << user << " is now " << to_string(*role) << "\n";
+    } else if (name == "stores") {
+        std::vector<std::string> stores = store_list(*options.value("stores"));
+        done = users.set_stores(user, stores);
+        if (done)
+            done = users.audit("feedback-hq", "user.stores", user, "command line", now);
+        if (done)
+            out << user << " now sees " << stores_text(stores) << "\n";
     } else if (name == "disable" || name == "enable") {
         done = users.set_disabled(user, name == "disable", now);
         if (done)

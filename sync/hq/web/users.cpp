@@ -5,6 +5,8 @@
 #include "common/protocol.h"
 #include "crypto/argon2id.h"
 #include "crypto/sha256.h"
+#include "domain/refcode.h"
+#include "domain/text_escape.h"
 
 #include <algorithm>
 
@@ -19,7 +21,14 @@ constexpr size_t max_password_chars = 256;
 // not make a write each time.
 constexpr int64_t touch_interval_ms = 60 * 1000;
 
-constexpr const char* user_columns = "name, role, created_at, disabled_at";
+// A user's columns, their stores as one comma-separated text; `table` is the
+// name or alias of web_users in the query.
+std::string user_columns(std::string_view table = "web_users")
+{
+    std::string t(table);
+    return t + ".name, " + t + ".role, " + t + ".created_at, " + t + ".disabled_at, "
+           "(SELECT group_concat(store_code, ',') FROM web_user_stores WHERE user_name = " + t + ".name)";
+}
 
 User user_from_row(const sqlite::Statement& s, int first = 0)
 {
@@ -28,6 +37,13 @@ User user_from_row(const sqlite::Statement& s, int first = 0)
     user.role = role_from_string(s.column_text(first + 1)).value_or(Role::viewer);
     user.created_at = s.column_int64(first + 2);
     user.disabled_at = s.column_optional_int64(first + 3);
+    std::string stores = s.column_text(first + 4);
+    for (size_t start = 0; start < stores.size();) {
+        size_t comma = std::min(stores.find(',', start), stores.size());
+        user.stores.push_back(stores.substr(start, comma - start));
+        start = comma + 1;
+    }
+    std::sort(user.stores.begin(), user.stores.end());
     return user;
 }
 
@@ -118,26 +134,34 @@ bool constant_time_equal(std::string_view a, std::string_view b)
 
 // [SECTION] Users
 
-Result<User> UserStore::add_user(std::string_view name, Role role, std::string_view password_hash, int64_t now_ms)
+Result<User> UserStore::add_user(std::string_view name, Role role, std::string_view password_hash, int64_t now_ms,
+                                 const std::vector<std::string>& stores)
 {
     if (!is_valid_user_name(name))
         return Error{ErrorKind::invalid_input, "a user name is 1 to 40 characters from A-Z, a-z, 0-9, _ . -"};
     if (!crypto::is_argon2id_hash(password_hash))
         return Error{ErrorKind::invalid_input, "the password hash is not an argon2id hash"};
+    FEEDBACK_TRY(check_store_codes(stores));
     auto known = find_user(name);
     FEEDBACK_TRY(known);
     if (*known)
         return Error{ErrorKind::conflict, "there is already a user called " + std::string(name)};
+    auto txn = sqlite::Transaction::begin(*m_db);
+    FEEDBACK_TRY(txn);
     auto insert = m_db->prepare("INSERT INTO web_users(name, role, password_hash, created_at, password_set_at) "
                                 "VALUES (?1, ?2, ?3, ?4, ?4)");
     FEEDBACK_TRY(insert);
     FEEDBACK_TRY(insert->bind(1, name).bind(2, to_string(role)).bind(3, password_hash).bind(4, now_ms).run());
-    return User{std::string(name), role, now_ms, std::nullopt};
+    FEEDBACK_TRY(write_stores(name, stores));
+    FEEDBACK_TRY(txn->commit());
+    User user{std::string(name), role, now_ms, std::nullopt, stores};
+    std::sort(user.stores.begin(), user.stores.end());
+    return user;
 }
 
 Result<std::vector<User>> UserStore::users()
 {
-    auto stmt = m_db->prepare(std::string("SELECT ") + user_columns + " FROM web_users ORDER BY name");
+    auto stmt = m_db->prepare("SELECT " + user_columns() + " FROM web_users ORDER BY name");
     FEEDBACK_TRY(stmt);
     std::vector<User> out;
     for (;;) {
@@ -151,7 +175,7 @@ Result<std::vector<User>> UserStore::users()
 
 Result<std::optional<User>> UserStore::find_user(std::string_view name)
 {
-    auto stmt = m_db->cached(std::string("SELECT ") + user_columns + " FROM web_users WHERE name = ?1");
+    auto stmt = m_db->cached("SELECT " + user_columns() + " FROM web_users WHERE name = ?1");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, name).step();
     FEEDBACK_TRY(row);
@@ -179,6 +203,40 @@ Result<void> UserStore::set_role(std::string_view name, Role role)
     auto stmt = m_db->prepare("UPDATE web_users SET role = ?2 WHERE name = ?1");
     FEEDBACK_TRY(stmt);
     FEEDBACK_TRY(stmt->bind(1, name).bind(2, to_string(role)).run());
+    FEEDBACK_TRY(end_sessions_of(name));
+    return txn->commit();
+}
+
+Result<void> UserStore::check_store_codes(const std::vector<std::string>& stores)
+{
+    for (const auto& code : stores)
+        if (!is_refcode_segment(code, refcode_store_length, refcode_store_length))
+            return Error{ErrorKind::invalid_input, "a store code is 3 characters of " + std::string(refcode_alphabet) +
+                                                       " (got \"" + escape_control_characters(code) + "\")"};
+    return {};
+}
+
+Result<void> UserStore::write_stores(std::string_view name, const std::vector<std::string>& stores)
+{
+    auto clear = m_db->prepare("DELETE FROM web_user_stores WHERE user_name = ?1");
+    FEEDBACK_TRY(clear);
+    FEEDBACK_TRY(clear->bind(1, name).run());
+    auto insert = m_db->prepare("INSERT OR IGNORE INTO web_user_stores(user_name, store_code) VALUES (?1, ?2)");
+    FEEDBACK_TRY(insert);
+    for (const auto& code : stores) {
+        FEEDBACK_TRY(insert->bind(1, name).bind(2, code).run());
+        insert->reset();
+    }
+    return {};
+}
+
+Result<void> UserStore::set_stores(std::string_view name, const std::vector<std::string>& stores)
+{
+    FEEDBACK_TRY(check_store_codes(stores));
+    FEEDBACK_TRY(check_user_exists(name));
+    auto txn = sqlite::Transaction::begin(*m_db);
+    FEEDBACK_TRY(txn);
+    FEEDBACK_TRY(write_stores(name, stores));
     FEEDBACK_TRY(end_sessions_of(name));
     return txn->commit();
 }
@@ -311,8 +369,8 @@ Result<UserStore::Lookup> UserStore::look_up_session(std::string_view token, int
     if (token.size() != 64)
         return Lookup{};
     std::string hash = crypto::sha256_hex(token);
-    auto stmt = m_db->cached("SELECT s.created_at, s.last_seen_at, u.name, u.role, u.created_at, u.disabled_at "
-                             "FROM web_sessions s JOIN web_users u ON u.name = s.user_name WHERE s.token_hash = ?1");
+    auto stmt = m_db->cached("SELECT s.created_at, s.last_seen_at, " + user_columns("u") +
+                             " FROM web_sessions s JOIN web_users u ON u.name = s.user_name WHERE s.token_hash = ?1");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, hash).step();
     FEEDBACK_TRY(row);

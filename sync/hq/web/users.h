@@ -25,6 +25,7 @@
 #include "domain/result.h"
 #include "sqlite/database.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,6 +49,14 @@ struct User {
     Role role = Role::viewer;
     int64_t created_at = 0;
     std::optional<int64_t> disabled_at;
+    // The stores the user sees and handles, sorted; empty: the whole chain.
+    // A manager with stores is a store manager: their complaints, call-backs
+    // and figures only, one store at a time.
+    std::vector<std::string> stores;
+    bool may_see(std::string_view store_code) const
+    {
+        return stores.empty() || std::find(stores.begin(), stores.end(), store_code) != stores.end();
+    }
 };
 
 struct Session {
@@ -99,11 +108,16 @@ public:
     // [SECTION] Users
     // `password_hash` from hash_password(). invalid_input for a bad name or
     // hash; conflict when the name is taken.
-    Result<User> add_user(std::string_view name, Role role, std::string_view password_hash, int64_t now_ms);
+    // `stores`: as for set_stores(), in the same transaction.
+    Result<User> add_user(std::string_view name, Role role, std::string_view password_hash, int64_t now_ms,
+                          const std::vector<std::string>& stores = {});
     Result<std::vector<User>> users();
     Result<std::optional<User>> find_user(std::string_view name);
     // Each of these ends the user's sessions. not_found for an unknown user.
     Result<void> set_role(std::string_view name, Role role);
+    // The user's stores (store codes; empty: the whole chain). invalid_input
+    // for a code that is not one.
+    Result<void> set_stores(std::string_view name, const std::vector<std::string>& stores);
     Result<void> set_password_hash(std::string_view name, std::string_view password_hash, int64_t now_ms);
     Result<void> set_disabled(std::string_view name, bool disabled, int64_t now_ms);
     // The stored hash (empty when the user is unknown or disabled); checking
@@ -147,6 +161,8 @@ public:
     const SessionLimits& session_limits() const { return m_sessions; }
 
 private:
+    Result<void> check_store_codes(const std::vector<std::string>& stores);
+    Result<void> write_stores(std::string_view name, const std::vector<std::string>& stores);
     Result<void> check_user_exists(std::string_view name);
 
     sqlite::Database* m_db;
