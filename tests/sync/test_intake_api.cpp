@@ -123,7 +123,7 @@ TEST_CASE("a complaint registered through the API: 201 with its id, reference an
         CHECK(log.find(personal) == std::string::npos);
 }
 
-TEST_CASE("an Idempotency-Key makes a retry give the same answer without recording again; keys are per token",
+TEST_CASE("an Idempotency-Key makes a retry give the same answer without recording again, keys per token",
           "[sync][e2e][api]")
 {
     TempDir temp;
