@@ -61,4 +61,80 @@ std::optional<int64_t> parse_utc_iso8601(std::string_view text)
     return duration_cast<milliseconds>(t.time_since_epoch()).count();
 }
 
+std::optional<int64_t> parse_iso8601_instant(std::string_view text)
+{
+    using namespace std::chrono;
+    size_t at = 0;
+    // `count` digits at `at`, as a number; nothing when they are not all digits.
+    auto digits = [&](size_t count) -> std::optional<int> {
+        if (text.size() < at + count)
+            return std::nullopt;
+        int value = 0;
+        for (size_t i = 0; i < count; ++i) {
+            char c = text[at + i];
+            if (c < '0' || c > '9')
+                return std::nullopt;
+            value = value * 10 + (c - '0');
+        }
+        at += count;
+        return value;
+    };
+    auto literal = [&](char expected) {
+        if (at >= text.size() || text[at] != expected)
+            return false;
+        ++at;
+        return true;
+    };
+    auto y = digits(4);
+    if (!y || !literal('-'))
+        return std::nullopt;
+    auto mo = digits(2);
+    if (!mo || !literal('-'))
+        return std::nullopt;
+    auto d = digits(2);
+    if (!d || !literal('T'))
+        return std::nullopt;
+    auto h = digits(2);
+    if (!h || !literal(':'))
+        return std::nullopt;
+    auto mi = digits(2);
+    if (!mi || !literal(':'))
+        return std::nullopt;
+    auto s = digits(2);
+    if (!s)
+        return std::nullopt;
+    int ms = 0;
+    if (literal('.')) {
+        size_t first = at;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9')
+            ++at;
+        size_t count = at - first;
+        if (count < 1 || count > 9)
+            return std::nullopt;
+        for (size_t i = 0; i < 3; ++i)
+            ms = ms * 10 + (i < count ? text[first + i] - '0' : 0);
+    }
+    int offset_minutes = 0;
+    if (!literal('Z')) {
+        if (at >= text.size() || (text[at] != '+' && text[at] != '-'))
+            return std::nullopt;
+        int sign = text[at] == '-' ? -1 : 1;
+        ++at;
+        auto oh = digits(2);
+        if (!oh || !literal(':'))
+            return std::nullopt;
+        auto om = digits(2);
+        if (!om || *oh > 23 || *om > 59)
+            return std::nullopt;
+        offset_minutes = sign * (*oh * 60 + *om);
+    }
+    if (at != text.size())
+        return std::nullopt;
+    year_month_day ymd{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
+    if (!ymd.ok() || *h > 23 || *mi > 59 || *s > 59)
+        return std::nullopt;
+    auto local = sys_days{ymd} + hours{*h} + minutes{*mi} + seconds{*s} + milliseconds{ms};
+    return duration_cast<milliseconds>((local - minutes{offset_minutes}).time_since_epoch()).count();
+}
+
 } // namespace feedback

@@ -21,4 +21,11 @@ std::string format_utc_iso8601(int64_t unix_ms);
 // nothing for anything else.
 std::optional<int64_t> parse_utc_iso8601(std::string_view text);
 
+// An instant as other systems send one (the intake API's received_at): a
+// date and time with "Z" or an offset "+HH:MM" / "-HH:MM", and optionally a
+// fraction of 1-9 digits (kept to the millisecond, cut, not rounded):
+// "2026-11-24T09:30:00Z", "2026-11-24T10:30:00.5+01:00". The date alone is
+// not an instant; nothing for it or anything else.
+std::optional<int64_t> parse_iso8601_instant(std::string_view text);
+
 } // namespace feedback

@@ -229,9 +229,6 @@ const TypeRules& rules_for(EventType type)
 // [SECTION] Small helpers
 // =============================================================================
 
-constexpr int64_t earliest_occurred_at_ms = 1'577'836'800'000; // 2020-01-01T00:00:00Z
-constexpr int64_t latest_occurred_at_ms = 4'102'444'800'000;   // 2100-01-01T00:00:00Z, excluded
-
 bool is_event_time(int64_t ms)
 {
     return ms >= earliest_occurred_at_ms && ms < latest_occurred_at_ms;

@@ -51,6 +51,11 @@
 
 namespace feedback {
 
+// The times an event may carry (occurred_at, due_at), UTC ms: from
+// 2020-01-01 up to 2100-01-01, excluded.
+constexpr int64_t earliest_occurred_at_ms = 1'577'836'800'000; // 2020-01-01T00:00:00Z
+constexpr int64_t latest_occurred_at_ms = 4'102'444'800'000;   // 2100-01-01T00:00:00Z
+
 struct Violation {
     std::string field;   // "payload.score", "id", "subject", ...
     std::string message; // "must be an integer from 0 to 10 (got 11)"

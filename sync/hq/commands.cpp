@@ -2,6 +2,7 @@
 // words a person can act on; nothing personal is printed to standard error.
 #include "commands.h"
 
+#include "api/token_commands.h"
 #include "certificates.h"
 #include "cli/options.h"
 #include "domain/clock.h"
@@ -36,7 +37,7 @@ cli::OptionSpec dir_option()
     return {"dir", cli::Arity::value, cli::Presence::required, "DIR", "head office's folder (hq.db, hq.json, tls/)"};
 }
 
-std::array<cli::Command, 7> commands()
+std::array<cli::Command, 8> commands()
 {
     using cli::Arity;
     using cli::Presence;
@@ -82,6 +83,11 @@ std::array<cli::Command, 7> commands()
         {"user", "the web dashboard's users: add, list, role, disable, enable, password",
          "feedback-hq user add --dir DIR --name NAME --role viewer|manager|admin [--password-stdin]\n"
          "See feedback-hq user --help.",
+         {}},
+        // Listed for the overview; run_cli hands "token ..." to the intake API's own commands.
+        {"token", "the intake API's tokens (sync/API.md): add, list, revoke",
+         "feedback-hq token add --dir DIR --name NAME   prints a token once\n"
+         "See feedback-hq token --help.",
          {}},
         {"export", "write every event received, each exactly once",
          "In head office's arrival order, personal fields included.",
@@ -344,6 +350,8 @@ int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& 
     cli::Tool about{tool, FEEDBACK_VERSION, "Head office: receives the terminals' feedback over HTTPS."};
     if (!args.empty() && args[0] == "user")
         return web::run_user_cli(args.subspan(1), std::cin, isatty(STDIN_FILENO) == 1, out, err);
+    if (!args.empty() && args[0] == "token")
+        return api::run_token_cli(args.subspan(1), out, err);
     auto invocation = cli::dispatch(about, all, args, out, err);
     if (const int* exit_code = std::get_if<int>(&invocation))
         return *exit_code;

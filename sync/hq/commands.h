@@ -1,5 +1,6 @@
 // The feedback-hq command line: init, serve, enroll, devices, revoke and
-// export. Streams are parameters so tests can run it in-process.
+// export; "user" and "token" go to their modules' own commands. Streams are
+// parameters so tests can run it in-process.
 #pragma once
 
 #include <iosfwd>

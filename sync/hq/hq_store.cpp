@@ -259,6 +259,30 @@ CREATE TABLE web_user_stores(
     PRIMARY KEY (user_name, store_code)
 ) WITHOUT ROWID;
 )sql",
+    // The intake API (sync/API.md, hq/api/): the tokens of the tools that
+    // register complaints (only a hash of each), the answer given to each
+    // Idempotency-Key of a token, and complaints found by their reference.
+    R"sql(
+CREATE TABLE api_tokens(
+    name         TEXT PRIMARY KEY,      -- events name the tool as actor "hq:api.<name>"; never given twice
+    token_hash   TEXT NOT NULL UNIQUE,  -- SHA-256 of the token; the token is never stored
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER,               -- to the minute
+    revoked_at   INTEGER
+) WITHOUT ROWID;
+CREATE TABLE api_idempotency(
+    token_name     TEXT NOT NULL REFERENCES api_tokens(name),
+    key            TEXT NOT NULL,        -- the Idempotency-Key header, per token
+    request_sha256 TEXT NOT NULL,        -- of the request body as read (its JSON written anew)
+    status         INTEGER NOT NULL,
+    answer         TEXT NOT NULL,        -- the body answered, given again byte for byte
+    complaint_id   TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (token_name, key)
+) WITHOUT ROWID;
+CREATE INDEX events_by_reference ON events(json_extract(body, '$.payload.reference'))
+    WHERE type = 'complaint.opened';
+)sql",
 };
 
 Result<void> migrate(Database& db)
@@ -1570,7 +1594,8 @@ Result<std::string> HqStore::next_hq_reference(std::string_view store_code, cons
     return make_refcode(store_code, terminal_code, static_cast<uint64_t>(counter));
 }
 
-Result<Event> HqStore::register_complaint(const ComplaintIntake& intake, int64_t now_ms)
+Result<Event> HqStore::register_complaint(const ComplaintIntake& intake, int64_t now_ms,
+                                         const std::function<Result<void>(const Event&)>& before_commit)
 {
     if (!is_refcode_segment(intake.store_code, refcode_store_length, refcode_store_length))
         return Error{ErrorKind::invalid_input, "store: a store code is 3 characters of " +
@@ -1603,8 +1628,25 @@ Result<Event> HqStore::register_complaint(const ComplaintIntake& intake, int64_t
                                received_at, now_ms);
     FEEDBACK_TRY(event);
     FEEDBACK_TRY(store_hq_event(*event, intake.store_code, now_ms));
+    if (before_commit)
+        FEEDBACK_TRY(before_commit(*event));
     FEEDBACK_TRY(txn->commit());
     return std::move(*event);
+}
+
+Result<std::optional<ComplaintLocation>> HqStore::find_complaint(std::string_view reference)
+{
+    // The expression and the condition are events_by_reference's, so the index answers.
+    auto stmt = m_db.cached("SELECT subject, store_code FROM events WHERE type = 'complaint.opened' "
+                            "AND json_extract(body, '$.payload.reference') = ?1 ORDER BY seq LIMIT 1");
+    FEEDBACK_TRY(stmt);
+    auto row = (*stmt)->bind(1, reference).step();
+    FEEDBACK_TRY(row);
+    if (!*row)
+        return std::optional<ComplaintLocation>{};
+    ComplaintLocation found{(*stmt)->column_text(0), (*stmt)->column_text(1)};
+    (*stmt)->reset();
+    return std::optional<ComplaintLocation>{std::move(found)};
 }
 
 Result<void> HqStore::check_intake_choices(const ComplaintIntake& intake)

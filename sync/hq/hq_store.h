@@ -90,6 +90,12 @@ struct ComplaintIntake {
     std::string actor;                     // "hq:<user>"
 };
 
+// Where a complaint is: its id (the subject of its events) and its store.
+struct ComplaintLocation {
+    std::string complaint_id;
+    std::string store_code;
+};
+
 // How far ahead of head office's clock a complaint's received_at may lie.
 constexpr int64_t max_received_ahead_ms = 5 * 60 * 1000;
 
@@ -273,8 +279,17 @@ public:
     // be known (a terminal, an enrolment code or a configuration of its own)
     // and the category one of the store's configured ones. Errors:
     // invalid_input naming the field, not_found for an unknown store;
-    // nothing is stored then.
-    Result<Event> register_complaint(const ComplaintIntake& intake, int64_t now_ms);
+    // nothing is stored then. `before_commit`, when given, runs inside the
+    // same transaction once the event is stored (the intake API keeps its
+    // answer there, so a retry finds it exactly when the complaint exists);
+    // its error rolls everything back and is returned.
+    Result<Event> register_complaint(const ComplaintIntake& intake, int64_t now_ms,
+                                     const std::function<Result<void>(const Event&)>& before_commit = {});
+    // The complaint whose complaint.opened carries this reference code
+    // (canonical, as parse_refcode() writes it), and the store it counts
+    // for; nothing when head office has none. Should two complaints carry
+    // one code, the first head office received.
+    Result<std::optional<ComplaintLocation>> find_complaint(std::string_view reference);
     // Whether head office knows the store, and every store it knows.
     Result<bool> is_known_store(std::string_view store_code);
     Result<std::vector<std::string>> known_stores();

@@ -1,6 +1,7 @@
 // The head-office HTTPS server: TLS setup, the store pool, the batch writer
 // (group commit), the routes of PROTOCOL.md (hello, enrol, batches, config,
-// feed) with their rate limits, and the request log.
+// feed) with their rate limits, the intake API's (api/intake_api.h), and the
+// request log.
 #include "server.h"
 
 #include "certificates.h"
@@ -9,7 +10,9 @@
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/text_escape.h"
+#include "hq/api/intake_api.h"
 #include "hq/front/tls_front.h"
+#include "http_answers.h"
 #include "rate_limiter.h"
 #include "store_pool.h"
 
@@ -41,18 +44,6 @@ std::vector<std::pair<std::string, std::string>> answer_headers()
             {sync::header_server_time, server_time_text()},
             {"Strict-Transport-Security", "max-age=31536000"},
             {"X-Content-Type-Options", "nosniff"}};
-}
-
-void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message)
-{
-    res.status = status;
-    res.set_content(sync::error_body(code, message), "application/json");
-}
-
-void send_json(httplib::Response& res, const nlohmann::json& body)
-{
-    res.status = 200;
-    res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 std::optional<int64_t> header_integer(const httplib::Request& req, const char* name)
@@ -220,6 +211,7 @@ struct HqServer::Impl {
     RateLimiter enrol_limiter{enrol_attempts_per_second, enrol_attempt_burst}; // POST /v1/enrol per client address
     std::mutex write_mutex; // one writer at a time (see server.h)
     BatchWriter writer;     // after write_mutex, before http: ends after the last request
+    api::IntakeApi intake_api{pool, write_mutex, settings.limits}; // before http, like the writer
     // The routes: plain HTTP on a loopback port, reached only through the
     // front, which faces the network (front/tls_front.h).
     std::unique_ptr<httplib::Server> http;
@@ -243,10 +235,6 @@ struct HqServer::Impl {
     };
     std::optional<Authorised> authorise(const httplib::Request& req, httplib::Response& res);
     bool rate_limited(const Device& device, httplib::Response& res);
-    // Takes a token from `bucket` for `key`; when there is none, answers 429
-    // with Retry-After, `what` saying what was too much, and returns true.
-    bool refused_by(RateLimiter& bucket, std::string_view key, std::string_view what, httplib::Response& res);
-    void storage_failure(httplib::Response& res, const Error& error);
 
     void hello(const httplib::Request& req, httplib::Response& res);
     void enrol(const httplib::Request& req, httplib::Response& res);
@@ -274,22 +262,12 @@ void HqServer::Impl::write_log_line(const httplib::Request& req, const httplib::
     log << line << std::flush;
 }
 
-void HqServer::Impl::storage_failure(httplib::Response& res, const Error& error)
-{
-    if (error.kind == ErrorKind::busy) {
-        res.set_header("Retry-After", "1");
-        send_error(res, 503, "busy", "head office is busy; try again shortly");
-        return;
-    }
-    send_error(res, 500, "storage", std::string("head office could not store this: ") + to_string(error.kind));
-}
-
 std::optional<HqServer::Impl::Authorised> HqServer::Impl::authorise(const httplib::Request& req,
                                                                     httplib::Response& res)
 {
     auto store = pool.borrow();
     if (!store) {
-        storage_failure(res, store.error());
+        send_storage_failure(res, store.error());
         return std::nullopt;
     }
     auto device = authenticate(req, res, **store);
@@ -301,20 +279,19 @@ std::optional<HqServer::Impl::Authorised> HqServer::Impl::authorise(const httpli
 std::optional<Device> HqServer::Impl::authenticate(const httplib::Request& req, httplib::Response& res,
                                                    HqStore& store)
 {
-    std::string header = req.get_header_value("Authorization");
-    constexpr std::string_view bearer = "Bearer ";
-    if (header.rfind(bearer, 0) != 0) {
+    auto token = bearer_token(req);
+    if (!token) {
         send_error(res, 401, "unauthorized", "an Authorization: Bearer token is required: enrol the terminal");
         return std::nullopt;
     }
-    auto device = store.authenticate(std::string_view(header).substr(bearer.size()));
+    auto device = store.authenticate(*token);
     if (!device) {
         if (device.error().kind == ErrorKind::conflict)
             send_error(res, 401, "device_revoked", device.error().message);
         else if (device.error().kind == ErrorKind::not_found)
             send_error(res, 401, "unauthorized", device.error().message);
         else
-            storage_failure(res, device.error());
+            send_storage_failure(res, device.error());
         return std::nullopt;
     }
     return std::move(*device);
@@ -323,17 +300,6 @@ std::optional<Device> HqServer::Impl::authenticate(const httplib::Request& req, 
 bool HqServer::Impl::rate_limited(const Device& device, httplib::Response& res)
 {
     return refused_by(limiter, device.id, "too many requests from this terminal", res);
-}
-
-bool HqServer::Impl::refused_by(RateLimiter& bucket, std::string_view key, std::string_view what,
-                                httplib::Response& res)
-{
-    auto wait = bucket.take(key, std::chrono::steady_clock::now());
-    if (!wait)
-        return false;
-    res.set_header("Retry-After", std::to_string(*wait));
-    send_error(res, 429, "rate_limited", std::string(what) + "; retry after " + std::to_string(*wait) + " s");
-    return true;
 }
 
 void HqServer::Impl::hello(const httplib::Request&, httplib::Response& res)
@@ -360,14 +326,12 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
                                   : "";
     auto store = pool.borrow();
     if (!store) {
-        storage_failure(res, store.error());
+        send_storage_failure(res, store.error());
         return;
     }
     // A device head office knows enrols again only with its current token
     // (PROTOCOL.md 2); HqStore::enrol() decides, and ignores it otherwise.
-    std::string authorization = req.get_header_value("Authorization");
-    constexpr std::string_view bearer = "Bearer ";
-    std::string current_token = authorization.rfind(bearer, 0) == 0 ? authorization.substr(bearer.size()) : "";
+    std::string current_token(bearer_token(req).value_or(""));
     Result<Enrolled> enrolled = [&] {
         std::lock_guard lock(write_mutex);
         return (*store)->enrol(body["code"].get<std::string>(), body["device_id"].get<std::string>(), app_version,
@@ -381,7 +345,7 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
         else if (enrolled.error().kind == ErrorKind::invalid_input)
             send_error(res, 400, "bad_request", enrolled.error().message);
         else
-            storage_failure(res, enrolled.error());
+            send_storage_failure(res, enrolled.error());
         return;
     }
     send_json(res, {{"device_id", enrolled->device_id},
@@ -449,7 +413,7 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
         } else if (error.kind == ErrorKind::conflict && code_of(error) == "batch_conflict") {
             send_error(res, 422, code_of(error), error.message);
         } else { // a constraint SQLite reports is head office's failure, not the batch's: retried
-            storage_failure(res, error);
+            send_storage_failure(res, error);
         }
         return;
     }
@@ -469,7 +433,7 @@ void HqServer::Impl::config(const httplib::Request& req, httplib::Response& res)
     const Device& device = authorised->device;
     auto doc = hq.config_for(device.store_code);
     if (!doc) {
-        storage_failure(res, doc.error());
+        send_storage_failure(res, doc.error());
         return;
     }
     if (!*doc) {
@@ -510,7 +474,7 @@ void HqServer::Impl::feed(const httplib::Request& req, httplib::Response& res)
     }
     auto page = hq.feed(device, *after, std::min(*limit, settings.limits.max_feed_events));
     if (!page) {
-        storage_failure(res, page.error());
+        send_storage_failure(res, page.error());
         return;
     }
     {
@@ -553,6 +517,7 @@ void HqServer::Impl::install_routes()
                                      const httplib::ContentReader& reader) { batches(req, res, reader); });
     http->Get("/v1/config", [this](const httplib::Request& req, httplib::Response& res) { config(req, res); });
     http->Get("/v1/feed", [this](const httplib::Request& req, httplib::Response& res) { feed(req, res); });
+    intake_api.install(*http);
 }
 
 // [SECTION] Life cycle
@@ -599,6 +564,8 @@ front::BodyRule HqServer::Impl::body_rule(std::string_view method, std::string_v
         return {static_cast<uint64_t>(settings.limits.max_compressed_bytes), true};
     if (path == "/v1/enrol")
         return {enrol_body_bytes, false};
+    if (path.starts_with(api::path_prefix))
+        return {api::max_body_bytes, false}; // the intake API: one complaint as JSON
     return {static_cast<uint64_t>(settings.connections.max_form_bytes), false}; // the dashboard's forms
 }
 

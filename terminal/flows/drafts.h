@@ -68,11 +68,6 @@ std::vector<FieldError> check_payload(EventType type, std::string_view actor, co
 // contact details).
 FieldError store_error(const Error& error);
 
-// Cents from a typed amount in currency units: "12", "12.5", "12,50",
-// "0.99"; nothing for anything else (signs, more than 2 decimals, letters,
-// more than 10,000,000 units).
-std::optional<int64_t> parse_amount_cents(std::string_view text);
-
 // True when the text is empty or only whitespace.
 bool is_blank(std::string_view text);
 

@@ -4,6 +4,7 @@
 #include "flows/staff_flow.h"
 
 #include "domain/lifecycle.h"
+#include "domain/money.h"
 #include "domain/refcode.h"
 #include "domain/vocabulary.h"
 #include "flows/message_keys.h"

@@ -53,3 +53,24 @@ TEST_CASE("UTC times format and parse as ISO 8601", "[clock]")
     int64_t now = now_utc_ms();
     CHECK(parse_utc_iso8601(format_utc_iso8601(now)) == now);
 }
+
+TEST_CASE("instants with an offset parse to UTC; a date alone or a bad offset does not", "[clock]")
+{
+    CHECK(parse_iso8601_instant("2025-11-24T16:00:00Z") == 1764000000000);
+    CHECK(parse_iso8601_instant("2025-11-24T17:00:00+01:00") == 1764000000000);
+    CHECK(parse_iso8601_instant("2025-11-24T11:30:00-04:30") == 1764000000000);
+    CHECK(parse_iso8601_instant("2025-11-24T16:00:00.123Z") == 1764000000123);
+    CHECK(parse_iso8601_instant("2025-11-24T16:00:00.5Z") == 1764000000500);
+    CHECK(parse_iso8601_instant("2025-11-24T16:00:00.123999999+00:00") == 1764000000123); // cut, not rounded
+    CHECK(parse_iso8601_instant("2025-11-25T00:30:00+08:30") == 1764000000000);          // the day before in UTC
+    CHECK_FALSE(parse_iso8601_instant("2025-11-24"));
+    CHECK_FALSE(parse_iso8601_instant("2025-11-24T16:00:00"));       // no offset: whose clock?
+    CHECK_FALSE(parse_iso8601_instant("2025-11-24T16:00:00+0100"));
+    CHECK_FALSE(parse_iso8601_instant("2025-11-24T16:00:00+24:00"));
+    CHECK_FALSE(parse_iso8601_instant("2025-11-24T16:00:00.Z"));
+    CHECK_FALSE(parse_iso8601_instant("2025-11-24T16:00:00.1234567890Z"));
+    CHECK_FALSE(parse_iso8601_instant("2025-02-29T16:00:00Z"));
+    CHECK_FALSE(parse_iso8601_instant("2025-11-24T16:00:00Z "));
+    CHECK_FALSE(parse_iso8601_instant("2025-11-24 16:00:00Z"));
+    CHECK(parse_iso8601_instant(format_utc_iso8601(1764000000123)) == 1764000000123);
+}

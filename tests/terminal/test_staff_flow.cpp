@@ -5,6 +5,7 @@
 #include "flow_fixture.h"
 
 #include "domain/ids.h"
+#include "domain/money.h"
 #include "domain/refcode.h"
 #include "domain/vocabulary.h"
 #include "flows/staff_flow.h"

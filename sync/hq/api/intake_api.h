@@ -1,0 +1,87 @@
+// The intake API (sync/API.md): the customer-service tools a chain already
+// uses register complaints that came in at head office and read how a
+// complaint stands, each with a token of its own (`feedback-hq token add`).
+//
+//   POST /api/v1/complaints              register one: 201 {"id", "reference", "deadline"}
+//   GET  /api/v1/complaints/{reference}  the complaint as the fold sees it, never contact details
+//
+// A POST runs:
+//
+//   token? --401--> refused        (unknown or revoked token; nothing read)
+//     | rate? --429--> refused     (per token, hq.json limits.rate_per_second / rate_burst)
+//     v
+//   body JSON of the right shape? --400--> refused (nothing stored)
+//     v  (under the write mutex)
+//   Idempotency-Key kept? --same body--> the kept answer again (Feedback-Replayed: true)
+//     |                   --other body--> 422 idempotency_conflict
+//     v
+//   HqStore::register_complaint() --rule broken--> 422 (nothing stored)
+//     v  one transaction: the event, and the answer kept under the key
+//   201
+//
+// Bodies are at most max_body_bytes: the TLS front refuses a larger one (413)
+// before any worker reads it (HqServer::Impl::body_rule()). Errors are
+// {"error", "message"} with the message starting with the field; nothing a
+// customer gave as contact details reaches an answer's message or the log.
+#pragma once
+
+#include "common/protocol.h"
+#include "hq/rate_limiter.h"
+#include "hq/store_pool.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+} // namespace httplib
+
+namespace feedback::config {
+struct KioskConfig;
+}
+
+namespace feedback::hq::api {
+
+inline constexpr std::string_view path_prefix = "/api/v1/";
+inline constexpr uint64_t max_body_bytes = 64 * 1024;
+
+class IntakeApi {
+public:
+    // `write_mutex`: the one every write to hq.db takes turns on (server.h).
+    // Requests are limited per token like a terminal's (`limits`).
+    IntakeApi(StorePool& pool, std::mutex& write_mutex, const sync::Limits& limits);
+    ~IntakeApi();
+    IntakeApi(const IntakeApi&) = delete;
+    IntakeApi& operator=(const IntakeApi&) = delete;
+
+    // Mounts the routes; the API must outlive `http`'s serving.
+    void install(httplib::Server& http);
+
+private:
+    struct Caller;
+    std::optional<Caller> authorise(const httplib::Request& req, httplib::Response& res);
+    void post_complaint(const httplib::Request& req, httplib::Response& res);
+    void get_complaint(const httplib::Request& req, httplib::Response& res);
+    // The store's configuration as head office holds it now, parsed once per
+    // published version; nothing when there is none or it does not parse.
+    Result<std::shared_ptr<const config::KioskConfig>> store_config(HqStore& store, const std::string& store_code);
+    // The promised answer deadline (UTC ms), as config::complaint_deadline()
+    // gives it for the store's configuration and the severity; nothing
+    // without a configuration or a promise that names a deadline.
+    Result<std::optional<int64_t>> deadline(HqStore& store, const std::string& store_code, int64_t opened_at_ms,
+                                            std::string_view severity);
+
+    StorePool& m_pool;
+    std::mutex& m_write_mutex;
+    RateLimiter m_limiter; // requests per token name
+    std::mutex m_configs_mutex;
+    std::map<std::string, std::shared_ptr<const config::KioskConfig>> m_configs; // by ETag ("UTR-3")
+};
+
+} // namespace feedback::hq::api
