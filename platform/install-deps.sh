@@ -18,7 +18,7 @@ packages=(
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev zlib1g-dev openssl
   # tests, and a real browser (headless, driven over WebDriver) for the
   # head-office dashboard's tests
-  catch2 chromium chromium-driver
+  catch2 chromium chromium-driver poppler-utils
   # head office behind a reverse proxy that terminates TLS (the documented
   # production layout, tested with a private nginx the test starts itself)
   nginx

@@ -248,6 +248,14 @@ CREATE TABLE hq_reference_codes(
     R"sql(
 ALTER TABLE dashboard_complaints ADD COLUMN severity TEXT NOT NULL DEFAULT 'normal';
 ALTER TABLE dashboard_complaints ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+-- For the management review: escalated at some time, how often reopened,
+-- the last remedy given and its amount.
+ALTER TABLE dashboard_complaints ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE dashboard_complaints ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE dashboard_complaints ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
+ALTER TABLE dashboard_complaints ADD COLUMN amount_cents INTEGER;
+-- Shoppers' comments, searchable (the NPS drivers on the review page).
+CREATE VIRTUAL TABLE dashboard_comment_search USING fts5(comment, rating_id UNINDEXED);
 DELETE FROM dashboard_complaints;
 DELETE FROM dashboard_actions;
 DELETE FROM dashboard_ratings;

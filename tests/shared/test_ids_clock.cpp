@@ -54,7 +54,7 @@ TEST_CASE("UTC times format and parse as ISO 8601", "[clock]")
     CHECK(parse_utc_iso8601(format_utc_iso8601(now)) == now);
 }
 
-TEST_CASE("instants with an offset parse to UTC; a date alone or a bad offset does not", "[clock]")
+TEST_CASE("instants with an offset parse to UTC, and a date alone or a bad offset does not", "[clock]")
 {
     CHECK(parse_iso8601_instant("2025-11-24T16:00:00Z") == 1764000000000);
     CHECK(parse_iso8601_instant("2025-11-24T17:00:00+01:00") == 1764000000000);

@@ -322,6 +322,14 @@ std::string BrowserSession::screenshot_png()
     return base64_decode(call("GET", "/session/" + m_session + "/screenshot").get<std::string>());
 }
 
+std::string BrowserSession::print_pdf()
+{
+    nlohmann::json options{{"orientation", "portrait"},
+                           {"background", true},
+                           {"page", {{"width", 21.0}, {"height", 29.7}}}};
+    return base64_decode(call("POST", "/session/" + m_session + "/print", options).get<std::string>());
+}
+
 void BrowserSession::save_screenshot(const std::filesystem::path& file)
 {
     std::string png = screenshot_png();

@@ -87,6 +87,9 @@ public:
     // The whole page, not only the window: the window is made as tall as
     // the page for the screenshot, then given its size back.
     void save_full_page_screenshot(const std::filesystem::path& file);
+    // The page printed to PDF by chromium's own printing (WebDriver "Print
+    // Page", what --print-to-pdf does), A4 portrait, with backgrounds.
+    std::string print_pdf();
 
 private:
     nlohmann::json call(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);

@@ -2,9 +2,12 @@
 // through chromedriver by the small WebDriver client in support/webdriver.h,
 // against the real feedback-hq over HTTPS. An admin publishes the
 // configuration from its form, a manager opens the overview and a complaint
-// and records a root cause and an action through the forms; the screenshots
+// and records a root cause and an action through the forms; a complaint that
+// came in by phone is registered and the management review printed to PDF
+// (read back with pdftotext); the screenshots
 // stay in the build folder (screenshots/dashboard/). Without chromium or
 // chromedriver the test fails and says what to install.
+#include "domain/refcode.h"
 #include "hq/hq_store.h"
 #include "support/temp_dir.h"
 #include "support/webdriver.h"
@@ -12,6 +15,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <regex>
 
 using namespace feedback;
@@ -158,4 +162,101 @@ TEST_CASE("a real browser logs in, opens the overview and a complaint, and recor
         INFO(name);
         CHECK(std::filesystem::file_size(screenshots / name) > 10'000);
     }
+}
+
+TEST_CASE("a complaint that came in by phone is registered in a real browser, and the review is printed to PDF",
+          "[dashboard][browser][review]")
+{
+    TempDir temp;
+    HqProcess hq(temp.path() / "hq");
+    REQUIRE(add_dashboard_user(hq, "max", "manager", "manager password 1").exit_code == 0);
+    TerminalDir terminal(temp.path() / "t1");
+    REQUIRE(terminal.enroll(hq, hq.enrol_code("UTR", "Counter 1")).exit_code == 0);
+    // At the counter: a complaint solved on the spot with a refund of 12,50, the customer satisfied.
+    auto opened = terminal.record(
+        {R"({"type":"complaint.opened","actor":"staff:anna","channel":"walk_in","category":"product",)"
+         R"("description":"Gebarsten pot","customer_wish":"Geld terug"})"});
+    REQUIRE(opened.exit_code == 0);
+    const std::string reference = recorded_complaint(opened).reference;
+    auto solved = terminal.record(
+        {R"({"type":"complaint.resolved","actor":"staff:anna","complaint":")" + reference +
+             R"(","resolution":"refund","on_the_spot":true,"amount_cents":1250})",
+         R"({"type":"complaint.customer_response","actor":"staff:anna","complaint":")" + reference +
+             R"(","satisfied":true,"handling_score":4})",
+         R"({"type":"complaint.closed","actor":"staff:anna","complaint":")" + reference + R"(","outcome":"resolved"})"});
+    INFO(solved.out << solved.err);
+    REQUIRE(solved.exit_code == 0);
+    // A detractor who says why.
+    auto rated = terminal.record({R"({"type":"nps.rated","score":3,"locale":"nl"})"});
+    std::string rating_id;
+    for (const auto& line : lines_of(rated.out))
+        if (line.size() == 36)
+            rating_id = line;
+    REQUIRE(terminal
+                .record({R"({"type":"nps.detailed","rating":")" + rating_id +
+                         R"(","reason_ids":["waiting_time"],"comment":"Twintig minuten gewacht bij de kassa"})"})
+                .exit_code == 0);
+    REQUIRE(terminal.sync_once().exit_code == 0);
+    {
+        auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
+        REQUIRE(store);
+        REQUIRE(store->publish_config(
+            "default",
+            nlohmann::json::parse(read_text(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
+            0));
+    }
+
+    ChromeDriver driver;
+    BrowserSession browser(driver, BrowserOptions{1280, 1000, "nl-NL", true});
+    login(browser, hq, "max", "manager password 1");
+
+    // Head office registers the phone call.
+    browser.navigate(hq.url() + "/complaints");
+    browser.click(browser.wait_for("#register"));
+    browser.wait_for("#register-form");
+    browser.click(browser.find("#register_store option[value=\"UTR\"]"));
+    browser.click(browser.find("#register_channel option[value=\"phone\"]"));
+    browser.click(browser.find("#register_category option[value=\"delivery\"]"));
+    browser.click(browser.find("#register_severity option[value=\"high\"]"));
+    browser.send_keys(browser.find("#register_description"), "De bank is met een scheur bezorgd.");
+    browser.send_keys(browser.find("#register_wish"), "Een nieuwe bank");
+    browser.send_keys(browser.find("#register_phone"), "+31 6 5555 6666");
+    browser.click(browser.find("#register_consent"));
+    browser.save_full_page_screenshot(screenshots / "10-register.png");
+    browser.click(browser.find("#save-register"));
+    browser.wait_for(".flash");
+    CHECK(browser.text(browser.find("#reference")) == make_refcode("UTR", "HQ", 0));
+    CHECK(browser.text(browser.find("#severity")) == "Hoog");
+    CHECK(browser.text(browser.find("#status")) == "Open");
+    CHECK(browser.page_source().find("5555 6666") == std::string::npos); // contact one audited click away
+    browser.save_full_page_screenshot(screenshots / "11-registered.png");
+
+    // The management review, with a comment search, printed for the meeting.
+    browser.navigate(hq.url() + "/review?q=gewacht");
+    browser.wait_for("#review-opened");
+    browser.save_full_page_screenshot(screenshots / "12-review.png");
+    const auto pdf = temp.path() / "review.pdf";
+    {
+        std::string bytes = browser.print_pdf();
+        REQUIRE(bytes.rfind("%PDF-", 0) == 0);
+        std::ofstream(pdf, std::ios::binary) << bytes;
+    }
+    std::filesystem::copy_file(pdf, screenshots / "13-review.pdf", std::filesystem::copy_options::overwrite_existing);
+    auto text = run_process({"/usr/bin/pdftotext", "-layout", pdf.string(), "-"});
+    INFO(text.out << text.err);
+    REQUIRE(text.exit_code == 0);
+    // Hand-worked: two complaints (walk-in and phone), one closed as resolved
+    // and solved on the spot, a refund of 12,50, nothing escalated; one
+    // detractor who named the waiting time, and their comment found.
+    auto line_has = [&](const std::string& pattern) { return std::regex_search(text.out, std::regex(pattern)); };
+    CHECK(line_has("Directiebeoordeling van de hele keten"));
+    CHECK(line_has("Klachten ontvangen +2"));
+    CHECK(line_has("Direct opgelost +100%"));
+    CHECK(line_has("Doorgezet +0%"));
+    CHECK(line_has("Heropend +0%"));
+    CHECK(line_has("Geld terug +1 +€ 12,50"));
+    CHECK(line_has("Telefoon +1"));
+    CHECK(line_has("Criticasters \\(0-6\\) +Wachttijd +1"));
+    CHECK(line_has("Twintig minuten gewacht bij de kassa"));
+    CHECK(line_has("NPS -100"));
 }

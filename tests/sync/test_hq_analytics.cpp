@@ -11,6 +11,7 @@
 #include "hq/dashboard/analytics.h"
 #include "hq/dashboard/calendar.h"
 #include "hq/dashboard/projector.h"
+#include "hq/dashboard/review.h"
 #include "hq/hq_store.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
@@ -1028,4 +1029,76 @@ TEST_CASE("an event arriving after its complaint was projected updates the row",
     CHECK(db.query_int64("SELECT actions_open FROM dashboard_complaints WHERE complaint_id = '" + ids.c3 + "'")
               .value() == 1);
     CHECK(db.query_int64("SELECT count(*) FROM dashboard_actions").value() == 2);
+}
+
+TEST_CASE("the management review's figures, worked out by hand from the fixture", "[hq][dashboard][review]")
+{
+    auto fixture = projected_fixture();
+    auto& db = fixture->db();
+    const Ids& ids = fixture->ids;
+    // Working hours in Amsterdam (UTC+1 in November), open 09:00-18:00 on
+    // working days (the shipped calendar):
+    //   C1 opened Mon W47 10:00 local, answered (resolved) 10:05, closed resolved 10:07
+    //   C4 opened Wed W48 15:00 local, answered Thu 11:00 (3 h + 2 h = 5 h),
+    //      closed resolved Thu 12:30 (3 h + 3.5 h = 6.5 h)
+    //   C5 (AMS) opened Wed W47 10:00 local, answered Thu 10:00 (8 h + 1 h = 9 h), closed unresolved
+    //   C2 only acknowledged, C3 and C6 never answered: not measured.
+    const double five_minutes = 5.0 / 60;
+    const double seven_minutes = 7.0 / 60;
+    auto utr = review(db, {"UTR", three_weeks}, now);
+    REQUIRE(utr);
+    CHECK(utr->overview.complaints.opened == 4); // C1-C4; C7 is before the period
+    CHECK(utr->by_channel == std::vector<CountRow>{{"walk_in", 2}, {"kiosk", 1}, {"phone", 1}});
+    CHECK(utr->by_category == std::vector<CountRow>{{"product", 3}, {"service", 1}});
+    CHECK(utr->first_answer.count == 2);
+    CHECK(utr->first_answer.median_hours == Approx(five_minutes)); // nearest rank: the 1st of 2
+    CHECK(utr->first_answer.p90_hours == Approx(5.0));             // the 2nd of 2
+    CHECK(utr->resolution.count == 2);
+    CHECK(utr->resolution.median_hours == Approx(seven_minutes));
+    CHECK(utr->resolution.p90_hours == Approx(6.5));
+    CHECK(utr->escalated == 0);
+    CHECK(utr->escalation_rate == 0.0);
+    CHECK(utr->reopen_rate == 0.0);
+    CHECK(utr->remedies.size() == 1);
+    CHECK(utr->remedies[0].resolution == "replacement");
+    CHECK(utr->remedies[0].count == 2);
+    CHECK(utr->remedies[0].amount_cents == 0);
+    CHECK(utr->repeats == 2); // C2 (C1's customer), C4 (C2's product and category)
+    CHECK(utr->actions_planned == 1); // on C2, checked effective
+    CHECK(utr->actions_checked == 1);
+    CHECK(utr->actions_effective == 1);
+    REQUIRE(utr->drivers.size() == 1);
+    CHECK(utr->drivers[0].band == "detractor");
+    CHECK(utr->drivers[0].reason_id == "waiting_time");
+    CHECK(utr->drivers[0].count == 1);
+    CHECK(utr->overview.complaints.solved_on_the_spot_share == 0.5); // C1 of C1 and C4
+    REQUIRE_FALSE(utr->promises.empty());
+
+    auto chain = review(db, {"", three_weeks}, now);
+    REQUIRE(chain);
+    CHECK(chain->overview.complaints.opened == 6);
+    CHECK(chain->first_answer.count == 3);
+    CHECK(chain->first_answer.median_hours == Approx(5.0)); // 0.08, 5, 9: the 2nd of 3
+    CHECK(chain->first_answer.p90_hours == Approx(9.0));    // the 3rd
+    CHECK(chain->resolution.count == 2);                    // C5 was closed unresolved
+    CHECK(chain->repeats == 3);                             // and C6 (C5's customer)
+    REQUIRE(chain->remedies.size() == 2);
+    CHECK(chain->remedies[0].resolution == "replacement");
+    CHECK(chain->remedies[1].resolution == "explanation");
+    REQUIRE(chain->drivers.size() == 2); // one detractor's reason in each store
+    CHECK(chain->drivers[0].reason_id == "staff_help");
+    CHECK(chain->drivers[1].reason_id == "waiting_time");
+
+    auto found = search_comments(db, {"", three_weeks}, "gewa", 50);
+    REQUIRE(found);
+    REQUIRE(found->size() == 1);
+    CHECK(found->at(0).rating_id == ids.r6);
+    CHECK(found->at(0).score == 6);
+    CHECK(found->at(0).comment == "Lang gewacht");
+    CHECK(search_comments(db, {"AMS", three_weeks}, "gewacht", 50)->empty());
+    CHECK(search_comments(db, {"", three_weeks}, "onvriendelijk", 50)->size() == 1);
+    CHECK(search_comments(db, {"", three_weeks}, "\"lang* OR NEAR(", 50)->empty()); // never FTS5 syntax
+    CHECK(search_comments(db, {"", three_weeks}, "   ", 50)->empty());
+    CHECK(nearest_rank({}, 0.5) == std::nullopt);
+    CHECK(nearest_rank({3, 1, 2}, 0.5) == 2);
 }

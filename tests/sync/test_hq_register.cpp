@@ -94,7 +94,7 @@ TEST_CASE("head office numbers its own complaints per store with a code no termi
     CHECK_FALSE(terminal_codes.contains("HQ"));
 }
 
-TEST_CASE("a complaint that came in earlier keeps its time; one from the future is refused", "[sync][unit][hq]")
+TEST_CASE("a complaint that came in earlier keeps its time, and one from the future is refused", "[sync][unit][hq]")
 {
     TempDir dir;
     auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);

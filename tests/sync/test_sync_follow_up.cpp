@@ -101,6 +101,8 @@ TEST_CASE("a root cause and an action recorded at head office show on the store'
 {"type":")script" + lower(reference) + R"script("}
 {"tap":"key.done"}
 {"expect_target":"staff.complaint.title"}
+{"drag":"staff.complaint.details","dy":-300,"ms":500}
+{"wait_ms":1500}
 {"expect_target":"staff.complaint.root_cause","value":"Supplier quality (head office's list)"}
 {"expect_target":"staff.complaint.planned_action.0"}
 {"screenshot":"follow-up"}
@@ -169,6 +171,8 @@ TEST_CASE("a complaint escalated at a terminal is decided and closed at head off
 {"tap":"key.done"}
 {"expect_target":"staff.complaint.title"}
 {"expect_target":"staff.complaint.status","value":"Closed"}
+{"drag":"staff.complaint.details","dy":-300,"ms":500}
+{"wait_ms":1500}
 {"expect_target":"staff.complaint.decision","value":")script" + decision + R"script("}
 {"screenshot":"decided-at-head-office"}
 )script");

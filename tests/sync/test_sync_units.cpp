@@ -209,7 +209,11 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 7);
         REQUIRE(store->database().exec(
             "DROP INDEX events_by_reference; DROP TABLE api_idempotency; DROP TABLE api_tokens; "
-            "DROP TABLE web_user_stores; ALTER TABLE dashboard_complaints DROP COLUMN owner; "
+            "DROP TABLE web_user_stores; DROP TABLE dashboard_comment_search; "
+            "ALTER TABLE dashboard_complaints DROP COLUMN amount_cents; "
+            "ALTER TABLE dashboard_complaints DROP COLUMN resolution; "
+            "ALTER TABLE dashboard_complaints DROP COLUMN reopen_count; "
+            "ALTER TABLE dashboard_complaints DROP COLUMN escalated; ALTER TABLE dashboard_complaints DROP COLUMN owner; "
             "ALTER TABLE dashboard_complaints DROP COLUMN severity; DROP TABLE hq_reference_codes; "
             "ALTER TABLE enrolment_codes DROP COLUMN replaces_device_id; PRAGMA user_version = 3"));
     }

@@ -188,6 +188,7 @@ Result<std::vector<PromiseMeasure>> promise_measures(sqlite::Database& db, const
 struct CountRow {
     std::string key; // a category or root-cause id
     int64_t count = 0;
+    friend bool operator==(const CountRow&, const CountRow&) = default;
 };
 
 struct RepeatComplaint {

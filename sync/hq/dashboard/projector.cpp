@@ -103,6 +103,16 @@ constexpr const char* detailed_sql =
     "   OR (excluded.detailed_at, excluded.detail_event_id) > "
     "      (dashboard_ratings.detailed_at, dashboard_ratings.detail_event_id)";
 
+// The comment search (FTS5) holds each rating's comment as its last detail
+// says: the chunk's detailed ratings are taken out and put back.
+constexpr const char* comment_search_removed_sql =
+    "DELETE FROM dashboard_comment_search WHERE rating_id IN "
+    "(SELECT subject FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.detailed')";
+constexpr const char* comment_search_added_sql =
+    "INSERT INTO dashboard_comment_search(rating_id, comment) SELECT rating_id, comment FROM dashboard_ratings "
+    "WHERE comment <> '' AND rating_id IN "
+    "(SELECT subject FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.detailed')";
+
 constexpr const char* followed_up_sql =
     "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, follow_up_outcome, followed_up_at, "
     "                              follow_up_event_id) "
@@ -232,9 +242,9 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         "INSERT OR REPLACE INTO dashboard_complaints(complaint_id, reference, store_code, status, channel, category, "
         "opened_at, acknowledged_at, first_response_at, closed_at, close_outcome, deadline_at, solved_on_the_spot, "
         "satisfied, handling_score, root_cause, actions_open, actions_checked, product_ref, customer_key, "
-        "last_event_at, event_count, severity, owner) "
+        "last_event_at, event_count, severity, owner, escalated, reopen_count, resolution, amount_cents) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-        "?23, ?24)");
+        "?23, ?24, ?25, ?26, ?27, ?28)");
     FEEDBACK_TRY(upsert);
     Statement& s = **upsert;
     s.bind(1, complaint_id)
@@ -260,7 +270,11 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         .bind(21, state.last_event_at)
         .bind(22, int64_t{state.event_count})
         .bind(23, state.severity)
-        .bind(24, state.owner);
+        .bind(24, state.owner)
+        .bind(25, int64_t{state.escalated_at ? 1 : 0})
+        .bind(26, int64_t{state.reopen_count})
+        .bind(27, state.last_resolution)
+        .bind(28, state.amount_cents);
     FEEDBACK_TRY(s.run());
 
     auto clear = db.cached("DELETE FROM dashboard_actions WHERE complaint_id = ?1");
@@ -343,8 +357,11 @@ Result<int64_t> project_chunk(Database& db, DeadlineRules& deadlines, int64_t li
         FEEDBACK_TRY(run_range(rated_sql()));
         FEEDBACK_TRY(add_day_counts(db, *after, last));
     }
-    if (detailed)
+    if (detailed) {
         FEEDBACK_TRY(run_range(detailed_sql));
+        FEEDBACK_TRY(run_range(comment_search_removed_sql));
+        FEEDBACK_TRY(run_range(comment_search_added_sql));
+    }
     if (followed_up)
         FEEDBACK_TRY(run_range(followed_up_sql));
     for (const std::string& complaint_id : complaints)

@@ -341,6 +341,7 @@ Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path&
     add("GET", "/overview", {Role::viewer, Kind::page, overview_page});
     add("GET", "/promises", {Role::viewer, Kind::page, promises_page});
     add("GET", "/learning", {Role::viewer, Kind::page, learning_page});
+    add("GET", "/review", {Role::viewer, Kind::page, review_page});
 
     add("GET", "/complaints", {Role::viewer, Kind::page, complaints_page});
     add("GET", "/complaints/new", {Role::manager, Kind::page, register_page});

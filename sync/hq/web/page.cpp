@@ -142,7 +142,8 @@ struct NavItem {
 constexpr NavItem nav_items[] = {
     {"overview", "/overview", Role::viewer},   {"complaints", "/complaints", Role::viewer},
     {"callbacks", "/callbacks", Role::viewer}, {"promises", "/promises", Role::viewer},
-    {"learning", "/learning", Role::viewer},   {"devices", "/devices", Role::viewer},
+    {"learning", "/learning", Role::viewer},   {"review", "/review", Role::viewer},
+    {"devices", "/devices", Role::viewer},
     {"config", "/config", Role::admin},        {"users", "/users", Role::admin},
     {"audit", "/audit", Role::admin},
 };

@@ -73,6 +73,9 @@ void post_password(Page& page);
 void config_page(Page& page);
 void post_config(Page& page);
 
+// pages_review.cpp: the management review (and its print)
+void review_page(Page& page);
+
 // pages_export.cpp: CSV of the lists as filtered, the JSON dump for audits
 void export_csv(Page& page);
 void export_dump(Page& page);

@@ -1,0 +1,215 @@
+// The management review's figures (review.h): the read model's complaints,
+// actions and ratings queried per period and store, times in each store's
+// working hours, and the comment search on the FTS5 table the projector keeps.
+#include "hq/dashboard/review.h"
+
+#include "config/store_calendar.h"
+#include "hq/dashboard/query_kit.h"
+
+#include <cmath>
+
+namespace feedback::hq::dashboard {
+
+namespace {
+
+constexpr int64_t repeat_window_ms = 90LL * 24 * 60 * 60 * 1000;
+constexpr double ms_per_hour = 60.0 * 60 * 1000;
+
+Result<std::vector<CountRow>> counts_by(Database& db, const Period& period, const Filter& filter,
+                                        std::string_view column)
+{
+    Sql sql("SELECT " + std::string(column) + ", count(*) FROM dashboard_complaints WHERE ");
+    sql.filter(period, filter.store_code, "opened_at");
+    sql += " GROUP BY 1 ORDER BY 2 DESC, 1";
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    std::vector<CountRow> rows;
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { rows.push_back({row.column_text(0), row.column_int64(1)}); }));
+    return rows;
+}
+
+// Each store's calendar: its configuration's, else the default calendar.
+class Calendars {
+public:
+    static Result<Calendars> load(Database& db)
+    {
+        auto configs = Configurations::load(db);
+        FEEDBACK_TRY(configs);
+        auto fallback = config::default_store_calendar();
+        FEEDBACK_TRY(fallback);
+        return Calendars(std::move(*configs), std::move(*fallback));
+    }
+
+    const config::StoreCalendar& of(const std::string& store_code)
+    {
+        const config::KioskConfig* config = m_configs.for_store(store_code);
+        return config ? config->calendar : m_fallback;
+    }
+
+private:
+    Calendars(Configurations configs, config::StoreCalendar fallback)
+        : m_configs(std::move(configs)), m_fallback(std::move(fallback))
+    {
+    }
+    Configurations m_configs;
+    config::StoreCalendar m_fallback;
+};
+
+// Working hours from opened_at to `until_column` over complaints where it is set.
+Result<Spread> spread_of(Database& db, Calendars& calendars, const Period& period, const Filter& filter,
+                         std::string_view until_column, std::string_view condition)
+{
+    Sql sql("SELECT store_code, opened_at, " + std::string(until_column) + " FROM dashboard_complaints WHERE ");
+    sql.filter(period, filter.store_code, "opened_at");
+    sql += " AND " + std::string(until_column) + " IS NOT NULL";
+    if (!condition.empty())
+        sql += " AND " + std::string(condition);
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    std::vector<double> hours;
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+        int64_t worked = config::working_time_between(calendars.of(row.column_text(0)), row.column_int64(1),
+                                                      row.column_int64(2), config::TimeUnit::working_hours);
+        hours.push_back(static_cast<double>(std::max<int64_t>(worked, 0)) / ms_per_hour);
+    }));
+    Spread out;
+    out.count = static_cast<int64_t>(hours.size());
+    out.median_hours = nearest_rank(hours, 0.5);
+    out.p90_hours = nearest_rank(std::move(hours), 0.9);
+    return out;
+}
+
+} // namespace
+
+std::optional<double> nearest_rank(std::vector<double> values, double p)
+{
+    if (values.empty())
+        return std::nullopt;
+    std::sort(values.begin(), values.end());
+    auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
+    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
+}
+
+Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
+{
+    auto period = checked_period(filter.period);
+    FEEDBACK_TRY(period);
+    Review out;
+    auto overview_figures = overview(db, filter, now_ms);
+    FEEDBACK_TRY(overview_figures);
+    out.overview = std::move(*overview_figures);
+
+    auto channels = counts_by(db, *period, filter, "channel");
+    FEEDBACK_TRY(channels);
+    out.by_channel = std::move(*channels);
+    auto categories = counts_by(db, *period, filter, "category");
+    FEEDBACK_TRY(categories);
+    out.by_category = std::move(*categories);
+
+    auto calendars = Calendars::load(db);
+    FEEDBACK_TRY(calendars);
+    auto first_answer = spread_of(db, *calendars, *period, filter, "first_response_at", "");
+    FEEDBACK_TRY(first_answer);
+    out.first_answer = *first_answer;
+    auto resolution = spread_of(db, *calendars, *period, filter, "closed_at",
+                                "status = 'closed' AND close_outcome = 'resolved'");
+    FEEDBACK_TRY(resolution);
+    out.resolution = *resolution;
+
+    Sql rates("SELECT coalesce(sum(escalated), 0), coalesce(sum(reopen_count > 0), 0) FROM dashboard_complaints WHERE ");
+    rates.filter(*period, filter.store_code, "opened_at");
+    auto rate_stmt = rates.prepare(db);
+    FEEDBACK_TRY(rate_stmt);
+    FEEDBACK_TRY(each_row(*rate_stmt, [&](const Statement& row) {
+        out.escalated = row.column_int64(0);
+        out.reopened = row.column_int64(1);
+    }));
+    out.escalation_rate = share(out.escalated, out.overview.complaints.opened);
+    out.reopen_rate = share(out.reopened, out.overview.complaints.opened);
+
+    Sql remedies("SELECT resolution, count(*), coalesce(sum(amount_cents), 0) FROM dashboard_complaints WHERE ");
+    remedies.filter(*period, filter.store_code, "opened_at");
+    remedies += " AND resolution <> '' GROUP BY 1 ORDER BY 2 DESC, 1";
+    auto remedy_stmt = remedies.prepare(db);
+    FEEDBACK_TRY(remedy_stmt);
+    FEEDBACK_TRY(each_row(*remedy_stmt, [&](const Statement& row) {
+        out.remedies.push_back({row.column_text(0), row.column_int64(1), row.column_int64(2)});
+    }));
+
+    auto promises = promise_measures(db, filter, now_ms);
+    FEEDBACK_TRY(promises);
+    out.promises = std::move(*promises);
+    auto learned = learning(db, filter, repeat_window_ms);
+    FEEDBACK_TRY(learned);
+    out.repeats = static_cast<int64_t>(learned->repeats.size());
+
+    Sql actions("SELECT count(*), count(a.checked_at), coalesce(sum(a.effective), 0) FROM dashboard_actions AS a "
+                "JOIN dashboard_complaints AS c ON c.complaint_id = a.complaint_id WHERE ");
+    actions.filter(*period, "", "planned_at", "a");
+    if (!filter.store_code.empty())
+        actions += " AND c.store_code = " + actions.arg(filter.store_code);
+    auto action_stmt = actions.prepare(db);
+    FEEDBACK_TRY(action_stmt);
+    FEEDBACK_TRY(each_row(*action_stmt, [&](const Statement& row) {
+        out.actions_planned = row.column_int64(0);
+        out.actions_checked = row.column_int64(1);
+        out.actions_effective = row.column_int64(2);
+    }));
+
+    // The bands are nps.h's: 9-10 promoter, 7-8 passive, 0-6 detractor.
+    Sql drivers("SELECT CASE WHEN r.score >= 9 THEN 'promoter' WHEN r.score >= 7 THEN 'passive' ELSE 'detractor' END, "
+                "j.value, count(*) FROM dashboard_ratings AS r, json_each(r.reason_ids) AS j WHERE ");
+    drivers.filter(*period, filter.store_code, "occurred_at", "r");
+    drivers += " AND r.misuse = 0 AND r.score IS NOT NULL AND r.reason_ids <> '[]' GROUP BY 1, 2 ORDER BY 3 DESC, 2";
+    auto driver_stmt = drivers.prepare(db);
+    FEEDBACK_TRY(driver_stmt);
+    FEEDBACK_TRY(each_row(*driver_stmt, [&](const Statement& row) {
+        out.drivers.push_back({row.column_text(0), row.column_text(1), row.column_int64(2)});
+    }));
+    // Promoters' reasons first, then passives', then detractors', each most chosen first.
+    std::stable_sort(out.drivers.begin(), out.drivers.end(), [](const DriverRow& a, const DriverRow& b) {
+        auto order = [](const std::string& band) { return band == "promoter" ? 0 : band == "passive" ? 1 : 2; };
+        return order(a.band) < order(b.band);
+    });
+    return out;
+}
+
+Result<std::vector<CommentHit>> search_comments(Database& db, const Filter& filter, std::string_view words,
+                                                int64_t limit)
+{
+    auto period = checked_period(filter.period);
+    FEEDBACK_TRY(period);
+    // Each word quoted (a " inside doubled) and made a prefix: what people
+    // type is never FTS5 syntax.
+    std::string match;
+    for (size_t start = 0; start < words.size();) {
+        size_t end = words.find_first_of(" \t", start);
+        if (end == std::string_view::npos)
+            end = words.size();
+        std::string_view word = words.substr(start, end - start);
+        if (!word.empty()) {
+            std::string quoted = "\"";
+            for (char c : word)
+                quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+            match += (match.empty() ? "" : " ") + quoted + "\"*";
+        }
+        start = end + 1;
+    }
+    std::vector<CommentHit> hits;
+    if (match.empty())
+        return hits;
+    Sql sql("SELECT r.rating_id, r.store_code, r.occurred_at, r.score, r.comment FROM dashboard_comment_search AS s "
+            "JOIN dashboard_ratings AS r ON r.rating_id = s.rating_id WHERE dashboard_comment_search MATCH ");
+    sql += sql.arg(match) + " AND ";
+    sql.filter(*period, filter.store_code, "occurred_at", "r");
+    sql += " AND r.score IS NOT NULL ORDER BY r.occurred_at DESC, r.rating_id LIMIT " + sql.arg(limit);
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+        hits.push_back({row.column_text(0), row.column_text(1), row.column_int64(2),
+                        static_cast<int>(row.column_int64(3)), row.column_text(4)});
+    }));
+    return hits;
+}
+
+} // namespace feedback::hq::dashboard
