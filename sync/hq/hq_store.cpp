@@ -254,6 +254,13 @@ ALTER TABLE dashboard_complaints ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0
 ALTER TABLE dashboard_complaints ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE dashboard_complaints ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
 ALTER TABLE dashboard_complaints ADD COLUMN amount_cents INTEGER;
+-- From opening to the first answer, and to the close as resolved, in the
+-- store's working hours (ms) when projected; NULL until then.
+ALTER TABLE dashboard_complaints ADD COLUMN answer_working_ms INTEGER;
+ALTER TABLE dashboard_complaints ADD COLUMN resolution_working_ms INTEGER;
+-- Covering: the NPS drivers read only the ratings that name reasons.
+CREATE INDEX dashboard_ratings_with_reasons ON dashboard_ratings(occurred_at, store_code, score, misuse, reason_ids)
+    WHERE reason_ids <> '[]';
 -- Shoppers' comments, searchable (the NPS drivers on the review page).
 CREATE VIRTUAL TABLE dashboard_comment_search USING fts5(comment, rating_id UNINDEXED);
 DELETE FROM dashboard_complaints;

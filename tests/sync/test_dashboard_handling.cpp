@@ -21,15 +21,6 @@ namespace {
 
 const std::string password = "a long password 1";
 
-std::string complaint_of(const Finished& recorded)
-{
-    std::smatch match;
-    std::regex line("reference (\\S+) complaint ([0-9a-f-]{36})");
-    if (std::regex_search(recorded.out, match, line))
-        return match[2].str();
-    return {};
-}
-
 // Head office with a manager for the chain (max) and a store manager of UTR
 // (sam); terminals in UTR and AMS that each synced one complaint; the
 // default configuration published.
@@ -54,13 +45,15 @@ struct TwoStores {
         CHECK(sam.out == "added manager sam (stores UTR)\n");
         REQUIRE(utrecht.enroll(hq, hq.enrol_code("UTR", "Counter 1")).exit_code == 0);
         REQUIRE(amsterdam.enroll(hq, hq.enrol_code("AMS", "Counter 1")).exit_code == 0);
-        utr_complaint = complaint_of(utrecht.record(
+        utr_complaint = recorded_complaint(utrecht.record(
             {R"({"type":"complaint.opened","actor":"staff:anna","channel":"walk_in","category":"product",)"
-             R"("description":"Utrecht: de pot is gebarsten","customer_wish":"Een nieuwe pot"})"}));
-        ams_complaint = complaint_of(amsterdam.record(
+             R"("description":"Utrecht: de pot is gebarsten","customer_wish":"Een nieuwe pot"})"}))
+                            .complaint_id;
+        ams_complaint = recorded_complaint(amsterdam.record(
             {R"({"type":"complaint.opened","actor":"staff:anna","channel":"walk_in","category":"service",)"
              R"("description":"Amsterdam: onvriendelijk geholpen","customer_wish":"Excuses",)"
-             R"("contact":{"consent":true,"phone":"+31 6 1111 2222"}})"}));
+             R"("contact":{"consent":true,"phone":"+31 6 1111 2222"}})"}))
+                            .complaint_id;
         REQUIRE(is_uuid(utr_complaint));
         REQUIRE(is_uuid(ams_complaint));
         auto rated = amsterdam.record({R"({"type":"nps.rated","score":2,"locale":"nl"})"});

@@ -210,6 +210,9 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         REQUIRE(store->database().exec(
             "DROP INDEX events_by_reference; DROP TABLE api_idempotency; DROP TABLE api_tokens; "
             "DROP TABLE web_user_stores; DROP TABLE dashboard_comment_search; "
+            "DROP INDEX dashboard_ratings_with_reasons; "
+            "ALTER TABLE dashboard_complaints DROP COLUMN resolution_working_ms; "
+            "ALTER TABLE dashboard_complaints DROP COLUMN answer_working_ms; "
             "ALTER TABLE dashboard_complaints DROP COLUMN amount_cents; "
             "ALTER TABLE dashboard_complaints DROP COLUMN resolution; "
             "ALTER TABLE dashboard_complaints DROP COLUMN reopen_count; "

@@ -126,8 +126,9 @@ constexpr const char* followed_up_sql =
 
 // [SECTION] Complaints
 
-// The promised deadline per store, from the configuration head office holds
-// for it now; each store's document is read and validated once per catch-up.
+// The promised deadline and the working hours per store, from the
+// configuration head office holds for it now; each store's document is read
+// and validated once per catch-up.
 class DeadlineRules {
 public:
     explicit DeadlineRules(HqStore& store) : m_store(&store) {}
@@ -135,6 +136,32 @@ public:
     // Nothing when the store has no (valid) configuration or no promise
     // names a deadline.
     Result<std::optional<int64_t>> deadline(const std::string& store_code, int64_t opened_at_ms, Severity severity)
+    {
+        auto config = config_of(store_code);
+        FEEDBACK_TRY(config);
+        if (!*config)
+            return std::optional<int64_t>{};
+        return config::complaint_deadline(**config, opened_at_ms, severity);
+    }
+
+    // The working hours (in ms) from `from_ms` to `to_ms` in the store's
+    // calendar (the default calendar when it has no configuration).
+    Result<int64_t> working_ms(const std::string& store_code, int64_t from_ms, int64_t to_ms)
+    {
+        auto config = config_of(store_code);
+        FEEDBACK_TRY(config);
+        if (!*config && !m_default_calendar) {
+            auto calendar = config::default_store_calendar();
+            FEEDBACK_TRY(calendar);
+            m_default_calendar = std::move(*calendar);
+        }
+        const config::StoreCalendar& calendar = *config ? (*config)->calendar : *m_default_calendar;
+        return std::max<int64_t>(0, config::working_time_between(calendar, from_ms, to_ms,
+                                                                 config::TimeUnit::working_hours));
+    }
+
+private:
+    Result<const config::KioskConfig*> config_of(const std::string& store_code)
     {
         auto it = m_configs.find(store_code);
         if (it == m_configs.end()) {
@@ -148,14 +175,12 @@ public:
             }
             it = m_configs.emplace(store_code, std::move(parsed)).first;
         }
-        if (!it->second)
-            return std::optional<int64_t>{};
-        return config::complaint_deadline(*it->second, opened_at_ms, severity);
+        return it->second ? &*it->second : nullptr;
     }
 
-private:
     HqStore* m_store;
     std::map<std::string, std::optional<config::KioskConfig>> m_configs;
+    std::optional<config::StoreCalendar> m_default_calendar;
 };
 
 struct ComplaintEvent {
@@ -234,6 +259,19 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         FEEDBACK_TRY(deadline);
         deadline_at = *deadline;
     }
+    // The management review's times, in the store's working hours.
+    std::optional<int64_t> answer_working_ms;
+    std::optional<int64_t> resolution_working_ms;
+    if (state.opened_at && state.answered_at) {
+        auto worked = deadlines.working_ms(store_code, *state.opened_at, *state.answered_at);
+        FEEDBACK_TRY(worked);
+        answer_working_ms = *worked;
+    }
+    if (state.opened_at && state.time_to_resolution_ms && state.closed_at) {
+        auto worked = deadlines.working_ms(store_code, *state.opened_at, *state.closed_at);
+        FEEDBACK_TRY(worked);
+        resolution_working_ms = *worked;
+    }
     int64_t actions_checked = std::count_if(state.actions.begin(), state.actions.end(),
                                             [](const PlannedAction& action) { return action.checked_at.has_value(); });
     int64_t actions_open = static_cast<int64_t>(state.actions.size()) - actions_checked;
@@ -242,9 +280,10 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         "INSERT OR REPLACE INTO dashboard_complaints(complaint_id, reference, store_code, status, channel, category, "
         "opened_at, acknowledged_at, first_response_at, closed_at, close_outcome, deadline_at, solved_on_the_spot, "
         "satisfied, handling_score, root_cause, actions_open, actions_checked, product_ref, customer_key, "
-        "last_event_at, event_count, severity, owner, escalated, reopen_count, resolution, amount_cents) "
+        "last_event_at, event_count, severity, owner, escalated, reopen_count, resolution, amount_cents, "
+        "answer_working_ms, resolution_working_ms) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-        "?23, ?24, ?25, ?26, ?27, ?28)");
+        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)");
     FEEDBACK_TRY(upsert);
     Statement& s = **upsert;
     s.bind(1, complaint_id)
@@ -274,7 +313,9 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         .bind(25, int64_t{state.escalated_at ? 1 : 0})
         .bind(26, int64_t{state.reopen_count})
         .bind(27, state.last_resolution)
-        .bind(28, state.amount_cents);
+        .bind(28, state.amount_cents)
+        .bind(29, answer_working_ms)
+        .bind(30, resolution_working_ms);
     FEEDBACK_TRY(s.run());
 
     auto clear = db.cached("DELETE FROM dashboard_actions WHERE complaint_id = ?1");

@@ -1,9 +1,9 @@
 // The management review's figures (review.h): the read model's complaints,
-// actions and ratings queried per period and store, times in each store's
-// working hours, and the comment search on the FTS5 table the projector keeps.
+// actions and ratings queried per period and store (the times in working
+// hours the projector works out per complaint), and the comment search on
+// the FTS5 table the projector keeps.
 #include "hq/dashboard/review.h"
 
-#include "config/store_calendar.h"
 #include "hq/dashboard/query_kit.h"
 
 #include <cmath>
@@ -28,49 +28,18 @@ Result<std::vector<CountRow>> counts_by(Database& db, const Period& period, cons
     return rows;
 }
 
-// Each store's calendar: its configuration's, else the default calendar.
-class Calendars {
-public:
-    static Result<Calendars> load(Database& db)
-    {
-        auto configs = Configurations::load(db);
-        FEEDBACK_TRY(configs);
-        auto fallback = config::default_store_calendar();
-        FEEDBACK_TRY(fallback);
-        return Calendars(std::move(*configs), std::move(*fallback));
-    }
-
-    const config::StoreCalendar& of(const std::string& store_code)
-    {
-        const config::KioskConfig* config = m_configs.for_store(store_code);
-        return config ? config->calendar : m_fallback;
-    }
-
-private:
-    Calendars(Configurations configs, config::StoreCalendar fallback)
-        : m_configs(std::move(configs)), m_fallback(std::move(fallback))
-    {
-    }
-    Configurations m_configs;
-    config::StoreCalendar m_fallback;
-};
-
-// Working hours from opened_at to `until_column` over complaints where it is set.
-Result<Spread> spread_of(Database& db, Calendars& calendars, const Period& period, const Filter& filter,
-                         std::string_view until_column, std::string_view condition)
+// The working hours the projector worked out per complaint (a column in
+// ms), over the complaints of the filter where it is set.
+Result<Spread> spread_of(Database& db, const Period& period, const Filter& filter, std::string_view column)
 {
-    Sql sql("SELECT store_code, opened_at, " + std::string(until_column) + " FROM dashboard_complaints WHERE ");
+    Sql sql("SELECT " + std::string(column) + " FROM dashboard_complaints WHERE ");
     sql.filter(period, filter.store_code, "opened_at");
-    sql += " AND " + std::string(until_column) + " IS NOT NULL";
-    if (!condition.empty())
-        sql += " AND " + std::string(condition);
+    sql += " AND " + std::string(column) + " IS NOT NULL";
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
     std::vector<double> hours;
     FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
-        int64_t worked = config::working_time_between(calendars.of(row.column_text(0)), row.column_int64(1),
-                                                      row.column_int64(2), config::TimeUnit::working_hours);
-        hours.push_back(static_cast<double>(std::max<int64_t>(worked, 0)) / ms_per_hour);
+        hours.push_back(static_cast<double>(row.column_int64(0)) / ms_per_hour);
     }));
     Spread out;
     out.count = static_cast<int64_t>(hours.size());
@@ -106,13 +75,10 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
     FEEDBACK_TRY(categories);
     out.by_category = std::move(*categories);
 
-    auto calendars = Calendars::load(db);
-    FEEDBACK_TRY(calendars);
-    auto first_answer = spread_of(db, *calendars, *period, filter, "first_response_at", "");
+    auto first_answer = spread_of(db, *period, filter, "answer_working_ms");
     FEEDBACK_TRY(first_answer);
     out.first_answer = *first_answer;
-    auto resolution = spread_of(db, *calendars, *period, filter, "closed_at",
-                                "status = 'closed' AND close_outcome = 'resolved'");
+    auto resolution = spread_of(db, *period, filter, "resolution_working_ms");
     FEEDBACK_TRY(resolution);
     out.resolution = *resolution;
 

@@ -8,8 +8,8 @@
 // chose, counted per band), and a search over shoppers' comments (SQLite FTS5).
 //
 // Working hours are the store's: the time inside the opening hours of its
-// working days (config::working_time_between), from the store's newest
-// configuration (else the chain's default, else the default calendar).
+// working days (config::working_time_between), in the store's configuration
+// when the complaint was last projected (else the default calendar).
 // Percentiles are by nearest rank: of n sorted values the p-th is the one at
 // rank ceil(p * n), so every figure is a time a real complaint took.
 #pragma once
