@@ -14,6 +14,8 @@ namespace feedback::hq::web {
 void overview_page(Page& page);
 void promises_page(Page& page);
 void learning_page(Page& page);
+// The text of promise `id` in the page's language, from the configuration; the id when none.
+std::string promise_text(Page& page, const std::optional<nlohmann::json>& config, const std::string& id);
 // The learning page's repeat window in days from the request (default 90).
 int64_t repeat_window_days(Page& page, Filters& filters);
 

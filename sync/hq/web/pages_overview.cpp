@@ -28,6 +28,8 @@ std::string nps_detail(const Text& t, const NpsSummary& counts)
                                             {"count", std::to_string(counts.total())}});
 }
 
+} // namespace
+
 // Name of the promise `id` in the page's language, from the configuration.
 std::string promise_text(Page& page, const std::optional<nlohmann::json>& config, const std::string& id)
 {
@@ -38,8 +40,6 @@ std::string promise_text(Page& page, const std::optional<nlohmann::json>& config
                 return promise["text"][page.t.locale()].get<std::string>();
     return id;
 }
-
-} // namespace
 
 void overview_page(Page& page)
 {

@@ -113,7 +113,7 @@ void review_page(Page& page)
         std::string kept = !promise.actual || !promise.target
                                ? "\xE2\x80\x93"
                                : t(*promise.actual >= *promise.target ? "common.yes" : "common.no");
-        body += "<tr><td>" + escape(promise.promise_id) + "</td><td>" +
+        body += "<tr><td>" + escape(promise_text(page, config, promise.promise_id)) + "</td><td>" +
                 escape(promise.store_code.empty() ? t("review.chain") : promise.store_code) + "</td><td>" +
                 escape(format_share(promise.actual, t.locale())) + " (" + std::to_string(promise.met) + "/" +
                 std::to_string(promise.counted) + ")</td><td>" + escape(format_share(promise.target, t.locale())) +
@@ -150,7 +150,7 @@ void review_page(Page& page)
             return page.send_failure(hits.error());
         body += "<section class=\"card\"><h2>" +
                 escape(t.format("review.comments_found", {{"count", std::to_string(hits->size())}, {"words", words}})) +
-                "</h2><table class=\"list\" id=\"review-comments\"><thead><tr><th>" + escape(t("overview.week")) +
+                "</h2><table class=\"list\" id=\"review-comments\"><thead><tr><th>" + escape(t("review.date")) +
                 "</th><th>" + escape(t("filter.store")) + "</th><th>" + escape(t("review.score")) + "</th><th>" +
                 escape(t("complaint.comment")) + "</th></tr></thead><tbody>";
         for (const auto& hit : *hits)
