@@ -722,6 +722,9 @@ TEST_CASE("feedback-hq user add refuses short passwords, bad roles and bad names
     CHECK(short_password.err.find("at least 12 characters") != std::string::npos);
     CHECK(add_dashboard_user(hq, "mia", "boss", "long enough password").exit_code == 2);
     CHECK(add_dashboard_user(hq, "hq:mia", "admin", "long enough password").exit_code == 2);
+    auto tool_name = add_dashboard_user(hq, "api.crm", "admin", "long enough password");
+    CHECK(tool_name.exit_code == 1); // the intake API's token "crm" records as hq:api.crm
+    CHECK(tool_name.err.find("may not start with \"api.\"") != std::string::npos);
     auto added = add_dashboard_user(hq, "mia", "admin", "long enough password");
     CHECK(added.exit_code == 0);
     auto twice = add_dashboard_user(hq, "mia", "viewer", "long enough password");

@@ -31,7 +31,10 @@ bool is_valid_token_name(std::string_view name)
     });
 }
 
-std::string actor_of(std::string_view token_name) { return "hq:api." + std::string(token_name); }
+std::string actor_of(std::string_view token_name)
+{
+    return "hq:" + std::string(actor_prefix) + std::string(token_name);
+}
 
 bool is_valid_idempotency_key(std::string_view key)
 {

@@ -28,7 +28,9 @@ namespace feedback::hq::api {
 // (validation.h: an actor id has at most 40 characters).
 constexpr size_t max_token_name_length = 36;
 bool is_valid_token_name(std::string_view name);
-// The actor of the events a token's tool records: "hq:api.<name>".
+// The actor of the events a token's tool records: "hq:" + actor_prefix +
+// "<name>" ("hq:api.crm"). No dashboard user's name starts with the prefix.
+inline constexpr std::string_view actor_prefix = "api.";
 std::string actor_of(std::string_view token_name);
 
 // An Idempotency-Key: 1-255 visible ASCII characters (a UUID, say).

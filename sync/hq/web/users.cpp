@@ -7,6 +7,7 @@
 #include "crypto/sha256.h"
 #include "domain/refcode.h"
 #include "domain/text_escape.h"
+#include "hq/api/api_tokens.h"
 
 #include <algorithm>
 
@@ -141,6 +142,11 @@ Result<User> UserStore::add_user(std::string_view name, Role role, std::string_v
         return Error{ErrorKind::invalid_input, "a user name is 1 to 40 characters from A-Z, a-z, 0-9, _ . -"};
     if (!crypto::is_argon2id_hash(password_hash))
         return Error{ErrorKind::invalid_input, "the password hash is not an argon2id hash"};
+    // Events name a user "hq:NAME" and an intake API token "hq:api.NAME":
+    // a user may not pose as a tool.
+    if (name.starts_with(api::actor_prefix))
+        return Error{ErrorKind::invalid_input, "a user name may not start with \"" + std::string(api::actor_prefix) +
+                                                   "\": events name the intake API's tokens so"};
     FEEDBACK_TRY(check_store_codes(stores));
     auto known = find_user(name);
     FEEDBACK_TRY(known);
