@@ -820,9 +820,12 @@ void TlsFront::Impl::on_backend(Connection& c, uint32_t events)
         }
         if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return; // still EPOLLOUT
-        fail();
-        pump(c);
-        return;
+        // The routes stopped reading: they may have answered without the
+        // body (a batch refused before it is inflated) and closed. Their
+        // answer is still in the socket: read it before calling it a failure.
+        c.to_backend_sent = c.to_backend.size();
+        events |= EPOLLIN;
+        break;
     }
     if (!c.to_backend.empty()) {
         c.to_backend.clear();
