@@ -37,6 +37,31 @@ std::string lower(std::string text)
     return text;
 }
 
+// The real kiosk, headless, in English: staff log in, find the complaint by
+// its code, open it, run `checks` (script lines) on its screen and take a
+// screenshot named `name`; the script must pass.
+void check_staff_screen(TerminalDir& counter, const std::filesystem::path& temp, const std::string& reference,
+                        const std::string& checks, const std::string& name)
+{
+    const auto script = temp / (name + ".jsonl");
+    write_file(script, R"script({"hold":"staff.corner","ms":3200}
+{"type":"1234"}
+{"tap":"key.done"}
+{"expect_target":"staff.menu.greeting"}
+{"tap":"staff.menu.find_by_reference"}
+{"type":")script" + lower(reference) + R"script("}
+{"tap":"key.done"}
+{"expect_target":"staff.complaint.title"}
+)script" + checks + "{\"screenshot\":\"" + name + "\"}\n");
+    const auto shots = std::filesystem::path(FEEDBACK_SCREENSHOT_ROOT) / name;
+    std::filesystem::remove_all(shots);
+    auto shown = counter.run({"run", "--headless", "--lang", "en", "--script", script.string(), "--screenshots",
+                              shots.string()});
+    INFO(shown.out << shown.err);
+    REQUIRE(shown.exit_code == 0);
+    CHECK(shown.out.rfind("script passed: ", 0) == 0);
+}
+
 } // namespace
 
 TEST_CASE("a root cause and an action recorded at head office show on the store's staff screen", "[sync][e2e]")
@@ -92,28 +117,11 @@ TEST_CASE("a root cause and an action recorded at head office show on the store'
     CHECK(pulled.out.find("2 new events from") != std::string::npos);
 
     // The kiosk, headless: staff log in, find the complaint by its code, and see it.
-    const auto script = temp.path() / "follow_up.jsonl";
-    write_file(script, R"script({"hold":"staff.corner","ms":3200}
-{"type":"1234"}
-{"tap":"key.done"}
-{"expect_target":"staff.menu.greeting"}
-{"tap":"staff.menu.find_by_reference"}
-{"type":")script" + lower(reference) + R"script("}
-{"tap":"key.done"}
-{"expect_target":"staff.complaint.title"}
-{"drag":"staff.complaint.details","dy":-300,"ms":500}
+    check_staff_screen(counter, temp.path(), reference, R"script({"drag":"staff.complaint.details","dy":-300,"ms":500}
 {"wait_ms":1500}
 {"expect_target":"staff.complaint.root_cause","value":"Supplier quality (head office's list)"}
 {"expect_target":"staff.complaint.planned_action.0"}
-{"screenshot":"follow-up"}
-)script");
-    const auto shots = std::filesystem::path(FEEDBACK_SCREENSHOT_ROOT) / "follow-up";
-    std::filesystem::remove_all(shots);
-    auto shown = counter.run({"run", "--headless", "--lang", "en", "--script", script.string(), "--screenshots",
-                              shots.string()});
-    INFO(shown.out << shown.err);
-    REQUIRE(shown.exit_code == 0);
-    CHECK(shown.out.rfind("script passed: ", 0) == 0);
+)script", "follow-up");
 }
 
 TEST_CASE("a complaint escalated at a terminal is decided and closed at head office, and the terminal shows it",
@@ -161,26 +169,9 @@ TEST_CASE("a complaint escalated at a terminal is decided and closed at head off
     REQUIRE(pulled.exit_code == 0);
     CHECK(pulled.out.find("3 new events from") != std::string::npos);
 
-    const auto script = temp.path() / "decided.jsonl";
-    write_file(script, R"script({"hold":"staff.corner","ms":3200}
-{"type":"1234"}
-{"tap":"key.done"}
-{"expect_target":"staff.menu.greeting"}
-{"tap":"staff.menu.find_by_reference"}
-{"type":")script" + lower(complaint.reference) + R"script("}
-{"tap":"key.done"}
-{"expect_target":"staff.complaint.title"}
-{"expect_target":"staff.complaint.status","value":"Closed"}
+    check_staff_screen(counter, temp.path(), complaint.reference, R"script({"expect_target":"staff.complaint.status","value":"Closed"}
 {"drag":"staff.complaint.details","dy":-300,"ms":500}
 {"wait_ms":1500}
 {"expect_target":"staff.complaint.decision","value":")script" + decision + R"script("}
-{"screenshot":"decided-at-head-office"}
-)script");
-    const auto shots = std::filesystem::path(FEEDBACK_SCREENSHOT_ROOT) / "decided-at-head-office";
-    std::filesystem::remove_all(shots);
-    auto shown = counter.run({"run", "--headless", "--lang", "en", "--script", script.string(), "--screenshots",
-                              shots.string()});
-    INFO(shown.out << shown.err);
-    REQUIRE(shown.exit_code == 0);
-    CHECK(shown.out.rfind("script passed: ", 0) == 0);
+)script", "decided-at-head-office");
 }
