@@ -38,6 +38,7 @@ enum class Kind {
     email,      // one @, a local part, a domain with a dot
     uuid,       // a UUID in its canonical text form
     time_ms,    // a JSON integer: UTC milliseconds from 2020-01-01 up to 2100-01-01
+    sha256,     // 64 lower-case hex characters (a hash, e.g. of the status key)
 };
 
 enum class Presence { required, optional };
@@ -102,6 +103,7 @@ constexpr std::array complaint_opened_fields{
     text("receipt_ref", Presence::optional, 0, limits::reference_chars),
     of_kind("contact", Kind::contact, Presence::optional),
     choice("severity", severity_names, Presence::optional),
+    of_kind("status_key_hash", Kind::sha256, Presence::optional), // crypto/status_key.h
 };
 constexpr std::array complaint_acknowledged_fields{
     text("note", Presence::optional, 0, limits::note_chars),
@@ -507,6 +509,17 @@ void check_time(const Json& value, const std::string& path, Violations& out)
         add(out, path, "must be a time in milliseconds from 2020-01-01 up to 2100-01-01" + got(path, value));
 }
 
+void check_sha256(const Json& value, const std::string& path, Violations& out)
+{
+    auto is_hash = [](const std::string& text) {
+        return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+                   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+               });
+    };
+    if (!value.is_string() || !is_hash(value.get_ref<const std::string&>()))
+        add(out, path, "must be 64 lower-case hex characters (a SHA-256)" + got(path, value));
+}
+
 void check_object(std::span<const FieldRule> rules, const Json& object, const std::string& prefix,
                   std::string_view owner, Violations& out);
 
@@ -542,6 +555,7 @@ void check_field(const FieldRule& rule, const Json& value, const std::string& pa
     case Kind::email: check_email(value, path, out); return;
     case Kind::uuid: check_uuid(value, path, out); return;
     case Kind::time_ms: check_time(value, path, out); return;
+    case Kind::sha256: check_sha256(value, path, out); return;
     }
     assert(false && "check_field: a Kind without a checker");
 }

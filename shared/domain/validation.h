@@ -15,7 +15,9 @@
 //                    like us to do, ISO 10002), reference (the code customers
 //                    quote, see refcode.h), product_ref and receipt_ref
 //                    (optional, at most 100 characters), contact (optional),
-//                    severity (optional: low|normal|high|safety)
+//                    severity (optional: low|normal|high|safety),
+//                    status_key_hash (optional: SHA-256 hex of the customer's
+//                    status key, crypto/status_key.h)
 // (The channels, resolutions, outcomes, severities and text limits are the
 // tables of vocabulary.h.)
 //   complaint.acknowledged  note (optional, at most 1000 characters)

@@ -700,6 +700,19 @@ TEST_CASE("complaint.opened reference is a canonical reference code", "[validati
     }
 }
 
+TEST_CASE("complaint.opened may carry the hash of the customer's status key", "[validation]")
+{
+    std::string hash(64, 'a');
+    CHECK(problems(with_payload(EventType::complaint_opened, "status_key_hash", hash)).empty());
+    CHECK(problems(with_payload(EventType::complaint_opened, "status_key_hash", std::string(64, 'A')))
+          == "payload.status_key_hash: must be 64 lower-case hex characters (a SHA-256) (got \"" + std::string(64, 'A') +
+                 "\")");
+    CHECK(problems(with_payload(EventType::complaint_opened, "status_key_hash", "abc"))
+          .starts_with("payload.status_key_hash: must be 64 lower-case hex characters"));
+    CHECK(problems(with_payload(EventType::complaint_opened, "status_key_hash", 7))
+          .starts_with("payload.status_key_hash: must be 64 lower-case hex characters"));
+}
+
 TEST_CASE("complaint.resolved amount depends on the resolution", "[validation]")
 {
     for (const char* resolution : {"refund", "voucher"}) {
