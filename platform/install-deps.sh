@@ -19,6 +19,8 @@ packages=(
   # tests, and a real browser (headless, driven over WebDriver) for the
   # head-office dashboard's tests
   catch2 chromium chromium-driver poppler-utils
+  # a real SMTP server (with STARTTLS) that the mail tests start themselves
+  python3-aiosmtpd
   # head office behind a reverse proxy that terminates TLS (the documented
   # production layout, tested with a private nginx the test starts itself)
   nginx

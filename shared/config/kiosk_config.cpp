@@ -3,6 +3,7 @@
 // office can fix a configuration in one go; the rules are listed at each reader.
 #include "kiosk_config.h"
 
+#include "config/message_templates.h"
 #include "domain/validation.h"
 #include "pin.h"
 
@@ -33,6 +34,8 @@ using Violations = std::vector<Violation>;
 
 constexpr int64_t max_text_chars = 300;    // a label, a question, a promise
 constexpr int64_t max_name_chars = 100;    // the store's and a staff member's name
+constexpr int64_t max_subject_chars = 200; // a message's subject line
+constexpr int64_t max_body_chars = 5000;   // a message's body
 constexpr int64_t max_refund_cents = 10'000'000; // the event rule for amount_cents
 constexpr size_t max_config_bytes = 1024 * 1024;
 
@@ -234,9 +237,10 @@ std::optional<std::string> read_text(const Json* value, const std::string& path,
     return text;
 }
 
-// Every supported locale, each a text of at most 300 characters; other
-// locales are refused so that a typo ("en-GB", "NL") is noticed.
-LocalizedText read_localized(const Json* value, const std::string& path, Violations& out)
+// Every supported locale, each a text of at most `max_chars` characters;
+// other locales are refused so that a typo ("en-GB", "NL") is noticed.
+LocalizedText read_localized(const Json* value, const std::string& path, Violations& out,
+                             int64_t max_chars = max_text_chars)
 {
     LocalizedText result;
     if (!value)
@@ -254,7 +258,7 @@ LocalizedText read_localized(const Json* value, const std::string& path, Violati
             add(out, member(path, locale), "required");
             continue;
         }
-        if (auto read = read_text(text, member(path, locale), max_text_chars, out))
+        if (auto read = read_text(text, member(path, locale), max_chars, out))
             result.by_locale[locale] = std::move(*read);
     }
     return result;
@@ -670,6 +674,32 @@ std::vector<std::string> read_command(const Json* value, const std::string& path
     return argv;
 }
 
+// "messages": {"decision": {"subject": {...}, "body": {...}}, ...}; a
+// message left out keeps its default template.
+void read_messages(const Json& value, const std::string& path, MessageTemplates& messages, Violations& out)
+{
+    if (!value.is_object()) {
+        add(out, path, "must be an object" + got_type(value));
+        return;
+    }
+    for (const auto& [key, ignored] : value.items())
+        if (std::find(message_kind_names.begin(), message_kind_names.end(), key) == message_kind_names.end())
+            add(out, member(path, key), "unknown key (the messages are acknowledgement, decision and survey)");
+    for (std::string_view kind : message_kind_names) {
+        const Json* entry = find(value, kind);
+        std::string at = member(path, kind);
+        if (!entry || !check_keys(*entry, at, {"subject", "body"}, {}, out))
+            continue;
+        MessageTemplate read{read_localized(find(*entry, "subject"), member(at, "subject"), out, max_subject_chars),
+                             read_localized(find(*entry, "body"), member(at, "body"), out, max_body_chars)};
+        for (auto [field, text] : {std::pair{"subject", &read.subject}, std::pair{"body", &read.body}})
+            for (const auto& [locale, words] : text->by_locale)
+                if (auto problem = template_problem(words, kind))
+                    add(out, member(member(at, field), locale), *problem);
+        messages[std::string(kind)] = std::move(read);
+    }
+}
+
 // =============================================================================
 // [SECTION] Writers
 // =============================================================================
@@ -679,6 +709,21 @@ Json localized_json(const LocalizedText& text)
     Json json = Json::object();
     for (const auto& [locale, value] : text.by_locale)
         json[locale] = value;
+    return json;
+}
+
+// The messages that differ from the defaults (a document that never named
+// them stays without "messages").
+Json messages_json(const MessageTemplates& messages)
+{
+    Json json = Json::object();
+    MessageTemplates defaults = default_message_templates();
+    for (const auto& [kind, message] : messages) {
+        const MessageTemplate& standard = defaults[kind];
+        if (message.subject.by_locale == standard.subject.by_locale && message.body.by_locale == standard.body.by_locale)
+            continue;
+        json[kind] = {{"subject", localized_json(message.subject)}, {"body", localized_json(message.body)}};
+    }
     return json;
 }
 
@@ -865,7 +910,7 @@ Result<KioskConfig> parse_config(const nlohmann::json& json)
     if (!check_keys(json, "",
                     {"version", "store_name", "default_locale", "question", "reasons", "complaint_categories",
                      "promises", "staff", "timeouts", "misuse", "staff_call_command"},
-                    {"root_causes", "severity_deadlines", "calendar"}, out))
+                    {"root_causes", "severity_deadlines", "calendar", "messages"}, out))
         return Error{ErrorKind::invalid_input, describe(out)};
 
     config.version = read_int(find(json, "version"), "version", version_range, config.version, out);
@@ -892,6 +937,8 @@ Result<KioskConfig> parse_config(const nlohmann::json& json)
     config.timeouts = read_timeouts(find(json, "timeouts"), "timeouts", out);
     config.misuse = read_misuse(find(json, "misuse"), "misuse", out);
     config.staff_call_command = read_command(find(json, "staff_call_command"), "staff_call_command", out);
+    if (const Json* messages = find(json, "messages"))
+        read_messages(*messages, "messages", config.messages, out);
 
     if (!out.empty())
         return Error{ErrorKind::invalid_input, describe(out)};
@@ -969,7 +1016,58 @@ nlohmann::json to_json(const KioskConfig& config)
     };
     if (!severity_deadlines.empty())
         document["severity_deadlines"] = severity_deadlines;
+    if (Json messages = messages_json(config.messages); !messages.empty())
+        document["messages"] = std::move(messages);
     return document;
+}
+
+MessageTemplates default_message_templates()
+{
+    MessageTemplates messages;
+    messages["acknowledgement"] = {
+        {{{"nl", "We hebben uw klacht ontvangen ({reference})"},
+          {"en", "We have received your complaint ({reference})"}}},
+        {{{"nl", "Beste klant,\n\n"
+                 "Dank u dat u ons liet weten wat er niet goed ging. Uw klacht is geregistreerd onder "
+                 "referentie {reference} ({store}).\n\n"
+                 "U vroeg ons: {customer_wish}\n\n"
+                 "Wat gebeurt er nu? Een medewerker bekijkt uw klacht en u hoort uiterlijk {deadline} van ons.\n"
+                 "Hoe het ervoor staat, ziet u op {status_link}\n\n"
+                 "Met vriendelijke groet,\n{store}"},
+          {"en", "Dear customer,\n\n"
+                 "Thank you for telling us what went wrong. Your complaint is registered under reference "
+                 "{reference} ({store}).\n\n"
+                 "You asked us: {customer_wish}\n\n"
+                 "What happens next? A member of staff looks into your complaint and you will hear from us by "
+                 "{deadline} at the latest.\n"
+                 "You can see where it stands at {status_link}\n\n"
+                 "Kind regards,\n{store}"}}}};
+    messages["decision"] = {
+        {{{"nl", "Ons besluit over uw klacht ({reference})"}, {"en", "Our decision on your complaint ({reference})"}}},
+        {{{"nl", "Beste klant,\n\n"
+                 "Over uw klacht {reference} hebben we het volgende besloten:\n\n{decision}\n\n"
+                 "Oplossing: {resolution}\n\n"
+                 "Bent u het er niet mee eens, of heeft u nog vragen? Antwoord dan op dit bericht of kom langs "
+                 "in de winkel.\nDe stand van zaken: {status_link}\n\n"
+                 "Met vriendelijke groet,\n{store}"},
+          {"en", "Dear customer,\n\n"
+                 "We have decided the following about your complaint {reference}:\n\n{decision}\n\n"
+                 "Resolution: {resolution}\n\n"
+                 "If you do not agree, or have any questions, reply to this message or visit the shop.\n"
+                 "Where it stands: {status_link}\n\n"
+                 "Kind regards,\n{store}"}}}};
+    messages["survey"] = {
+        {{{"nl", "Hoe hebben we uw klacht afgehandeld? ({reference})"},
+          {"en", "How did we handle your complaint? ({reference})"}}},
+        {{{"nl", "Beste klant,\n\n"
+                 "Uw klacht {reference} is afgesloten. Wilt u ons laten weten of u tevreden bent met de "
+                 "oplossing en hoe we uw klacht hebben afgehandeld? Het zijn twee vragen:\n\n{survey_link}\n\n"
+                 "Met vriendelijke groet,\n{store}"},
+          {"en", "Dear customer,\n\n"
+                 "Your complaint {reference} has been closed. Would you tell us whether you are satisfied with "
+                 "the solution and how we handled your complaint? It is two questions:\n\n{survey_link}\n\n"
+                 "Kind regards,\n{store}"}}}};
+    return messages;
 }
 
 } // namespace feedback::config

@@ -98,6 +98,18 @@ struct SeverityDeadlines {
     std::optional<TimeLimit> safety;
 };
 
+// A message head office sends the complainant: subject and body templates
+// with placeholders (message_templates.h).
+struct MessageTemplate {
+    LocalizedText subject; // 1-200 characters
+    LocalizedText body;    // 1-5000 characters
+};
+// By message kind (vocabulary.h): "acknowledgement", "decision", "survey";
+// always all three ("messages" in the document may give any of them, the
+// rest are default_message_templates()'s).
+using MessageTemplates = std::map<std::string, MessageTemplate>;
+MessageTemplates default_message_templates();
+
 struct KioskConfig {
     int version = 1;              // the survey version recorded with each rating
     std::string store_name;
@@ -122,6 +134,9 @@ struct KioskConfig {
     // Run when a shopper asks for a staff member (a bell, a pager); argv form,
     // no shell. Empty: nothing is run, the request is still recorded.
     std::vector<std::string> staff_call_command;
+    // What head office writes to a complainant who left an e-mail address
+    // with consent (the terminal does not use them).
+    MessageTemplates messages = default_message_templates();
 };
 
 // Reads and parses a JSON file (at most 1 MiB). Errors name the file: a
@@ -147,7 +162,9 @@ Result<nlohmann::json> read_json_file(const std::filesystem::path& file, const s
 // ISO dates "YYYY-MM-DD"; staff ids [A-Za-z0-9_.-]{1,40}, pin_hash
 // from hash_pin(), refund limit 0-10,000,000 cents; timeouts shopper 10-600,
 // thank-you 2-60, staff 30-3600 s; misuse 1-100 ratings in 1-3600 s;
-// staff_call_command strings, the first an absolute path. All broken rules
+// staff_call_command strings, the first an absolute path; messages
+// (optional): per message kind an optional {"subject", "body"}, each a text
+// per supported locale without unknown placeholders. All broken rules
 // are one invalid_input Error: "path: rule; path: rule".
 Result<KioskConfig> parse_config(const nlohmann::json& json);
 // read_json_file, then parse_config; errors start with the file's name.

@@ -100,11 +100,13 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
     case EventType::complaint_customer_response: {
         state.customer_response_at = at;
         set_first(state.answered_at, at);
-        state.satisfied = state.status == ComplaintStatus::satisfied;
+        state.satisfied = payload_true(event, "satisfied");
         auto score = payload_integer(event, "handling_score");
         if (score && *score >= 1 && *score <= 5)
             state.handling_score = static_cast<int>(*score);
-        if (*state.satisfied)
+        // A survey answer after closing changes how the complaint was closed
+        // in nothing but the customer's satisfaction.
+        if (*state.satisfied && state.status != ComplaintStatus::closed)
             memory.accepted_on_the_spot = memory.last_resolution_on_the_spot;
         break;
     }
@@ -163,6 +165,11 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
         break;
     case EventType::complaint_noted:
         break; // on the timeline only
+    case EventType::complaint_messaged:
+        // A decision that reached the customer's mailbox answers them.
+        if (payload_text(event, "message") == "decision" && payload_text(event, "status") == "sent")
+            set_first(state.answered_at, at);
+        break;
     case EventType::nps_rated:
     case EventType::nps_detailed:
     case EventType::nps_followed_up:

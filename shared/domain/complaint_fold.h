@@ -65,7 +65,8 @@ struct ComplaintState {
     std::optional<int64_t> assessed_at;    // last
 
     // The first time the customer had an answer: a resolution given in person
-    // or communicated (not "not_yet"), the customer's response, or a close.
+    // or communicated (not "not_yet"), head office's decision e-mail sent
+    // (complaint.messaged), the customer's response, or a close.
     // A staff tap on "acknowledge" is not an answer.
     std::optional<int64_t> answered_at;
 

@@ -11,7 +11,7 @@ constexpr std::array<std::string_view, all_event_types.size()> event_type_names{
     "complaint.escalated", "complaint.closed",  "complaint.reopened",
     "complaint.assistance_requested", "complaint.root_cause_recorded", "complaint.action_planned",
     "complaint.action_checked", "nps.followed_up", "complaint.assessed",
-    "complaint.noted",
+    "complaint.noted",    "complaint.messaged",
 };
 
 Error envelope_error(std::string message)

@@ -47,6 +47,9 @@ enum class EventType {
     // serious, who owns it) and investigation notes. Any state, no change.
     complaint_assessed,
     complaint_noted,
+    // Head office's mail outbox: a message to the complainant was queued,
+    // sent or failed (vocabulary.h's message kinds). Any state, no change.
+    complaint_messaged,
 };
 
 inline constexpr std::array all_event_types{
@@ -58,6 +61,7 @@ inline constexpr std::array all_event_types{
     EventType::complaint_root_cause_recorded, EventType::complaint_action_planned,
     EventType::complaint_action_checked, EventType::nps_followed_up,
     EventType::complaint_assessed,  EventType::complaint_noted,
+    EventType::complaint_messaged,
 };
 
 // "nps.rated", "complaint.customer_response", ...

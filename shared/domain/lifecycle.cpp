@@ -141,7 +141,8 @@ Request read_request(const Event& event)
     case EventType::complaint_action_planned:
     case EventType::complaint_action_checked:
     case EventType::complaint_assessed:
-    case EventType::complaint_noted: return {Move::analyse, type, {}};
+    case EventType::complaint_noted:
+    case EventType::complaint_messaged: return {Move::analyse, type, {}};
     case EventType::complaint_customer_response: {
         auto it = payload.is_object() ? payload.find("satisfied") : payload.end();
         if (it == payload.end() || !it->is_boolean())
@@ -206,6 +207,10 @@ Result<ComplaintStatus> next_status(std::optional<ComplaintStatus> current, cons
     Request request = read_request(event);
     if (!current)
         return refused(request.label, current, "the complaint has not been opened");
+    // The customer's answer to the survey after closing: on the record, the
+    // complaint stays closed (reopening is staff's decision).
+    if (event.type == EventType::complaint_customer_response && *current == closed && request.move)
+        return closed;
     if (!request.move)
         return refused(request.label, current, request.problem);
 

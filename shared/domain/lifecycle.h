@@ -39,8 +39,11 @@
 // come now) is allowed in every state but CLOSED and changes none.
 // complaint.root_cause_recorded, complaint.action_planned and
 // complaint.action_checked (head office's analysis), complaint.assessed (the
-// severity and owner) and complaint.noted (an investigation note) are allowed
-// in every state, CLOSED included, and change none.
+// severity and owner), complaint.noted (an investigation note) and
+// complaint.messaged (head office's mail to the customer) are allowed in
+// every state, CLOSED included, and change none.
+// complaint.customer_response in CLOSED is the customer's answer to the
+// survey after closing: allowed, and the complaint stays CLOSED.
 // The customer leads the closing (Gouden Oor): closed(resolved) is allowed
 // only from SATISFIED. Root-cause analysis never blocks closing.
 #pragma once

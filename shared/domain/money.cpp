@@ -36,4 +36,13 @@ std::optional<int64_t> parse_amount_cents(std::string_view text)
     return whole * 100 + cents;
 }
 
+std::string format_euros(int64_t cents, std::string_view locale)
+{
+    std::string whole = std::to_string(cents / 100);
+    std::string part = std::to_string(cents % 100 < 0 ? -(cents % 100) : cents % 100);
+    if (part.size() < 2)
+        part = "0" + part;
+    return "\xE2\x82\xAC " + whole + (locale == "en" ? "." : ",") + part;
+}
+
 } // namespace feedback

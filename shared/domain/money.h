@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace feedback {
@@ -13,5 +14,9 @@ namespace feedback {
 // "0.99", with spaces around; nothing for anything else (signs, more than 2
 // decimals, letters, a separator without decimals, more than 10,000,000 units).
 std::optional<int64_t> parse_amount_cents(std::string_view text);
+
+// "€ 12,50" (a decimal comma, as Dutch, German, Polish and Turkish write
+// it) or "€ 12.50" in English: head office's pages and messages.
+std::string format_euros(int64_t cents, std::string_view locale);
 
 } // namespace feedback

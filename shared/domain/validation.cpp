@@ -104,6 +104,7 @@ constexpr std::array complaint_opened_fields{
     of_kind("contact", Kind::contact, Presence::optional),
     choice("severity", severity_names, Presence::optional),
     of_kind("status_key_hash", Kind::sha256, Presence::optional), // crypto/status_key.h
+    of_kind("locale", Kind::locale, Presence::optional), // the customer's language, for messages
 };
 constexpr std::array complaint_acknowledged_fields{
     text("note", Presence::optional, 0, limits::note_chars),
@@ -121,6 +122,7 @@ constexpr std::array complaint_customer_response_fields{
     of_kind("satisfied", Kind::boolean, Presence::required),
     integer("handling_score", Presence::optional, 1, 5),
     text("comment", Presence::optional, 0, limits::comment_chars),
+    choice("channel", channel_names, Presence::optional), // how the answer came: "email" for the survey
 };
 constexpr std::array complaint_reason_fields{
     text("reason", Presence::required, 1, limits::reason_chars),
@@ -162,6 +164,11 @@ constexpr std::array complaint_assessed_fields{
 };
 constexpr std::array complaint_noted_fields{
     text("note", Presence::required, 1, limits::note_chars),
+};
+constexpr std::array complaint_messaged_fields{
+    choice("message", message_kind_names),
+    choice("status", message_status_names),
+    text("reason", Presence::optional, 0, limits::reason_chars), // the mail server's words when it failed
 };
 constexpr std::array contact_fields{
     of_kind("consent", Kind::boolean, Presence::optional), // see check_contact()
@@ -216,6 +223,7 @@ constexpr std::array<TypeRules, all_event_types.size()> type_rules{{
     {EventType::complaint_assessed, Subject::complaint, Recorder::staff_or_head_office, complaint_assessed_fields,
      nullptr},
     {EventType::complaint_noted, Subject::complaint, Recorder::staff_or_head_office, complaint_noted_fields, nullptr},
+    {EventType::complaint_messaged, Subject::complaint, Recorder::head_office, complaint_messaged_fields, nullptr},
 }};
 
 const TypeRules& rules_for(EventType type)

@@ -17,7 +17,8 @@
 //                    (optional, at most 100 characters), contact (optional),
 //                    severity (optional: low|normal|high|safety),
 //                    status_key_hash (optional: SHA-256 hex of the customer's
-//                    status key, crypto/status_key.h)
+//                    status key, crypto/status_key.h), locale (optional: the
+//                    customer's language, for head office's messages)
 // (The channels, resolutions, outcomes, severities and text limits are the
 // tables of vocabulary.h.)
 //   complaint.acknowledged  note (optional, at most 1000 characters)
@@ -27,7 +28,9 @@
 //                    and voucher, refused for apology and explanation),
 //                    note (optional, at most 1000 characters)
 //   complaint.customer_response  satisfied (boolean), handling_score
-//                    (optional integer 1-5), comment (optional, at most 500)
+//                    (optional integer 1-5), comment (optional, at most 500),
+//                    channel (optional: how the answer came, "email" for
+//                    the survey after closing)
 //   complaint.escalated     reason (1-500 characters)
 //   complaint.closed        outcome (resolved|unresolved|withdrawn|
 //                    referred_external), external_body (1-200 characters,
@@ -36,6 +39,9 @@
 //   complaint.reopened      reason (1-500 characters)
 //   complaint.assistance_requested  note (optional, at most 500 characters):
 //                    the customer asked for a staff member to come now
+//   complaint.messaged  (head office only) message (acknowledgement|decision|
+//                    survey), status (queued|sent|failed), reason (optional,
+//                    at most 500 characters: the mail server's answer)
 // Contact (personal data): {"consent": true, "name"?, "phone"?, "email"?};
 // consent must be exactly true, and at least a phone number or an e-mail
 // address must be given. Messages never quote the values of contact fields.

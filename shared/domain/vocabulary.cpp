@@ -45,5 +45,7 @@ std::string_view resolution_key(std::string_view wire) { return key_of(find_reso
 std::string_view outcome_key(std::string_view wire) { return key_of(find_outcome(wire)); }
 std::string_view severity_key(std::string_view wire) { return key_of(find_severity(wire)); }
 std::string_view communication_key(std::string_view wire) { return key_of(find_communication(wire)); }
+std::string_view message_kind_key(std::string_view wire) { return key_of(find_wire(message_kinds, wire)); }
+std::string_view message_status_key(std::string_view wire) { return key_of(find_wire(message_statuses, wire)); }
 
 } // namespace feedback

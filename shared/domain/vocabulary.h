@@ -117,6 +117,33 @@ inline constexpr std::array communications{
     Communication{"not_yet", "communicated.not_yet", false},
 };
 
+// [SECTION] Messages to the complainant (head office's mail outbox)
+
+// complaint.messaged's "message": which message head office sent the
+// customer, and "status": where it stands. Only a decision that was sent
+// answers the customer.
+struct MessageKind {
+    std::string_view wire;
+    std::string_view key; // "message.decision"
+};
+
+inline constexpr std::array message_kinds{
+    MessageKind{"acknowledgement", "message.acknowledgement"},
+    MessageKind{"decision", "message.decision"},
+    MessageKind{"survey", "message.survey"},
+};
+
+struct MessageStatus {
+    std::string_view wire;
+    std::string_view key; // "message_status.sent"
+};
+
+inline constexpr std::array message_statuses{
+    MessageStatus{"queued", "message_status.queued"},
+    MessageStatus{"sent", "message_status.sent"},
+    MessageStatus{"failed", "message_status.failed"},
+};
+
 // [SECTION] Field limits (Unicode code points unless named otherwise)
 
 namespace limits {
@@ -154,6 +181,8 @@ inline constexpr auto resolution_names = wire_names(resolutions);
 inline constexpr auto outcome_names = wire_names(outcomes);
 inline constexpr auto severity_names = wire_names(severities);
 inline constexpr auto communication_names = wire_names(communications);
+inline constexpr auto message_kind_names = wire_names(message_kinds);
+inline constexpr auto message_status_names = wire_names(message_statuses);
 
 // The entry with this wire name, or null.
 const Channel* find_channel(std::string_view wire);
@@ -176,5 +205,7 @@ std::string_view resolution_key(std::string_view wire);
 std::string_view outcome_key(std::string_view wire);
 std::string_view severity_key(std::string_view wire);
 std::string_view communication_key(std::string_view wire);
+std::string_view message_kind_key(std::string_view wire);
+std::string_view message_status_key(std::string_view wire);
 
 } // namespace feedback

@@ -11,8 +11,11 @@
 #include "files/private_files.h"
 #include "hq_settings.h"
 #include "hq_store.h"
+#include "mail/mail_worker.h"
 #include "server.h"
+#include "web/assets.h"
 #include "web/dashboard.h"
+#include "web/text.h"
 #include "web/user_commands.h"
 
 #include <array>
@@ -177,14 +180,32 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
 
     // The web dashboard (sync/hq/web/) on the same port.
     const HqSettings& loaded = *settings;
-    auto server = HqServer::create(dir, loaded, out, [&dir, &loaded](httplib::Server& http, std::mutex& write_mutex) {
-        return web::mount_dashboard(http, dir, loaded, write_mutex);
-    });
+    std::mutex* write_mutex_of_server = nullptr;
+    auto server = HqServer::create(dir, loaded, out,
+                                   [&dir, &loaded, &write_mutex_of_server](httplib::Server& http, std::mutex& write_mutex) {
+                                       write_mutex_of_server = &write_mutex;
+                                       return web::mount_dashboard(http, dir, loaded, write_mutex);
+                                   });
     if (!server)
         return fail(err, "serve", server.error());
     auto port = (*server)->bind(*address);
     if (!port)
         return fail(err, "serve", port.error());
+    // The mail to complainants (sync/hq/mail/), with links to this server.
+    auto labels = web::load_dashboard_text();
+    if (!labels)
+        return fail(err, "serve", labels.error());
+    auto template_config = web::embedded_asset("config/default.json");
+    mail::PlanContext mail_context{public_base_url(loaded, *port),
+                                   [&labels](std::string_view locale, std::string_view key) {
+                                       std::string language = labels->has(locale, key) ? std::string(locale) : std::string("en");
+                                       return labels->tr(language, key);
+                                   },
+                                   template_config ? nlohmann::json::parse(*template_config, nullptr, false)
+                                                   : nlohmann::json()};
+    auto mailer = mail::MailWorker::start(dir, loaded.mail, std::move(mail_context), *write_mutex_of_server, out);
+    if (!mailer)
+        return fail(err, "serve", mailer.error());
     std::string shown_host = address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
     out << tool << ": listening on https://" << shown_host << ":" << *port << std::endl;
 
@@ -195,6 +216,7 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
         running.stop();
     });
     auto served = running.run();
+    mailer->reset(); // finishes its round while the server's mutex still exists
     // Wake the waiter if the server stopped on its own.
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();

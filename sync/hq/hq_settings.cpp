@@ -82,6 +82,15 @@ Result<HqSettings> load_settings(const std::filesystem::path& dir)
     };
     FEEDBACK_TRY(text_field("listen", settings.listen));
     FEEDBACK_TRY(text_field("hostname", settings.hostname));
+    FEEDBACK_TRY(text_field("public_url", settings.public_url));
+    if (!settings.public_url.empty() && !settings.public_url.starts_with("https://"))
+        return bad(file.string() + ": public_url must start with https:// (got \"" + settings.public_url + "\")");
+    if (json.contains("mail")) {
+        auto mail = mail::mail_settings_from_json(json["mail"]);
+        if (!mail)
+            return bad(file.string() + ": " + mail.error().message);
+        settings.mail = std::move(*mail);
+    }
     if (json.contains("threads")) {
         if (!json["threads"].is_number_integer() || json["threads"].get<int>() < 2 || json["threads"].get<int>() > 1024)
             return bad(file.string() + ": threads must be an integer from 2 to 1024");
@@ -110,8 +119,20 @@ Result<void> save_settings(const std::filesystem::path& dir, const HqSettings& s
         {"connections", to_json(settings.connections)},
         {"enrol_code_ttl_hours", settings.enrol_code_ttl_hours},
         {"hostname", settings.hostname},
+        {"public_url", settings.public_url},
+        {"mail", mail::to_json(settings.mail)},
     };
     return files::write_private_file(dir / settings_file_name, json.dump(2) + "\n", files::Durability::synced);
+}
+
+std::string public_base_url(const HqSettings& settings, int port)
+{
+    std::string url = settings.public_url;
+    if (url.empty())
+        url = "https://" + settings.hostname + (port == 443 ? std::string{} : ":" + std::to_string(port));
+    while (url.ends_with('/'))
+        url.pop_back();
+    return url;
 }
 
 Result<ListenAddress> parse_listen_address(std::string_view text)

@@ -1,9 +1,11 @@
 // Head office's settings file DIR/hq.json, written by `feedback-hq init` and
 // read by `serve`: the limits it announces and enforces (PROTOCOL.md 6), the
-// default listen address, its worker threads and how long enrolment codes live.
+// default listen address, its worker threads, how long enrolment codes live,
+// its public address and how it sends mail (mail/mail_settings.h).
 #pragma once
 
 #include "common/protocol.h"
+#include "hq/mail/mail_settings.h"
 #include "domain/result.h"
 
 #include <cstdint>
@@ -36,7 +38,16 @@ struct HqSettings {
     int threads = 64;                     // requests the routes work on at once (the front holds the waiting ones)
     int64_t enrol_code_ttl_hours = 72;
     std::string hostname = "localhost";   // the name in the server certificate
+    // Where customers reach head office's public pages (/status, /survey),
+    // for the links in messages: "https://feedback.example.nl". Empty:
+    // https://HOSTNAME:PORT of `listen`.
+    std::string public_url;
+    mail::MailSettings mail;
 };
+
+// public_url without a trailing slash, or https://HOSTNAME:PORT with the
+// port head office listens on.
+std::string public_base_url(const HqSettings& settings, int port);
 
 Result<HqSettings> load_settings(const std::filesystem::path& dir);
 // Written atomically (temporary file, fsync, rename).

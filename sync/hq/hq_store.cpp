@@ -298,6 +298,42 @@ CREATE TABLE api_idempotency(
 CREATE INDEX events_by_reference ON events(json_extract(body, '$.payload.reference'))
     WHERE type = 'complaint.opened';
 )sql",
+    // The mail outbox (hq/mail/outbox.h): messages to complainants, stored
+    // before they are sent, one per event and kind; how far the planner has
+    // read the events (from now on: history already received is not
+    // mailed); the survey links' tokens (only a hash of each).
+    R"sql(
+CREATE TABLE mail_cursor(
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq INTEGER NOT NULL
+);
+INSERT INTO mail_cursor(id, last_seq) SELECT 1, coalesce(max(seq), 0) FROM events;
+CREATE TABLE mail_outbox(
+    id              INTEGER PRIMARY KEY,
+    message_key     TEXT NOT NULL UNIQUE,  -- "decision:<event id>": one message per event and kind
+    kind            TEXT NOT NULL,         -- acknowledgement | decision | survey
+    complaint_id    TEXT NOT NULL,
+    store_code      TEXT NOT NULL,
+    recipient       TEXT NOT NULL,         -- personal data: emptied once the message is done with
+    subject         TEXT NOT NULL,
+    body            TEXT NOT NULL,         -- emptied once sent (it holds the survey link)
+    status          TEXT NOT NULL,         -- queued | sent | failed
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until     INTEGER NOT NULL DEFAULT 0, -- a sender is on it until then (a sender that died: free again)
+    last_error      TEXT NOT NULL DEFAULT '',   -- the server's words, never an address
+    queued_at       INTEGER NOT NULL,
+    done_at         INTEGER                     -- sent or given up
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE status = 'queued';
+CREATE INDEX mail_outbox_by_complaint ON mail_outbox(complaint_id);
+CREATE TABLE survey_tokens(
+    token_hash   TEXT PRIMARY KEY,   -- SHA-256 of the token in the survey link
+    complaint_id TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    answered_at  INTEGER             -- the link works once
+) WITHOUT ROWID;
+)sql",
 };
 
 Result<void> migrate(Database& db)
@@ -1489,14 +1525,23 @@ Result<void> HqStore::store_head_office_event(const Event& event, std::string_vi
 Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
                                        int64_t now_ms)
 {
+    auto txn = Transaction::begin(m_db);
+    FEEDBACK_TRY(txn);
+    auto event = record_hq_event_in_transaction(type, std::move(subject), std::move(actor), std::move(payload), now_ms);
+    FEEDBACK_TRY(event);
+    FEEDBACK_TRY(txn->commit());
+    return event;
+}
+
+Result<Event> HqStore::record_hq_event_in_transaction(EventType type, std::string subject, std::string actor,
+                                                      nlohmann::json payload, int64_t now_ms)
+{
     bool about_complaint = is_complaint_event(type);
     if (type == EventType::complaint_opened)
         return Error{ErrorKind::invalid_input, "head office opens a complaint with register_complaint()"};
     if (!about_complaint && type != EventType::nps_followed_up)
         return Error{ErrorKind::invalid_input, "head office records complaint follow-up and call-back outcomes only, not " +
                                                    std::string(to_string(type))};
-    auto txn = Transaction::begin(m_db);
-    FEEDBACK_TRY(txn);
     // The store the complaint (or rating) belongs to: its terminals get the event.
     std::optional<std::string> owner;
     if (about_complaint) {
@@ -1524,7 +1569,6 @@ Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std:
         FEEDBACK_TRY(next_status(state->status, *event));
     }
     FEEDBACK_TRY(store_hq_event(*event, *owner, now_ms));
-    FEEDBACK_TRY(txn->commit());
     return std::move(*event);
 }
 

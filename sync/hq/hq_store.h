@@ -270,6 +270,10 @@ public:
     // nothing is stored then. Hold the write mutex.
     Result<Event> record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
                                   int64_t now_ms);
+    // The same inside a transaction the caller holds (with other writes that
+    // must stand or fall with the event: the mail outbox's rows).
+    Result<Event> record_hq_event_in_transaction(EventType type, std::string subject, std::string actor,
+                                                 nlohmann::json payload, int64_t now_ms);
     // Registers a complaint that came in at head office (by phone, e-mail,
     // letter, web form, social media, or on behalf of a store): a
     // complaint.opened made by head office, with a reference code head

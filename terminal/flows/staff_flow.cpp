@@ -809,6 +809,10 @@ TimelineStep StaffFlow::timeline_step(const Event& event) const
         step.owner = payload_string(p, "owner");
     if (std::string_view key = communication_key(payload_string(p, "communicated")); !key.empty())
         step.communicated_key = key;
+    if (event.type == EventType::complaint_messaged) {
+        step.choice_key = message_kind_key(payload_string(p, "message"));
+        step.communicated_key = message_status_key(payload_string(p, "status"));
+    }
     if (event.type == EventType::complaint_root_cause_recorded)
         step.choice_text = choice_text(m_config.root_causes, payload_string(p, "root_cause"));
     if (auto amount = p.find("amount_cents"); amount != p.end() && amount->is_number_integer())

@@ -156,10 +156,11 @@ struct TimelineStep {
     std::string who;             // a staff member's name, a head-office user; empty: the customer at the kiosk
     bool by_head_office = false;
     StepPlace place = StepPlace::this_terminal;
-    std::string choice_key;      // resolution, outcome or severity ("resolution.refund"), or empty
+    std::string choice_key;      // resolution, outcome, severity or message ("resolution.refund"), or empty
     std::string choice_text;     // a configured choice (root cause) in the staff language, or empty
     std::optional<std::string> owner; // complaint.assessed: whom it was given to (empty: the store)
-    std::string communicated_key; // complaint.resolved: how the customer was told ("communicated.phone"), or empty
+    std::string communicated_key; // complaint.resolved: how the customer was told ("communicated.phone");
+                                  // complaint.messaged: where the e-mail stands ("message_status.sent"); or empty
     std::optional<int64_t> amount_cents;
     std::string text;            // what was written: reason, note, comment, action
 };

@@ -2,6 +2,7 @@
 // shipped default.json), staff PIN hashing, the UI translations (including
 // that every key the code uses exists) and `feedback-terminal hash-pin`.
 #include "config/kiosk_config.h"
+#include "config/message_templates.h"
 #include "config/pin.h"
 #include "config/translations.h"
 #include "support/child_process.h"
@@ -333,6 +334,54 @@ TEST_CASE("the staff call command is an argv starting with an absolute path", "[
           "staff_call_command[0]: must be the program's absolute path (starting with /)");
     CHECK(error_after([](Json& j) { j["staff_call_command"] = Json::array({"/bin/echo", 3}); }) ==
           "staff_call_command[1]: must be a string (got number)");
+}
+
+TEST_CASE("the complainant's messages: templates per language without unknown placeholders", "[config][mail]")
+{
+    auto config = parse_config(default_json());
+    REQUIRE(config);
+    for (const char* kind : {"acknowledgement", "decision", "survey"})
+        for (const std::string& locale : supported_locales) {
+            const MessageTemplate& message = config->messages.at(kind);
+            CHECK_FALSE(template_problem(message.subject.in(locale), kind));
+            CHECK_FALSE(template_problem(message.body.in(locale), kind));
+        }
+    Json decision{{"subject", {{"nl", "Besluit {reference}"}, {"en", "Decision {reference}"}}},
+                  {"body", {{"nl", "Besluit: {decision}"}, {"en", "Decision: {decision} {{not a placeholder}}"}}}};
+    CHECK(error_after([&](Json& j) { j["messages"] = {{"decision", decision}}; }).empty());
+    decision["body"]["nl"] = "Besluit: {decison}";
+    CHECK(error_after([&](Json& j) { j["messages"] = {{"decision", decision}}; }) ==
+          "messages.decision.body.nl: unknown placeholder {decison} (this message knows {name}, {reference}, "
+          "{store}, {status_link}, {decision}, {resolution})");
+    decision["body"]["nl"] = "Uw link: {survey_link}"; // the survey's, not the decision's
+    CHECK_THAT(error_after([&](Json& j) { j["messages"] = {{"decision", decision}}; }),
+               Contains("messages.decision.body.nl: unknown placeholder {survey_link}"));
+    decision["body"]["nl"] = "Open {reference";
+    CHECK_THAT(error_after([&](Json& j) { j["messages"] = {{"decision", decision}}; }),
+               Contains("messages.decision.body.nl: a \"{\" without its \"}\""));
+    CHECK(error_after([](Json& j) { j["messages"] = {{"reminder", Json::object()}}; }) ==
+          "messages.reminder: unknown key (the messages are acknowledgement, decision and survey)");
+    CHECK(error_after([](Json& j) { j["messages"] = {{"survey", {{"subject", {{"nl", "x"}, {"en", "y"}}}}}}; }) ==
+          "messages.survey.body: required");
+
+    // A document that changes one message keeps it; to_json writes only what differs.
+    Json survey{{"subject", {{"nl", "Twee vragen"}, {"en", "Two questions"}}},
+                {"body", {{"nl", "{survey_link}"}, {"en", "{survey_link}"}}}};
+    Json document = default_json();
+    document["messages"] = {{"survey", survey}};
+    auto changed = parse_config(document);
+    REQUIRE(changed);
+    CHECK(changed->messages.at("survey").subject.in("en") == "Two questions");
+    CHECK(changed->messages.at("acknowledgement").subject.in("en") ==
+          default_message_templates().at("acknowledgement").subject.in("en"));
+    CHECK(to_json(*changed)["messages"] == Json{{"survey", survey}});
+}
+
+TEST_CASE("templates are filled in; a placeholder without a value is left empty", "[config][mail]")
+{
+    CHECK(render_template("Dear {name}, {reference} {{ok}}", {{"reference", "UTR-2A-0007-K"}}) ==
+          "Dear , UTR-2A-0007-K {ok}");
+    CHECK(render_template("{a}{b}", {{"a", "{b}"}, {"b", "x"}}) == "{b}x"); // values are not read again
 }
 
 TEST_CASE("the top level: version, store name, default locale, unknown and missing keys", "[config]")

@@ -69,6 +69,8 @@ Json valid_payload(EventType type)
         return Json{{"severity", "safety"}, {"owner", "quality.lead"}, {"note", "Kind kon bij het snoer."}};
     case EventType::complaint_noted:
         return Json{{"note", "Leverancier gebeld: bekend probleem met deze partij."}};
+    case EventType::complaint_messaged:
+        return Json{{"message", "decision"}, {"status", "failed"}, {"reason", "SMTP 550: No such mailbox here"}};
     }
     return Json::object();
 }
@@ -88,7 +90,7 @@ Event valid_event(EventType type)
         || type == EventType::complaint_noted;
     bool head_office_step = type == EventType::complaint_root_cause_recorded
         || type == EventType::complaint_action_planned || type == EventType::complaint_action_checked
-        || type == EventType::nps_followed_up;
+        || type == EventType::nps_followed_up || type == EventType::complaint_messaged;
     event.actor = staff_step ? "staff:anna" : head_office_step ? "hq:quality.lead" : "kiosk";
     if (type != EventType::nps_rated)
         event.subject = make_uuid_v7(test_time_ms - 60'000);
@@ -350,7 +352,8 @@ TEST_CASE("only head office records its analysis and call-backs, terminals the r
         INFO(to_string(type));
         bool head_office_only = type == EventType::complaint_root_cause_recorded ||
                                 type == EventType::complaint_action_planned ||
-                                type == EventType::complaint_action_checked || type == EventType::nps_followed_up;
+                                type == EventType::complaint_action_checked || type == EventType::nps_followed_up ||
+                                type == EventType::complaint_messaged;
         CHECK(is_head_office_only(type) == head_office_only);
     }
 }
@@ -705,8 +708,7 @@ TEST_CASE("complaint.opened may carry the hash of the customer's status key", "[
     std::string hash(64, 'a');
     CHECK(problems(with_payload(EventType::complaint_opened, "status_key_hash", hash)).empty());
     CHECK(problems(with_payload(EventType::complaint_opened, "status_key_hash", std::string(64, 'A')))
-          == "payload.status_key_hash: must be 64 lower-case hex characters (a SHA-256) (got \"" + std::string(64, 'A') +
-                 "\")");
+          .starts_with("payload.status_key_hash: must be 64 lower-case hex characters (a SHA-256) (got \"AAAA"));
     CHECK(problems(with_payload(EventType::complaint_opened, "status_key_hash", "abc"))
           .starts_with("payload.status_key_hash: must be 64 lower-case hex characters"));
     CHECK(problems(with_payload(EventType::complaint_opened, "status_key_hash", 7))

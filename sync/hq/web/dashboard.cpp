@@ -338,6 +338,29 @@ Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path&
     });
     add("POST", "/logout", {Role::viewer, Kind::action, logout});
 
+    // The customer's pages: no login, no session, their own keys.
+    auto add_public = [&](const char* method, const std::string& pattern, void (*handler)(Page&)) {
+        auto serve_public = [app, handler](const httplib::Request& req, httplib::Response& res) {
+            auto lease = app->pool.borrow();
+            if (!lease) {
+                send_plain(res, 503, "head office cannot open its database");
+                return;
+            }
+            Page page(*app, req, res, **lease, locale_of(req), now_utc_ms());
+            try {
+                handler(page);
+            } catch (const std::exception&) {
+                page.send_message(500, page.t("error.title"), page.t("error.internal"));
+            }
+        };
+        if (std::string_view(method) == "GET")
+            http.Get(pattern, serve_public);
+        else
+            http.Post(pattern, serve_public);
+    };
+    add_public("GET", "/survey", survey_page);
+    add_public("POST", "/survey", post_survey);
+
     add("GET", "/overview", {Role::viewer, Kind::page, overview_page});
     add("GET", "/promises", {Role::viewer, Kind::page, promises_page});
     add("GET", "/learning", {Role::viewer, Kind::page, learning_page});

@@ -145,15 +145,6 @@ std::string format_nps(const std::optional<double>& nps)
     return (rounded > 0 ? "+" : "") + std::to_string(rounded);
 }
 
-std::string format_euros(int64_t cents, std::string_view locale)
-{
-    std::string whole = std::to_string(cents / 100);
-    std::string part = std::to_string(std::llabs(cents % 100));
-    if (part.size() < 2)
-        part = "0" + part;
-    return "\xE2\x82\xAC " + whole + (locale == "nl" ? "," : ".") + part;
-}
-
 namespace {
 
 // "-7", "12", "-0.5": safe as they are (a spreadsheet reads a number).

@@ -3,6 +3,8 @@
 // a spreadsheet will not run as a formula.
 #pragma once
 
+#include "domain/money.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -41,8 +43,7 @@ std::string format_decimal(double value, int decimals, std::string_view locale);
 std::string format_share(const std::optional<double>& share, std::string_view locale);
 // An NPS as "+23" or "-7", "–" when there is none.
 std::string format_nps(const std::optional<double>& nps);
-// Cents as "€ 12,50".
-std::string format_euros(int64_t cents, std::string_view locale);
+// Cents as "€ 12,50": format_euros() of domain/money.h.
 
 // One CSV cell (RFC 4180), with a leading ' before = + - @ tab or CR so a
 // spreadsheet shows customers' text instead of running it as a formula.

@@ -78,6 +78,10 @@ void post_config(Page& page);
 // pages_review.cpp: the management review (and its print)
 void review_page(Page& page);
 
+// pages_survey.cpp: the customer's survey after closing (no login; the link's token)
+void survey_page(Page& page);
+void post_survey(Page& page);
+
 // pages_export.cpp: CSV of the lists as filtered, the JSON dump for audits
 void export_csv(Page& page);
 void export_dump(Page& page);

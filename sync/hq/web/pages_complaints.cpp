@@ -315,7 +315,17 @@ std::string event_details(Page& page, const std::optional<nlohmann::json>& confi
         if (p.contains("handling_score") && p["handling_score"].is_number_integer())
             add(t("complaint.handling_score"), std::to_string(p["handling_score"].get<int>()) + "/5");
         add(t("complaint.comment"), payload_text(p, "comment"));
+        if (std::string channel = payload_text(p, "channel"); !channel.empty())
+            add(t("complaints.channel"), channel_label(t, channel));
         break;
+    case EventType::complaint_messaged: {
+        std::string kind = payload_text(p, "message");
+        std::string status = payload_text(p, "status");
+        add(t("complaint.message"), vocabulary_label(t, message_kind_key(kind), kind) + ": " +
+                                        vocabulary_label(t, message_status_key(status), status));
+        add(t("complaint.reason"), payload_text(p, "reason"));
+        break;
+    }
     case EventType::complaint_escalated:
     case EventType::complaint_reopened:
         add(t("complaint.reason"), payload_text(p, "reason"));

@@ -7,6 +7,8 @@
 // raw JSON editor covers what the form does not.
 #include "pages.h"
 
+#include "config/message_templates.h"
+
 #include "assets.h"
 #include "config/kiosk_config.h"
 #include "config/pin.h"
@@ -36,7 +38,8 @@ bool is_scope(std::string_view scope)
 // The section of the form a parse_config message is about, by its path.
 std::string section_of(std::string_view message)
 {
-    for (const char* section : {"question", "reasons", "complaint_categories", "root_causes", "promises", "staff"})
+    for (const char* section :
+         {"question", "reasons", "complaint_categories", "root_causes", "promises", "staff", "messages"})
         if (message.rfind(section, 0) == 0)
             return section;
     if (message.rfind("timeouts", 0) == 0 || message.rfind("misuse", 0) == 0)
@@ -133,6 +136,19 @@ Values values_of(const nlohmann::json& doc)
     nlohmann::json misuse = doc.value("misuse", nlohmann::json::object());
     v["max_ratings"] = number(misuse, "max_ratings");
     v["window_seconds"] = number(misuse, "window_seconds");
+    // The complainant's messages: the document's, else the defaults.
+    nlohmann::json messages = doc.value("messages", nlohmann::json::object());
+    const config::MessageTemplates defaults = config::default_message_templates();
+    for (const auto& [kind, standard] : defaults) {
+        nlohmann::json own = messages.is_object() ? messages.value(kind, nlohmann::json()) : nlohmann::json();
+        for (const std::string& locale : dashboard_locales) {
+            std::string at = "message_" + kind + "_";
+            v[at + "subject_" + locale] = own.is_object() ? localized(own.value("subject", nlohmann::json()), locale.c_str())
+                                                          : standard.subject.in(locale);
+            v[at + "body_" + locale] = own.is_object() ? localized(own.value("body", nlohmann::json()), locale.c_str())
+                                                       : standard.body.in(locale);
+        }
+    }
     return v;
 }
 
@@ -290,7 +306,48 @@ nlohmann::json document_of(const Text& t, const Values& v, const Values& pins, c
                      {"window_seconds", integer_field(get("window_seconds"))}};
     if (!doc.contains("staff_call_command"))
         doc["staff_call_command"] = nlohmann::json::array();
+    // Only the messages that differ from the defaults are written.
+    nlohmann::json messages = nlohmann::json::object();
+    for (const auto& [kind, standard] : config::default_message_templates()) {
+        nlohmann::json subject = nlohmann::json::object();
+        nlohmann::json body = nlohmann::json::object();
+        bool own = false;
+        for (const std::string& locale : dashboard_locales) {
+            std::string at = "message_" + kind + "_";
+            subject[locale] = get(at + "subject_" + locale);
+            body[locale] = get(at + "body_" + locale);
+            own = own || subject[locale] != standard.subject.in(locale) || body[locale] != standard.body.in(locale);
+        }
+        if (own)
+            messages[kind] = {{"subject", subject}, {"body", body}};
+    }
+    if (messages.empty())
+        doc.erase("messages");
+    else
+        doc["messages"] = messages;
     return doc;
+}
+
+// A message as the customer would read it, with made-up values; the
+// template's problem instead when it has one.
+std::string message_preview(const Text& t, const std::string& kind, const std::string& subject,
+                            const std::string& body)
+{
+    for (const std::string* text : {&subject, &body})
+        if (auto problem = config::template_problem(*text, kind))
+            return "<p class=\"error\">" + escape(*problem) + "</p>";
+    const std::map<std::string, std::string> sample{
+        {"name", "Anna de Vries"},
+        {"reference", "UTR-2A-0042-K"},
+        {"store", t("config.preview_store")},
+        {"status_link", "https://feedback.example.nl/status?ref=UTR-2A-0042-K"},
+        {"deadline", "2026-12-08 16:00"},
+        {"customer_wish", t("config.preview_wish")},
+        {"decision", t("config.preview_decision")},
+        {"resolution", t("config.preview_resolution")},
+        {"survey_link", "https://feedback.example.nl/survey?t=..."}};
+    return "<div class=\"preview\"><p><strong>" + escape(config::render_template(subject, sample)) +
+           "</strong></p><pre>" + escape(config::render_template(body, sample)) + "</pre></div>";
 }
 
 struct Current {
@@ -439,6 +496,25 @@ void render_config(Page& page, int status, const std::string& scope, const Curre
             input("staff_idle_seconds", t("config.staff_idle"), "number") +
             input("max_ratings", t("config.max_ratings"), "number") +
             input("window_seconds", t("config.window_seconds"), "number") + "</fieldset>";
+    body += "<fieldset class=\"card\" id=\"section-messages\"><legend>" + escape(t("config.messages")) +
+            "</legend><p>" + escape(t("config.messages_help")) + "</p>" + section_errors(errors, "messages");
+    for (const auto& [kind, ignored] : config::default_message_templates()) {
+        std::string known;
+        for (std::string_view name : config::placeholders_of(kind))
+            known += (known.empty() ? "{" : ", {") + std::string(name) + "}";
+        body += "<h3>" + escape(t("message." + kind)) + "</h3><p class=\"note\">" +
+                escape(t.format("config.placeholders", {{"names", known}})) + "</p>";
+        for (const std::string& locale : dashboard_locales) {
+            std::string at = "message_" + kind + "_";
+            body += input(at + "subject_" + locale, t("config.subject") + " (" + t("layout.language_" + locale) + ")") +
+                    area(at + "body_" + locale, t("config.body") + " (" + t("layout.language_" + locale) + ")", 8) +
+                    "<details class=\"preview\" id=\"preview-" + kind + "-" + locale + "\"><summary>" +
+                    escape(t("config.preview")) + "</summary>" +
+                    message_preview(t, kind, get(at + "subject_" + locale), get(at + "body_" + locale)) + "</details>";
+        }
+    }
+    body += "<button type=\"submit\" name=\"preview\" value=\"1\" class=\"secondary\" id=\"preview\">" +
+            escape(t("config.preview_button")) + "</button></fieldset>";
     body += "<button type=\"submit\" id=\"publish\">" + escape(t.format("config.publish", {{"scope", scope}})) +
             "</button></form>";
 
@@ -502,7 +578,7 @@ void post_config(Page& page)
         // Every field the form has, as typed; PINs apart (never shown again).
         Values pins;
         auto take = [&](const std::string& name, const std::string& value) {
-            if (name == "csrf" || name == "scope" || name == "mode")
+            if (name == "csrf" || name == "scope" || name == "mode" || name == "preview")
                 return;
             (name.ends_with("_pin") ? pins : values)[name] = value;
         };
@@ -530,6 +606,11 @@ void post_config(Page& page)
         Errors shown = errors;
         shown["general"].insert(shown["general"].begin(), t("config.not_published"));
         render_config(page, 400, scope, *current, values, shown, json_text);
+        return;
+    }
+    if (page.param("preview") == "1") {
+        // The form as typed, with the messages' previews; nothing is published.
+        render_config(page, 200, scope, *current, values, {}, "");
         return;
     }
     auto published = page.write([&]() -> Result<ConfigDocument> {

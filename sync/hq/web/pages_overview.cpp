@@ -8,6 +8,8 @@
 #include "forms.h"
 #include "svg.h"
 
+#include "hq/mail/outbox.h"
+
 #include "domain/clock.h"
 
 namespace feedback::hq::web {
@@ -41,6 +43,28 @@ std::string promise_text(Page& page, const std::optional<nlohmann::json>& config
     return id;
 }
 
+namespace {
+
+// Messages to customers that wait for head office's SMTP settings, or that
+// could not be sent: said where quality staff look first.
+std::string mail_banner(Page& page)
+{
+    auto summary = mail::outbox_summary(page.store.database());
+    if (!summary)
+        return {};
+    const Text& t = page.t;
+    std::string banner;
+    if (summary->queued > 0 && !page.app.settings.mail.configured())
+        banner += "<p class=\"error\" role=\"status\" id=\"mail-waiting\">" +
+                  escape(t.format("mail.waiting_no_smtp", {{"count", std::to_string(summary->queued)}})) + "</p>";
+    if (summary->failed > 0)
+        banner += "<p class=\"note\" id=\"mail-failed\">" +
+                  escape(t.format("mail.failed_count", {{"count", std::to_string(summary->failed)}})) + "</p>";
+    return banner;
+}
+
+} // namespace
+
 void overview_page(Page& page)
 {
     const Text& t = page.t;
@@ -54,7 +78,7 @@ void overview_page(Page& page)
     }
     const auto& chain = figures->chain.counts;
     const auto& complaints = figures->complaints;
-    std::string body = page.flash() + filter_form(page, filters, "/overview", "");
+    std::string body = page.flash() + mail_banner(page) + filter_form(page, filters, "/overview", "");
 
     body += "<section class=\"tiles\" aria-label=\"" + escape(t("overview.key_figures")) + "\">";
     body += tile(filters.store.empty() ? t("overview.nps_chain") : t.format("overview.nps_store", {{"store", filters.store}}),

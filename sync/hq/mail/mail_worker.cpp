@@ -1,0 +1,107 @@
+// The outbox's thread (mail_worker.h).
+#include "hq/mail/mail_worker.h"
+
+#include "domain/clock.h"
+
+namespace feedback::hq::mail {
+
+namespace {
+
+constexpr int claim_batch = 20;
+constexpr int64_t lease_ms = 5 * 60 * 1000; // longer than libcurl's 120 s timeout per message
+
+} // namespace
+
+Result<std::unique_ptr<MailWorker>> MailWorker::start(const std::filesystem::path& dir, MailSettings settings,
+                                                      PlanContext context, std::mutex& write_mutex, std::ostream& log,
+                                                      std::chrono::milliseconds poll)
+{
+    auto password = read_smtp_password(settings, dir);
+    FEEDBACK_TRY(password);
+    auto store = HqStore::open(dir, HqStore::Intent::existing_only);
+    FEEDBACK_TRY(store);
+    return std::unique_ptr<MailWorker>(new MailWorker(std::move(*store), std::move(settings), std::move(*password),
+                                                      std::move(context), write_mutex, log, poll));
+}
+
+MailWorker::MailWorker(HqStore store, MailSettings settings, std::string password, PlanContext context,
+                       std::mutex& write_mutex, std::ostream& log, std::chrono::milliseconds poll)
+    : m_store(std::move(store)), m_settings(std::move(settings)), m_password(std::move(password)),
+      m_context(std::move(context)), m_write_mutex(write_mutex), m_log(log), m_poll(poll),
+      m_thread([this] { run(); })
+{
+}
+
+MailWorker::~MailWorker()
+{
+    {
+        std::lock_guard lock(m_stop_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+void MailWorker::run()
+{
+    for (;;) {
+        bool more = round();
+        std::unique_lock lock(m_stop_mutex);
+        if (m_stopping)
+            return;
+        if (!more)
+            m_wake.wait_for(lock, m_poll, [this] { return m_stopping; });
+        if (m_stopping)
+            return;
+    }
+}
+
+bool MailWorker::round()
+{
+    int64_t now = now_utc_ms();
+    Result<Planned> planned = Planned{};
+    {
+        std::lock_guard lock(m_write_mutex);
+        planned = plan_messages(m_store, m_context, now);
+    }
+    if (!planned) {
+        m_log << "mail: planning stopped: " << planned.error().message << std::endl;
+        return false;
+    }
+    if (planned->queued > 0)
+        m_log << "mail: queued " << planned->queued << " message(s)" << std::endl;
+    if (!m_settings.configured()) {
+        if (planned->queued > 0 && !m_said_waiting) {
+            m_log << "mail: no SMTP server is set (hq.json mail.smtp_url, mail.mail_from): messages wait" << std::endl;
+            m_said_waiting = true;
+        }
+        return planned->events > 0;
+    }
+    Result<std::vector<ClaimedMessage>> claimed = std::vector<ClaimedMessage>{};
+    {
+        std::lock_guard lock(m_write_mutex);
+        claimed = claim_due_messages(m_store, m_settings, now_utc_ms(), claim_batch, lease_ms);
+    }
+    if (!claimed) {
+        m_log << "mail: cannot take messages to send: " << claimed.error().message << std::endl;
+        return false;
+    }
+    for (const ClaimedMessage& message : *claimed) {
+        SendResult sent = send_mail(m_settings, m_password, message.mail);
+        Result<void> recorded;
+        {
+            std::lock_guard lock(m_write_mutex);
+            recorded = record_delivery(m_store, message, sent, m_settings, now_utc_ms());
+        }
+        const char* what = sent.delivery == Delivery::accepted            ? "sent"
+                           : sent.delivery == Delivery::permanent_failure ? "refused"
+                                                                          : "not sent (will retry)";
+        m_log << "mail: message " << message.id << " (" << message.kind << ", complaint " << message.complaint_id
+              << ") " << what << (sent.delivery == Delivery::accepted ? "" : ": " + sent.reason) << std::endl;
+        if (!recorded)
+            m_log << "mail: recording message " << message.id << " failed: " << recorded.error().message << std::endl;
+    }
+    return planned->events > 0 || static_cast<int>(claimed->size()) == claim_batch;
+}
+
+} // namespace feedback::hq::mail

@@ -1,0 +1,59 @@
+// The thread that carries head office's mail outbox (outbox.h) along while
+// `feedback-hq serve` runs: it queues the messages new events call for and
+// sends what is due over SMTP, on a database connection of its own.
+//
+//   start --> [ plan (write mutex) --> claim due (write mutex)
+//               --> send each (no lock: the SMTP server may be slow)
+//               --> record each (write mutex) ] --> wait `poll` or stop() --> ...
+//
+// Without SMTP settings it still queues: messages wait until head office is
+// started with them. The log names messages by their outbox id, kind and
+// complaint, never an address.
+#pragma once
+
+#include "hq/mail/mail_settings.h"
+#include "hq/mail/outbox.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <thread>
+
+namespace feedback::hq::mail {
+
+class MailWorker {
+public:
+    // Opens DIR/hq.db on a connection of its own and starts the thread.
+    static Result<std::unique_ptr<MailWorker>> start(const std::filesystem::path& dir, MailSettings settings,
+                                                     PlanContext context, std::mutex& write_mutex, std::ostream& log,
+                                                     std::chrono::milliseconds poll = std::chrono::milliseconds(200));
+    // Finishes the round in progress, then ends the thread.
+    ~MailWorker();
+    MailWorker(const MailWorker&) = delete;
+    MailWorker& operator=(const MailWorker&) = delete;
+
+private:
+    MailWorker(HqStore store, MailSettings settings, std::string password, PlanContext context,
+               std::mutex& write_mutex, std::ostream& log, std::chrono::milliseconds poll);
+    void run();
+    // One round; true when there may be more to do at once.
+    bool round();
+
+    HqStore m_store;
+    MailSettings m_settings;
+    std::string m_password;
+    PlanContext m_context;
+    std::mutex& m_write_mutex;
+    std::ostream& m_log;
+    std::chrono::milliseconds m_poll;
+    std::mutex m_stop_mutex;
+    std::condition_variable m_wake;
+    bool m_stopping = false;
+    bool m_said_waiting = false;
+    std::thread m_thread; // last: starts when the rest is ready
+};
+
+} // namespace feedback::hq::mail
