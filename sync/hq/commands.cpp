@@ -177,8 +177,9 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
 
     // The web dashboard (sync/hq/web/) on the same port.
     const HqSettings& loaded = *settings;
-    auto server = HqServer::create(dir, loaded, out, [&dir, &loaded](httplib::Server& http, std::mutex& write_mutex) {
-        return web::mount_dashboard(http, dir, loaded, write_mutex);
+    auto server = HqServer::create(dir, loaded, out,
+                                   [&dir](httplib::Server& http, std::mutex& write_mutex, const HqSettings& live) {
+        return web::mount_dashboard(http, dir, live, write_mutex);
     });
     if (!server)
         return fail(err, "serve", server.error());

@@ -1,6 +1,7 @@
 // Head office's settings file DIR/hq.json, written by `feedback-hq init` and
 // read by `serve`: the limits it announces and enforces (PROTOCOL.md 6), the
-// default listen address, its worker threads and how long enrolment codes live.
+// default listen address, its worker threads, how long enrolment codes live,
+// the public URL of its links and the status page's rate limit.
 #pragma once
 
 #include "common/protocol.h"
@@ -36,6 +37,14 @@ struct HqSettings {
     int threads = 64;                     // requests the routes work on at once (the front holds the waiting ones)
     int64_t enrol_code_ttl_hours = 72;
     std::string hostname = "localhost";   // the name in the server certificate
+    // Where customers reach head office, for the links it hands out (the
+    // status page's, crypto/status_key.h): "https://feedback.example.nl",
+    // no path, query or trailing "/". Empty (the default, not written to
+    // hq.json): https://<hostname>:<the port serve listens on>.
+    std::string public_url;
+    // Status page lookups (GET /status with a reference) one client address
+    // may make per minute, all at once at most; then 429 with Retry-After.
+    int status_lookups_per_minute = 20;
 };
 
 Result<HqSettings> load_settings(const std::filesystem::path& dir);
@@ -48,5 +57,13 @@ struct ListenAddress {
 };
 // "HOST:PORT" or "[v6]:PORT".
 Result<ListenAddress> parse_listen_address(std::string_view text);
+
+// The public URL links start with: settings.public_url, or when it is empty
+// https://<hostname>:<port> (":443" left out).
+std::string public_url_or_default(const HqSettings& settings, int port);
+
+// The customer's status page (web/pages_status.cpp), and its address under a public URL.
+inline constexpr std::string_view status_page_path = "/status";
+inline std::string status_page_url(std::string_view public_url) { return std::string(public_url) + std::string(status_page_path); }
 
 } // namespace feedback::hq
