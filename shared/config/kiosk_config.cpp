@@ -894,6 +894,13 @@ std::optional<int64_t> complaint_deadline(const KioskConfig& config, int64_t ope
     return deadline ? std::optional<int64_t>(deadline->due_at_ms) : std::nullopt;
 }
 
+DeadlineStanding deadline_standing(int64_t due_at_ms, std::optional<int64_t> answered_at_ms, int64_t now_ms)
+{
+    if (answered_at_ms)
+        return *answered_at_ms <= due_at_ms ? DeadlineStanding::kept : DeadlineStanding::missed;
+    return now_ms > due_at_ms ? DeadlineStanding::overdue : DeadlineStanding::pending;
+}
+
 const std::string& LocalizedText::in(const std::string& locale) const
 {
     auto it = by_locale.find(locale);

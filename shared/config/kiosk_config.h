@@ -199,4 +199,15 @@ struct ComplaintDeadline {
 std::optional<ComplaintDeadline> complaint_deadline_with_limit(const KioskConfig& config, int64_t opened_at_ms,
                                                                Severity severity = Severity::normal);
 
+// Where a complaint stands against its answer deadline `due_at_ms` (UTC ms),
+// given when the customer first had an answer (ComplaintState::answered_at;
+// an acknowledgement is not one) and the time now:
+//
+//   answered by the deadline      kept
+//   answered after it             missed
+//   unanswered, deadline passed   overdue   (now > due_at_ms)
+//   unanswered, not yet due       pending
+enum class DeadlineStanding { pending, kept, missed, overdue };
+DeadlineStanding deadline_standing(int64_t due_at_ms, std::optional<int64_t> answered_at_ms, int64_t now_ms);
+
 } // namespace feedback::config

@@ -77,6 +77,7 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
         state.channel = payload_text(event, "channel");
         state.category = payload_text(event, "category");
         state.opened_by_device = event.device_id;
+        state.status_key_hash = payload_text(event, "status_key_hash");
         if (auto severity = payload_text(event, "severity"); !severity.empty())
             state.severity = std::move(severity);
         break;

@@ -45,6 +45,9 @@ struct ComplaintState {
     std::string channel;
     std::string category;
     std::string opened_by_device;
+    // complaint.opened's status_key_hash: the SHA-256 of the customer's
+    // status key (crypto/status_key.h); empty when none was made.
+    std::string status_key_hash;
 
     // When each step happened (UTC ms); the first time for repeatable steps
     // unless named "last".

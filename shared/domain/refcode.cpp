@@ -2,6 +2,7 @@
 // character, and reading back what a person typed.
 #include "refcode.h"
 
+#include <algorithm>
 #include <cassert>
 #include <limits>
 #include <optional>
@@ -72,26 +73,15 @@ std::string dashed(std::string_view symbols)
     return out;
 }
 
-Error refcode_error(std::string message)
-{
-    return Error{ErrorKind::invalid_input, std::move(message)};
-}
-
-Error foreign_character_error(char c)
-{
-    bool printable = c > ' ' && c < 127;
-    std::string message = printable ? std::string("\"") + c + "\" is not used in reference codes"
-                                    : std::string("the code contains a character not used in reference codes");
-    if (c == '0' || c == 'O')
-        message += " (codes never contain O or 0; check that character on the receipt again)";
-    else if (c == '1' || c == 'I' || c == 'L')
-        message += " (codes never contain 1, I or L; check that character on the receipt again)";
-    return refcode_error(std::move(message));
-}
-
 char ascii_upper(char c)
 {
     return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+// How many characters besides dashes and spaces a person typed.
+size_t typed_symbols(std::string_view typed)
+{
+    return static_cast<size_t>(std::count_if(typed.begin(), typed.end(), [](char c) { return c != ' ' && c != '-'; }));
 }
 
 } // namespace
@@ -127,7 +117,13 @@ std::string make_refcode(std::string_view store_code, std::string_view terminal_
     return dashed(symbols);
 }
 
-Result<std::string> parse_refcode(std::string_view typed)
+bool RefcodeMistake::look_alike() const
+{
+    return problem == RefcodeProblem::foreign_character &&
+           (character == '0' || character == 'O' || character == '1' || character == 'I' || character == 'L');
+}
+
+std::variant<std::string, RefcodeMistake> read_refcode(std::string_view typed)
 {
     std::string symbols;
     for (char c : typed) {
@@ -135,16 +131,44 @@ Result<std::string> parse_refcode(std::string_view typed)
             continue;
         char upper = ascii_upper(c);
         if (!symbol_value(upper))
-            return foreign_character_error(upper);
+            return RefcodeMistake{RefcodeProblem::foreign_character, upper};
         symbols.push_back(upper);
     }
     if (symbols.size() < min_symbols || symbols.size() > max_symbols)
-        return refcode_error("a reference code has " + std::to_string(min_symbols) + " to " +
-                             std::to_string(max_symbols) + " characters besides dashes (got " +
-                             std::to_string(symbols.size()) + ")");
+        return RefcodeMistake{RefcodeProblem::wrong_length};
     if (weighted_sum(symbols) != 0)
-        return refcode_error("check character does not match: a character is mistyped or two are swapped");
+        return RefcodeMistake{RefcodeProblem::check_mismatch};
     return dashed(symbols);
+}
+
+Result<std::string> parse_refcode(std::string_view typed)
+{
+    auto read = read_refcode(typed);
+    if (auto* code = std::get_if<std::string>(&read))
+        return std::move(*code);
+    const RefcodeMistake& mistake = std::get<RefcodeMistake>(read);
+    std::string message;
+    switch (mistake.problem) {
+    case RefcodeProblem::foreign_character: {
+        char c = mistake.character;
+        bool printable = c > ' ' && c < 127;
+        message = printable ? std::string("\"") + c + "\" is not used in reference codes"
+                            : std::string("the code contains a character not used in reference codes");
+        if (c == '0' || c == 'O')
+            message += " (codes never contain O or 0; check that character on the receipt again)";
+        else if (c == '1' || c == 'I' || c == 'L')
+            message += " (codes never contain 1, I or L; check that character on the receipt again)";
+        break;
+    }
+    case RefcodeProblem::wrong_length:
+        message = "a reference code has " + std::to_string(min_symbols) + " to " + std::to_string(max_symbols) +
+                  " characters besides dashes (got " + std::to_string(typed_symbols(typed)) + ")";
+        break;
+    case RefcodeProblem::check_mismatch:
+        message = "check character does not match: a character is mistyped or two are swapped";
+        break;
+    }
+    return Error{ErrorKind::invalid_input, std::move(message)};
 }
 
 } // namespace feedback

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace feedback {
 
@@ -48,5 +49,22 @@ std::string make_refcode(std::string_view store_code, std::string_view terminal_
 // or a failed check character ("check character does not match: a character
 // is mistyped or two are swapped").
 Result<std::string> parse_refcode(std::string_view typed);
+
+// What is wrong with a typed code, as a value, for messages in the reader's
+// own language (head office's status page); parse_refcode() words the same
+// in English.
+enum class RefcodeProblem {
+    foreign_character, // a character not used in codes (`character`)
+    wrong_length,      // too few or too many characters besides dashes and spaces
+    check_mismatch,    // a character mistyped or two neighbours swapped
+};
+struct RefcodeMistake {
+    RefcodeProblem problem = RefcodeProblem::check_mismatch;
+    char character = 0; // foreign_character: the first such character, upper-cased
+    // foreign_character: it looks like one codes use (0/O, 1/I/L), which they never contain
+    bool look_alike() const;
+};
+// The canonical code, or what is wrong with it: parse_refcode()'s reading.
+std::variant<std::string, RefcodeMistake> read_refcode(std::string_view typed);
 
 } // namespace feedback

@@ -181,11 +181,12 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
     // The web dashboard (sync/hq/web/) on the same port.
     const HqSettings& loaded = *settings;
     std::mutex* write_mutex_of_server = nullptr;
-    auto server = HqServer::create(dir, loaded, out,
-                                   [&dir, &loaded, &write_mutex_of_server](httplib::Server& http, std::mutex& write_mutex) {
-                                       write_mutex_of_server = &write_mutex;
-                                       return web::mount_dashboard(http, dir, loaded, write_mutex);
-                                   });
+    auto server = HqServer::create(
+        dir, loaded, out,
+        [&dir, &write_mutex_of_server](httplib::Server& http, std::mutex& write_mutex, const HqSettings& live) {
+            write_mutex_of_server = &write_mutex;
+            return web::mount_dashboard(http, dir, live, write_mutex);
+        });
     if (!server)
         return fail(err, "serve", server.error());
     auto port = (*server)->bind(*address);
@@ -196,7 +197,7 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
     if (!labels)
         return fail(err, "serve", labels.error());
     auto template_config = web::embedded_asset("config/default.json");
-    mail::PlanContext mail_context{public_base_url(loaded, *port),
+    mail::PlanContext mail_context{public_url_or_default(loaded, *port),
                                    [&labels](std::string_view locale, std::string_view key) {
                                        std::string language = labels->has(locale, key) ? std::string(locale) : std::string("en");
                                        return labels->tr(language, key);

@@ -1,8 +1,9 @@
-// Reading and writing DIR/hq.json, and parsing HOST:PORT.
+// Reading and writing DIR/hq.json, parsing HOST:PORT, and the public URL.
 #include "hq_settings.h"
 
 #include "files/private_files.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -52,6 +53,19 @@ Result<ConnectionSettings> connection_settings_from_json(const nlohmann::json& j
     return c;
 }
 
+// "https://HOST" or "https://HOST:PORT": visible ASCII, no path, query,
+// fragment or user part.
+bool is_public_url(std::string_view url)
+{
+    constexpr std::string_view scheme = "https://";
+    if (!url.starts_with(scheme) || url.size() == scheme.size() || url.size() > 200)
+        return false;
+    std::string_view authority = url.substr(scheme.size());
+    return std::all_of(authority.begin(), authority.end(), [](char c) {
+        return c > ' ' && c < 127 && c != '/' && c != '?' && c != '#' && c != '@' && c != '\\';
+    });
+}
+
 } // namespace
 
 Result<HqSettings> load_settings(const std::filesystem::path& dir)
@@ -82,9 +96,6 @@ Result<HqSettings> load_settings(const std::filesystem::path& dir)
     };
     FEEDBACK_TRY(text_field("listen", settings.listen));
     FEEDBACK_TRY(text_field("hostname", settings.hostname));
-    FEEDBACK_TRY(text_field("public_url", settings.public_url));
-    if (!settings.public_url.empty() && !settings.public_url.starts_with("https://"))
-        return bad(file.string() + ": public_url must start with https:// (got \"" + settings.public_url + "\")");
     if (json.contains("mail")) {
         auto mail = mail::mail_settings_from_json(json["mail"]);
         if (!mail)
@@ -101,6 +112,20 @@ Result<HqSettings> load_settings(const std::filesystem::path& dir)
         if (!connections)
             return bad(file.string() + ": connections: " + connections.error().message);
         settings.connections = *connections;
+    }
+    FEEDBACK_TRY(text_field("public_url", settings.public_url));
+    if (!settings.public_url.empty()) {
+        while (settings.public_url.ends_with('/'))
+            settings.public_url.pop_back();
+        if (!is_public_url(settings.public_url))
+            return bad(file.string() + ": public_url must be https://HOST or https://HOST:PORT (what customers' "
+                                       "links start with), without a path, query or spaces");
+    }
+    if (json.contains("status_lookups_per_minute")) {
+        const auto& lookups = json["status_lookups_per_minute"];
+        if (!lookups.is_number_integer() || lookups.get<int64_t>() < 1 || lookups.get<int64_t>() > 100000)
+            return bad(file.string() + ": status_lookups_per_minute must be an integer from 1 to 100000");
+        settings.status_lookups_per_minute = lookups.get<int>();
     }
     if (json.contains("enrol_code_ttl_hours")) {
         if (!json["enrol_code_ttl_hours"].is_number_integer() || json["enrol_code_ttl_hours"].get<int64_t>() < 1)
@@ -119,20 +144,12 @@ Result<void> save_settings(const std::filesystem::path& dir, const HqSettings& s
         {"connections", to_json(settings.connections)},
         {"enrol_code_ttl_hours", settings.enrol_code_ttl_hours},
         {"hostname", settings.hostname},
-        {"public_url", settings.public_url},
+        {"status_lookups_per_minute", settings.status_lookups_per_minute},
         {"mail", mail::to_json(settings.mail)},
     };
+    if (!settings.public_url.empty())
+        json["public_url"] = settings.public_url;
     return files::write_private_file(dir / settings_file_name, json.dump(2) + "\n", files::Durability::synced);
-}
-
-std::string public_base_url(const HqSettings& settings, int port)
-{
-    std::string url = settings.public_url;
-    if (url.empty())
-        url = "https://" + settings.hostname + (port == 443 ? std::string{} : ":" + std::to_string(port));
-    while (url.ends_with('/'))
-        url.pop_back();
-    return url;
 }
 
 Result<ListenAddress> parse_listen_address(std::string_view text)
@@ -149,6 +166,13 @@ Result<ListenAddress> parse_listen_address(std::string_view text)
     if (ec != std::errc{} || end != port_text.data() + port_text.size() || address.port < 0 || address.port > 65535)
         return bad("--listen: the port must be a number from 0 to 65535 (got \"" + std::string(port_text) + "\")");
     return address;
+}
+
+std::string public_url_or_default(const HqSettings& settings, int port)
+{
+    if (!settings.public_url.empty())
+        return settings.public_url;
+    return "https://" + settings.hostname + (port == 443 ? std::string() : ":" + std::to_string(port));
 }
 
 } // namespace feedback::hq

@@ -1,7 +1,8 @@
 // Head office's settings file DIR/hq.json, written by `feedback-hq init` and
 // read by `serve`: the limits it announces and enforces (PROTOCOL.md 6), the
 // default listen address, its worker threads, how long enrolment codes live,
-// its public address and how it sends mail (mail/mail_settings.h).
+// the public URL of its links, the status page's rate limit and how it
+// sends mail (mail/mail_settings.h).
 #pragma once
 
 #include "common/protocol.h"
@@ -38,16 +39,16 @@ struct HqSettings {
     int threads = 64;                     // requests the routes work on at once (the front holds the waiting ones)
     int64_t enrol_code_ttl_hours = 72;
     std::string hostname = "localhost";   // the name in the server certificate
-    // Where customers reach head office's public pages (/status, /survey),
-    // for the links in messages: "https://feedback.example.nl". Empty:
-    // https://HOSTNAME:PORT of `listen`.
+    // Where customers reach head office, for the links it hands out (the
+    // status page's, crypto/status_key.h): "https://feedback.example.nl",
+    // no path, query or trailing "/". Empty (the default, not written to
+    // hq.json): https://<hostname>:<the port serve listens on>.
     std::string public_url;
+    // Status page lookups (GET /status with a reference) one client address
+    // may make per minute, all at once at most; then 429 with Retry-After.
+    int status_lookups_per_minute = 20;
     mail::MailSettings mail;
 };
-
-// public_url without a trailing slash, or https://HOSTNAME:PORT with the
-// port head office listens on.
-std::string public_base_url(const HqSettings& settings, int port);
 
 Result<HqSettings> load_settings(const std::filesystem::path& dir);
 // Written atomically (temporary file, fsync, rename).
@@ -59,5 +60,13 @@ struct ListenAddress {
 };
 // "HOST:PORT" or "[v6]:PORT".
 Result<ListenAddress> parse_listen_address(std::string_view text);
+
+// The public URL links start with: settings.public_url, or when it is empty
+// https://<hostname>:<port> (":443" left out).
+std::string public_url_or_default(const HqSettings& settings, int port);
+
+// The customer's status page (web/pages_status.cpp), and its address under a public URL.
+inline constexpr std::string_view status_page_path = "/status";
+inline std::string status_page_url(std::string_view public_url) { return std::string(public_url) + std::string(status_page_path); }
 
 } // namespace feedback::hq

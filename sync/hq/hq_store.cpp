@@ -4,6 +4,7 @@
 
 #include "config/kiosk_config.h"
 #include "crypto/sha256.h"
+#include "crypto/status_key.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
@@ -1653,8 +1654,8 @@ Result<std::string> HqStore::next_hq_reference(std::string_view store_code, cons
     return make_refcode(store_code, terminal_code, static_cast<uint64_t>(counter));
 }
 
-Result<Event> HqStore::register_complaint(const ComplaintIntake& intake, int64_t now_ms,
-                                         const std::function<Result<void>(const Event&)>& before_commit)
+Result<RegisteredComplaint> HqStore::register_complaint(const ComplaintIntake& intake, int64_t now_ms,
+                                                       const std::function<Result<void>(const Event&)>& before_commit)
 {
     if (!is_refcode_segment(intake.store_code, refcode_store_length, refcode_store_length))
         return Error{ErrorKind::invalid_input, "store: a store code is 3 characters of " +
@@ -1664,6 +1665,8 @@ Result<Event> HqStore::register_complaint(const ComplaintIntake& intake, int64_t
         return Error{ErrorKind::invalid_input, "payload: must be a JSON object"};
     if (intake.payload.contains("reference"))
         return Error{ErrorKind::invalid_input, "reference: head office makes the reference code itself"};
+    if (intake.payload.contains("status_key_hash"))
+        return Error{ErrorKind::invalid_input, "status_key_hash: head office makes the status key itself"};
     int64_t received_at = intake.received_at_ms.value_or(now_ms);
     if (received_at > now_ms + max_received_ahead_ms)
         return Error{ErrorKind::invalid_input, "received_at: lies in the future"};
@@ -1681,8 +1684,10 @@ Result<Event> HqStore::register_complaint(const ComplaintIntake& intake, int64_t
     FEEDBACK_TRY(identity);
     auto reference = next_hq_reference(intake.store_code, identity->device_id);
     FEEDBACK_TRY(reference);
+    std::string status_key = crypto::make_status_key();
     nlohmann::json payload = intake.payload;
     payload["reference"] = *reference;
+    payload["status_key_hash"] = crypto::status_key_hash(status_key);
     auto event = make_hq_event(EventType::complaint_opened, make_uuid_v7(received_at), intake.actor, std::move(payload),
                                received_at, now_ms);
     FEEDBACK_TRY(event);
@@ -1690,7 +1695,7 @@ Result<Event> HqStore::register_complaint(const ComplaintIntake& intake, int64_t
     if (before_commit)
         FEEDBACK_TRY(before_commit(*event));
     FEEDBACK_TRY(txn->commit());
-    return std::move(*event);
+    return RegisteredComplaint{std::move(*event), std::move(status_key)};
 }
 
 Result<std::optional<ComplaintLocation>> HqStore::find_complaint(std::string_view reference)

@@ -82,12 +82,21 @@ struct DeviceHealth {
 // A complaint that came in at head office (HqStore::register_complaint).
 struct ComplaintIntake {
     std::string store_code;
-    // complaint.opened's payload without "reference": channel, category,
-    // description, customer_wish, and optionally severity, product_ref,
-    // receipt_ref, contact.
+    // complaint.opened's payload without "reference" and "status_key_hash"
+    // (head office makes both): channel, category, description,
+    // customer_wish, and optionally severity, product_ref, receipt_ref, contact.
     nlohmann::json payload = nlohmann::json::object();
     std::optional<int64_t> received_at_ms; // when it came in (UTC ms); nothing: now
     std::string actor;                     // "hq:<user>"
+};
+
+// A complaint head office registered, and the customer's status key made for
+// it (crypto/status_key.h): the event's payload holds only the key's hash,
+// so this is the one time the key exists; hand it to the customer (the
+// status link) and keep it nowhere.
+struct RegisteredComplaint {
+    Event event;
+    std::string status_key;
 };
 
 // Where a complaint is: its id (the subject of its events) and its store.
@@ -283,12 +292,14 @@ public:
     // be known (a terminal, an enrolment code or a configuration of its own)
     // and the category one of the store's configured ones. Errors:
     // invalid_input naming the field, not_found for an unknown store;
-    // nothing is stored then. `before_commit`, when given, runs inside the
+    // nothing is stored then. Head office makes the customer's status key
+    // and records only its hash (payload.status_key_hash); the key comes back
+    // in the result, once. `before_commit`, when given, runs inside the
     // same transaction once the event is stored (the intake API keeps its
     // answer there, so a retry finds it exactly when the complaint exists);
     // its error rolls everything back and is returned.
-    Result<Event> register_complaint(const ComplaintIntake& intake, int64_t now_ms,
-                                     const std::function<Result<void>(const Event&)>& before_commit = {});
+    Result<RegisteredComplaint> register_complaint(const ComplaintIntake& intake, int64_t now_ms,
+                                                   const std::function<Result<void>(const Event&)>& before_commit = {});
     // The complaint whose complaint.opened carries this reference code
     // (canonical, as parse_refcode() writes it), and the store it counts
     // for; nothing when head office has none. Should two complaints carry

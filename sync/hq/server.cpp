@@ -211,7 +211,7 @@ struct HqServer::Impl {
     RateLimiter enrol_limiter{enrol_attempts_per_second, enrol_attempt_burst}; // POST /v1/enrol per client address
     std::mutex write_mutex; // one writer at a time (see server.h)
     BatchWriter writer;     // after write_mutex, before http: ends after the last request
-    api::IntakeApi intake_api{pool, write_mutex, settings.limits}; // before http, like the writer
+    api::IntakeApi intake_api{pool, write_mutex, settings}; // before http, like the writer
     // The routes: plain HTTP on a loopback port, reached only through the
     // front, which faces the network (front/tls_front.h).
     std::unique_ptr<httplib::Server> http;
@@ -552,7 +552,7 @@ Result<std::unique_ptr<HqServer>> HqServer::create(const std::filesystem::path& 
                                                              settings.connections.max_form_bytes)));
     impl->install_routes();
     if (extra_routes)
-        FEEDBACK_TRY(extra_routes(http, impl->write_mutex));
+        FEEDBACK_TRY(extra_routes(http, impl->write_mutex, impl->settings));
     return std::unique_ptr<HqServer>(new HqServer(std::move(impl)));
 }
 
@@ -623,6 +623,8 @@ Result<int> HqServer::bind(const ListenAddress& address)
     auto port = impl.front->bind(address.host, address.port);
     if (!port)
         return Error{port.error().kind, port.error().message + " (in use, or not an address of this machine)"};
+    // Before run(): no route reads the settings yet.
+    impl.settings.public_url = public_url_or_default(impl.settings, *port);
     return port;
 }
 

@@ -31,8 +31,11 @@ namespace feedback::hq {
 
 // Routes another module mounts next to the protocol's on the same HTTPS
 // server (the web dashboard, sync/hq/web/dashboard.h), given the mutex
-// every write to hq.db takes turns on. Called once, from create().
-using ExtraRoutes = std::function<Result<void>(httplib::Server& http, std::mutex& write_mutex)>;
+// every write to hq.db takes turns on and the server's own settings, which
+// live as long as the routes; their public_url is filled in by bind() (the
+// default needs the port), before any request. Called once, from create().
+using ExtraRoutes =
+    std::function<Result<void>(httplib::Server& http, std::mutex& write_mutex, const HqSettings& settings)>;
 
 class HqServer {
 public:
@@ -44,6 +47,7 @@ public:
     HqServer& operator=(const HqServer&) = delete;
 
     // Binds the listening socket; returns the port (useful with port 0).
+    // An empty public_url in the settings becomes https://<hostname>:<port>.
     Result<int> bind(const ListenAddress& address);
     // Serves until stop(); requests in flight are finished first.
     Result<void> run();

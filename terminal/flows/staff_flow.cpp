@@ -407,7 +407,10 @@ std::vector<ComplaintAction> StaffFlow::allowed_actions() const
             event.payload["satisfied"] = true;
         if (probe.outcome)
             event.payload["outcome"] = probe.outcome;
-        if (next_status(m_complaint->status, event))
+        auto next = next_status(m_complaint->status, event);
+        // A customer's answer that moves nothing is the survey after closing,
+        // which comes by e-mail: the counter asks only about a waiting resolution.
+        if (next && !(probe.type == EventType::complaint_customer_response && *next == *m_complaint->status))
             out.push_back(probe.action);
     }
     return out;

@@ -113,7 +113,7 @@ auto all_fields(const ComplaintState& s)
                            s.external_body, s.reopen_count, s.event_count, s.solved_on_the_spot,
                            s.time_to_resolution_ms, s.root_cause, s.root_cause_note, actions, skipped,
                            std::make_tuple(s.severity, s.owner, s.assessed_at, s.answered_at, s.decision,
-                                           s.communicated));
+                                           s.communicated, s.status_key_hash));
 }
 
 bool same_state(const ComplaintState& a, const ComplaintState& b)
@@ -169,6 +169,17 @@ TEST_CASE("a complaint solved on the spot fills every field", "[fold]")
     CHECK(state.solved_on_the_spot);
     CHECK(state.time_to_resolution_ms == 4 * minute);
     CHECK(state.skipped.empty());
+}
+
+TEST_CASE("the status key's hash is kept from complaint.opened, and nothing without one", "[fold]")
+{
+    Device a = counter_a();
+    const std::string hash(64, 'a');
+    Event opened = a.opened(t0);
+    CHECK(fold_complaint(std::vector<Event>{opened}).status_key_hash.empty());
+    opened.payload["status_key_hash"] = hash;
+    std::vector<Event> events{opened, a.decided(t0 + minute, "A new sofa next week", "email")};
+    CHECK(fold_complaint(events).status_key_hash == hash);
 }
 
 TEST_CASE("a resolution accepted after escalation is not solved on the spot", "[fold]")

@@ -377,7 +377,7 @@ TEST_CASE("the complainant's messages: templates per language without unknown pl
     CHECK(to_json(*changed)["messages"] == Json{{"survey", survey}});
 }
 
-TEST_CASE("templates are filled in; a placeholder without a value is left empty", "[config][mail]")
+TEST_CASE("templates are filled in, and a placeholder without a value is left empty", "[config][mail]")
 {
     CHECK(render_template("Dear {name}, {reference} {{ok}}", {{"reference", "UTR-2A-0007-K"}}) ==
           "Dear , UTR-2A-0007-K {ok}");

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 using namespace feedback;
@@ -141,6 +142,30 @@ TEST_CASE("codes of the wrong length are rejected", "[refcode]")
     CHECK(error_of("UTR-2A-2222") == "a reference code has 10 to 19 characters besides dashes (got 9)");
     CHECK(error_of("UTR-2A-SF297MD67PA8HJ2") == "a reference code has 10 to 19 characters besides dashes (got 20)");
     CHECK(error_of("   ---  ") == "a reference code has 10 to 19 characters besides dashes (got 0)");
+}
+
+TEST_CASE("what is wrong with a typed code is also a value, for messages in another language", "[refcode]")
+{
+    auto mistake_of = [](std::string_view typed) {
+        auto read = read_refcode(typed);
+        REQUIRE(std::holds_alternative<RefcodeMistake>(read));
+        return std::get<RefcodeMistake>(read);
+    };
+    auto read = read_refcode(" utr 2a 66gg e ");
+    REQUIRE(std::holds_alternative<std::string>(read));
+    CHECK(std::get<std::string>(read) == "UTR-2A-66GGE");
+
+    CHECK(mistake_of("UTR-2A-66GGF").problem == RefcodeProblem::check_mismatch);  // one symbol mistyped
+    CHECK(mistake_of("UTR-2A-6G6GE").problem == RefcodeProblem::check_mismatch);  // two swapped
+    CHECK(mistake_of("UTR-2A-2222").problem == RefcodeProblem::wrong_length);
+    auto look_alike = mistake_of("utr-2a-66goe");
+    CHECK(look_alike.problem == RefcodeProblem::foreign_character);
+    CHECK(look_alike.character == 'O');
+    CHECK(look_alike.look_alike());
+    auto foreign = mistake_of("UTR-2A-66G#E");
+    CHECK(foreign.character == '#');
+    CHECK_FALSE(foreign.look_alike());
+    CHECK_FALSE(mistake_of("UTR-2A-66GGF").look_alike());
 }
 
 TEST_CASE("segments are checked against the alphabet and their length", "[refcode]")

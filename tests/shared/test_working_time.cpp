@@ -113,6 +113,17 @@ TEST_CASE("working hours count only opening hours on working days", "[config][wo
     CHECK(complaint_deadline(config, monday_0700 + 7 * hour) == monday_0700 + 11 * hour);
 }
 
+TEST_CASE("a deadline is kept, missed, overdue or still running", "[config][working_time]")
+{
+    constexpr int64_t due = friday_1600_june;
+    CHECK(deadline_standing(due, std::nullopt, due - hour) == DeadlineStanding::pending);
+    CHECK(deadline_standing(due, std::nullopt, due) == DeadlineStanding::pending); // due means by then
+    CHECK(deadline_standing(due, std::nullopt, due + 1) == DeadlineStanding::overdue);
+    CHECK(deadline_standing(due, due, due + day) == DeadlineStanding::kept);
+    CHECK(deadline_standing(due, due - day, due - hour) == DeadlineStanding::kept);
+    CHECK(deadline_standing(due, due + 1, due + day) == DeadlineStanding::missed);
+}
+
 TEST_CASE("high and safety complaints get their shorter deadlines", "[config][working_time]")
 {
     Json json = default_json();

@@ -207,6 +207,9 @@ BrowserSession::BrowserSession(const ChromeDriver& driver, const BrowserOptions&
          {{"binary", ChromeDriver::chromium_binary()},
           {"args", args},
           {"prefs", {{"intl.accept_languages", options.language}}}}}};
+    if (options.viewport == Viewport::phone)
+        capabilities["goog:chromeOptions"]["mobileEmulation"] = {
+            {"deviceMetrics", {{"width", options.width}, {"height", options.height}, {"pixelRatio", 1.0}, {"touch", true}}}};
     auto answer = call("POST", "/session", {{"capabilities", {{"alwaysMatch", capabilities}}}});
     if (!answer.contains("sessionId") || !answer["sessionId"].is_string())
         throw std::runtime_error("webdriver: no session id in " + answer.dump());

@@ -45,11 +45,18 @@ private:
     std::unique_ptr<ChildProcess> m_process;
 };
 
+// How the page's viewport is made: the window's size, or a phone's screen
+// emulated by chromium (width x height CSS pixels, touch, the mobile
+// viewport rules), since headless chromium will not make a window narrower
+// than 500 pixels.
+enum class Viewport { window, phone };
+
 struct BrowserOptions {
     int width = 1280;
     int height = 1000;
     std::string language = "en-US";           // --lang, and Accept-Language
     bool accept_insecure_certificates = true; // the tests' private CA is not in chromium's store
+    Viewport viewport = Viewport::window;
 };
 
 // One WebDriver session: a headless chromium window.

@@ -651,6 +651,30 @@ TEST_CASE("an admin edits the configuration: mistakes are shown by their part, a
     CHECK(doc["staff"][0]["refund_limit_cents"] == 5000);
     CHECK(config::verify_pin(doc["staff"][0]["pin_hash"].get<std::string>(), "4321"));
     CHECK(doc["staff"][0]["pin_hash"].get<std::string>().find("4321") == std::string::npos);
+    CHECK_FALSE(doc.contains("messages")); // a form without the messages' fields keeps the defaults
+
+    // The messages to customers: the previews show the typed texts filled in, a bad placeholder is named,
+    // nothing is published.
+    {
+        auto page = admin.get("/config?scope=UTR");
+        REQUIRE(page.status == 200);
+        CHECK(page.body.find("id=\"section-messages\"") != std::string::npos);
+        CHECK(page.body.find("id=\"preview-decision-en\"") != std::string::npos);
+        auto preview = form;
+        for (auto& [name, value] : preview)
+            if (name == "csrf")
+                value = admin.csrf();
+        preview.emplace_back("preview", "1");
+        preview.emplace_back("message_acknowledgement_subject_nl", "Ontvangen {reference}");
+        preview.emplace_back("message_acknowledgement_subject_en", "Received {reference}");
+        preview.emplace_back("message_acknowledgement_body_nl", "Link: {status_link}");
+        preview.emplace_back("message_acknowledgement_body_en", "Dear {nmae}");
+        auto shown = admin.post_multipart("/config", preview);
+        CHECK(shown.status == 400); // the mistake is an error like any other, with the previews beside it
+        CHECK(shown.body.find("Ontvangen UTR-2A-0042-K") != std::string::npos);
+        CHECK(shown.body.find("unknown placeholder {nmae}") != std::string::npos);
+        CHECK(chain.query("SELECT count(*) FROM configs WHERE scope = 'UTR'") == std::vector<std::string>{"1"});
+    }
 
     // The same form without a new PIN keeps the hash.
     REQUIRE(admin.get("/config?scope=UTR").status == 200);

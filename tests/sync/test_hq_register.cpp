@@ -1,8 +1,10 @@
 // Complaints registered at head office (HqStore::register_complaint): the
 // reference code head office makes itself per store ("UTR-HQ-..."), which no
 // terminal is ever given, the checks on store and category, and that a
-// refused registration stores nothing.
+// refused registration stores nothing; the customer's status key it makes,
+// of which it keeps only the hash.
 #include "config/kiosk_config.h"
+#include "crypto/status_key.h"
 #include "domain/complaint_fold.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
@@ -61,8 +63,9 @@ TEST_CASE("head office numbers its own complaints per store with a code no termi
 
     std::set<std::string> references;
     for (int i = 0; i < 3; ++i) {
-        auto event = store->register_complaint(intake("UTR"), now + i);
-        REQUIRE(event);
+        auto registered = store->register_complaint(intake("UTR"), now + i);
+        REQUIRE(registered);
+        const Event* event = &registered->event;
         CHECK(event->type == EventType::complaint_opened);
         CHECK(event->actor == "hq:quality.lead");
         std::string reference = event->payload["reference"];
@@ -79,7 +82,7 @@ TEST_CASE("head office numbers its own complaints per store with a code no termi
     CHECK(*references.begin() == make_refcode("UTR", "HQ", 0));
     auto other = store->register_complaint(intake("AMS"), now);
     REQUIRE(other);
-    CHECK(other->payload["reference"] == make_refcode("AMS", "HQ", 0));
+    CHECK(other->event.payload["reference"] == make_refcode("AMS", "HQ", 0));
 
     // Terminals enrolled in the store after (or before) never get "HQ".
     std::set<std::string> terminal_codes;
@@ -103,9 +106,9 @@ TEST_CASE("a complaint that came in earlier keeps its time, and one from the fut
     auto letter = intake("UTR");
     letter.payload["channel"] = "letter";
     letter.received_at_ms = now - 3 * 86'400'000LL;
-    auto event = store->register_complaint(letter, now);
-    REQUIRE(event);
-    CHECK(event->occurred_at_ms == now - 3 * 86'400'000LL);
+    auto registered = store->register_complaint(letter, now);
+    REQUIRE(registered);
+    CHECK(registered->event.occurred_at_ms == now - 3 * 86'400'000LL);
 
     letter.received_at_ms = now + hq::max_received_ahead_ms + 1;
     auto refused = store->register_complaint(letter, now);
@@ -138,6 +141,9 @@ TEST_CASE("a registration that breaks a rule names the field and stores nothing"
     payload["reference"] = "UTR-2A-2222C";
     CHECK(message_of(intake("UTR", payload)) == "reference: head office makes the reference code itself");
     payload = by_phone();
+    payload["status_key_hash"] = crypto::status_key_hash(crypto::make_status_key());
+    CHECK(message_of(intake("UTR", payload)) == "status_key_hash: head office makes the status key itself");
+    payload = by_phone();
     payload["channel"] = "kiosk";
     CHECK(message_of(intake("UTR", payload)) ==
           "payload.channel: \"kiosk\" is the shopper at a kiosk, not a channel head office registers");
@@ -149,5 +155,31 @@ TEST_CASE("a registration that breaks a rule names the field and stores nothing"
     // The counter did not move either: the first complaint that is taken gets number 0.
     auto taken = store->register_complaint(intake("UTR"), now);
     REQUIRE(taken);
-    CHECK(taken->payload["reference"] == make_refcode("UTR", "HQ", 0));
+    CHECK(taken->event.payload["reference"] == make_refcode("UTR", "HQ", 0));
+}
+
+TEST_CASE("head office makes each registered complaint a status key and keeps only its hash", "[sync][unit][hq]")
+{
+    TempDir dir;
+    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+    REQUIRE(store);
+    REQUIRE(store->create_enrolment_code("UTR", "Counter 1", now, 3'600'000));
+    auto first = store->register_complaint(intake("UTR"), now);
+    auto second = store->register_complaint(intake("UTR"), now + 1);
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(crypto::is_status_key(first->status_key));
+    CHECK(first->status_key != second->status_key);
+    CHECK(first->event.payload["status_key_hash"] == crypto::status_key_hash(first->status_key));
+    // What head office stored, and what the fold reads from it: the hash, never the key.
+    auto state = store->complaint_state(first->event.subject);
+    REQUIRE(state);
+    CHECK(state->status_key_hash == crypto::status_key_hash(first->status_key));
+    auto stored = store->database().query_texts("SELECT body FROM events");
+    REQUIRE(stored);
+    REQUIRE(stored->size() == 2);
+    for (const std::string& body : *stored) {
+        CHECK(body.find(first->status_key) == std::string::npos);
+        CHECK(body.find(second->status_key) == std::string::npos);
+    }
 }

@@ -2,9 +2,11 @@
 // HTTPS: registering with the promised deadline, idempotent retries, every
 // refusal with the field named and nothing stored, tokens (401, revoked,
 // rate limited), 413 from the TLS front, reading a complaint by reference
-// without contact details, and `feedback-hq token` on the command line.
+// without contact details, the customer's status link in the answer, and
+// `feedback-hq token` on the command line.
 #include "client/credentials.h"
 #include "config/kiosk_config.h"
+#include "crypto/status_key.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
@@ -78,11 +80,18 @@ TEST_CASE("a complaint registered through the API: 201 with its id, reference an
     auto answer = api.post(phone_call());
     REQUIRE(answer.status == 201);
     auto body = body_of(answer);
-    CHECK(body.size() == 3);
+    CHECK(body.size() == 4);
     CHECK(is_uuid(body["id"].get<std::string>()));
     const std::string reference = body["reference"];
     CHECK(reference == make_refcode("UTR", "HQ", 0)); // head office's own code in the store
     CHECK(answer.header("location") == "/api/v1/complaints/" + reference);
+    // The customer's status link, with the status key head office made (its
+    // public URL defaults to https://<hostname>:<port>, here 127.0.0.1); only the key's hash is kept.
+    const std::string status_link = body["status_link"];
+    const std::string without_key = hq.url() + "/status?ref=" + reference + "&key=";
+    REQUIRE(status_link.starts_with(without_key));
+    const std::string status_key = status_link.substr(without_key.size());
+    CHECK(crypto::is_status_key(status_key));
     // Two working days in Amsterdam, as the store's promise says.
     CHECK(body["deadline"] == expected_deadline(safety_in_four_hours, received_at, Severity::normal));
 
@@ -103,6 +112,8 @@ TEST_CASE("a complaint registered through the API: 201 with its id, reference an
     CHECK(events[0]["payload"]["reference"] == reference);
     CHECK(events[0]["payload"]["channel"] == "phone");
     CHECK(events[0]["payload"]["contact"]["phone"] == "+31 6 1234 5678");
+    CHECK(events[0]["payload"]["status_key_hash"] == crypto::status_key_hash(status_key));
+    CHECK(events[0].dump().find(status_key) == std::string::npos);
 
     // Without received_at it came in now; a store without a configuration has no promise to keep.
     publish_store_config(hq, "AMS");
@@ -121,6 +132,7 @@ TEST_CASE("a complaint registered through the API: 201 with its id, reference an
     CHECK(log.find("POST /api/v1/complaints 201") != std::string::npos);
     for (const char* personal : {"1234 5678", "jan@example", "Jansen", "gescheurd"})
         CHECK(log.find(personal) == std::string::npos);
+    CHECK(log.find(status_key) == std::string::npos);
 }
 
 TEST_CASE("an Idempotency-Key makes a retry give the same answer without recording again, keys per token",
@@ -135,17 +147,21 @@ TEST_CASE("an Idempotency-Key makes a retry give the same answer without recordi
     auto first = crm.post(phone_call(), key);
     REQUIRE(first.status == 201);
     CHECK(first.header("feedback-replayed").empty());
+    // A retry gets the first answer byte for byte, but for the status key,
+    // which head office did not keep: the link without it.
+    REQUIRE(std::regex_search(first.body, std::regex("&key=[0-9a-f]{32}\"")));
+    const std::string kept = std::regex_replace(first.body, std::regex("&key=[0-9a-f]{32}\""), "\"");
     for (int retry = 0; retry < 3; ++retry) {
         auto again = crm.post(phone_call(), key);
         CHECK(again.status == 201);
-        CHECK(again.body == first.body); // byte for byte
+        CHECK(again.body == kept);
         CHECK(again.header("feedback-replayed") == "true");
         CHECK(again.header("location") == first.header("location"));
     }
     // The same JSON written otherwise (key order, spacing) is the same request.
     auto reordered = crm.send("POST", "/api/v1/complaints", phone_call().dump(2), key);
     CHECK(reordered.status == 201);
-    CHECK(reordered.body == first.body);
+    CHECK(reordered.body == kept);
     CHECK(recorded_by(hq, "hq:api.crm").size() == 1);
 
     // The same key with another body is refused, and changes nothing.
@@ -440,8 +456,11 @@ TEST_CASE("GET shows a terminal's complaint too: steps made at the counter are t
     CHECK(body["channel"] == "walk_in");
     CHECK(body["owner"].is_null()); // the store's
     CHECK(body["deadline"].is_null()); // no configuration published: no promise to keep
-    REQUIRE(body["steps"].size() == 1);
+    // The opening, then head office's mail to the customer (the acknowledgement, queued or sent).
+    REQUIRE(body["steps"].size() >= 1);
     CHECK(body["steps"][0]["by"] == "terminal");
+    for (size_t i = 1; i < body["steps"].size(); ++i)
+        CHECK(body["steps"][i]["type"] == "complaint.messaged");
     for (const char* personal : {"contact", "8765", "klant@example", "anna"})
         CHECK(read.body.find(personal) == std::string::npos);
 }

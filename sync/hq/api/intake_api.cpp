@@ -4,8 +4,8 @@
 #include "intake_api.h"
 
 #include "api_tokens.h"
-#include "config/kiosk_config.h"
 #include "crypto/sha256.h"
+#include "crypto/status_key.h"
 #include "domain/clock.h"
 #include "domain/complaint_fold.h"
 #include "domain/refcode.h"
@@ -218,8 +218,9 @@ struct IntakeApi::Caller {
     ApiToken token;
 };
 
-IntakeApi::IntakeApi(StorePool& pool, std::mutex& write_mutex, const sync::Limits& limits)
-    : m_pool(pool), m_write_mutex(write_mutex), m_limiter(limits.rate_per_second, limits.rate_burst)
+IntakeApi::IntakeApi(StorePool& pool, std::mutex& write_mutex, const HqSettings& settings)
+    : m_pool(pool), m_write_mutex(write_mutex), m_settings(settings),
+      m_limiter(settings.limits.rate_per_second, settings.limits.rate_burst)
 {
 }
 
@@ -313,18 +314,23 @@ void IntakeApi::post_complaint(const httplib::Request& req, httplib::Response& r
             return;
         }
     }
-    std::string answer_text;
+    nlohmann::ordered_json answer;
     std::string reference;
+    const std::string status_page = status_page_url(m_settings.public_url);
     auto registered = store.register_complaint(request.intake, now_utc_ms(), [&](const Event& event) -> Result<void> {
         reference = event.payload["reference"].get<std::string>();
-        auto due = deadline(store, request.intake.store_code, event.occurred_at_ms,
-                            event.payload.value("severity", std::string()));
+        auto due = m_viewer.deadline(store, request.intake.store_code, event.occurred_at_ms,
+                                     event.payload.value("severity", std::string()));
         FEEDBACK_TRY(due);
-        nlohmann::ordered_json answer{{"id", event.subject}, {"reference", reference}, {"deadline", optional_time(*due)}};
-        answer_text = answer.dump();
+        // What a retry gets again: the link without the key, which head
+        // office does not keep (only its hash, in the event).
+        answer = {{"id", event.subject},
+                  {"reference", reference},
+                  {"deadline", optional_time(*due)},
+                  {"status_link", crypto::status_link(status_page, reference, "")}};
         if (!keyed)
             return {};
-        return tokens.keep_answer(token_name, key, {request.request_sha256, 201, answer_text, event.subject},
+        return tokens.keep_answer(token_name, key, {request.request_sha256, 201, answer.dump(), event.subject},
                                   event.occurred_at_ms);
     });
     if (!registered) {
@@ -337,9 +343,10 @@ void IntakeApi::post_complaint(const httplib::Request& req, httplib::Response& r
             send_storage_failure(res, error);
         return;
     }
+    answer["status_link"] = crypto::status_link(status_page, reference, registered->status_key);
     res.status = 201;
     res.set_header("Location", location_of(reference));
-    res.set_content(answer_text, "application/json");
+    res.set_content(answer.dump(), "application/json");
 }
 
 void IntakeApi::get_complaint(const httplib::Request& req, httplib::Response& res)
@@ -354,38 +361,20 @@ void IntakeApi::get_complaint(const httplib::Request& req, httplib::Response& re
         return;
     }
     HqStore& store = *caller->store;
-    auto location = store.find_complaint(*reference);
-    if (!location) {
-        send_storage_failure(res, location.error());
+    auto found = m_viewer.find(store, *reference);
+    if (!found) {
+        send_storage_failure(res, found.error());
         return;
     }
-    if (!*location) {
+    if (!*found) {
         refuse(res, {404, "not_found", "reference: no complaint " + *reference + " at head office"});
         return;
     }
-    auto stored = store.events_about((*location)->complaint_id);
-    if (!stored) {
-        send_storage_failure(res, stored.error());
-        return;
-    }
-    std::vector<Event> events;
-    events.reserve(stored->size());
-    for (StoredEvent& one : *stored)
-        events.push_back(std::move(one.event));
-    std::sort(events.begin(), events.end(), fold_order_less);
-    const ComplaintState state = fold_complaint(events);
-    std::optional<int64_t> due;
-    if (state.opened_at) {
-        auto computed = deadline(store, (*location)->store_code, *state.opened_at, state.severity);
-        if (!computed) {
-            send_storage_failure(res, computed.error());
-            return;
-        }
-        due = *computed;
-    }
+    const ComplaintView& view = **found;
+    const ComplaintState& state = view.state;
     // The steps the fold applied, in its order; never a payload (contact details live there).
     nlohmann::ordered_json steps = nlohmann::ordered_json::array();
-    for (const Event& event : events) {
+    for (const Event& event : view.events) {
         bool skipped = std::any_of(state.skipped.begin(), state.skipped.end(),
                                    [&](const SkippedEvent& s) { return s.event_id == event.id; });
         if (!skipped)
@@ -396,7 +385,7 @@ void IntakeApi::get_complaint(const httplib::Request& req, httplib::Response& re
     send_json_in_order(res, nlohmann::ordered_json{
                        {"id", state.complaint_id},
                        {"reference", state.reference},
-                       {"store", (*location)->store_code},
+                       {"store", view.store_code},
                        {"status", state.status ? nlohmann::ordered_json(to_string(*state.status))
                                                : nlohmann::ordered_json()},
                        {"channel", state.channel},
@@ -404,7 +393,7 @@ void IntakeApi::get_complaint(const httplib::Request& req, httplib::Response& re
                        {"severity", state.severity},
                        {"owner", text_or_null(state.owner)},
                        {"received_at", optional_time(state.opened_at)},
-                       {"deadline", optional_time(due)},
+                       {"deadline", optional_time(view.deadline_at_ms)},
                        {"acknowledged_at", optional_time(state.acknowledged_at)},
                        {"answered_at", optional_time(state.answered_at)},
                        {"closed_at", optional_time(state.closed_at)},
@@ -412,40 +401,6 @@ void IntakeApi::get_complaint(const httplib::Request& req, httplib::Response& re
                        {"decision", text_or_null(state.decision)},
                        {"steps", std::move(steps)},
                    });
-}
-
-// [SECTION] Deadlines
-
-Result<std::shared_ptr<const config::KioskConfig>> IntakeApi::store_config(HqStore& store,
-                                                                           const std::string& store_code)
-{
-    auto document = store.config_for(store_code);
-    FEEDBACK_TRY(document);
-    if (!*document)
-        return std::shared_ptr<const config::KioskConfig>{};
-    const std::string etag = (*document)->etag();
-    {
-        std::lock_guard lock(m_configs_mutex);
-        if (auto found = m_configs.find(etag); found != m_configs.end())
-            return found->second;
-    }
-    // Parsed outside the lock (it reads the time zone's file); two requests
-    // may parse the same version at once, and both get the same answer.
-    std::shared_ptr<const config::KioskConfig> parsed;
-    if (auto config = config::parse_config((*document)->document))
-        parsed = std::make_shared<const config::KioskConfig>(std::move(*config));
-    std::lock_guard lock(m_configs_mutex);
-    return m_configs.emplace(etag, std::move(parsed)).first->second;
-}
-
-Result<std::optional<int64_t>> IntakeApi::deadline(HqStore& store, const std::string& store_code,
-                                                   int64_t opened_at_ms, std::string_view severity)
-{
-    auto config = store_config(store, store_code);
-    FEEDBACK_TRY(config);
-    if (!*config)
-        return std::optional<int64_t>{}; // as the dashboard: no configuration, no promise
-    return config::complaint_deadline(**config, opened_at_ms, severity_level(severity));
 }
 
 } // namespace feedback::hq::api

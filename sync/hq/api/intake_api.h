@@ -2,7 +2,7 @@
 // uses register complaints that came in at head office and read how a
 // complaint stands, each with a token of its own (`feedback-hq token add`).
 //
-//   POST /api/v1/complaints              register one: 201 {"id", "reference", "deadline"}
+//   POST /api/v1/complaints              register one: 201 {"id", "reference", "deadline", "status_link"}
 //   GET  /api/v1/complaints/{reference}  the complaint as the fold sees it, never contact details
 //
 // A POST runs:
@@ -17,7 +17,8 @@
 //     v
 //   HqStore::register_complaint() --rule broken--> 422 (nothing stored)
 //     v  one transaction: the event, and the answer kept under the key
-//   201
+//        (its status link without the status key: head office keeps only its hash)
+//   201 with the status link and its key, this once
 //
 // Bodies are at most max_body_bytes: the TLS front refuses a larger one (413)
 // before any worker reads it (HqServer::Impl::body_rule()). Errors are
@@ -25,12 +26,12 @@
 // customer gave as contact details reaches an answer's message or the log.
 #pragma once
 
-#include "common/protocol.h"
+#include "hq/complaint_view.h"
+#include "hq/hq_settings.h"
 #include "hq/rate_limiter.h"
 #include "hq/store_pool.h"
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,10 +43,6 @@ struct Request;
 struct Response;
 } // namespace httplib
 
-namespace feedback::config {
-struct KioskConfig;
-}
-
 namespace feedback::hq::api {
 
 inline constexpr std::string_view path_prefix = "/api/v1/";
@@ -54,8 +51,11 @@ inline constexpr uint64_t max_body_bytes = 64 * 1024;
 class IntakeApi {
 public:
     // `write_mutex`: the one every write to hq.db takes turns on (server.h).
-    // Requests are limited per token like a terminal's (`limits`).
-    IntakeApi(StorePool& pool, std::mutex& write_mutex, const sync::Limits& limits);
+    // Requests are limited per token like a terminal's (`settings.limits`);
+    // status links start with settings.public_url, read when a complaint is
+    // registered (the server fills it in when it binds), so `settings` must
+    // outlive the API.
+    IntakeApi(StorePool& pool, std::mutex& write_mutex, const HqSettings& settings);
     ~IntakeApi();
     IntakeApi(const IntakeApi&) = delete;
     IntakeApi& operator=(const IntakeApi&) = delete;
@@ -68,20 +68,12 @@ private:
     std::optional<Caller> authorise(const httplib::Request& req, httplib::Response& res);
     void post_complaint(const httplib::Request& req, httplib::Response& res);
     void get_complaint(const httplib::Request& req, httplib::Response& res);
-    // The store's configuration as head office holds it now, parsed once per
-    // published version; nothing when there is none or it does not parse.
-    Result<std::shared_ptr<const config::KioskConfig>> store_config(HqStore& store, const std::string& store_code);
-    // The promised answer deadline (UTC ms), as config::complaint_deadline()
-    // gives it for the store's configuration and the severity; nothing
-    // without a configuration or a promise that names a deadline.
-    Result<std::optional<int64_t>> deadline(HqStore& store, const std::string& store_code, int64_t opened_at_ms,
-                                            std::string_view severity);
 
     StorePool& m_pool;
     std::mutex& m_write_mutex;
+    const HqSettings& m_settings;
     RateLimiter m_limiter; // requests per token name
-    std::mutex m_configs_mutex;
-    std::map<std::string, std::shared_ptr<const config::KioskConfig>> m_configs; // by ETag ("UTR-3")
+    ComplaintViewer m_viewer; // complaints by reference, deadlines
 };
 
 } // namespace feedback::hq::api

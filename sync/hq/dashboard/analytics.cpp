@@ -335,8 +335,8 @@ Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int6
         out.opened_at = row.column_int64(6);
         out.deadline_at = row.column_optional_int64(7);
         bool closed = out.status == to_string(ComplaintStatus::closed);
-        bool answered = row.column_optional_int64(11).has_value();
-        out.overdue = !answered && out.deadline_at && *out.deadline_at < now_ms;
+        out.overdue = out.deadline_at && config::deadline_standing(*out.deadline_at, row.column_optional_int64(11),
+                                                                   now_ms) == config::DeadlineStanding::overdue;
         if (closed)
             out.closed_at = row.column_optional_int64(8);
         out.root_cause = row.column_text(9);

@@ -3,6 +3,7 @@
 #include "hq/mail/outbox.h"
 
 #include "common/protocol.h"
+#include "hq/hq_settings.h"
 #include "config/kiosk_config.h"
 #include "config/message_templates.h"
 #include "crypto/sha256.h"
@@ -118,7 +119,7 @@ Result<std::map<std::string, std::string>> values_for(HqStore& store, std::strin
         {"name", recipient.name},
         {"reference", reference},
         {"store", config.store_name},
-        {"status_link", crypto::status_link(context.public_url + "/status", reference, "")},
+        {"status_link", crypto::status_link(status_page_url(context.public_url), reference, "")},
     };
     if (kind == "acknowledgement") {
         values["customer_wish"] = text_of(opened.payload, "customer_wish");

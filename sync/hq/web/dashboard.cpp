@@ -34,8 +34,9 @@ constexpr const char* login_cookie = "__Host-feedback_login";
 constexpr const char* language_cookie = "feedback_lang";
 
 // What a request without a session gets: a page redirects to the login, an
-// export or a form's POST is refused with 401.
-enum class Kind { page, download, action };
+// export or a form's POST is refused with 401. A public page (the
+// customer's status page) needs none and never looks one up.
+enum class Kind { page, download, action, public_page };
 
 struct Route {
     Role need = Role::viewer;
@@ -65,8 +66,13 @@ std::string cookie(const httplib::Request& req, std::string_view name)
     return {};
 }
 
-std::string locale_of(const httplib::Request& req)
+std::string locale_of(const httplib::Request& req, Kind kind)
 {
+    // A public page is for people without the dashboard's cookie: its switch is ?lang=.
+    if (kind == Kind::public_page)
+        for (const std::string& locale : dashboard_locales)
+            if (req.get_param_value("lang") == locale)
+                return locale;
     std::string chosen = cookie(req, language_cookie);
     for (const std::string& locale : dashboard_locales)
         if (chosen == locale)
@@ -227,9 +233,9 @@ void serve(App& app, const Route& route, const httplib::Request& req, httplib::R
         send_plain(res, 503, "head office cannot open its database: " + std::string(to_string(lease.error().kind)));
         return;
     }
-    Page page(app, req, res, **lease, locale_of(req), now);
+    Page page(app, req, res, **lease, locale_of(req, route.kind), now);
     try {
-        if (route.kind == Kind::page && route.handler == login_form) {
+        if (route.kind == Kind::public_page || (route.kind == Kind::page && route.handler == login_form)) {
             route.handler(page);
             return;
         }
@@ -333,33 +339,15 @@ Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path&
             send_plain(res, 503, "head office cannot open its database");
             return;
         }
-        Page page(*app, req, res, **lease, locale_of(req), now_utc_ms());
+        Page page(*app, req, res, **lease, locale_of(req, Kind::action), now_utc_ms());
         login_submit(page);
     });
     add("POST", "/logout", {Role::viewer, Kind::action, logout});
+    add("GET", std::string(status_page_path), {Role::viewer, Kind::public_page, status_page});
 
-    // The customer's pages: no login, no session, their own keys.
-    auto add_public = [&](const char* method, const std::string& pattern, void (*handler)(Page&)) {
-        auto serve_public = [app, handler](const httplib::Request& req, httplib::Response& res) {
-            auto lease = app->pool.borrow();
-            if (!lease) {
-                send_plain(res, 503, "head office cannot open its database");
-                return;
-            }
-            Page page(*app, req, res, **lease, locale_of(req), now_utc_ms());
-            try {
-                handler(page);
-            } catch (const std::exception&) {
-                page.send_message(500, page.t("error.title"), page.t("error.internal"));
-            }
-        };
-        if (std::string_view(method) == "GET")
-            http.Get(pattern, serve_public);
-        else
-            http.Post(pattern, serve_public);
-    };
-    add_public("GET", "/survey", survey_page);
-    add_public("POST", "/survey", post_survey);
+    // The survey after closing: public, its link's token is the only key.
+    add("GET", "/survey", {Role::viewer, Kind::public_page, survey_page});
+    add("POST", "/survey", {Role::viewer, Kind::public_page, post_survey});
 
     add("GET", "/overview", {Role::viewer, Kind::page, overview_page});
     add("GET", "/promises", {Role::viewer, Kind::page, promises_page});

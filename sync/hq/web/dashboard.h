@@ -4,6 +4,7 @@
 //
 // Routes (all below "/"; the protocol keeps "/v1/"):
 //   GET  /login  POST /login  POST /logout  GET /lang/{nl|en}  GET /static/dashboard.css
+//   GET  /status?ref=REF&key=KEY&lang=nl|en   the customer's status page (no login, pages_status.cpp)
 //   GET  /overview  /complaints  /complaints/{id}  /complaints/{id}/contact
 //   POST /complaints/{id}/root-cause  /actions  /actions/{action}/check  /reopen  /refer
 //   GET  /callbacks  /callbacks/{rating}   POST /callbacks/{rating}/outcome
@@ -11,7 +12,7 @@
 //   POST /devices/enrol  /devices/{id}/revoke  /config  /users  /users/{name}  /account/password
 //   GET  /export/{complaints,callbacks,stores,weeks,promises,learning,devices,audit}.csv  /export/dump.json
 //
-// Every page but /login needs a session (pages redirect to /login, exports
+// Every page but /login and /status needs a session (pages redirect to /login, exports
 // and POSTs answer 401); every POST needs the session's CSRF token; roles
 // (users.h) decide the rest (403). Personal data is shown to managers and
 // admins only, and each view of it is written to the audit log.
@@ -39,7 +40,8 @@ struct DashboardOptions {
 };
 
 // Mounts the dashboard's routes on `http`. `write_mutex` is the one every
-// write to DIR/hq.db takes turns on (server.h). The routes keep what they
+// write to DIR/hq.db takes turns on, `settings` the server's own, which
+// outlive the routes (server.h ExtraRoutes). The routes keep the rest they
 // need alive themselves. Fails when the embedded translations are broken.
 Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path& dir, const HqSettings& settings,
                              std::mutex& write_mutex, const DashboardOptions& options = {});

@@ -148,55 +148,86 @@ constexpr NavItem nav_items[] = {
     {"audit", "/audit", Role::admin},
 };
 
-} // namespace
-
-void Page::send_page(int status, const std::string& title, std::string_view nav, const std::string& body)
+// The HTML document around every page: the head, a skip link, the header
+// holding `header`, <main> with the title as its heading, and the footer.
+std::string html_document(const Text& t, const std::string& title, const std::string& brand,
+                          const std::string& header, const std::string& body, const std::string& footer)
 {
-    std::string back = url_encode(path_and_query());
-    std::string html = "<!DOCTYPE html>\n<html lang=\"" + t.locale() +
-                       "\">\n<head>\n<meta charset=\"utf-8\">\n"
-                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-                       escape(title) + " \xC2\xB7 " + escape(t("layout.brand")) +
-                       "</title>\n<link rel=\"stylesheet\" href=\"/static/dashboard.css\">\n</head>\n<body>\n"
-                       "<a class=\"skip\" href=\"#main\">" +
-                       escape(t("layout.skip")) + "</a>\n<header class=\"top\">\n<a class=\"brand\" href=\"/overview\">" +
-                       escape(t("layout.brand")) + "</a>\n";
-    if (session) {
-        html += "<nav class=\"main\" aria-label=\"" + escape(t("layout.navigation")) + "\">";
-        for (const NavItem& item : nav_items) {
-            if (!can(item.need))
-                continue;
-            bool active = nav == item.id;
-            html += std::string("<a href=\"") + item.path + "\"" +
-                    (active ? " class=\"active\" aria-current=\"page\"" : "") + ">" +
-                    escape(t(std::string("nav.") + item.id)) + "</a>";
-        }
-        html += "</nav>\n";
-    }
-    html += "<div class=\"who\">";
-    if (session)
-        html += "<a class=\"user\" href=\"/account\">" + escape(session->user.name) + " (" +
-                escape(t("role." + std::string(to_string(session->user.role)))) + ")</a> ";
-    html += "<span class=\"lang\">";
+    return "<!DOCTYPE html>\n<html lang=\"" + t.locale() +
+           "\">\n<head>\n<meta charset=\"utf-8\">\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+           escape(title) + " \xC2\xB7 " + escape(brand) +
+           "</title>\n<link rel=\"stylesheet\" href=\"/static/dashboard.css\">\n</head>\n<body>\n"
+           "<a class=\"skip\" href=\"#main\">" +
+           escape(t("layout.skip")) + "</a>\n<header class=\"top\">\n" + header + "</header>\n<main id=\"main\">\n<h1>" +
+           escape(title) + "</h1>\n" + body + "\n</main>\n<footer>" + escape(footer) + "</footer>\n</body>\n</html>\n";
+}
+
+// The language switch: the page's language in bold, the others as links to `href_of(locale)`.
+template <class HrefOf>
+std::string language_switch(const Text& t, HrefOf href_of)
+{
+    std::string html = "<span class=\"lang\">";
     for (const std::string& locale : dashboard_locales) {
         std::string label = t("layout.language_" + locale);
         if (locale == t.locale())
             html += "<strong lang=\"" + locale + "\">" + escape(label) + "</strong> ";
         else
-            html += "<a lang=\"" + locale + "\" href=\"/lang/" + locale + "?back=" + back + "\">" + escape(label) +
-                    "</a> ";
+            html += "<a lang=\"" + locale + "\" href=\"" + escape(href_of(locale)) + "\">" + escape(label) + "</a> ";
     }
-    html += "</span>";
+    return html + "</span>";
+}
+
+} // namespace
+
+void Page::send_page(int status, const std::string& title, std::string_view nav, const std::string& body)
+{
+    std::string back = url_encode(path_and_query());
+    std::string header = "<a class=\"brand\" href=\"/overview\">" + escape(t("layout.brand")) + "</a>\n";
+    if (session) {
+        header += "<nav class=\"main\" aria-label=\"" + escape(t("layout.navigation")) + "\">";
+        for (const NavItem& item : nav_items) {
+            if (!can(item.need))
+                continue;
+            bool active = nav == item.id;
+            header += std::string("<a href=\"") + item.path + "\"" +
+                      (active ? " class=\"active\" aria-current=\"page\"" : "") + ">" +
+                      escape(t(std::string("nav.") + item.id)) + "</a>";
+        }
+        header += "</nav>\n";
+    }
+    header += "<div class=\"who\">";
     if (session)
-        html += "<form class=\"inline\" method=\"post\" enctype=\"multipart/form-data\" action=\"/logout\">" + csrf_field() +
-                "<button type=\"submit\" class=\"link\" id=\"logout\">" + escape(t("layout.logout")) +
-                "</button></form>";
-    html += "</div>\n</header>\n<main id=\"main\">\n<h1>" + escape(title) + "</h1>\n" + body +
-            "\n</main>\n<footer>" + escape(t.format("layout.footer", {{"time", format_time(now_ms)}})) +
-            "</footer>\n</body>\n</html>\n";
+        header += "<a class=\"user\" href=\"/account\">" + escape(session->user.name) + " (" +
+                  escape(t("role." + std::string(to_string(session->user.role)))) + ")</a> ";
+    header += language_switch(t, [&](const std::string& locale) { return "/lang/" + locale + "?back=" + back; });
+    if (session)
+        header += "<form class=\"inline\" method=\"post\" enctype=\"multipart/form-data\" action=\"/logout\">" +
+                  csrf_field() + "<button type=\"submit\" class=\"link\" id=\"logout\">" +
+                  escape(t("layout.logout")) + "</button></form>";
+    header += "</div>\n";
     security_headers(res);
     res.status = status;
-    res.set_content(html, "text/html; charset=utf-8");
+    res.set_content(html_document(t, title, t("layout.brand"), header, body,
+                                  t.format("layout.footer", {{"time", format_time(now_ms)}})),
+                    "text/html; charset=utf-8");
+}
+
+void Page::send_public_page(int status, const std::string& title, const std::string& body,
+                            const LanguageLinks& language_links)
+{
+    std::string header = "<span class=\"brand\">" + escape(t("public.brand")) + "</span>\n<div class=\"who\">" +
+                         language_switch(t, [&](const std::string& locale) {
+                             for (const auto& [link_locale, href] : language_links)
+                                 if (link_locale == locale)
+                                     return href;
+                             return std::string("?lang=") + locale;
+                         }) +
+                         "</div>\n";
+    security_headers(res);
+    res.status = status;
+    res.set_content(html_document(t, title, t("public.brand"), header, body, t("public.footer")),
+                    "text/html; charset=utf-8");
 }
 
 void Page::send_redirect(const std::string& location)

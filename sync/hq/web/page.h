@@ -5,10 +5,13 @@
 #pragma once
 
 #include "hq/client_address.h"
+#include "hq/complaint_view.h"
 #include "hq/hq_settings.h"
 #include "hq/hq_store.h"
+#include "hq/rate_limiter.h"
 #include "hq/store_pool.h"
 #include "hq/web/html.h"
+#include "hq/web/status_link_handoff.h"
 #include "hq/web/text.h"
 #include "hq/web/users.h"
 
@@ -28,14 +31,15 @@ namespace feedback::hq::web {
 
 // The dashboard's state, shared by every request; lives as long as the routes.
 struct App {
-    App(std::filesystem::path dir_, HqSettings settings_, std::mutex& write_mutex_, config::Translations text_,
+    App(std::filesystem::path dir_, const HqSettings& settings_, std::mutex& write_mutex_, config::Translations text_,
         SessionLimits sessions_, LoginLimits logins_)
-        : dir(std::move(dir_)), settings(std::move(settings_)), write_mutex(write_mutex_), text(std::move(text_)),
-          sessions(sessions_), logins(logins_), pool(dir)
+        : dir(std::move(dir_)), settings(settings_), write_mutex(write_mutex_), text(std::move(text_)),
+          sessions(sessions_), logins(logins_), pool(dir),
+          status_lookups(settings_.status_lookups_per_minute / 60.0, settings_.status_lookups_per_minute)
     {
     }
     std::filesystem::path dir;
-    HqSettings settings;
+    const HqSettings& settings; // the server's (server.h ExtraRoutes), which outlive the routes
     std::mutex& write_mutex;
     config::Translations text;
     SessionLimits sessions;
@@ -44,6 +48,12 @@ struct App {
     // Checked against when the user name is unknown, so a wrong name takes
     // as long as a wrong password and does not give itself away.
     std::string dummy_password_hash;
+    // The customer's status page (pages_status.cpp): lookups per client
+    // address, and complaints read by reference with the shared fold.
+    RateLimiter status_lookups;
+    ComplaintViewer complaints;
+    // Status links of complaints just registered, until their confirmation shows them.
+    StatusLinkHandoff status_links;
 };
 
 // A form's answer shown on the page again after a mistake: which form,
@@ -119,6 +129,12 @@ public:
     // [SECTION] Answering
     // The page in the layout: title, the navigation with `nav` marked.
     void send_page(int status, const std::string& title, std::string_view nav, const std::string& body);
+    // A page for the public (the customer's status page): the layout without
+    // navigation, user, logout or the dashboard's links; the language switch
+    // goes to `language_links` (locale -> href on this page).
+    using LanguageLinks = std::vector<std::pair<std::string, std::string>>;
+    void send_public_page(int status, const std::string& title, const std::string& body,
+                          const LanguageLinks& language_links);
     void send_redirect(const std::string& location);
     void send_message(int status, const std::string& title, const std::string& message);
     // A storage failure as a page ("head office is busy", ...).

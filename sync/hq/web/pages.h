@@ -1,6 +1,6 @@
 // The dashboard's page handlers, one group per file (pages_*.cpp). Each
 // runs after dashboard.cpp has checked the session, the CSRF token of a
-// POST and the role the route needs.
+// POST and the role the route needs; the public status page needs none.
 #pragma once
 
 #include "hq/web/page.h"
@@ -77,6 +77,11 @@ void post_config(Page& page);
 
 // pages_review.cpp: the management review (and its print)
 void review_page(Page& page);
+
+// pages_status.cpp: the customer's status page (public: no session)
+void status_page(Page& page);
+// The status link of a complaint just registered, shown once on its page.
+std::string status_link_box(Page& page, const std::string& link);
 
 // pages_survey.cpp: the customer's survey after closing (no login; the link's token)
 void survey_page(Page& page);

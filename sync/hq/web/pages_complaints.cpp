@@ -387,6 +387,10 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
 
     std::string body = "<p class=\"back\"><a href=\"/complaints\">" + escape(t("complaint.back")) + "</a></p>" +
                        page.flash();
+    // Just registered here: the customer's status link, this once.
+    if (page.param("done") == "registered")
+        if (auto link = page.app.status_links.take(page.csrf, complaint_id, page.now_ms))
+            body += status_link_box(page, *link);
     // Summary.
     body += "<section class=\"card\"><dl class=\"facts\">";
     auto fact = [&](const std::string& label, const std::string& value, const std::string& id = "") {
@@ -405,10 +409,9 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
     fact(t("complaint.owner"), state.owner.empty() ? t("complaint.owner_store") : state.owner, "owner");
     if (auto deadline = state.opened_at ? deadline_of(config, *state.opened_at, state.severity) : std::nullopt) {
         // Answered: the customer had an answer (not a staff acknowledgement).
-        bool late = !state.answered_at && page.now_ms > *deadline;
-        bool late_answer = state.answered_at && *state.answered_at > *deadline;
-        fact(t("complaints.deadline"),
-             format_time(*deadline) + (late || late_answer ? " \xE2\x80\x94 " + t("complaints.overdue") : ""),
+        auto standing = config::deadline_standing(*deadline, state.answered_at, page.now_ms);
+        bool late = standing == config::DeadlineStanding::overdue || standing == config::DeadlineStanding::missed;
+        fact(t("complaints.deadline"), format_time(*deadline) + (late ? " \xE2\x80\x94 " + t("complaints.overdue") : ""),
              "deadline");
     }
     if (state.answered_at)

@@ -9,6 +9,8 @@
 
 #include "config/message_templates.h"
 
+#include <algorithm>
+
 #include "assets.h"
 #include "config/kiosk_config.h"
 #include "config/pin.h"
@@ -306,7 +308,10 @@ nlohmann::json document_of(const Text& t, const Values& v, const Values& pins, c
                      {"window_seconds", integer_field(get("window_seconds"))}};
     if (!doc.contains("staff_call_command"))
         doc["staff_call_command"] = nlohmann::json::array();
-    // Only the messages that differ from the defaults are written.
+    // Only the messages that differ from the defaults are written; a form
+    // without any of the messages' fields (an older page) keeps the base's.
+    if (std::none_of(v.begin(), v.end(), [](const auto& field) { return field.first.starts_with("message_"); }))
+        return doc;
     nlohmann::json messages = nlohmann::json::object();
     for (const auto& [kind, standard] : config::default_message_templates()) {
         nlohmann::json subject = nlohmann::json::object();
@@ -314,8 +319,12 @@ nlohmann::json document_of(const Text& t, const Values& v, const Values& pins, c
         bool own = false;
         for (const std::string& locale : dashboard_locales) {
             std::string at = "message_" + kind + "_";
-            subject[locale] = get(at + "subject_" + locale);
-            body[locale] = get(at + "body_" + locale);
+            // A field the form left out keeps the default text.
+            auto typed = [&](const std::string& name, const std::string& standard_text) {
+                return v.count(name) ? get(name) : standard_text;
+            };
+            subject[locale] = typed(at + "subject_" + locale, standard.subject.in(locale));
+            body[locale] = typed(at + "body_" + locale, standard.body.in(locale));
             own = own || subject[locale] != standard.subject.in(locale) || body[locale] != standard.body.in(locale);
         }
         if (own)

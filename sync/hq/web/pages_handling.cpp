@@ -9,6 +9,7 @@
 #include "pages.h"
 
 #include "config/kiosk_config.h"
+#include "crypto/status_key.h"
 #include "domain/money.h"
 #include "domain/vocabulary.h"
 #include "forms.h"
@@ -477,7 +478,14 @@ void post_register(Page& page)
             return page.send_failure(error);
         return register_mistake(page, feedback, t.format("form.rejected", {{"reason", error.message}}));
     }
-    page.send_redirect("/complaints/" + registered->subject + "?done=registered");
+    // The status key exists only now: its link waits for the confirmation page, in memory.
+    const std::string& complaint_id = registered->event.subject;
+    page.app.status_links.put(page.csrf, complaint_id,
+                              crypto::status_link(status_page_url(page.app.settings.public_url),
+                                                  registered->event.payload["reference"].get<std::string>(),
+                                                  registered->status_key),
+                              page.now_ms);
+    page.send_redirect("/complaints/" + complaint_id + "?done=registered");
 }
 
 } // namespace feedback::hq::web
