@@ -406,11 +406,17 @@ TEST_CASE("GET by reference: the complaint as the fold sees it, typed loosely, a
         CHECK(body["closed_at"].is_null());
         CHECK(body["outcome"].is_null());
         CHECK(body["decision"] == "We sturen u een nieuw kussen.");
-        REQUIRE(body["steps"].size() == 4);
-        CHECK(body["steps"][0] == nlohmann::json{{"type", "complaint.opened"},
-                                                 {"at", format_utc_iso8601(received_at)},
-                                                 {"by", "head_office"}});
-        CHECK(body["steps"][3]["type"] == "complaint.resolved");
+        // The mail worker may already have queued the acknowledgement and the decision (the
+        // customer gave an e-mail address): those steps come and go with its timing.
+        std::vector<nlohmann::json> handling;
+        for (const auto& step : body["steps"])
+            if (step["type"] != "complaint.messaged")
+                handling.push_back(step);
+        REQUIRE(handling.size() == 4);
+        CHECK(handling[0] == nlohmann::json{{"type", "complaint.opened"},
+                                            {"at", format_utc_iso8601(received_at)},
+                                            {"by", "head_office"}});
+        CHECK(handling[3]["type"] == "complaint.resolved");
         // No contact details, not even whether there are any.
         for (const char* personal : {"contact", "1234 5678", "jan@example", "Jansen", "phone\":", "email"})
             CHECK(read.body.find(personal) == std::string::npos);
