@@ -10,6 +10,8 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(SDL2 REQUIRED CONFIG)
 pkg_check_modules(IMGUI REQUIRED IMPORTED_TARGET imgui)
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
+# The QR code of the customer's status link on the kiosk's screen (libqrencode).
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 # The wire to head office (sync/): libcurl on the terminal, cpp-httplib with
 # OpenSSL at head office (its pkg-config flags must match Debian's build of
 # the library: OpenSSL, zlib and brotli support), zlib for gzip bodies.

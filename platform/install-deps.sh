@@ -13,12 +13,16 @@ packages=(
   tzdata
   # kiosk user interface (SDL2 + Dear ImGui, PNG screenshots, Noto Sans)
   libimgui-dev libsdl2-dev libstb-dev fonts-noto-core
+  # the QR code of the customer's status link (screen and receipt)
+  libqrencode-dev
   # sync: libcurl on the terminal, cpp-httplib + OpenSSL at head office, zlib,
   # and the openssl tool that makes head office's private CA
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev zlib1g-dev openssl
   # tests, and a real browser (headless, driven over WebDriver) for the
   # head-office dashboard's tests
   catch2 chromium chromium-driver poppler-utils
+  # reads the kiosk's QR code back from its screenshots in the UI tests
+  zbar-tools
   # a real SMTP server (with STARTTLS) that the mail tests start themselves
   python3-aiosmtpd
   # head office behind a reverse proxy that terminates TLS (the documented

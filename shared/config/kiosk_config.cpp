@@ -60,6 +60,7 @@ constexpr IntRange answer_hours_range{1, 24 * 30};
 constexpr IntRange answer_days_range{1, 30};
 constexpr IntRange target_percent_range{1, 100};
 constexpr IntRange refund_range{0, max_refund_cents};
+constexpr IntRange receipt_columns_range{24, 64};
 constexpr IntRange shopper_idle_range{10, 600};
 constexpr IntRange thank_you_range{2, 60};
 constexpr IntRange staff_idle_range{30, 3600};
@@ -111,12 +112,17 @@ std::string got_type(const Json& value)
     return " (got " + std::string(value.type_name()) + ")";
 }
 
-std::string joined_locales()
+std::string joined_locales(const std::vector<std::string>& locales = supported_locales)
 {
     std::string out;
-    for (const auto& locale : supported_locales)
+    for (const auto& locale : locales)
         out += (out.empty() ? "" : ", ") + locale;
     return out;
+}
+
+bool is_kiosk_locale(std::string_view locale)
+{
+    return std::find(kiosk_locales.begin(), kiosk_locales.end(), locale) != kiosk_locales.end();
 }
 
 std::string band_name(NpsBand band)
@@ -237,22 +243,31 @@ std::optional<std::string> read_text(const Json* value, const std::string& path,
     return text;
 }
 
-// Every supported locale, each a text of at most `max_chars` characters;
-// other locales are refused so that a typo ("en-GB", "NL") is noticed.
+// A text in every language of `required` (the base languages, and for what
+// shoppers read also the languages the store offers), each at most
+// `max_chars` characters; other kiosk languages may be given too; anything
+// else is refused so that a typo ("en-GB", "NL") is noticed.
 LocalizedText read_localized(const Json* value, const std::string& path, Violations& out,
-                             int64_t max_chars = max_text_chars)
+                             int64_t max_chars = max_text_chars,
+                             const std::vector<std::string>& required = supported_locales)
 {
     LocalizedText result;
     if (!value)
         return result;
     if (!value->is_object()) {
-        add(out, path, "must be an object with a text per language (" + joined_locales() + ")" + got_type(*value));
+        add(out, path, "must be an object with a text per language (" + joined_locales(required) + ")" +
+                           got_type(*value));
         return result;
     }
-    for (const auto& [key, ignored] : value->items())
-        if (std::find(supported_locales.begin(), supported_locales.end(), key) == supported_locales.end())
-            add(out, member(path, key), "not a supported language (use " + joined_locales() + ")");
-    for (const auto& locale : supported_locales) {
+    for (const auto& [key, text] : value->items()) {
+        if (!is_kiosk_locale(key))
+            add(out, member(path, key), "not a supported language (use " + joined_locales(kiosk_locales) + ")");
+        else if (std::find(required.begin(), required.end(), key) == required.end()) {
+            if (auto read = read_text(&text, member(path, key), max_chars, out))
+                result.by_locale[key] = std::move(*read);
+        }
+    }
+    for (const auto& locale : required) {
         const Json* text = find(*value, locale);
         if (!text) {
             add(out, member(path, locale), "required");
@@ -262,6 +277,40 @@ LocalizedText read_localized(const Json* value, const std::string& path, Violati
             result.by_locale[locale] = std::move(*read);
     }
     return result;
+}
+
+// The languages a store offers ("languages": ["nl", "en", "de"]): 1-5
+// distinct kiosk languages; nothing: the base languages.
+std::vector<std::string> read_languages(const Json* value, const std::string& path, Violations& out)
+{
+    if (!value)
+        return supported_locales;
+    std::vector<std::string> languages;
+    if (!value->is_array() || value->empty() || value->size() > kiosk_locales.size()) {
+        add(out, path, "must be an array of 1 to " + std::to_string(kiosk_locales.size()) + " languages of " +
+                           joined_locales(kiosk_locales) + got_type(*value));
+        return supported_locales;
+    }
+    for (size_t i = 0; i < value->size(); ++i) {
+        const Json& entry = (*value)[i];
+        if (!entry.is_string() || !is_kiosk_locale(entry.get_ref<const std::string&>()))
+            add(out, element(path, i), "must be one of " + joined_locales(kiosk_locales));
+        else if (std::find(languages.begin(), languages.end(), entry.get<std::string>()) != languages.end())
+            add(out, element(path, i), "\"" + entry.get<std::string>() + "\" is listed twice");
+        else
+            languages.push_back(entry.get<std::string>());
+    }
+    return languages.empty() ? supported_locales : languages;
+}
+
+// What shopper-facing texts need: the base languages and the offered ones.
+std::vector<std::string> shopper_text_languages(const std::vector<std::string>& offered)
+{
+    std::vector<std::string> required = supported_locales;
+    for (const auto& locale : offered)
+        if (std::find(required.begin(), required.end(), locale) == required.end())
+            required.push_back(locale);
+    return required;
 }
 
 // An array with a number of entries in `range`; false (reported) otherwise,
@@ -298,7 +347,8 @@ void check_unique_ids(const std::vector<std::pair<std::string, std::string>>& id
 // =============================================================================
 
 // [{"id": config id, "label": LocalizedText}, ...]; ids unique in the list.
-std::vector<Choice> read_choices(const Json* value, const std::string& path, CountRange range, Violations& out)
+std::vector<Choice> read_choices(const Json* value, const std::string& path, CountRange range, Violations& out,
+                                 const std::vector<std::string>& languages = supported_locales)
 {
     std::vector<Choice> choices;
     if (!check_array(value, path, range, out))
@@ -318,7 +368,7 @@ std::vector<Choice> read_choices(const Json* value, const std::string& path, Cou
                 add(out, member(at, "id"), std::string(config_id_rule));
             }
         }
-        choice.label = read_localized(find(entry, "label"), member(at, "label"), out);
+        choice.label = read_localized(find(entry, "label"), member(at, "label"), out, max_text_chars, languages);
         choices.push_back(std::move(choice));
     }
     check_unique_ids(ids, out);
@@ -326,14 +376,15 @@ std::vector<Choice> read_choices(const Json* value, const std::string& path, Cou
 }
 
 // {"detractor": [...], "passive": [...], "promoter": [...]}: 1-12 choices each.
-std::map<NpsBand, std::vector<Choice>> read_reasons(const Json* value, const std::string& path, Violations& out)
+std::map<NpsBand, std::vector<Choice>> read_reasons(const Json* value, const std::string& path, Violations& out,
+                                                    const std::vector<std::string>& languages)
 {
     std::map<NpsBand, std::vector<Choice>> reasons;
     if (!value || !check_keys(*value, path, {"detractor", "passive", "promoter"}, {}, out))
         return reasons;
     for (NpsBand band : all_bands) {
         std::string name = band_name(band);
-        reasons[band] = read_choices(find(*value, name), member(path, name), reasons_per_band, out);
+        reasons[band] = read_choices(find(*value, name), member(path, name), reasons_per_band, out, languages);
     }
     return reasons;
 }
@@ -390,7 +441,8 @@ void read_promise_measure(const Json& entry, const std::string& at, Promise& pro
 
 // [{"id", "text", one deadline key?, "measure"?, "target_percent"?}, ...]:
 // 0-6, ids unique.
-std::vector<Promise> read_promises(const Json* value, const std::string& path, Violations& out)
+std::vector<Promise> read_promises(const Json* value, const std::string& path, Violations& out,
+                                   const std::vector<std::string>& languages)
 {
     std::vector<Promise> promises;
     if (!check_array(value, path, promises_count, out))
@@ -413,7 +465,7 @@ std::vector<Promise> read_promises(const Json* value, const std::string& path, V
                 add(out, member(at, "id"), std::string(config_id_rule));
             }
         }
-        promise.text = read_localized(find(entry, "text"), member(at, "text"), out);
+        promise.text = read_localized(find(entry, "text"), member(at, "text"), out, max_text_chars, languages);
         promise.answer_within = read_time_limit(entry, at, out);
         read_promise_measure(entry, at, promise, out);
         promises.push_back(std::move(promise));
@@ -632,6 +684,28 @@ Timeouts read_timeouts(const Json* value, const std::string& path, Violations& o
     timeouts.staff_idle_seconds = read_int(find(*value, "staff_idle_seconds"), member(path, "staff_idle_seconds"),
                                            staff_idle_range, timeouts.staff_idle_seconds, out);
     return timeouts;
+}
+
+std::optional<ReceiptPrinterSettings> read_receipt_printer(const Json* value, const std::string& path,
+                                                           Violations& out)
+{
+    if (!value || !check_keys(*value, path, {"device"}, {"columns"}, out))
+        return std::nullopt;
+    ReceiptPrinterSettings printer;
+    // A missing device was reported by check_keys.
+    if (const Json* device = find(*value, "device"); device && !device->is_string())
+        add(out, member(path, "device"), "must be a string" + got_type(*device));
+    else if (device) {
+        const auto& text = device->get_ref<const std::string&>();
+        if (text.rfind('/', 0) != 0 || text.find('\0') != std::string::npos || text.size() > 4096)
+            add(out, member(path, "device"),
+                "must be the printer's absolute path, such as /dev/usb/lp0 (got \"" + text + "\")");
+        else
+            printer.device = text;
+    }
+    printer.columns =
+        read_int(find(*value, "columns"), member(path, "columns"), receipt_columns_range, printer.columns, out);
+    return printer;
 }
 
 MisuseRule read_misuse(const Json* value, const std::string& path, Violations& out)
@@ -903,10 +977,10 @@ DeadlineStanding deadline_standing(int64_t due_at_ms, std::optional<int64_t> ans
 
 const std::string& LocalizedText::in(const std::string& locale) const
 {
-    auto it = by_locale.find(locale);
-    assert(it != by_locale.end() && "LocalizedText::in: a locale the configuration does not have");
-    if (it != by_locale.end())
-        return it->second;
+    // Texts only staff read (root causes) need only the base languages: English stands in.
+    for (const std::string& tried : {locale, std::string("en")})
+        if (auto it = by_locale.find(tried); it != by_locale.end())
+            return it->second;
     return by_locale.empty() ? no_text : by_locale.begin()->second;
 }
 
@@ -917,33 +991,37 @@ Result<KioskConfig> parse_config(const nlohmann::json& json)
     if (!check_keys(json, "",
                     {"version", "store_name", "default_locale", "question", "reasons", "complaint_categories",
                      "promises", "staff", "timeouts", "misuse", "staff_call_command"},
-                    {"root_causes", "severity_deadlines", "calendar", "messages"}, out))
+                    {"root_causes", "severity_deadlines", "calendar", "messages", "receipt_printer", "languages"},
+                    out))
         return Error{ErrorKind::invalid_input, describe(out)};
 
     config.version = read_int(find(json, "version"), "version", version_range, config.version, out);
     config.store_name = read_text(find(json, "store_name"), "store_name", max_name_chars, out).value_or("");
+    config.languages = read_languages(find(json, "languages"), "languages", out);
     if (const Json* locale = find(json, "default_locale")) {
-        if (locale->is_string() && std::find(supported_locales.begin(), supported_locales.end(),
-                                             locale->get_ref<const std::string&>()) != supported_locales.end())
+        if (locale->is_string() && std::find(config.languages.begin(), config.languages.end(),
+                                             locale->get_ref<const std::string&>()) != config.languages.end())
             config.default_locale = locale->get<std::string>();
         else
             add(out, "default_locale",
-                "must be one of " + joined_locales() +
+                "must be one of the store's languages, " + joined_locales(config.languages) +
                     (locale->is_string() ? " (got \"" + locale->get<std::string>() + "\")" : got_type(*locale)));
     }
-    config.question = read_localized(find(json, "question"), "question", out);
-    config.reasons = read_reasons(find(json, "reasons"), "reasons", out);
-    config.complaint_categories =
-        read_choices(find(json, "complaint_categories"), "complaint_categories", complaint_categories_count, out);
+    const std::vector<std::string> shopper_languages = shopper_text_languages(config.languages);
+    config.question = read_localized(find(json, "question"), "question", out, max_text_chars, shopper_languages);
+    config.reasons = read_reasons(find(json, "reasons"), "reasons", out, shopper_languages);
+    config.complaint_categories = read_choices(find(json, "complaint_categories"), "complaint_categories",
+                                               complaint_categories_count, out, shopper_languages);
     if (const Json* root_causes = find(json, "root_causes"))
         config.root_causes = read_choices(root_causes, "root_causes", root_causes_count, out);
-    config.promises = read_promises(find(json, "promises"), "promises", out);
+    config.promises = read_promises(find(json, "promises"), "promises", out, shopper_languages);
     config.severity_deadlines = read_severity_deadlines(find(json, "severity_deadlines"), "severity_deadlines", out);
     config.calendar = read_calendar(find(json, "calendar"), "calendar", out);
     config.staff = read_staff(find(json, "staff"), "staff", out);
     config.timeouts = read_timeouts(find(json, "timeouts"), "timeouts", out);
     config.misuse = read_misuse(find(json, "misuse"), "misuse", out);
     config.staff_call_command = read_command(find(json, "staff_call_command"), "staff_call_command", out);
+    config.receipt_printer = read_receipt_printer(find(json, "receipt_printer"), "receipt_printer", out);
     if (const Json* messages = find(json, "messages"))
         read_messages(*messages, "messages", config.messages, out);
 
@@ -1023,6 +1101,11 @@ nlohmann::json to_json(const KioskConfig& config)
     };
     if (!severity_deadlines.empty())
         document["severity_deadlines"] = severity_deadlines;
+    if (config.languages != supported_locales)
+        document["languages"] = config.languages;
+    if (config.receipt_printer)
+        document["receipt_printer"] = {{"device", config.receipt_printer->device},
+                                       {"columns", config.receipt_printer->columns}};
     if (Json messages = messages_json(config.messages); !messages.empty())
         document["messages"] = std::move(messages);
     return document;

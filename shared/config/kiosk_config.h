@@ -5,6 +5,7 @@
 // every error names the field ("staff[1].refund_limit_cents: must be ...").
 #pragma once
 
+#include "config/locales.h"
 #include "config/store_calendar.h"
 #include "domain/nps.h"
 #include "domain/result.h"
@@ -22,14 +23,11 @@
 
 namespace feedback::config {
 
-// The languages the kiosk speaks; every LocalizedText has all of them.
-inline const std::vector<std::string> supported_locales{"nl", "en"};
-
-// A text in every supported language: {"nl": "...", "en": "..."}.
+// A text per language: {"nl": "...", "en": "...", "de": "..."}.
 struct LocalizedText {
     std::map<std::string, std::string> by_locale;
-    // The text in `locale`; asserts the locale is supported (validation
-    // guarantees every supported locale is present).
+    // The text in `locale`, else in English (a staff-only text in a language
+    // only shoppers are offered).
     const std::string& in(const std::string& locale) const;
 };
 
@@ -98,6 +96,14 @@ struct SeverityDeadlines {
     std::optional<TimeLimit> safety;
 };
 
+// An ESC/POS receipt printer at the counter ("receipt_printer": {"device":
+// "/dev/usb/lp0", "columns": 42}): the kiosk prints a receipt for every
+// complaint opened on it. Absent: nothing is printed.
+struct ReceiptPrinterSettings {
+    std::string device; // an absolute path: a printer device (or, in tests, a file)
+    int columns = 42;   // characters per line in the printer's normal font, 24-64
+};
+
 // A message head office sends the complainant: subject and body templates
 // with placeholders (message_templates.h).
 struct MessageTemplate {
@@ -113,7 +119,10 @@ MessageTemplates default_message_templates();
 struct KioskConfig {
     int version = 1;              // the survey version recorded with each rating
     std::string store_name;
-    std::string default_locale = "nl";
+    // The languages the store offers its shoppers, in the order the kiosk
+    // shows them; "languages" in the document, the base ones when absent.
+    std::vector<std::string> languages = supported_locales;
+    std::string default_locale = "nl"; // one of `languages`
     LocalizedText question;       // the NPS question
     std::map<NpsBand, std::vector<Choice>> reasons; // per band, shown after a rating
     std::vector<Choice> complaint_categories;
@@ -134,6 +143,7 @@ struct KioskConfig {
     // Run when a shopper asks for a staff member (a bell, a pager); argv form,
     // no shell. Empty: nothing is run, the request is still recorded.
     std::vector<std::string> staff_call_command;
+    std::optional<ReceiptPrinterSettings> receipt_printer;
     // What head office writes to a complainant who left an e-mail address
     // with consent (the terminal does not use them).
     MessageTemplates messages = default_message_templates();
@@ -149,7 +159,10 @@ Result<nlohmann::json> read_json_file(const std::filesystem::path& file, const s
 // Every key is required (only root_causes, calendar, severity_deadlines,
 // calendar.working_days and a promise's deadline, measure and target_percent
 // are optional) and unknown keys are refused.
-// Texts: every supported locale, 1-300 characters;
+// Texts: every base language (nl, en) and, for what shoppers read (the
+// question, reasons, categories, promises), every language in "languages"
+// (optional: 1-5 distinct kiosk languages; default_locale must be one), 1-300
+// characters;
 // ids unique in their list; 1-12 reasons per band, 1-20 categories, 0-40
 // root causes, 0-6
 // promises (at most one deadline: 1-30 working days, 1-720 working hours or
@@ -162,7 +175,8 @@ Result<nlohmann::json> read_json_file(const std::filesystem::path& file, const s
 // ISO dates "YYYY-MM-DD"; staff ids [A-Za-z0-9_.-]{1,40}, pin_hash
 // from hash_pin(), refund limit 0-10,000,000 cents; timeouts shopper 10-600,
 // thank-you 2-60, staff 30-3600 s; misuse 1-100 ratings in 1-3600 s;
-// staff_call_command strings, the first an absolute path; messages
+// staff_call_command strings, the first an absolute path; receipt_printer
+// (optional): device an absolute path, columns 24-64 (default 42); messages
 // (optional): per message kind an optional {"subject", "body"}, each a text
 // per supported locale without unknown placeholders. All broken rules
 // are one invalid_input Error: "path: rule; path: rule".

@@ -91,11 +91,12 @@ std::string fill_placeholders(std::string_view text, const std::map<std::string,
     return out;
 }
 
-Result<Translations> Translations::load(const std::filesystem::path& i18n_dir)
+Result<Translations> Translations::load(const std::filesystem::path& i18n_dir,
+                                        const std::vector<std::string>& locales)
 {
     std::vector<std::string> problems;
     std::map<std::string, nlohmann::json> documents;
-    for (const auto& locale : supported_locales) {
+    for (const auto& locale : locales) {
         auto json = read_json_file(i18n_dir / (locale + ".json"), "translation file");
         if (json)
             documents.emplace(locale, std::move(*json));
@@ -105,15 +106,15 @@ Result<Translations> Translations::load(const std::filesystem::path& i18n_dir)
     const std::string where = "translations in " + i18n_dir.string();
     if (!problems.empty())
         return Error{ErrorKind::invalid_input, where + ": " + joined(problems)};
-    return from_documents(documents, where);
+    return from_documents(documents, where, locales);
 }
 
 Result<Translations> Translations::from_documents(const std::map<std::string, nlohmann::json>& documents,
-                                                  const std::string& where)
+                                                  const std::string& where, const std::vector<std::string>& locales)
 {
     std::vector<std::string> problems;
     Translations translations;
-    for (const auto& locale : supported_locales) {
+    for (const auto& locale : locales) {
         std::string name = locale + ".json";
         auto document = documents.find(locale);
         if (document == documents.end()) {
@@ -140,9 +141,9 @@ Result<Translations> Translations::from_documents(const std::map<std::string, nl
     }
     if (problems.empty()) {
         // Every pair of languages: keys and placeholders must match.
-        const auto& first_locale = supported_locales.front();
+        const auto& first_locale = locales.front();
         const Table& first = translations.m_tables[first_locale];
-        for (const auto& locale : supported_locales) {
+        for (const auto& locale : locales) {
             if (locale == first_locale)
                 continue;
             const Table& other = translations.m_tables[locale];
@@ -221,8 +222,7 @@ std::string Translations::format(std::string_view locale, std::string_view key,
 Strings::Strings(const Translations& translations, std::string locale)
     : m_translations(&translations), m_locale(std::move(locale))
 {
-    assert(std::find(supported_locales.begin(), supported_locales.end(), m_locale) != supported_locales.end() &&
-           "Strings: a locale the kiosk does not support");
+    assert(translations.has_locale(m_locale) && "Strings: a locale whose texts were not loaded");
 }
 
 const std::string& Strings::tr(std::string_view key) const

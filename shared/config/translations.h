@@ -4,6 +4,7 @@
 // asks for a key.
 #pragma once
 
+#include "config/locales.h"
 #include "domain/result.h"
 
 #include <nlohmann/json.hpp>
@@ -25,16 +26,19 @@ namespace feedback::config {
 // same placeholders in every language.
 class Translations {
 public:
-    // Reads <i18n_dir>/<locale>.json for every supported locale (nl, en).
+    // Reads <i18n_dir>/<locale>.json for every locale of `locales` (the
+    // kiosk: kiosk_locales; the dashboard: the base nl and en).
     // Refuses, listing every problem at once: a missing or non-JSON file, a
     // file that is not a flat object of non-empty strings, a key that is not
-    // dotted snake_case, keys present in one file but not the other, and a
+    // dotted snake_case, keys present in one file but not another, and a
     // key whose placeholders differ between the languages.
-    static Result<Translations> load(const std::filesystem::path& i18n_dir);
+    static Result<Translations> load(const std::filesystem::path& i18n_dir,
+                                     const std::vector<std::string>& locales = supported_locales);
     // The same checks over documents already read (locale -> its JSON), such
     // as files built into a program; `where` starts the error message.
     static Result<Translations> from_documents(const std::map<std::string, nlohmann::json>& documents,
-                                               const std::string& where);
+                                               const std::string& where,
+                                               const std::vector<std::string>& locales = supported_locales);
 
     // The text of `key` in `locale`. A missing key (or locale) is a bug: it
     // asserts in debug builds, and in release builds returns the key itself,
@@ -48,6 +52,8 @@ public:
                        const std::map<std::string, std::string>& values) const;
 
     bool has(std::string_view locale, std::string_view key) const;
+    // Whether the texts of `locale` were loaded.
+    bool has_locale(std::string_view locale) const { return m_tables.find(locale) != m_tables.end(); }
     // Every key (the same in every language), sorted.
     std::vector<std::string> keys() const;
 

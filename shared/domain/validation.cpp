@@ -771,6 +771,13 @@ std::optional<size_t> utf8_length(std::string_view text)
     return count;
 }
 
+bool is_valid_email(std::string_view text)
+{
+    Violations found;
+    check_email(Json(std::string(text)), "email", found);
+    return found.empty();
+}
+
 bool is_config_id(std::string_view text)
 {
     if (text.empty() || text.size() > 40)

@@ -90,4 +90,7 @@ std::optional<size_t> utf8_length(std::string_view text);
 // Ids used in configuration (reason ids, categories): 1-40 of [a-z0-9_].
 bool is_config_id(std::string_view text);
 
+// An e-mail address as contact.email must be (also head office's users' alert addresses).
+bool is_valid_email(std::string_view text);
+
 } // namespace feedback

@@ -204,7 +204,18 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
                                    },
                                    template_config ? nlohmann::json::parse(*template_config, nullptr, false)
                                                    : nlohmann::json()};
-    auto mailer = mail::MailWorker::start(dir, loaded.mail, std::move(mail_context), *write_mutex_of_server, out);
+    // Alerts to head office's people, in the chain's language (the template configuration's).
+    mail::AlertContext alert_context;
+    alert_context.public_url = mail_context.public_url;
+    alert_context.fallback_config = mail_context.fallback_config;
+    const std::string chain_locale = mail_context.fallback_config.is_object()
+                                         ? mail_context.fallback_config.value("default_locale", std::string("nl"))
+                                         : std::string("nl");
+    alert_context.text = [&labels, chain_locale](std::string_view key, const std::map<std::string, std::string>& values) {
+        return labels->format(labels->has(chain_locale, key) ? chain_locale : std::string("en"), key, values);
+    };
+    auto mailer = mail::MailWorker::start(dir, loaded.mail, std::move(mail_context), std::move(alert_context),
+                                          *write_mutex_of_server, out);
     if (!mailer)
         return fail(err, "serve", mailer.error());
     std::string shown_host = address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;

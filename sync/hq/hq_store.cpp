@@ -335,6 +335,33 @@ CREATE TABLE survey_tokens(
     answered_at  INTEGER             -- the link works once
 ) WITHOUT ROWID;
 )sql",
+    // Alerts to head office's own people (hq/mail/alerts.h): each user's
+    // e-mail address and choices, every cause alerted once per user, the
+    // daily digest's lines, and the backlog each terminal last reported.
+    R"sql(
+ALTER TABLE web_users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+CREATE TABLE alert_choices(
+    user_name TEXT NOT NULL REFERENCES web_users(name),
+    cause     TEXT NOT NULL,          -- escalated | serious | deadline_near | ... (alerts.h)
+    delivery  TEXT NOT NULL CHECK (delivery IN ('off', 'immediate', 'digest')),
+    PRIMARY KEY (user_name, cause)
+) WITHOUT ROWID;
+CREATE TABLE alerts_raised(
+    cause_key TEXT NOT NULL,          -- "deadline_missed:<complaint id>": what happened, once
+    user_name TEXT NOT NULL,
+    delivery  TEXT NOT NULL,          -- immediate | digest
+    line      TEXT NOT NULL,          -- the digest's line (reference and link, never personal data)
+    raised_at INTEGER NOT NULL,
+    digest_at INTEGER,                -- digest lines: when the digest took it
+    PRIMARY KEY (cause_key, user_name)
+) WITHOUT ROWID;
+CREATE INDEX alerts_raised_digest ON alerts_raised(user_name) WHERE delivery = 'digest' AND digest_at IS NULL;
+CREATE TABLE alert_backlogs(
+    device_id     TEXT PRIMARY KEY,
+    backlog       INTEGER NOT NULL,   -- as last seen by the alert scan
+    growing_since INTEGER             -- the first scan that saw it grow, while it keeps growing
+) WITHOUT ROWID;
+)sql",
 };
 
 Result<void> migrate(Database& db)

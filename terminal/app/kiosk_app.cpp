@@ -6,6 +6,8 @@
 #include "client/credentials.h"
 #include "client/uploader.h"
 #include "domain/clock.h"
+#include "flows/message_keys.h"
+#include "receipt/receipt.h"
 
 #include <algorithm>
 #include <chrono>
@@ -24,10 +26,17 @@ constexpr int64_t safety_wakeup_ms = 30 * ms_per_second;
 // How often finished staff call commands are looked for while one runs.
 constexpr int64_t reap_interval_ms = 500;
 
-bool is_supported_locale(const std::string& locale)
+bool is_offered(const config::KioskConfig& config, const std::string& locale)
 {
-    return std::find(config::supported_locales.begin(), config::supported_locales.end(), locale) !=
-           config::supported_locales.end();
+    return std::find(config.languages.begin(), config.languages.end(), locale) != config.languages.end();
+}
+
+std::string joined(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items)
+        out += (out.empty() ? "" : ", ") + item;
+    return out;
 }
 
 } // namespace
@@ -97,11 +106,13 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
     auto config = load_kiosk_config(options, assets, log);
     FEEDBACK_TRY(config);
     if (options.locale) {
-        if (!is_supported_locale(*options.locale))
-            return Error{ErrorKind::invalid_input, "--lang must be nl or en (got \"" + *options.locale + "\")"};
+        if (!is_offered(*config, *options.locale))
+            return Error{ErrorKind::invalid_input, "--lang " + *options.locale +
+                                                       ": the store's configuration offers " +
+                                                       joined(config->languages)};
         config->default_locale = *options.locale;
     }
-    auto translations = config::Translations::load(assets / "i18n");
+    auto translations = config::Translations::load(assets / "i18n", config::kiosk_locales);
     if (!translations)
         return translations.error();
     auto store = store::LocalStore::open(options.data_dir);
@@ -128,6 +139,8 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
                          ". Without a display, run a script: --headless --script FILE [--screenshots DIR]"};
     }
     app->m_shell = std::move(*shell);
+    app->m_data_dir = options.data_dir;
+    app->set_up_counter();
     app->m_wall_at_start = now_utc_ms();
     app->m_last_flow_ms = app->m_wall_at_start;
     app->m_last_intent_ms = app->m_wall_at_start;
@@ -170,14 +183,64 @@ void KioskApp::take_new_config()
               << config.error().message << "\n";
         return;
     }
-    if (m_locale_override)
+    if (m_locale_override && is_offered(*config, *m_locale_override))
         config->default_locale = *m_locale_override;
     m_flow.reset(); // it holds the old configuration's copy
     m_config = std::move(*config);
     m_caller.set_command(m_config.staff_call_command);
     m_flow = std::make_unique<flows::KioskFlow>(m_config, m_store);
+    set_up_counter();
     m_locale = m_config.default_locale;
     m_log << "kiosk: now running configuration version " << m_config.version << " from head office\n";
+}
+
+void KioskApp::set_up_counter()
+{
+    std::string status_page_url;
+    if (auto credentials = sync::load_credentials(m_data_dir); credentials && *credentials)
+        status_page_url = (*credentials)->server_url + "/status"; // head office's public_url, as it was enrolled
+    m_flow->set_status_page_url(status_page_url);
+
+    const auto& settings = m_config.receipt_printer;
+    if (!settings) {
+        m_effects.set_printer(nullptr);
+        m_printer.reset();
+        return;
+    }
+    if (!m_printer || m_printer->device() != settings->device) {
+        m_effects.set_printer(nullptr);
+        m_printer.reset(); // lets the job being written finish
+        const bool background = m_shell->clock_kind() == ui::ClockKind::real;
+        ui::AppShell* shell = m_shell.get();
+        m_printer = std::make_unique<receipt::CounterPrinter>(
+            settings->device,
+            [this, status_page_url](const flows::ReceiptRequest& request) {
+                const config::Strings strings(m_translations, request.locale);
+                return receipt::compose_receipt(request, m_config, strings, status_page_url,
+                                                m_config.receipt_printer ? m_config.receipt_printer->columns : 42);
+            },
+            [shell] { shell->wake(); }, background);
+        m_log << "kiosk: printing complaint receipts on " << settings->device << "\n";
+    }
+    m_effects.set_printer(m_printer.get());
+}
+
+std::optional<flows::Message> KioskApp::printer_problem() const
+{
+    if (!m_printer)
+        return std::nullopt;
+    const receipt::PrinterStatus status = m_printer->status();
+    if (status.state == receipt::PrinterState::ready)
+        return std::nullopt;
+    std::string_view key = flows::keys::printer_failed;
+    switch (status.state) {
+    case receipt::PrinterState::missing: key = flows::keys::printer_missing; break;
+    case receipt::PrinterState::offline: key = flows::keys::printer_offline; break;
+    case receipt::PrinterState::out_of_paper: key = flows::keys::printer_out_of_paper; break;
+    case receipt::PrinterState::failed:
+    case receipt::PrinterState::ready: break;
+    }
+    return flows::Message{std::string(key), {{"reference", status.unprinted_reference}}};
 }
 
 Result<void> KioskApp::run()
@@ -271,11 +334,25 @@ void KioskApp::frame(ui::FrameContext& ctx)
         const sync::UploaderStatus sync_status = m_uploader->status(); // a mutex, never the network
         m_flow->set_sync_status({sync_status.last_success_at, sync_status.last_error});
     }
+    if (m_printer) {
+        const receipt::PrinterStatus printer = m_printer->status(); // a mutex, never the device
+        if (printer.detail != m_printer_detail_logged && !printer.detail.empty())
+            m_log << "kiosk: a receipt did not print: " << printer.detail << "\n";
+        m_printer_detail_logged = printer.detail;
+        if (m_flow->mode() == flows::Mode::staff)
+            m_flow->set_printer_problem(printer_problem());
+    }
     if (m_flow->mode() != mode_before) // staff mode opened by the held corner (or timed out)
         m_last_intent_ms = now;
 
     const flows::ShopperView shopper = m_flow->shopper_view(now);
     m_locale = shopper.locale;
+    // Larger text and high contrast for this shopper; the shell rebuilds its fonts for the next frame.
+    const bool accessible = m_flow->mode() == flows::Mode::shopper && shopper.accessible;
+    if (accessible != m_shell->accessible()) {
+        m_shell->set_accessible(accessible);
+        ctx.request_frames(1);
+    }
     const config::Strings strings(m_translations, m_locale);
     std::vector<screens::KioskIntent> intents;
     if (m_flow->mode() == flows::Mode::staff)

@@ -29,6 +29,7 @@
 #include "config/translations.h"
 #include "domain/result.h"
 #include "flows/kiosk_flow.h"
+#include "receipt/counter_printer.h"
 #include "screens/kiosk_screens.h"
 #include "store/local_store.h"
 #include "ui/app_shell.h"
@@ -107,6 +108,12 @@ private:
     // Takes the configuration head office published, once the kiosk is back
     // on an untouched start screen (nobody is in the middle of anything).
     void take_new_config();
+    // What the counter needs besides the flow, for the current configuration:
+    // the receipt printer it names (or none) and head office's status page
+    // for the QR code (from the enrolment, re-read with each configuration).
+    void set_up_counter();
+    // The printer's problem for the staff screens; nothing while it prints.
+    std::optional<flows::Message> printer_problem() const;
 
     config::KioskConfig m_config;
     config::Translations m_translations;
@@ -135,6 +142,7 @@ private:
     std::optional<std::filesystem::path> m_pulled_config_file;
     std::optional<std::string> m_locale_override; // --lang
     std::atomic<bool> m_config_updated{false};
+    std::filesystem::path m_data_dir;
 
     // The background uploader (sync/client/uploader.h), in windowed and
     // fullscreen runs; scripted headless runs have none. Null when absent.
@@ -142,6 +150,10 @@ private:
     // Windowed runs: check_pin() on its own thread; it touches nothing of the
     // app but the shell's wake().
     std::future<flows::PinChecked> m_pin_check;
+    // The receipt printer the configuration names (null: none). Its thread
+    // wakes the shell, so it is declared after it (and stopped before it).
+    std::unique_ptr<receipt::CounterPrinter> m_printer;
+    std::string m_printer_detail_logged; // the printer's last failure, logged once
 };
 
 } // namespace feedback::app

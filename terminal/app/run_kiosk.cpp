@@ -3,6 +3,7 @@
 
 #include "app/kiosk_app.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <optional>
@@ -45,8 +46,9 @@ int run_kiosk(const RunRequest& request, const std::string& tool, std::ostream& 
     if (request.config_file)
         options.config_file = *request.config_file;
     if (request.lang) {
-        if (*request.lang != "nl" && *request.lang != "en")
-            return usage("--lang must be nl or en (got \"" + *request.lang + "\")");
+        const auto& known = config::kiosk_locales;
+        if (std::find(known.begin(), known.end(), *request.lang) == known.end())
+            return usage("--lang must be one of nl, en, de, pl, tr (got \"" + *request.lang + "\")");
         options.locale = *request.lang;
     }
     if (request.window) {

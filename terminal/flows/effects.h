@@ -13,6 +13,7 @@
 #pragma once
 
 #include "domain/result.h"
+#include "flows/receipt_printer.h"
 #include "store/local_store.h"
 
 #include <optional>
@@ -36,13 +37,26 @@ struct CheckPin {
     std::vector<PinHolder> staff;
 };
 
-// What one apply() asks for. `call_staff` is carried out first; then at most
-// one of `record` and `check_pin`, whose result the flow waits for.
+// What one apply() asks for. `call_staff` and `print_receipt` are carried
+// out first; then at most one of `record` and `check_pin`, whose result the
+// flow waits for.
 struct Effects {
     std::optional<std::string> call_staff;  // run the staff call for this reference code (no answer)
+    std::optional<ReceiptRequest> print_receipt; // print the customer's receipt, when there is a printer (no answer)
     std::optional<store::NewEvent> record;  // record this event: EventRecorded or RecordFailed comes back
     std::optional<CheckPin> check_pin;      // check this PIN: PinChecked comes back
 };
+
+// The effect that prints the receipt for the complaint.opened just recorded
+// (`opened`, at `opened_at_ms`), in the customer's language.
+inline Effects print_receipt_for(const store::RecordedEvent& opened, std::string locale, std::string customer_wish,
+                                 int64_t opened_at_ms)
+{
+    Effects effects;
+    effects.print_receipt =
+        ReceiptRequest{opened.reference, opened.status_key, std::move(locale), std::move(customer_wish), opened_at_ms};
+    return effects;
+}
 
 // [SECTION] Results, sent back as intents
 

@@ -56,6 +56,8 @@ public:
     StaffView staff_view(int64_t now_ms) const { return m_staff.view(now_ms); }
 
     void set_sync_status(SyncStatus sync) { m_staff.set_sync_status(std::move(sync)); }
+    void set_status_page_url(std::string url) { m_shopper.set_status_page_url(std::move(url)); }
+    void set_printer_problem(std::optional<Message> problem) { m_staff.set_printer_problem(std::move(problem)); }
 
 private:
     void enter_staff(int64_t now_ms);

@@ -40,11 +40,18 @@ inline constexpr std::string_view generic = "error.generic"; // refused (the sta
 inline constexpr std::string_view complaint_logged = "staff.log.saved"; // {reference}
 inline constexpr std::string_view saved = "staff.saved";
 
+// [SECTION] The receipt printer ({reference}: the complaint whose receipt did not print)
+inline constexpr std::string_view printer_missing = "staff.printer.missing";
+inline constexpr std::string_view printer_offline = "staff.printer.offline";
+inline constexpr std::string_view printer_out_of_paper = "staff.printer.out_of_paper";
+inline constexpr std::string_view printer_failed = "staff.printer.failed";
+
 inline constexpr std::array all{
     required,       too_long,   description_needed, wish_needed,    consent_needed, need_phone_or_email,
     invalid_phone,  invalid_email, amount_needed,   above_limit,    reason_needed,  body_needed,
     wrong_pin,      wrong_pin_last, pin_locked,     code_invalid,   code_not_found, disk_full,
-    storage,        generic,    complaint_logged,   saved,
+    storage,        generic,    complaint_logged,   saved,          printer_missing, printer_offline,
+    printer_out_of_paper, printer_failed,
 };
 
 } // namespace feedback::flows::keys

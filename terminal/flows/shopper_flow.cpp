@@ -2,6 +2,8 @@
 // intent, each checking that the intent belongs to the current screen.
 #include "flows/shopper_flow.h"
 
+#include "crypto/status_key.h"
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -24,10 +26,9 @@ constexpr std::array complaint_fields{Field::channel,     Field::category,    Fi
 
 constexpr int64_t ms_per_second = 1000;
 
-bool is_supported_locale(const std::string& locale)
+bool is_offered(const config::KioskConfig& config, const std::string& locale)
 {
-    const auto& locales = config::supported_locales;
-    return std::find(locales.begin(), locales.end(), locale) != locales.end();
+    return std::find(config.languages.begin(), config.languages.end(), locale) != config.languages.end();
 }
 
 // Whole seconds left until `deadline_ms`, rounded up, never negative.
@@ -49,8 +50,8 @@ void forget_errors_of(std::vector<FieldError>& errors, Field field)
 ShopperFlow::ShopperFlow(config::KioskConfig config)
     : m_config(std::move(config)), m_misuse(m_config.misuse), m_locale(m_config.default_locale)
 {
-    if (!is_supported_locale(m_locale))
-        m_locale = config::supported_locales.front();
+    if (!is_offered(m_config, m_locale))
+        m_locale = m_config.languages.front();
 }
 
 // =============================================================================
@@ -88,16 +89,17 @@ void ShopperFlow::tick(int64_t now_ms)
         reset(now_ms);
         return;
     }
-    bool pristine = m_screen == Screen::shopper_start && m_locale == m_config.default_locale && m_errors.empty();
+    bool pristine = m_screen == Screen::shopper_start && m_locale == m_config.default_locale && m_errors.empty() &&
+                    !m_accessible;
     if (!pristine && now_ms - m_last_intent_ms >= idle_ms)
         reset(now_ms);
 }
 
 void ShopperFlow::reset(int64_t now_ms)
 {
-    m_locale = is_supported_locale(m_config.default_locale) ? m_config.default_locale
-                                                            : config::supported_locales.front();
+    m_locale = is_offered(m_config, m_config.default_locale) ? m_config.default_locale : m_config.languages.front();
     m_awaiting = Awaiting::nothing;
+    m_accessible = false;
     m_score.reset();
     m_rating_id.clear();
     m_reasons.clear();
@@ -106,6 +108,7 @@ void ShopperFlow::reset(int64_t now_ms)
     m_complaint = {};
     m_complaint_id.clear();
     m_reference.clear();
+    m_status_key.clear();
     m_staff_called = false;
     go(Screen::shopper_start, now_ms);
 }
@@ -150,9 +153,15 @@ Effects ShopperFlow::on(const shopper::TapScore& intent, int64_t now_ms)
     return record(EventType::nps_rated, "", std::move(payload), Awaiting::rating);
 }
 
+Effects ShopperFlow::on(const shopper::ToggleAccessible&, int64_t)
+{
+    m_accessible = !m_accessible;
+    return {};
+}
+
 Effects ShopperFlow::on(const shopper::SetLocale& intent, int64_t)
 {
-    if (is_supported_locale(intent.locale))
+    if (is_offered(m_config, intent.locale))
         m_locale = intent.locale;
     return {};
 }
@@ -233,6 +242,7 @@ std::vector<FieldError> ShopperFlow::check_complaint_step(std::span<const Field>
 Effects ShopperFlow::submit_complaint(bool with_contact, int64_t)
 {
     nlohmann::json payload = m_complaint.payload(with_contact);
+    payload["locale"] = m_locale; // head office writes to the customer in it
     m_errors = check_payload(EventType::complaint_opened, "kiosk", payload, complaint_fields);
     if (!m_errors.empty())
         return {};
@@ -433,9 +443,10 @@ Effects ShopperFlow::recorded(Awaiting what, const store::RecordedEvent& event, 
     case Awaiting::complaint:
         m_complaint_id = event.subject;
         m_reference = event.reference;
+        m_status_key = event.status_key;
         m_staff_called = false;
         go(Screen::complaint_done, now_ms);
-        return {};
+        return print_receipt_for(event, m_locale, m_complaint.customer_wish, now_ms);
     case Awaiting::assistance: return call_staff();
     case Awaiting::nothing: break;
     }
@@ -464,7 +475,8 @@ ShopperView ShopperFlow::view(int64_t now_ms) const
     ShopperView view;
     view.screen = m_screen;
     view.locale = m_locale;
-    view.locales = config::supported_locales;
+    view.locales = m_config.languages;
+    view.accessible = m_accessible;
     view.question = m_config.question.in(m_locale);
     for (const config::Promise& promise : m_config.promises)
         view.promises.push_back(promise.text.in(m_locale));
@@ -489,6 +501,8 @@ ShopperView ShopperFlow::view(int64_t now_ms) const
             Chip{choice.id, choice.label.in(m_locale), {}, choice.id == m_complaint.category});
     view.complaint = m_complaint;
     view.reference = m_reference;
+    if (!m_reference.empty() && !m_status_page_url.empty())
+        view.status_link = crypto::status_link(m_status_page_url, m_reference, m_status_key);
     view.staff_on_the_way = m_staff_called;
 
     if (m_screen == Screen::shopper_thank_you)

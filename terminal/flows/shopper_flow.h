@@ -54,7 +54,8 @@ namespace feedback::flows {
 // [SECTION] Intents: what a shopper's screen sends.
 namespace shopper {
 struct TapScore { int score = 0; };          // shopper_start: 0-10
-struct SetLocale { std::string locale; };    // any shopper screen: "nl", "en"
+struct SetLocale { std::string locale; };    // any shopper screen: one of the store's languages
+struct ToggleAccessible {};                  // any shopper screen: larger text, high contrast, on or off
 struct StartComplaint {};                    // shopper_start: "I have a complaint"
 struct ToggleReason { std::string id; };     // shopper_why
 struct SelectCategory { std::string id; };   // complaint_category
@@ -71,7 +72,8 @@ struct Done {};                              // shopper_thank_you, complaint_don
 } // namespace shopper
 
 using ShopperIntent =
-    std::variant<shopper::TapScore, shopper::SetLocale, shopper::StartComplaint, shopper::ToggleReason,
+    std::variant<shopper::TapScore, shopper::SetLocale, shopper::ToggleAccessible, shopper::StartComplaint,
+                 shopper::ToggleReason,
                  shopper::SelectCategory, shopper::SetText, shopper::ToggleConsent, shopper::Yes, shopper::No,
                  shopper::Next, shopper::Skip, shopper::Back, shopper::Cancel, shopper::CallStaff, shopper::Done>;
 
@@ -79,7 +81,8 @@ using ShopperIntent =
 struct ShopperView {
     Screen screen = Screen::shopper_start;
     std::string locale;               // the shopper's language
-    std::vector<std::string> locales; // languages to offer
+    std::vector<std::string> locales; // languages to offer (the store's, in its order)
+    bool accessible = false;          // larger text, high contrast: until the next shopper
     std::string question;             // the NPS question, in `locale`
     std::vector<std::string> promises; // the shop's promises, in `locale`
 
@@ -91,6 +94,8 @@ struct ShopperView {
     std::vector<Chip> categories;     // complaint_category
     ComplaintDraft complaint;         // complaint steps (complaint.contact: see `contact`)
     std::string reference;            // complaint_done: the code to quote, large
+    std::string status_link;          // complaint_done: the status page link with the key, as a QR
+                                      // code (empty: head office's address is not known yet)
     bool staff_on_the_way = false;    // complaint_done after CallStaff
 
     int seconds_left = 0;             // shopper_thank_you: until it returns to start
@@ -119,6 +124,10 @@ public:
     // Back to start, forgetting everything not recorded (the next shopper).
     void reset(int64_t now_ms);
 
+    // Head office's status page ("https://hq.example.nl/status"), from the
+    // terminal's enrolment; empty: no QR code.
+    void set_status_page_url(std::string url) { m_status_page_url = std::move(url); }
+
 private:
     // What a record effect was for: where its result takes the flow.
     enum class Awaiting { nothing, rating, details, complaint, assistance };
@@ -126,6 +135,7 @@ private:
     // One handler per intent; each returns what the app is to do.
     Effects on(const shopper::TapScore& intent, int64_t now_ms);
     Effects on(const shopper::SetLocale& intent, int64_t now_ms);
+    Effects on(const shopper::ToggleAccessible& intent, int64_t now_ms);
     Effects on(const shopper::StartComplaint& intent, int64_t now_ms);
     Effects on(const shopper::ToggleReason& intent, int64_t now_ms);
     Effects on(const shopper::SelectCategory& intent, int64_t now_ms);
@@ -157,6 +167,7 @@ private:
     Effects call_staff();
 
     config::KioskConfig m_config;
+    std::string m_status_page_url;
     MisuseDetector m_misuse; // kiosk-wide: survives the reset between shoppers
     Awaiting m_awaiting = Awaiting::nothing;
 
@@ -167,6 +178,7 @@ private:
 
     // One shopper's data; reset() clears all of it.
     std::string m_locale;
+    bool m_accessible = false;
     std::optional<int> m_score;
     int m_tapped_score = 0;             // while its nps.rated is being recorded
     std::string m_rating_id;            // the recorded nps.rated
@@ -176,6 +188,7 @@ private:
     ComplaintDraft m_complaint;
     std::string m_complaint_id;
     std::string m_reference;
+    std::string m_status_key; // shown as a QR code until the next shopper, never stored
     bool m_staff_called = false;
 };
 

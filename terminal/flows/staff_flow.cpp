@@ -150,7 +150,7 @@ Effects StaffFlow::apply(const EffectResult& result, int64_t now_ms)
         record_failed(what, failed->error);
         return {};
     }
-    return recorded(what, std::get<EventRecorded>(result).event);
+    return recorded(what, std::get<EventRecorded>(result).event, now_ms);
 }
 
 void StaffFlow::tick(int64_t now_ms)
@@ -177,12 +177,9 @@ std::string StaffFlow::actor() const
 
 std::string StaffFlow::choice_text(const std::vector<config::Choice>& choices, const std::string& id) const
 {
-    const std::string& locale = m_config.default_locale;
-    bool supported = std::find(config::supported_locales.begin(), config::supported_locales.end(), locale) !=
-                     config::supported_locales.end();
     for (const config::Choice& choice : choices)
         if (choice.id == id)
-            return choice.label.in(supported ? locale : config::supported_locales.front());
+            return choice.label.in(m_config.default_locale);
     return id;
 }
 
@@ -710,17 +707,20 @@ Effects StaffFlow::record(EventType type, std::string actor, Json payload, Await
     return effects;
 }
 
-Effects StaffFlow::recorded(Awaiting what, const store::RecordedEvent& event)
+Effects StaffFlow::recorded(Awaiting what, const store::RecordedEvent& event, int64_t now_ms)
 {
     switch (what) {
-    case Awaiting::logged:
+    case Awaiting::logged: {
+        // The walk-in customer's receipt, in the store's language.
+        Effects receipt = print_receipt_for(event, m_config.default_locale,
+                                            std::exchange(m_drafts.complaint, {}).customer_wish, now_ms);
         if (!load_complaint(event.subject))
-            break;
-        m_drafts.complaint = {};
+            return receipt;
         m_complaint_origin = Screen::staff_menu;
         start_solving(true); // solve first, find the cause later
         m_notice = notice(keys::complaint_logged, {{"reference", event.reference}});
-        break;
+        return receipt;
+    }
     case Awaiting::step:
     case Awaiting::closing: show_complaint(notice(keys::saved)); break;
     case Awaiting::resolution:
@@ -967,6 +967,7 @@ StaffView StaffFlow::view(int64_t now_ms) const
     view.reference_query = m_drafts.query;
     view.status = m_status;
     view.sync = m_sync;
+    view.printer_problem = m_printer_problem;
     view.notice = m_notice;
     view.errors = m_errors;
     if (m_screen == Screen::staff_pin && view.locked)

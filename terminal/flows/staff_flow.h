@@ -237,6 +237,8 @@ struct StaffView {
     // staff_status
     std::optional<store::StoreStatus> status;
     SyncStatus sync;
+    // The receipt printer's problem (keys::printer_*), on the menu and the status screen.
+    std::optional<Message> printer_problem;
 
     std::optional<Message> notice; // "staff.saved", or "staff.log.saved" {reference} for a new complaint
     std::vector<FieldError> errors;
@@ -287,6 +289,8 @@ public:
     StaffView view(int64_t now_ms) const;
 
     void set_sync_status(SyncStatus sync) { m_sync = std::move(sync); }
+    // Filled by the app from the receipt printer; nothing when it prints (or there is none).
+    void set_printer_problem(std::optional<Message> problem) { m_printer_problem = std::move(problem); }
 
 private:
     // What an effect was for: where its result takes the flow.
@@ -339,7 +343,7 @@ private:
     // Asks for an event about the current complaint (or a new one) to be
     // recorded, and waits for the result.
     Effects record(EventType type, std::string actor, nlohmann::json payload, Awaiting then);
-    Effects recorded(Awaiting what, const store::RecordedEvent& event);
+    Effects recorded(Awaiting what, const store::RecordedEvent& event, int64_t now_ms);
     void record_failed(Awaiting what, const Error& error);
     void pin_checked(const PinChecked& answer, int64_t now_ms);
     void show_attempt(const PinLock::Attempt& attempt);
@@ -355,6 +359,7 @@ private:
     store::LocalStore& m_store;
     PinLock m_lock; // outlives log-outs, so re-entering does not lift a lock
     SyncStatus m_sync;
+    std::optional<Message> m_printer_problem;
 
     bool m_active = false;
     Awaiting m_awaiting = Awaiting::nothing;

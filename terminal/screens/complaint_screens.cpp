@@ -147,14 +147,37 @@ void draw_complaint_done(ScreenContext& ctx, const flows::ShopperView& view)
     const bool landscape = is_landscape(ctx.frame);
     ui::title(ctx.frame, "complaint.thanks.title", ctx.s.tr("complaint.thanks.title"), ui::TextAlign::center);
     ui::spacer(ctx.frame, landscape ? 0.5f : 3.0f);
-    ui::reference_code(ctx.frame, "complaint.reference", view.reference, ctx.s.tr("complaint.thanks.reference_label"));
     ui::TextOptions centred;
     centred.align = ui::TextAlign::center;
-    ui::text(ctx.frame, "complaint.thanks.reference_hint", ctx.s.tr("complaint.thanks.reference_hint"), centred);
     ui::TextOptions muted = centred;
     muted.muted = true;
     muted.font = ui::FontRole::small;
-    ui::text(ctx.frame, "complaint.thanks.photo_hint", ctx.s.tr("complaint.thanks.photo_hint"), muted);
+    auto reference = [&] {
+        ui::reference_code(ctx.frame, "complaint.reference", view.reference,
+                           ctx.s.tr("complaint.thanks.reference_label"));
+        ui::text(ctx.frame, "complaint.thanks.reference_hint", ctx.s.tr("complaint.thanks.reference_hint"), centred);
+        ui::text(ctx.frame, "complaint.thanks.photo_hint", ctx.s.tr("complaint.thanks.photo_hint"), muted);
+    };
+    // The status link as a QR code, for the customer's phone: the decision
+    // is theirs to read later (the key is in the link, nowhere else).
+    auto status_code = [&](float side) {
+        ui::qr_code(ctx.frame, "complaint.status_qr", view.status_link, side);
+        ui::text(ctx.frame, "complaint.thanks.scan_hint", ctx.s.tr("complaint.thanks.scan_hint"), muted);
+    };
+    if (view.status_link.empty()) {
+        reference();
+    } else if (landscape) {
+        const float side = std::round(ctx.frame.display_size().y * 0.3f);
+        Columns columns(ctx, "complaint.done", 0.66f, side + m.small_px * 3.0f);
+        reference();
+        columns.right();
+        status_code(side);
+        columns.end();
+    } else {
+        reference();
+        ui::spacer(ctx.frame, 1.0f);
+        status_code(std::round(content_width(ctx.frame) * 0.4f));
+    }
     ui::spacer(ctx.frame, landscape ? 1.0f : 3.0f);
 
     // Solve it on the floor: the strongest button on the screen.

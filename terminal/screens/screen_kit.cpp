@@ -241,13 +241,13 @@ void band(ScreenContext& ctx, std::string_view target, std::string_view content,
     const float height = text_height + 2.0f * pad;
     const ImVec2 min = ImGui::GetCursorScreenPos();
     ImGui::Dummy(ImVec2(width, height));
-    ImU32 fill = ui::rgb(0xDCEBDD);
+    ImU32 fill = p.band_success;
     ImU32 edge = p.promoter;
     if (tone == BandTone::error) {
-        fill = ui::rgb(0xF6DEDA);
+        fill = p.band_error;
         edge = p.alert;
     } else if (tone == BandTone::info) {
-        fill = ui::rgb(0xDDE8EE);
+        fill = p.band_info;
         edge = p.primary;
     }
     ImDrawList* draw_list = ImGui::GetWindowDrawList();

@@ -37,6 +37,7 @@ struct ScreenUi {
     ui::OnscreenKeyboard keyboard{ui::KeyboardLayout::text};
     std::string pin;                   // the PIN pad's digits (the flow's view shows only their count)
     int page = 0;                      // lists with more rows than fit
+    bool language_picker = false;      // the start screen's list of languages is open
     ui::DragScroll scroll;             // the screen's ui::scroll_region: offset and glide
 };
 

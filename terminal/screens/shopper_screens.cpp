@@ -121,21 +121,74 @@ void score_badge(ScreenContext& ctx, int score, ImVec2 min, float side)
 
 } // namespace
 
-// [SECTION] Language switch
+// [SECTION] Language and accessibility
 
-float language_switch_width(ScreenContext& ctx)
+namespace {
+
+// Up to this many languages are chips side by side; more are one chip that
+// opens the list.
+constexpr std::size_t max_language_chips = 3;
+
+// A language's name in itself ("Deutsch").
+const std::string& language_name(ScreenContext& ctx, const std::string& locale)
 {
-    return ui::chip_width(ctx.frame, ctx.s.tr("start.language_nl")) + ctx.metrics().gap +
-           ui::chip_width(ctx.frame, ctx.s.tr("start.language_en"));
+    return ctx.s.tr("start.language_" + locale);
+}
+
+std::string picker_label(ScreenContext& ctx, const flows::ShopperView& view)
+{
+    return ctx.s.tr("start.language") + ": " + language_name(ctx, view.locale);
+}
+
+} // namespace
+
+float language_switch_width(ScreenContext& ctx, const flows::ShopperView& view)
+{
+    const float gap = ctx.metrics().gap;
+    float width = ui::chip_width(ctx.frame, ctx.s.tr("start.accessible"));
+    if (view.locales.size() > max_language_chips)
+        return width + gap + ui::chip_width(ctx.frame, picker_label(ctx, view));
+    for (const std::string& locale : view.locales)
+        width += gap + ui::chip_width(ctx.frame, language_name(ctx, locale));
+    return width;
 }
 
 void language_switch(ScreenContext& ctx, const flows::ShopperView& view)
 {
-    if (ui::toggle_chip(ctx.frame, "start.language_nl", ctx.s.tr("start.language_nl"), view.locale == "nl"))
-        ctx.shopper(shopper::SetLocale{"nl"});
-    ui::same_line(ctx.frame);
-    if (ui::toggle_chip(ctx.frame, "start.language_en", ctx.s.tr("start.language_en"), view.locale == "en"))
-        ctx.shopper(shopper::SetLocale{"en"});
+    if (ui::toggle_chip(ctx.frame, "start.accessible", ctx.s.tr("start.accessible"), view.accessible))
+        ctx.shopper(shopper::ToggleAccessible{});
+    if (view.locales.size() > max_language_chips) {
+        ui::same_line(ctx.frame);
+        if (ui::toggle_chip(ctx.frame, "start.language", picker_label(ctx, view), ctx.ui.language_picker))
+            ctx.ui.language_picker = !ctx.ui.language_picker;
+        return;
+    }
+    for (const std::string& locale : view.locales) {
+        ui::same_line(ctx.frame);
+        if (ui::toggle_chip(ctx.frame, "start.language_" + locale, language_name(ctx, locale), view.locale == locale))
+            ctx.shopper(shopper::SetLocale{locale});
+    }
+}
+
+void language_list(ScreenContext& ctx, const flows::ShopperView& view)
+{
+    if (!ctx.ui.language_picker)
+        return;
+    const float left = ImGui::GetCursorScreenPos().x;
+    const float right = left + ImGui::GetContentRegionAvail().x;
+    const float gap = ctx.metrics().gap;
+    bool first = true;
+    for (const std::string& locale : view.locales) {
+        const std::string& name = language_name(ctx, locale);
+        const float width = ui::chip_width(ctx.frame, name);
+        if (!first && ImGui::GetItemRectMax().x + gap + width <= right)
+            ui::same_line(ctx.frame);
+        first = false;
+        if (ui::toggle_chip(ctx.frame, "start.language_" + locale, name, view.locale == locale)) {
+            ctx.shopper(shopper::SetLocale{locale});
+            ctx.ui.language_picker = false;
+        }
+    }
 }
 
 // [SECTION] Start
@@ -150,7 +203,7 @@ void draw_shopper_start(ScreenContext& ctx, const flows::ShopperView& view)
     const float left = ImGui::GetCursorScreenPos().x;
     const float top = cursor_y();
     const float available = ImGui::GetContentRegionAvail().x;
-    const float switch_width = language_switch_width(ctx);
+    const float switch_width = language_switch_width(ctx, view);
     ui::TextOptions welcome;
     welcome.muted = true;
     welcome.width = std::max(1.0f, available - switch_width - 2.0f * m.gap);
@@ -159,7 +212,9 @@ void draw_shopper_start(ScreenContext& ctx, const flows::ShopperView& view)
              welcome);
     ImGui::SetCursorScreenPos(ImVec2(left + available - switch_width, top));
     language_switch(ctx, view);
-    ImGui::SetCursorScreenPos(ImVec2(left, top + m.chip_height + m.gap * (landscape ? 1.0f : 6.0f)));
+    ImGui::SetCursorScreenPos(ImVec2(left, top + m.chip_height + m.gap));
+    language_list(ctx, view);
+    ImGui::SetCursorScreenPos(ImVec2(left, std::max(cursor_y(), top + m.chip_height + m.gap * (landscape ? 1.0f : 6.0f))));
 
     // The question and the eleven scores.
     const std::string& question = view.question.empty() ? ctx.s.tr("start.question_fallback") : view.question;

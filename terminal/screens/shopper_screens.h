@@ -15,8 +15,12 @@ void draw_contact_offer(ScreenContext& ctx, const flows::ShopperView& view);
 void draw_contact_details(ScreenContext& ctx, const flows::ShopperView& view);
 void draw_shopper_thank_you(ScreenContext& ctx, const flows::ShopperView& view);
 
-// Dutch / English, as two chips ("start.language_nl", "start.language_en").
+// The large-text, high-contrast toggle ("start.accessible") and the store's
+// languages: up to three as chips ("start.language_nl", ...), more as one
+// chip ("start.language") that opens language_list() under it.
 void language_switch(ScreenContext& ctx, const flows::ShopperView& view);
-float language_switch_width(ScreenContext& ctx);
+float language_switch_width(ScreenContext& ctx, const flows::ShopperView& view);
+// The store's languages as chips, while the list is open.
+void language_list(ScreenContext& ctx, const flows::ShopperView& view);
 
 } // namespace feedback::screens

@@ -111,6 +111,8 @@ void draw_staff_menu(ScreenContext& ctx, const flows::StaffView& view)
     ui::text(ctx.frame, "staff.menu.greeting", ctx.s.format("staff.menu.greeting", {{"name", view.staff_name}}),
              greeting);
     screen_errors(ctx, view.errors);
+    if (view.printer_problem)
+        band(ctx, "staff.printer.problem", message_text(ctx, *view.printer_problem), BandTone::error);
     ui::spacer(ctx.frame, 1.0f);
 
     struct Tile {
@@ -178,6 +180,8 @@ void draw_staff_status(ScreenContext& ctx, const flows::StaffView& view)
     else if (tapped == 1u)
         ctx.staff(staff::Refresh{});
     screen_errors(ctx, view.errors);
+    if (view.printer_problem)
+        band(ctx, "staff.printer.problem", message_text(ctx, *view.printer_problem), BandTone::error);
     if (!view.status)
         return;
     const store::StoreStatus& status = *view.status;

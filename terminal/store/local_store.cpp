@@ -3,6 +3,7 @@
 #include "local_store.h"
 
 #include "crypto/sha256.h"
+#include "crypto/status_key.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/lifecycle.h"
@@ -238,6 +239,10 @@ Result<RecordedEvent> LocalStore::record_in_transaction(const NewEvent& input, i
         event.subject = make_uuid_v7(now_ms);
         recorded.reference = make_refcode(m_device.store_code, m_device.terminal_code, number);
         event.payload["reference"] = recorded.reference;
+        if (!event.payload.contains("status_key_hash")) {
+            recorded.status_key = crypto::make_status_key();
+            event.payload["status_key_hash"] = crypto::status_key_hash(recorded.status_key);
+        }
         FEEDBACK_TRY(write_setting(m_db, "next_complaint_number", std::to_string(number + 1)));
     }
 

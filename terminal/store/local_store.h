@@ -77,6 +77,11 @@ struct RecordedEvent {
     std::string subject;
     std::string reference; // complaint.opened only
     int64_t device_seq = 0;
+    // complaint.opened only: the customer's status key (crypto/status_key.h),
+    // made here offline; the event carries only its hash. The store never
+    // writes the key: the caller shows it (QR code) and prints it (receipt),
+    // then forgets it. Empty when the payload brought its own hash (imports).
+    std::string status_key;
 };
 
 struct FrozenBatch {

@@ -262,11 +262,13 @@ void AppShell::refresh_layout_if_resized()
     const ImVec2 size = display_size();
     if (size.x <= 0.0f || size.y <= 0.0f)
         return; // minimised
-    if (size.x == m_layout_size.x && size.y == m_layout_size.y)
+    if (size.x == m_layout_size.x && size.y == m_layout_size.y && m_accessible == m_layout_accessible)
         return;
     const double started = steady_ms();
     m_layout_size = size;
-    m_theme.metrics = metrics_for(size);
+    m_layout_accessible = m_accessible;
+    m_theme.palette = m_accessible ? high_contrast_palette() : Palette{};
+    m_theme.metrics = metrics_for(size, m_accessible ? large_text_scale : 1.0f);
     ImGuiIO& io = ImGui::GetIO();
     ImGui_ImplSDLRenderer_DestroyFontsTexture();
     m_theme.fonts = m_font_files.add_to(*io.Fonts, m_theme.metrics);

@@ -193,6 +193,10 @@ public:
     int frames_requested() const { return m_frames_requested; }
 
     const Theme& theme() const { return m_theme; }
+    // The shopper's large-text, high-contrast mode (theme.h): the palette
+    // and larger fonts take effect from the next frame on.
+    void set_accessible(bool on) { m_accessible = on; }
+    bool accessible() const { return m_accessible; }
     ImVec2 display_size() const;
     const ShellStats& stats() const { return m_stats; }
     const std::string& renderer_name() const { return m_renderer_name; }
@@ -219,6 +223,8 @@ private:
     FontFiles m_font_files;
     Theme m_theme;
     ImVec2 m_layout_size{0.0f, 0.0f};
+    bool m_accessible = false;
+    bool m_layout_accessible = false; // what m_theme was made for
 
     TargetRegistry m_targets;
     std::optional<int64_t> m_next_wakeup_ms;

@@ -22,6 +22,7 @@
 //   PIN: digits, key.backspace, key.done (show the field masked).
 #pragma once
 
+#include "domain/utf8.h"
 #include "ui/app_shell.h"
 
 #include <cstddef>
@@ -32,14 +33,7 @@
 
 namespace feedback::ui {
 
-// [SECTION] Text editing
-
-// Code points in UTF-8 text (continuation bytes are not counted).
-std::size_t count_code_points(std::string_view utf8);
-// One code point as UTF-8.
-std::string encode_utf8(char32_t code_point);
-// The code points of UTF-8 text; nothing when it is not valid UTF-8.
-std::optional<std::u32string> decode_utf8(std::string_view utf8);
+// [SECTION] Text editing (code points: domain/utf8.h)
 
 enum class EditResult {
     changed,

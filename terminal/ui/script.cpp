@@ -242,6 +242,13 @@ Result<void> ScriptRunner::run_step(const ScriptStep& step)
     }
     if (!done)
         return with_where(step, done.error());
+    if (const auto& overflows = m_shell.targets().overflows(); !overflows.empty()) {
+        std::string list;
+        for (const auto& what : overflows)
+            list += (list.empty() ? "" : ", ") + what;
+        return with_where(step, Error{ErrorKind::invalid_input, "text does not fit its box on screen " +
+                                                                    in_quotes(screen()) + ": " + list});
+    }
     ++m_report.steps_run;
     if (m_options.screenshot_every_step) {
         auto shot = auto_screenshot();

@@ -6,7 +6,11 @@
 
 namespace feedback::ui {
 
-void TargetRegistry::clear() { m_targets.clear(); }
+void TargetRegistry::clear()
+{
+    m_targets.clear();
+    m_overflows.clear();
+}
 
 void TargetRegistry::add(Target target) { m_targets.push_back(std::move(target)); }
 

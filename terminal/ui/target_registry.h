@@ -59,8 +59,14 @@ public:
     // "score.0, score.1, ..." for error messages; at most `limit` names.
     std::string describe(std::size_t limit = 80) const;
 
+    // Labels that did not fit their box this frame (widgets.h
+    // report_overflow): "target (\"label\")". A script fails on them.
+    void add_overflow(std::string what) { m_overflows.push_back(std::move(what)); }
+    const std::vector<std::string>& overflows() const { return m_overflows; }
+
 private:
     std::vector<Target> m_targets;
+    std::vector<std::string> m_overflows;
 };
 
 } // namespace feedback::ui

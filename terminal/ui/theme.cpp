@@ -57,31 +57,105 @@ ImVec4 to_vec4(ImU32 colour) { return ImGui::ColorConvertU32ToFloat4(colour); }
 
 } // namespace
 
-Metrics metrics_for(ImVec2 display_size)
+Palette high_contrast_palette()
+{
+    Palette p;
+    p.background = rgb(0xFFFFFF);
+    p.surface = rgb(0xFFFFFF);
+    p.surface_pressed = rgb(0xD6D6D6);
+    p.outline = rgb(0x000000);
+    p.text = rgb(0x000000);
+    p.text_muted = rgb(0x333333);
+    p.text_disabled = rgb(0x595959);
+    p.text_on_accent = rgb(0xFFFFFF);
+    p.primary = rgb(0x00386B);
+    p.primary_pressed = rgb(0x001F3D);
+    p.secondary = rgb(0xE0E0E0);
+    p.secondary_pressed = rgb(0xC2C2C2);
+    p.disabled = rgb(0xE6E6E6);
+    p.detractor = rgb(0x9B1C1C);
+    p.detractor_pressed = rgb(0x6E1010);
+    p.passive = rgb(0xF2C12E);
+    p.passive_pressed = rgb(0xD9A400);
+    p.promoter = rgb(0x1B5E20);
+    p.promoter_pressed = rgb(0x0F3D13);
+    p.alert = rgb(0x9B1C1C);
+    p.caret = rgb(0x000000);
+    p.band_success = rgb(0xE3F2E5);
+    p.band_error = rgb(0xFCE4E4);
+    p.band_info = rgb(0xE3EEF7);
+    return p;
+}
+
+std::vector<TextOnFill> text_on_fills(const Palette& p)
+{
+    // As the widgets draw them (widgets.cpp, onscreen_keyboard.cpp, screens/).
+    return {
+        {"text on background", p.text, p.background},
+        {"text on surface", p.text, p.surface},
+        {"text on pressed surface", p.text, p.surface_pressed},
+        {"text on secondary", p.text, p.secondary},
+        {"text on pressed secondary", p.text, p.secondary_pressed},
+        {"muted text on background", p.text_muted, p.background},
+        {"muted text on surface", p.text_muted, p.surface},
+        {"text on primary", p.text_on_accent, p.primary},
+        {"text on pressed primary", p.text_on_accent, p.primary_pressed},
+        {"text on a detractor score", p.text_on_accent, p.detractor},
+        {"text on a pressed detractor score", p.text_on_accent, p.detractor_pressed},
+        {"text on a passive score", p.text, p.passive},
+        {"text on a pressed passive score", p.text, p.passive_pressed},
+        {"text on a promoter score", p.text_on_accent, p.promoter},
+        {"text on a pressed promoter score", p.text_on_accent, p.promoter_pressed},
+        {"alert text on background", p.alert, p.background},
+        {"alert text on surface", p.alert, p.surface},
+        {"text on a success band", p.text, p.band_success},
+        {"text on an error band", p.text, p.band_error},
+        {"text on an info band", p.text, p.band_info},
+        {"placeholder text in a field", p.text_disabled, p.surface},
+    };
+}
+
+double contrast_ratio(ImU32 a, ImU32 b)
+{
+    auto luminance = [](ImU32 colour) {
+        auto channel = [](ImU32 value) {
+            const double c = static_cast<double>(value & 0xFFu) / 255.0;
+            return c <= 0.03928 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+        };
+        // ImU32 is 0xAABBGGRR.
+        return 0.2126 * channel(colour) + 0.7152 * channel(colour >> 8) + 0.0722 * channel(colour >> 16);
+    };
+    const double la = luminance(a);
+    const double lb = luminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+Metrics metrics_for(ImVec2 display_size, float text_scale)
 {
     const float short_side = std::min(display_size.x, display_size.y);
     const float long_side = std::max(display_size.x, display_size.y);
     float scale = std::min(short_side / 800.0f, long_side / 1280.0f);
     scale = std::clamp(scale, 0.5f, 3.0f);
+    const float touch_scale = 1.0f + (text_scale - 1.0f) * 0.5f; // targets grow half as much as the text
 
     Metrics m;
     m.scale = scale;
     m.margin = round_px(m.margin * scale);
     m.gap = round_px(m.gap * scale);
-    m.button_height = round_px(m.button_height * scale);
-    m.chip_height = round_px(m.chip_height * scale);
-    m.key_height = round_px(m.key_height * scale);
+    m.button_height = round_px(m.button_height * scale * touch_scale);
+    m.chip_height = round_px(m.chip_height * scale * touch_scale);
+    m.key_height = round_px(m.key_height * scale * touch_scale);
     m.key_gap = round_px(m.key_gap * scale);
-    m.row_height = round_px(m.row_height * scale);
-    m.field_height = round_px(m.field_height * scale);
+    m.row_height = round_px(m.row_height * scale * touch_scale);
+    m.field_height = round_px(m.field_height * scale * touch_scale);
     m.rounding = round_px(m.rounding * scale);
     m.border = std::max(1.0f, round_px(m.border * scale));
     m.selection_border = std::max(2.0f, round_px(m.selection_border * scale));
     m.caret_width = std::max(2.0f, round_px(m.caret_width * scale));
-    m.small_px = round_px(m.small_px * scale);
-    m.body_px = round_px(m.body_px * scale);
-    m.title_px = round_px(m.title_px * scale);
-    m.code_px = round_px(m.code_px * scale);
+    m.small_px = round_px(m.small_px * scale * text_scale);
+    m.body_px = round_px(m.body_px * scale * text_scale);
+    m.title_px = round_px(m.title_px * scale * text_scale);
+    m.code_px = round_px(m.code_px * scale * text_scale);
     return m;
 }
 
@@ -167,7 +241,7 @@ void Theme::apply_to(ImGuiStyle& style) const
     colours[ImGuiCol_SliderGrab] = to_vec4(p.primary);
     colours[ImGuiCol_SliderGrabActive] = to_vec4(p.primary_pressed);
     colours[ImGuiCol_Separator] = to_vec4(p.outline);
-    colours[ImGuiCol_TextSelectedBg] = to_vec4(rgb(0x2D6A88, 80));
+    colours[ImGuiCol_TextSelectedBg] = to_vec4((p.primary & 0x00FFFFFFu) | (80u << 24));
 }
 
 } // namespace feedback::ui

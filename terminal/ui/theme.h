@@ -30,22 +30,42 @@ struct Palette {
     ImU32 outline = rgb(0xC9C4BA);
     ImU32 text = rgb(0x1F2A30);
     ImU32 text_muted = rgb(0x5C6870);
-    ImU32 text_disabled = rgb(0x9EA3A6);
+    ImU32 text_disabled = rgb(0x6E757C);  // also placeholders: 4.6:1 on surface
     ImU32 text_on_accent = rgb(0xFFFFFF);
     ImU32 primary = rgb(0x2D6A88);      // calm blue-teal: the main action
     ImU32 primary_pressed = rgb(0x214F66);
     ImU32 secondary = rgb(0xE3DFD6);    // other actions, mode keys
     ImU32 secondary_pressed = rgb(0xCBC6BB);
     ImU32 disabled = rgb(0xEAE8E3);
-    ImU32 detractor = rgb(0xCC6656);    // NPS 0-6, a soft brick red
-    ImU32 detractor_pressed = rgb(0xA84F41);
+    ImU32 detractor = rgb(0xB5503F);    // NPS 0-6, a brick red (white text 5:1)
+    ImU32 detractor_pressed = rgb(0x96402F);
     ImU32 passive = rgb(0xE2A745);      // NPS 7-8, amber (dark text on it)
     ImU32 passive_pressed = rgb(0xBF8A33);
-    ImU32 promoter = rgb(0x4C9669);     // NPS 9-10, a quiet green
-    ImU32 promoter_pressed = rgb(0x3A7652);
+    ImU32 promoter = rgb(0x3B7B54);     // NPS 9-10, a quiet green (white text 5:1)
+    ImU32 promoter_pressed = rgb(0x2F6444);
     ImU32 alert = rgb(0xB4473A);        // overdue, errors
     ImU32 caret = rgb(0x2D6A88);
+    ImU32 band_success = rgb(0xDCEBDD); // a notice's band: done
+    ImU32 band_error = rgb(0xF6DEDA);   // went wrong
+    ImU32 band_info = rgb(0xDDE8EE);    // for your information
 };
+
+// The high-contrast look a shopper switches on at the start screen: black
+// on white, deep colours under white text (every pair at least 7:1 where
+// the standard palette has 4.5:1).
+Palette high_contrast_palette();
+
+// Every text colour the widgets draw, with each fill it is drawn on, so a
+// test can hold each pair to WCAG 2's 4.5:1 (disabled controls are exempt
+// there and here).
+struct TextOnFill {
+    const char* what; // "text on surface", for the message
+    ImU32 text;
+    ImU32 fill;
+};
+std::vector<TextOnFill> text_on_fills(const Palette& palette);
+// WCAG 2's contrast ratio of two opaque colours (1 to 21).
+double contrast_ratio(ImU32 a, ImU32 b);
 
 // Sizes in pixels for this display. `scale` is 1.0 at 1280x800: the short
 // side is measured against 800 and the long side against 1280, and the
@@ -71,7 +91,10 @@ struct Metrics {
     float code_px = 96.0f;
 };
 
-Metrics metrics_for(ImVec2 display_size);
+// `text_scale` makes the text larger (the shopper's large-text mode: 1.25)
+// and the touch targets grow along, less.
+Metrics metrics_for(ImVec2 display_size, float text_scale = 1.0f);
+inline constexpr float large_text_scale = 1.25f;
 
 enum class FontRole { small, body, body_bold, title, code };
 

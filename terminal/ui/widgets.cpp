@@ -5,9 +5,12 @@
 
 #include "domain/nps.h"
 
+#include <qrencode.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -177,7 +180,7 @@ void register_display(FrameContext& ctx, std::string_view target, ImVec2 min, Im
     ctx.targets().add(std::move(entry));
 }
 
-void draw_text_centered(ImDrawList* draw_list, ImFont* font, float size_px, ImVec2 min, ImVec2 max,
+bool draw_text_centered(ImDrawList* draw_list, ImFont* font, float size_px, ImVec2 min, ImVec2 max,
                         std::string_view text, ImU32 colour)
 {
     const float width = max.x - min.x;
@@ -186,6 +189,18 @@ void draw_text_centered(ImDrawList* draw_list, ImFont* font, float size_px, ImVe
     const float top = min.y + (max.y - min.y - height) * 0.5f;
     draw_lines(draw_list, font, size_px, ImVec2(min.x, top), width, lines, colour, TextAlign::center,
                ImVec4(min.x, min.y, max.x, max.y));
+    bool fits = height <= max.y - min.y + 1.0f;
+    for (std::size_t start = 0; fits && start < text.size();) { // every word on one line
+        std::size_t stop = std::min(text.find_first_of(" \n", start), text.size());
+        fits = text_width(font, size_px, text.substr(start, stop - start)) <= width + 0.5f;
+        start = stop + 1;
+    }
+    return fits;
+}
+
+void report_overflow(FrameContext& ctx, std::string_view target, std::string_view text)
+{
+    ctx.targets().add_overflow(std::string(target) + " (\"" + std::string(text) + "\")");
 }
 
 float wrapped_height(ImFont* font, float size_px, std::string_view text, float width)
@@ -367,8 +382,9 @@ bool big_button(FrameContext& ctx, std::string_view target, std::string_view lab
     if (outline) {
         draw_border(draw_list, min, max, p.outline, m.border, m.rounding);
     }
-    draw_text_centered(draw_list, font, m.body_px, ImVec2(min.x + pad, min.y + pad * 0.5f),
-                       ImVec2(max.x - pad, max.y - pad * 0.5f), label, text_colour);
+    if (!draw_text_centered(draw_list, font, m.body_px, ImVec2(min.x + pad, min.y + pad * 0.5f),
+                            ImVec2(max.x - pad, max.y - pad * 0.5f), label, text_colour))
+        report_overflow(ctx, target, label);
     return tap.tapped;
 }
 
@@ -500,8 +516,9 @@ bool toggle_chip(FrameContext& ctx, std::string_view target, std::string_view la
     }
     // Selected chips make room for the check mark; others centre the label.
     const float text_left = selected ? min.x + pad * 0.5f + check : min.x + pad * 0.5f;
-    draw_text_centered(draw_list, ctx.theme().fonts.body, m.body_px, ImVec2(text_left, min.y),
-                       ImVec2(max.x - pad * 0.5f, max.y), label, selected ? p.text_on_accent : p.text);
+    if (!draw_text_centered(draw_list, ctx.theme().fonts.body, m.body_px, ImVec2(text_left, min.y),
+                            ImVec2(max.x - pad * 0.5f, max.y), label, selected ? p.text_on_accent : p.text))
+        report_overflow(ctx, target, label);
     return tap.tapped;
 }
 
@@ -695,6 +712,38 @@ void reference_code(FrameContext& ctx, std::string_view target, std::string_view
         x += text_width(font, size_px, &c, &c + 1) + tracking;
     }
     register_display(ctx, target, min, ImVec2(box_width, box_height), code);
+}
+
+// [SECTION] QR code
+
+void qr_code(FrameContext& ctx, std::string_view target, std::string_view text, float side)
+{
+    const std::string data(text); // libqrencode wants a NUL-terminated string
+    std::unique_ptr<QRcode, decltype(&QRcode_free)> code(
+        QRcode_encodeString(data.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, /*casesensitive=*/1), &QRcode_free);
+    if (!code)
+        return;
+    constexpr int quiet_modules = 4; // the white border scanners need (ISO/IEC 18004)
+    const int modules = code->width + 2 * quiet_modules;
+    const float module_px = std::max(1.0f, std::floor(side / static_cast<float>(modules)));
+    const float drawn = module_px * static_cast<float>(modules);
+    const float available = available_width();
+    const ImVec2 cursor = ImGui::GetCursorScreenPos();
+    const ImVec2 min(std::floor(cursor.x + (available - drawn) * 0.5f), cursor.y);
+    ImGui::Dummy(ImVec2(available, drawn));
+    if (!ImGui::IsItemVisible())
+        return;
+    ImDrawList* draw_list = ImGui::GetWindowDrawList();
+    draw_list->AddRectFilled(min, ImVec2(min.x + drawn, min.y + drawn), IM_COL32(255, 255, 255, 255));
+    for (int y = 0; y < code->width; ++y)
+        for (int x = 0; x < code->width; ++x)
+            if (code->data[y * code->width + x] & 1) {
+                const ImVec2 top_left(min.x + static_cast<float>(x + quiet_modules) * module_px,
+                                      min.y + static_cast<float>(y + quiet_modules) * module_px);
+                draw_list->AddRectFilled(top_left, ImVec2(top_left.x + module_px, top_left.y + module_px),
+                                         IM_COL32(0, 0, 0, 255));
+            }
+    register_display(ctx, target, min, ImVec2(drawn, drawn), text);
 }
 
 // [SECTION] List row

@@ -137,6 +137,12 @@ bool consent_toggle(FrameContext& ctx, std::string_view target, std::string_view
 void reference_code(FrameContext& ctx, std::string_view target, std::string_view code,
                     std::string_view caption = {});
 
+// A QR code of `text` (a link), `side` pixels square with its quiet zone,
+// dark modules on white whatever the theme (scanners need the contrast),
+// centred in the available width. A display target whose value is `text`.
+// Draws nothing when the text does not fit a QR code.
+void qr_code(FrameContext& ctx, std::string_view target, std::string_view text, float side);
+
 // [SECTION] List row
 
 struct ListRowOptions {
@@ -180,9 +186,14 @@ TapResult tap_area(FrameContext& ctx, std::string_view target, ImVec2 size, bool
 void scroll_region(FrameContext& ctx, DragScroll& scroll, std::string_view target, float height,
                    const std::function<void()>& draw);
 
-// Text centred in a rectangle, word-wrapped to its width.
-void draw_text_centered(ImDrawList* draw_list, ImFont* font, float size_px, ImVec2 min, ImVec2 max,
+// Text centred in a rectangle, word-wrapped to its width. False when it does
+// not fit: a word wider than the rectangle (broken inside) or more lines
+// than its height holds (clipped); the widget then reports the overflow
+// (report_overflow) so that a UI test fails on it.
+bool draw_text_centered(ImDrawList* draw_list, ImFont* font, float size_px, ImVec2 min, ImVec2 max,
                         std::string_view text, ImU32 colour);
+// Notes that the label of `target` does not fit its box this frame.
+void report_overflow(FrameContext& ctx, std::string_view target, std::string_view text);
 // Height of `text` wrapped to `width`.
 float wrapped_height(ImFont* font, float size_px, std::string_view text, float width);
 

@@ -55,7 +55,8 @@ std::string error_after(const std::function<void(Json&)>& change)
 
 Json choice(const std::string& id)
 {
-    return {{"id", id}, {"label", {{"nl", "Iets"}, {"en", "Something"}}}};
+    return {{"id", id},
+            {"label", {{"nl", "Iets"}, {"en", "Something"}, {"de", "Etwas"}, {"pl", "Coś"}, {"tr", "Bir şey"}}}};
 }
 
 Json choices(size_t count)
@@ -139,14 +140,60 @@ TEST_CASE("localized texts need every language, non-empty, at most 300 character
     CHECK_THAT(error_after([](Json& j) { j["question"]["nl"] = repeated("é", 301); }),
                Contains("question.nl: must be at most 300 characters (got 301)"));
     CHECK(error_after([](Json& j) { j["question"]["nl"] = repeated("é", 300); }).empty());
-    CHECK_THAT(error_after([](Json& j) { j["question"]["de"] = "Wie wahrscheinlich"; }),
-               Contains("question.de: not a supported language (use nl, en)"));
+    CHECK_THAT(error_after([](Json& j) { j["question"]["fr"] = "Quelle est la probabilité"; }),
+               Contains("question.fr: not a supported language (use nl, en, de, pl, tr)"));
     CHECK_THAT(error_after([](Json& j) { j["question"]["en"] = 7; }),
                Contains("question.en: must be a string (got number)"));
     CHECK_THAT(error_after([](Json& j) { j["complaint_categories"][1]["label"] = "Service"; }),
                Contains("complaint_categories[1].label: must be an object with a text per language"));
     CHECK_THAT(error_after([](Json& j) { j["promises"][2]["text"].erase("nl"); }),
                Contains("promises[2].text.nl: required"));
+}
+
+TEST_CASE("a store offers some of the kiosk's languages, and what shoppers read is in each of them",
+          "[config][languages]")
+{
+    auto config = parse_config(default_json());
+    REQUIRE(config);
+    CHECK(config->languages == std::vector<std::string>{"nl", "en", "de", "pl", "tr"});
+    CHECK(config->question.in("tr").starts_with("Bizi"));
+    // Without "languages": the base ones, and texts need only those.
+    auto base_only = [](Json& j) {
+        j.erase("languages");
+        std::function<void(Json&)> strip = [&](Json& node) {
+            if (node.is_object()) {
+                if (node.contains("nl") && node.contains("en"))
+                    for (const char* extra : {"de", "pl", "tr"})
+                        node.erase(extra);
+                for (auto& [key, value] : node.items())
+                    strip(value);
+            } else if (node.is_array()) {
+                for (auto& value : node)
+                    strip(value);
+            }
+        };
+        strip(j);
+    };
+    CHECK(error_after(base_only).empty());
+    Json two = default_json();
+    base_only(two);
+    auto base = parse_config(two);
+    REQUIRE(base);
+    CHECK(base->languages == std::vector<std::string>{"nl", "en"});
+    CHECK(base->question.in("de") == base->question.in("en")); // a language not offered reads English
+
+    CHECK_THAT(error_after([](Json& j) { j["promises"][0]["text"].erase("pl"); }),
+               Contains("promises[0].text.pl: required"));
+    CHECK_THAT(error_after([](Json& j) { j["reasons"]["promoter"][0]["label"].erase("tr"); }),
+               Contains("reasons.promoter[0].label.tr: required"));
+    // Staff-only texts need the base languages only.
+    CHECK(error_after([](Json& j) { j["root_causes"][0]["label"].erase("de"); }).empty());
+    CHECK_THAT(error_after([](Json& j) { j["languages"] = {"nl", "fr"}; }),
+               Contains("languages[1]: must be one of nl, en, de, pl, tr"));
+    CHECK_THAT(error_after([](Json& j) { j["languages"] = {"nl", "nl"}; }), Contains("is listed twice"));
+    CHECK_THAT(error_after([](Json& j) { j["languages"] = Json::array(); }), Contains("languages: must be an array"));
+    CHECK_THAT(error_after([](Json& j) { j["languages"] = {"de", "en"}; }),
+               Contains("default_locale: must be one of the store's languages, de, en (got \"nl\")"));
 }
 
 TEST_CASE("reason, category and promise ids are config ids, unique in their list", "[config]")
@@ -390,8 +437,8 @@ TEST_CASE("the top level: version, store name, default locale, unknown and missi
     CHECK_THAT(error_after([](Json& j) { j.erase("store_name"); }), Contains("store_name: required"));
     CHECK_THAT(error_after([](Json& j) { j["store_name"] = repeated("x", 101); }),
                Contains("store_name: must be at most 100 characters (got 101)"));
-    CHECK(error_after([](Json& j) { j["default_locale"] = "de"; }) ==
-          "default_locale: must be one of nl, en (got \"de\")");
+    CHECK(error_after([](Json& j) { j["default_locale"] = "fr"; }) ==
+          "default_locale: must be one of the store's languages, nl, en, de, pl, tr (got \"fr\")");
     CHECK(error_after([](Json& j) { j["colour"] = "green"; }) == "colour: unknown key");
     CHECK(error_after([](Json& j) { j = Json::array(); }) == "config: must be an object (got array)");
 }
@@ -410,6 +457,31 @@ TEST_CASE("every broken rule is reported at once, joined by semicolons", "[confi
 // =============================================================================
 // [SECTION] Round trip and files
 // =============================================================================
+
+TEST_CASE("a receipt printer is an absolute device path with 24 to 64 columns", "[config][receipt]")
+{
+    auto config = parse_config(default_json());
+    REQUIRE(config);
+    CHECK_FALSE(config->receipt_printer); // none unless named
+    Json with_printer = default_json();
+    with_printer["receipt_printer"] = {{"device", "/dev/usb/lp0"}};
+    config = parse_config(with_printer);
+    REQUIRE(config);
+    REQUIRE(config->receipt_printer);
+    CHECK(config->receipt_printer->device == "/dev/usb/lp0");
+    CHECK(config->receipt_printer->columns == 42);
+    CHECK(to_json(*config)["receipt_printer"] == Json{{"device", "/dev/usb/lp0"}, {"columns", 42}});
+    CHECK(error_after([](Json& j) { j["receipt_printer"] = {{"device", "/dev/usb/lp0"}, {"columns", 32}}; }).empty());
+    CHECK(error_after([](Json& j) { j["receipt_printer"] = {{"device", "lp0"}}; }) ==
+          "receipt_printer.device: must be the printer's absolute path, such as /dev/usb/lp0 (got \"lp0\")");
+    CHECK(error_after([](Json& j) { j["receipt_printer"] = {{"device", 3}}; }) ==
+          "receipt_printer.device: must be a string (got number)");
+    CHECK(error_after([](Json& j) { j["receipt_printer"] = Json::object(); }) == "receipt_printer.device: required");
+    CHECK_THAT(error_after([](Json& j) { j["receipt_printer"] = {{"device", "/dev/usb/lp0"}, {"columns", 80}}; }),
+               Contains("receipt_printer.columns: "));
+    CHECK(error_after([](Json& j) { j["receipt_printer"] = {{"device", "/dev/usb/lp0"}, {"paper", "58mm"}}; }) ==
+          "receipt_printer.paper: unknown key");
+}
 
 TEST_CASE("to_json round-trips the configuration", "[config]")
 {
@@ -607,15 +679,15 @@ void write_i18n(const std::filesystem::path& dir, const std::string& nl, const s
 
 TEST_CASE("the translation files load and have the same keys", "[i18n]")
 {
-    auto translations = Translations::load(i18n_dir);
+    auto translations = Translations::load(i18n_dir, kiosk_locales);
     INFO((translations ? std::string() : translations.error().message));
     REQUIRE(translations);
     auto keys = translations->keys();
     CHECK(keys.size() > 150);
     for (const auto& key : keys) {
         INFO(key);
-        CHECK(translations->has("nl", key));
-        CHECK(translations->has("en", key));
+        for (const auto& locale : kiosk_locales)
+            CHECK(translations->has(locale, key));
     }
     // The raw files agree too (load would refuse otherwise, but say it plainly).
     Json nl = Json::parse(read_all(i18n_dir / "nl.json"));
@@ -628,16 +700,23 @@ TEST_CASE("the translation files load and have the same keys", "[i18n]")
     CHECK(nl_keys == en_keys);
 }
 
-TEST_CASE("every translation key used in terminal/ exists in both languages", "[i18n]")
+TEST_CASE("every translation key used in terminal/ exists in every kiosk language", "[i18n]")
 {
-    auto translations = Translations::load(i18n_dir);
+    auto translations = Translations::load(i18n_dir, kiosk_locales);
     REQUIRE(translations);
     std::string missing;
     auto uses = keys_used_in_code(source_dir / "terminal");
-    for (const KeyUse& use : uses)
-        for (const auto& locale : supported_locales)
+    for (const KeyUse& use : uses) {
+        if (use.key.ends_with('_') || use.key.ends_with('.')) { // a prefix ("start.language_" + locale): its keys
+            for (const auto& locale : kiosk_locales)               // are the prefix and a language code
+                if (use.key == "start.language_" && !translations->has(locale, use.key + locale))
+                    missing += "\n  " + use.where + ": \"" + use.key + locale + "\" is not in " + locale + ".json";
+            continue;
+        }
+        for (const auto& locale : kiosk_locales)
             if (!translations->has(locale, use.key))
                 missing += "\n  " + use.where + ": \"" + use.key + "\" is not in assets/i18n/" + locale + ".json";
+    }
     INFO(uses.size() << " uses of translation keys found");
     if (!missing.empty())
         FAIL("translation keys used in code but missing:" << missing);

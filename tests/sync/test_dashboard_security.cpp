@@ -246,6 +246,43 @@ TEST_CASE("a viewer sees no contact details and every change is refused with 403
     CHECK(chain.query("SELECT role FROM web_users WHERE name = 'max'") == std::vector<std::string>{"manager"});
 }
 
+TEST_CASE("every user sets their own alert address and choices on their account page", "[dashboard][alerts]")
+{
+    Chain chain;
+    WebClient viewer(chain.hq);
+    REQUIRE(viewer.login("vic", password_viewer).status == 303);
+    auto page = viewer.get("/account");
+    REQUIRE(page.status == 200);
+    CHECK(page.body.find("id=\"alerts\"") != std::string::npos);
+    CHECK(page.body.find("name=\"alert_deadline_missed\"") != std::string::npos);
+
+    WebClient::Fields choices{{"email", "vic@example.nl"}};
+    for (const char* cause : {"escalated", "serious", "deadline_near", "deadline_missed", "call_back",
+                              "terminal_silent", "backlog_growing"})
+        choices.push_back({std::string("alert_") + cause, "immediate"});
+    choices[4].second = "digest"; // deadline_missed
+    choices[5].second = "off";    // call_back
+    auto saved = viewer.post("/account/alerts", with_csrf(viewer, choices));
+    CHECK(saved.status == 303);
+    CHECK(chain.query("SELECT email FROM web_users WHERE name = 'vic'") == std::vector<std::string>{"vic@example.nl"});
+    CHECK(chain.query("SELECT cause || '=' || delivery FROM alert_choices WHERE user_name = 'vic' AND "
+                      "delivery != 'immediate' ORDER BY cause") ==
+          std::vector<std::string>{"call_back=off", "deadline_missed=digest"});
+    auto again = viewer.get("/account");
+    CHECK(again.body.find("value=\"vic@example.nl\"") != std::string::npos);
+    CHECK(chain.query("SELECT count(*) FROM web_audit WHERE action = 'user.alerts' AND user_name = 'vic'") ==
+          std::vector<std::string>{"1"});
+
+    // Not an address: said on the page, nothing changed.
+    choices[0].second = "vic at example";
+    auto refused = viewer.post("/account/alerts", with_csrf(viewer, choices));
+    CHECK(refused.status == 400);
+    CHECK(refused.body.find("vic at example") != std::string::npos); // what was typed stays in the form
+    CHECK(chain.query("SELECT email FROM web_users WHERE name = 'vic'") == std::vector<std::string>{"vic@example.nl"});
+    // Without the CSRF token: refused.
+    CHECK(viewer.post("/account/alerts", choices).status == 403);
+}
+
 TEST_CASE("a manager's view of contact details is in the audit log, the data itself nowhere but the page", "[dashboard][security]")
 {
     Chain chain;

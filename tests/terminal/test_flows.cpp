@@ -371,11 +371,15 @@ TEST_CASE("a shopper's complaint without contact gets a reference code", "[flows
     auto opened = events_of(s.store, EventType::complaint_opened);
     REQUIRE(opened.size() == 1);
     CHECK(opened[0].actor == "kiosk");
+    // The status key's hash (the key itself is only on the screen and the receipt) and the shopper's language.
     CHECK(opened[0].payload == Json{{"channel", "kiosk"},
                                     {"category", "service"},
                                     {"description", "Niemand hielp mij bij de kassa."},
                                     {"customer_wish", "Excuses"},
-                                    {"reference", view.reference}});
+                                    {"reference", view.reference},
+                                    {"locale", "nl"},
+                                    {"status_key_hash", opened[0].payload.value("status_key_hash", "")}});
+    CHECK(opened[0].payload.at("status_key_hash").get<std::string>().size() == 64);
     CHECK(s.store.find_complaint(view.reference).value() == opened[0].subject);
     auto state = s.store.complaint_state(opened[0].subject);
     REQUIRE(state);
@@ -726,11 +730,11 @@ TEST_CASE("a flow asks for a recording and waits for its result, writing nothing
     CHECK(find_error(flow.view(t0 + 2).errors, Field::none)->key == "error.disk_full");
 
     REQUIRE(flow.apply(shopper::TapScore{9}, t0 + 3).record);
-    flow.apply(EventRecorded{store::RecordedEvent{"rating-1", "", "", 1}}, t0 + 4);
+    flow.apply(EventRecorded{store::RecordedEvent{"rating-1", "", "", 1, ""}}, t0 + 4);
     CHECK(flow.screen() == Screen::shopper_why);
     CHECK(flow.view(t0 + 4).score == 9);
     // A result nobody waits for is ignored.
-    CHECK_FALSE(flow.apply(EventRecorded{store::RecordedEvent{"rating-2", "", "", 2}}, t0 + 5).record);
+    CHECK_FALSE(flow.apply(EventRecorded{store::RecordedEvent{"rating-2", "", "", 2, ""}}, t0 + 5).record);
     CHECK(flow.screen() == Screen::shopper_why);
     CHECK(all_events(store).empty());
 }

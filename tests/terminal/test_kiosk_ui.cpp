@@ -3,12 +3,14 @@
 // English, and then the store is opened to check what was recorded (types,
 // payloads, actors, complaint states). The screenshots of the last run stay
 // in <build>/screenshots/kiosk/ for a person to look at.
+#include "crypto/status_key.h"
 #include "domain/clock.h"
 #include "domain/complaint_fold.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
 #include "store/local_store.h"
 #include "support/child_process.h"
+#include "support/escpos_decoder.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
 
@@ -148,11 +150,13 @@ ComplaintState fold_of(const std::vector<Event>& events, const std::string& comp
 std::set<std::string> screens_shown(const std::filesystem::path& dir, const std::string& lang)
 {
     std::set<std::string> screens;
-    const std::regex name(R"(\d{3}-([a-z_]+)-(nl|en)\.png)");
+    const std::regex name(R"(\d{3}-([a-z_]+)-(nl|en|de|pl|tr)\.png)");
     std::size_t shots = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         std::smatch match;
         const std::string file = entry.path().filename().string();
+        if (file.empty() || file[0] < '0' || file[0] > '9')
+            continue; // a screenshot the script named ({"screenshot": "accessible-start"})
         REQUIRE(std::regex_match(file, match, name));
         screens.insert(match[1]);
         ++shots;
@@ -172,7 +176,7 @@ std::set<std::string> screens_shown(const std::filesystem::path& dir, const std:
 
 TEST_CASE("kiosk UI: a promoter, a passive, a detractor with contact, a misuse burst", "[kiosk_ui]")
 {
-    const std::string lang = GENERATE("nl", "en");
+    const std::string lang = GENERATE("nl", "en", "de", "pl", "tr");
     INFO("language " << lang);
     TempDir dir;
     const KioskRun run = run_kiosk(dir, "shopper", lang);
@@ -181,13 +185,14 @@ TEST_CASE("kiosk UI: a promoter, a passive, a detractor with contact, a misuse b
                                 "shopper_contact_details"});
 
     const auto ratings = of_type(run.events, EventType::nps_rated);
-    REQUIRE(ratings.size() == 10);
-    const std::vector<int> scores{9, 7, 3, 0, 0, 0, 0, 0, 0, 0};
+    REQUIRE(ratings.size() == 11);
+    // The last one after the language list and the large-text mode, in Dutch.
+    const std::vector<int> scores{9, 7, 3, 0, 0, 0, 0, 0, 0, 0, 8};
     for (std::size_t i = 0; i < ratings.size(); ++i) {
         INFO("rating " << i);
         CHECK(ratings[i].actor == "kiosk");
         CHECK(ratings[i].payload.at("score") == scores[i]);
-        CHECK(ratings[i].payload.at("locale") == lang);
+        CHECK(ratings[i].payload.at("locale") == (i < 10 ? lang : std::string("nl")));
         CHECK(ratings[i].payload.at("survey_version") == 1);
         // Five ratings in 20 s are fine; the 6th and 7th of the burst are misuse.
         CHECK(ratings[i].payload.contains("misuse") == (i >= 8));
@@ -211,14 +216,14 @@ TEST_CASE("kiosk UI: a promoter, a passive, a detractor with contact, a misuse b
     CHECK(contact.at("name") == "Zoë de Vries");
     CHECK(contact.at("phone") == "+31 6 1234 5678");
     CHECK(contact.at("email") == "zoe@example.nl");
-    CHECK(run.events.size() == 12);
+    CHECK(run.events.size() == 13);
 }
 
 // [SECTION] Shopper: a complaint, then the idle reset
 
 TEST_CASE("kiosk UI: a complaint with contact and a staff call, then an idle reset", "[kiosk_ui]")
 {
-    const std::string lang = GENERATE("nl", "en");
+    const std::string lang = GENERATE("nl", "en", "de", "pl", "tr");
     INFO("language " << lang);
     TempDir dir;
     // The staff call command writes the reference it was given to a file.
@@ -226,8 +231,22 @@ TEST_CASE("kiosk UI: a complaint with contact and a staff call, then an idle res
     Json config = Json::parse(read_all(source_dir / "assets" / "config" / "default.json"));
     config["staff_call_command"] = {"/bin/sh", "-c", "printf '%s' \"$FEEDBACK_COMPLAINT_REFERENCE\" > " +
                                                          called.string()};
+    // A receipt printer (a file stands in for /dev/usb/lp0), and head office's
+    // address from the enrolment for the status link.
+    const auto printer = dir.path() / "lp0";
+    write_file(printer, "");
+    config["receipt_printer"] = {{"device", printer.string()}, {"columns", 42}};
     const auto config_file = dir.path() / "kiosk.json";
     write_file(config_file, config.dump(2));
+    std::filesystem::create_directories(dir.path() / "data");
+    write_file(dir.path() / "data" / "sync-credentials.json",
+               Json{{"device_id", make_uuid_v7(now_utc_ms())},
+                    {"token", "not-used-here"},
+                    {"server_url", "https://hq.example.nl:8443"},
+                    {"ca_file", ""}}
+                   .dump());
+    std::filesystem::permissions(dir.path() / "data" / "sync-credentials.json",
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
     const KioskRun run = run_kiosk(dir, "complaint", lang, "1280x800", {"--config", config_file.string()});
     CHECK(screens_shown(run.screenshots, lang) ==
@@ -265,13 +284,58 @@ TEST_CASE("kiosk UI: a complaint with contact and a staff call, then an idle res
     CHECK(state.skipped.empty());
     // The configured command ran, without a shell of ours, with the code.
     CHECK(read_all(called) == reference(0));
+
+    // The screen showed the status link as a QR code (read back from the
+    // screenshot with zbarimg), and the receipt printed the same link: the
+    // key in it is the one whose hash the complaint carries.
+    std::filesystem::path done_shot;
+    for (const auto& entry : std::filesystem::directory_iterator(run.screenshots))
+        if (entry.path().filename().string().find("-complaint_done-") != std::string::npos &&
+            (done_shot.empty() || entry.path() < done_shot))
+            done_shot = entry.path();
+    REQUIRE_FALSE(done_shot.empty());
+    const Finished scanned = testing::run_process({"/usr/bin/zbarimg", "--quiet", "--raw", done_shot.string()});
+    INFO("zbarimg: " << scanned.err);
+    REQUIRE(scanned.exit_code == 0);
+    const std::string link = scanned.out.substr(0, scanned.out.find('\n'));
+    const std::string prefix = "https://hq.example.nl:8443/status?ref=" + reference(0) + "&key=";
+    REQUIRE_THAT(link, Catch::StartsWith(prefix));
+    const std::string key = link.substr(prefix.size());
+    CHECK(crypto::status_key_hash(key) == complaint.payload.at("status_key_hash"));
+    CHECK(complaint.payload.at("locale") == lang);
+
+    const auto printed = testing::decode_escpos(read_all(printer));
+    INFO(printed.error << "\n" << printed.text());
+    REQUIRE(printed.error.empty());
+    CHECK(printed.cuts == 1);
+    CHECK(printed.count(reference(0)) == 1);
+    CHECK(printed.text().find("Een nieuwe plant of mijn geld terug.") != std::string::npos);
+    REQUIRE(printed.qr_codes.size() == 1);
+    CHECK(printed.qr_codes[0] == link);
+    // The key is not kept on the terminal.
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path() / "data"))
+        if (entry.is_regular_file())
+            CHECK(read_all(entry.path()).find(key) == std::string::npos);
+}
+
+TEST_CASE("kiosk UI: a receipt printer out of paper never holds up the counter and staff see it", "[kiosk_ui]")
+{
+    TempDir dir;
+    Json config = Json::parse(read_all(source_dir / "assets" / "config" / "default.json"));
+    config["receipt_printer"] = {{"device", "/dev/full"}}; // ENOSPC, as usblp says when the paper is out
+    const auto config_file = dir.path() / "kiosk.json";
+    write_file(config_file, config.dump(2));
+    const KioskRun run = run_kiosk(dir, "printer", "en", "1280x800", {"--config", config_file.string()});
+    CHECK(of_type(run.events, EventType::complaint_opened).size() == 1);
+    CHECK(run.result.err.find("a receipt did not print") != std::string::npos);
+    CHECK(run.result.err.find("/dev/full") != std::string::npos);
 }
 
 // [SECTION] Staff mode
 
 TEST_CASE("kiosk UI: staff log and solve walk-in complaints, and find them again", "[kiosk_ui]")
 {
-    const std::string lang = GENERATE("nl", "en");
+    const std::string lang = GENERATE("nl", "en", "de", "pl", "tr");
     INFO("language " << lang);
     TempDir dir;
     const KioskRun run = run_kiosk(dir, "staff", lang);
@@ -415,24 +479,31 @@ TEST_CASE("kiosk UI: the staff complaint screen shows the whole complaint and sc
 // so a target off the screen, clipped or covered by another fails the step.
 // 1920x1080 has the 1280x800 layout scaled (1.35); portrait is its own.
 
-TEST_CASE("kiosk UI: the shopper screens at 1920x1080", "[kiosk_ui][layout]")
+TEST_CASE("kiosk UI: the shopper screens at 1920x1080 and in portrait 1080x1920", "[kiosk_ui][layout]")
 {
+    const std::string lang = GENERATE("nl", "en", "de", "pl", "tr");
+    const std::string size = GENERATE("1920x1080", "1080x1920");
+    INFO("language " << lang << ", " << size);
     TempDir dir;
-    const KioskRun run = run_kiosk(dir, "shopper", "nl", "1920x1080");
-    CHECK(of_type(run.events, EventType::nps_rated).size() == 10);
+    const KioskRun run = run_kiosk(dir, "shopper", lang, size);
+    CHECK(of_type(run.events, EventType::nps_rated).size() == 11);
 }
 
 TEST_CASE("kiosk UI: the complaint screens in portrait 1080x1920", "[kiosk_ui][layout]")
 {
+    const std::string lang = GENERATE("nl", "en", "de", "pl", "tr");
+    INFO("language " << lang);
     TempDir dir;
-    const KioskRun run = run_kiosk(dir, "complaint", "en", "1080x1920");
+    const KioskRun run = run_kiosk(dir, "complaint", lang, "1080x1920");
     CHECK(of_type(run.events, EventType::complaint_opened).size() == 1);
 }
 
 TEST_CASE("kiosk UI: the staff screens in portrait 1080x1920", "[kiosk_ui][layout]")
 {
+    const std::string lang = GENERATE("nl", "en", "de", "pl", "tr");
+    INFO("language " << lang);
     TempDir dir;
-    const KioskRun run = run_kiosk(dir, "staff", "nl", "1080x1920");
+    const KioskRun run = run_kiosk(dir, "staff", lang, "1080x1920");
     CHECK(of_type(run.events, EventType::complaint_opened).size() == 2);
 }
 
@@ -476,7 +547,7 @@ TEST_CASE("kiosk UI: run refuses what it cannot use, with a clear message", "[ki
         const Finished lang = testing::run_process({binary, "run", "--data-dir", data.string(), "--lang", "fr",
                                                     "--headless", "--script", script.string()});
         CHECK(lang.exit_code == 2);
-        CHECK_THAT(lang.err, Catch::Contains("--lang must be nl or en"));
+        CHECK_THAT(lang.err, Catch::Contains("--lang must be one of nl, en, de, pl, tr"));
     }
     SECTION("no display and no --headless")
     {
@@ -511,7 +582,7 @@ TEST_CASE("kiosk UI: every translation key literal in the screens exists in both
         "staff.log.contact_row", "staff.log.typing", "staff.pin", "staff.solve", "staff.open.summary",
         "start.bottom", "start.question", "staff.complaint", "staff.complaint.status", "staff.complaint.category",
         "staff.complaint.channel", "staff.complaint.deadline", "why.score", "why.title", "response.resolution",
-        "staff.complaint.details",
+        "staff.complaint.details", "staff.printer.problem", "complaint.status_qr", "complaint.done",
     };
     std::string missing;
     for (const auto& folder : {source_dir / "terminal" / "screens", source_dir / "terminal" / "app"}) {
@@ -521,7 +592,7 @@ TEST_CASE("kiosk UI: every translation key literal in the screens exists in both
             const std::string code = read_all(entry.path());
             for (std::sregex_iterator it(code.begin(), code.end(), literal), end; it != end; ++it) {
                 const std::string key = (*it)[1];
-                if (targets.count(key) > 0 || key.back() == '.')
+                if (targets.count(key) > 0 || key.back() == '.' || key.back() == '_') // a prefix: made into keys at run time
                     continue;
                 if (!en.contains(key) || !nl.contains(key))
                     missing += "\n  " + entry.path().filename().string() + ": \"" + key + "\"";

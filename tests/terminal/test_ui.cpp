@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 using namespace feedback;
@@ -81,6 +82,30 @@ std::string typed_with(OnscreenKeyboard& keyboard, std::initializer_list<const c
 } // namespace
 
 // [SECTION] Editing logic, no window
+
+TEST_CASE("every text colour against what it is drawn on is at least 4.5:1, in both looks", "[ui][theme]")
+{
+    // WCAG 2.1 success criterion 1.4.3; disabled controls are exempt there.
+    CHECK(ui::contrast_ratio(ui::rgb(0x000000), ui::rgb(0xFFFFFF)) == Approx(21.0));
+    CHECK(ui::contrast_ratio(ui::rgb(0x777777), ui::rgb(0xFFFFFF)) == Approx(4.48).epsilon(0.01));
+    for (const auto& [look, palette, minimum] :
+         {std::tuple{"standard", ui::Palette{}, 4.5}, std::tuple{"high contrast", ui::high_contrast_palette(), 7.0}}) {
+        for (const ui::TextOnFill& pair : ui::text_on_fills(palette)) {
+            INFO(look << ": " << pair.what << " is " << ui::contrast_ratio(pair.text, pair.fill) << ":1");
+            CHECK(ui::contrast_ratio(pair.text, pair.fill) >= minimum);
+        }
+    }
+}
+
+TEST_CASE("large text makes the text a quarter larger and the touch targets grow along", "[ui][theme]")
+{
+    const ui::Metrics standard = ui::metrics_for(ImVec2(1280, 800));
+    const ui::Metrics large = ui::metrics_for(ImVec2(1280, 800), ui::large_text_scale);
+    CHECK(large.body_px == Approx(standard.body_px * 1.25f).margin(1.0f));
+    CHECK(large.title_px == Approx(standard.title_px * 1.25f).margin(1.0f));
+    CHECK(large.button_height > standard.button_height);
+    CHECK(large.margin == standard.margin);
+}
 
 TEST_CASE("backspace removes one whole UTF-8 code point", "[ui][keyboard]")
 {

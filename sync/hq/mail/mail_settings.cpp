@@ -22,7 +22,9 @@ Result<MailSettings> mail_settings_from_json(const nlohmann::json& json)
     MailSettings settings;
     for (const auto& [key, value] : json.items()) {
         static const char* const known[] = {"smtp_url", "smtp_user", "smtp_password_file", "mail_from", "ca_file",
-                                            "retry_first_seconds", "retry_max_seconds", "give_up_hours"};
+                                            "retry_first_seconds", "retry_max_seconds", "give_up_hours",
+                                            "alert_terminal_silent_minutes", "alert_digest_hour",
+                                            "alert_scan_seconds"};
         if (std::find(std::begin(known), std::end(known), key) == std::end(known))
             return bad(key, "unknown key");
     }
@@ -50,6 +52,9 @@ Result<MailSettings> mail_settings_from_json(const nlohmann::json& json)
     FEEDBACK_TRY(integer("retry_first_seconds", settings.retry_first_seconds, 1, 86400));
     FEEDBACK_TRY(integer("retry_max_seconds", settings.retry_max_seconds, 1, 7 * 86400));
     FEEDBACK_TRY(integer("give_up_hours", settings.give_up_hours, 1, 30 * 24));
+    FEEDBACK_TRY(integer("alert_terminal_silent_minutes", settings.alert_terminal_silent_minutes, 5, 24 * 60));
+    FEEDBACK_TRY(integer("alert_digest_hour", settings.alert_digest_hour, 0, 23));
+    FEEDBACK_TRY(integer("alert_scan_seconds", settings.alert_scan_seconds, 1, 3600));
     if (!settings.smtp_url.empty() && !settings.smtp_url.starts_with("smtp://") &&
         !settings.smtp_url.starts_with("smtps://"))
         return bad("smtp_url", "must start with smtp:// (STARTTLS is required) or smtps:// (got \"" +
@@ -70,7 +75,10 @@ nlohmann::json to_json(const MailSettings& s)
             {"ca_file", s.ca_file},
             {"retry_first_seconds", s.retry_first_seconds},
             {"retry_max_seconds", s.retry_max_seconds},
-            {"give_up_hours", s.give_up_hours}};
+            {"give_up_hours", s.give_up_hours},
+            {"alert_terminal_silent_minutes", s.alert_terminal_silent_minutes},
+            {"alert_digest_hour", s.alert_digest_hour},
+            {"alert_scan_seconds", s.alert_scan_seconds}};
 }
 
 std::string address_of(const std::string& mailbox)

@@ -7,7 +7,11 @@
 //            "smtp_password_file": "smtp-password",      relative to DIR; mode 0600
 //            "mail_from": "Klantenservice <klantenservice@example.nl>",
 //            "ca_file": "",                              a CA bundle for the server; empty: the system's
-//            "retry_first_seconds": 60, "retry_max_seconds": 3600, "give_up_hours": 72}
+//            "retry_first_seconds": 60, "retry_max_seconds": 3600, "give_up_hours": 72,
+//            "alert_terminal_silent_minutes": 60,        alerts (alerts.h): a terminal this long
+//                                                        silent while its store is open
+//            "alert_digest_hour": 7,                     the daily digest goes after this hour
+//            "alert_scan_seconds": 30}                   how often alerts are looked for
 //
 // Without smtp_url and mail_from, messages are still queued (and the
 // dashboard says they wait); they go out once the settings are there.
@@ -31,6 +35,9 @@ struct MailSettings {
     int retry_first_seconds = 60;  // the first retry after a temporary failure; doubled each time
     int retry_max_seconds = 3600;  // the longest wait between two tries
     int give_up_hours = 72;        // a message still not accepted after this long has failed
+    int alert_terminal_silent_minutes = 60;
+    int alert_digest_hour = 7;
+    int alert_scan_seconds = 30;
 
     bool configured() const { return !smtp_url.empty() && !mail_from.empty(); }
 };

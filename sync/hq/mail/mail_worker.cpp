@@ -13,21 +13,27 @@ constexpr int64_t lease_ms = 5 * 60 * 1000; // longer than libcurl's 120 s timeo
 } // namespace
 
 Result<std::unique_ptr<MailWorker>> MailWorker::start(const std::filesystem::path& dir, MailSettings settings,
-                                                      PlanContext context, std::mutex& write_mutex, std::ostream& log,
+                                                      PlanContext context, AlertContext alerts,
+                                                      std::mutex& write_mutex, std::ostream& log,
                                                       std::chrono::milliseconds poll)
 {
+    alerts.terminal_silent_ms = int64_t{settings.alert_terminal_silent_minutes} * 60'000;
+    alerts.digest_hour = settings.alert_digest_hour;
     auto password = read_smtp_password(settings, dir);
     FEEDBACK_TRY(password);
     auto store = HqStore::open(dir, HqStore::Intent::existing_only);
     FEEDBACK_TRY(store);
     return std::unique_ptr<MailWorker>(new MailWorker(std::move(*store), std::move(settings), std::move(*password),
-                                                      std::move(context), write_mutex, log, poll));
+                                                      std::move(context), std::move(alerts), write_mutex, log,
+                                                      poll));
 }
 
 MailWorker::MailWorker(HqStore store, MailSettings settings, std::string password, PlanContext context,
-                       std::mutex& write_mutex, std::ostream& log, std::chrono::milliseconds poll)
+                       AlertContext alerts, std::mutex& write_mutex, std::ostream& log,
+                       std::chrono::milliseconds poll)
     : m_store(std::move(store)), m_settings(std::move(settings)), m_password(std::move(password)),
-      m_context(std::move(context)), m_write_mutex(write_mutex), m_log(log), m_poll(poll),
+      m_context(std::move(context)), m_alerts(std::move(alerts)), m_write_mutex(write_mutex), m_log(log),
+      m_poll(poll),
       m_thread([this] { run(); })
 {
 }
@@ -70,6 +76,7 @@ bool MailWorker::round()
     }
     if (planned->queued > 0)
         m_log << "mail: queued " << planned->queued << " message(s)" << std::endl;
+    scan_alerts_when_due(now);
     if (!m_settings.configured()) {
         if (planned->queued > 0 && !m_said_waiting) {
             m_log << "mail: no SMTP server is set (hq.json mail.smtp_url, mail.mail_from): messages wait" << std::endl;
@@ -102,6 +109,22 @@ bool MailWorker::round()
             m_log << "mail: recording message " << message.id << " failed: " << recorded.error().message << std::endl;
     }
     return planned->events > 0 || static_cast<int>(claimed->size()) == claim_batch;
+}
+
+void MailWorker::scan_alerts_when_due(int64_t now_ms)
+{
+    if (now_ms - m_last_alert_scan < int64_t{m_settings.alert_scan_seconds} * 1000)
+        return;
+    m_last_alert_scan = now_ms;
+    Result<AlertScan> scan = AlertScan{};
+    {
+        std::lock_guard lock(m_write_mutex);
+        scan = scan_alerts(m_store, m_alerts, now_ms);
+    }
+    if (!scan)
+        m_log << "mail: looking for alerts stopped: " << scan.error().message << std::endl;
+    else if (scan->raised > 0 || scan->queued > 0)
+        m_log << "mail: raised " << scan->raised << " alert(s), queued " << scan->queued << " e-mail(s)" << std::endl;
 }
 
 } // namespace feedback::hq::mail

@@ -1,8 +1,9 @@
 // The thread that carries head office's mail outbox (outbox.h) along while
-// `feedback-hq serve` runs: it queues the messages new events call for and
+// `feedback-hq serve` runs: it queues the messages new events call for,
+// raises the alerts that are due (alerts.h, every alert_scan_seconds) and
 // sends what is due over SMTP, on a database connection of its own.
 //
-//   start --> [ plan (write mutex) --> claim due (write mutex)
+//   start --> [ plan (write mutex) --> alerts (write mutex, now and then) --> claim due (write mutex)
 //               --> send each (no lock: the SMTP server may be slow)
 //               --> record each (write mutex) ] --> wait `poll` or stop() --> ...
 //
@@ -11,6 +12,7 @@
 // complaint, never an address.
 #pragma once
 
+#include "hq/mail/alerts.h"
 #include "hq/mail/mail_settings.h"
 #include "hq/mail/outbox.h"
 
@@ -27,8 +29,10 @@ namespace feedback::hq::mail {
 class MailWorker {
 public:
     // Opens DIR/hq.db on a connection of its own and starts the thread.
+    // `alerts`' knobs from hq.json (mail.alert_*) are filled in here.
     static Result<std::unique_ptr<MailWorker>> start(const std::filesystem::path& dir, MailSettings settings,
-                                                     PlanContext context, std::mutex& write_mutex, std::ostream& log,
+                                                     PlanContext context, AlertContext alerts,
+                                                     std::mutex& write_mutex, std::ostream& log,
                                                      std::chrono::milliseconds poll = std::chrono::milliseconds(200));
     // Finishes the round in progress, then ends the thread.
     ~MailWorker();
@@ -36,8 +40,10 @@ public:
     MailWorker& operator=(const MailWorker&) = delete;
 
 private:
-    MailWorker(HqStore store, MailSettings settings, std::string password, PlanContext context,
+    MailWorker(HqStore store, MailSettings settings, std::string password, PlanContext context, AlertContext alerts,
                std::mutex& write_mutex, std::ostream& log, std::chrono::milliseconds poll);
+    // Raises the alerts that are due, at most every alert_scan_seconds.
+    void scan_alerts_when_due(int64_t now_ms);
     void run();
     // One round; true when there may be more to do at once.
     bool round();
@@ -46,6 +52,8 @@ private:
     MailSettings m_settings;
     std::string m_password;
     PlanContext m_context;
+    AlertContext m_alerts;
+    int64_t m_last_alert_scan = 0;
     std::mutex& m_write_mutex;
     std::ostream& m_log;
     std::chrono::milliseconds m_poll;

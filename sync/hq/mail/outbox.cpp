@@ -32,23 +32,6 @@ std::string text_of(const Json& payload, const char* key)
     return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
-// The store's configuration as head office would publish it now; the
-// defaults (messages, calendar) when it has none or it does not parse.
-const config::KioskConfig& config_of(HqStore& store, const std::string& store_code, const PlanContext& context,
-                                     std::map<std::string, config::KioskConfig>& cache)
-{
-    auto found = cache.find(store_code);
-    if (found != cache.end())
-        return found->second;
-    config::KioskConfig config;
-    config.store_name = store_code;
-    auto document = store.config_for(store_code);
-    const nlohmann::json& chosen = document && *document ? (*document)->document : context.fallback_config;
-    if (auto parsed = config::parse_config(chosen))
-        config = std::move(*parsed);
-    return cache.emplace(store_code, std::move(config)).first->second;
-}
-
 // "2026-12-08 16:00" in the store's zone.
 std::string local_time_text(const config::KioskConfig& config, int64_t utc_ms)
 {
@@ -147,7 +130,7 @@ Result<std::map<std::string, std::string>> values_for(HqStore& store, std::strin
 
 // Queues the message `event` calls for, once; true when it is new.
 Result<bool> queue_message(HqStore& store, const Event& event, const std::string& store_code,
-                           const PlanContext& context, std::map<std::string, config::KioskConfig>& configs,
+                           const PlanContext& context, ConfigCache& configs,
                            int64_t now_ms)
 {
     std::string_view kind = kind_for(event);
@@ -158,7 +141,7 @@ Result<bool> queue_message(HqStore& store, const Event& event, const std::string
     FEEDBACK_TRY(opened);
     if (!*opened)
         return false; // the opening has not arrived: nobody to write to yet
-    const config::KioskConfig& config = config_of(store, store_code, context, configs);
+    const config::KioskConfig& config = store_config(store, store_code, context.fallback_config, configs);
     auto recipient = recipient_of(**opened, config);
     if (!recipient)
         return false;
@@ -214,6 +197,21 @@ std::string message_id_domain(const MailSettings& settings)
 
 } // namespace
 
+const config::KioskConfig& store_config(HqStore& store, const std::string& store_code,
+                                        const nlohmann::json& fallback_config, ConfigCache& cache)
+{
+    auto found = cache.find(store_code);
+    if (found != cache.end())
+        return found->second;
+    config::KioskConfig config;
+    config.store_name = store_code;
+    auto document = store.config_for(store_code);
+    const nlohmann::json& chosen = document && *document ? (*document)->document : fallback_config;
+    if (auto parsed = config::parse_config(chosen))
+        config = std::move(*parsed);
+    return cache.emplace(store_code, std::move(config)).first->second;
+}
+
 Result<Planned> plan_messages(HqStore& store, const PlanContext& context, int64_t now_ms, int64_t chunk)
 {
     sqlite::Database& db = store.database();
@@ -243,7 +241,7 @@ Result<Planned> plan_messages(HqStore& store, const PlanContext& context, int64_
             break;
         rows.push_back({events->column_int64(0), events->column_text(1), events->column_text(2)});
     }
-    std::map<std::string, config::KioskConfig> configs;
+    ConfigCache configs;
     int64_t last = *cursor;
     for (const Row& row : rows) {
         last = row.seq;
@@ -342,7 +340,7 @@ Result<void> record_delivery(HqStore& store, const ClaimedMessage& message, cons
         FEEDBACK_TRY(retry);
         FEEDBACK_TRY((*retry)->bind(1, message.id).bind(2, attempts).bind(3, reason).bind(4, now_ms + wait_s * 1000).run());
     }
-    if (!status.empty()) {
+    if (!status.empty() && !is_staff_mail(message.kind)) { // staff alerts are on no complaint's timeline
         Json payload{{"message", message.kind}, {"status", status}};
         if (status == "failed")
             payload["reason"] = reason.empty() ? std::string("the mail server did not accept it") : reason;
@@ -369,7 +367,7 @@ Result<OutboxSummary> outbox_summary(sqlite::Database& db)
 Result<std::vector<MessageLine>> messages_of(sqlite::Database& db, std::string_view complaint_id)
 {
     auto stmt = db.cached("SELECT kind, status, attempts, last_error, queued_at, next_attempt_at, done_at "
-                          "FROM mail_outbox WHERE complaint_id = ?1 ORDER BY id");
+                          "FROM mail_outbox WHERE complaint_id = ?1 AND kind NOT IN ('alert', 'digest') ORDER BY id");
     FEEDBACK_TRY(stmt);
     (*stmt)->bind(1, complaint_id);
     std::vector<MessageLine> lines;

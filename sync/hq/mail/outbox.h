@@ -26,21 +26,30 @@
 // restarts and processes. A sender that dies holding a lease frees the
 // message when the lease ends.
 //
+// The outbox also carries head office's alerts to its own people (kinds
+// "alert" and "digest", alerts.h): sent and retried the same way, on no
+// complaint's timeline.
+//
 // Call every function with hq.db's write mutex held (server.h).
 #pragma once
 
+#include "config/kiosk_config.h"
 #include "hq/hq_store.h"
 #include "hq/mail/smtp_client.h"
 #include "sqlite/database.h"
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace feedback::hq::mail {
+
+// Alerts and digests to head office's people, not messages to a complainant.
+inline bool is_staff_mail(std::string_view kind) { return kind == "alert" || kind == "digest"; }
 
 struct PlanContext {
     std::string public_url; // "https://feedback.example.nl": links are this + "/status", "/survey"
@@ -51,6 +60,13 @@ struct PlanContext {
     // template the configuration page starts from); empty: the defaults.
     nlohmann::json fallback_config;
 };
+
+// The store's configuration as head office would publish it now: its own or
+// the chain's document, else `fallback_config` (the defaults when that does
+// not parse either), kept in `cache` for one pass.
+using ConfigCache = std::map<std::string, config::KioskConfig>;
+const config::KioskConfig& store_config(HqStore& store, const std::string& store_code,
+                                        const nlohmann::json& fallback_config, ConfigCache& cache);
 
 struct Planned {
     int64_t events = 0; // events read

@@ -388,6 +388,7 @@ Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path&
     add("GET", "/audit", {Role::admin, Kind::page, audit_page});
     add("GET", "/account", {Role::viewer, Kind::page, account_page});
     add("POST", "/account/password", {Role::viewer, Kind::action, post_password});
+    add("POST", "/account/alerts", {Role::viewer, Kind::action, post_alerts});
 
     add("GET", "/export/([a-z]+)\\.csv", {Role::viewer, Kind::download, export_csv});
     add("GET", "/export/dump\\.json", {Role::manager, Kind::download, export_dump});

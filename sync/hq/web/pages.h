@@ -70,6 +70,8 @@ void post_user_change(Page& page);
 void audit_page(Page& page);
 void account_page(Page& page);
 void post_password(Page& page);
+// The user's alert address and choices (mail/alerts.h).
+void post_alerts(Page& page);
 
 // pages_config.cpp: the kiosk configuration editor
 void config_page(Page& page);

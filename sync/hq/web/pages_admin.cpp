@@ -7,6 +7,8 @@
 
 #include "crypto/argon2id.h"
 #include "domain/refcode.h"
+#include "domain/validation.h"
+#include "hq/mail/alerts.h"
 
 #include <cctype>
 
@@ -386,6 +388,41 @@ void audit_page(Page& page)
 
 namespace {
 
+// The user's alert address and, per cause, at once, in the daily digest or off (mail/alerts.h).
+std::string alerts_form(Page& page, const FormFeedback* feedback)
+{
+    const Text& t = page.t;
+    auto user = page.users().find_user(page.user_name());
+    auto choices = mail::alert_choices(page.store.database(), page.user_name());
+    if (!user || !*user || !choices)
+        return {};
+    const bool retry = feedback && feedback->form == "alerts";
+    const std::string email = retry ? feedback->value("email") : (*user)->email;
+    std::string html = "<section class=\"card form\" id=\"alerts\"><h2>" + escape(t("account.alerts")) + "</h2><p>" +
+                       escape(t("account.alerts_intro")) + "</p><form method=\"post\" enctype=\"multipart/form-data\" "
+                       "action=\"/account/alerts\">" + page.csrf_field() + form_error(feedback, "alerts") +
+                       "<label for=\"email\">" + escape(t("account.email")) + "</label><input id=\"email\" "
+                       "name=\"email\" type=\"email\" autocomplete=\"email\" maxlength=\"254\" value=\"" +
+                       escape(email) + "\">";
+    if (email.empty())
+        html += "<p class=\"hint\">" + escape(t("account.no_email")) + "</p>";
+    for (mail::AlertCause cause : mail::all_alert_causes) {
+        const std::string name = "alert_" + std::string(to_string(cause));
+        const std::string chosen =
+            retry ? feedback->value(name) : std::string(to_string(choices->at(cause)));
+        html += "<label for=\"" + name + "\">" + escape(t("alert_cause." + std::string(to_string(cause)))) +
+                "</label><select id=\"" + name + "\" name=\"" + name + "\">";
+        for (mail::AlertDelivery delivery :
+             {mail::AlertDelivery::immediate, mail::AlertDelivery::digest, mail::AlertDelivery::off}) {
+            const std::string value(to_string(delivery));
+            html += "<option value=\"" + value + "\"" + (value == chosen ? " selected" : "") + ">" +
+                    escape(t("alert_delivery." + value)) + "</option>";
+        }
+        html += "</select>";
+    }
+    return html + "<button type=\"submit\">" + escape(t("account.save_alerts")) + "</button></form></section>";
+}
+
 void render_account(Page& page, int status, const FormFeedback* feedback)
 {
     const Text& t = page.t;
@@ -402,12 +439,49 @@ void render_account(Page& page, int status, const FormFeedback* feedback)
             "for=\"repeat\">" + escape(t("account.repeat")) + "</label><input id=\"repeat\" name=\"repeat\" "
             "type=\"password\" autocomplete=\"new-password\" required minlength=\"12\"><button type=\"submit\">" +
             escape(t("account.change_password")) + "</button></form></section>";
+    body += alerts_form(page, feedback);
     page.send_page(status, t("account.title"), "", body);
 }
 
 } // namespace
 
 void account_page(Page& page) { render_account(page, 200, nullptr); }
+
+void post_alerts(Page& page)
+{
+    FormFeedback feedback{"alerts", "", {{"email", page.param("email")}}};
+    std::map<mail::AlertCause, mail::AlertDelivery> chosen;
+    for (mail::AlertCause cause : mail::all_alert_causes) {
+        const std::string name = "alert_" + std::string(to_string(cause));
+        feedback.values[name] = page.param(name);
+        auto delivery = mail::alert_delivery_from_string(page.param(name));
+        if (!delivery) {
+            page.send_message(400, page.t("account.title"), name + ": must be immediate, digest or off");
+            return;
+        }
+        chosen[cause] = *delivery;
+    }
+    const std::string email = page.param("email");
+    if (!email.empty() && !is_valid_email(email)) {
+        feedback.message = page.t("account.email_invalid");
+        return render_account(page, 400, &feedback);
+    }
+    auto done = page.write([&]() -> Result<void> {
+        auto txn = sqlite::Transaction::begin(page.store.database());
+        FEEDBACK_TRY(txn);
+        FEEDBACK_TRY(page.users().set_email(page.user_name(), email));
+        for (const auto& [cause, delivery] : chosen)
+            FEEDBACK_TRY(mail::set_alert_choice(page.store.database(), page.user_name(), cause, delivery));
+        FEEDBACK_TRY(page.users().audit(page.user_name(), "user.alerts", page.user_name(), page.address(),
+                                        page.now_ms));
+        return txn->commit();
+    });
+    if (!done) {
+        page.send_failure(done.error());
+        return;
+    }
+    page.send_redirect("/account?done=alerts#alerts");
+}
 
 void post_password(Page& page)
 {

@@ -216,6 +216,28 @@ std::optional<int64_t> cents_of(const std::string& text)
     return *euros * 100 + *cents;
 }
 
+// A text as the form gives it (Dutch and English), with the base's texts in
+// the kiosk's other languages (the form does not show them) kept.
+nlohmann::json with_other_languages(const nlohmann::json& base_text, const std::string& nl, const std::string& en)
+{
+    nlohmann::json text = base_text.is_object() ? base_text : nlohmann::json::object();
+    text["nl"] = nl;
+    text["en"] = en;
+    return text;
+}
+
+// The same for every choice of a list, matched by id.
+void keep_other_languages(nlohmann::json& choices, const nlohmann::json& base_choices)
+{
+    if (!base_choices.is_array())
+        return;
+    for (auto& choice : choices)
+        for (const auto& old : base_choices)
+            if (old.is_object() && old.value("id", "") == choice.value("id", "") && old.contains("label"))
+                choice["label"] = with_other_languages(old["label"], choice["label"].value("nl", ""),
+                                                       choice["label"].value("en", ""));
+}
+
 // The document the form describes. `base` is the document it was made from
 // (staff PIN hashes and what the form does not show come from it); PINs
 // typed for staff are hashed here.
@@ -230,13 +252,23 @@ nlohmann::json document_of(const Text& t, const Values& v, const Values& pins, c
     doc["version"] = integer_field(get("version"));
     doc["store_name"] = get("store_name");
     doc["default_locale"] = get("default_locale");
-    doc["question"] = {{"nl", get("question_nl")}, {"en", get("question_en")}};
+    // Texts in the kiosk's other languages ("languages") are edited in the document itself; the form keeps them.
+    const nlohmann::json no_base = nlohmann::json::object();
+    auto base_of = [&](const char* key) -> const nlohmann::json& {
+        return base.is_object() && base.contains(key) ? base[key] : no_base;
+    };
+    doc["question"] = with_other_languages(base_of("question"), get("question_nl"), get("question_en"));
     nlohmann::json reasons = nlohmann::json::object();
-    for (const char* band : bands)
+    for (const char* band : bands) {
         reasons[band] = choices_of(t, get(std::string("reasons_") + band), "reasons", errors);
+        if (base_of("reasons").is_object() && base_of("reasons").contains(band))
+            keep_other_languages(reasons[band], base_of("reasons")[band]);
+    }
     doc["reasons"] = reasons;
     doc["complaint_categories"] = choices_of(t, get("complaint_categories"), "complaint_categories", errors);
+    keep_other_languages(doc["complaint_categories"], base_of("complaint_categories"));
     doc["root_causes"] = choices_of(t, get("root_causes"), "root_causes", errors);
+    keep_other_languages(doc["root_causes"], base_of("root_causes"));
 
     nlohmann::json promises = nlohmann::json::array();
     for (size_t i = 0; i < promise_rows; ++i) {
@@ -244,6 +276,10 @@ nlohmann::json document_of(const Text& t, const Values& v, const Values& pins, c
         if (get(at + "id").empty() && get(at + "nl").empty() && get(at + "en").empty())
             continue;
         nlohmann::json p{{"id", get(at + "id")}, {"text", {{"nl", get(at + "nl")}, {"en", get(at + "en")}}}};
+        if (base_of("promises").is_array())
+            for (const auto& old : base_of("promises"))
+                if (old.is_object() && old.value("id", "") == get(at + "id") && old.contains("text"))
+                    p["text"] = with_other_languages(old["text"], get(at + "nl"), get(at + "en"));
         if (!get(at + "hours").empty()) {
             p["answer_within_hours"] = integer_field(get(at + "hours"));
         } else if (base.contains("promises") && base["promises"].is_array()) {

@@ -7,6 +7,7 @@
 #include "crypto/sha256.h"
 #include "domain/refcode.h"
 #include "domain/text_escape.h"
+#include "domain/validation.h"
 #include "hq/api/api_tokens.h"
 
 #include <algorithm>
@@ -28,7 +29,8 @@ std::string user_columns(std::string_view table = "web_users")
 {
     std::string t(table);
     return t + ".name, " + t + ".role, " + t + ".created_at, " + t + ".disabled_at, "
-           "(SELECT group_concat(store_code, ',') FROM web_user_stores WHERE user_name = " + t + ".name)";
+           "(SELECT group_concat(store_code, ',') FROM web_user_stores WHERE user_name = " + t + ".name), " + t +
+           ".email";
 }
 
 User user_from_row(const sqlite::Statement& s, int first = 0)
@@ -45,6 +47,7 @@ User user_from_row(const sqlite::Statement& s, int first = 0)
         start = comma + 1;
     }
     std::sort(user.stores.begin(), user.stores.end());
+    user.email = s.column_text(first + 5);
     return user;
 }
 
@@ -160,7 +163,7 @@ Result<User> UserStore::add_user(std::string_view name, Role role, std::string_v
     FEEDBACK_TRY(insert->bind(1, name).bind(2, to_string(role)).bind(3, password_hash).bind(4, now_ms).run());
     FEEDBACK_TRY(write_stores(name, stores));
     FEEDBACK_TRY(txn->commit());
-    User user{std::string(name), role, now_ms, std::nullopt, stores};
+    User user{std::string(name), role, now_ms, std::nullopt, stores, {}};
     std::sort(user.stores.begin(), user.stores.end());
     return user;
 }
@@ -211,6 +214,17 @@ Result<void> UserStore::set_role(std::string_view name, Role role)
     FEEDBACK_TRY(stmt->bind(1, name).bind(2, to_string(role)).run());
     FEEDBACK_TRY(end_sessions_of(name));
     return txn->commit();
+}
+
+Result<void> UserStore::set_email(std::string_view name, std::string_view email)
+{
+    if (!email.empty() && !is_valid_email(email))
+        return Error{ErrorKind::invalid_input, "an e-mail address looks like name@example.nl (got \"" +
+                                                   escape_control_characters(email) + "\")"};
+    FEEDBACK_TRY(check_user_exists(name));
+    auto stmt = m_db->prepare("UPDATE web_users SET email = ?2 WHERE name = ?1");
+    FEEDBACK_TRY(stmt);
+    return stmt->bind(1, name).bind(2, email).run();
 }
 
 Result<void> UserStore::check_store_codes(const std::vector<std::string>& stores)

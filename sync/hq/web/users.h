@@ -53,6 +53,9 @@ struct User {
     // A manager with stores is a store manager: their complaints, call-backs
     // and figures only, one store at a time.
     std::vector<std::string> stores;
+    // Where the user's alerts go (mail/alerts.h); empty: none. The user's
+    // own, set on their account page; never shown to others but admins.
+    std::string email;
     bool may_see(std::string_view store_code) const
     {
         return stores.empty() || std::find(stores.begin(), stores.end(), store_code) != stores.end();
@@ -120,6 +123,9 @@ public:
     Result<void> set_stores(std::string_view name, const std::vector<std::string>& stores);
     Result<void> set_password_hash(std::string_view name, std::string_view password_hash, int64_t now_ms);
     Result<void> set_disabled(std::string_view name, bool disabled, int64_t now_ms);
+    // The user's alert address; empty clears it. invalid_input when it is not
+    // an address (is_valid_email).
+    Result<void> set_email(std::string_view name, std::string_view email);
     // The stored hash (empty when the user is unknown or disabled); checking
     // it is slow on purpose, so callers do it without holding any lock.
     Result<std::string> password_hash(std::string_view name);

@@ -1,0 +1,292 @@
+// Alerts to head office's own people (hq/mail/alerts.h) on a real hq.db:
+// who is concerned by each cause, once per cause, each person's choices (at
+// once, the daily digest, off), the terminal causes only while the store is
+// open, and never a customer's details in an alert.
+#include "config/kiosk_config.h"
+#include "domain/clock.h"
+#include "domain/ids.h"
+#include "hq/dashboard/projector.h"
+#include "hq/hq_store.h"
+#include "hq/mail/alerts.h"
+#include "hq/mail/outbox.h"
+#include "hq/web/users.h"
+#include "support/temp_dir.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace feedback;
+using feedback::testing::TempDir;
+using Json = nlohmann::json;
+namespace mail = feedback::hq::mail;
+
+namespace {
+
+constexpr int64_t minute = 60'000;
+constexpr int64_t hour = 60 * minute;
+
+int64_t at(const char* iso) { return *parse_iso8601_instant(iso); }
+
+Json default_document()
+{
+    auto document = config::read_json_file(FEEDBACK_SOURCE_DIR "/assets/config/default.json", "config file");
+    REQUIRE(document);
+    return *document;
+}
+
+struct QueuedMail {
+    std::string kind;
+    std::string key;
+    std::string complaint_id;
+    std::string to;
+    std::string subject;
+    std::string body;
+};
+
+// A head office with the chain's quality lead, UTR's manager, AMS's manager,
+// a viewer and a manager without an address.
+struct Office {
+    TempDir dir;
+    hq::HqStore store = open();
+    mail::AlertContext context;
+
+    static hq::HqStore open_in(const TempDir& dir)
+    {
+        auto opened = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+        REQUIRE(opened);
+        return std::move(*opened);
+    }
+    hq::HqStore open() { return open_in(dir); }
+
+    Office()
+    {
+        const int64_t t = at("2026-12-01T08:00:00Z");
+        REQUIRE(store.publish_config("UTR", default_document(), t));
+        REQUIRE(store.publish_config("AMS", default_document(), t));
+        static const std::string hash = *hq::web::hash_password("a long enough password");
+        hq::web::UserStore users(store.database());
+        auto add = [&](const char* name, hq::web::Role role, std::vector<std::string> stores, const char* email) {
+            REQUIRE(users.add_user(name, role, hash, t, stores));
+            REQUIRE(users.set_email(name, email));
+        };
+        add("quality.lead", hq::web::Role::admin, {}, "quality@example.nl");
+        add("utr.manager", hq::web::Role::manager, {"UTR"}, "utr@example.nl");
+        add("ams.manager", hq::web::Role::manager, {"AMS"}, "ams@example.nl");
+        add("viewer", hq::web::Role::viewer, {}, "viewer@example.nl");
+        add("no.address", hq::web::Role::manager, {}, "");
+        context.public_url = "https://feedback.example.nl";
+        context.fallback_config = default_document();
+        // The texts as the dashboard's would be: the key and its values, easy to check.
+        context.text = [](std::string_view key, const std::map<std::string, std::string>& values) {
+            std::string out(key);
+            for (const auto& [name, value] : values)
+                out += " " + name + "=" + value;
+            return out;
+        };
+    }
+
+    hq::RegisteredComplaint complaint(const std::string& store_code, const std::string& severity, int64_t when)
+    {
+        hq::ComplaintIntake intake{store_code,
+                                   {{"channel", "phone"},
+                                    {"category", "delivery"},
+                                    {"description", "The sofa came with a torn cushion."},
+                                    {"customer_wish", "A new cushion."},
+                                    {"severity", severity},
+                                    {"contact", {{"consent", true},
+                                                 {"name", "Jan Jansen"},
+                                                 {"phone", "+31 6 1234 5678"},
+                                                 {"email", "jan@example.com"}}}},
+                                   when,
+                                   "hq:quality.lead"};
+        auto registered = store.register_complaint(intake, when);
+        REQUIRE(registered);
+        return *registered;
+    }
+
+    mail::AlertScan scan(int64_t now)
+    {
+        hq::dashboard::Projector projector(store);
+        REQUIRE(projector.catch_up());
+        auto scanned = mail::scan_alerts(store, context, now);
+        INFO((scanned ? "" : scanned.error().message));
+        REQUIRE(scanned);
+        return *scanned;
+    }
+
+    std::vector<QueuedMail> staff_mail()
+    {
+        auto stmt = store.database().prepare("SELECT kind, message_key, complaint_id, recipient, subject, body FROM "
+                                             "mail_outbox WHERE kind IN ('alert', 'digest') ORDER BY id");
+        REQUIRE(stmt);
+        std::vector<QueuedMail> out;
+        while (stmt->step().value())
+            out.push_back({stmt->column_text(0), stmt->column_text(1), stmt->column_text(2), stmt->column_text(3),
+                           stmt->column_text(4), stmt->column_text(5)});
+        return out;
+    }
+};
+
+std::multiset<std::string> recipients(const std::vector<QueuedMail>& mails, std::string_view subject_start)
+{
+    std::multiset<std::string> out;
+    for (const auto& mail : mails)
+        if (mail.subject.starts_with(subject_start))
+            out.insert(mail.to);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a serious complaint alerts the store's managers and the quality team once, without customer details",
+          "[alerts]")
+{
+    Office office;
+    const int64_t opened = at("2026-12-07T09:00:00Z"); // Monday 10:00 in Utrecht
+    auto safety = office.complaint("UTR", "safety", opened);
+    office.complaint("UTR", "normal", opened + minute); // nothing to alert yet
+
+    auto first = office.scan(opened + 2 * minute);
+    CHECK(first.raised == 2);
+    CHECK(first.queued == 2);
+    auto mails = office.staff_mail();
+    REQUIRE(mails.size() == 2);
+    // The admin of the chain and UTR's manager; not AMS's manager, not the viewer, not the one without an address.
+    CHECK(recipients(mails, "alert.subject.serious") ==
+          std::multiset<std::string>{"quality@example.nl", "utr@example.nl"});
+    const std::string reference = safety.event.payload.at("reference");
+    for (const auto& mail : mails) {
+        CHECK(mail.kind == "alert");
+        CHECK(mail.complaint_id == safety.event.subject);
+        CHECK(mail.subject.find("reference=" + reference) != std::string::npos);
+        CHECK(mail.subject.find("severity=severity.safety") != std::string::npos);
+        CHECK(mail.body.find("https://feedback.example.nl/complaints/" + safety.event.subject) != std::string::npos);
+        for (const char* personal : {"Jansen", "1234 5678", "jan@example", "torn cushion", "A new cushion"}) {
+            CHECK(mail.subject.find(personal) == std::string::npos);
+            CHECK(mail.body.find(personal) == std::string::npos);
+        }
+    }
+    // While it lasts, it is not alerted again.
+    CHECK(office.scan(opened + 3 * minute).raised == 0);
+    CHECK(office.staff_mail().size() == 2);
+
+    // Assessed higher later: safety was alerted, high to safety is another cause only when it changes.
+    auto escalated = office.store.record_hq_event(EventType::complaint_escalated, safety.event.subject,
+                                                  "hq:quality.lead", {{"reason", "Customer wants the director"}},
+                                                  opened + 4 * minute);
+    INFO((escalated ? "" : escalated.error().message));
+    REQUIRE(escalated);
+    CHECK(office.scan(opened + 5 * minute).raised == 2);
+    CHECK(recipients(office.staff_mail(), "alert.subject.escalated") ==
+          std::multiset<std::string>{"quality@example.nl", "utr@example.nl"});
+    // A staff alert is on no complaint's timeline and not among the customer's messages.
+    auto messages = mail::messages_of(office.store.database(), safety.event.subject);
+    REQUIRE(messages);
+    for (const auto& line : *messages)
+        CHECK_FALSE(mail::is_staff_mail(line.kind));
+}
+
+TEST_CASE("a deadline alerts at 80% of its time and again when it is missed, each once", "[alerts]")
+{
+    Office office;
+    const int64_t opened = at("2026-12-07T09:00:00Z"); // Monday 10:00; answer by Wednesday 10:00
+    auto complaint = office.complaint("UTR", "normal", opened);
+    const int64_t deadline = at("2026-12-09T09:00:00Z");
+
+    CHECK(office.scan(opened + 30 * hour).raised == 0); // 62% of its time
+    CHECK(office.scan(opened + 40 * hour).raised == 2); // 83%
+    CHECK(office.scan(opened + 41 * hour).raised == 0);
+    CHECK(recipients(office.staff_mail(), "alert.subject.deadline_near") ==
+          std::multiset<std::string>{"quality@example.nl", "utr@example.nl"});
+    CHECK(office.staff_mail().front().subject.find("deadline=2026-12-09 10:00") != std::string::npos);
+    CHECK(office.scan(deadline + minute).raised == 2);
+    CHECK(office.scan(deadline + 2 * hour).raised == 0);
+    CHECK(recipients(office.staff_mail(), "alert.subject.deadline_missed").size() == 2);
+
+    // Answered in time, another complaint raises no deadline alert at all.
+    auto answered = office.complaint("UTR", "normal", opened + hour);
+    REQUIRE(office.store.record_hq_event(EventType::complaint_resolved, answered.event.subject, "hq:quality.lead",
+                                         {{"resolution", "replacement"},
+                                          {"on_the_spot", false},
+                                          {"decision", "A new cushion is on its way."},
+                                          {"communicated", "phone"}},
+                                         opened + 2 * hour));
+    CHECK(office.scan(deadline + 3 * hour).raised == 0);
+    CHECK(office.staff_mail().size() == 4);
+}
+
+TEST_CASE("each person chooses per alert: at once, in the daily digest after 7:00, or off", "[alerts]")
+{
+    Office office;
+    REQUIRE(mail::set_alert_choice(office.store.database(), "utr.manager", mail::AlertCause::serious,
+                                   mail::AlertDelivery::digest));
+    REQUIRE(mail::set_alert_choice(office.store.database(), "quality.lead", mail::AlertCause::serious,
+                                   mail::AlertDelivery::off));
+    auto choices = mail::alert_choices(office.store.database(), "utr.manager");
+    REQUIRE(choices);
+    CHECK(choices->at(mail::AlertCause::serious) == mail::AlertDelivery::digest);
+    CHECK(choices->at(mail::AlertCause::escalated) == mail::AlertDelivery::immediate); // not chosen: at once
+
+    const int64_t evening = at("2026-12-07T19:00:00Z"); // Monday 20:00 in Utrecht
+    office.complaint("UTR", "high", evening);
+    office.complaint("UTR", "safety", evening + minute);
+    auto scanned = office.scan(evening + 2 * minute);
+    CHECK(scanned.raised == 2); // two lines for UTR's manager's digest; the quality lead chose none
+    CHECK(scanned.queued == 0);  // the digest waits for the morning
+    CHECK(office.scan(at("2026-12-08T05:30:00Z")).queued == 0); // 06:30: not yet
+    auto morning = office.scan(at("2026-12-08T06:05:00Z"));     // 07:05
+    CHECK(morning.queued == 1);
+    auto mails = office.staff_mail();
+    REQUIRE(mails.size() == 1);
+    CHECK(mails[0].kind == "digest");
+    CHECK(mails[0].to == "utr@example.nl");
+    CHECK(mails[0].subject.find("count=2") != std::string::npos);
+    CHECK(mails[0].subject.find("date=2026-12-08") != std::string::npos);
+    CHECK(mails[0].body.find("severity=severity.high") != std::string::npos);
+    CHECK(mails[0].body.find("severity=severity.safety") != std::string::npos);
+    // One digest a day: a later alert waits for tomorrow's.
+    office.complaint("UTR", "high", at("2026-12-08T08:00:00Z"));
+    CHECK(office.scan(at("2026-12-08T08:01:00Z")).queued == 0);
+    CHECK(office.scan(at("2026-12-09T06:01:00Z")).queued == 1);
+}
+
+TEST_CASE("a terminal silent while its store is open, and a backlog that keeps growing, alert once", "[alerts]")
+{
+    Office office;
+    auto code = office.store.create_enrolment_code("UTR", "Counter 1", at("2026-12-01T08:00:00Z"), 3600 * 1000);
+    REQUIRE(code);
+    auto enrolled = office.store.enrol(code->code, make_uuid_v7(at("2026-12-01T08:00:00Z")), "0.1.0",
+                                       at("2026-12-01T08:00:01Z"));
+    REQUIRE(enrolled);
+    auto report = [&](int64_t seen, int64_t backlog) {
+        auto stmt = office.store.database().prepare(
+            "UPDATE devices SET last_seen_at = ?2, last_backlog = ?3 WHERE id = ?1");
+        REQUIRE(stmt);
+        REQUIRE(stmt->bind(1, enrolled->device_id).bind(2, seen).bind(3, backlog).run());
+    };
+    // Sunday: closed. Silent for hours, nobody is alerted.
+    report(at("2026-12-06T09:00:00Z"), 0);
+    CHECK(office.scan(at("2026-12-06T15:00:00Z")).raised == 0);
+    // Monday 10:30: open, silent since Sunday: the store's people are alerted, once.
+    CHECK(office.scan(at("2026-12-07T09:30:00Z")).raised == 2);
+    CHECK(office.scan(at("2026-12-07T10:30:00Z")).raised == 0);
+    CHECK(recipients(office.staff_mail(), "alert.subject.terminal_silent") ==
+          std::multiset<std::string>{"quality@example.nl", "utr@example.nl"});
+    // It comes back; later its backlog grows from scan to scan for over an hour.
+    int64_t t = at("2026-12-07T11:00:00Z");
+    int64_t raised = 0;
+    for (int64_t backlog : {10, 60, 120, 200, 320}) {
+        report(t, backlog);
+        raised += office.scan(t).raised;
+        t += 20 * minute;
+    }
+    CHECK(raised == 2);
+    CHECK(recipients(office.staff_mail(), "alert.subject.backlog_growing").size() == 2);
+    // It shrinks: the growth is over; growing again later is a new cause.
+    report(t, 100);
+    CHECK(office.scan(t).raised == 0);
+}
