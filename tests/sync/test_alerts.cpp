@@ -4,12 +4,14 @@
 // open, and never a customer's details in an alert.
 #include "config/kiosk_config.h"
 #include "domain/clock.h"
+#include "domain/event.h"
 #include "domain/ids.h"
 #include "hq/dashboard/projector.h"
 #include "hq/hq_store.h"
 #include "hq/mail/alerts.h"
 #include "hq/mail/outbox.h"
 #include "hq/web/users.h"
+#include "support/event_builder.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -289,4 +291,43 @@ TEST_CASE("a terminal silent while its store is open, and a backlog that keeps g
     // It shrinks: the growth is over; growing again later is a new cause.
     report(t, 100);
     CHECK(office.scan(t).raised == 0);
+}
+
+TEST_CASE("a detractor who asks to be called back alerts the store's people once, without their details",
+          "[alerts]")
+{
+    Office office;
+    const int64_t t = at("2026-12-07T10:00:00Z");
+    auto code = office.store.create_enrolment_code("UTR", "Counter 1", t, 3600 * 1000);
+    REQUIRE(code);
+    const std::string device_id = make_uuid_v7(t);
+    auto enrolled = office.store.enrol(code->code, device_id, "0.1.0", t + 1);
+    REQUIRE(enrolled);
+    auto device = office.store.authenticate(enrolled->token);
+    REQUIRE(device);
+    auto rated = testing::make_event({EventType::nps_rated, "", t + 10, device_id, 1,
+                                      {{"score", 3}, {"survey_version", 1}, {"locale", "nl"}}, "kiosk"});
+    auto detailed = testing::make_event({EventType::nps_detailed, rated.id, t + 20, device_id, 2,
+                                         {{"reason_ids", {"waiting_time"}},
+                                          {"contact", {{"consent", true}, {"name", "Zoë de Vries"},
+                                                       {"phone", "+31 6 1234 5678"}}}},
+                                         "kiosk"});
+    const std::string batch_id = make_uuid_v7(t + 30);
+    const std::string body = Json{{"batch_id", batch_id}, {"events", {to_json(rated), to_json(detailed)}}}.dump();
+    auto answer = office.store.ingest(*device, batch_id, body, 1000, {}, t + 30);
+    REQUIRE(answer);
+
+    CHECK(office.scan(t + minute).raised == 2);
+    CHECK(office.scan(t + 2 * minute).raised == 0);
+    auto mails = office.staff_mail();
+    CHECK(recipients(mails, "alert.subject.call_back") ==
+          std::multiset<std::string>{"quality@example.nl", "utr@example.nl"});
+    for (const auto& mail : mails) {
+        CHECK(mail.body.find("https://feedback.example.nl/callbacks/" + rated.id) != std::string::npos);
+        CHECK(mail.subject.find("score=3") != std::string::npos);
+        for (const char* personal : {"Zoë", "Vries", "1234 5678"}) {
+            CHECK(mail.subject.find(personal) == std::string::npos);
+            CHECK(mail.body.find(personal) == std::string::npos);
+        }
+    }
 }
