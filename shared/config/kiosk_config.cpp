@@ -114,10 +114,7 @@ std::string got_type(const Json& value)
 
 std::string joined_locales(const std::vector<std::string>& locales = supported_locales)
 {
-    std::string out;
-    for (const auto& locale : locales)
-        out += (out.empty() ? "" : ", ") + locale;
-    return out;
+    return language_list(locales);
 }
 
 bool is_kiosk_locale(std::string_view locale)
@@ -582,16 +579,17 @@ StoreCalendar read_calendar(const Json* value, const std::string& path, Violatio
         for (const auto& [name, range] : hours->items()) {
             auto weekday = weekday_index(name);
             std::string text = range.is_string() ? range.get<std::string>() : std::string();
-            auto opens = text.size() == 11 && text[5] == '-' ? minute_of_day(text.substr(0, 5)) : std::nullopt;
-            auto closes = text.size() == 11 && text[5] == '-' ? minute_of_day(text.substr(6)) : std::nullopt;
             if (!weekday)
                 continue; // reported by check_keys
-            if (!opens || !closes || *opens >= *closes)
+            const bool shaped = text.size() == 11 && text[5] == '-';
+            const int opens = shaped ? minute_of_day(text.substr(0, 5)).value_or(-1) : -1;
+            const int closes = shaped ? minute_of_day(text.substr(6)).value_or(-1) : -1;
+            if (opens < 0 || closes < 0 || opens >= closes)
                 add(out, member(hours_at, name),
                     "must be \"HH:MM-HH:MM\", opening before closing, such as \"09:00-18:00\"" +
                         (range.is_string() ? " (got \"" + text + "\")" : got_type(range)));
             else
-                calendar.opening_hours[*weekday] = OpeningHours{*opens, *closes};
+                calendar.opening_hours[*weekday] = OpeningHours{opens, closes};
         }
     }
     std::string days_at = member(path, "working_days");
@@ -975,6 +973,19 @@ DeadlineStanding deadline_standing(int64_t due_at_ms, std::optional<int64_t> ans
     return now_ms > due_at_ms ? DeadlineStanding::overdue : DeadlineStanding::pending;
 }
 
+std::string language_list(const std::vector<std::string>& languages)
+{
+    std::string out;
+    for (const auto& language : languages)
+        out += (out.empty() ? "" : ", ") + language;
+    return out;
+}
+
+bool offers_language(const KioskConfig& config, std::string_view locale)
+{
+    return std::find(config.languages.begin(), config.languages.end(), locale) != config.languages.end();
+}
+
 const std::string& LocalizedText::in(const std::string& locale) const
 {
     // Texts only staff read (root causes) need only the base languages: English stands in.
@@ -1157,6 +1168,130 @@ MessageTemplates default_message_templates()
                  "Your complaint {reference} has been closed. Would you tell us whether you are satisfied with "
                  "the solution and how we handled your complaint? It is two questions:\n\n{survey_link}\n\n"
                  "Kind regards,\n{store}"}}}};
+    // German, Polish and Turkish: for customers who used the kiosk in them.
+    messages["acknowledgement"].subject.by_locale["de"] =
+        "Wir haben Ihre Beschwerde erhalten ({reference})";
+    messages["acknowledgement"].subject.by_locale["pl"] =
+        "Potwierdzenie otrzymania skargi ({reference})";
+    messages["acknowledgement"].subject.by_locale["tr"] =
+        "Şikâyetinizi aldık ({reference})";
+    messages["acknowledgement"].body.by_locale["de"] =
+        "Sehr geehrte Kundin, sehr geehrter Kunde,\n"
+        "\n"
+        "vielen Dank, dass Sie uns mitgeteilt haben, was schiefgelaufen ist. Ihre Beschwerde wurde unter der Vorgangsnummer {reference} ({store}) erfasst.\n"
+        "\n"
+        "Ihr Wunsch an uns: {customer_wish}\n"
+        "\n"
+        "Wie geht es weiter? Ein Mitglied unseres Teams prüft Ihre Beschwerde, und Sie hören spätestens bis {deadline} von uns.\n"
+        "Den aktuellen Stand sehen Sie unter {status_link}\n"
+        "\n"
+        "Mit freundlichen Grüßen\n"
+        "{store}";
+    messages["acknowledgement"].body.by_locale["pl"] =
+        "Szanowna Pani / Szanowny Panie,\n"
+        "\n"
+        "Dziękujemy za poinformowanie nas o tym, co poszło nie tak. Skarga została zarejestrowana pod numerem {reference} ({store}).\n"
+        "\n"
+        "Pana/Pani prośba: {customer_wish}\n"
+        "\n"
+        "Co dalej? Nasz pracownik rozpatrzy skargę, a my odezwiemy się najpóźniej do {deadline}.\n"
+        "Aktualny stan sprawy można sprawdzić pod adresem {status_link}\n"
+        "\n"
+        "Z poważaniem\n"
+        "{store}";
+    messages["acknowledgement"].body.by_locale["tr"] =
+        "Sayın Müşterimiz,\n"
+        "\n"
+        "Neyin yolunda gitmediğini bize bildirdiğiniz için teşekkür ederiz. Şikâyetiniz {reference} ({store}) referans numarasıyla kaydedilmiştir.\n"
+        "\n"
+        "Bizden talebiniz: {customer_wish}\n"
+        "\n"
+        "Bundan sonra ne olacak? Bir çalışanımız şikâyetinizi inceleyecek ve en geç {deadline} tarihine kadar size dönüş yapacağız.\n"
+        "Şikâyetinizin durumunu {status_link} adresinden takip edebilirsiniz.\n"
+        "\n"
+        "Saygılarımızla,\n"
+        "{store}";
+    messages["decision"].subject.by_locale["de"] =
+        "Unsere Entscheidung zu Ihrer Beschwerde ({reference})";
+    messages["decision"].subject.by_locale["pl"] =
+        "Nasza decyzja w sprawie skargi ({reference})";
+    messages["decision"].subject.by_locale["tr"] =
+        "Şikâyetinizle ilgili kararımız ({reference})";
+    messages["decision"].body.by_locale["de"] =
+        "Sehr geehrte Kundin, sehr geehrter Kunde,\n"
+        "\n"
+        "zu Ihrer Beschwerde {reference} haben wir Folgendes entschieden:\n"
+        "\n"
+        "{decision}\n"
+        "\n"
+        "Lösung: {resolution}\n"
+        "\n"
+        "Wenn Sie nicht einverstanden sind oder noch Fragen haben, antworten Sie einfach auf diese Nachricht oder besuchen Sie uns im Geschäft.\n"
+        "Aktueller Stand: {status_link}\n"
+        "\n"
+        "Mit freundlichen Grüßen\n"
+        "{store}";
+    messages["decision"].body.by_locale["pl"] =
+        "Szanowna Pani / Szanowny Panie,\n"
+        "\n"
+        "W sprawie skargi {reference} podjęliśmy następującą decyzję:\n"
+        "\n"
+        "{decision}\n"
+        "\n"
+        "Rozwiązanie: {resolution}\n"
+        "\n"
+        "Jeśli nie zgadza się Pan/Pani z tą decyzją lub ma dodatkowe pytania, prosimy odpowiedzieć na tę wiadomość lub odwiedzić nasz sklep.\n"
+        "Aktualny stan sprawy: {status_link}\n"
+        "\n"
+        "Z poważaniem\n"
+        "{store}";
+    messages["decision"].body.by_locale["tr"] =
+        "Sayın Müşterimiz,\n"
+        "\n"
+        "{reference} numaralı şikâyetinizle ilgili olarak aşağıdaki karara vardık:\n"
+        "\n"
+        "{decision}\n"
+        "\n"
+        "Çözüm: {resolution}\n"
+        "\n"
+        "Karara katılmıyorsanız veya sorularınız varsa bu mesajı yanıtlayabilir ya da mağazamızı ziyaret edebilirsiniz.\n"
+        "Güncel durum: {status_link}\n"
+        "\n"
+        "Saygılarımızla,\n"
+        "{store}";
+    messages["survey"].subject.by_locale["de"] =
+        "Wie haben wir Ihre Beschwerde bearbeitet? ({reference})";
+    messages["survey"].subject.by_locale["pl"] =
+        "Jak rozpatrzyliśmy Pana/Pani skargę? ({reference})";
+    messages["survey"].subject.by_locale["tr"] =
+        "Şikâyetinizi nasıl ele aldık? ({reference})";
+    messages["survey"].body.by_locale["de"] =
+        "Sehr geehrte Kundin, sehr geehrter Kunde,\n"
+        "\n"
+        "Ihre Beschwerde {reference} ist abgeschlossen. Würden Sie uns mitteilen, ob Sie mit der Lösung und mit der Bearbeitung Ihrer Beschwerde zufrieden sind? Es sind nur zwei Fragen:\n"
+        "\n"
+        "{survey_link}\n"
+        "\n"
+        "Mit freundlichen Grüßen\n"
+        "{store}";
+    messages["survey"].body.by_locale["pl"] =
+        "Szanowna Pani / Szanowny Panie,\n"
+        "\n"
+        "Skarga {reference} została zamknięta. Czy zechce Pan/Pani ocenić zaproponowane rozwiązanie oraz sposób, w jaki rozpatrzyliśmy skargę? To tylko dwa pytania:\n"
+        "\n"
+        "{survey_link}\n"
+        "\n"
+        "Z poważaniem\n"
+        "{store}";
+    messages["survey"].body.by_locale["tr"] =
+        "Sayın Müşterimiz,\n"
+        "\n"
+        "{reference} numaralı şikâyetiniz kapatılmıştır. Çözümden ve şikâyetinizi nasıl ele aldığımızdan memnun olup olmadığınızı bize bildirir misiniz? Yalnızca iki sorudan oluşuyor:\n"
+        "\n"
+        "{survey_link}\n"
+        "\n"
+        "Saygılarımızla,\n"
+        "{store}";
     return messages;
 }
 

@@ -149,6 +149,11 @@ struct KioskConfig {
     MessageTemplates messages = default_message_templates();
 };
 
+// Whether the store offers its shoppers `locale` (KioskConfig::languages).
+bool offers_language(const KioskConfig& config, std::string_view locale);
+// "nl, en, de" for messages.
+std::string language_list(const std::vector<std::string>& languages);
+
 // Reads and parses a JSON file (at most 1 MiB). Errors name the file: a
 // missing file is not_found, an unreadable one io, and text that is not JSON
 // invalid_input with the byte (counted from 1), line and column where

@@ -26,19 +26,6 @@ constexpr int64_t safety_wakeup_ms = 30 * ms_per_second;
 // How often finished staff call commands are looked for while one runs.
 constexpr int64_t reap_interval_ms = 500;
 
-bool is_offered(const config::KioskConfig& config, const std::string& locale)
-{
-    return std::find(config.languages.begin(), config.languages.end(), locale) != config.languages.end();
-}
-
-std::string joined(const std::vector<std::string>& items)
-{
-    std::string out;
-    for (const auto& item : items)
-        out += (out.empty() ? "" : ", ") + item;
-    return out;
-}
-
 } // namespace
 
 std::filesystem::path default_assets_dir()
@@ -106,10 +93,10 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
     auto config = load_kiosk_config(options, assets, log);
     FEEDBACK_TRY(config);
     if (options.locale) {
-        if (!is_offered(*config, *options.locale))
+        if (!config::offers_language(*config, *options.locale))
             return Error{ErrorKind::invalid_input, "--lang " + *options.locale +
                                                        ": the store's configuration offers " +
-                                                       joined(config->languages)};
+                                                       config::language_list(config->languages)};
         config->default_locale = *options.locale;
     }
     auto translations = config::Translations::load(assets / "i18n", config::kiosk_locales);
@@ -183,7 +170,7 @@ void KioskApp::take_new_config()
               << config.error().message << "\n";
         return;
     }
-    if (m_locale_override && is_offered(*config, *m_locale_override))
+    if (m_locale_override && config::offers_language(*config, *m_locale_override))
         config->default_locale = *m_locale_override;
     m_flow.reset(); // it holds the old configuration's copy
     m_config = std::move(*config);
@@ -196,10 +183,10 @@ void KioskApp::take_new_config()
 
 void KioskApp::set_up_counter()
 {
-    std::string status_page_url;
+    m_status_page_url.clear();
     if (auto credentials = sync::load_credentials(m_data_dir); credentials && *credentials)
-        status_page_url = (*credentials)->server_url + "/status"; // head office's public_url, as it was enrolled
-    m_flow->set_status_page_url(status_page_url);
+        m_status_page_url = (*credentials)->server_url + "/status"; // head office as the terminal was enrolled
+    m_flow->set_status_page_url(m_status_page_url);
 
     const auto& settings = m_config.receipt_printer;
     if (!settings) {
@@ -214,10 +201,10 @@ void KioskApp::set_up_counter()
         ui::AppShell* shell = m_shell.get();
         m_printer = std::make_unique<receipt::CounterPrinter>(
             settings->device,
-            [this, status_page_url](const flows::ReceiptRequest& request) {
+            [this](const flows::ReceiptRequest& request) { // on the UI thread, with the current configuration
                 const config::Strings strings(m_translations, request.locale);
-                return receipt::compose_receipt(request, m_config, strings, status_page_url,
-                                                m_config.receipt_printer ? m_config.receipt_printer->columns : 42);
+                return receipt::compose_receipt(request, m_config, strings, m_status_page_url,
+                                                m_config.receipt_printer->columns);
             },
             [shell] { shell->wake(); }, background);
         m_log << "kiosk: printing complaint receipts on " << settings->device << "\n";

@@ -143,6 +143,7 @@ private:
     std::optional<std::string> m_locale_override; // --lang
     std::atomic<bool> m_config_updated{false};
     std::filesystem::path m_data_dir;
+    std::string m_status_page_url; // head office's status page, from the enrolment; empty before
 
     // The background uploader (sync/client/uploader.h), in windowed and
     // fullscreen runs; scripted headless runs have none. Null when absent.

@@ -26,11 +26,6 @@ constexpr std::array complaint_fields{Field::channel,     Field::category,    Fi
 
 constexpr int64_t ms_per_second = 1000;
 
-bool is_offered(const config::KioskConfig& config, const std::string& locale)
-{
-    return std::find(config.languages.begin(), config.languages.end(), locale) != config.languages.end();
-}
-
 // Whole seconds left until `deadline_ms`, rounded up, never negative.
 int seconds_until(int64_t deadline_ms, int64_t now_ms)
 {
@@ -50,7 +45,7 @@ void forget_errors_of(std::vector<FieldError>& errors, Field field)
 ShopperFlow::ShopperFlow(config::KioskConfig config)
     : m_config(std::move(config)), m_misuse(m_config.misuse), m_locale(m_config.default_locale)
 {
-    if (!is_offered(m_config, m_locale))
+    if (!config::offers_language(m_config, m_locale))
         m_locale = m_config.languages.front();
 }
 
@@ -97,7 +92,8 @@ void ShopperFlow::tick(int64_t now_ms)
 
 void ShopperFlow::reset(int64_t now_ms)
 {
-    m_locale = is_offered(m_config, m_config.default_locale) ? m_config.default_locale : m_config.languages.front();
+    m_locale = config::offers_language(m_config, m_config.default_locale) ? m_config.default_locale
+                                                                          : m_config.languages.front();
     m_awaiting = Awaiting::nothing;
     m_accessible = false;
     m_score.reset();
@@ -161,7 +157,7 @@ Effects ShopperFlow::on(const shopper::ToggleAccessible&, int64_t)
 
 Effects ShopperFlow::on(const shopper::SetLocale& intent, int64_t)
 {
-    if (is_offered(m_config, intent.locale))
+    if (config::offers_language(m_config, intent.locale))
         m_locale = intent.locale;
     return {};
 }

@@ -388,10 +388,14 @@ TEST_CASE("the complainant's messages: templates per language without unknown pl
     auto config = parse_config(default_json());
     REQUIRE(config);
     for (const char* kind : {"acknowledgement", "decision", "survey"})
-        for (const std::string& locale : supported_locales) {
+        for (const std::string& locale : kiosk_locales) { // a customer who used the kiosk in Polish reads Polish
+            INFO(kind << " in " << locale);
             const MessageTemplate& message = config->messages.at(kind);
+            REQUIRE(message.subject.by_locale.contains(locale));
+            REQUIRE(message.body.by_locale.contains(locale));
             CHECK_FALSE(template_problem(message.subject.in(locale), kind));
             CHECK_FALSE(template_problem(message.body.in(locale), kind));
+            CHECK(message.body.in(locale).find("{reference}") != std::string::npos);
         }
     Json decision{{"subject", {{"nl", "Besluit {reference}"}, {"en", "Decision {reference}"}}},
                   {"body", {{"nl", "Besluit: {decision}"}, {"en", "Decision: {decision} {{not a placeholder}}"}}}};

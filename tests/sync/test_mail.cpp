@@ -286,3 +286,56 @@ TEST_CASE("the decision is mailed, and the survey after closing records only the
     CHECK(events.back().event.type == EventType::complaint_customer_response);
     CHECK(events.back().event.payload["channel"] == "email");
 }
+
+TEST_CASE("a safety complaint alerts the quality team by e-mail once, with its reference and no customer details",
+          "[mail][alerts][e2e]")
+{
+    TempDir temp;
+    SmtpServer smtp(temp.path() / "smtp");
+    nlohmann::json mail = smtp.hq_mail_settings();
+    mail["alert_scan_seconds"] = 1;
+    HqProcess hq(temp.path() / "hq", {{"mail", mail}});
+    hq.enrol_code("UTR", "Counter 1"); // head office knows the store
+    REQUIRE(add_dashboard_user(hq, "quality", "manager", "correct horse battery").exit_code == 0);
+    std::string reference;
+    std::string complaint_id;
+    {
+        auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
+        REQUIRE(store);
+        // The address the user gives on their account page.
+        REQUIRE(store->database().exec("UPDATE web_users SET email = 'quality@bakkerij.example' WHERE name = 'quality'"));
+        hq::ComplaintIntake intake{"UTR",
+                                   {{"channel", "phone"},
+                                    {"category", "product"},
+                                    {"description", "The cake contained nuts although the label said it did not."},
+                                    {"customer_wish", "Make sure this never happens again."},
+                                    {"severity", "safety"},
+                                    {"contact", {{"consent", true}, {"name", "Anna de Vries"}, {"phone", "0612345678"}}}},
+                                   std::nullopt,
+                                   "hq:quality"};
+        auto registered = store->register_complaint(intake, now_utc_ms());
+        INFO((registered ? "" : registered.error().message));
+        REQUIRE(registered);
+        reference = registered->event.payload.at("reference");
+        complaint_id = registered->event.subject;
+    }
+    auto messages = smtp.wait_for(1);
+    REQUIRE(messages.size() == 1);
+    std::this_thread::sleep_for(std::chrono::seconds(3)); // the scans go on: nothing more comes
+    messages = smtp.messages();
+    REQUIRE(messages.size() == 1);
+    const auto& alert = messages[0];
+    CHECK(alert["tls"] == true);
+    CHECK(alert["rcpt_tos"] == nlohmann::json::array({"quality@bakkerij.example"}));
+    const std::string subject = alert["subject"];
+    const std::string body = alert["body"];
+    CHECK(subject.find(reference) != std::string::npos);
+    CHECK(body.find("/complaints/" + complaint_id) != std::string::npos);
+    CHECK(body.find("/account") != std::string::npos);
+    for (const char* personal : {"Anna", "Vries", "0612345678", "nuts"}) {
+        CHECK(subject.find(personal) == std::string::npos);
+        CHECK(body.find(personal) == std::string::npos);
+    }
+    CHECK(hq.log().find("raised 1 alert(s)") != std::string::npos);
+    CHECK(hq.log().find("quality@bakkerij.example") == std::string::npos);
+}

@@ -2,6 +2,7 @@
 #include "hq/mail/mail_worker.h"
 
 #include "domain/clock.h"
+#include "hq/dashboard/projector.h"
 
 namespace feedback::hq::mail {
 
@@ -116,6 +117,13 @@ void MailWorker::scan_alerts_when_due(int64_t now_ms)
     if (now_ms - m_last_alert_scan < int64_t{m_settings.alert_scan_seconds} * 1000)
         return;
     m_last_alert_scan = now_ms;
+    // Alerts read the dashboard's read model: bring it up to the newest event
+    // first (each chunk holds the write mutex only for its own transaction).
+    dashboard::Projector projector(m_store);
+    if (auto caught_up = projector.catch_up(&m_write_mutex); !caught_up) {
+        m_log << "mail: bringing the figures up to date for alerts failed: " << caught_up.error().message << std::endl;
+        return;
+    }
     Result<AlertScan> scan = AlertScan{};
     {
         std::lock_guard lock(m_write_mutex);

@@ -3,7 +3,8 @@
 // raises the alerts that are due (alerts.h, every alert_scan_seconds) and
 // sends what is due over SMTP, on a database connection of its own.
 //
-//   start --> [ plan (write mutex) --> alerts (write mutex, now and then) --> claim due (write mutex)
+//   start --> [ plan (write mutex) --> alerts (now and then: the read model
+//               brought up to date, then the scan, each under the write mutex) --> claim due (write mutex)
 //               --> send each (no lock: the SMTP server may be slow)
 //               --> record each (write mutex) ] --> wait `poll` or stop() --> ...
 //
