@@ -90,6 +90,27 @@ float text_width(ImFont* font, float size_px, std::string_view text)
 
 ImVec2 snap(ImVec2 point) { return ImVec2(std::floor(point.x), std::floor(point.y)); }
 
+// `text` as it fits in `width` on one line: whole, or cut at a character
+// boundary (and a space) and ended with "…".
+std::string with_ellipsis(ImFont* font, float size_px, std::string_view text, float width)
+{
+    if (text_width(font, size_px, text) <= width)
+        return std::string(text);
+    constexpr std::string_view ellipsis = "\u2026";
+    const float room = width - text_width(font, size_px, ellipsis);
+    std::size_t end = 0;
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t next = at + utf8_sequence_length(static_cast<unsigned char>(text[at]));
+        if (text_width(font, size_px, text.substr(0, next)) > room)
+            break;
+        end = next;
+        at = next;
+    }
+    while (end > 0 && text[end - 1] == ' ')
+        --end;
+    return std::string(text.substr(0, end)) + std::string(ellipsis);
+}
+
 // ImDrawList::AddText for a string_view (an empty view may hold nullptr,
 // which ImGui would read as a C string).
 void add_text(ImDrawList* draw_list, ImFont* font, float size_px, ImVec2 position, ImU32 colour,
@@ -786,10 +807,13 @@ bool list_row(FrameContext& ctx, std::string_view target, std::string_view title
     const ImVec4 clip(min.x, min.y, right, max.y);
     const float lines_height = m.body_px + (options.detail.empty() ? 0.0f : m.small_px * 1.15f);
     const float top = min.y + (height - lines_height) * 0.5f;
-    add_text(draw_list, fonts.body_bold, m.body_px, ImVec2(min.x + pad, top), title_colour, title_text, &clip);
+    // A row is a summary: each line ends in "…" when it is longer than the row (the screen it opens has it whole).
+    const float room = right - (min.x + pad);
+    add_text(draw_list, fonts.body_bold, m.body_px, ImVec2(min.x + pad, top), title_colour,
+             with_ellipsis(fonts.body_bold, m.body_px, title_text, room), &clip);
     if (!options.detail.empty())
         add_text(draw_list, fonts.small, m.small_px, ImVec2(min.x + pad, top + m.body_px * 1.05f), p.text_muted,
-                 options.detail, &clip);
+                 with_ellipsis(fonts.small, m.small_px, options.detail, room), &clip);
     return tap.tapped;
 }
 
