@@ -94,6 +94,14 @@ KioskRun run_kiosk(const TempDir& dir, const std::string& script_name, const std
 {
     const auto data = dir.path() / "data";
     std::filesystem::create_directories(data);
+    // Enrolled with head office (headless runs start no uploader): the reference screen's QR code links to it.
+    write_file(data / "sync-credentials.json", Json{{"device_id", make_uuid_v7(now_utc_ms())},
+                                                    {"token", "not-used-here"},
+                                                    {"server_url", "https://hq.example.nl:8443"},
+                                                    {"ca_file", ""}}
+                                                   .dump());
+    std::filesystem::permissions(data / "sync-credentials.json",
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     const Finished init = testing::run_process({FEEDBACK_TERMINAL_BINARY, "init", "--data-dir", data.string(),
                                                 "--store", store_code, "--terminal", terminal_code});
     REQUIRE(init.exit_code == 0);
@@ -238,16 +246,6 @@ TEST_CASE("kiosk UI: a complaint with contact and a staff call, then an idle res
     config["receipt_printer"] = {{"device", printer.string()}, {"columns", 42}};
     const auto config_file = dir.path() / "kiosk.json";
     write_file(config_file, config.dump(2));
-    std::filesystem::create_directories(dir.path() / "data");
-    write_file(dir.path() / "data" / "sync-credentials.json",
-               Json{{"device_id", make_uuid_v7(now_utc_ms())},
-                    {"token", "not-used-here"},
-                    {"server_url", "https://hq.example.nl:8443"},
-                    {"ca_file", ""}}
-                   .dump());
-    std::filesystem::permissions(dir.path() / "data" / "sync-credentials.json",
-                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-
     const KioskRun run = run_kiosk(dir, "complaint", lang, "1280x800", {"--config", config_file.string()});
     CHECK(screens_shown(run.screenshots, lang) ==
           std::set<std::string>{"shopper_start", "complaint_category", "complaint_description", "complaint_reference",
