@@ -801,6 +801,29 @@ TEST_CASE("feedback-hq user add refuses short passwords, bad roles and bad names
     CHECK(help.exit_code == 0);
     CHECK(help.out.find("--password-stdin") != std::string::npos);
     CHECK(run_process({FEEDBACK_HQ_BINARY, "--help"}).out.find("user") != std::string::npos);
+    // Where a user's alerts go: set, refused when it is no address, removed.
+    auto email = [&](const std::string& name, const std::string& address) {
+        return run_process({FEEDBACK_HQ_BINARY, "user", "email", "--dir", hq.dir().string(), "--name", name,
+                            "--email", address});
+    };
+    auto set = email("mia", "mia@example.nl");
+    CHECK(set.exit_code == 0);
+    CHECK(set.out.find("mia@example.nl") == std::string::npos); // not echoed
+    auto bad = email("mia", "mia at example");
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.err.find("looks like name@example.nl") != std::string::npos);
+    CHECK(email("nobody", "x@example.nl").exit_code == 1);
+    {
+        auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
+        REQUIRE(store);
+        CHECK(store->database().query_texts("SELECT email FROM web_users WHERE name = 'mia'").value() ==
+              std::vector<std::string>{"mia@example.nl"});
+    }
+    CHECK(run_process({FEEDBACK_HQ_BINARY, "user", "email", "--dir", hq.dir().string(), "--name", "mia", "--remove"})
+              .out.find("gets no alerts") != std::string::npos);
+    CHECK(run_process({FEEDBACK_HQ_BINARY, "user", "email", "--dir", hq.dir().string(), "--name", "mia"}).exit_code ==
+          1);
+    CHECK(run_process({FEEDBACK_HQ_BINARY, "user", "email", "--help"}).exit_code == 0);
     // The password works on the dashboard; the database holds only its hash.
     WebClient client(hq);
     CHECK(client.login("mia", "long enough password").status == 303);

@@ -1,5 +1,5 @@
 // The `feedback-hq user` subcommands: add, list, role, stores, disable,
-// enable and password, on the web_users table of DIR/hq.db.
+// enable, email (where alerts go) and password, on the web_users table of DIR/hq.db.
 #include "user_commands.h"
 
 #include "cli/options.h"
@@ -76,7 +76,7 @@ cli::OptionSpec password_option()
             "read the password from the first line of standard input (else it is asked for without echo)"};
 }
 
-std::array<cli::Command, 7> commands()
+std::array<cli::Command, 8> commands()
 {
     return {{
         {"add", "add a dashboard user with a password",
@@ -94,6 +94,13 @@ std::array<cli::Command, 7> commands()
         {"disable", "stop a user from logging in", "Ends the user's sessions; the user stays in the audit log.",
          {dir_option(), name_option()}},
         {"enable", "let a disabled user log in again", "", {dir_option(), name_option()}},
+        {"email", "set the address a user's alerts go to",
+         "Head office e-mails its people alerts (escalated, serious or overdue complaints,\n"
+         "call-backs, silent terminals); each user chooses which on their account page.\n"
+         "Give --email ADDRESS, or --remove for no alerts.",
+         {dir_option(), name_option(),
+          {"email", cli::Arity::value, cli::Presence::optional, "ADDRESS", "e.g. quality@example.nl"},
+          {"remove", cli::Arity::flag, cli::Presence::optional, "", "remove the address: no alerts"}}},
         {"password", "set a user's password", "As for add. Ends the user's sessions.",
          {dir_option(), name_option(), password_option()}},
     }};
@@ -226,6 +233,15 @@ int run_user_cli(std::span<const std::string> args, std::istream& in, bool in_is
             done = users.audit("feedback-hq", "user.stores", user, "command line", now);
         if (done)
             out << user << " now sees " << stores_text(stores) << "\n";
+    } else if (name == "email") {
+        if (options.flag("remove") == options.value("email").has_value())
+            return fail(err, name, "give either --email ADDRESS or --remove (see feedback-hq user email --help)");
+        const std::string email = options.value_or("email", "");
+        done = users.set_email(user, email);
+        if (done)
+            done = users.audit("feedback-hq", "user.alerts", user, "command line", now);
+        if (done)
+            out << (email.empty() ? user + " gets no alerts\n" : "the alert address of " + user + " is set\n");
     } else if (name == "disable" || name == "enable") {
         done = users.set_disabled(user, name == "disable", now);
         if (done)
