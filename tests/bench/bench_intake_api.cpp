@@ -34,19 +34,7 @@ struct Options {
     int runs = 5;
 };
 
-[[noreturn]] void fail(const std::string& what)
-{
-    std::fprintf(stderr, "bench_intake_api: %s\n", what.c_str());
-    std::exit(1);
-}
-
-template <class T>
-T must(Result<T> result, const char* what)
-{
-    if (!result)
-        bench::die("bench_intake_api", what, result.error());
-    return std::move(*result);
-}
+constexpr const char* program = "bench_intake_api";
 
 Options parse(int argc, char** argv)
 {
@@ -54,14 +42,22 @@ Options parse(int argc, char** argv)
     for (int i = 1; i < argc; ++i) {
         auto number = [&](int& target) {
             if (i + 1 >= argc || (target = std::atoi(argv[++i])) < 1)
-                fail(std::string(argv[i - 1]) + " needs a number of at least 1");
+                bench::fail(program, std::string(argv[i - 1]) + " needs a number of at least 1");
         };
+        if (std::strcmp(argv[i], "--help") == 0) {
+            std::printf("usage: bench_intake_api [--requests N] [--runs N]\n\n"
+                        "Complaints registered per second through POST /api/v1/complaints of a real\n"
+                        "feedback-hq over HTTPS on loopback, one keep-alive connection, next to the\n"
+                        "stylesheet GET over the same front in the same run; each run does both and the\n"
+                        "medians over the runs are printed.\n");
+            std::exit(0);
+        }
         if (std::strcmp(argv[i], "--requests") == 0)
             number(options.requests);
         else if (std::strcmp(argv[i], "--runs") == 0)
             number(options.runs);
         else
-            fail(std::string("unknown option ") + argv[i] + " (--requests N, --runs N)");
+            bench::fail(program, std::string("unknown option ") + argv[i] + " (--requests N, --runs N)");
     }
     return options;
 }
@@ -97,14 +93,14 @@ int main(int argc, char** argv)
     // The rate limit per token out of the way: this measures head office.
     testing::HqProcess hq(temp.path() / "hq", {{"limits", {{"rate_per_second", 1e9}, {"rate_burst", 1e9}}}});
     {
-        auto office = must(hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only), "opening hq.db");
-        auto document = must(config::read_json_file(FEEDBACK_SOURCE_DIR "/assets/config/default.json", "config file"),
+        auto office = bench::must(program, hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only), "opening hq.db");
+        auto document = bench::must(program, config::read_json_file(FEEDBACK_SOURCE_DIR "/assets/config/default.json", "config file"),
                              "reading the default configuration");
-        must(office.publish_config("UTR", document, now_utc_ms()), "publishing the configuration");
+        bench::must(program, office.publish_config("UTR", document, now_utc_ms()), "publishing the configuration");
     }
     auto added = hq.run({"token", "add", "--name", "bench"});
     if (added.exit_code != 0)
-        fail("feedback-hq token add failed: " + added.err);
+        bench::fail(program, "feedback-hq token add failed: " + added.err);
     const httplib::Headers auth{{"Authorization", "Bearer " + testing::lines_of(added.out).at(0)}};
 
     std::printf("intake API over HTTPS on loopback, feedback-hq serve with %s; %d requests of each kind per run, "
@@ -122,26 +118,26 @@ int main(int argc, char** argv)
         httplib::SSLClient css_client("127.0.0.1", hq.port());
         keep_alive(css_client, hq);
         if (auto warm = css_client.Get("/static/dashboard.css"); !warm || warm->status != 200)
-            fail("GET /static/dashboard.css failed");
+            bench::fail(program, "GET /static/dashboard.css failed");
         auto start = Clock::now();
         for (int i = 0; i < options.requests; ++i) {
             auto answer = css_client.Get("/static/dashboard.css");
             if (!answer || answer->status != 200)
-                fail("GET /static/dashboard.css failed during the run");
+                bench::fail(program, "GET /static/dashboard.css failed during the run");
         }
         double css_rate = options.requests / (bench::ms_since(start) / 1000.0);
 
         httplib::SSLClient api_client("127.0.0.1", hq.port());
         keep_alive(api_client, hq);
         if (auto warm = api_client.Get("/static/dashboard.css"); !warm || warm->status != 200)
-            fail("warming the API connection failed");
+            bench::fail(program, "warming the API connection failed");
         start = Clock::now();
         for (int i = 0; i < options.requests; ++i) {
             httplib::Headers headers = auth;
             headers.emplace("Idempotency-Key", "bench-" + std::to_string(run) + "-" + std::to_string(i));
             auto answer = api_client.Post("/api/v1/complaints", headers, complaint_body(posted++), "application/json");
             if (!answer || answer->status != 201)
-                fail("POST /api/v1/complaints answered " + (answer ? std::to_string(answer->status) + " " + answer->body
+                bench::fail(program, "POST /api/v1/complaints answered " + (answer ? std::to_string(answer->status) + " " + answer->body
                                                                    : std::string("nothing")));
         }
         double post_rate = options.requests / (bench::ms_since(start) / 1000.0);
@@ -157,7 +153,7 @@ int main(int argc, char** argv)
                 1000.0 / bench::percentile(post_rates, 0.5), 1000.0 / bench::percentile(css_rates, 0.5));
     auto exported = hq.export_jsonl();
     if (static_cast<int>(exported.size()) != posted)
-        fail("head office holds " + std::to_string(exported.size()) + " events, not the " + std::to_string(posted) +
+        bench::fail(program, "head office holds " + std::to_string(exported.size()) + " events, not the " + std::to_string(posted) +
              " complaints posted");
     return 0;
 }

@@ -30,19 +30,7 @@ using bench::Clock;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what)
-{
-    std::fprintf(stderr, "bench_mail: %s\n", what.c_str());
-    std::exit(1);
-}
-
-template <class T>
-T must(Result<T> result, const char* what)
-{
-    if (!result)
-        bench::die("bench_mail", what, result.error());
-    return std::move(*result);
-}
+constexpr const char* program = "bench_mail";
 
 int parse(int argc, char** argv)
 {
@@ -59,7 +47,7 @@ int parse(int argc, char** argv)
         }
         if (std::strcmp(argv[i], "--complaints") == 0 && i + 1 < argc && (complaints = std::atoi(argv[++i])) >= 1)
             continue;
-        fail(std::string("unknown option or bad number: ") + argv[i] + " (--complaints N)");
+        bench::fail(program, std::string("unknown option or bad number: ") + argv[i] + " (--complaints N)");
     }
     return complaints;
 }
@@ -95,23 +83,23 @@ int main(int argc, char** argv)
         auto start = Clock::now();
         auto sent = hq::mail::send_mail(direct, "", mail);
         if (sent.delivery != hq::mail::Delivery::accepted)
-            fail("the bare message was not accepted: " + sent.reason);
+            bench::fail(program, "the bare message was not accepted: " + sent.reason);
         bare.push_back(bench::ms_since(start));
     }
     if (smtp.wait_for(bare.size()).size() != bare.size())
-        fail("the SMTP server did not keep the bare messages");
+        bench::fail(program, "the SMTP server did not keep the bare messages");
 
     testing::HqProcess hq(temp.path() / "hq", {{"limits", {{"rate_per_second", 1e9}, {"rate_burst", 1e9}}},
                                                {"mail", smtp.hq_mail_settings()}});
     {
-        auto office = must(hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only), "opening hq.db");
-        auto document = must(config::read_json_file(FEEDBACK_SOURCE_DIR "/assets/config/default.json", "config file"),
+        auto office = bench::must(program, hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only), "opening hq.db");
+        auto document = bench::must(program, config::read_json_file(FEEDBACK_SOURCE_DIR "/assets/config/default.json", "config file"),
                              "reading the default configuration");
-        must(office.publish_config("UTR", document, now_utc_ms()), "publishing the configuration");
+        bench::must(program, office.publish_config("UTR", document, now_utc_ms()), "publishing the configuration");
     }
     auto added = hq.run({"token", "add", "--name", "bench"});
     if (added.exit_code != 0)
-        fail("feedback-hq token add failed: " + added.err);
+        bench::fail(program, "feedback-hq token add failed: " + added.err);
     const httplib::Headers auth{{"Authorization", "Bearer " + testing::lines_of(added.out).at(0)}};
     httplib::SSLClient client("127.0.0.1", hq.port());
     client.set_ca_cert_path(hq.ca_file().c_str());
@@ -120,19 +108,19 @@ int main(int argc, char** argv)
     for (int i = 0; i < complaints; ++i) {
         auto answer = client.Post("/api/v1/complaints", auth, complaint_body(i), "application/json");
         if (!answer || answer->status != 201)
-            fail("POST /api/v1/complaints answered " + (answer ? std::to_string(answer->status) : std::string("nothing")));
+            bench::fail(program, "POST /api/v1/complaints answered " + (answer ? std::to_string(answer->status) : std::string("nothing")));
     }
     size_t expected = bare.size() + static_cast<size_t>(complaints);
     auto messages = smtp.wait_for(expected, std::chrono::seconds(600));
     if (messages.size() != expected)
-        fail("the SMTP server accepted " + std::to_string(messages.size() - bare.size()) + " of " +
+        bench::fail(program, "the SMTP server accepted " + std::to_string(messages.size() - bare.size()) + " of " +
              std::to_string(complaints) + " acknowledgements");
 
     // Arrival at head office per reference.
     std::map<std::string, int64_t> arrived;
     {
-        auto office = must(hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only), "opening hq.db");
-        auto rows = must(office.database().query_texts(
+        auto office = bench::must(program, hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only), "opening hq.db");
+        auto rows = bench::must(program, office.database().query_texts(
                              "SELECT json_extract(body, '$.payload.reference') || ' ' || received_at FROM events "
                              "WHERE type = 'complaint.opened'"),
                          "reading arrivals");
@@ -146,7 +134,7 @@ int main(int argc, char** argv)
         std::string reference = subject.substr(open + 1, subject.size() - open - 2);
         auto found = arrived.find(reference);
         if (found == arrived.end())
-            fail("a message for an unknown reference: " + subject);
+            bench::fail(program, "a message for an unknown reference: " + subject);
         latency.push_back(static_cast<double>(messages[i]["accepted_at_ms"].get<int64_t>() - found->second));
     }
     double median = bench::percentile(latency, 0.5);

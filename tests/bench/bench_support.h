@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace feedback::bench {
@@ -34,6 +36,22 @@ inline double percentile(std::vector<double> samples, double p)
 {
     std::fprintf(stderr, "%s: %s: %s\n", program, what, error.message.c_str());
     std::exit(1);
+}
+
+// Prints "<program>: <what>" and exits 1.
+[[noreturn]] inline void fail(const char* program, const std::string& what)
+{
+    std::fprintf(stderr, "%s: %s\n", program, what.c_str());
+    std::exit(1);
+}
+
+// The result's value, or die() with `what`.
+template <class T>
+T must(const char* program, Result<T> result, const char* what)
+{
+    if (!result)
+        die(program, what, result.error());
+    return std::move(*result);
 }
 
 } // namespace feedback::bench
