@@ -63,6 +63,10 @@ public:
     // The offset from UTC in force at `utc_ms` (seconds east of UTC).
     int offset_at(int64_t utc_ms) const;
     LocalTime to_local(int64_t utc_ms) const;
+    // The local date and time at `utc_ms` as ms since 1970-01-01 00:00 read
+    // as if it were UTC (civil_ms of to_local's civil time): what days and
+    // weeks on this zone's wall clock are counted on.
+    int64_t wall_clock_ms(int64_t utc_ms) const { return utc_ms + int64_t{offset_at(utc_ms)} * 1000; }
     // The UTC ms of a local civil time. A time that happens twice (the hour
     // repeated when summer time ends) is its first occurrence (the earlier
     // instant, still on summer time). A time that never happens (the hour

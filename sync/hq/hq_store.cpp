@@ -152,7 +152,7 @@ CREATE TABLE dashboard_ratings(
     store_code         TEXT NOT NULL,
     device_id          TEXT NOT NULL,
     occurred_at        INTEGER,
-    week_start         INTEGER,           -- Monday 00:00 UTC
+    week_start         INTEGER,           -- Monday 00:00 of the store's wall clock (local ms, migration 10)
     score              INTEGER,
     misuse             INTEGER NOT NULL DEFAULT 0,
     reason_ids         TEXT NOT NULL DEFAULT '[]', -- JSON array, of the last nps.detailed
@@ -167,7 +167,7 @@ CREATE TABLE dashboard_ratings(
 CREATE INDEX dashboard_ratings_by_time ON dashboard_ratings(occurred_at, store_code, score, misuse);
 CREATE INDEX dashboard_ratings_call_backs ON dashboard_ratings(occurred_at)
     WHERE contact_given = 1 AND score <= 6 AND misuse = 0;
--- NPS counts per store and UTC day, misuse left out.
+-- NPS counts per store and day (the store's day since migration 10), misuse left out.
 CREATE TABLE dashboard_nps_days(
     store_code TEXT    NOT NULL,
     day_start  INTEGER NOT NULL,
@@ -361,6 +361,38 @@ CREATE TABLE alert_backlogs(
     backlog       INTEGER NOT NULL,   -- as last seen by the alert scan
     growing_since INTEGER             -- the first scan that saw it grow, while it keeps growing
 ) WITHOUT ROWID;
+)sql",
+    // Days and weeks in the store's zone: the read model keeps each rating's,
+    // complaint's and action's time also as the wall clock of its store
+    // ("local ms": the local date and time read as if it were UTC), and the
+    // dashboard's periods, days and weeks are counted on those. Rebuilt.
+    R"sql(
+ALTER TABLE dashboard_ratings ADD COLUMN occurred_local INTEGER;
+ALTER TABLE dashboard_complaints ADD COLUMN opened_local INTEGER;
+ALTER TABLE dashboard_actions ADD COLUMN planned_local INTEGER NOT NULL DEFAULT 0;
+DROP INDEX dashboard_ratings_by_time;
+DROP INDEX dashboard_ratings_call_backs;
+DROP INDEX dashboard_ratings_with_reasons;
+DROP INDEX dashboard_complaints_by_opened;
+DROP INDEX dashboard_complaints_by_store;
+DROP INDEX dashboard_complaints_by_category;
+DROP INDEX dashboard_actions_by_planned;
+CREATE INDEX dashboard_ratings_by_time ON dashboard_ratings(occurred_local, store_code, score, misuse);
+CREATE INDEX dashboard_ratings_call_backs ON dashboard_ratings(occurred_local)
+    WHERE contact_given = 1 AND score <= 6 AND misuse = 0;
+CREATE INDEX dashboard_ratings_with_reasons ON dashboard_ratings(occurred_local, store_code, score, misuse, reason_ids)
+    WHERE reason_ids <> '[]';
+CREATE INDEX dashboard_complaints_by_opened ON dashboard_complaints(opened_local, store_code, status, category, channel,
+    deadline_at, close_outcome, solved_on_the_spot, handling_score, satisfied);
+CREATE INDEX dashboard_complaints_by_store ON dashboard_complaints(store_code, opened_local);
+CREATE INDEX dashboard_complaints_by_category ON dashboard_complaints(store_code, category, opened_local);
+CREATE INDEX dashboard_actions_by_planned ON dashboard_actions(planned_local);
+DELETE FROM dashboard_complaints;
+DELETE FROM dashboard_actions;
+DELETE FROM dashboard_ratings;
+DELETE FROM dashboard_nps_days;
+DELETE FROM dashboard_comment_search;
+UPDATE dashboard_cursor SET last_seq = 0;
 )sql",
 };
 

@@ -8,6 +8,7 @@
 #include "domain/event.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
+#include "domain/time_zone.h"
 #include "hq/dashboard/analytics.h"
 #include "hq/dashboard/calendar.h"
 #include "hq/dashboard/projector.h"
@@ -137,7 +138,12 @@ struct Ids {
     std::string action;                // planned on C2
 };
 
-// Every event of the fixture (the comments give what each one is for):
+// Every event of the fixture (the comments give what each one is for). Times
+// are UTC; both stores keep the shipped calendar (Europe/Amsterdam, UTC+1 in
+// November), so their days and weeks begin an hour earlier: r8, Sunday 23:00
+// UTC, is Monday 00:00 of W49 in Utrecht and counts in W49. Periods are the
+// stores' own days (analytics.h): three_weeks is Mon W47 00:00 to Mon W50
+// 00:00 Amsterdam time.
 //
 // Ratings (UTR kiosk, AMS kiosk)                       band
 //   r0 UTR W46 Sun 12:00  0   before the period        -
@@ -148,7 +154,7 @@ struct Ids {
 //   r5 UTR W47 Thu 13:00  0   misuse: left out         -
 //   r6 UTR W48 Mon 09:00  6   contact; call: no_answer D
 //   r7 UTR W48 Tue 15:00  6                            D
-//   r8 UTR W48 Sun 23:00  9                            P
+//   r8 UTR W48 Sun 23:00  9   Mon W49 00:00 in Utrecht P
 //   a1 AMS W47 Fri 10:00 10                            P
 //   a2 AMS W48 Wed 10:00  7                            Pa
 //   a3 AMS W48 Wed 18:00  0   contact, not called yet  D
@@ -449,7 +455,7 @@ void check_chain_overview(sqlite::Database& db)
 // [SECTION] Calendar and keys
 // =============================================================================
 
-TEST_CASE("days and ISO weeks in UTC, with labels", "[hq][dashboard]")
+TEST_CASE("days and ISO weeks on a wall clock, with labels", "[hq][dashboard]")
 {
     CHECK(week_start_of(w47) == w47);
     CHECK(week_start_of(sun(w47) + 23 * hour + 59 * minute) == w47);
@@ -593,20 +599,22 @@ TEST_CASE("overview: NPS for the chain, per store and per week, and the complain
     CHECK(chain->stores[1].nps.counts.detractors == 3);
     CHECK(chain->stores[1].nps.counts.rounded_score() == 0);
 
-    // Per week. W47: P r1 r2 a1, Pa r3, D r4: (3 - 1) / 5 = +40.
-    // W48: P r8, Pa a2, D r6 r7 a3: (1 - 3) / 5 = -40. W49: P a4 a5, D a6: (2 - 1) / 3 = 33.3 -> 33.
+    // Per week, the stores' weeks. W47: P r1 r2 a1, Pa r3, D r4: (3 - 1) / 5 = +40.
+    // W48: Pa a2, D r6 r7 a3: (0 - 3) / 4 = -75. W49: P r8 (Monday 00:00 in
+    // Utrecht) a4 a5, D a6: (3 - 1) / 4 = +50.
     REQUIRE(chain->weeks.size() == 3);
     CHECK(chain->weeks[0].week_start_ms == w47);
     CHECK(chain->weeks[0].label == "2026-W47");
     CHECK(chain->weeks[0].nps.counts.total() == 5);
     CHECK(chain->weeks[0].nps.counts.rounded_score() == 40);
     CHECK(chain->weeks[1].label == "2026-W48");
-    CHECK(chain->weeks[1].nps.counts.promoters == 1);
+    CHECK(chain->weeks[1].nps.counts.promoters == 0);
     CHECK(chain->weeks[1].nps.counts.passives == 1);
     CHECK(chain->weeks[1].nps.counts.detractors == 3);
-    CHECK(chain->weeks[1].nps.counts.rounded_score() == -40);
+    CHECK(chain->weeks[1].nps.counts.rounded_score() == -75);
     CHECK(chain->weeks[2].label == "2026-W49");
-    CHECK(chain->weeks[2].nps.counts.rounded_score() == 33);
+    CHECK(chain->weeks[2].nps.counts.promoters == 3);
+    CHECK(chain->weeks[2].nps.counts.rounded_score() == 50);
 
     // Complaints, chain. Closed as resolved: C1, C4 = 2; on the spot: C1:
     // 1 / 2 = 0.5. Handling scores: C1 5, C4 3, C5 2: mean 10 / 3. Answers:
@@ -628,8 +636,16 @@ TEST_CASE("overview: NPS for the chain, per store and per week, and the complain
     REQUIRE(utr->stores.size() == 1);
     CHECK(utr->stores[0].store_code == "UTR");
     REQUIRE(utr->weeks.size() == 3);
-    CHECK(utr->weeks[2].nps.counts.total() == 0); // an empty week is still listed
-    CHECK_FALSE(utr->weeks[2].nps.counts.score());
+    CHECK(utr->weeks[2].nps.counts.total() == 1); // r8, Monday 00:00 in Utrecht
+    auto utr_w48 = overview(db, {"UTR", {w48, w49}}, now);
+    REQUIRE(utr_w48);
+    REQUIRE(utr_w48->weeks.size() == 1);
+    CHECK(utr_w48->weeks[0].nps.counts.total() == 2); // r6 r7
+    auto utr_w50 = overview(db, {"UTR", {w50, w50 + 7 * day}}, now);
+    REQUIRE(utr_w50);
+    REQUIRE(utr_w50->weeks.size() == 1);
+    CHECK(utr_w50->weeks[0].nps.counts.total() == 0); // an empty week is still listed
+    CHECK_FALSE(utr_w50->weeks[0].nps.counts.score());
     CHECK(utr->complaints.opened == 4);
     CHECK(utr->complaints.open_now == 2);
     CHECK(utr->complaints.overdue_now == 2);
@@ -649,10 +665,10 @@ TEST_CASE("overview: periods that do not start or end at midnight, and a period 
     auto fixture = projected_fixture();
     auto& db = fixture->db();
 
-    // [Tue W47 10:30, Wed W48 12:00): r2 (Tue 11:00, from the ratings: a
-    // partial day), r3 r4 a1 r6 r7 (whole days, from the day counts), a2
-    // (Wed W48 10:00, a partial day again); not r1 (Mon), r5 (misuse), a3
-    // (Wed 18:00), r8 (Sun W48). P r2 a1 = 2, Pa r3 a2 = 2, D r4 r6 r7 = 3:
+    // [Tue W47 10:30, Wed W48 12:00) Amsterdam time: r2 (Tue 12:00 there,
+    // from the ratings: a partial day), r3 r4 a1 r6 r7 (whole days, from the
+    // day counts), a2 (Wed W48 11:00 there, a partial day again); not r1
+    // (Mon), r5 (misuse), a3 (Wed 19:00 there), r8 (Mon W49 there). P r2 a1 = 2, Pa r3 a2 = 2, D r4 r6 r7 = 3:
     // (2 - 3) / 7 = -14.3 -> -14. Weeks: W47 P r2 a1, Pa r3, D r4; W48 Pa a2, D r6 r7.
     auto cut = overview(db, {"", {tue(w47) + 10 * hour + 30 * minute, wed(w48) + 12 * hour}}, now);
     REQUIRE(cut);
@@ -669,8 +685,8 @@ TEST_CASE("overview: periods that do not start or end at midnight, and a period 
     CHECK(cut->weeks[1].nps.counts.passives == 1);
     CHECK(cut->weeks[1].nps.counts.detractors == 2);
 
-    // [Thu W47 12:00, 14:00): r4 (3) only, r5 being misuse: -100.
-    auto hours = overview(db, {"", {thu(w47) + 12 * hour, thu(w47) + 14 * hour}}, now);
+    // [Thu W47 13:00, 15:00) Amsterdam time: r4 (3, 13:00 UTC) only, r5 being misuse: -100.
+    auto hours = overview(db, {"", {thu(w47) + 13 * hour, thu(w47) + 15 * hour}}, now);
     REQUIRE(hours);
     CHECK(hours->chain.counts.detractors == 1);
     CHECK(hours->chain.counts.total() == 1);
@@ -697,6 +713,72 @@ TEST_CASE("overview: periods that do not start or end at midnight, and a period 
     auto backwards = overview(db, {"", {w50, w47}}, now);
     REQUIRE_FALSE(backwards);
     CHECK(backwards.error().kind == ErrorKind::invalid_input);
+}
+
+TEST_CASE("days and weeks are each store's own, across zones and the change to summer time", "[hq][dashboard]")
+{
+    TempDir dir;
+    Hq hq = open_hq(dir);
+    // Here UTR keeps Curacao's clock (UTC-4, no summer time), as a store of
+    // the chain in Willemstad would; AMS keeps Amsterdam's (the shipped
+    // calendar), where summer time starts on Sunday 2026-03-29 at 01:00 UTC.
+    Json curacao = default_config();
+    curacao["calendar"]["time_zone"] = "America/Curacao";
+    REQUIRE(hq.store.publish_config("UTR", curacao, w46));
+    const int64_t sunday = civil_ms({2026, 3, 29}); // 00:00 of that date on any wall clock
+
+    EventMaker make;
+    make.rating("AMS", sunday - 30 * minute, 10);            // Sat 23:30 UTC: Sun 00:30 CET in Amsterdam
+    make.rating("AMS", sunday + 22 * hour + 30 * minute, 0); // Sun 22:30 UTC: Mon 00:30 CEST, the next ISO week
+    make.rating("UTR", sunday + 26 * hour, 9);               // Mon 02:00 UTC: Sun 22:00 in Willemstad
+    std::string complaint = make.complaint("UTR", sunday + 27 * hour, "walk_in", "product"); // Sun 23:00 there
+    for (const Planned& planned : make.events)
+        arrive(hq, planned);
+    Projector projector(hq.store);
+    REQUIRE(projector.catch_up());
+    auto& db = hq.store.database();
+
+    // Sunday 29 March is each store's own Sunday: both promoters, not the
+    // Amsterdam detractor of Sunday evening UTC, and the complaint opened on
+    // Curacao's Sunday.
+    const Period sunday_only{sunday, sunday + day};
+    auto figures = overview(db, {"", sunday_only}, now);
+    REQUIRE(figures);
+    CHECK(figures->chain.counts.promoters == 2);
+    CHECK(figures->chain.counts.total() == 2);
+    REQUIRE(figures->stores.size() == 2);
+    CHECK(figures->stores[0].nps.counts.promoters == 1);
+    CHECK(figures->stores[1].nps.counts.promoters == 1);
+    CHECK(figures->complaints.opened == 1);
+    ComplaintQuery query;
+    query.filter = {"", sunday_only};
+    auto listed = complaints(db, query, now);
+    REQUIRE(listed);
+    CHECK(ids_of(*listed) == std::vector<std::string>{complaint});
+    // The day counts hold the stores' days.
+    CHECK(db.query_texts("SELECT store_code || ' ' || day_start FROM dashboard_nps_days ORDER BY 1").value() ==
+          std::vector<std::string>{"AMS " + std::to_string(sunday), "AMS " + std::to_string(sunday + day),
+                                   "UTR " + std::to_string(sunday)});
+
+    // Sunday is the last day of ISO week 2026-W13; Monday 30 March begins W14.
+    auto weeks = overview(db, {"", {sunday - 6 * day, sunday + 8 * day}}, now);
+    REQUIRE(weeks);
+    REQUIRE(weeks->weeks.size() == 2);
+    CHECK(weeks->weeks[0].label == "2026-W13");
+    CHECK(weeks->weeks[0].nps.counts.promoters == 2);
+    CHECK(weeks->weeks[0].nps.counts.total() == 2);
+    CHECK(weeks->weeks[1].label == "2026-W14");
+    CHECK(weeks->weeks[1].nps.counts.detractors == 1);
+    CHECK(weeks->weeks[1].nps.counts.total() == 1);
+
+    // Part of a day, read from the ratings themselves: Sunday noon to Monday
+    // noon on each store's clock holds Curacao's Sunday 22:00 and Amsterdam's
+    // Monday 00:30, not Amsterdam's Sunday 00:30.
+    auto noon_to_noon = overview(db, {"", {sunday + 12 * hour, sunday + 36 * hour}}, now);
+    REQUIRE(noon_to_noon);
+    CHECK(noon_to_noon->chain.counts.promoters == 1);
+    CHECK(noon_to_noon->chain.counts.detractors == 1);
+    CHECK(noon_to_noon->chain.counts.total() == 2);
 }
 
 TEST_CASE("complaints list: filters, newest first, pages, overdue", "[hq][dashboard]")

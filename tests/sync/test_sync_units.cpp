@@ -204,16 +204,29 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         auto code = store->create_enrolment_code("UTR", "Counter 1", now, 3600 * 1000);
         REQUIRE(code);
         issued = code->code;
-        // As the version before left it: the four migrations from replacement
+        // As the version before left it: the migrations from replacement
         // codes on undone, newest first (each later one is applied again too).
-        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 9);
+        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 10);
         REQUIRE(store->database().exec(
+            "DROP INDEX dashboard_ratings_by_time; DROP INDEX dashboard_ratings_call_backs; "
+            "DROP INDEX dashboard_ratings_with_reasons; DROP INDEX dashboard_complaints_by_opened; "
+            "DROP INDEX dashboard_complaints_by_store; DROP INDEX dashboard_complaints_by_category; "
+            "DROP INDEX dashboard_actions_by_planned; "
+            "ALTER TABLE dashboard_ratings DROP COLUMN occurred_local; "
+            "ALTER TABLE dashboard_complaints DROP COLUMN opened_local; "
+            "ALTER TABLE dashboard_actions DROP COLUMN planned_local; "
+            "CREATE INDEX dashboard_ratings_by_time ON dashboard_ratings(occurred_at, store_code, score, misuse); "
+            "CREATE INDEX dashboard_ratings_call_backs ON dashboard_ratings(occurred_at) "
+            "  WHERE contact_given = 1 AND score <= 6 AND misuse = 0; "
+            "CREATE INDEX dashboard_complaints_by_opened ON dashboard_complaints(opened_at); "
+            "CREATE INDEX dashboard_complaints_by_store ON dashboard_complaints(store_code, opened_at); "
+            "CREATE INDEX dashboard_complaints_by_category ON dashboard_complaints(store_code, category, opened_at); "
+            "CREATE INDEX dashboard_actions_by_planned ON dashboard_actions(planned_at); "
             "DROP TABLE alert_backlogs; DROP TABLE alerts_raised; DROP TABLE alert_choices; "
             "ALTER TABLE web_users DROP COLUMN email; "
             "DROP TABLE survey_tokens; DROP TABLE mail_outbox; DROP TABLE mail_cursor; "
             "DROP INDEX events_by_reference; DROP TABLE api_idempotency; DROP TABLE api_tokens; "
             "DROP TABLE web_user_stores; DROP TABLE dashboard_comment_search; "
-            "DROP INDEX dashboard_ratings_with_reasons; "
             "ALTER TABLE dashboard_complaints DROP COLUMN resolution_working_ms; "
             "ALTER TABLE dashboard_complaints DROP COLUMN answer_working_ms; "
             "ALTER TABLE dashboard_complaints DROP COLUMN amount_cents; "

@@ -1,5 +1,5 @@
 // The dashboard's figures (analytics.h) in SQL over the read model that
-// projector.h keeps. NPS over whole UTC days comes from the per-day counts,
+// projector.h keeps. NPS over whole days comes from the per-day counts,
 // the partial days at a period's edges from the ratings themselves, so a
 // year of a chain's ratings is summed from some 73,000 rows, not a million.
 #include "hq/dashboard/analytics.h"
@@ -65,8 +65,8 @@ Result<void> nps_from_ratings(Database& db, const Period& period, const std::str
     if (period.to_ms <= period.from_ms)
         return {};
     // Only columns of dashboard_ratings_by_time: the index alone answers.
-    Sql sql("SELECT store_code, occurred_at, score FROM dashboard_ratings WHERE ");
-    sql.filter(period, store_code, "occurred_at");
+    Sql sql("SELECT store_code, occurred_local, score FROM dashboard_ratings WHERE ");
+    sql.filter(period, store_code, "occurred_local");
     sql += " AND misuse = 0 AND score IS NOT NULL";
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
@@ -80,7 +80,7 @@ Result<void> nps_from_ratings(Database& db, const Period& period, const std::str
     });
 }
 
-// The period's NPS counts: whole UTC days from the per-day table, the
+// The period's NPS counts: whole days from the per-day table, the
 // partial days at either end from the ratings.
 Result<void> collect_nps(Database& db, const Period& period, const std::string& store_code, const NpsVisitor& visit)
 {
@@ -117,7 +117,7 @@ Result<ComplaintFigures> complaint_figures(Database& db, const Filter& filter, c
            "coalesce(sum(solved_on_the_spot), 0), count(handling_score), avg(handling_score), "
            "count(satisfied), coalesce(sum(satisfied), 0) "
            "FROM dashboard_complaints WHERE ";
-    sql.filter(period, filter.store_code, "opened_at");
+    sql.filter(period, filter.store_code, "opened_local");
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
     ComplaintFigures out;
@@ -160,7 +160,7 @@ Result<Tally> answered_tally(Database& db, const Period& period, const std::stri
                              const config::KioskConfig& config, const config::Promise& promise, int64_t now_ms)
 {
     Sql sql("SELECT opened_at, first_response_at FROM dashboard_complaints WHERE ");
-    sql.filter(period, store_code, "opened_at");
+    sql.filter(period, store_code, "opened_local");
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
     Tally tally;
@@ -182,7 +182,7 @@ Result<std::map<std::string, Tally>> solved_on_the_spot_by_store(Database& db, c
                                                                  const Period& period)
 {
     Sql sql("SELECT store_code, count(*), coalesce(sum(solved_on_the_spot), 0) FROM dashboard_complaints WHERE ");
-    sql.filter(period, filter.store_code, "opened_at");
+    sql.filter(period, filter.store_code, "opened_local");
     sql += " AND status = 'closed' AND close_outcome = 'resolved'";
     sql += " GROUP BY store_code";
     auto stmt = sql.prepare(db);
@@ -216,7 +216,7 @@ PromiseMeasure measure_row(const config::Promise& promise, std::string store_cod
 // The WHERE clause of a complaint query, on `sql`.
 Result<void> complaint_conditions(Sql& sql, const ComplaintQuery& query, const Period& period, int64_t now_ms)
 {
-    sql.filter(period, query.filter.store_code, "opened_at");
+    sql.filter(period, query.filter.store_code, "opened_local");
     if (query.status == "open") {
         sql += " AND status <> 'closed'";
     } else if (!query.status.empty()) {
@@ -368,7 +368,7 @@ Result<std::vector<CallBackRow>> call_backs(Database& db, const Filter& filter, 
     // for word; 0-6 is nps.h's detractor band.
     Sql sql("SELECT rating_id, store_code, occurred_at, score, comment, reason_ids, follow_up_outcome, followed_up_at "
             "FROM dashboard_ratings WHERE contact_given = 1 AND score <= 6 AND misuse = 0 AND ");
-    sql.filter(*period, filter.store_code, "occurred_at");
+    sql.filter(*period, filter.store_code, "occurred_local");
     if (pending_only)
         sql += " AND follow_up_outcome IN ('', 'no_answer')";
     sql += " ORDER BY occurred_at, rating_id";
@@ -403,7 +403,7 @@ Result<std::vector<PromiseMeasure>> promise_measures(Database& db, const Filter&
         stores.push_back(filter.store_code);
     } else {
         Sql sql("SELECT DISTINCT store_code FROM dashboard_complaints WHERE ");
-        sql.filter(*period, "", "opened_at");
+        sql.filter(*period, "", "opened_local");
         sql += " ORDER BY store_code";
         auto stmt = sql.prepare(db);
         FEEDBACK_TRY(stmt);
@@ -496,7 +496,7 @@ Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_win
 
     auto top = [&](std::string_view column, std::vector<CountRow>& rows) -> Result<void> {
         Sql sql("SELECT " + std::string(column) + ", count(*) FROM dashboard_complaints WHERE ");
-        sql.filter(*period, filter.store_code, "opened_at");
+        sql.filter(*period, filter.store_code, "opened_local");
         sql += " AND " + std::string(column) + " <> '' GROUP BY 1 ORDER BY 2 DESC, 1";
         auto stmt = sql.prepare(db);
         FEEDBACK_TRY(stmt);
@@ -517,7 +517,7 @@ Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_win
     repeats += nearest_earlier("e.customer_key = c.customer_key") + ", " +
                nearest_earlier("e.product_ref = c.product_ref AND e.category = c.category") +
                " FROM dashboard_complaints AS c WHERE ";
-    repeats.filter(*period, filter.store_code, "opened_at", "c");
+    repeats.filter(*period, filter.store_code, "opened_local", "c");
     repeats += " AND (c.customer_key IS NOT NULL OR c.product_ref IS NOT NULL) ORDER BY c.opened_at, c.complaint_id";
     auto repeat_stmt = repeats.prepare(db);
     FEEDBACK_TRY(repeat_stmt);
@@ -538,7 +538,7 @@ Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_win
     effects += around("a.planned_at - " + effect_window, "a.planned_at") + ", " +
                around("a.planned_at", "a.planned_at + " + effect_window) +
                " FROM dashboard_actions AS a JOIN dashboard_complaints AS c ON c.complaint_id = a.complaint_id WHERE ";
-    effects.filter(*period, "", "planned_at", "a");
+    effects.filter(*period, "", "planned_local", "a");
     if (!filter.store_code.empty())
         effects += " AND c.store_code = " + effects.arg(filter.store_code);
     effects += " ORDER BY a.planned_at, a.action_id";

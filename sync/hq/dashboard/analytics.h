@@ -8,8 +8,11 @@
 // built from head office's events with the same fold the terminal uses.
 // Call Projector::catch_up() before reading for up-to-date figures.
 //
-// Times are UTC milliseconds; a Period is [from_ms, to_ms). Weeks are ISO
-// weeks (Monday 00:00 UTC). Shares are 0.0-1.0; nothing when there is
+// A Period is [from_ms, to_ms) on the stores' wall clocks (ms of the local
+// date and time read as if it were UTC, TimeZone::wall_clock_ms): "1 to 7
+// December" is each store's own 1 to 7 December, whatever its zone. Weeks are
+// ISO weeks (Monday 00:00, the store's). Other times (deadlines, `now`, the
+// times in rows) are UTC milliseconds. Shares are 0.0-1.0; nothing when there is
 // nothing to divide by (not 0: "no data" must not look like a bad result).
 // A period whose to_ms is before its from_ms is an invalid_input Error; a
 // period is cut to the times events can have (2020-01-01 to 2100-01-01), so
@@ -52,7 +55,7 @@ struct StoreNps {
 };
 
 struct WeekNps {
-    int64_t week_start_ms = 0; // Monday 00:00 UTC
+    int64_t week_start_ms = 0; // Monday 00:00 on the stores' wall clocks
     std::string label;         // ISO week, "2026-W47"
     NpsFigures nps;
 };

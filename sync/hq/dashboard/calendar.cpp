@@ -1,4 +1,4 @@
-// UTC days and ISO weeks for the dashboard (calendar.h): floor division so
+// Days and ISO weeks for the dashboard (calendar.h): floor division so
 // that every millisecond has exactly one bucket, and std::chrono's civil
 // calendar for the ISO week-year.
 #include "calendar.h"

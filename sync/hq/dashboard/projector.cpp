@@ -8,9 +8,13 @@
 #include "domain/complaint_fold.h"
 #include "domain/nps.h"
 #include "hq/dashboard/calendar.h"
+#include "hq/dashboard/query_kit.h"
+
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -26,28 +30,31 @@ using sqlite::Transaction;
 
 // [SECTION] Ratings: set-based statements over the events (?1, ?2] of a chunk
 
+// The chunk's ratings with their store's wall clock (store_local_ms(), which
+// StoreRules registers for the catch-up).
+constexpr const char* chunk_ratings_sql =
+    "SELECT id, store_code, device_id, occurred_at, store_local_ms(store_code, occurred_at) AS occurred_local, "
+    "       json_extract(body, '$.payload.score') AS score, json_extract(body, '$.payload.misuse') AS misuse "
+    "FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.rated'";
+
 std::string rated_sql()
 {
-    return "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, occurred_at, week_start, score, misuse) "
-           "SELECT id, store_code, device_id, occurred_at, " +
-           sql_week_start("occurred_at") +
-           ", json_extract(body, '$.payload.score'), json_extract(body, '$.payload.misuse') IS NOT NULL "
-           "FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.rated' "
+    return "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, occurred_at, occurred_local, week_start, "
+           "                              score, misuse) "
+           "SELECT id, store_code, device_id, occurred_at, occurred_local, " +
+           sql_week_start("occurred_local") + ", score, misuse IS NOT NULL FROM (" + chunk_ratings_sql +
+           ") WHERE true "
            "ON CONFLICT(rating_id) DO UPDATE SET store_code = excluded.store_code, device_id = excluded.device_id, "
-           "occurred_at = excluded.occurred_at, week_start = excluded.week_start, score = excluded.score, "
-           "misuse = excluded.misuse";
+           "occurred_at = excluded.occurred_at, occurred_local = excluded.occurred_local, "
+           "week_start = excluded.week_start, score = excluded.score, misuse = excluded.misuse";
 }
 
-// The chunk's ratings (misuse left out) counted per store, day and score;
-// the bands are nps_band()'s, applied in add_day_counts().
+// The chunk's ratings (misuse left out) counted per store, day (the store's)
+// and score; the bands are nps_band()'s, applied in add_day_counts().
 std::string rated_scores_sql()
 {
-    return "SELECT store_code, " + sql_day_start("occurred_at") +
-           " AS day_start, score, count(*) "
-           "FROM (SELECT store_code, occurred_at, json_extract(body, '$.payload.score') AS score FROM events "
-           "      WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.rated' "
-           "        AND json_extract(body, '$.payload.misuse') IS NULL) "
-           "WHERE score BETWEEN 0 AND 10 GROUP BY 1, 2, 3";
+    return "SELECT store_code, " + sql_day_start("occurred_local") + " AS day_start, score, count(*) FROM (" +
+           chunk_ratings_sql + ") WHERE misuse IS NULL AND score BETWEEN 0 AND 10 GROUP BY 1, 2, 3";
 }
 
 // Each nps.rated is projected exactly once (ids are unique and the cursor
@@ -124,14 +131,15 @@ constexpr const char* followed_up_sql =
     "   OR (excluded.followed_up_at, excluded.follow_up_event_id) > "
     "      (dashboard_ratings.followed_up_at, dashboard_ratings.follow_up_event_id)";
 
-// [SECTION] Complaints
+// [SECTION] The stores' rules
 
-// The promised deadline and the working hours per store, from the
-// configuration head office holds for it now; each store's document is read
-// and validated once per catch-up.
-class DeadlineRules {
+// What the projection needs of each store's configuration as head office
+// holds it now (the default calendar for a store without one): its promised
+// deadline, its working hours and its time zone. Each store's document is
+// read and validated once per catch-up.
+class StoreRules {
 public:
-    explicit DeadlineRules(HqStore& store) : m_store(&store) {}
+    explicit StoreRules(HqStore& store) : m_store(&store) {}
 
     // Nothing when the store has no (valid) configuration or no promise
     // names a deadline.
@@ -144,23 +152,79 @@ public:
         return config::complaint_deadline(**config, opened_at_ms, severity);
     }
 
-    // The working hours (in ms) from `from_ms` to `to_ms` in the store's
-    // calendar (the default calendar when it has no configuration).
+    // The working hours (in ms) from `from_ms` to `to_ms` in the store's calendar.
     Result<int64_t> working_ms(const std::string& store_code, int64_t from_ms, int64_t to_ms)
     {
-        auto config = config_of(store_code);
-        FEEDBACK_TRY(config);
-        if (!*config && !m_default_calendar) {
-            auto calendar = config::default_store_calendar();
-            FEEDBACK_TRY(calendar);
-            m_default_calendar = std::move(*calendar);
-        }
-        const config::StoreCalendar& calendar = *config ? (*config)->calendar : *m_default_calendar;
-        return std::max<int64_t>(0, config::working_time_between(calendar, from_ms, to_ms,
+        auto calendar = calendar_of(store_code);
+        FEEDBACK_TRY(calendar);
+        return std::max<int64_t>(0, config::working_time_between(**calendar, from_ms, to_ms,
                                                                  config::TimeUnit::working_hours));
     }
 
+    // `utc_ms` on the store's wall clock (TimeZone::wall_clock_ms).
+    Result<int64_t> local_ms(const std::string& store_code, int64_t utc_ms)
+    {
+        auto calendar = calendar_of(store_code);
+        FEEDBACK_TRY(calendar);
+        return (*calendar)->zone.wall_clock_ms(utc_ms);
+    }
+
+    // Reads the calendars of the stores of the ratings in seq (after, last],
+    // so that store_local_ms() finds them without a query of its own.
+    Result<void> prepare_rating_stores(Database& db, int64_t after, int64_t last)
+    {
+        auto stores = db.cached("SELECT DISTINCT store_code FROM events "
+                                "WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.rated'");
+        FEEDBACK_TRY(stores);
+        (*stores)->bind(1, after).bind(2, last);
+        std::vector<std::string> codes;
+        FEEDBACK_TRY(each_row(**stores, [&](const Statement& row) { codes.push_back(row.column_text(0)); }));
+        for (const std::string& code : codes)
+            FEEDBACK_TRY(calendar_of(code));
+        return {};
+    }
+
+    // Makes store_local_ms(store_code, utc_ms) an SQL function of `db` while
+    // the returned guard lives: a store's wall clock for the set-based
+    // statements, from the calendars prepare_rating_stores() read.
+    class SqlFunction {
+    public:
+        SqlFunction(const SqlFunction&) = delete;
+        SqlFunction& operator=(const SqlFunction&) = delete;
+        ~SqlFunction()
+        {
+            sqlite3_create_function_v2(m_db, "store_local_ms", 2, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr,
+                                       nullptr);
+        }
+
+    private:
+        friend class StoreRules;
+        explicit SqlFunction(sqlite3* db) : m_db(db) {}
+        sqlite3* m_db;
+    };
+
+    Result<std::unique_ptr<SqlFunction>> define_sql_function(Database& db)
+    {
+        int rc = sqlite3_create_function_v2(db.handle(), "store_local_ms", 2, SQLITE_UTF8, this, &sql_local_ms,
+                                            nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK)
+            return sqlite::make_error(db.handle(), rc, "defining store_local_ms()");
+        return std::unique_ptr<SqlFunction>(new SqlFunction(db.handle()));
+    }
+
 private:
+    static void sql_local_ms(sqlite3_context* context, int, sqlite3_value** args)
+    {
+        auto* rules = static_cast<StoreRules*>(sqlite3_user_data(context));
+        const auto* code = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
+        auto found = code ? rules->m_calendars.find(code) : rules->m_calendars.end();
+        if (found == rules->m_calendars.end()) {
+            sqlite3_result_error(context, "store_local_ms: the store's calendar was not prepared", -1);
+            return;
+        }
+        sqlite3_result_int64(context, found->second->zone.wall_clock_ms(sqlite3_value_int64(args[1])));
+    }
+
     Result<const config::KioskConfig*> config_of(const std::string& store_code)
     {
         auto it = m_configs.find(store_code);
@@ -178,10 +242,29 @@ private:
         return it->second ? &*it->second : nullptr;
     }
 
+    Result<const config::StoreCalendar*> calendar_of(const std::string& store_code)
+    {
+        if (auto known = m_calendars.find(store_code); known != m_calendars.end())
+            return known->second;
+        auto config = config_of(store_code);
+        FEEDBACK_TRY(config);
+        if (!*config && !m_default_calendar) {
+            auto calendar = config::default_store_calendar();
+            FEEDBACK_TRY(calendar);
+            m_default_calendar = std::move(*calendar);
+        }
+        const config::StoreCalendar* calendar = *config ? &(*config)->calendar : &*m_default_calendar;
+        m_calendars.emplace(store_code, calendar);
+        return calendar;
+    }
+
     HqStore* m_store;
     std::map<std::string, std::optional<config::KioskConfig>> m_configs;
     std::optional<config::StoreCalendar> m_default_calendar;
+    std::map<std::string, const config::StoreCalendar*, std::less<>> m_calendars; // into the two above
 };
+
+// [SECTION] Complaints
 
 struct ComplaintEvent {
     Event event;
@@ -215,7 +298,7 @@ std::optional<int64_t> as_optional_bool(std::optional<bool> value)
 }
 
 // Folds one complaint from all of its events and replaces its row and actions.
-Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std::string& complaint_id)
+Result<void> project_complaint(Database& db, StoreRules& rules, const std::string& complaint_id)
 {
     auto events = complaint_events(db, complaint_id);
     FEEDBACK_TRY(events);
@@ -255,7 +338,7 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
     }
     std::optional<int64_t> deadline_at;
     if (state.opened_at) {
-        auto deadline = deadlines.deadline(store_code, *state.opened_at, severity_level(state.severity));
+        auto deadline = rules.deadline(store_code, *state.opened_at, severity_level(state.severity));
         FEEDBACK_TRY(deadline);
         deadline_at = *deadline;
     }
@@ -263,14 +346,20 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
     std::optional<int64_t> answer_working_ms;
     std::optional<int64_t> resolution_working_ms;
     if (state.opened_at && state.answered_at) {
-        auto worked = deadlines.working_ms(store_code, *state.opened_at, *state.answered_at);
+        auto worked = rules.working_ms(store_code, *state.opened_at, *state.answered_at);
         FEEDBACK_TRY(worked);
         answer_working_ms = *worked;
     }
     if (state.opened_at && state.time_to_resolution_ms && state.closed_at) {
-        auto worked = deadlines.working_ms(store_code, *state.opened_at, *state.closed_at);
+        auto worked = rules.working_ms(store_code, *state.opened_at, *state.closed_at);
         FEEDBACK_TRY(worked);
         resolution_working_ms = *worked;
+    }
+    std::optional<int64_t> opened_local;
+    if (state.opened_at) {
+        auto local = rules.local_ms(store_code, *state.opened_at);
+        FEEDBACK_TRY(local);
+        opened_local = *local;
     }
     int64_t actions_checked = std::count_if(state.actions.begin(), state.actions.end(),
                                             [](const PlannedAction& action) { return action.checked_at.has_value(); });
@@ -281,9 +370,9 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         "opened_at, acknowledged_at, first_response_at, closed_at, close_outcome, deadline_at, solved_on_the_spot, "
         "satisfied, handling_score, root_cause, actions_open, actions_checked, product_ref, customer_key, "
         "last_event_at, event_count, severity, owner, escalated, reopen_count, resolution, amount_cents, "
-        "answer_working_ms, resolution_working_ms) "
+        "answer_working_ms, resolution_working_ms, opened_local) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)");
+        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)");
     FEEDBACK_TRY(upsert);
     Statement& s = **upsert;
     s.bind(1, complaint_id)
@@ -315,7 +404,8 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
         .bind(27, state.last_resolution)
         .bind(28, state.amount_cents)
         .bind(29, answer_working_ms)
-        .bind(30, resolution_working_ms);
+        .bind(30, resolution_working_ms)
+        .bind(31, opened_local);
     FEEDBACK_TRY(s.run());
 
     auto clear = db.cached("DELETE FROM dashboard_actions WHERE complaint_id = ?1");
@@ -324,9 +414,11 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
     if (state.actions.empty())
         return {};
     auto insert = db.cached("INSERT INTO dashboard_actions(complaint_id, action_id, kind, owner, due_at, planned_at, "
-                            "checked_at, effective) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                            "checked_at, effective, planned_local) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     FEEDBACK_TRY(insert);
     for (const PlannedAction& action : state.actions) {
+        auto planned_local = rules.local_ms(store_code, action.planned_at);
+        FEEDBACK_TRY(planned_local);
         FEEDBACK_TRY((*insert)
                          ->bind(1, complaint_id)
                          .bind(2, action.action_id)
@@ -336,6 +428,7 @@ Result<void> project_complaint(Database& db, DeadlineRules& deadlines, const std
                          .bind(6, action.planned_at)
                          .bind(7, action.checked_at)
                          .bind(8, as_optional_bool(action.effective))
+                         .bind(9, *planned_local)
                          .run());
     }
     return {};
@@ -350,7 +443,7 @@ Result<int64_t> read_cursor(Database& db)
 
 // Projects up to `limit` events after the cursor in one transaction.
 // Returns how many it projected (0: nothing was new).
-Result<int64_t> project_chunk(Database& db, DeadlineRules& deadlines, int64_t limit, CatchUp& stats)
+Result<int64_t> project_chunk(Database& db, StoreRules& rules, int64_t limit, CatchUp& stats)
 {
     auto txn = Transaction::begin(db);
     FEEDBACK_TRY(txn);
@@ -395,6 +488,7 @@ Result<int64_t> project_chunk(Database& db, DeadlineRules& deadlines, int64_t li
         return (*stmt)->bind(1, *after).bind(2, last).run();
     };
     if (rated > 0) {
+        FEEDBACK_TRY(rules.prepare_rating_stores(db, *after, last));
         FEEDBACK_TRY(run_range(rated_sql()));
         FEEDBACK_TRY(add_day_counts(db, *after, last));
     }
@@ -406,7 +500,7 @@ Result<int64_t> project_chunk(Database& db, DeadlineRules& deadlines, int64_t li
     if (followed_up)
         FEEDBACK_TRY(run_range(followed_up_sql));
     for (const std::string& complaint_id : complaints)
-        FEEDBACK_TRY(project_complaint(db, deadlines, complaint_id));
+        FEEDBACK_TRY(project_complaint(db, rules, complaint_id));
 
     auto move = db.cached("UPDATE dashboard_cursor SET last_seq = ?1 WHERE id = 1");
     FEEDBACK_TRY(move);
@@ -458,12 +552,14 @@ Result<CatchUp> Projector::catch_up(std::mutex* write_lock)
     FEEDBACK_TRY(newest);
     if (*newest <= *cursor)
         return stats;
-    DeadlineRules deadlines(*m_store);
+    StoreRules rules(*m_store);
+    auto local_time_function = rules.define_sql_function(db);
+    FEEDBACK_TRY(local_time_function);
     for (;;) {
         std::unique_lock<std::mutex> turn;
         if (write_lock)
             turn = std::unique_lock(*write_lock);
-        auto projected = project_chunk(db, deadlines, m_chunk_events, stats);
+        auto projected = project_chunk(db, rules, m_chunk_events, stats);
         FEEDBACK_TRY(projected);
         if (*projected < m_chunk_events)
             return stats;

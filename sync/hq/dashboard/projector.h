@@ -13,7 +13,7 @@
 //                         (nps.detailed: reasons, comment, whether consented
 //                         contact was given, never the contact itself) and
 //                         its call-back (nps.followed_up: the last outcome)
-//   dashboard_nps_days    promoters/passives/detractors per store and UTC day,
+//   dashboard_nps_days    promoters/passives/detractors per store and day,
 //                         misuse-marked ratings left out: what NPS over long
 //                         periods is summed from
 //   dashboard_complaints  one row per complaint: fold_complaint() over all of
@@ -23,6 +23,11 @@
 //                         key for repeat detection (a SHA-256, never the
 //                         contact)
 //   dashboard_actions     corrective and preventive actions of each complaint
+//
+// Days and weeks are the store's: each rating, complaint and action also
+// keeps its time on the store's wall clock (occurred_local, opened_local,
+// planned_local: TimeZone::wall_clock_ms in the zone of the store's calendar
+// when projected), and the day counts and week starts are taken from those.
 //
 // The store of an event is events.store_code (the sending device's store;
 // head office's own events carry the complaint's store).

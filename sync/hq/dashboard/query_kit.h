@@ -56,7 +56,8 @@ public:
     std::string arg(int64_t value) { return add(value); }
     std::string arg(std::string value) { return add(std::move(value)); }
 
-    // The complaints (or ratings, with `time` = "occurred_at") of a filter.
+    // The complaints (or ratings, with `time` = "occurred_local") of a filter:
+    // `time` is a column on the stores' wall clocks, as the period is.
     void filter(const Period& period, const std::string& store_code, std::string_view time,
                 std::string_view table = {})
     {

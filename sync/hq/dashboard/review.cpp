@@ -19,7 +19,7 @@ Result<std::vector<CountRow>> counts_by(Database& db, const Period& period, cons
                                         std::string_view column)
 {
     Sql sql("SELECT " + std::string(column) + ", count(*) FROM dashboard_complaints WHERE ");
-    sql.filter(period, filter.store_code, "opened_at");
+    sql.filter(period, filter.store_code, "opened_local");
     sql += " GROUP BY 1 ORDER BY 2 DESC, 1";
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
@@ -33,7 +33,7 @@ Result<std::vector<CountRow>> counts_by(Database& db, const Period& period, cons
 Result<Spread> spread_of(Database& db, const Period& period, const Filter& filter, std::string_view column)
 {
     Sql sql("SELECT " + std::string(column) + " FROM dashboard_complaints WHERE ");
-    sql.filter(period, filter.store_code, "opened_at");
+    sql.filter(period, filter.store_code, "opened_local");
     sql += " AND " + std::string(column) + " IS NOT NULL";
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
@@ -83,7 +83,7 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
     out.resolution = *resolution;
 
     Sql rates("SELECT coalesce(sum(escalated), 0), coalesce(sum(reopen_count > 0), 0) FROM dashboard_complaints WHERE ");
-    rates.filter(*period, filter.store_code, "opened_at");
+    rates.filter(*period, filter.store_code, "opened_local");
     auto rate_stmt = rates.prepare(db);
     FEEDBACK_TRY(rate_stmt);
     FEEDBACK_TRY(each_row(*rate_stmt, [&](const Statement& row) {
@@ -94,7 +94,7 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
     out.reopen_rate = share(out.reopened, out.overview.complaints.opened);
 
     Sql remedies("SELECT resolution, count(*), coalesce(sum(amount_cents), 0) FROM dashboard_complaints WHERE ");
-    remedies.filter(*period, filter.store_code, "opened_at");
+    remedies.filter(*period, filter.store_code, "opened_local");
     remedies += " AND resolution <> '' GROUP BY 1 ORDER BY 2 DESC, 1";
     auto remedy_stmt = remedies.prepare(db);
     FEEDBACK_TRY(remedy_stmt);
@@ -111,7 +111,7 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
 
     Sql actions("SELECT count(*), count(a.checked_at), coalesce(sum(a.effective), 0) FROM dashboard_actions AS a "
                 "JOIN dashboard_complaints AS c ON c.complaint_id = a.complaint_id WHERE ");
-    actions.filter(*period, "", "planned_at", "a");
+    actions.filter(*period, "", "planned_local", "a");
     if (!filter.store_code.empty())
         actions += " AND c.store_code = " + actions.arg(filter.store_code);
     auto action_stmt = actions.prepare(db);
@@ -125,7 +125,7 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
     // The bands are nps.h's: 9-10 promoter, 7-8 passive, 0-6 detractor.
     Sql drivers("SELECT CASE WHEN r.score >= 9 THEN 'promoter' WHEN r.score >= 7 THEN 'passive' ELSE 'detractor' END, "
                 "j.value, count(*) FROM dashboard_ratings AS r, json_each(r.reason_ids) AS j WHERE ");
-    drivers.filter(*period, filter.store_code, "occurred_at", "r");
+    drivers.filter(*period, filter.store_code, "occurred_local", "r");
     drivers += " AND r.misuse = 0 AND r.score IS NOT NULL AND r.reason_ids <> '[]' GROUP BY 1, 2 ORDER BY 3 DESC, 2";
     auto driver_stmt = drivers.prepare(db);
     FEEDBACK_TRY(driver_stmt);
@@ -167,7 +167,7 @@ Result<std::vector<CommentHit>> search_comments(Database& db, const Filter& filt
     Sql sql("SELECT r.rating_id, r.store_code, r.occurred_at, r.score, r.comment FROM dashboard_comment_search AS s "
             "JOIN dashboard_ratings AS r ON r.rating_id = s.rating_id WHERE dashboard_comment_search MATCH ");
     sql += sql.arg(match) + " AND ";
-    sql.filter(*period, filter.store_code, "occurred_at", "r");
+    sql.filter(*period, filter.store_code, "occurred_local", "r");
     sql += " AND r.score IS NOT NULL ORDER BY r.occurred_at DESC, r.rating_id LIMIT " + sql.arg(limit);
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);

@@ -2,8 +2,10 @@
 // layout (navigation, language switch, logout), answers and shared pieces.
 #include "page.h"
 
+#include "config/store_calendar.h"
 #include "domain/clock.h"
 #include "domain/refcode.h"
+#include "hq/dashboard/calendar.h"
 #include "hq/dashboard/projector.h"
 
 #include <algorithm>
@@ -70,6 +72,20 @@ Result<void> Page::refresh_figures()
     return {};
 }
 
+TimeZone Page::dashboard_zone(const std::string& store_code) const
+{
+    auto document = store.config_for(store_code.empty() ? std::string_view("default") : store_code);
+    if (document && *document) {
+        const nlohmann::json& json = (*document)->document;
+        if (auto calendar = json.find("calendar"); calendar != json.end() && calendar->is_object())
+            if (auto name = calendar->find("time_zone"); name != calendar->end() && name->is_string())
+                if (auto zone = TimeZone::load(name->get<std::string>()))
+                    return std::move(*zone);
+    }
+    auto calendar = config::default_store_calendar();
+    return calendar ? calendar->zone : TimeZone();
+}
+
 Filters Page::filters() const
 {
     Filters out;
@@ -78,7 +94,17 @@ Filters Page::filters() const
         out.errors.push_back(t("filter.bad_store"));
         out.store.clear();
     }
-    int64_t today = now_ms - now_ms % ms_per_day;
+    // A store manager looks at one of their stores at a time: every figure,
+    // list and export then holds that store's data only.
+    if (const auto& stores = scope(); !stores.empty() &&
+                                      std::find(stores.begin(), stores.end(), out.store) == stores.end()) {
+        if (!out.store.empty())
+            out.errors.push_back(t("filter.store_not_yours"));
+        out.store = stores.front();
+    }
+    // The dates are the stores' own days (analytics.h); "today" is the one
+    // on the store's wall clock, or the chain's.
+    int64_t today = dashboard::day_start_of(dashboard_zone(out.store).wall_clock_ms(now_ms));
     int64_t from = today - 83 * ms_per_day; // twelve whole weeks, today included
     int64_t to = today;
     out.from_text = param("from");
@@ -105,14 +131,6 @@ Filters Page::filters() const
     }
     out.from_text = format_date(from);
     out.to_text = format_date(to);
-    // A store manager looks at one of their stores at a time: every figure,
-    // list and export then holds that store's data only.
-    if (const auto& stores = scope(); !stores.empty() &&
-                                      std::find(stores.begin(), stores.end(), out.store) == stores.end()) {
-        if (!out.store.empty())
-            out.errors.push_back(t("filter.store_not_yours"));
-        out.store = stores.front();
-    }
     out.filter.store_code = out.store;
     out.filter.period = dashboard::Period{from, to + ms_per_day};
     return out;

@@ -15,6 +15,7 @@
 #include "hq/web/text.h"
 #include "hq/web/users.h"
 
+#include "domain/time_zone.h"
 #include "hq/dashboard/analytics.h"
 
 #include <httplib.h>
@@ -101,6 +102,9 @@ public:
     std::string address() const { return client_address(req); }
     std::string path_and_query() const;
     Filters filters() const;
+    // The zone the dashboard's dates are on for a store ("" = the chain): its
+    // configuration's calendar, else the chain's, else the default calendar's.
+    TimeZone dashboard_zone(const std::string& store_code) const;
 
     // [SECTION] Who is asking
     Role role() const { return session ? session->user.role : Role::viewer; }

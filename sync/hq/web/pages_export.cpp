@@ -84,7 +84,7 @@ void export_csv(Page& page)
             csv = csv_line({"week", "week_start", "nps", "promoters", "passives", "detractors", "ratings"});
             for (const auto& week : figures->weeks) {
                 const auto& c = week.nps.counts;
-                csv += csv_line({week.label, format_utc_iso8601(week.week_start_ms), nps_cell(c.score()),
+                csv += csv_line({week.label, format_date(week.week_start_ms), nps_cell(c.score()),
                                  std::to_string(c.promoters), std::to_string(c.passives),
                                  std::to_string(c.detractors), std::to_string(c.total())});
             }
