@@ -213,11 +213,29 @@ TEST_CASE("a complaint that came in by phone is registered at head office with i
     auto page = max.get(location);
     CHECK(has(page.body, "De klacht is geregistreerd"));
     CHECK(has(page.body, make_refcode("UTR", "HQ", 0)));
+    CHECK(has(page.body, "2026-12-04 16:00")); // on the store's clock, as typed
+    CHECK_FALSE(has(page.body, "2026-12-04 15:00"));
 
-    // The store's terminal gets it on its next sync.
+    // Half past midnight on 5 December in Utrecht is still the 4th in UTC:
+    // the list's days are the store's.
+    for (auto& [name, value] : fields)
+        if (name == "received_date")
+            value = "2026-12-05";
+        else if (name == "received_time")
+            value = "00:30";
+    REQUIRE(max.post_multipart("/complaints/new", fields).status == 303);
+    auto fourth = max.get("/complaints?store=UTR&from=2026-12-04&to=2026-12-04");
+    CHECK(has(fourth.body, make_refcode("UTR", "HQ", 0)));
+    CHECK_FALSE(has(fourth.body, make_refcode("UTR", "HQ", 1)));
+    auto fifth = max.get("/complaints?store=UTR&from=2026-12-05&to=2026-12-05");
+    CHECK(has(fifth.body, make_refcode("UTR", "HQ", 1)));
+    CHECK(has(fifth.body, "2026-12-05 00:30"));
+    CHECK_FALSE(has(fifth.body, make_refcode("UTR", "HQ", 0)));
+
+    // The store's terminal gets both on its next sync.
     auto synced = chain.utrecht.sync_once();
     INFO(synced.out << synced.err);
-    CHECK(has(synced.out, "store feed: 1 new event from"));
+    CHECK(has(synced.out, "store feed: 2 new events from"));
 }
 
 TEST_CASE("a store manager sees and handles only their own stores, by any page, form or export",

@@ -29,7 +29,8 @@ std::string query_string(const QueryParams& params);
 // or "\" at the start, no control characters, at most 512 bytes.
 bool is_local_path(std::string_view path);
 
-// "2026-11-24 09:30" (UTC) and "2026-11-24".
+// "2026-11-24 09:30" and "2026-11-24" of ms read as UTC; pages show moments
+// with Page::time_text(), on a store's wall clock.
 std::string format_time(int64_t unix_ms);
 std::string format_date(int64_t unix_ms);
 // "2026-11-24" -> its 00:00 UTC; nothing for anything else.

@@ -86,6 +86,29 @@ TimeZone Page::dashboard_zone(const std::string& store_code) const
     return calendar ? calendar->zone : TimeZone();
 }
 
+const TimeZone& Page::zone_of(const std::string& store_code) const
+{
+    auto known = m_zones.find(store_code);
+    if (known == m_zones.end())
+        known = m_zones.emplace(store_code, dashboard_zone(store_code)).first;
+    return known->second;
+}
+
+std::string Page::time_text(int64_t utc_ms, const std::string& store_code) const
+{
+    return format_time(zone_of(store_code).wall_clock_ms(utc_ms));
+}
+
+std::string Page::date_text(int64_t utc_ms, const std::string& store_code) const
+{
+    return format_date(zone_of(store_code).wall_clock_ms(utc_ms));
+}
+
+int64_t Page::moment_of(int64_t wall_ms, const std::string& store_code) const
+{
+    return zone_of(store_code).to_utc(civil_of(wall_ms));
+}
+
 Filters Page::filters() const
 {
     Filters out;
@@ -104,7 +127,7 @@ Filters Page::filters() const
     }
     // The dates are the stores' own days (analytics.h); "today" is the one
     // on the store's wall clock, or the chain's.
-    int64_t today = dashboard::day_start_of(dashboard_zone(out.store).wall_clock_ms(now_ms));
+    int64_t today = dashboard::day_start_of(zone_of(out.store).wall_clock_ms(now_ms));
     int64_t from = today - 83 * ms_per_day; // twelve whole weeks, today included
     int64_t to = today;
     out.from_text = param("from");
@@ -227,7 +250,7 @@ void Page::send_page(int status, const std::string& title, std::string_view nav,
     security_headers(res);
     res.status = status;
     res.set_content(html_document(t, title, t("layout.brand"), header, body,
-                                  t.format("layout.footer", {{"time", format_time(now_ms)}})),
+                                  t.format("layout.footer", {{"time", time_text(now_ms)}})),
                     "text/html; charset=utf-8");
 }
 

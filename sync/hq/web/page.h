@@ -105,6 +105,14 @@ public:
     // The zone the dashboard's dates are on for a store ("" = the chain): its
     // configuration's calendar, else the chain's, else the default calendar's.
     TimeZone dashboard_zone(const std::string& store_code) const;
+    // A moment as the dashboard shows it, "2026-11-24 10:30" (time_text) or
+    // "2026-11-24" (date_text): on the wall clock of the store it happened
+    // in, or the chain's for "" (dashboard_zone).
+    std::string time_text(int64_t utc_ms, const std::string& store_code = {}) const;
+    std::string date_text(int64_t utc_ms, const std::string& store_code = {}) const;
+    // The moment a date and time typed on the store's wall clock names
+    // (`wall_ms`: ms of the typed date and time read as if it were UTC).
+    int64_t moment_of(int64_t wall_ms, const std::string& store_code = {}) const;
 
     // [SECTION] Who is asking
     Role role() const { return session ? session->user.role : Role::viewer; }
@@ -158,7 +166,10 @@ public:
     std::string label_of(const std::optional<nlohmann::json>& config, std::string_view list, std::string_view id) const;
 
 private:
+    const TimeZone& zone_of(const std::string& store_code) const;
+
     std::optional<std::vector<std::string>> m_stores;
+    mutable std::map<std::string, TimeZone> m_zones; // dashboard_zone() per store, read once per request
 };
 
 // The filter form at the top of overview-like pages (store, from, to) plus

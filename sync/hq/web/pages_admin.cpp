@@ -18,9 +18,9 @@ namespace feedback::hq::web {
 
 namespace {
 
-std::string optional_time(const Text& t, const std::optional<int64_t>& ms)
+std::string optional_time(const Page& page, const std::optional<int64_t>& ms)
 {
-    return ms ? format_time(*ms) : t("devices.never");
+    return ms ? page.time_text(*ms) : page.t("devices.never");
 }
 
 void render_devices(Page& page, int status, const std::string& enrolled_html, const FormFeedback* feedback)
@@ -43,14 +43,14 @@ void render_devices(Page& page, int status, const std::string& enrolled_html, co
     for (const auto& d : *devices) {
         body += "<tr" + std::string(d.revoked_at ? " class=\"revoked\"" : "") + "><td>" +
                 escape(d.store_code + "-" + d.terminal_code) + "</td><td>" + escape(d.name) + "<br><small>" +
-                escape(d.id) + "</small></td><td>" + escape(optional_time(t, d.last_seen_at)) + "</td><td>" +
+                escape(d.id) + "</small></td><td>" + escape(optional_time(page, d.last_seen_at)) + "</td><td>" +
                 (d.last_backlog ? std::to_string(*d.last_backlog) : "\xE2\x80\x93") + "</td><td>" +
                 (d.clock_offset_ms ? escape(format_decimal(static_cast<double>(*d.clock_offset_ms) / 1000.0, 1,
                                                            t.locale())) + " s"
                                    : "\xE2\x80\x93") +
                 "</td><td>" + escape(d.app_version) + "</td><td>" + std::to_string(d.events_received) + "</td><td>";
         if (d.revoked_at) {
-            body += escape(t.format("devices.revoked_at", {{"time", format_time(*d.revoked_at)}}));
+            body += escape(t.format("devices.revoked_at", {{"time", page.time_text(*d.revoked_at)}}));
         } else {
             body += escape(t("devices.active"));
             if (admin)
@@ -115,7 +115,7 @@ void post_enrol(Page& page)
                         "</h2><p class=\"big\" id=\"enrol-code\">" + escape(code->code) + "</p><p>" +
                         escape(t.format("devices.code_detail", {{"name", code->name},
                                                                 {"store", code->store_code},
-                                                                {"time", format_time(code->expires_at)}})) +
+                                                                {"time", page.time_text(code->expires_at, code->store_code)}})) +
                         "</p></section>";
     render_devices(page, 200, shown, nullptr);
 }
@@ -183,7 +183,7 @@ void render_users(Page& page, int status, const FormFeedback* feedback)
         std::string stores = join_stores(user.stores);
         body += "<tr><td>" + escape(user.name) + "</td><td>" + escape(t("role." + std::string(to_string(user.role)))) +
                 "</td><td>" + escape(stores.empty() ? t("users.whole_chain") : stores) + "</td><td>" +
-                escape(format_date(user.created_at)) + "</td><td>" +
+                escape(page.date_text(user.created_at)) + "</td><td>" +
                 escape(user.disabled_at ? t("users.disabled") : t("users.active")) + "</td><td>";
         if (user.name != page.user_name()) {
             body += "<form class=\"inline\" method=\"post\" enctype=\"multipart/form-data\" action=\"" + base + "\">" + page.csrf_field() +
@@ -363,7 +363,7 @@ void audit_page(Page& page)
         std::string subject = escape(entry.subject);
         if (entry.action == "contact.viewed")
             subject = "<a href=\"/complaints/" + subject + "\">" + subject + "</a>";
-        body += "<tr><td>" + escape(format_time(entry.at)) + "</td><td>" + escape(entry.user_name) + "</td><td>" +
+        body += "<tr><td>" + escape(page.time_text(entry.at)) + "</td><td>" + escape(entry.user_name) + "</td><td>" +
                 escape(t.has("audit_action." + entry.action) ? t("audit_action." + entry.action) : entry.action) +
                 "</td><td>" + subject + "</td><td>" + escape(entry.address) + "</td></tr>";
     }

@@ -51,11 +51,11 @@ void callbacks_page(Page& page)
         std::string reasons;
         for (const auto& reason : row.reason_ids)
             reasons += (reasons.empty() ? "" : ", ") + page.label_of(config, "reasons", reason);
-        body += "<tr><td><a href=\"/callbacks/" + escape(row.rating_id) + "\">" + escape(format_time(row.rated_at)) +
+        body += "<tr><td><a href=\"/callbacks/" + escape(row.rating_id) + "\">" + escape(page.time_text(row.rated_at, row.store_code)) +
                 "</a></td><td>" + escape(row.store_code) + "</td><td>" + std::to_string(row.score) + "</td><td>" +
                 escape(reasons) + "</td><td>" + escape(row.comment) + "</td><td>" +
                 escape(row.outcome.empty() ? t("callbacks.pending") : t("followup." + row.outcome)) +
-                (row.followed_up_at ? " (" + escape(format_date(*row.followed_up_at)) + ")" : std::string()) +
+                (row.followed_up_at ? " (" + escape(page.date_text(*row.followed_up_at, row.store_code)) + ")" : std::string()) +
                 "</td></tr>";
     }
     body += "</tbody></table>";
@@ -106,7 +106,7 @@ void render_callback(Page& page, const std::string& rating_id, int status, const
             body += "<div><dt>" + escape(label) + "</dt><dd>" + escape(value) + "</dd></div>";
     };
     fact(t("filter.store"), rated->store_code);
-    fact(t("callbacks.rated_at"), format_time(rated->event.occurred_at_ms));
+    fact(t("callbacks.rated_at"), page.time_text(rated->event.occurred_at_ms, rated->store_code));
     if (rated->event.payload.contains("score") && rated->event.payload["score"].is_number_integer())
         fact(t("callbacks.score"), std::to_string(rated->event.payload["score"].get<int>()));
     std::string reason_text;
@@ -143,7 +143,7 @@ void render_callback(Page& page, const std::string& rating_id, int status, const
         any = true;
         const auto& p = stored.event.payload;
         std::string outcome = p.value("outcome", "");
-        body += "<li>" + escape(format_time(stored.event.occurred_at_ms)) + " \xC2\xB7 " +
+        body += "<li>" + escape(page.time_text(stored.event.occurred_at_ms, rated->store_code)) + " \xC2\xB7 " +
                 escape(stored.event.actor.rfind("hq:", 0) == 0 ? stored.event.actor.substr(3) : stored.event.actor) +
                 " \xC2\xB7 " + escape(t("followup." + outcome)) +
                 (p.contains("note") && p["note"].is_string() ? " \xC2\xB7 " + escape(p["note"].get<std::string>())

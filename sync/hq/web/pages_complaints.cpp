@@ -187,7 +187,7 @@ void complaints_page(Page& page)
         for (const auto& row : found->rows) {
             body += "<tr" + std::string(row.overdue ? " class=\"overdue\"" : "") + "><td><a href=\"/complaints/" +
                     escape(row.complaint_id) + "\">" + escape(row.reference.empty() ? row.complaint_id : row.reference) +
-                    "</a></td><td>" + escape(row.store_code) + "</td><td>" + escape(format_time(row.opened_at)) +
+                    "</a></td><td>" + escape(row.store_code) + "</td><td>" + escape(page.time_text(row.opened_at, row.store_code)) +
                     "</td><td>" + escape(status_label(t, row.status)) +
                     (row.solved_on_the_spot ? " <span class=\"tag\">" + escape(t("complaints.on_the_spot")) + "</span>"
                                             : std::string()) +
@@ -195,7 +195,7 @@ void complaints_page(Page& page)
                     escape(page.label_of(config, "complaint_categories", row.category)) + "</td><td" +
                     (row.severity == "high" || row.severity == "safety" ? " class=\"serious\"" : "") + ">" +
                     escape(vocabulary_label(t, severity_key(row.severity), row.severity)) + "</td><td>" +
-                    (row.deadline_at ? escape(format_time(*row.deadline_at)) : std::string()) +
+                    (row.deadline_at ? escape(page.time_text(*row.deadline_at, row.store_code)) : std::string()) +
                     (row.overdue ? " <span class=\"tag late\">" + escape(t("complaints.overdue")) + "</span>"
                                  : std::string()) +
                     "</td><td>" + escape(page.label_of(config, "root_causes", row.root_cause)) + "</td></tr>";
@@ -276,7 +276,7 @@ std::string payload_text(const nlohmann::json& payload, const char* field)
 
 // What one event says, for the timeline (never contact details).
 std::string event_details(Page& page, const std::optional<nlohmann::json>& config, const Event& event,
-                          const ComplaintState& state)
+                          const ComplaintState& state, const std::string& store_code)
 {
     const Text& t = page.t;
     const nlohmann::json& p = event.payload;
@@ -344,7 +344,7 @@ std::string event_details(Page& page, const std::optional<nlohmann::json>& confi
         add(t("action.description"), payload_text(p, "description"));
         add(t("action.owner"), payload_text(p, "owner"));
         if (p.contains("due_at") && p["due_at"].is_number_integer())
-            add(t("action.due"), format_date(p["due_at"].get<int64_t>()));
+            add(t("action.due"), page.date_text(p["due_at"].get<int64_t>(), store_code));
         break;
     case EventType::complaint_action_checked: {
         std::string action_id = payload_text(p, "action_id");
@@ -404,25 +404,25 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
     fact(t("complaints.channel"), channel_label(t, state.channel));
     fact(t("complaints.category"), page.label_of(config, "complaint_categories", state.category));
     if (state.opened_at)
-        fact(t("complaints.opened"), format_time(*state.opened_at));
+        fact(t("complaints.opened"), page.time_text(*state.opened_at, loaded->store_code));
     fact(t("complaint.severity"), vocabulary_label(t, severity_key(state.severity), state.severity), "severity");
     fact(t("complaint.owner"), state.owner.empty() ? t("complaint.owner_store") : state.owner, "owner");
     if (auto deadline = state.opened_at ? deadline_of(config, *state.opened_at, state.severity) : std::nullopt) {
         // Answered: the customer had an answer (not a staff acknowledgement).
         auto standing = config::deadline_standing(*deadline, state.answered_at, page.now_ms);
         bool late = standing == config::DeadlineStanding::overdue || standing == config::DeadlineStanding::missed;
-        fact(t("complaints.deadline"), format_time(*deadline) + (late ? " \xE2\x80\x94 " + t("complaints.overdue") : ""),
+        fact(t("complaints.deadline"), page.time_text(*deadline, loaded->store_code) + (late ? " \xE2\x80\x94 " + t("complaints.overdue") : ""),
              "deadline");
     }
     if (state.answered_at)
-        fact(t("complaint.answered_at"), format_time(*state.answered_at), "answered");
+        fact(t("complaint.answered_at"), page.time_text(*state.answered_at, loaded->store_code), "answered");
     if (!state.decision.empty()) {
         std::string way = state.communicated.empty() ? "in_person" : state.communicated;
         fact(t("complaint.decision"), state.decision, "decision");
         fact(t("complaint.communicated"), vocabulary_label(t, communication_key(way), way));
     }
     if (state.closed_at)
-        fact(t("complaint.closed_at"), format_time(*state.closed_at));
+        fact(t("complaint.closed_at"), page.time_text(*state.closed_at, loaded->store_code));
     if (!state.close_outcome.empty())
         fact(t("complaint.outcome"), vocabulary_label(t, outcome_key(state.close_outcome), state.close_outcome));
     fact(t("complaint.external_body"), state.external_body);
@@ -479,11 +479,11 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
         bool skipped = std::any_of(state.skipped.begin(), state.skipped.end(),
                                    [&](const SkippedEvent& s) { return s.event_id == event.id; });
         body += "<tr" + std::string(skipped ? " class=\"skipped\"" : "") + "><td>" +
-                escape(format_time(event.occurred_at_ms)) + "</td><td>" +
+                escape(page.time_text(event.occurred_at_ms, loaded->store_code)) + "</td><td>" +
                 escape(t("event." + std::string(to_string(event.type)))) +
                 (skipped ? " <span class=\"tag late\">" + escape(t("timeline.skipped")) + "</span>" : std::string()) +
                 "</td><td>" + escape(actor_label(t, config, event.actor)) + "</td><td>" + escape(terminal) +
-                "</td><td>" + event_details(page, config, event, state) + "</td></tr>";
+                "</td><td>" + event_details(page, config, event, state, loaded->store_code) + "</td></tr>";
     }
     body += "</tbody></table></section>";
 
@@ -498,12 +498,12 @@ void render_complaint(Page& page, const std::string& complaint_id, int status, c
         for (const auto& action : state.actions) {
             std::string check = action.effective
                                     ? yes_no(t, *action.effective) + (action.checked_at ? " (" +
-                                                                           format_date(*action.checked_at) + ")"
+                                                                           page.date_text(*action.checked_at, loaded->store_code) + ")"
                                                                                         : std::string())
                                     : t("action.not_checked");
             bool late = !action.checked_at && page.now_ms > action.due_at;
             body += "<tr><td>" + escape(t("action." + action.kind)) + "</td><td>" + escape(action.description) +
-                    "</td><td>" + escape(action.owner) + "</td><td>" + escape(format_date(action.due_at)) +
+                    "</td><td>" + escape(action.owner) + "</td><td>" + escape(page.date_text(action.due_at, loaded->store_code)) +
                     (late ? " <span class=\"tag late\">" + escape(t("complaints.overdue")) + "</span>" : std::string()) +
                     "</td><td>" + escape(check) +
                     (action.check_note.empty() ? std::string() : "<br>" + escape(action.check_note));
@@ -729,11 +729,17 @@ void post_action(Page& page)
     auto due_day = parse_date(due);
     if (!due_day)
         return show_mistake(page, complaint_id, feedback, t("form.bad_due_date"));
+    auto store_code = page.store.complaint_store(complaint_id);
+    if (!store_code)
+        return page.send_failure(store_code.error());
+    // The end of the due day on the store's clock (an unknown complaint is
+    // refused when recorded).
+    int64_t due_at = page.moment_of(*due_day + ms_per_day, store_code->value_or("")) - 1;
     nlohmann::json payload{{"action_id", make_uuid_v7(page.now_ms)},
                            {"kind", kind},
                            {"description", description},
                            {"owner", owner},
-                           {"due_at", *due_day + ms_per_day - 1}}; // the end of the due day
+                           {"due_at", due_at}};
     record_and_answer(page, complaint_id, EventType::complaint_action_planned, std::move(payload), feedback, "action");
 }
 

@@ -401,16 +401,7 @@ std::variant<std::monostate, int64_t, std::string> received_at(Page& page, const
     auto minute = parse_date_time("1970-01-01", time.empty() ? "00:00" : time);
     if (!day || !minute)
         return page.t("register.bad_received");
-    auto document = page.config_document(store_code);
-    std::optional<config::KioskConfig> parsed;
-    if (document)
-        if (auto config = config::parse_config(*document))
-            parsed = std::move(*config);
-    // A store without a configuration of its own keeps the default calendar.
-    auto calendar = parsed ? Result<config::StoreCalendar>(parsed->calendar) : config::default_store_calendar();
-    if (!calendar)
-        return calendar.error().message;
-    return calendar->zone.to_utc(civil_of(*day + *minute));
+    return page.moment_of(*day + *minute, store_code);
 }
 
 } // namespace

@@ -253,7 +253,7 @@ void learning_page(Page& page)
                     "><td><a href=\"/complaints/" + escape(effect.complaint_id) + "\">" +
                     escape(effect.complaint_id.substr(0, 8)) + "</a></td><td>" +
                     escape(page.label_of(config, "complaint_categories", effect.category)) + "</td><td>" +
-                    escape(format_date(effect.planned_at)) + "</td><td>" + std::to_string(effect.before) +
+                    escape(page.date_text(effect.planned_at)) + "</td><td>" + std::to_string(effect.before) +
                     "</td><td>" + std::to_string(effect.after) + "</td></tr>";
         body += "</tbody></table>";
     }

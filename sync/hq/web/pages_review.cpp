@@ -154,7 +154,7 @@ void review_page(Page& page)
                 "</th><th>" + escape(t("filter.store")) + "</th><th>" + escape(t("review.score")) + "</th><th>" +
                 escape(t("complaint.comment")) + "</th></tr></thead><tbody>";
         for (const auto& hit : *hits)
-            body += "<tr><td>" + escape(format_date(hit.rated_at)) + "</td><td>" + escape(hit.store_code) +
+            body += "<tr><td>" + escape(page.date_text(hit.rated_at, hit.store_code)) + "</td><td>" + escape(hit.store_code) +
                     "</td><td>" + std::to_string(hit.score) + "</td><td>" + escape(hit.comment) + "</td></tr>";
         body += "</tbody></table></section>";
     }
