@@ -25,6 +25,9 @@ packages=(
   zbar-tools
   # a real SMTP server (with STARTTLS) that the mail tests start themselves
   python3-aiosmtpd
+  # the appliance: the kiosk session (cage on XWayland), its screenshots in
+  # the session test (grim), and systemd-analyze for the units' checks
+  cage xwayland grim systemd
   # head office behind a reverse proxy that terminates TLS (the documented
   # production layout, tested with a private nginx the test starts itself)
   nginx

@@ -67,6 +67,18 @@ Result<void> write_all(int fd, std::string_view bytes, const std::filesystem::pa
     return {};
 }
 
+// Syncs the folder `file` is in, so that a rename or a new name in it is on
+// disk. Best effort: some file systems cannot sync a folder.
+void sync_folder_of(const std::filesystem::path& file)
+{
+    auto folder = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+    int dir_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
+    }
+}
+
 } // namespace
 
 Result<void> make_private_directory(const std::filesystem::path& given)
@@ -139,15 +151,24 @@ Result<void> write_private_file(const std::filesystem::path& file, std::string_v
         ::unlink(temp.c_str());
         return written;
     }
-    if (durability == Durability::synced) {
-        // The rename is durable once the folder is synced.
-        auto folder = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
-        int dir_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd >= 0) {
-            ::fsync(dir_fd);
-            ::close(dir_fd);
-        }
-    }
+    if (durability == Durability::synced)
+        sync_folder_of(file); // the rename is durable once the folder is synced
+    return {};
+}
+
+Result<void> durable_rename(const std::filesystem::path& from, const std::filesystem::path& to)
+{
+    int fd = ::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return io_error(errno, "cannot open " + from.string());
+    bool synced = ::fsync(fd) == 0;
+    int error_number = errno;
+    ::close(fd);
+    if (!synced)
+        return io_error(error_number, "cannot write " + from.string() + " to disk");
+    if (std::rename(from.c_str(), to.c_str()) != 0)
+        return io_error(errno, "cannot move " + from.string() + " to " + to.string());
+    sync_folder_of(to);
     return {};
 }
 

@@ -39,6 +39,11 @@ enum class Durability {
     not_synced, // a crash may lose the new file, never leave half of it (screenshots)
 };
 
+// Moves a finished file into place for good: `from` is written to disk, renamed
+// to `to` (replacing it), and the folder is synced so that the rename
+// survives a power cut. Both must be in the same folder or file system.
+Result<void> durable_rename(const std::filesystem::path& from, const std::filesystem::path& to);
+
 // Replaces `file` with `bytes`, mode 0600: written to FILE.tmp, then renamed
 // over `file`, so a reader sees the old or the new bytes, never a mix.
 Result<void> write_private_file(const std::filesystem::path& file, std::string_view bytes, Durability durability);

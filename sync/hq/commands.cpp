@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include "api/token_commands.h"
+#include "backup.h"
 #include "certificates.h"
 #include "cli/options.h"
 #include "domain/clock.h"
@@ -21,6 +22,7 @@
 #include <array>
 #include <csignal>
 #include <iomanip>
+#include <sstream>
 #include <iostream>
 #include <pthread.h>
 #include <thread>
@@ -40,7 +42,7 @@ cli::OptionSpec dir_option()
     return {"dir", cli::Arity::value, cli::Presence::required, "DIR", "head office's folder (hq.db, hq.json, tls/)"};
 }
 
-std::array<cli::Command, 8> commands()
+std::array<cli::Command, 10> commands()
 {
     using cli::Arity;
     using cli::Presence;
@@ -98,6 +100,22 @@ std::array<cli::Command, 8> commands()
           {"format", Arity::value, Presence::required, "jsonl|csv", "one JSON object per line, or CSV with a header"},
           {"since", Arity::value, Presence::optional, "TIME",
            "only events received at or after TIME (2026-11-24 or 2026-11-24T09:30:00Z)"}}},
+        {"backup", "copy the database while head office keeps serving",
+         "An online, consistent copy of DIR/hq.db (one snapshot; uploads go on meanwhile),\n"
+         "checked with SQLite's quick_check and written to disk before it takes its name.\n"
+         "Give --to FILE (a new file), or --into FOLDER to name it hq-<UTC time>.db there\n"
+         "and keep only the newest --keep backups (what the systemd timer runs). Backups\n"
+         "hold customers' contact details: they are 0600; keep them as safe as DIR.",
+         {dir_option(),
+          {"to", Arity::value, Presence::optional, "FILE", "the backup file to make (it must not exist)"},
+          {"into", Arity::value, Presence::optional, "FOLDER", "a folder of timed backups"},
+          {"keep", Arity::value, Presence::optional, "N", "with --into: how many backups to keep (default 14)"}}},
+        {"restore", "put a backup back as head office's database",
+         "Checks FILE, then replaces DIR/hq.db with it and brings its schema up to this\n"
+         "version. Head office must be stopped (systemctl stop feedback-hq); the database\n"
+         "it replaces is kept beside it as hq.db.replaced-<UTC time>. DIR keeps its\n"
+         "hq.json and tls/ (on a new machine: feedback-hq init first).",
+         {dir_option(), {"from", Arity::value, Presence::required, "FILE", "the backup to restore"}}},
     }};
 }
 
@@ -179,6 +197,10 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
     signal(SIGPIPE, SIG_IGN); // a terminal that hangs up mid-answer is not a reason to die
 
     // The web dashboard (sync/hq/web/) on the same port.
+    // Held while serving: a restore waits for head office to stop.
+    auto serving = ServeLock::take(dir, ServeLock::Kind::shared);
+    if (!serving)
+        return fail(err, "serve", serving.error());
     const HqSettings& loaded = *settings;
     std::mutex* write_mutex_of_server = nullptr;
     auto server = HqServer::create(
@@ -376,6 +398,55 @@ int export_events(const cli::ParsedOptions& options, std::ostream& out, std::ost
     return exit_ok;
 }
 
+// [SECTION] backup and restore
+
+std::string megabytes(int64_t bytes)
+{
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / 1e6 << " MB";
+    return text.str();
+}
+
+int backup_command(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto to = options.value("to");
+    auto into = options.value("into");
+    if (to.has_value() == into.has_value()) {
+        err << tool << " backup: give either --to FILE or --into FOLDER\n";
+        return exit_usage;
+    }
+    if (options.value("keep") && !into) {
+        err << tool << " backup: --keep goes with --into\n";
+        return exit_usage;
+    }
+    auto keep = options.integer("keep", 1, 10000);
+    if (!keep) {
+        err << tool << " backup: " << escape_control_characters(keep.error().message) << "\n";
+        return exit_usage;
+    }
+    auto made = to ? backup(dir_of(options), *to)
+                   : backup_into(dir_of(options), *into, static_cast<int>(keep->value_or(14)), now_utc_ms());
+    if (!made)
+        return fail(err, "backup", made.error());
+    out << "backed up " << made->events << " events (up to arrival " << made->last_seq << ") to "
+        << escape_control_characters(made->file.string()) << ", " << megabytes(made->bytes) << "\n";
+    for (const auto& removed : made->removed)
+        out << "removed the older backup " << escape_control_characters(removed.string()) << "\n";
+    return exit_ok;
+}
+
+int restore_command(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto done = restore(dir_of(options), *options.value("from"), now_utc_ms());
+    if (!done)
+        return fail(err, "restore", done.error());
+    out << "restored " << done->events << " events (up to arrival " << done->last_seq << ") into "
+        << escape_control_characters(dir_of(options).string()) << "\n";
+    if (!done->replaced.empty())
+        out << "the database it replaced is kept as " << escape_control_characters(done->replaced.string()) << "\n";
+    return exit_ok;
+}
+
 } // namespace
 
 int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& err)
@@ -400,6 +471,10 @@ int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& 
         return devices(options, out, err);
     if (command->name == "revoke")
         return revoke(options, out, err);
+    if (command->name == "backup")
+        return backup_command(options, out, err);
+    if (command->name == "restore")
+        return restore_command(options, out, err);
     return export_events(options, out, err);
 }
 

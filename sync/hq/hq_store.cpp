@@ -396,6 +396,12 @@ UPDATE dashboard_cursor SET last_seq = 0;
 )sql",
 };
 
+} // namespace
+
+int64_t schema_version() { return static_cast<int64_t>(migrations.size()); }
+
+namespace {
+
 Result<void> migrate(Database& db)
 {
     auto version = db.query_int64("PRAGMA user_version");

@@ -42,6 +42,9 @@ namespace feedback::hq {
 
 constexpr const char* database_file_name = "hq.db";
 
+// The schema version (PRAGMA user_version) this program migrates hq.db to.
+int64_t schema_version();
+
 struct EnrolmentCode {
     std::string code;       // "ABCDE-FGHJK", shown once; only its hash is kept
     std::string store_code;

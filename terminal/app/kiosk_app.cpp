@@ -304,8 +304,31 @@ void KioskApp::carry_out(flows::Effects effects, int64_t now_ms)
         m_uploader->notify_recorded();
 }
 
+void KioskApp::keep_service_informed(ui::FrameContext& ctx)
+{
+    if (!m_service.enabled() || m_shell->clock_kind() != ui::ClockKind::real)
+        return;
+    m_service.ready("the start screen is being drawn"); // once, in the first frame
+    if (!m_service.watchdog_interval())
+        return;
+    // The store answers: a read of its outbox (the pages are cached; a store
+    // that lost its disk or is locked up fails it). No answer, no ping:
+    // systemd restarts the kiosk, which reopens the store.
+    if (auto answers = m_store.outbox_size(); !answers) {
+        if (!m_store_silent_logged)
+            m_log << "kiosk: the store does not answer, so the watchdog is not fed: " << answers.error().message << "\n";
+        m_store_silent_logged = true;
+        ctx.wake_in(1000);
+        return;
+    }
+    m_store_silent_logged = false;
+    if (auto next = m_service.ping_if_due(ctx.now_ms()))
+        ctx.wake_at(*next); // frames keep coming, and with them the pings
+}
+
 void KioskApp::frame(ui::FrameContext& ctx)
 {
+    keep_service_informed(ctx);
     const int64_t now = flow_now(ctx);
     if (pin_check_running(now)) {
         const config::Strings strings(m_translations, m_locale);

@@ -24,6 +24,7 @@
 #pragma once
 
 #include "app/effect_runner.h"
+#include "app/service_notifier.h"
 #include "app/staff_call.h"
 #include "config/kiosk_config.h"
 #include "config/translations.h"
@@ -102,6 +103,9 @@ private:
     void carry_out(flows::Effects effects, int64_t now_ms);
     void apply(const screens::KioskIntent& intent, int64_t now_ms);
     void schedule_wakeup(ui::FrameContext& ctx, int64_t now_ms);
+    // systemd's READY=1 after the first frame, then WATCHDOG=1 while frames
+    // are made and the store answers (service_notifier.h; real clock only).
+    void keep_service_informed(ui::FrameContext& ctx);
     // Gives the PIN check's result to the flow once it is done; true while it
     // still runs.
     bool pin_check_running(int64_t now_ms);
@@ -123,6 +127,8 @@ private:
     EffectRunner m_effects{m_store, m_caller};
     std::unique_ptr<flows::KioskFlow> m_flow;
     std::unique_ptr<ui::AppShell> m_shell;
+    ServiceNotifier m_service = ServiceNotifier::from_environment();
+    bool m_store_silent_logged = false;
     screens::KioskScreens m_screens;
 
     // The flow's clock: wall clock, never going back; in scripted runs the
