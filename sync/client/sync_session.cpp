@@ -2,17 +2,76 @@
 // configuration and feed pulls.
 #include "sync_session.h"
 
+#include "common/device_condition.h"
 #include "domain/clock.h"
 #include "files/private_files.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <sys/statvfs.h>
 #include <unordered_set>
 
 namespace feedback::sync {
 
 namespace {
+
+// When this process started, near enough (static initialisation): its uptime.
+const auto process_started = std::chrono::steady_clock::now();
+
+std::optional<int64_t> proc_write_bytes()
+{
+    std::ifstream io("/proc/self/io");
+    std::string name;
+    int64_t value = 0;
+    while (io >> name >> value)
+        if (name == "write_bytes:")
+            return value;
+    return std::nullopt;
+}
+
+std::string os_name()
+{
+    std::ifstream release("/etc/os-release");
+    std::string line;
+    while (std::getline(release, line))
+        if (line.rfind("PRETTY_NAME=", 0) == 0) {
+            std::string value = line.substr(12);
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                value = value.substr(1, value.size() - 2);
+            return value;
+        }
+    return {};
+}
+
+
+// What this process can measure of itself and of its data folder now.
+DeviceCondition measure_condition(const std::filesystem::path& data_dir, int64_t uptime_seconds,
+                                  const std::string& screen)
+{
+    DeviceCondition c;
+    c.uptime_seconds = uptime_seconds;
+    struct statvfs disk {};
+    if (::statvfs(data_dir.c_str(), &disk) == 0) {
+        c.disk_free_bytes = static_cast<int64_t>(disk.f_bavail) * static_cast<int64_t>(disk.f_frsize);
+        c.disk_total_bytes = static_cast<int64_t>(disk.f_blocks) * static_cast<int64_t>(disk.f_frsize);
+    }
+    int64_t store = 0;
+    std::error_code ec;
+    for (const std::string& name : {std::string(store::database_file_name), std::string(store::database_file_name) + "-wal"}) {
+        auto size = std::filesystem::file_size(data_dir / name, ec);
+        if (!ec)
+            store += static_cast<int64_t>(size);
+    }
+    c.store_bytes = store;
+    c.bytes_written = proc_write_bytes();
+    c.os = fitted_text(os_name());
+    c.screen = screen;
+    return c;
+}
+
+
 
 // "HTTP 422 batch_conflict: batch ... was received before with a different body"
 std::string describe_answer(const HttpResponse& response)
@@ -237,6 +296,26 @@ SyncSession::SyncSession(const std::filesystem::path& data_dir, store::LocalStor
         m_clock_offset_ms = std::stoll(**offset);
 }
 
+void SyncSession::add_device_headers(HttpRequest& request)
+{
+    if (m_clock_offset_ms)
+        request.headers.push_back({header_clock_offset, std::to_string(*m_clock_offset_ms)});
+    auto now = std::chrono::steady_clock::now();
+    if (!m_backlog || now - m_backlog_counted_at > std::chrono::seconds(30)) {
+        if (auto counted = m_store.outbox_size()) {
+            m_backlog = *counted;
+            m_backlog_counted_at = now;
+        }
+    }
+    if (m_backlog)
+        request.headers.push_back({header_backlog, std::to_string(*m_backlog)});
+    if (!m_options.app_version.empty())
+        request.headers.push_back({header_app_version, m_options.app_version});
+    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(now - process_started).count();
+    request.headers.push_back(
+        {header_health, condition_to_header(measure_condition(m_data_dir, uptime, m_options.screen))});
+}
+
 HttpRequest SyncSession::authorised(std::string method, std::string path) const
 {
     return HttpRequest{std::move(method),
@@ -327,19 +406,7 @@ UploadStep SyncSession::upload_next()
     request.headers.push_back({"Content-Type", "application/json"});
     request.headers.push_back({"Content-Encoding", "gzip"});
     request.headers.push_back({header_body_sha256, batch.body_sha256});
-    if (m_clock_offset_ms)
-        request.headers.push_back({header_clock_offset, std::to_string(*m_clock_offset_ms)});
-    auto now = std::chrono::steady_clock::now();
-    if (!m_backlog || now - m_backlog_counted_at > std::chrono::seconds(30)) {
-        if (auto counted = m_store.outbox_size()) {
-            m_backlog = *counted;
-            m_backlog_counted_at = now;
-        }
-    }
-    if (m_backlog)
-        request.headers.push_back({header_backlog, std::to_string(*m_backlog)});
-    if (!m_options.app_version.empty())
-        request.headers.push_back({header_app_version, m_options.app_version});
+    add_device_headers(request);
     request.body = std::move(*compressed);
 
     auto response = m_http.perform(request);
@@ -465,12 +532,7 @@ Result<FeedPull> SyncSession::pull_feed()
         HttpRequest request =
             authorised("GET", "/v1/feed?after=" + cursor + "&limit=" + std::to_string(m_limits.max_feed_events));
         // The device's health rides along, so head office's report is current after an idle round.
-        if (m_clock_offset_ms)
-            request.headers.push_back({header_clock_offset, std::to_string(*m_clock_offset_ms)});
-        if (auto backlog = m_store.outbox_size())
-            request.headers.push_back({header_backlog, std::to_string(*backlog)});
-        if (!m_options.app_version.empty())
-            request.headers.push_back({header_app_version, m_options.app_version});
+        add_device_headers(request);
         auto response = m_http.perform(request);
         FEEDBACK_TRY(response);
         if (!is_protocol_answer(*response))

@@ -64,6 +64,7 @@ struct FeedPull {
 struct SessionOptions {
     size_t batch_size = 1000; // at most; head office's limit wins
     std::string app_version;
+    std::string screen;       // "1280x720" for the kiosk's Feedback-Health; "" for the command line
     HttpOptions http;         // ca_file is taken from the credentials
 };
 
@@ -98,6 +99,8 @@ public:
 
 private:
     HttpRequest authorised(std::string method, std::string path) const;
+    // Feedback-Clock-Offset, -Backlog, -App-Version and -Health (PROTOCOL.md 5).
+    void add_device_headers(HttpRequest& request);
     void note_server_time(const HttpResponse& response);
     UploadStep refuse_batch(const store::FrozenBatch& batch, const std::string& reason, UploadStep::Kind kind);
     UploadStep release_batch(const store::FrozenBatch& batch, const std::string& why);

@@ -5,6 +5,7 @@
 #include "api/token_commands.h"
 #include "backup.h"
 #include "certificates.h"
+#include "device_flags.h"
 #include "cli/options.h"
 #include "domain/clock.h"
 #include "domain/event_csv.h"
@@ -59,7 +60,10 @@ std::array<cli::Command, 10> commands()
          "HTTPS only (TLS 1.2 or newer). Prints \"listening on https://HOST:PORT\" once\n"
          "ready, then one line per request (no personal data). SIGTERM or SIGINT stops\n"
          "it cleanly: requests in flight are finished first. The web dashboard is on the\n"
-         "same port, at https://HOST:PORT/ (feedback-hq user add makes its first admin).",
+         "same port, at https://HOST:PORT/ (feedback-hq user add makes its first admin).\n"
+         "SIGHUP reads the certificate again (DIR/tls/server.pem and server.key, or the\n"
+         "files hq.json names in \"tls\": {\"certificate\", \"key\"}, certbot's for example):\n"
+         "new connections get it, open ones are not dropped.",
          {dir_option(),
           {"listen", Arity::value, Presence::optional, "HOST:PORT",
            "where to listen (default from hq.json: 0.0.0.0:8443); port 0 picks a free one"}}},
@@ -78,7 +82,9 @@ std::array<cli::Command, 10> commands()
            "one stops working, and a revocation is lifted"}}},
         {"devices", "list enrolled terminals and their health",
          "Store, terminal code, last contact, events received, last reported backlog,\n"
-         "clock offset (head office minus terminal) and app version.",
+         "clock offset (head office minus terminal), app version, the condition it last\n"
+         "reported (uptime, disk, store size, bytes written, system, screen) and what\n"
+         "needs a person (low_disk, clock_off).",
          {dir_option(), {"json", Arity::flag, Presence::optional, "", "print JSON instead of text"}}},
         {"revoke", "stop accepting a terminal's uploads",
          "Its token is refused from now on (401); the terminal keeps its data until it\n"
@@ -193,6 +199,7 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGHUP); // not a stop: the certificate is read again
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN); // a terminal that hangs up mid-answer is not a reason to die
 
@@ -244,9 +251,18 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
     out << tool << ": listening on https://" << shown_host << ":" << *port << std::endl;
 
     HqServer& running = **server;
-    std::thread waiter([&running, stop_signals] {
-        int received = 0;
-        sigwait(&stop_signals, &received);
+    std::thread waiter([&running, stop_signals, &out] {
+        for (;;) {
+            int received = 0;
+            sigwait(&stop_signals, &received);
+            if (received != SIGHUP)
+                break;
+            // A renewed certificate (certbot's deploy hook, systemctl reload).
+            auto reloaded = running.reload_certificate();
+            out << tool << (reloaded ? ": certificate read again; new connections get it"
+                                     : ": kept the certificate in use: " + escape_control_characters(reloaded.error().message))
+                << std::endl;
+        }
         running.stop();
     });
     auto served = running.run();
@@ -321,7 +337,11 @@ int devices(const cli::ParsedOptions& options, std::ostream& out, std::ostream& 
                             {"events_received", d.events_received},
                             {"last_backlog", optional_number(d.last_backlog)},
                             {"clock_offset_ms", optional_number(d.clock_offset_ms)},
-                            {"app_version", shown(d.app_version)}});
+                            {"app_version", shown(d.app_version)},
+                            // As it was read and written anew (printable ASCII only).
+                            {"condition", d.condition ? nlohmann::json::parse(sync::condition_to_header(*d.condition))
+                                                      : nlohmann::json()},
+                            {"flags", device_flags(d)}});
         out << json.dump(2) << "\n";
         return exit_ok;
     }
@@ -336,6 +356,10 @@ int devices(const cli::ParsedOptions& options, std::ostream& out, std::ostream& 
             << ", backlog " << (d.last_backlog ? std::to_string(*d.last_backlog) : "unknown") << ", clock offset "
             << (d.clock_offset_ms ? std::to_string(*d.clock_offset_ms) + " ms" : "unknown") << ", version "
             << (d.app_version.empty() ? "unknown" : shown(d.app_version)) << "\n";
+        if (d.condition)
+            out << "    condition " << sync::condition_to_header(*d.condition) << "\n";
+        for (const std::string& flag : device_flags(d))
+            out << "    NEEDS A PERSON: " << flag << "\n";
     }
     return exit_ok;
 }

@@ -113,6 +113,16 @@ Result<HqSettings> load_settings(const std::filesystem::path& dir)
             return bad(file.string() + ": connections: " + connections.error().message);
         settings.connections = *connections;
     }
+    if (json.contains("tls")) {
+        const auto& tls = json["tls"];
+        if (!tls.is_object() || !tls.contains("certificate") || !tls.contains("key") ||
+            !tls["certificate"].is_string() || !tls["key"].is_string() ||
+            tls["certificate"].get<std::string>().empty() || tls["key"].get<std::string>().empty())
+            return bad(file.string() + ": tls must be {\"certificate\": FILE, \"key\": FILE} (a PEM certificate "
+                                       "with its chain, and its private key)");
+        settings.tls_certificate = tls["certificate"].get<std::string>();
+        settings.tls_key = tls["key"].get<std::string>();
+    }
     FEEDBACK_TRY(text_field("public_url", settings.public_url));
     if (!settings.public_url.empty()) {
         while (settings.public_url.ends_with('/'))
@@ -149,6 +159,8 @@ Result<void> save_settings(const std::filesystem::path& dir, const HqSettings& s
     };
     if (!settings.public_url.empty())
         json["public_url"] = settings.public_url;
+    if (!settings.tls_certificate.empty())
+        json["tls"] = {{"certificate", settings.tls_certificate.string()}, {"key", settings.tls_key.string()}};
     return files::write_private_file(dir / settings_file_name, json.dump(2) + "\n", files::Durability::synced);
 }
 

@@ -39,6 +39,11 @@ struct HqSettings {
     int threads = 64;                     // requests the routes work on at once (the front holds the waiting ones)
     int64_t enrol_code_ttl_hours = 72;
     std::string hostname = "localhost";   // the name in the server certificate
+    // A certificate (with its chain) and key of the chain's own, certbot's
+    // for example (hq.json "tls": {"certificate": FILE, "key": FILE}); empty:
+    // DIR/tls/server.pem and server.key (feedback-hq init's). Read again on SIGHUP.
+    std::filesystem::path tls_certificate;
+    std::filesystem::path tls_key;
     // Where customers reach head office, for the links it hands out (the
     // status page's, crypto/status_key.h): "https://feedback.example.nl",
     // no path, query or trailing "/". Empty (the default, not written to

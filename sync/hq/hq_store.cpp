@@ -362,6 +362,11 @@ CREATE TABLE alert_backlogs(
     growing_since INTEGER             -- the first scan that saw it grow, while it keeps growing
 ) WITHOUT ROWID;
 )sql",
+    // Each terminal's condition as it last reported it (Feedback-Health:
+    // uptime, restarts, disk, store size, bytes written, system, screen).
+    R"sql(
+ALTER TABLE devices ADD COLUMN condition TEXT; -- JSON, common/device_condition.h
+)sql",
     // Days and weeks in the store's zone: the read model keeps each rating's,
     // complaint's and action's time also as the wall clock of its store
     // ("local ms": the local date and time read as if it were UTC), and the
@@ -434,11 +439,20 @@ Device device_from_row(const Statement& s)
     device.last_backlog = s.column_optional_int64(8);
     device.clock_offset_ms = s.column_optional_int64(9);
     device.app_version = s.column_text(10);
+    if (auto condition = s.column_optional_text(11))
+        device.condition = sync::condition_from_header(*condition);
     return device;
 }
 
 constexpr const char* device_columns = "id, name, store_code, terminal_code, enrolled_at, revoked_at, last_seen_at, "
-                                       "events_received, last_backlog, clock_offset_ms, app_version";
+                                       "events_received, last_backlog, clock_offset_ms, app_version, condition";
+
+// The condition as stored: the header's JSON written anew from what was read
+// of it (never the bytes as sent); nothing when none was reported.
+std::optional<std::string> condition_text(const DeviceHealth& health)
+{
+    return health.condition ? std::optional<std::string>(sync::condition_to_header(*health.condition)) : std::nullopt;
+}
 
 // The codes enrol() refuses a known device with (PROTOCOL.md 2).
 constexpr std::array enrol_refusal_codes{sync::error_device_already_enrolled, sync::error_device_enrolled_elsewhere,
@@ -1403,7 +1417,8 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
     auto health_update = m_db.cached(
         "UPDATE devices SET last_seen_at = ?2, events_received = events_received + ?3, "
         "last_backlog = coalesce(?4, last_backlog), clock_offset_ms = coalesce(?5, clock_offset_ms), "
-        "app_version = CASE WHEN ?6 = '' THEN app_version ELSE ?6 END WHERE id = ?1");
+        "app_version = CASE WHEN ?6 = '' THEN app_version ELSE ?6 END, condition = coalesce(?7, condition) "
+        "WHERE id = ?1");
     FEEDBACK_TRY(health_update);
     FEEDBACK_TRY((*health_update)
                      ->bind(1, device.id)
@@ -1412,6 +1427,7 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
                      .bind(4, health.backlog)
                      .bind(5, health.clock_offset_ms)
                      .bind(6, health.app_version)
+                     .bind(7, condition_text(health))
                      .run());
     return out;
 }
@@ -1435,7 +1451,8 @@ Result<void> HqStore::touch(std::string_view device_id, int64_t now_ms, const De
 {
     auto stmt = m_db.cached("UPDATE devices SET last_seen_at = ?2, last_backlog = coalesce(?3, last_backlog), "
                             "clock_offset_ms = coalesce(?4, clock_offset_ms), "
-                            "app_version = CASE WHEN ?5 = '' THEN app_version ELSE ?5 END WHERE id = ?1");
+                            "app_version = CASE WHEN ?5 = '' THEN app_version ELSE ?5 END, "
+                            "condition = coalesce(?6, condition) WHERE id = ?1");
     FEEDBACK_TRY(stmt);
     return (*stmt)
         ->bind(1, device_id)
@@ -1443,6 +1460,7 @@ Result<void> HqStore::touch(std::string_view device_id, int64_t now_ms, const De
         .bind(3, health.backlog)
         .bind(4, health.clock_offset_ms)
         .bind(5, health.app_version)
+        .bind(6, condition_text(health))
         .run();
 }
 

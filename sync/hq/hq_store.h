@@ -22,6 +22,7 @@
 // Several connections may share the file (WAL); writers take turns.
 #pragma once
 
+#include "common/device_condition.h"
 #include "common/protocol.h"
 #include "domain/complaint_fold.h"
 #include "domain/event.h"
@@ -73,6 +74,7 @@ struct Device {
     std::optional<int64_t> last_backlog;
     std::optional<int64_t> clock_offset_ms;
     std::string app_version;
+    std::optional<sync::DeviceCondition> condition; // as last reported (Feedback-Health)
 };
 
 // What a terminal reports about itself with each upload (PROTOCOL.md 3).
@@ -80,6 +82,7 @@ struct DeviceHealth {
     std::optional<int64_t> clock_offset_ms;
     std::optional<int64_t> backlog;
     std::string app_version;
+    std::optional<sync::DeviceCondition> condition;
 };
 
 // A complaint that came in at head office (HqStore::register_complaint).

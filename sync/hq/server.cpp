@@ -71,7 +71,8 @@ DeviceHealth health_of(const httplib::Request& req)
     return {within(header_integer(req, sync::header_clock_offset), -sync::max_reported_clock_offset_ms,
                    sync::max_reported_clock_offset_ms),
             within(header_integer(req, sync::header_backlog), 0, sync::max_reported_backlog),
-            sync::is_plausible_app_version(app_version) ? app_version : std::string()};
+            sync::is_plausible_app_version(app_version) ? app_version : std::string(),
+            sync::condition_from_header(req.get_header_value(sync::header_health))};
 }
 
 // POST /v1/enrol per client address (PROTOCOL.md 2, 6): a burst of 10
@@ -194,15 +195,16 @@ private:
 // [SECTION] The server
 
 struct HqServer::Impl {
-    Impl(const std::filesystem::path& dir, const HqSettings& given, std::ostream& log_stream,
+    Impl(const std::filesystem::path& folder, const HqSettings& given, std::ostream& log_stream,
          front::TlsFront::TlsContext tls, HqStore writer_store)
-        : settings(given), log(log_stream), pool(dir),
+        : dir(folder), settings(given), log(log_stream), pool(folder),
           limiter(given.limits.rate_per_second, given.limits.rate_burst),
           writer(std::move(writer_store), write_mutex), http(std::make_unique<httplib::Server>()),
           tls_context(std::move(tls)), front_secret(sync::random_hex(32))
     {
     }
 
+    std::filesystem::path dir;
     HqSettings settings;
     std::ostream& log;
     std::mutex log_mutex;
@@ -522,6 +524,25 @@ void HqServer::Impl::install_routes()
 
 // [SECTION] Life cycle
 
+namespace {
+
+// The certificate and key hq.json names, else feedback-hq init's in DIR/tls.
+Result<front::TlsFront::TlsContext> load_tls_context(const std::filesystem::path& dir, const HqSettings& settings)
+{
+    auto files = tls_files(dir);
+    std::filesystem::path certificate = settings.tls_certificate.empty() ? files.server_certificate
+                                                                         : settings.tls_certificate;
+    std::filesystem::path key = settings.tls_key.empty() ? files.server_key : settings.tls_key;
+    std::error_code ec;
+    if (!std::filesystem::exists(certificate, ec) || !std::filesystem::exists(key, ec))
+        return Error{ErrorKind::not_found,
+                     "no server certificate at " + certificate.string() + " with its key at " + key.string() +
+                         (settings.tls_certificate.empty() ? " (feedback-hq init makes one)" : " (hq.json: tls)")};
+    return front::make_server_tls_context(certificate.string(), key.string());
+}
+
+} // namespace
+
 HqServer::HqServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 HqServer::~HqServer() = default;
 
@@ -530,12 +551,7 @@ Result<std::unique_ptr<HqServer>> HqServer::create(const std::filesystem::path& 
 {
     auto probe = HqStore::open(dir, HqStore::Intent::existing_only);
     FEEDBACK_TRY(probe);
-    auto files = tls_files(dir);
-    std::error_code ec;
-    if (!std::filesystem::exists(files.server_certificate, ec) || !std::filesystem::exists(files.server_key, ec))
-        return Error{ErrorKind::not_found, "no server certificate in " + files.server_certificate.parent_path().string() +
-                                               " (feedback-hq init makes one)"};
-    auto tls = front::make_server_tls_context(files.server_certificate.string(), files.server_key.string());
+    auto tls = load_tls_context(dir, settings);
     FEEDBACK_TRY(tls);
 
     auto impl = std::make_unique<Impl>(dir, settings, log, std::move(*tls), std::move(*probe));
@@ -579,6 +595,17 @@ void HqServer::Impl::write_front_log(const front::FrontLogEntry& entry)
     line = escape_control_characters(line + "front: " + entry.reason) + "\n";
     std::lock_guard lock(log_mutex);
     log << line << std::flush;
+}
+
+Result<void> HqServer::reload_certificate()
+{
+    auto tls = load_tls_context(m_impl->dir, m_impl->settings);
+    FEEDBACK_TRY(tls);
+    if (m_impl->front)
+        m_impl->front->replace_context(std::move(*tls));
+    else
+        m_impl->tls_context = std::move(*tls);
+    return {};
 }
 
 Result<int> HqServer::bind(const ListenAddress& address)

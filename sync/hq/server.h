@@ -53,6 +53,10 @@ public:
     Result<void> run();
     // Safe from any thread (a signal-waiting thread, a test).
     void stop();
+    // Reads the certificate and key again (SIGHUP: a renewed certificate);
+    // new connections get it, open ones keep theirs. On an error the one in
+    // use stays. Safe from any thread.
+    Result<void> reload_certificate();
     // How many POST /v1/enrol one client address may make: `burst` at once,
     // then `per_second` on average (default: 10, then one every 6 s). For
     // tools that enrol many terminals from one address (the benchmark).

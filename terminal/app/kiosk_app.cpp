@@ -137,6 +137,8 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
         // store connection; until the terminal is enrolled it only waits.
         sync::UploaderOptions uploader;
         uploader.session.app_version = FEEDBACK_VERSION;
+        const ImVec2 screen = app->m_shell->display_size();
+        uploader.session.screen = std::to_string(static_cast<int>(screen.x)) + "x" + std::to_string(static_cast<int>(screen.y));
         if (options.sync_start_delay_max)
             uploader.startup_delay_max = *options.sync_start_delay_max;
         if (!options.config_file) {

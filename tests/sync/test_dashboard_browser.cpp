@@ -79,6 +79,8 @@ TEST_CASE("a real browser logs in, opens the overview and a complaint, and recor
 
     // Devices: an enrolment code made on the page, shown once.
     browser.navigate(hq.url() + "/devices");
+    // What the terminal last reported of itself with its upload (Feedback-Health).
+    CHECK(browser.text(browser.wait_for("#devices td.condition")).find("GB vrij van") != std::string::npos);
     browser.send_keys(browser.wait_for("#enrol_store"), "AMS");
     browser.send_keys(browser.find("#enrol_name"), "Balie 1");
     browser.click(browser.find("#enrol-form button"));

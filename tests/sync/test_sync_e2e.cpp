@@ -112,6 +112,17 @@ TEST_CASE("enrol, record, sync: head office's export holds every event exactly o
     CHECK(devices[0]["app_version"] == FEEDBACK_VERSION);
     CHECK(devices[0]["clock_offset_ms"].is_number());
     CHECK(devices[0]["last_backlog"] == 0); // reported with the feed request after the last upload
+    // Its condition (Feedback-Health, PROTOCOL.md 5): measured on this machine.
+    const auto& condition = devices[0]["condition"];
+    REQUIRE(condition.is_object());
+    CHECK(condition["uptime_s"].is_number_integer());
+    CHECK(condition["disk_free"].get<int64_t>() > 0);
+    CHECK(condition["disk_total"].get<int64_t>() >= condition["disk_free"].get<int64_t>());
+    CHECK(condition["store_bytes"].get<int64_t>() > 0);
+    CHECK(condition["bytes_written"].is_number_integer());
+    CHECK(condition["os"].get<std::string>().find("Debian") != std::string::npos);
+    CHECK_FALSE(condition.contains("screen")); // `sync` is not the kiosk
+    CHECK(devices[0]["flags"].is_array());
 
     auto csv = hq.run({"export", "--format", "csv"});
     CHECK(csv.exit_code == 0);

@@ -234,7 +234,7 @@ TEST_CASE("group commit: batches stored together each get their own answer, repl
     REQUIRE(checked_conflict);
     REQUIRE(checked_a_again);
     REQUIRE(checked_d);
-    hq::DeviceHealth health{12, 3, "0.2.0"};
+    hq::DeviceHealth health{12, 3, "0.2.0", std::nullopt};
     auto results = store->store_batches({{&device, &*checked_a, &health},
                                          {&device, &*checked_conflict, &health},
                                          {&device, &*checked_a_again, &health},

@@ -2,11 +2,13 @@
 // backoff and Retry-After, head office's storage (enrolment, ingest, replay,
 // feed), the rate limiter, and the terminal store's remote events.
 #include "client/backoff.h"
+#include "common/device_condition.h"
 #include "common/protocol.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
 #include "domain/validation.h"
+#include "hq/device_flags.h"
 #include "hq/hq_store.h"
 #include "hq/rate_limiter.h"
 #include "store/local_store.h"
@@ -97,6 +99,52 @@ TEST_CASE("batch answers and limits survive their JSON form", "[sync][unit]")
 }
 
 // [SECTION] Backoff
+
+TEST_CASE("a terminal's condition survives its header, and what does not fit is left out", "[sync][unit]")
+{
+    sync::DeviceCondition condition;
+    condition.uptime_seconds = 3600;
+    condition.restarts = 2;
+    condition.last_exit = "killed SIGABRT";
+    condition.disk_free_bytes = 400'000'000;
+    condition.disk_total_bytes = 16'000'000'000;
+    condition.store_bytes = 4'096'000;
+    condition.bytes_written = 123'456;
+    condition.os = "Debian GNU/Linux 12 (bookworm)";
+    condition.screen = "1280x720";
+    std::string header = sync::condition_to_header(condition);
+    CHECK(header.size() <= sync::max_health_header_bytes);
+    CHECK(sync::condition_from_header(header) == condition);
+
+    // Control characters, long texts, negative or fractional numbers, other kinds: left out.
+    auto odd = sync::condition_from_header(
+        R"({"uptime_s":-1,"disk_free":1.5,"store_bytes":"12","os":"a\u001bb","screen":")" + std::string(81, 'x') +
+        R"(","restarts":3})");
+    REQUIRE(odd);
+    CHECK_FALSE(odd->uptime_seconds);
+    CHECK_FALSE(odd->disk_free_bytes);
+    CHECK_FALSE(odd->store_bytes);
+    CHECK(odd->os.empty());
+    CHECK(odd->screen.empty());
+    CHECK(odd->restarts == 3);
+    CHECK_FALSE(sync::condition_from_header("[1,2]"));
+    CHECK_FALSE(sync::condition_from_header("{" + std::string(2000, ' ') + "}"));
+    CHECK(sync::fitted_text("caf\xC3\xA9\n" + std::string(100, 'y')).size() == 80);
+
+    // What needs a person: under 500 MB or a tenth of the disk free, a clock off by over two minutes.
+    hq::Device device;
+    CHECK(hq::device_flags(device).empty());
+    device.condition = condition; // 400 MB free
+    CHECK(hq::device_flags(device) == std::vector<std::string>{"low_disk"});
+    device.condition->disk_free_bytes = 1'500'000'000; // under a tenth of 16 GB
+    CHECK(hq::device_flags(device) == std::vector<std::string>{"low_disk"});
+    device.condition->disk_free_bytes = 8'000'000'000;
+    CHECK(hq::device_flags(device).empty());
+    device.clock_offset_ms = -150'000;
+    CHECK(hq::device_flags(device) == std::vector<std::string>{"clock_off"});
+    device.clock_offset_ms = 119'000;
+    CHECK(hq::device_flags(device).empty());
+}
 
 TEST_CASE("backoff: full jitter under an exponential, capped ceiling, and Retry-After is a floor", "[sync][unit]")
 {
@@ -206,8 +254,9 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         issued = code->code;
         // As the version before left it: the migrations from replacement
         // codes on undone, newest first (each later one is applied again too).
-        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 10);
+        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 11);
         REQUIRE(store->database().exec(
+            "ALTER TABLE devices DROP COLUMN condition; "
             "DROP INDEX dashboard_ratings_by_time; DROP INDEX dashboard_ratings_call_backs; "
             "DROP INDEX dashboard_ratings_with_reasons; DROP INDEX dashboard_complaints_by_opened; "
             "DROP INDEX dashboard_complaints_by_store; DROP INDEX dashboard_complaints_by_category; "
@@ -256,7 +305,7 @@ TEST_CASE("ingest: one transaction per batch, duplicates by id, rejections per e
     auto bad = rating(hq.device.id, 3, 11);
     std::string batch = make_uuid_v7(now);
     std::string body = batch_body(batch, {e1, e2, bad, e1});
-    auto first = hq.store.ingest(hq.device, batch, body, 1000, {5, 4, "0.1.0"}, now);
+    auto first = hq.store.ingest(hq.device, batch, body, 1000, {5, 4, "0.1.0", std::nullopt}, now);
     REQUIRE(first);
     CHECK(first->kind == hq::IngestKind::stored);
     CHECK(first->summary.accepted == 2);

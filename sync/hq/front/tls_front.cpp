@@ -29,6 +29,7 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -198,7 +199,8 @@ struct TlsFront::Impl {
     {
     }
 
-    TlsContext context;
+    std::mutex context_mutex; // replace_context() comes from another thread
+    TlsContext context;       // under context_mutex
     FrontSettings settings;
     FrontHooks hooks;
     int backend_port;
@@ -344,7 +346,10 @@ void TlsFront::Impl::accept_all()
         c.peer = std::move(peer);
         c.from_trusted_proxy = trusted;
         c.deadline = Clock::now() + std::chrono::seconds(settings.head_seconds);
-        c.ssl = SSL_new(context.get());
+        {
+            std::lock_guard lock(context_mutex);
+            c.ssl = SSL_new(context.get()); // holds its own reference to the context
+        }
         if (!c.ssl || SSL_set_fd(c.ssl, fd) != 1) {
             if (c.ssl)
                 SSL_free(c.ssl);
@@ -1018,6 +1023,12 @@ Result<void> TlsFront::run()
     f.graveyard.clear();
     f.flush_summary(true);
     return {};
+}
+
+void TlsFront::replace_context(TlsContext context)
+{
+    std::lock_guard lock(m_impl->context_mutex);
+    std::swap(m_impl->context, context); // the old one is freed once its last connection is
 }
 
 void TlsFront::stop()

@@ -99,6 +99,9 @@ public:
     Result<void> run();
     // Safe from any thread.
     void stop();
+    // New connections use `context` from now on; those open keep theirs
+    // (a certificate renewed without dropping a connection). Safe from any thread.
+    void replace_context(TlsContext context);
 
     static constexpr int stop_grace_seconds = 10;
 

@@ -250,7 +250,7 @@ void Page::send_page(int status, const std::string& title, std::string_view nav,
     security_headers(res);
     res.status = status;
     res.set_content(html_document(t, title, t("layout.brand"), header, body,
-                                  t.format("layout.footer", {{"time", time_text(now_ms)}})),
+                                  t.format("layout.footer", {{"time", time_text(now_ms)}, {"zone", zone_name()}})),
                     "text/html; charset=utf-8");
 }
 

@@ -110,6 +110,8 @@ public:
     // in, or the chain's for "" (dashboard_zone).
     std::string time_text(int64_t utc_ms, const std::string& store_code = {}) const;
     std::string date_text(int64_t utc_ms, const std::string& store_code = {}) const;
+    // The name of that wall clock's zone ("Europe/Amsterdam"), said beside a time.
+    std::string zone_name(const std::string& store_code = {}) const { return zone_of(store_code).name(); }
     // The moment a date and time typed on the store's wall clock names
     // (`wall_ms`: ms of the typed date and time read as if it were UTC).
     int64_t moment_of(int64_t wall_ms, const std::string& store_code = {}) const;

@@ -8,6 +8,7 @@
 #include "crypto/argon2id.h"
 #include "domain/refcode.h"
 #include "domain/validation.h"
+#include "hq/device_flags.h"
 #include "hq/mail/alerts.h"
 
 #include <cctype>
@@ -23,6 +24,34 @@ std::string optional_time(const Page& page, const std::optional<int64_t>& ms)
     return ms ? page.time_text(*ms) : page.t("devices.never");
 }
 
+// What the terminal last said of itself (Feedback-Health), and what needs a person.
+std::string condition_cell(const Text& t, const Device& d)
+{
+    std::string html;
+    for (const std::string& flag : device_flags(d))
+        html += "<span class=\"tag late\" data-flag=\"" + escape(flag) + "\">" + escape(t("devices.flag." + flag)) +
+                "</span> ";
+    if (!d.condition)
+        return html + escape(t("devices.not_reported"));
+    const sync::DeviceCondition& c = *d.condition;
+    auto decimal = [&](double value) { return format_decimal(value, 1, t.locale()); };
+    std::vector<std::string> parts;
+    if (c.uptime_seconds)
+        parts.push_back(t.format("devices.uptime", {{"hours", decimal(static_cast<double>(*c.uptime_seconds) / 3600)}}));
+    if (c.disk_free_bytes && c.disk_total_bytes)
+        parts.push_back(t.format("devices.disk", {{"free", decimal(static_cast<double>(*c.disk_free_bytes) / 1e9)},
+                                                  {"total", decimal(static_cast<double>(*c.disk_total_bytes) / 1e9)}}));
+    if (c.store_bytes)
+        parts.push_back(t.format("devices.store_size", {{"size", decimal(static_cast<double>(*c.store_bytes) / 1e6)}}));
+    for (const std::string& text : {c.os, c.screen})
+        if (!text.empty())
+            parts.push_back(text);
+    std::string joined;
+    for (const std::string& part : parts)
+        joined += (joined.empty() ? "" : " \xC2\xB7 ") + part;
+    return html + escape(joined);
+}
+
 void render_devices(Page& page, int status, const std::string& enrolled_html, const FormFeedback* feedback)
 {
     const Text& t = page.t;
@@ -36,10 +65,10 @@ void render_devices(Page& page, int status, const std::string& enrolled_html, co
     body += "<table class=\"list\" id=\"devices\"><thead><tr><th>" + escape(t("devices.terminal")) + "</th><th>" +
             escape(t("devices.name")) + "</th><th>" + escape(t("devices.last_seen")) + "</th><th>" +
             escape(t("devices.backlog")) + "</th><th>" + escape(t("devices.clock_offset")) + "</th><th>" +
-            escape(t("devices.version")) + "</th><th>" + escape(t("devices.events")) + "</th><th>" +
-            escape(t("devices.state")) + "</th></tr></thead><tbody>";
+            escape(t("devices.version")) + "</th><th>" + escape(t("devices.condition")) + "</th><th>" +
+            escape(t("devices.events")) + "</th><th>" + escape(t("devices.state")) + "</th></tr></thead><tbody>";
     if (devices->empty())
-        body += "<tr><td colspan=\"8\">" + escape(t("devices.none")) + "</td></tr>";
+        body += "<tr><td colspan=\"9\">" + escape(t("devices.none")) + "</td></tr>";
     for (const auto& d : *devices) {
         body += "<tr" + std::string(d.revoked_at ? " class=\"revoked\"" : "") + "><td>" +
                 escape(d.store_code + "-" + d.terminal_code) + "</td><td>" + escape(d.name) + "<br><small>" +
@@ -48,7 +77,8 @@ void render_devices(Page& page, int status, const std::string& enrolled_html, co
                 (d.clock_offset_ms ? escape(format_decimal(static_cast<double>(*d.clock_offset_ms) / 1000.0, 1,
                                                            t.locale())) + " s"
                                    : "\xE2\x80\x93") +
-                "</td><td>" + escape(d.app_version) + "</td><td>" + std::to_string(d.events_received) + "</td><td>";
+                "</td><td>" + escape(d.app_version) + "</td><td class=\"condition\">" + condition_cell(t, d) +
+                "</td><td>" + std::to_string(d.events_received) + "</td><td>";
         if (d.revoked_at) {
             body += escape(t.format("devices.revoked_at", {{"time", page.time_text(*d.revoked_at)}}));
         } else {
@@ -115,7 +145,8 @@ void post_enrol(Page& page)
                         "</h2><p class=\"big\" id=\"enrol-code\">" + escape(code->code) + "</p><p>" +
                         escape(t.format("devices.code_detail", {{"name", code->name},
                                                                 {"store", code->store_code},
-                                                                {"time", page.time_text(code->expires_at, code->store_code)}})) +
+                                                                {"time", page.time_text(code->expires_at, code->store_code)},
+                                                                {"zone", page.zone_name(code->store_code)}})) +
                         "</p></section>";
     render_devices(page, 200, shown, nullptr);
 }

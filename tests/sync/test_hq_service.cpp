@@ -1,14 +1,18 @@
-// Head office's backups (sync/hq/backup.h) with the real feedback-hq and
-// feedback-terminal: a backup made while a terminal keeps uploading holds
-// every event acknowledged before it began, restore puts it back (and waits
-// for head office to stop), and the folder of timed backups keeps its newest.
+// Head office as a service, with the real feedback-hq and feedback-terminal:
+// backups (sync/hq/backup.h) made while a terminal keeps uploading hold every
+// event acknowledged before they began, restore puts one back (and waits for
+// head office to stop), the folder of timed backups keeps its newest; and a
+// renewed certificate is taken on SIGHUP without dropping a connection.
 #include "support/child_process.h"
 #include "support/temp_dir.h"
+#include "support/tls_socket.h"
+#include "hq/certificates.h"
 #include "sync_support.h"
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <set>
 #include <sys/stat.h>
@@ -187,4 +191,95 @@ TEST_CASE("backup and restore refuse bad input and leave everything as it was", 
     }
     CHECK(kept == 2);
     CHECK(file_mode(folder) == 0700);
+}
+
+namespace {
+
+bool wait_for_log(const HqProcess& hq, const std::string& text)
+{
+    for (int i = 0; i < 200; ++i) {
+        if (hq.log().find(text) != std::string::npos)
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return false;
+}
+
+std::optional<RawAnswer> get_stylesheet(TlsSocket& socket)
+{
+    if (!socket.send("GET /static/dashboard.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+        return std::nullopt;
+    return socket.read_answer();
+}
+
+} // namespace
+
+TEST_CASE("SIGHUP takes a renewed certificate for new connections without dropping open ones, or keeps the old one",
+          "[sync][tls]")
+{
+    TempDir temp;
+    HqProcess hq(temp.path() / "hq");
+    auto old_ca = temp.path() / "old-ca.pem";
+    std::filesystem::copy_file(hq.ca_file(), old_ca);
+    auto open = TlsSocket::connect(hq.port());
+    REQUIRE(open);
+    REQUIRE(open->handshake(old_ca));
+    auto first = get_stylesheet(*open);
+    REQUIRE(first);
+    CHECK(first->status == 200);
+
+    // A renewal (certbot's deploy hook copies the new files in place): another CA here.
+    auto renewed = feedback::hq::make_private_ca(temp.path() / "renewed", "127.0.0.1");
+    REQUIRE(renewed);
+    std::filesystem::copy_file(renewed->server_certificate, hq.dir() / "tls" / "server.pem",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(renewed->server_key, hq.dir() / "tls" / "server.key",
+                               std::filesystem::copy_options::overwrite_existing);
+    REQUIRE(::kill(hq.pid(), SIGHUP) == 0);
+    REQUIRE(wait_for_log(hq, "certificate read again"));
+
+    auto with_old = TlsSocket::connect(hq.port());
+    REQUIRE(with_old);
+    CHECK_FALSE(with_old->handshake(old_ca)); // new connections get the renewed certificate
+    auto with_new = TlsSocket::connect(hq.port());
+    REQUIRE(with_new);
+    REQUIRE(with_new->handshake(renewed->ca_certificate));
+    auto fresh = get_stylesheet(*with_new);
+    REQUIRE(fresh);
+    CHECK(fresh->status == 200);
+    auto again = get_stylesheet(*open); // the open connection was not dropped
+    REQUIRE(again);
+    CHECK(again->status == 200);
+
+    // A broken file: the certificate in use stays, and head office says so.
+    std::ofstream(hq.dir() / "tls" / "server.pem") << "-----BEGIN CERTIFICATE-----\nnot base64\n";
+    REQUIRE(::kill(hq.pid(), SIGHUP) == 0);
+    REQUIRE(wait_for_log(hq, "kept the certificate in use"));
+    auto still = TlsSocket::connect(hq.port());
+    REQUIRE(still);
+    CHECK(still->handshake(renewed->ca_certificate));
+}
+
+TEST_CASE("head office serves a certificate and key named in hq.json", "[sync][tls]")
+{
+    TempDir temp;
+    auto own = feedback::hq::make_private_ca(temp.path() / "own", "127.0.0.1");
+    REQUIRE(own);
+    HqProcess hq(temp.path() / "hq", nlohmann::json{{"tls", {{"certificate", own->server_certificate.string()},
+                                                              {"key", own->server_key.string()}}}});
+    auto socket = TlsSocket::connect(hq.port());
+    REQUIRE(socket);
+    CHECK(socket->handshake(own->ca_certificate));
+    auto other = TlsSocket::connect(hq.port());
+    REQUIRE(other);
+    CHECK_FALSE(other->handshake(hq.ca_file())); // not init's certificate
+
+    // A name that is not there: serve says which file it looked for.
+    hq.stop_with_sigterm();
+    auto settings = nlohmann::json::parse(read_text(hq.dir() / "hq.json"));
+    settings["tls"]["key"] = (temp.path() / "missing.key").string();
+    std::ofstream(hq.dir() / "hq.json") << settings.dump(2);
+    auto refused = run_process({FEEDBACK_HQ_BINARY, "serve", "--dir", hq.dir().string(), "--listen", "127.0.0.1:0"});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("missing.key") != std::string::npos);
 }
