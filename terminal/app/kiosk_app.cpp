@@ -311,8 +311,13 @@ void KioskApp::keep_service_informed(ui::FrameContext& ctx)
     if (!m_service.enabled() || m_shell->clock_kind() != ui::ClockKind::real)
         return;
     m_service.ready("the start screen is being drawn"); // once, in the first frame
-    if (!m_service.watchdog_interval())
+    auto due = m_service.next_ping_at();
+    if (!due)
+        return; // no watchdog
+    if (ctx.now_ms() < *due) {
+        ctx.wake_at(*due); // frames keep coming, and with them the pings
         return;
+    }
     // The store answers: a read of its outbox (the pages are cached; a store
     // that lost its disk or is locked up fails it). No answer, no ping:
     // systemd restarts the kiosk, which reopens the store.
@@ -324,8 +329,8 @@ void KioskApp::keep_service_informed(ui::FrameContext& ctx)
         return;
     }
     m_store_silent_logged = false;
-    if (auto next = m_service.ping_if_due(ctx.now_ms()))
-        ctx.wake_at(*next); // frames keep coming, and with them the pings
+    m_service.ping(ctx.now_ms());
+    ctx.wake_at(*m_service.next_ping_at());
 }
 
 void KioskApp::frame(ui::FrameContext& ctx)

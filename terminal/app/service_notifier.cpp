@@ -78,16 +78,19 @@ void ServiceNotifier::ready(std::string_view status)
     notify("READY=1\nSTATUS=" + std::string(status));
 }
 
-std::optional<int64_t> ServiceNotifier::ping_if_due(int64_t now_ms)
+std::optional<int64_t> ServiceNotifier::next_ping_at() const
 {
     if (!m_watchdog)
         return std::nullopt;
-    const int64_t half = std::max<int64_t>(1, m_watchdog->count() / 2);
-    if (!m_last_ping_ms || now_ms - *m_last_ping_ms >= half) {
-        notify("WATCHDOG=1");
-        m_last_ping_ms = now_ms;
-    }
-    return *m_last_ping_ms + half;
+    if (!m_last_ping_ms)
+        return int64_t{0};
+    return *m_last_ping_ms + std::max<int64_t>(1, m_watchdog->count() / 2);
+}
+
+void ServiceNotifier::ping(int64_t now_ms)
+{
+    notify("WATCHDOG=1");
+    m_last_ping_ms = now_ms;
 }
 
 } // namespace feedback::app

@@ -31,9 +31,11 @@ public:
     void notify(std::string_view message) const;
     // READY=1 with a status line, once.
     void ready(std::string_view status);
-    // WATCHDOG=1 when half the interval has passed since the last one
-    // (`now_ms` on any steady clock). Returns when the next one is due.
-    std::optional<int64_t> ping_if_due(int64_t now_ms);
+    // When the next WATCHDOG=1 is due, half the interval after the last one
+    // (`now_ms` on any steady clock; 0 before the first); nothing without a watchdog.
+    std::optional<int64_t> next_ping_at() const;
+    // WATCHDOG=1 now.
+    void ping(int64_t now_ms);
 
 private:
     std::string m_socket;

@@ -241,6 +241,10 @@ TEST_CASE("a complaint that came in by phone is registered at head office with i
 TEST_CASE("a store manager sees and handles only their own stores, by any page, form or export",
           "[dashboard][handling][security]")
 {
+    // What AMS's customers wrote (the pages say "Europe/Amsterdam" beside times, which is no leak).
+    auto has_amsterdam_text = [](const std::string& body) {
+        return has(body, "Amsterdam: onvriendelijk") || has(body, "Amsterdam wacht");
+    };
     TwoStores chain;
     WebClient sam(chain.hq);
     REQUIRE(sam.login("sam", password).status == 303);
@@ -252,7 +256,7 @@ TEST_CASE("a store manager sees and handles only their own stores, by any page, 
         INFO(path);
         auto answer = sam.get(path);
         CHECK(answer.status == 404);
-        CHECK_FALSE(has(answer.body, "Amsterdam"));
+        CHECK_FALSE(has_amsterdam_text(answer.body));
         CHECK_FALSE(has(answer.body, "+31 6"));
     }
     CHECK(sam.get("/complaints/" + chain.utr_complaint).status == 200);
@@ -267,7 +271,7 @@ TEST_CASE("a store manager sees and handles only their own stores, by any page, 
             INFO(path + query);
             auto answer = sam.get(path + query);
             CHECK(answer.status == 200);
-            CHECK_FALSE(has(answer.body, "Amsterdam"));
+            CHECK_FALSE(has_amsterdam_text(answer.body));
             CHECK_FALSE(has(answer.body, chain.ams_complaint));
             CHECK_FALSE(has(answer.body, chain.ams_rating));
             CHECK_FALSE(has(answer.body, ">AMS<"));
