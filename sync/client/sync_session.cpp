@@ -2,6 +2,7 @@
 // configuration and feed pulls.
 #include "sync_session.h"
 
+#include "client/exit_notes.h"
 #include "common/device_condition.h"
 #include "domain/clock.h"
 #include "files/private_files.h"
@@ -67,6 +68,10 @@ DeviceCondition measure_condition(const std::filesystem::path& data_dir, int64_t
     c.store_bytes = store;
     c.bytes_written = proc_write_bytes();
     c.os = fitted_text(os_name());
+    if (auto exits = read_exit_notes(data_dir)) {
+        c.restarts = exits->restarts;
+        c.last_exit = fitted_text(exits->last_exit);
+    }
     c.screen = screen;
     return c;
 }

@@ -21,6 +21,11 @@ namespace {
 // Runs argv[0] from PATH with output to `log`; keys it writes are 0600 (umask 077).
 Result<void> run_tool(const std::vector<std::string>& argv, const std::filesystem::path& log)
 {
+    // Made before fork(): a child of a process with threads must not allocate.
+    std::vector<char*> args;
+    for (const auto& arg : argv)
+        args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
     pid_t pid = fork();
     if (pid < 0)
         return Error{ErrorKind::internal, "could not start " + argv[0]};
@@ -34,10 +39,6 @@ Result<void> run_tool(const std::vector<std::string>& argv, const std::filesyste
         int null_in = ::open("/dev/null", O_RDONLY);
         if (null_in >= 0)
             dup2(null_in, 0);
-        std::vector<char*> args;
-        for (const auto& arg : argv)
-            args.push_back(const_cast<char*>(arg.c_str()));
-        args.push_back(nullptr);
         execvp(args[0], args.data());
         _exit(127);
     }

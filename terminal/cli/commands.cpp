@@ -5,6 +5,7 @@
 
 #include "app/run_kiosk.h"
 #include "cli/options.h"
+#include "client/exit_notes.h"
 #include "client/sync_session.h"
 #include "client/uploader.h"
 #include "config/pin.h"
@@ -16,6 +17,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <unistd.h>
@@ -41,7 +43,7 @@ cli::OptionSpec data_dir_option()
             "folder of the local store (feedback.db); must exist"};
 }
 
-std::array<cli::Command, 9> commands()
+std::array<cli::Command, 10> commands()
 {
     using cli::Arity;
     using cli::Presence;
@@ -104,6 +106,15 @@ std::array<cli::Command, 9> commands()
          "Nothing unacknowledged is ever deleted; refused events are quarantined with\n"
          "head office's reason.",
          {data_dir_option(), {"once", Arity::flag, Presence::optional, "", "one pass, then exit"}}},
+        {"note-exit", "note why the kiosk stopped (systemd's stop hook)",
+         "Run by the kiosk's unit as ExecStopPost=: reads $SERVICE_RESULT, $EXIT_CODE and\n"
+         "$EXIT_STATUS (or the options), counts the stops systemd did not ask for and\n"
+         "keeps the last reason in DIR/kiosk-exits.json; the uploader reports both to\n"
+         "head office (its devices page).",
+         {data_dir_option(),
+          {"result", Arity::value, Presence::optional, "RESULT", "instead of $SERVICE_RESULT (success, watchdog, ...)"},
+          {"code", Arity::value, Presence::optional, "CODE", "instead of $EXIT_CODE (exited, killed, dumped)"},
+          {"status", Arity::value, Presence::optional, "STATUS", "instead of $EXIT_STATUS (a number or a signal)"}}},
         app::run_command(),
     }};
 }
@@ -298,6 +309,33 @@ int retention(const cli::ParsedOptions& options, std::ostream& out, std::ostream
         return fail(err, report.error());
     out << "erased contact details of " << report->complaints_erased << " complaints (" << report->events_erased
         << " events)\n";
+    return exit_ok;
+}
+
+// [SECTION] note-exit
+
+int note_exit_command(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto from_env = [](const char* name) {
+        const char* value = std::getenv(name);
+        return std::string(value ? value : "");
+    };
+    std::string result = options.value_or("result", from_env("SERVICE_RESULT"));
+    if (result.empty()) {
+        err << tool << " note-exit: no $SERVICE_RESULT (systemd sets it for ExecStopPost=) and no --result\n";
+        return exit_usage;
+    }
+    auto noted = sync::note_exit(*options.value("data-dir"), result, options.value_or("code", from_env("EXIT_CODE")),
+                                 options.value_or("status", from_env("EXIT_STATUS")));
+    if (!noted) {
+        if (noted.error().kind == ErrorKind::invalid_input) {
+            err << tool << " note-exit: " << noted.error().message << "\n";
+            return exit_usage;
+        }
+        return fail(err, noted.error());
+    }
+    out << "noted: " << noted->last_exit << "; " << noted->restarts << " stop" << (noted->restarts == 1 ? "" : "s")
+        << " not asked for so far\n";
     return exit_ok;
 }
 
@@ -522,6 +560,8 @@ int run_cli(std::span<const std::string> args, std::istream& in, std::ostream& o
         return sync_command(options, out, err);
     if (command->name == "run")
         return exec_kiosk(args.subspan(1), err);
+    if (command->name == "note-exit")
+        return note_exit_command(options, out, err);
     return retention(options, out, err);
 }
 

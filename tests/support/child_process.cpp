@@ -39,6 +39,13 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv)
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
         throw std::runtime_error("pipe failed");
+    // Made before fork(): the child of a process with threads may only call
+    // async-signal-safe functions, and malloc is not (a lock another thread
+    // held at the fork stays locked in the child for ever).
+    std::vector<char*> args;
+    for (const auto& arg : argv)
+        args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
     m_pid = fork();
     if (m_pid < 0)
         throw std::runtime_error("fork failed");
@@ -46,10 +53,6 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv)
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        std::vector<char*> args;
-        for (const auto& arg : argv)
-            args.push_back(const_cast<char*>(arg.c_str()));
-        args.push_back(nullptr);
         execv(args[0], args.data());
         _exit(127);
     }

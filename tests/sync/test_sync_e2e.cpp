@@ -100,6 +100,11 @@ TEST_CASE("enrol, record, sync: head office's export holds every event exactly o
     CHECK(ids_of(exported) == recorded);
     CHECK(exported.back()["payload"]["contact"]["phone"] == "+31 6 1234 5678"); // head office keeps it
 
+    // Two stops systemd did not ask for, noted by the kiosk's stop hook.
+    CHECK(terminal.run({"note-exit", "--result", "watchdog", "--code", "killed", "--status", "ABRT"}).exit_code == 0);
+    auto noted = terminal.run({"note-exit", "--result", "exit-code", "--code", "exited", "--status", "1"});
+    CHECK(noted.out == "noted: exit-code (exited 1); 2 stops not asked for so far\n");
+
     // Nothing left: a second sync sends nothing and the export is unchanged.
     auto again = terminal.sync_once();
     CHECK(again.exit_code == 0);
@@ -122,6 +127,8 @@ TEST_CASE("enrol, record, sync: head office's export holds every event exactly o
     CHECK(condition["bytes_written"].is_number_integer());
     CHECK(condition["os"].get<std::string>().find("Debian") != std::string::npos);
     CHECK_FALSE(condition.contains("screen")); // `sync` is not the kiosk
+    CHECK(condition["restarts"] == 2);
+    CHECK(condition["last_exit"] == "exit-code (exited 1)");
     CHECK(devices[0]["flags"].is_array());
 
     auto csv = hq.run({"export", "--format", "csv"});

@@ -163,7 +163,7 @@ TEST_CASE("the binary has --help on every command and --version", "[cli]")
     using feedback::testing::run_process;
     auto help = run_process({FEEDBACK_TERMINAL_BINARY, "--help"});
     CHECK(help.exit_code == 0);
-    for (const char* command : {"record", "status", "export", "init", "retention"}) {
+    for (const char* command : {"record", "status", "export", "init", "retention", "note-exit"}) {
         CHECK_THAT(help.out, Catch::Contains(command));
         auto one = run_process({FEEDBACK_TERMINAL_BINARY, command, "--help"});
         CHECK(one.exit_code == 0);
@@ -173,6 +173,31 @@ TEST_CASE("the binary has --help on every command and --version", "[cli]")
     CHECK(version.out == "feedback-terminal " FEEDBACK_VERSION "\n");
     auto nothing = run_process({FEEDBACK_TERMINAL_BINARY});
     CHECK(nothing.exit_code == 2);
+}
+
+TEST_CASE("note-exit counts the stops systemd did not ask for, from its environment, and refuses odd values",
+          "[cli]")
+{
+    TempDir dir;
+    using feedback::testing::run_process;
+    const std::string data = dir.path().string();
+    auto crashed = run_process({"/usr/bin/env", "SERVICE_RESULT=core-dump", "EXIT_CODE=dumped", "EXIT_STATUS=SEGV",
+                                FEEDBACK_TERMINAL_BINARY, "note-exit", "--data-dir", data});
+    CHECK(crashed.exit_code == 0);
+    CHECK(crashed.out == "noted: core-dump (dumped SEGV); 1 stop not asked for so far\n");
+    auto stopped = run_process({"/usr/bin/env", "SERVICE_RESULT=success", "EXIT_CODE=exited", "EXIT_STATUS=0",
+                                FEEDBACK_TERMINAL_BINARY, "note-exit", "--data-dir", data});
+    CHECK(stopped.out == "noted: stopped; 1 stop not asked for so far\n"); // asked for: not counted
+
+    auto odd = cli({"note-exit", "--data-dir", data, "--result", "watchdog\nforged"});
+    CHECK(odd.exit_code == 2);
+    CHECK_THAT(odd.err, Catch::Contains("short words"));
+    auto nothing = run_process({"/usr/bin/env", "-u", "SERVICE_RESULT", FEEDBACK_TERMINAL_BINARY, "note-exit",
+                                "--data-dir", data});
+    CHECK(nothing.exit_code == 2);
+    CHECK_THAT(nothing.err, Catch::Contains("$SERVICE_RESULT"));
+    auto again = cli({"note-exit", "--data-dir", data, "--result", "watchdog"});
+    CHECK(again.out == "noted: watchdog; 2 stops not asked for so far\n");
 }
 
 TEST_CASE("contact details never reach standard error", "[cli][privacy]")

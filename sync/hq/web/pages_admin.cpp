@@ -43,6 +43,8 @@ std::string condition_cell(const Text& t, const Device& d)
                                                   {"total", decimal(static_cast<double>(*c.disk_total_bytes) / 1e9)}}));
     if (c.store_bytes)
         parts.push_back(t.format("devices.store_size", {{"size", decimal(static_cast<double>(*c.store_bytes) / 1e6)}}));
+    if (c.restarts && *c.restarts > 0)
+        parts.push_back(t.format("devices.restarts", {{"count", std::to_string(*c.restarts)}, {"why", c.last_exit}}));
     for (const std::string& text : {c.os, c.screen})
         if (!text.empty())
             parts.push_back(text);
