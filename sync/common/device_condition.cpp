@@ -11,6 +11,26 @@ namespace {
 constexpr size_t max_text_bytes = 80;
 constexpr int64_t max_number = int64_t{1} << 53; // exact in JSON readers everywhere
 
+// The header's fields and where they go.
+struct NumberField {
+    const char* key;
+    std::optional<int64_t> DeviceCondition::*member;
+};
+struct TextField {
+    const char* key;
+    std::string DeviceCondition::*member;
+};
+constexpr NumberField number_fields[] = {
+    {"uptime_s", &DeviceCondition::uptime_seconds},       {"restarts", &DeviceCondition::restarts},
+    {"disk_free", &DeviceCondition::disk_free_bytes},     {"disk_total", &DeviceCondition::disk_total_bytes},
+    {"store_bytes", &DeviceCondition::store_bytes},       {"bytes_written", &DeviceCondition::bytes_written},
+};
+constexpr TextField text_fields[] = {
+    {"last_exit", &DeviceCondition::last_exit},
+    {"os", &DeviceCondition::os},
+    {"screen", &DeviceCondition::screen},
+};
+
 bool printable_ascii(std::string_view text)
 {
     for (char c : text)
@@ -33,23 +53,12 @@ std::string fitted_text(std::string text)
 std::string condition_to_header(const DeviceCondition& c)
 {
     nlohmann::json json = nlohmann::json::object();
-    auto number = [&](const char* key, const std::optional<int64_t>& value) {
-        if (value && *value >= 0 && *value <= max_number)
+    for (const auto& [key, member] : number_fields)
+        if (const auto& value = c.*member; value && *value >= 0 && *value <= max_number)
             json[key] = *value;
-    };
-    auto text = [&](const char* key, const std::string& value) {
-        if (!value.empty())
+    for (const auto& [key, member] : text_fields)
+        if (const auto& value = c.*member; !value.empty())
             json[key] = fitted_text(value);
-    };
-    number("uptime_s", c.uptime_seconds);
-    number("restarts", c.restarts);
-    text("last_exit", c.last_exit);
-    number("disk_free", c.disk_free_bytes);
-    number("disk_total", c.disk_total_bytes);
-    number("store_bytes", c.store_bytes);
-    number("bytes_written", c.bytes_written);
-    text("os", c.os);
-    text("screen", c.screen);
     return json.dump(); // 9 fields of at most ~100 bytes each: under the limit
 }
 
@@ -61,27 +70,18 @@ std::optional<DeviceCondition> condition_from_header(std::string_view text)
     if (!json.is_object())
         return std::nullopt;
     DeviceCondition c;
-    auto number = [&](const char* key, std::optional<int64_t>& target) {
+    for (const auto& [key, member] : number_fields) {
         auto found = json.find(key);
         if (found != json.end() && found->is_number_integer() && found->get<int64_t>() >= 0 &&
             found->get<int64_t>() <= max_number)
-            target = found->get<int64_t>();
-    };
-    auto string = [&](const char* key, std::string& target) {
+            c.*member = found->get<int64_t>();
+    }
+    for (const auto& [key, member] : text_fields) {
         auto found = json.find(key);
         if (found != json.end() && found->is_string() && found->get_ref<const std::string&>().size() <= max_text_bytes &&
             printable_ascii(found->get_ref<const std::string&>()))
-            target = found->get<std::string>();
-    };
-    number("uptime_s", c.uptime_seconds);
-    number("restarts", c.restarts);
-    string("last_exit", c.last_exit);
-    number("disk_free", c.disk_free_bytes);
-    number("disk_total", c.disk_total_bytes);
-    number("store_bytes", c.store_bytes);
-    number("bytes_written", c.bytes_written);
-    string("os", c.os);
-    string("screen", c.screen);
+            c.*member = found->get<std::string>();
+    }
     return c;
 }
 

@@ -31,6 +31,14 @@ std::vector<std::string> lines_of(const std::string& text)
     return lines;
 }
 
+std::set<std::string> event_ids(const std::vector<nlohmann::json>& events)
+{
+    std::set<std::string> ids;
+    for (const auto& event : events)
+        ids.insert(event.at("id").get<std::string>());
+    return ids;
+}
+
 std::vector<nlohmann::json> json_lines(const std::string& text)
 {
     std::vector<nlohmann::json> out;

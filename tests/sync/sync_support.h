@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ namespace feedback::testing {
 std::string read_text(const std::filesystem::path& file);
 std::vector<std::string> lines_of(const std::string& text);
 std::vector<nlohmann::json> json_lines(const std::string& text);
+// The "id" of each event (an export's lines).
+std::set<std::string> event_ids(const std::vector<nlohmann::json>& events);
 
 // `feedback-hq init` in DIR, then `serve` on 127.0.0.1 (a free port the
 // first time, the same one after restart()); its output goes to DIR/serve.log.

@@ -4,6 +4,7 @@
 // head office to stop), the folder of timed backups keeps its newest; and a
 // renewed certificate is taken on SIGHUP without dropping a connection.
 #include "support/child_process.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 #include "support/tls_socket.h"
 #include "hq/certificates.h"
@@ -15,7 +16,6 @@
 #include <csignal>
 #include <fstream>
 #include <set>
-#include <sys/stat.h>
 #include <thread>
 
 using namespace feedback::testing;
@@ -28,26 +28,11 @@ Finished hq_command(std::vector<std::string> args)
     return run_process(args);
 }
 
-std::set<std::string> event_ids(const std::vector<nlohmann::json>& events)
-{
-    std::set<std::string> ids;
-    for (const auto& event : events)
-        ids.insert(event.at("id").get<std::string>());
-    return ids;
-}
-
 std::set<std::string> exported_ids(const std::filesystem::path& dir)
 {
     auto exported = hq_command({"export", "--dir", dir.string(), "--format", "jsonl"});
     REQUIRE(exported.exit_code == 0);
     return event_ids(json_lines(exported.out));
-}
-
-int file_mode(const std::filesystem::path& file)
-{
-    struct stat info {};
-    REQUIRE(::stat(file.c_str(), &info) == 0);
-    return static_cast<int>(info.st_mode & 0777);
 }
 
 } // namespace
@@ -91,7 +76,7 @@ TEST_CASE("a backup made while a terminal uploads holds every event acknowledged
     REQUIRE(trouble.empty());
     REQUIRE(backed_up.exit_code == 0);
     CHECK(backed_up.out.find("backed up ") == 0);
-    CHECK(file_mode(backup_file) == 0600); // it holds customers' contact details
+    CHECK(permission_bits(backup_file) == 0600); // it holds customers' contact details
     CHECK_FALSE(std::filesystem::exists(backup_file.string() + "-wal")); // one self-contained file
 
     std::set<std::string> everything = exported_ids(hq.dir());
@@ -120,7 +105,7 @@ TEST_CASE("a backup made while a terminal uploads holds every event acknowledged
         CHECK(everything.contains(id)); // nothing the terminal did not send
     CHECK(in_backup.size() < everything.size()); // the uploads after it are not in it
     CHECK(backed_up.out.find("backed up " + std::to_string(in_backup.size()) + " events") == 0);
-    CHECK(file_mode(fresh / "hq.db") == 0600);
+    CHECK(permission_bits(fresh / "hq.db") == 0600);
 
     // The restored head office serves: the terminal carries on against it.
     hq.stop_with_sigterm();
@@ -190,7 +175,7 @@ TEST_CASE("backup and restore refuse bad input and leave everything as it was", 
         ++kept;
     }
     CHECK(kept == 2);
-    CHECK(file_mode(folder) == 0700);
+    CHECK(permission_bits(folder) == 0700);
 }
 
 namespace {

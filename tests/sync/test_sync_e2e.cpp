@@ -23,14 +23,6 @@ using namespace feedback::testing;
 
 namespace {
 
-std::set<std::string> ids_of(const std::vector<nlohmann::json>& events)
-{
-    std::set<std::string> ids;
-    for (const auto& event : events)
-        ids.insert(event["id"].get<std::string>());
-    return ids;
-}
-
 // The ids `record` printed (every line that is a UUID).
 std::set<std::string> printed_ids(const Finished& recorded)
 {
@@ -97,7 +89,7 @@ TEST_CASE("enrol, record, sync: head office's export holds every event exactly o
         recorded.insert(id);
     auto exported = hq.export_jsonl();
     CHECK(exported.size() == recorded.size());
-    CHECK(ids_of(exported) == recorded);
+    CHECK(event_ids(exported) == recorded);
     CHECK(exported.back()["payload"]["contact"]["phone"] == "+31 6 1234 5678"); // head office keeps it
 
     // Two stops systemd did not ask for, noted by the kiosk's stop hook.
@@ -239,7 +231,7 @@ TEST_CASE("head office killed mid-ingest and restarted: the terminal finishes, n
     }
     auto exported = hq.export_jsonl();
     CHECK(exported.size() == 2000);
-    CHECK(ids_of(exported) == printed_ids(recorded));
+    CHECK(event_ids(exported) == printed_ids(recorded));
     CHECK(terminal.status()["unsent_backlog"] == 0);
     CHECK(terminal.status()["quarantined"] == 0);
 }
@@ -564,5 +556,5 @@ TEST_CASE("uploads from six terminals at once each get their own answer, replays
     auto received = hq.export_jsonl();
     size_t expected = terminals * (batches_per_terminal * events_per_batch) - events_per_batch;
     CHECK(received.size() == expected);
-    CHECK(ids_of(received).size() == expected);
+    CHECK(event_ids(received).size() == expected);
 }

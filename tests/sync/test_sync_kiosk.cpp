@@ -40,14 +40,6 @@ constexpr const char* three_ratings = R"({"expect_target":"start.question"}
 {"wait_ms":600000}
 )";
 
-std::set<std::string> ids_of(const std::vector<nlohmann::json>& events)
-{
-    std::set<std::string> ids;
-    for (const auto& event : events)
-        ids.insert(event["id"].get<std::string>());
-    return ids;
-}
-
 } // namespace
 
 TEST_CASE("the running kiosk's own uploader sends what it records to head office, each event exactly once",
@@ -91,8 +83,8 @@ TEST_CASE("the running kiosk's own uploader sends what it records to head office
     // Head office has exactly those three, each once.
     received = hq.export_jsonl();
     CHECK(received.size() == 3);
-    CHECK(ids_of(received).size() == received.size());
-    CHECK(ids_of(received) == ids_of(recorded));
+    CHECK(event_ids(received).size() == received.size());
+    CHECK(event_ids(received) == event_ids(recorded));
     auto devices = hq.devices();
     REQUIRE(devices.is_array());
     REQUIRE(devices.size() == 1);
