@@ -149,6 +149,15 @@ int64_t Statement::column_int64(int column) const { return sqlite3_column_int64(
 
 double Statement::column_double(int column) const { return sqlite3_column_double(m_stmt, column); }
 
+std::string Statement::column_blob(int column) const
+{
+    const void* bytes = sqlite3_column_blob(m_stmt, column);
+    int size = sqlite3_column_bytes(m_stmt, column);
+    if (!bytes)
+        return {};
+    return std::string(static_cast<const char*>(bytes), static_cast<size_t>(size));
+}
+
 std::string Statement::column_text(int column) const
 {
     auto* text = sqlite3_column_text(m_stmt, column);

@@ -61,6 +61,7 @@ public:
     int64_t column_int64(int column) const;
     double column_double(int column) const;
     std::string column_text(int column) const;
+    std::string column_blob(int column) const; // the bytes as stored
     std::optional<std::string> column_optional_text(int column) const;
     std::optional<int64_t> column_optional_int64(int column) const;
 

@@ -83,10 +83,13 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request)
 
     curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, m_options.verify_peer ? 1L : 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, m_options.verify_peer ? 2L : 0L);
     curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    if (!m_options.ca_file.empty())
+    curl_blob ca_blob{const_cast<char*>(m_options.ca_pem.data()), m_options.ca_pem.size(), CURL_BLOB_COPY};
+    if (!m_options.ca_pem.empty())
+        curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca_blob);
+    else if (!m_options.ca_file.empty())
         curl_easy_setopt(curl, CURLOPT_CAINFO, m_options.ca_file.c_str());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_options.connect_timeout.count()));

@@ -47,6 +47,10 @@ enum class TransportFailure {
 
 struct HttpOptions {
     std::string ca_file; // empty: the system's trust store
+    std::string ca_pem = {}; // instead of ca_file: the CA's PEM text (setup checks a CA before it is saved)
+    // Only for fetching head office's public CA at setup, which a person then
+    // checks by its fingerprint before anything secret is sent (check_server_trust).
+    bool verify_peer = true;
     std::chrono::milliseconds connect_timeout{10000};
     std::chrono::milliseconds total_timeout{60000};
     size_t max_response_bytes = 64 * 1024 * 1024;

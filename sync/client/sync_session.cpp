@@ -4,10 +4,13 @@
 
 #include "client/exit_notes.h"
 #include "common/device_condition.h"
+#include "common/setup_file.h"
+#include "crypto/certificate_fingerprint.h"
 #include "domain/clock.h"
 #include "files/private_files.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -128,6 +131,15 @@ std::string not_head_office(const HttpResponse& response)
            ", no Feedback-Protocol header): a captive portal or a proxy? Nothing was acknowledged";
 }
 
+// HttpResponse keeps header names in lower case.
+std::string lower_case(std::string_view name)
+{
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower;
+}
+
 std::string without_trailing_slash(std::string url)
 {
     while (!url.empty() && url.back() == '/')
@@ -204,10 +216,7 @@ bool is_protocol_answer(const HttpResponse& response)
 Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore& store, std::string server_url,
                         std::string_view code, const std::string& ca_file, const SessionOptions& options)
 {
-    server_url = without_trailing_slash(std::move(server_url));
-    if (server_url.rfind("https://", 0) != 0)
-        return Error{ErrorKind::invalid_input, "--server must be an https:// address (got \"" + server_url + "\")"};
-    std::string ca_path;
+    std::string ca_pem;
     if (!ca_file.empty()) {
         std::ifstream in(ca_file);
         if (!in)
@@ -216,12 +225,28 @@ Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore
         text << in.rdbuf();
         if (text.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos)
             return Error{ErrorKind::invalid_input, ca_file + " is not a PEM certificate"};
-        auto copy = std::filesystem::absolute(data_dir / ca_copy_file_name);
-        FEEDBACK_TRY(files::write_private_file(copy, text.str(), files::Durability::synced));
-        ca_path = copy.string();
+        ca_pem = text.str();
     }
+    return enrol_with_ca(data_dir, store, std::move(server_url), code, ca_pem, options);
+}
+
+Result<Enrolment> enrol_with_ca(const std::filesystem::path& data_dir, store::LocalStore& store,
+                                std::string server_url, std::string_view code, const std::string& ca_pem,
+                                const SessionOptions& options, EnrolProblem* problem)
+{
+    auto refuse = [problem](EnrolProblem why, Error error) -> Result<Enrolment> {
+        if (problem)
+            *problem = why;
+        return error;
+    };
+    if (problem)
+        *problem = EnrolProblem::none;
+    server_url = without_trailing_slash(std::move(server_url));
+    if (server_url.rfind("https://", 0) != 0)
+        return refuse(EnrolProblem::unreachable,
+                      Error{ErrorKind::invalid_input, "--server must be an https:// address (got \"" + server_url + "\")"});
     HttpOptions http_options = options.http;
-    http_options.ca_file = ca_path;
+    http_options.ca_pem = ca_pem;
     HttpClient http(http_options);
     const std::string& device_id = store.device().device_id;
     HttpRequest request{"POST", server_url + "/v1/enrol",
@@ -235,47 +260,126 @@ Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore
                                                     (*current)->server_url == server_url)
         request.headers.emplace_back("Authorization", "Bearer " + (*current)->token);
     auto response = http.perform(request);
-    FEEDBACK_TRY(response);
+    if (!response)
+        return refuse(http.last_failure() == TransportFailure::untrusted ? EnrolProblem::untrusted
+                                                                          : EnrolProblem::unreachable,
+                      response.error());
     if (!is_protocol_answer(*response))
-        return Error{ErrorKind::io, not_head_office(*response) + ": check the server address"};
-    if (response->status == 403 || response->status == 400)
-        return Error{ErrorKind::invalid_input,
-                     "head office refused the enrolment (" + describe_answer(*response) +
-                         "): " + what_to_do_when_refused(error_code_of(*response), device_id)};
+        return refuse(EnrolProblem::not_head_office,
+                      Error{ErrorKind::io, not_head_office(*response) + ": check the server address"});
+    if (response->status == 403 || response->status == 400) {
+        const std::string refusal = error_code_of(*response);
+        const EnrolProblem why = refusal == error_device_enrolled_elsewhere ? EnrolProblem::held_elsewhere
+                                 : refusal == error_device_already_enrolled || refusal == error_device_revoked ||
+                                         refusal == error_replace_code_other_device
+                                     ? EnrolProblem::needs_replacement
+                                     : EnrolProblem::wrong_code;
+        return refuse(why, Error{ErrorKind::invalid_input,
+                                 "head office refused the enrolment (" + describe_answer(*response) +
+                                     "): " + what_to_do_when_refused(refusal, device_id)});
+    }
     if (response->status == 429) {
         std::string after = response->header("retry-after");
-        return Error{ErrorKind::busy, "head office takes no more enrolment attempts from this address for now (" +
-                                          describe_answer(*response) + "): try again" +
-                                          (is_digits(after) && !after.empty() ? " in " + after + " s" : " later") +
-                                          "; the code stays valid"};
+        return refuse(EnrolProblem::too_many_attempts,
+                      Error{ErrorKind::busy, "head office takes no more enrolment attempts from this address for now (" +
+                                                 describe_answer(*response) + "): try again" +
+                                                 (is_digits(after) && !after.empty() ? " in " + after + " s" : " later") +
+                                                 "; the code stays valid"});
     }
     if (response->status != 200)
-        return Error{ErrorKind::io, "head office could not enrol this terminal (" + describe_answer(*response) + ")"};
+        return refuse(EnrolProblem::failed, Error{ErrorKind::io, "head office could not enrol this terminal (" +
+                                                                     describe_answer(*response) + ")"});
     auto body = nlohmann::json::parse(response->body, nullptr, false);
     auto text = [&](const char* key) -> std::string {
         return body.is_object() && body.contains(key) && body[key].is_string() ? body[key].get<std::string>() : "";
     };
-    Credentials credentials{text("device_id"), text("token"), server_url, ca_path};
     Enrolment enrolment{text("store_code"), text("terminal_code"), text("name")};
-    if (credentials.device_id != store.device().device_id || credentials.token.empty())
-        return Error{ErrorKind::io, "head office's enrolment answer is incomplete; nothing was changed"};
+    if (text("device_id") != store.device().device_id || text("token").empty())
+        return refuse(EnrolProblem::failed,
+                      Error{ErrorKind::io, "head office's enrolment answer is incomplete; nothing was changed"});
+    // The CA is kept only now: a refused enrolment leaves the one in use alone.
+    std::string ca_path;
+    if (!ca_pem.empty()) {
+        auto copy = std::filesystem::absolute(data_dir / ca_copy_file_name);
+        if (auto kept = files::write_private_file(copy, ca_pem, files::Durability::synced); !kept)
+            return refuse(EnrolProblem::failed, kept.error());
+        ca_path = copy.string();
+    }
+    Credentials credentials{text("device_id"), text("token"), server_url, ca_path};
     Limits limits;
     if (body.contains("limits")) {
         auto parsed = limits_from_json(body["limits"]);
         if (parsed)
             limits = *parsed;
     }
-    if (auto server_time = response->header("feedback-server-time"); !server_time.empty() && is_digits(server_time))
-        FEEDBACK_TRY(store.set_sync_state(
-            "clock_offset_ms",
-            std::to_string(std::stoll(server_time) - (response->sent_at_ms + response->received_at_ms) / 2)));
-    FEEDBACK_TRY(store.set_identity(enrolment.store_code, enrolment.terminal_code));
-    FEEDBACK_TRY(save_credentials(data_dir, credentials));
-    FEEDBACK_TRY(store.set_sync_state("limits", to_json(limits).dump()));
-    // A new enrolment may mean another store: read its feed and configuration from the start.
-    FEEDBACK_TRY(store.set_sync_state("feed_cursor", ""));
-    FEEDBACK_TRY(store.set_sync_state("config_etag", ""));
+    Result<void> saved = [&]() -> Result<void> {
+        if (auto server_time = response->header("feedback-server-time"); !server_time.empty() && is_digits(server_time))
+            FEEDBACK_TRY(store.set_sync_state(
+                "clock_offset_ms",
+                std::to_string(std::stoll(server_time) - (response->sent_at_ms + response->received_at_ms) / 2)));
+        FEEDBACK_TRY(store.set_identity(enrolment.store_code, enrolment.terminal_code));
+        FEEDBACK_TRY(save_credentials(data_dir, credentials));
+        FEEDBACK_TRY(store.set_sync_state("limits", to_json(limits).dump()));
+        // A new enrolment may mean another store: read its feed and configuration from the start.
+        FEEDBACK_TRY(store.set_sync_state("feed_cursor", ""));
+        FEEDBACK_TRY(store.set_sync_state("config_etag", ""));
+        return {};
+    }();
+    if (!saved)
+        return refuse(EnrolProblem::failed, saved.error());
     return enrolment;
+}
+
+Result<ServerTrust> check_server_trust(std::string server_url, const HttpOptions& options, EnrolProblem* problem)
+{
+    auto refuse = [problem](EnrolProblem why, Error error) -> Result<ServerTrust> {
+        if (problem)
+            *problem = why;
+        return error;
+    };
+    if (problem)
+        *problem = EnrolProblem::none;
+    server_url = without_trailing_slash(std::move(server_url));
+    const HttpRequest hello{"GET", server_url + "/v1/hello", {{header_protocol, std::to_string(protocol_version)}}, ""};
+    HttpOptions system_store = options;
+    system_store.ca_file.clear();
+    system_store.ca_pem.clear();
+    HttpClient trusted(system_store);
+    if (auto answer = trusted.perform(hello)) {
+        if (!is_protocol_answer(*answer))
+            return refuse(EnrolProblem::not_head_office,
+                          Error{ErrorKind::io, not_head_office(*answer) + ": check the server address"});
+        return ServerTrust{true, {}, {}};
+    } else if (trusted.last_failure() != TransportFailure::untrusted) {
+        return refuse(EnrolProblem::unreachable, answer.error());
+    }
+    // Not a public CA: head office's own, fetched without verification (it
+    // is public, nothing is sent) and trusted only after a person compared
+    // its fingerprint; the server's certificate must be signed by it.
+    HttpOptions unverified = system_store;
+    unverified.verify_peer = false;
+    unverified.max_response_bytes = setup_file_max_bytes;
+    HttpClient fetch(unverified);
+    auto ca = fetch.perform({"GET", server_url + "/v1/ca.pem", {{header_protocol, std::to_string(protocol_version)}}, ""});
+    if (!ca)
+        return refuse(EnrolProblem::unreachable, ca.error());
+    if (!is_protocol_answer(*ca) || ca->status != 200)
+        return refuse(EnrolProblem::untrusted,
+                      Error{ErrorKind::io, "head office's certificate is not trusted by this system and the server "
+                                           "offers no CA of its own (" + describe_answer(*ca) +
+                                           "): use a setup file with its CA, or feedback-terminal enroll --ca"});
+    auto fingerprint = crypto::certificate_fingerprint(ca->body);
+    if (!fingerprint)
+        return refuse(EnrolProblem::untrusted, Error{ErrorKind::io, "head office's CA is not readable: " +
+                                                                       fingerprint.error().message});
+    HttpOptions pinned = system_store;
+    pinned.ca_pem = ca->body;
+    HttpClient check(pinned);
+    if (auto answer = check.perform(hello); !answer)
+        return refuse(check.last_failure() == TransportFailure::untrusted ? EnrolProblem::untrusted
+                                                                           : EnrolProblem::unreachable,
+                      answer.error());
+    return ServerTrust{false, ca->body, *fingerprint};
 }
 
 // [SECTION] Session
@@ -332,6 +436,7 @@ HttpRequest SyncSession::authorised(std::string method, std::string path) const
 
 void SyncSession::note_server_time(const HttpResponse& response)
 {
+    m_screenshot_wanted = response.header(lower_case(header_screenshot)) == screenshot_wanted_value;
     std::string text = response.header("feedback-server-time");
     if (text.empty() || !is_digits(text))
         return;
@@ -494,6 +599,24 @@ UploadStep SyncSession::upload_next()
 }
 
 // [SECTION] Pulls
+
+Result<void> SyncSession::send_screenshot(const std::string& png, int64_t taken_at_ms)
+{
+    HttpRequest request = authorised("POST", "/v1/screenshot");
+    request.headers.push_back({"Content-Type", "image/png"});
+    request.headers.push_back({header_screenshot_taken, std::to_string(taken_at_ms)});
+    request.body = png;
+    auto response = m_http.perform(request);
+    FEEDBACK_TRY(response);
+    if (!is_protocol_answer(*response))
+        return Error{ErrorKind::io, not_head_office(*response)};
+    note_server_time(*response);
+    if (response->status == 400)
+        return Error{ErrorKind::invalid_input, "head office refused the screenshot: " + describe_answer(*response)};
+    if (response->status != 200)
+        return Error{ErrorKind::io, "sending the screenshot: " + describe_answer(*response)};
+    return {};
+}
 
 Result<ConfigPull> SyncSession::pull_config()
 {

@@ -74,14 +74,49 @@ struct Enrolment {
     std::string name;
 };
 
+// Why an enrolment (or the check before it) did not happen, for the words
+// of the kiosk's setup screen; the Error's message is for logs and the
+// command line.
+enum class EnrolProblem {
+    none,
+    wrong_code,        // unknown, used or expired (head office does not say which)
+    held_elsewhere,    // this device belongs to another store
+    needs_replacement, // known or revoked: only a replacement code lets it back in
+    too_many_attempts, // head office's limit on enrolment attempts; the code stays valid
+    not_head_office,   // something answered, but not head office (a captive portal)
+    untrusted,         // the certificate does not verify against the CA
+    unreachable,       // no answer, a typo in the address, no network
+    failed,            // head office or this terminal failed otherwise
+};
+
 // Trades a one-time code for credentials (PROTOCOL.md 2), saves them (0600),
-// copies `ca_file` into the data folder, sets the store's identity and keeps
-// head office's limits. When the terminal has credentials for this device
-// and `server_url`, it sends their token, which head office needs to enrol a
+// keeps the CA in the data folder, sets the store's identity and keeps head
+// office's limits. When the terminal has credentials for this device and
+// `server_url`, it sends their token, which head office needs to enrol a
 // device it knows again. Errors say what to do (a wrong code, a device held
-// to its enrolment, an untrusted certificate, no answer).
+// to its enrolment, an untrusted certificate, no answer); a refused
+// enrolment changes nothing here.
+// `ca_file`: a PEM file (empty: the system's trust store).
 Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore& store, std::string server_url,
                         std::string_view code, const std::string& ca_file, const SessionOptions& options);
+// The same with the CA as PEM text (empty: the system's trust store), and
+// why it failed in `problem` when given.
+Result<Enrolment> enrol_with_ca(const std::filesystem::path& data_dir, store::LocalStore& store,
+                                std::string server_url, std::string_view code, const std::string& ca_pem,
+                                const SessionOptions& options, EnrolProblem* problem = nullptr);
+
+// How the setup screen may trust head office, found before anything secret
+// is sent: its certificate verifies against the system's store (a public
+// CA), or head office serves its own CA (GET /v1/ca.pem, fetched without
+// verification since nobody has checked it yet) and its certificate is
+// signed by that CA, which a person must then accept by its fingerprint.
+struct ServerTrust {
+    bool system_trusted = false;
+    std::string ca_certificate; // PEM, when not system_trusted
+    std::string fingerprint;    // crypto::certificate_fingerprint of it
+};
+Result<ServerTrust> check_server_trust(std::string server_url, const HttpOptions& options,
+                                       EnrolProblem* problem = nullptr);
 
 class SyncSession {
 public:
@@ -94,8 +129,14 @@ public:
     // Every page of the feed after the kept cursor.
     Result<FeedPull> pull_feed();
 
+    // A picture of the kiosk's start screen that head office asked for
+    // (PROTOCOL.md 9); an invalid_input error when head office refuses it.
+    Result<void> send_screenshot(const std::string& png, int64_t taken_at_ms);
+
     // Head office's time minus ours (ms), from the last answer.
     std::optional<int64_t> clock_offset_ms() const { return m_clock_offset_ms; }
+    // The last answer said a user asked for a screenshot of the start screen.
+    bool screenshot_wanted() const { return m_screenshot_wanted; }
 
 private:
     HttpRequest authorised(std::string method, std::string path) const;
@@ -112,6 +153,7 @@ private:
     HttpClient m_http;
     size_t m_batch_size;
     Limits m_limits;
+    bool m_screenshot_wanted = false;
     std::optional<int64_t> m_clock_offset_ms;
     // The backlog reported to head office: counted (a scan of the outbox) at
     // most every 30 s, and brought down by what is acknowledged in between.

@@ -56,6 +56,16 @@ void Uploader::notify_recorded()
     m_wake.notify_all();
 }
 
+void Uploader::offer_screenshot(std::string png, int64_t taken_at_ms)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_screenshot = Screenshot{std::move(png), taken_at_ms};
+        m_recorded = true; // wakes the thread like a recorded event
+    }
+    m_wake.notify_all();
+}
+
 UploaderStatus Uploader::status() const
 {
     std::lock_guard lock(m_mutex);
@@ -137,7 +147,8 @@ void Uploader::run_loop()
             if (!credentials || !*credentials)
                 set_state(UploaderState::needs_enrolment,
                           credentials ? "this terminal is not enrolled with head office" : credentials.error().message);
-            if (sleep_for(m_options.poll_interval, WakeOn::stop_only) == Wake::stop)
+            // A kiosk that has just been set up says so (notify_recorded).
+            if (sleep_for(m_options.poll_interval, WakeOn::stop_or_record) == Wake::stop)
                 return;
             continue;
         }
@@ -197,6 +208,25 @@ void Uploader::run_loop()
                 std::lock_guard lock(m_mutex);
                 m_status.last_success_at = now_utc_ms();
             }
+        }
+        if (!failed && !unauthorized) {
+            std::optional<Screenshot> picture;
+            {
+                std::lock_guard lock(m_mutex);
+                picture.swap(m_screenshot);
+            }
+            if (picture) {
+                auto sent = session->send_screenshot(picture->png, picture->taken_at_ms);
+                if (!sent && sent.error().kind != ErrorKind::invalid_input) {
+                    failed = true; // sent again after the backoff, unless a newer one came meanwhile
+                    error = sent.error().message;
+                    std::lock_guard lock(m_mutex);
+                    if (!m_screenshot)
+                        m_screenshot = std::move(picture);
+                }
+            }
+            if (session->screenshot_wanted() && m_options.on_screenshot_wanted)
+                m_options.on_screenshot_wanted();
         }
         if (auto backlog = store->outbox_size()) {
             std::lock_guard lock(m_mutex);

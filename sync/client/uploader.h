@@ -39,6 +39,10 @@ struct UploaderOptions {
     // Called on the uploader's thread after a new configuration from head
     // office was written to DATA_DIR/config.json. Must be quick and thread-safe.
     std::function<void()> on_config_updated;
+    // Called on the uploader's thread when head office's answer says a user
+    // asked for a screenshot of the start screen (the kiosk then offers one
+    // with offer_screenshot). Must be quick and thread-safe.
+    std::function<void()> on_screenshot_wanted;
 };
 
 enum class UploaderState { starting, sending, idle, waiting_to_retry, needs_enrolment, stopped };
@@ -65,6 +69,9 @@ public:
     void stop();
     // Called after an event is committed (UI thread): takes a mutex, never waits on the network.
     void notify_recorded();
+    // A PNG of the start screen for head office, sent in the next round
+    // (UI thread; a later one replaces one not yet sent).
+    void offer_screenshot(std::string png, int64_t taken_at_ms);
     UploaderStatus status() const;
 
 private:
@@ -84,6 +91,11 @@ private:
     std::condition_variable m_wake;
     bool m_stop = false;
     bool m_recorded = false;
+    struct Screenshot {
+        std::string png;
+        int64_t taken_at_ms = 0;
+    };
+    std::optional<Screenshot> m_screenshot; // offered, not yet sent
     UploaderStatus m_status;
     std::thread m_thread;
 };

@@ -28,6 +28,13 @@ inline constexpr const char* header_clock_offset = "Feedback-Clock-Offset";
 inline constexpr const char* header_backlog = "Feedback-Backlog";
 inline constexpr const char* header_app_version = "Feedback-App-Version";
 inline constexpr const char* header_idempotency_key = "Idempotency-Key";
+// Head office to a terminal, on any answer to it: "wanted" while a user asked
+// for a screenshot of its start screen that has not arrived (PROTOCOL.md 9).
+inline constexpr const char* header_screenshot = "Feedback-Screenshot";
+inline constexpr std::string_view screenshot_wanted_value = "wanted";
+// POST /v1/screenshot: when the kiosk took it (UTC ms, its own clock).
+inline constexpr const char* header_screenshot_taken = "Feedback-Screenshot-Taken";
+inline constexpr size_t max_screenshot_bytes = 4 * 1024 * 1024; // a 1920x1080 start screen is ~100 KiB
 
 // [SECTION] What a terminal reports about itself in Feedback-Clock-Offset,
 // Feedback-Backlog and Feedback-App-Version (PROTOCOL.md 5). Head office

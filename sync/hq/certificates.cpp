@@ -114,4 +114,16 @@ Result<TlsFiles> make_private_ca(const std::filesystem::path& dir, const std::st
     return files;
 }
 
+std::string own_ca_certificate(const std::filesystem::path& dir, const HqSettings& settings)
+{
+    if (!settings.tls_certificate.empty())
+        return {};
+    std::ifstream in(tls_files(dir).ca_certificate, std::ios::binary);
+    if (!in)
+        return {};
+    std::ostringstream pem;
+    pem << in.rdbuf();
+    return pem.str();
+}
+
 } // namespace feedback::hq

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "domain/result.h"
+#include "hq_settings.h"
 
 #include <filesystem>
 #include <string>
@@ -23,5 +24,11 @@ TlsFiles tls_files(const std::filesystem::path& dir);
 // name or an IP address; "localhost" also covers 127.0.0.1 and ::1) signed
 // by it (825 days). Fails with the tool's own words when openssl fails.
 Result<TlsFiles> make_private_ca(const std::filesystem::path& dir, const std::string& hostname);
+
+// Head office's own CA as PEM, for terminals to pin (GET /v1/ca.pem, the
+// setup file, its fingerprint); empty when hq.json names a certificate of
+// its own (certbot's: the system's trust store checks that one) or there is
+// no DIR/tls/ca.pem.
+std::string own_ca_certificate(const std::filesystem::path& dir, const HqSettings& settings);
 
 } // namespace feedback::hq

@@ -5,6 +5,8 @@
 #include "api/token_commands.h"
 #include "backup.h"
 #include "certificates.h"
+#include "common/setup_file.h"
+#include "crypto/certificate_fingerprint.h"
 #include "device_flags.h"
 #include "cli/options.h"
 #include "domain/clock.h"
@@ -22,6 +24,7 @@
 
 #include <array>
 #include <csignal>
+#include <fstream>
 #include <iomanip>
 #include <sstream>
 #include <iostream>
@@ -73,13 +76,22 @@ std::array<cli::Command, 10> commands()
          "knows re-enrols only with a code of its own store while it still has its\n"
          "credentials; one that lost them, or was revoked, comes back only with a\n"
          "replacement code (--replace), which works for that device alone. A terminal\n"
-         "never moves to another store.",
+         "never moves to another store. It also prints the fingerprint of head office's\n"
+         "own CA, which the kiosk's setup screen shows: staff compare the two before\n"
+         "the kiosk trusts it. --setup-file writes the code, head office's address and\n"
+         "its CA into a file for a USB stick (mode 0600; the kiosk looks for the name\n"
+         "feedback-setup.json on a stick, and a folder given gets a file of that name).",
          {dir_option(),
           {"store", Arity::value, Presence::required, "CODE", "the store's code, 3 symbols (e.g. UTR)"},
           {"name", Arity::value, Presence::required, "NAME", "what to call this terminal (e.g. \"Counter 2\")"},
           {"replace", Arity::value, Presence::optional, "DEVICE_ID",
            "a replacement code for this enrolled device of the store (see devices): it gets a new token, its old "
-           "one stops working, and a revocation is lifted"}}},
+           "one stops working, and a revocation is lifted"},
+          {"setup-file", Arity::value, Presence::optional, "FILE",
+           "also write a setup file for the kiosk's USB setup (a folder: FOLDER/feedback-setup.json)"},
+          {"server", Arity::value, Presence::optional, "URL",
+           "head office's address as kiosks reach it, for the setup file (default: hq.json's public_url, else "
+           "https://<hostname>:<port of listen>)"}}},
         {"devices", "list enrolled terminals and their health",
          "Store, terminal code, last contact, events received, last reported backlog,\n"
          "clock offset (head office minus terminal), app version, the condition it last\n"
@@ -278,6 +290,33 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
 
 // [SECTION] enroll, devices, revoke
 
+// --server, else the address head office's links use.
+std::string server_address(const cli::ParsedOptions& options, const HqSettings& settings)
+{
+    if (auto server = options.value("server"))
+        return *server;
+    auto listen = parse_listen_address(settings.listen);
+    return public_url_or_default(settings, listen ? listen->port : 443);
+}
+
+// The USB stick's setup file (sync/common/setup_file.h), mode 0600.
+Result<std::filesystem::path> write_setup_file(const std::filesystem::path& place, const EnrolmentCode& code,
+                                               const std::string& ca_pem, const std::string& server)
+{
+    auto url = sync::normalise_server_address(server);
+    if (!url)
+        return Error{url.error().kind, "--server: " + url.error().message};
+    std::error_code error;
+    const std::filesystem::path file =
+        std::filesystem::is_directory(place, error) ? place / sync::setup_file_name : place;
+    const sync::SetupFile setup{*url, code.code, code.store_code, code.name, code.expires_at, ca_pem};
+    auto written = files::write_private_file(file, sync::to_json_text(setup), files::Durability::synced);
+    if (!written)
+        return Error{written.error().kind, "cannot write the setup file " + file.string() + ": " +
+                                               written.error().message};
+    return file;
+}
+
 int enroll(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
 {
     auto settings = load_settings(dir_of(options));
@@ -286,11 +325,34 @@ int enroll(const cli::ParsedOptions& options, std::ostream& out, std::ostream& e
     auto store = open_existing(options);
     if (!store)
         return fail(err, "enroll", store.error());
+    const std::string ca_pem = own_ca_certificate(dir_of(options), *settings);
+    std::string fingerprint;
+    if (!ca_pem.empty()) {
+        auto printed = crypto::certificate_fingerprint(ca_pem);
+        if (!printed)
+            return fail(err, "enroll", Error{printed.error().kind, "the CA certificate in tls/ca.pem: " +
+                                                                       printed.error().message});
+        fingerprint = *printed;
+    }
+    // Checked before a code is made, so that a typo makes no stray code.
+    const std::string server = server_address(options, *settings);
+    if (options.value("setup-file"))
+        if (auto url = sync::normalise_server_address(server); !url)
+            return fail(err, "enroll", Error{url.error().kind, "--server: " + url.error().message});
     auto code = store->create_enrolment_code(*options.value("store"), *options.value("name"), now_utc_ms(),
                                              settings->enrol_code_ttl_hours * 3600 * 1000,
                                              options.value_or("replace", ""));
     if (!code)
         return fail(err, "enroll", code.error());
+    std::optional<std::filesystem::path> setup_file;
+    if (auto place = options.value("setup-file")) {
+        auto written = write_setup_file(*place, *code, ca_pem, server);
+        if (!written)
+            return fail(err, "enroll", Error{written.error().kind, written.error().message +
+                                                                       " (the code " + code->code +
+                                                                       " was made and still works)"});
+        setup_file = *written;
+    }
     out << code->code << "\n";
     if (!code->replaces_device_id.empty())
         out << "one-time replacement code for device " << code->replaces_device_id << " (\"" << code->name
@@ -299,6 +361,11 @@ int enroll(const cli::ParsedOptions& options, std::ostream& out, std::ostream& e
     else
         out << "one-time code for \"" << code->name << "\" in store " << code->store_code << ", valid until "
             << format_utc_iso8601(code->expires_at) << "\n";
+    if (!fingerprint.empty())
+        out << "head office's certificate fingerprint: " << fingerprint
+            << " (the kiosk's setup screen shows it: it must be the same)\n";
+    if (setup_file)
+        out << "setup file written to " << setup_file->string() << " (it holds the code: keep it safe)\n";
     return exit_ok;
 }
 
@@ -341,7 +408,10 @@ int devices(const cli::ParsedOptions& options, std::ostream& out, std::ostream& 
                             // As it was read and written anew (printable ASCII only).
                             {"condition", d.condition ? nlohmann::json::parse(sync::condition_to_header(*d.condition))
                                                       : nlohmann::json()},
-                            {"flags", device_flags(d)}});
+                            {"flags", device_flags(d)},
+                            {"screenshot_requested_at", optional_number(d.screenshot_requested_at)},
+                            {"screenshot_taken_at", optional_number(d.screenshot_taken_at)},
+                            {"screenshot_received_at", optional_number(d.screenshot_received_at)}});
         out << json.dump(2) << "\n";
         return exit_ok;
     }

@@ -399,6 +399,18 @@ DELETE FROM dashboard_nps_days;
 DELETE FROM dashboard_comment_search;
 UPDATE dashboard_cursor SET last_seq = 0;
 )sql",
+    // 12: a screenshot of a terminal's start screen on request (the devices
+    // page): when a user asked, when the kiosk took the last one and when it
+    // arrived; the picture itself in a table of its own, one per device.
+    R"sql(
+ALTER TABLE devices ADD COLUMN screenshot_requested_at INTEGER;
+ALTER TABLE devices ADD COLUMN screenshot_taken_at INTEGER;
+ALTER TABLE devices ADD COLUMN screenshot_received_at INTEGER;
+CREATE TABLE device_screenshots (
+    device_id TEXT PRIMARY KEY REFERENCES devices(id),
+    png       BLOB NOT NULL
+) STRICT;
+)sql",
 };
 
 } // namespace
@@ -441,11 +453,15 @@ Device device_from_row(const Statement& s)
     device.app_version = s.column_text(10);
     if (auto condition = s.column_optional_text(11))
         device.condition = sync::condition_from_header(*condition);
+    device.screenshot_requested_at = s.column_optional_int64(12);
+    device.screenshot_taken_at = s.column_optional_int64(13);
+    device.screenshot_received_at = s.column_optional_int64(14);
     return device;
 }
 
 constexpr const char* device_columns = "id, name, store_code, terminal_code, enrolled_at, revoked_at, last_seen_at, "
-                                       "events_received, last_backlog, clock_offset_ms, app_version, condition";
+                                       "events_received, last_backlog, clock_offset_ms, app_version, condition, "
+                                       "screenshot_requested_at, screenshot_taken_at, screenshot_received_at";
 
 // The condition as stored: the header's JSON written anew from what was read
 // of it (never the bytes as sent); nothing when none was reported.
@@ -719,6 +735,56 @@ Result<std::vector<Device>> HqStore::devices()
             return out;
         out.push_back(device_from_row(*stmt));
     }
+}
+
+Result<Device> HqStore::device(std::string_view device_id)
+{
+    auto stmt = m_db.prepare(std::string("SELECT ") + device_columns + " FROM devices WHERE id = ?1");
+    FEEDBACK_TRY(stmt);
+    auto row = stmt->bind(1, device_id).step();
+    FEEDBACK_TRY(row);
+    if (!*row)
+        return Error{ErrorKind::not_found, "no terminal " + std::string(device_id) + " is enrolled"};
+    return device_from_row(*stmt);
+}
+
+// [SECTION] Screenshots
+
+Result<void> HqStore::request_screenshot(std::string_view device_id, int64_t now_ms)
+{
+    auto known = device(device_id);
+    FEEDBACK_TRY(known);
+    if (known->revoked_at)
+        return Error{ErrorKind::conflict, "terminal " + std::string(device_id) + " was revoked"};
+    auto stmt = m_db.prepare("UPDATE devices SET screenshot_requested_at = ?2 WHERE id = ?1");
+    FEEDBACK_TRY(stmt);
+    return stmt->bind(1, device_id).bind(2, now_ms).run();
+}
+
+Result<void> HqStore::store_screenshot(std::string_view device_id, std::string_view png, int64_t taken_at_ms,
+                                       int64_t now_ms)
+{
+    auto txn = Transaction::begin(m_db);
+    FEEDBACK_TRY(txn);
+    auto picture = m_db.prepare("INSERT INTO device_screenshots(device_id, png) VALUES (?1, ?2) "
+                                "ON CONFLICT(device_id) DO UPDATE SET png = excluded.png");
+    FEEDBACK_TRY(picture);
+    FEEDBACK_TRY(picture->bind(1, device_id).bind_blob(2, png).run());
+    auto times = m_db.prepare("UPDATE devices SET screenshot_taken_at = ?2, screenshot_received_at = ?3 WHERE id = ?1");
+    FEEDBACK_TRY(times);
+    FEEDBACK_TRY(times->bind(1, device_id).bind(2, taken_at_ms).bind(3, now_ms).run());
+    return txn->commit();
+}
+
+Result<std::optional<std::string>> HqStore::screenshot(std::string_view device_id)
+{
+    auto stmt = m_db.prepare("SELECT png FROM device_screenshots WHERE device_id = ?1");
+    FEEDBACK_TRY(stmt);
+    auto row = stmt->bind(1, device_id).step();
+    FEEDBACK_TRY(row);
+    if (!*row)
+        return std::optional<std::string>();
+    return std::optional<std::string>(stmt->column_blob(0));
 }
 
 // [SECTION] Ingest: reading a body without a JSON tree of it

@@ -75,6 +75,16 @@ struct Device {
     std::optional<int64_t> clock_offset_ms;
     std::string app_version;
     std::optional<sync::DeviceCondition> condition; // as last reported (Feedback-Health)
+    // A screenshot of its start screen on request (HqStore::request_screenshot).
+    std::optional<int64_t> screenshot_requested_at;
+    std::optional<int64_t> screenshot_taken_at;    // the kiosk's clock
+    std::optional<int64_t> screenshot_received_at;
+
+    // Asked for and not yet arrived: head office says so in its answers.
+    bool screenshot_wanted() const
+    {
+        return screenshot_requested_at && (!screenshot_received_at || *screenshot_received_at < *screenshot_requested_at);
+    }
 };
 
 // What a terminal reports about itself with each upload (PROTOCOL.md 3).
@@ -226,6 +236,18 @@ public:
     Result<Device> authenticate(std::string_view token);
     Result<void> revoke(std::string_view device_id, int64_t now_ms);
     Result<std::vector<Device>> devices();
+    Result<Device> device(std::string_view device_id);
+
+    // [SECTION] Screenshots of a terminal's start screen (PROTOCOL.md 9)
+    // A user asks; the terminal learns it from the next answer it gets and
+    // sends one while its start screen shows. not_found for an unknown device,
+    // conflict for a revoked one.
+    Result<void> request_screenshot(std::string_view device_id, int64_t now_ms);
+    // Keeps the latest picture (a PNG, checked by the caller) and answers the request.
+    Result<void> store_screenshot(std::string_view device_id, std::string_view png, int64_t taken_at_ms,
+                                  int64_t now_ms);
+    // The latest picture, if any.
+    Result<std::optional<std::string>> screenshot(std::string_view device_id);
 
     // [SECTION] Ingest
     // Stores a batch in one transaction (PROTOCOL.md 3, steps 3-6). An event

@@ -239,9 +239,11 @@ struct HqServer::Impl {
     bool rate_limited(const Device& device, httplib::Response& res);
 
     void hello(const httplib::Request& req, httplib::Response& res);
+    void ca_certificate(const httplib::Request& req, httplib::Response& res);
     void enrol(const httplib::Request& req, httplib::Response& res);
     void batches(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
     void config(const httplib::Request& req, httplib::Response& res);
+    void screenshot(const httplib::Request& req, httplib::Response& res);
     void feed(const httplib::Request& req, httplib::Response& res);
 };
 
@@ -275,6 +277,10 @@ std::optional<HqServer::Impl::Authorised> HqServer::Impl::authorise(const httpli
     auto device = authenticate(req, res, **store);
     if (!device || rate_limited(*device, res))
         return std::nullopt;
+    // A user asked for a picture of its start screen (PROTOCOL.md 9): said
+    // in whatever answer the terminal gets next.
+    if (device->screenshot_wanted() && req.path != "/v1/screenshot")
+        res.set_header(sync::header_screenshot, std::string(sync::screenshot_wanted_value));
     return Authorised{std::move(*store), std::move(*device)};
 }
 
@@ -309,6 +315,20 @@ void HqServer::Impl::hello(const httplib::Request&, httplib::Response& res)
     send_json(res, {{"protocol", sync::protocol_version},
                     {"server_time", now_utc_ms()},
                     {"limits", sync::to_json(settings.limits)}});
+}
+
+// Head office's own CA (feedback-hq init), public by nature, for a kiosk's
+// setup screen: it shows the CA's fingerprint to a person, who compares it
+// with the one `feedback-hq enroll` printed before anything secret is sent
+// (PROTOCOL.md 2). None when hq.json names a certificate of a public CA.
+void HqServer::Impl::ca_certificate(const httplib::Request&, httplib::Response& res)
+{
+    const std::string pem = own_ca_certificate(dir, settings);
+    if (pem.empty()) {
+        send_error(res, 404, "not_found", "head office has no CA of its own: the system's trust store checks it");
+        return;
+    }
+    res.set_content(pem, "application/x-pem-file");
 }
 
 void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
@@ -426,6 +446,51 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
     res.set_content(ingested->answer, "application/json");
 }
 
+namespace {
+
+// A PNG's signature and IHDR chunk, and a size a screen can have.
+bool is_screen_png(std::string_view bytes)
+{
+    constexpr std::string_view signature("\x89PNG\r\n\x1a\n", 8);
+    if (bytes.size() < 24 || bytes.substr(0, 8) != signature || bytes.substr(12, 4) != "IHDR")
+        return false;
+    auto big_endian = [&](size_t at) {
+        uint32_t value = 0;
+        for (size_t i = 0; i < 4; ++i)
+            value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
+        return value;
+    };
+    const uint32_t width = big_endian(16);
+    const uint32_t height = big_endian(20);
+    return width >= 64 && height >= 64 && width <= 8192 && height <= 8192;
+}
+
+} // namespace
+
+// POST /v1/screenshot: the kiosk's start screen, asked for on the devices
+// page; the latest one per terminal is kept.
+void HqServer::Impl::screenshot(const httplib::Request& req, httplib::Response& res)
+{
+    auto authorised = authorise(req, res);
+    if (!authorised)
+        return;
+    if (!is_screen_png(req.body)) {
+        send_error(res, 400, "bad_request", "the body must be a PNG of a screen (64 to 8192 pixels a side)");
+        return;
+    }
+    const int64_t now = now_utc_ms();
+    std::optional<int64_t> taken = header_integer(req, sync::header_screenshot_taken);
+    Result<void> stored = [&] {
+        std::lock_guard lock(write_mutex);
+        return authorised->store->store_screenshot(authorised->device.id, req.body, taken.value_or(now), now);
+    }();
+    if (!stored) {
+        send_storage_failure(res, stored.error());
+        return;
+    }
+    send_json(res, {{"stored", true}});
+}
+
 void HqServer::Impl::config(const httplib::Request& req, httplib::Response& res)
 {
     auto authorised = authorise(req, res);
@@ -514,11 +579,13 @@ void HqServer::Impl::install_routes()
     http->set_logger([this](const httplib::Request& req, const httplib::Response& res) { write_log_line(req, res); });
 
     http->Get("/v1/hello", [this](const httplib::Request& req, httplib::Response& res) { hello(req, res); });
+    http->Get("/v1/ca.pem", [this](const httplib::Request& req, httplib::Response& res) { ca_certificate(req, res); });
     http->Post("/v1/enrol", [this](const httplib::Request& req, httplib::Response& res) { enrol(req, res); });
     http->Post("/v1/batches", [this](const httplib::Request& req, httplib::Response& res,
                                      const httplib::ContentReader& reader) { batches(req, res, reader); });
     http->Get("/v1/config", [this](const httplib::Request& req, httplib::Response& res) { config(req, res); });
     http->Get("/v1/feed", [this](const httplib::Request& req, httplib::Response& res) { feed(req, res); });
+    http->Post("/v1/screenshot", [this](const httplib::Request& req, httplib::Response& res) { screenshot(req, res); });
     intake_api.install(*http);
 }
 
@@ -580,6 +647,8 @@ front::BodyRule HqServer::Impl::body_rule(std::string_view method, std::string_v
         return {static_cast<uint64_t>(settings.limits.max_compressed_bytes), true};
     if (path == "/v1/enrol")
         return {enrol_body_bytes, false};
+    if (path == "/v1/screenshot")
+        return {sync::max_screenshot_bytes, false};
     if (path.starts_with(api::path_prefix))
         return {api::max_body_bytes, false}; // the intake API: one complaint as JSON
     return {static_cast<uint64_t>(settings.connections.max_form_bytes), false}; // the dashboard's forms

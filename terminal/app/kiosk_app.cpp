@@ -4,7 +4,10 @@
 #include "app/kiosk_app.h"
 
 #include "client/credentials.h"
+#include "client/sync_session.h"
 #include "client/uploader.h"
+#include "common/setup_file.h"
+#include "crypto/certificate_fingerprint.h"
 #include "domain/clock.h"
 #include "flows/message_keys.h"
 #include "receipt/receipt.h"
@@ -25,6 +28,10 @@ constexpr int64_t ms_per_second = 1000;
 constexpr int64_t safety_wakeup_ms = 30 * ms_per_second;
 // How often finished staff call commands are looked for while one runs.
 constexpr int64_t reap_interval_ms = 500;
+// A screenshot head office asked for waits until nobody has tapped for this long.
+constexpr int64_t screenshot_quiet_ms = 5 * ms_per_second;
+// How often the setup screen looks for a USB stick's setup file.
+constexpr int64_t media_look_interval_ms = 2 * ms_per_second;
 
 } // namespace
 
@@ -33,6 +40,11 @@ std::filesystem::path default_assets_dir()
     if (const char* dir = std::getenv("FEEDBACK_ASSETS_DIR"); dir != nullptr && *dir != '\0')
         return dir;
     return FEEDBACK_ASSETS_DIR;
+}
+
+std::vector<std::filesystem::path> default_setup_media()
+{
+    return {"/media", "/run/media"};
 }
 
 // [SECTION] Start-up
@@ -127,6 +139,17 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
     }
     app->m_shell = std::move(*shell);
     app->m_data_dir = options.data_dir;
+    if (!options.standalone) {
+        // Not enrolled (or its credentials unreadable, which enrolling again
+        // repairs): the setup screen comes before any shopper.
+        auto credentials = sync::load_credentials(options.data_dir);
+        if (!credentials || !*credentials) {
+            app->m_setup = std::make_unique<flows::SetupFlow>();
+            app->m_setup_media = options.setup_media.empty() ? default_setup_media() : options.setup_media;
+            app->m_shown = flows::Screen::setup_start;
+            log << "kiosk: not enrolled with head office: showing the setup screen\n";
+        }
+    }
     app->set_up_counter();
     app->m_wall_at_start = now_utc_ms();
     app->m_last_flow_ms = app->m_wall_at_start;
@@ -141,15 +164,19 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
         uploader.session.screen = std::to_string(static_cast<int>(screen.x)) + "x" + std::to_string(static_cast<int>(screen.y));
         if (options.sync_start_delay_max)
             uploader.startup_delay_max = *options.sync_start_delay_max;
+        KioskApp* self = app.get(); // outlives the uploader, which it stops and joins
         if (!options.config_file) {
             app->m_pulled_config_file = options.data_dir / sync::config_file_name;
             app->m_locale_override = options.locale;
-            KioskApp* self = app.get(); // outlives the uploader, which it stops and joins
             uploader.on_config_updated = [self] {
                 self->m_config_updated = true;
                 self->m_shell->wake();
             };
         }
+        uploader.on_screenshot_wanted = [self] {
+            self->m_screenshot_wanted = true;
+            self->m_shell->wake();
+        };
         app->m_uploader = std::make_unique<sync::Uploader>(options.data_dir, uploader);
         app->m_uploader->start();
     }
@@ -212,6 +239,29 @@ void KioskApp::set_up_counter()
         m_log << "kiosk: printing complaint receipts on " << settings->device << "\n";
     }
     m_effects.set_printer(m_printer.get());
+}
+
+void KioskApp::take_screenshot_if_asked(ui::FrameContext& ctx, int64_t now_ms, bool tapped_this_frame)
+{
+    if (!m_screenshot_wanted || !m_uploader)
+        return;
+    const bool untouched_start = m_flow->mode() == flows::Mode::shopper &&
+                                 m_flow->screen() == flows::Screen::shopper_start && !m_corner_pressed_ms &&
+                                 !tapped_this_frame && !m_pin_check.valid();
+    if (!untouched_start || now_ms - m_last_intent_ms < screenshot_quiet_ms) {
+        ctx.wake_in(ms_per_second); // asked again soon; the idle reset brings the start screen back
+        return;
+    }
+    m_screenshot_wanted = false;
+    sync::Uploader* uploader = m_uploader.get();
+    m_shell->capture_this_frame([this, uploader](Result<std::string> png) {
+        if (!png) {
+            m_log << "kiosk: the screenshot head office asked for failed: " << png.error().message << "\n";
+            return;
+        }
+        uploader->offer_screenshot(std::move(*png), now_utc_ms());
+        m_log << "kiosk: a screenshot of the start screen goes to head office\n";
+    });
 }
 
 std::optional<flows::Message> KioskApp::printer_problem() const
@@ -337,6 +387,10 @@ void KioskApp::frame(ui::FrameContext& ctx)
 {
     keep_service_informed(ctx);
     const int64_t now = flow_now(ctx);
+    if (m_setup) {
+        setup_frame(ctx, now);
+        return;
+    }
     if (pin_check_running(now)) {
         const config::Strings strings(m_translations, m_locale);
         m_screens.draw_checking_pin(ctx, strings);
@@ -377,6 +431,7 @@ void KioskApp::frame(ui::FrameContext& ctx)
     else
         intents = m_screens.draw(ctx, strings, shopper, m_config.store_name, now);
 
+    take_screenshot_if_asked(ctx, now, !intents.empty());
     for (const screens::KioskIntent& intent : intents) {
         apply(intent, now);
         if (m_pin_check.valid())
@@ -401,13 +456,19 @@ void KioskApp::apply(const screens::KioskIntent& intent, int64_t now_ms)
     std::visit(
         [&](const auto& concrete) {
             using Kind = std::decay_t<decltype(concrete)>;
-            if constexpr (std::is_same_v<Kind, flows::GestureIntent>) {
-                if (std::holds_alternative<flows::CornerPressStarted>(concrete))
-                    m_corner_pressed_ms = now_ms;
-                else
-                    m_corner_pressed_ms.reset();
+            if constexpr (std::is_same_v<Kind, flows::SetupIntent>) {
+                if (m_setup)
+                    start_setup_request(m_setup->apply(concrete));
+                return;
+            } else {
+                if constexpr (std::is_same_v<Kind, flows::GestureIntent>) {
+                    if (std::holds_alternative<flows::CornerPressStarted>(concrete))
+                        m_corner_pressed_ms = now_ms;
+                    else
+                        m_corner_pressed_ms.reset();
+                }
+                carry_out(m_flow->apply(concrete, now_ms), now_ms);
             }
-            carry_out(m_flow->apply(concrete, now_ms), now_ms);
         },
         intent);
     if (!m_pin_check.valid() && m_flow->mode() == flows::Mode::staff)
@@ -441,8 +502,189 @@ void KioskApp::schedule_wakeup(ui::FrameContext& ctx, int64_t now)
         consider(now + ms_per_second);
     if (m_caller.running() > 0)
         consider(now + reap_interval_ms);
+    if (m_screenshot_wanted)
+        consider(m_last_intent_ms + screenshot_quiet_ms);
     if (due)
         ctx.wake_at(ctx.now_ms() + (*due - now));
+}
+
+// [SECTION] Setup of an unenrolled kiosk
+
+void KioskApp::setup_frame(ui::FrameContext& ctx, int64_t now_ms)
+{
+    if (m_setup_work.valid() && m_setup_work.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        SetupOutcome outcome = m_setup_work.get();
+        if (!outcome.log_line.empty())
+            m_log << outcome.log_line << "\n";
+        start_setup_request(m_setup->apply(outcome.answer));
+    }
+    if (!m_setup_work.valid() && m_setup->takes_offers() && now_ms >= m_next_media_look_ms) {
+        m_next_media_look_ms = now_ms + media_look_interval_ms;
+        look_for_setup_file(now_ms);
+    }
+    const config::Strings strings(m_translations, m_locale);
+    const std::vector<screens::KioskIntent> intents = m_screens.draw(ctx, strings, m_setup->view());
+    for (const screens::KioskIntent& intent : intents)
+        apply(intent, now_ms);
+    if (!intents.empty())
+        ctx.request_frames(1); // show what the intents did
+    if (m_setup->finished()) {
+        finish_setup(now_ms);
+        ctx.request_frames(1);
+        return;
+    }
+    m_shown = m_setup->screen();
+    if (m_setup_work.valid())
+        ctx.wake_in(250); // the request also wakes the shell when it ends
+    else if (m_setup->takes_offers())
+        ctx.wake_in(media_look_interval_ms);
+}
+
+void KioskApp::start_setup_request(std::optional<flows::SetupRequest> request)
+{
+    while (request) {
+        if (m_shell->clock_kind() == ui::ClockKind::real) {
+            ui::AppShell* shell = m_shell.get();
+            m_setup_work = std::async(std::launch::async, [this, shell, request = std::move(*request)] {
+                SetupOutcome outcome = perform_setup_request(request);
+                shell->wake();
+                return outcome;
+            });
+            return;
+        }
+        // Scripted runs: the request at once, its answer straight to the flow.
+        SetupOutcome outcome = perform_setup_request(*request);
+        if (!outcome.log_line.empty())
+            m_log << outcome.log_line << "\n";
+        request = m_setup->apply(outcome.answer);
+    }
+}
+
+namespace {
+
+flows::Message problem_message(sync::EnrolProblem problem, const std::string& device_id)
+{
+    using sync::EnrolProblem;
+    switch (problem) {
+    case EnrolProblem::wrong_code: return {std::string(flows::keys::setup_wrong_code), {}};
+    case EnrolProblem::held_elsewhere: return {std::string(flows::keys::setup_held_elsewhere), {}};
+    case EnrolProblem::needs_replacement: return {std::string(flows::keys::setup_needs_replacement), {{"device", device_id}}};
+    case EnrolProblem::too_many_attempts: return {std::string(flows::keys::setup_too_many), {}};
+    case EnrolProblem::not_head_office: return {std::string(flows::keys::setup_not_head_office), {}};
+    case EnrolProblem::untrusted: return {std::string(flows::keys::setup_untrusted), {}};
+    case EnrolProblem::unreachable: return {std::string(flows::keys::setup_unreachable), {}};
+    case EnrolProblem::none:
+    case EnrolProblem::failed: break;
+    }
+    return {std::string(flows::keys::setup_failed), {}};
+}
+
+} // namespace
+
+// On the setup thread in runs on the real clock: touches only m_data_dir,
+// which is set before the first frame and never changes.
+KioskApp::SetupOutcome KioskApp::perform_setup_request(const flows::SetupRequest& request) const
+{
+    if (const auto* check = std::get_if<flows::CheckServer>(&request)) {
+        flows::ServerChecked checked;
+        auto url = sync::normalise_server_address(check->typed_address);
+        if (!url) {
+            checked.problem = flows::Message{std::string(flows::keys::setup_address), {}};
+            return {checked, "kiosk: setup: " + url.error().message};
+        }
+        checked.server_url = *url;
+        sync::EnrolProblem problem = sync::EnrolProblem::none;
+        auto trust = sync::check_server_trust(*url, sync::HttpOptions{}, &problem);
+        if (!trust) {
+            checked.problem = problem_message(problem, {});
+            return {checked, "kiosk: setup: " + trust.error().message};
+        }
+        checked.system_trusted = trust->system_trusted;
+        checked.ca_certificate = trust->ca_certificate;
+        checked.fingerprint = trust->fingerprint;
+        return {checked, "kiosk: setup: head office at " + *url +
+                             (trust->system_trusted ? " is trusted by this system"
+                                                    : " has its own CA, fingerprint " + trust->fingerprint)};
+    }
+    const auto& enrol = std::get<flows::EnrolTerminal>(request);
+    flows::TerminalEnrolled enrolled;
+    // Its own connection to the store: the frame loop keeps drawing meanwhile.
+    auto store = store::LocalStore::open(m_data_dir);
+    if (!store) {
+        enrolled.problem = flows::Message{std::string(flows::keys::setup_failed), {}};
+        return {enrolled, "kiosk: setup: the local store: " + store.error().message};
+    }
+    sync::SessionOptions options;
+    options.app_version = FEEDBACK_VERSION;
+    sync::EnrolProblem problem = sync::EnrolProblem::none;
+    auto done = sync::enrol_with_ca(m_data_dir, *store, enrol.server_url, enrol.code, enrol.ca_certificate, options,
+                                    &problem);
+    if (!done) {
+        enrolled.problem = problem_message(problem, store->device().device_id);
+        return {enrolled, "kiosk: setup: " + done.error().message};
+    }
+    enrolled.store_code = done->store_code;
+    enrolled.terminal_code = done->terminal_code;
+    enrolled.name = done->name;
+    return {enrolled, "kiosk: enrolled with head office at " + enrol.server_url + " as terminal " + done->store_code +
+                          "-" + done->terminal_code};
+}
+
+void KioskApp::look_for_setup_file(int64_t now_ms)
+{
+    const auto found = sync::find_setup_file(m_setup_media);
+    if (!found) {
+        m_offered_setup_file.reset(); // the stick was taken out: the same file may come back
+        return;
+    }
+    std::error_code error;
+    const auto modified = std::filesystem::last_write_time(*found, error);
+    if (m_offered_setup_file && m_offered_setup_file->first == *found && m_offered_setup_file->second == modified)
+        return;
+    m_offered_setup_file = std::make_pair(*found, modified);
+    m_log << "kiosk: setup: a setup file at " << found->string() << "\n";
+    flows::SetupOffer offer;
+    auto setup = sync::read_setup_file(*found);
+    if (!setup) {
+        m_log << "kiosk: setup: the setup file is not usable: " << setup.error().message << "\n";
+        offer.problem = flows::Message{std::string(flows::keys::setup_file_unusable), {}};
+    } else if (setup->expires_at_ms <= now_ms) {
+        offer.problem = flows::Message{std::string(flows::keys::setup_expired), {{"date", screens::format_local_time(setup->expires_at_ms)}}};
+    } else {
+        offer.server_url = setup->server_url;
+        offer.code = setup->code;
+        offer.store_code = setup->store_code;
+        offer.terminal_name = setup->terminal_name;
+        offer.ca_certificate = setup->ca_certificate;
+        if (!setup->ca_certificate.empty()) {
+            auto fingerprint = crypto::certificate_fingerprint(setup->ca_certificate);
+            if (fingerprint) {
+                offer.fingerprint = *fingerprint;
+            } else {
+                m_log << "kiosk: setup: the setup file's CA: " << fingerprint.error().message << "\n";
+                offer.problem = flows::Message{std::string(flows::keys::setup_file_unusable), {}};
+            }
+        }
+    }
+    start_setup_request(m_setup->apply(flows::SetupAnswer{offer}));
+}
+
+void KioskApp::finish_setup(int64_t now_ms)
+{
+    const flows::SetupView& done = m_setup->view();
+    // The enrolment wrote the identity through its own connection; this one
+    // keeps a copy, which the next events carry.
+    if (auto identity = m_store.set_identity(done.enrolled_store, done.enrolled_terminal); !identity)
+        m_log << "kiosk: setup: the store's identity: " << identity.error().message << "\n";
+    m_setup.reset();
+    m_offered_setup_file.reset();
+    m_flow = std::make_unique<flows::KioskFlow>(m_config, m_store);
+    set_up_counter();
+    m_shown = flows::Screen::shopper_start;
+    m_shown_since_ms = now_ms;
+    m_last_intent_ms = now_ms;
+    if (m_uploader)
+        m_uploader->notify_recorded(); // it sends, and pulls the store's configuration, now
 }
 
 } // namespace feedback::app

@@ -30,6 +30,7 @@
 #include "config/translations.h"
 #include "domain/result.h"
 #include "flows/kiosk_flow.h"
+#include "flows/setup_flow.h"
 #include "receipt/counter_printer.h"
 #include "screens/kiosk_screens.h"
 #include "store/local_store.h"
@@ -44,6 +45,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace feedback::sync {
 class Uploader;
@@ -65,7 +68,16 @@ struct AppOptions {
     // The background uploader's longest random wait after start-up and
     // after the network returns (sync::UploaderOptions); its default when unset.
     std::optional<std::chrono::milliseconds> sync_start_delay_max;
+    // An unenrolled kiosk shows the survey (its events wait for an enrolment)
+    // instead of the setup screen.
+    bool standalone = false;
+    // Where the setup screen looks for a USB stick's setup file (and in their
+    // subfolders two levels down): default_setup_media() when empty.
+    std::vector<std::filesystem::path> setup_media;
 };
+
+// /media and /run/media: where USB sticks are mounted (platform/udev/).
+std::vector<std::filesystem::path> default_setup_media();
 
 class KioskApp {
 public:
@@ -118,6 +130,27 @@ private:
     void set_up_counter();
     // The printer's problem for the staff screens; nothing while it prints.
     std::optional<flows::Message> printer_problem() const;
+    // Head office asked for a screenshot: taken of this frame only while the
+    // untouched start screen shows and nobody has tapped for a while, never
+    // of a shopper's or staff's screen; handed to the uploader in memory.
+    void take_screenshot_if_asked(ui::FrameContext& ctx, int64_t now_ms, bool tapped_this_frame);
+
+    // What a setup request brought back.
+    struct SetupOutcome {
+        flows::SetupAnswer answer;
+        std::string log_line; // for the kiosk's log, written on the UI thread
+    };
+    // An unenrolled kiosk's frame: the setup screens, the answers of its
+    // requests, a look for a USB setup file every few seconds.
+    void setup_frame(ui::FrameContext& ctx, int64_t now_ms);
+    // Runs what the setup flow asked for: on its own thread in runs on the
+    // real clock (the network may take seconds), at once in scripted runs.
+    void start_setup_request(std::optional<flows::SetupRequest> request);
+    SetupOutcome perform_setup_request(const flows::SetupRequest& request) const;
+    // Offers a setup file found on a stick to the flow, once per file.
+    void look_for_setup_file(int64_t now_ms);
+    // Enrolled: the survey with the new identity, the uploader woken.
+    void finish_setup(int64_t now_ms);
 
     config::KioskConfig m_config;
     config::Translations m_translations;
@@ -148,6 +181,7 @@ private:
     std::optional<std::filesystem::path> m_pulled_config_file;
     std::optional<std::string> m_locale_override; // --lang
     std::atomic<bool> m_config_updated{false};
+    std::atomic<bool> m_screenshot_wanted{false}; // set on the uploader's thread
     std::filesystem::path m_data_dir;
     std::string m_status_page_url; // head office's status page, from the enrolment; empty before
 
@@ -161,6 +195,15 @@ private:
     // wakes the shell, so it is declared after it (and stopped before it).
     std::unique_ptr<receipt::CounterPrinter> m_printer;
     std::string m_printer_detail_logged; // the printer's last failure, logged once
+
+    // Setup of an unenrolled kiosk (null once enrolled, or with --standalone).
+    std::unique_ptr<flows::SetupFlow> m_setup;
+    std::future<SetupOutcome> m_setup_work; // a request on its own thread
+    std::vector<std::filesystem::path> m_setup_media;
+    int64_t m_next_media_look_ms = 0;
+    // The setup file last offered and its modification time: offered again
+    // only when it changes or the stick comes back.
+    std::optional<std::pair<std::filesystem::path, std::filesystem::file_time_type>> m_offered_setup_file;
 };
 
 } // namespace feedback::app

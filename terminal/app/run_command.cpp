@@ -22,6 +22,11 @@ cli::Command run_command()
             "--script without --headless, e.g. with SDL_VIDEODRIVER=offscreen); after\n"
             "start-up it first waits a random time up to --sync-start-delay-max seconds\n"
             "(default 30), so that a chain's terminals do not all call at once.\n"
+            "A kiosk that is not enrolled shows the setup screen first: staff type head\n"
+            "office's address and the one-time code from `feedback-hq enroll`, or insert a\n"
+            "USB stick with the file `feedback-hq enroll --setup-file` wrote, and compare the\n"
+            "fingerprint on the screen with the one head office gave. --standalone skips it:\n"
+            "the survey runs and what it records waits until the kiosk is enrolled.\n"
             "Exit status: 0 when the script passed (or the window was closed), 1 with the\n"
             "failing step's message otherwise, 2 for options that do not go together.",
             {{"data-dir", Arity::value, Presence::required, "DIR", "folder of the local store (feedback.db); must exist"},
@@ -37,7 +42,12 @@ cli::Command run_command()
              {"screenshots", Arity::value, Presence::optional, "DIR", "a PNG after every script step in DIR"},
              {"sync-start-delay-max", Arity::value, Presence::optional, "SECONDS",
               "the uploader's longest random wait after start-up and after the network returns, "
-              "0 to 3600 (default 30)"}}};
+              "0 to 3600 (default 30)"},
+             {"standalone", Arity::flag, Presence::optional, "",
+              "no setup screen when not enrolled: the survey at once (a demo, a shop without head office)"},
+             {"setup-media", Arity::value, Presence::optional, "DIR[:DIR...]",
+              "where the setup screen looks for a USB stick's feedback-setup.json, two folders deep "
+              "(default /media:/run/media)"}}};
 }
 
 RunRequest to_run_request(const cli::ParsedOptions& options)
@@ -52,6 +62,8 @@ RunRequest to_run_request(const cli::ParsedOptions& options)
     request.script = options.value("script");
     request.screenshots = options.value("screenshots");
     request.sync_start_delay_max = options.value("sync-start-delay-max");
+    request.standalone = options.flag("standalone");
+    request.setup_media = options.value("setup-media");
     return request;
 }
 

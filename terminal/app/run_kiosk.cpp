@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <ostream>
+#include <string_view>
 
 namespace feedback::app {
 
@@ -64,6 +65,21 @@ int run_kiosk(const RunRequest& request, const std::string& tool, std::ostream& 
             return usage("--sync-start-delay-max needs a number of seconds from 0 to 3600 (got \"" +
                          *request.sync_start_delay_max + "\")");
         options.sync_start_delay_max = *delay;
+    }
+    options.standalone = request.standalone;
+    if (request.setup_media) {
+        if (request.standalone)
+            return usage("--setup-media does not go with --standalone (there is no setup screen)");
+        std::string_view folders = *request.setup_media;
+        while (!folders.empty()) {
+            const auto colon = folders.find(':');
+            const std::string_view folder = folders.substr(0, colon);
+            if (!folder.empty())
+                options.setup_media.emplace_back(folder);
+            folders = colon == std::string_view::npos ? std::string_view() : folders.substr(colon + 1);
+        }
+        if (options.setup_media.empty())
+            return usage("--setup-media needs at least one folder");
     }
     options.shell.display = request.headless     ? ui::DisplayMode::headless
                             : request.fullscreen ? ui::DisplayMode::fullscreen

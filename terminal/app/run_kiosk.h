@@ -13,7 +13,7 @@ namespace feedback::app {
 
 // The "run" command: name, help and options (--data-dir, --config, --lang,
 // --window, --fullscreen, --headless, --script, --screenshots,
-// --sync-start-delay-max).
+// --sync-start-delay-max, --standalone, --setup-media).
 cli::Command run_command();
 
 struct RunRequest {
@@ -26,6 +26,8 @@ struct RunRequest {
     std::optional<std::string> script;
     std::optional<std::string> screenshots; // folder
     std::optional<std::string> sync_start_delay_max; // seconds, as typed
+    bool standalone = false;
+    std::optional<std::string> setup_media; // folders separated by ':'
 };
 
 RunRequest to_run_request(const cli::ParsedOptions& options);

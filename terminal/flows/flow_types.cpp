@@ -36,6 +36,10 @@ std::string_view to_string(Screen screen)
     case Screen::staff_close: return "staff_close";
     case Screen::staff_find: return "staff_find";
     case Screen::staff_status: return "staff_status";
+    case Screen::setup_start: return "setup_start";
+    case Screen::setup_check: return "setup_check";
+    case Screen::setup_busy: return "setup_busy";
+    case Screen::setup_done: return "setup_done";
     }
     assert(false && "to_string(Screen): a screen without a name");
     return "unknown";
@@ -44,6 +48,11 @@ std::string_view to_string(Screen screen)
 bool is_staff_screen(Screen screen)
 {
     return to_string(screen).starts_with("staff_");
+}
+
+bool is_setup_screen(Screen screen)
+{
+    return to_string(screen).starts_with("setup_");
 }
 
 std::string_view to_string(Field field)
@@ -70,6 +79,8 @@ std::string_view to_string(Field field)
     case Field::pin: return "pin";
     case Field::satisfied: return "satisfied";
     case Field::handling_score: return "handling_score";
+    case Field::server_address: return "server_address";
+    case Field::enrol_code: return "enrol_code";
     }
     assert(false && "to_string(Field): a field without a name");
     return "unknown";
@@ -92,6 +103,8 @@ int max_chars(Field field)
     case Field::external_body: return limits::external_body_chars;
     case Field::reference_query: return 24;
     case Field::pin: return 8;
+    case Field::server_address: return 200;
+    case Field::enrol_code: return 40;
     case Field::none:
     case Field::consent:
     case Field::category:

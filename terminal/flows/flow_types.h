@@ -43,6 +43,11 @@ enum class Screen {
     staff_close,             // unresolved / withdrawn / referred_external (+ body)
     staff_find,              // typed reference code
     staff_status,
+    // [setup] an unenrolled kiosk, before the survey (setup_flow.h)
+    setup_start,             // head office's address and the one-time code; a USB setup file
+    setup_check,             // the CA's fingerprint for a person to compare
+    setup_busy,              // talking to head office
+    setup_done,              // enrolled: which store and terminal it is now
 };
 
 inline constexpr std::array all_screens{
@@ -58,12 +63,15 @@ inline constexpr std::array all_screens{
     Screen::staff_open_complaints, Screen::staff_complaint,
     Screen::staff_escalate,        Screen::staff_reopen,
     Screen::staff_close,           Screen::staff_find,
-    Screen::staff_status,
+    Screen::staff_status,          Screen::setup_start,
+    Screen::setup_check,           Screen::setup_busy,
+    Screen::setup_done,
 };
 
 // "shopper_start", "staff_solve", ...
 std::string_view to_string(Screen screen);
 bool is_staff_screen(Screen screen);
+bool is_setup_screen(Screen screen);
 
 // The fields a person types into or picks on a screen. to_string() gives the
 // payload key (amount is recorded as amount_cents).
@@ -87,6 +95,8 @@ enum class Field {
     external_body,
     reference_query,
     pin,
+    server_address, // setup: head office's address
+    enrol_code,     // setup: the one-time code
     satisfied,
     handling_score,
 };

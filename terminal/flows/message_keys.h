@@ -46,12 +46,31 @@ inline constexpr std::string_view printer_offline = "staff.printer.offline";
 inline constexpr std::string_view printer_out_of_paper = "staff.printer.out_of_paper";
 inline constexpr std::string_view printer_failed = "staff.printer.failed";
 
+// [SECTION] Setup of an unenrolled kiosk (setup_flow.h)
+inline constexpr std::string_view setup_address_empty = "setup.error.address_empty";
+inline constexpr std::string_view setup_code_empty = "setup.error.code_empty";
+inline constexpr std::string_view setup_address = "setup.error.address";
+inline constexpr std::string_view setup_unreachable = "setup.error.unreachable";
+inline constexpr std::string_view setup_not_head_office = "setup.error.not_head_office";
+inline constexpr std::string_view setup_untrusted = "setup.error.untrusted";
+inline constexpr std::string_view setup_fingerprint_differs = "setup.error.fingerprint_differs";
+inline constexpr std::string_view setup_wrong_code = "setup.error.wrong_code";
+inline constexpr std::string_view setup_expired = "setup.error.expired";         // {date}
+inline constexpr std::string_view setup_file_unusable = "setup.error.setup_file";
+inline constexpr std::string_view setup_held_elsewhere = "setup.error.held_elsewhere";
+inline constexpr std::string_view setup_needs_replacement = "setup.error.needs_replacement"; // {device}
+inline constexpr std::string_view setup_too_many = "setup.error.too_many";
+inline constexpr std::string_view setup_failed = "setup.error.failed";
+
 inline constexpr std::array all{
     required,       too_long,   description_needed, wish_needed,    consent_needed, need_phone_or_email,
     invalid_phone,  invalid_email, amount_needed,   above_limit,    reason_needed,  body_needed,
     wrong_pin,      wrong_pin_last, pin_locked,     code_invalid,   code_not_found, disk_full,
     storage,        generic,    complaint_logged,   saved,          printer_missing, printer_offline,
-    printer_out_of_paper, printer_failed,
+    printer_out_of_paper, printer_failed, setup_address_empty, setup_code_empty, setup_address,
+    setup_unreachable, setup_not_head_office, setup_untrusted, setup_fingerprint_differs, setup_wrong_code,
+    setup_expired, setup_file_unusable, setup_held_elsewhere, setup_needs_replacement, setup_too_many,
+    setup_failed,
 };
 
 } // namespace feedback::flows::keys

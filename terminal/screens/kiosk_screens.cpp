@@ -2,6 +2,7 @@
 #include "screens/kiosk_screens.h"
 
 #include "screens/complaint_screens.h"
+#include "screens/setup_screens.h"
 #include "screens/shopper_screens.h"
 #include "screens/staff_complaint_screens.h"
 #include "screens/staff_screens.h"
@@ -69,6 +70,23 @@ std::vector<KioskIntent> KioskScreens::draw(ui::FrameContext& frame, const confi
     case Screen::staff_find: draw_staff_find(ctx, view); break;
     case Screen::staff_status: draw_staff_status(ctx, view); break;
     default: IM_ASSERT(false && "KioskScreens: a shopper screen in the staff view"); break;
+    }
+    return intents;
+}
+
+std::vector<KioskIntent> KioskScreens::draw(ui::FrameContext& frame, const config::Strings& strings,
+                                            const flows::SetupView& view)
+{
+    follow(view.screen);
+    std::vector<KioskIntent> intents;
+    ScreenContext ctx{frame, strings, {}, 0, m_ui, intents};
+    using flows::Screen;
+    switch (view.screen) {
+    case Screen::setup_start: draw_setup_start(ctx, view); break;
+    case Screen::setup_check: draw_setup_check(ctx, view); break;
+    case Screen::setup_busy: draw_setup_busy(ctx, view); break;
+    case Screen::setup_done: draw_setup_done(ctx, view); break;
+    default: IM_ASSERT(false && "KioskScreens: not a setup screen"); break;
     }
     return intents;
 }

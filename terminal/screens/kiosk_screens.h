@@ -3,6 +3,7 @@
 // drops it when the screen changes), and returns the intents of this frame.
 #pragma once
 
+#include "flows/setup_flow.h"
 #include "screens/screen_kit.h"
 
 #include <string>
@@ -18,6 +19,9 @@ public:
     // A staff screen (staff_*).
     std::vector<KioskIntent> draw(ui::FrameContext& frame, const config::Strings& strings,
                                   const flows::StaffView& view, std::string_view store_name, int64_t now_ms);
+    // A setup screen (setup_*) of an unenrolled kiosk.
+    std::vector<KioskIntent> draw(ui::FrameContext& frame, const config::Strings& strings,
+                                  const flows::SetupView& view);
     // "Checking the PIN": while the app checks one off the frame loop.
     void draw_checking_pin(ui::FrameContext& frame, const config::Strings& strings);
 

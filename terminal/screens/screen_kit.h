@@ -5,6 +5,7 @@
 
 #include "config/translations.h"
 #include "flows/kiosk_flow.h"
+#include "flows/setup_flow.h"
 #include "ui/app_shell.h"
 #include "ui/drag_scroll.h"
 #include "ui/onscreen_keyboard.h"
@@ -23,7 +24,7 @@ namespace feedback::screens {
 // [SECTION] Intents
 
 // One tap's meaning for the flow; the app sends them in order.
-using KioskIntent = std::variant<flows::ShopperIntent, flows::StaffIntent, flows::GestureIntent>;
+using KioskIntent = std::variant<flows::ShopperIntent, flows::StaffIntent, flows::GestureIntent, flows::SetupIntent>;
 
 // [SECTION] UI-only state
 
@@ -57,6 +58,7 @@ struct ScreenContext {
     void shopper(flows::ShopperIntent intent) { out.emplace_back(std::move(intent)); }
     void staff(flows::StaffIntent intent) { out.emplace_back(std::move(intent)); }
     void gesture(flows::GestureIntent intent) { out.emplace_back(intent); }
+    void setup(flows::SetupIntent intent) { out.emplace_back(std::move(intent)); }
 
     const ui::Metrics& metrics() const { return frame.theme().metrics; }
     const ui::Palette& palette() const { return frame.theme().palette; }

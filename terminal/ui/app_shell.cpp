@@ -290,6 +290,8 @@ Result<void> AppShell::capture_frame(const DrawFn& draw, const std::filesystem::
     return {};
 }
 
+void AppShell::capture_this_frame(CaptureDone done) { m_capture_done = std::move(done); }
+
 Result<FrameTiming> AppShell::frame(const DrawFn& draw, const std::filesystem::path* capture)
 {
     ImGui::SetCurrentContext(m_imgui);
@@ -350,6 +352,11 @@ Result<FrameTiming> AppShell::frame(const DrawFn& draw, const std::filesystem::p
     Result<void> captured;
     if (capture != nullptr)
         captured = save_png(m_renderer, *capture);
+    if (m_capture_done) {
+        CaptureDone done = std::move(m_capture_done);
+        m_capture_done = nullptr;
+        done(encode_png(m_renderer));
+    }
     const double before_present = steady_ms();
     SDL_RenderPresent(m_renderer);
     const double presented = steady_ms();

@@ -172,6 +172,11 @@ public:
     Result<FrameTiming> render_frame(const DrawFn& draw);
     // One frame now, saved as a PNG (read back before it is presented).
     Result<void> capture_frame(const DrawFn& draw, const std::filesystem::path& png);
+    // The frame being drawn (when called from a draw callback), else the
+    // next one, as a PNG in memory, handed to `done` on the UI thread once
+    // it is rendered. A later request replaces one not yet served.
+    using CaptureDone = std::function<void(Result<std::string> png)>;
+    void capture_this_frame(CaptureDone done);
 
     // Injected pointer for scripts and tests; headless shells start with the
     // pointer away from the screen and never see SDL's mouse.
@@ -236,6 +241,7 @@ private:
         bool down = false;
     };
     std::optional<Pointer> m_pointer;
+    CaptureDone m_capture_done; // capture_this_frame()
 
     int64_t m_simulated_ms = 0;
     int64_t m_last_input_ms = 0;

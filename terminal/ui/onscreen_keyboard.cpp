@@ -185,19 +185,22 @@ std::vector<KeyRow> text_rows(KeyboardLayer layer, bool shift)
     return rows;
 }
 
-std::vector<KeyRow> email_rows()
+// E-mail addresses, and web addresses ("hq.example.nl:8443"), which have a
+// colon and a slash where e-mail has "@" and "_".
+std::vector<KeyRow> address_rows(KeyboardLayout layout)
 {
+    const bool web = layout == KeyboardLayout::address;
     std::vector<KeyRow> rows;
     rows.push_back(characters("1 2 3 4 5 6 7 8 9 0", false));
     rows.push_back(characters("q w e r t y u i o p", false));
     rows.push_back(characters("a s d f g h j k l", false, 0.5f));
     KeyRow fourth = characters("z x c v b n m", false);
-    fourth.keys.insert(fourth.keys.begin(), character("@", false, 1.5f));
+    fourth.keys.insert(fourth.keys.begin(), character(web ? ":" : "@", false, 1.5f));
     fourth.keys.push_back(backspace_key(1.5f));
     rows.push_back(fourth);
     KeyRow fifth;
     fifth.keys = {character(".nl", false, 1.5f), character(".com", false, 1.5f), character("-", false),
-                  character("_", false), character(".", false, 2.0f),
+                  character(web ? "/" : "_", false), character(".", false, 2.0f),
                   special("key.done", KeyAction::done, "", 3.0f)};
     rows.push_back(fifth);
     return rows;
@@ -226,9 +229,10 @@ std::vector<KeyRow> pad_rows(KeyboardLayout layout)
 
 bool is_pad(KeyboardLayout layout) { return layout == KeyboardLayout::phone || layout == KeyboardLayout::pin; }
 
-constexpr std::array<std::pair<KeyboardLayout, std::string_view>, 4> layout_names{{
+constexpr std::array<std::pair<KeyboardLayout, std::string_view>, 5> layout_names{{
     {KeyboardLayout::text, "text"},
     {KeyboardLayout::email, "email"},
+    {KeyboardLayout::address, "address"},
     {KeyboardLayout::phone, "phone"},
     {KeyboardLayout::pin, "pin"},
 }};
@@ -257,7 +261,8 @@ std::vector<KeyRow> OnscreenKeyboard::rows() const
 {
     switch (m_layout) {
     case KeyboardLayout::text: return text_rows(m_layer, m_shift);
-    case KeyboardLayout::email: return email_rows();
+    case KeyboardLayout::email:
+    case KeyboardLayout::address: return address_rows(m_layout);
     case KeyboardLayout::phone:
     case KeyboardLayout::pin: return pad_rows(m_layout);
     }

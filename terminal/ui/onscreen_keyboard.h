@@ -67,7 +67,7 @@ private:
 
 // [SECTION] Layouts
 
-enum class KeyboardLayout { text, email, phone, pin };
+enum class KeyboardLayout { text, email, address, phone, pin }; // address: a web address (setup)
 enum class KeyboardLayer { letters, accents, symbols };
 
 enum class KeyAction { insert, shift, backspace, done, to_letters, to_accents, to_symbols, none };

@@ -15,7 +15,7 @@
 
 namespace feedback::ui {
 
-Result<void> save_png(SDL_Renderer* renderer, const std::filesystem::path& png)
+Result<std::string> encode_png(SDL_Renderer* renderer)
 {
     int width = 0;
     int height = 0;
@@ -27,11 +27,6 @@ Result<void> save_png(SDL_Renderer* renderer, const std::filesystem::path& png)
     if (SDL_RenderReadPixels(renderer, nullptr, SDL_PIXELFORMAT_RGB24, pixels.data(), static_cast<int>(stride)) != 0)
         return Error{ErrorKind::internal, std::string("screenshot: cannot read the pixels back: ") + SDL_GetError()};
 
-    // A screenshot may show a customer's typed contact details: the folder
-    // (when made here) and the file are the kiosk user's only, whatever the umask.
-    if (png.has_parent_path())
-        if (auto made = files::make_private_directory(png.parent_path()); !made)
-            return Error{made.error().kind, "screenshot: " + made.error().message};
     // One PNG filter for every row instead of trying all five per row: a
     // flat UI compresses about as well, and a UI test writes hundreds of these.
     stbi_write_force_png_filter = 0;
@@ -40,9 +35,21 @@ Result<void> save_png(SDL_Renderer* renderer, const std::filesystem::path& png)
         static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
     };
     if (stbi_write_png_to_func(append, &encoded, width, height, 3, pixels.data(), static_cast<int>(stride)) == 0)
-        return Error{ErrorKind::internal, "screenshot: cannot encode " + png.string()};
+        return Error{ErrorKind::internal, "screenshot: cannot encode the picture as PNG"};
+    return encoded;
+}
+
+Result<void> save_png(SDL_Renderer* renderer, const std::filesystem::path& png)
+{
+    auto encoded = encode_png(renderer);
+    FEEDBACK_TRY(encoded);
+    // A screenshot may show a customer's typed contact details: the folder
+    // (when made here) and the file are the kiosk user's only, whatever the umask.
+    if (png.has_parent_path())
+        if (auto made = files::make_private_directory(png.parent_path()); !made)
+            return Error{made.error().kind, "screenshot: " + made.error().message};
     // Not synced: a screenshot lost to a power cut is not worth an fsync each.
-    if (auto written = files::write_private_file(png, encoded, files::Durability::not_synced); !written)
+    if (auto written = files::write_private_file(png, *encoded, files::Durability::not_synced); !written)
         return Error{written.error().kind, "screenshot: " + written.error().message};
     return {};
 }

@@ -6,13 +6,16 @@
 #include "domain/result.h"
 
 #include <filesystem>
+#include <string>
 
 struct SDL_Renderer;
 
 namespace feedback::ui {
 
 // Reads the renderer's current target (call it after drawing and before
-// SDL_RenderPresent) and writes it as an RGB PNG; creates missing folders.
+// SDL_RenderPresent) as an RGB PNG in memory.
+Result<std::string> encode_png(SDL_Renderer* renderer);
+// The same, written to a private file; creates missing folders.
 Result<void> save_png(SDL_Renderer* renderer, const std::filesystem::path& png);
 
 struct ImageSize {

@@ -185,7 +185,7 @@ int main()
     for (int i = 0; i < 7; ++i) {
         const fs::path data = fresh_dir("start-" + std::to_string(i));
         const auto started = Clock::now();
-        const Child child = spawn({binary, "run", "--data-dir", data.string(), "--headless", "--script",
+        const Child child = spawn({binary, "run", "--data-dir", data.string(), "--headless", "--standalone", "--script",
                                    one_step.string(), "--window", "1280x800"},
                                   {});
         const Exit exit = wait_child(child);
@@ -252,7 +252,7 @@ int main()
         Display display = open_display();
         const fs::path data = fresh_dir("idle");
         const Child kiosk =
-            spawn({binary, "run", "--data-dir", data.string(), "--window", "1280x800"}, display.env);
+            spawn({binary, "run", "--data-dir", data.string(), "--window", "1280x800", "--standalone"}, display.env);
         std::this_thread::sleep_for(std::chrono::seconds(2)); // started and drawn
         bool precise = false;
         const double cpu_before = cpu_seconds(kiosk.pid, precise);

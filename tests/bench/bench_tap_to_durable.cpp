@@ -81,7 +81,7 @@ std::optional<double> idle_bytes_per_hour(const std::filesystem::path& data_dir,
         if (int null_fd = ::open("/dev/null", O_WRONLY); null_fd >= 0)
             ::dup2(null_fd, STDOUT_FILENO);
         ::execl(FEEDBACK_TERMINAL_BINARY, FEEDBACK_TERMINAL_BINARY, "run", "--data-dir", data_dir.c_str(),
-                static_cast<char*>(nullptr));
+                "--standalone", static_cast<char*>(nullptr));
         std::_Exit(127);
     }
     if (pid < 0)

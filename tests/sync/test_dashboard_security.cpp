@@ -163,6 +163,7 @@ struct Chain {
             {"/callbacks/" + rating_id + "/outcome", {{"outcome", "reached"}}},
             {"/devices/enrol", {{"store", "AMS"}, {"name", "Counter 9"}}},
             {"/devices/" + make_uuid_v7(now_utc_ms()) + "/revoke", {}},
+            {"/devices/" + make_uuid_v7(now_utc_ms()) + "/screenshot", {}},
             {"/config", {{"scope", "default"}, {"mode", "json"}, {"document", "{}"}}},
             {"/users", {{"name", "eve"}, {"role", "admin"}, {"password", "a long password 1"}}},
             {"/users/max", {{"change", "role"}, {"role", "admin"}}},
@@ -832,3 +833,51 @@ TEST_CASE("feedback-hq user add refuses short passwords, bad roles and bad names
     REQUIRE(hashes);
     CHECK(hashes->front().rfind("$argon2id$", 0) == 0);
 }
+
+TEST_CASE("a manager asks for a terminal's screenshot on the devices page: audited, said to the terminal, shown "
+          "once it came",
+          "[dashboard][screenshot]")
+{
+    Chain chain;
+    WebClient manager(chain.hq);
+    REQUIRE(manager.login("max", password_manager).status == 303);
+    const std::string device_id = chain.hq.devices().at(0)["device_id"].get<std::string>();
+    const std::string picture_path = "/devices/" + device_id + "/screenshot.png";
+    auto page = manager.get("/devices");
+    CHECK(page.body.find("action=\"/devices/" + device_id + "/screenshot\"") != std::string::npos);
+    CHECK(manager.get(picture_path).status == 404);
+
+    auto asked = manager.post("/devices/" + device_id + "/screenshot", with_csrf(manager, {}));
+    CHECK(asked.status == 303);
+    CHECK(asked.header("location") == "/devices?done=screenshot_requested");
+    page = manager.get("/devices");
+    CHECK(page.body.find("data-screenshot=\"wanted\"") != std::string::npos);
+    CHECK(chain.query("SELECT user_name || ' ' || subject FROM web_audit WHERE action = 'device.screenshot_requested'") ==
+          std::vector<std::string>{"max " + device_id});
+
+    // The terminal's next answer from head office asks for it; once it came, no more.
+    auto synced = chain.terminal.sync_once();
+    REQUIRE(synced.exit_code == 0);
+    CHECK(chain.hq.log().find("GET /v1/feed 200") != std::string::npos);
+    {
+        auto store = hq::HqStore::open(chain.hq.dir(), hq::HqStore::Intent::existing_only);
+        REQUIRE(store);
+        auto device = store->device(device_id);
+        REQUIRE(device);
+        CHECK(device->screenshot_wanted());
+        REQUIRE(store->store_screenshot(device_id, "\x89PNG picture bytes", now_utc_ms() - 1000, now_utc_ms()));
+        CHECK_FALSE(store->device(device_id)->screenshot_wanted());
+    }
+    auto shown = manager.get(picture_path);
+    CHECK(shown.status == 200);
+    CHECK(shown.header("content-type") == "image/png");
+    CHECK(shown.body == "\x89PNG picture bytes");
+    page = manager.get("/devices");
+    CHECK(page.body.find("href=\"" + picture_path + "\"") != std::string::npos);
+    // Viewers see it too, but cannot ask.
+    WebClient viewer(chain.hq);
+    REQUIRE(viewer.login("vic", password_viewer).status == 303);
+    CHECK(viewer.get(picture_path).status == 200);
+    CHECK(viewer.get("/devices").body.find("action=\"/devices/" + device_id + "/screenshot\"") == std::string::npos);
+}
+

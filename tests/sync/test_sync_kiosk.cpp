@@ -144,3 +144,66 @@ TEST_CASE("a configuration head office publishes reaches the running kiosk, whic
           std::string::npos);
     CHECK(hq.log().find("GET /v1/config 200") != std::string::npos);
 }
+
+TEST_CASE("a screenshot head office asks for is taken of the untouched start screen only, never of a shopper's, "
+          "and arrives with the next sync",
+          "[sync][kiosk][screenshot]")
+{
+    TempDir temp;
+    HqProcess hq(temp.path() / "hq");
+    TerminalDir terminal(temp.path() / "kiosk");
+    REQUIRE(terminal.enroll(hq, hq.enrol_code("UTR", "Counter 1")).exit_code == 0);
+    const std::string device_id = hq.devices().at(0)["device_id"].get<std::string>();
+    {
+        // Asked before the kiosk starts: the first answer it gets says so.
+        auto store = feedback::hq::HqStore::open(hq.dir(), feedback::hq::HqStore::Intent::existing_only);
+        REQUIRE(store);
+        REQUIRE(store->request_screenshot(device_id, feedback::now_utc_ms()));
+    }
+    // A shopper taps a score and stays on the reasons screen for 12 seconds;
+    // only after they are done does the start screen show again.
+    constexpr int64_t shopper_ms = 12000;
+    const auto script = temp.path() / "shopper-then-idle.jsonl";
+    std::ofstream(script) << "{\"expect_target\":\"start.question\"}\n{\"tap\":\"score.9\"}\n{\"wait_ms\":" << shopper_ms
+                          << "}\n{\"tap\":\"why.skip\"}\n{\"tap\":\"thanks.done\"}\n"
+                             "{\"expect_target\":\"start.question\"}\n{\"wait_ms\":600000}\n";
+    const int64_t started = feedback::now_utc_ms();
+    ChildProcess kiosk(terminal.kiosk_argv(script, {"--sync-start-delay-max", "0"}));
+    std::string kiosk_output;
+    nlohmann::json device;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+        kiosk_output += kiosk.read_available(std::chrono::milliseconds(500));
+        device = hq.devices().at(0);
+        if (!device["screenshot_received_at"].is_null())
+            break;
+    }
+    ::kill(kiosk.pid(), SIGKILL);
+    Finished stopped = kiosk.wait();
+    INFO("kiosk: " << kiosk_output << stopped.out << stopped.err << "\nhead office: " << hq.log());
+    REQUIRE_FALSE(device["screenshot_received_at"].is_null());
+    // Taken after the shopper left (the reasons screen showed for 12 s from
+    // start-up on), and the request is answered.
+    CHECK(device["screenshot_taken_at"].get<int64_t>() >= started + shopper_ms);
+    CHECK(device["screenshot_received_at"].get<int64_t>() >= device["screenshot_requested_at"].get<int64_t>());
+    CHECK(hq.log().find("POST /v1/screenshot 200") != std::string::npos);
+    auto store = feedback::hq::HqStore::open(hq.dir(), feedback::hq::HqStore::Intent::existing_only);
+    REQUIRE(store);
+    auto picture = store->screenshot(device_id);
+    REQUIRE(picture);
+    REQUIRE(*picture);
+    // The kiosk's whole start screen (kiosk_argv's window, 1280x800), as a PNG.
+    const std::string& bytes = **picture;
+    REQUIRE(bytes.size() > 24);
+    CHECK(bytes.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+    auto big_endian = [&](size_t at) {
+        uint32_t value = 0;
+        for (size_t i = 0; i < 4; ++i)
+            value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
+        return value;
+    };
+    CHECK(big_endian(16) == 1280);
+    CHECK(big_endian(20) == 800);
+    std::ofstream(std::filesystem::path(FEEDBACK_SCREENSHOT_ROOT) / "requested-start-screen.png", std::ios::binary)
+        << bytes;
+}

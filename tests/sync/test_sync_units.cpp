@@ -4,6 +4,8 @@
 #include "client/backoff.h"
 #include "common/device_condition.h"
 #include "common/protocol.h"
+#include "common/setup_file.h"
+#include "crypto/certificate_fingerprint.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
@@ -12,11 +14,15 @@
 #include "hq/hq_store.h"
 #include "hq/rate_limiter.h"
 #include "store/local_store.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
 
 using namespace feedback;
 using feedback::testing::TempDir;
@@ -254,8 +260,10 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         issued = code->code;
         // As the version before left it: the migrations from replacement
         // codes on undone, newest first (each later one is applied again too).
-        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 11);
+        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 12);
         REQUIRE(store->database().exec(
+            "DROP TABLE device_screenshots; ALTER TABLE devices DROP COLUMN screenshot_requested_at; "
+            "ALTER TABLE devices DROP COLUMN screenshot_taken_at; ALTER TABLE devices DROP COLUMN screenshot_received_at; "
             "ALTER TABLE devices DROP COLUMN condition; "
             "DROP INDEX dashboard_ratings_by_time; DROP INDEX dashboard_ratings_call_backs; "
             "DROP INDEX dashboard_ratings_with_reasons; DROP INDEX dashboard_complaints_by_opened; "
@@ -486,4 +494,88 @@ TEST_CASE("remote events are applied once, with the cursor, in one transaction",
                                now + 1000);
     REQUIRE(acted);
     CHECK(*store->outbox_size() == 1);
+}
+
+TEST_CASE("a certificate's fingerprint for people is the start of its SHA-256, as openssl computes it",
+          "[sync][setup]")
+{
+    TempDir temp;
+    const auto key = temp.path() / "ca.key";
+    const auto certificate = temp.path() / "ca.pem";
+    auto made = feedback::testing::run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                                "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.string(), "-out",
+                                                certificate.string(), "-days", "2", "-subj", "/CN=Test CA"});
+    INFO(made.err);
+    REQUIRE(made.exit_code == 0);
+    auto openssl = feedback::testing::run_process(
+        {"/usr/bin/openssl", "x509", "-in", certificate.string(), "-noout", "-fingerprint", "-sha256"});
+    REQUIRE(openssl.exit_code == 0);
+    // "sha256 Fingerprint=AB:CD:..." -> "ABCD-..."
+    std::string hex;
+    for (char c : openssl.out.substr(openssl.out.find('=') + 1))
+        if (std::isxdigit(static_cast<unsigned char>(c)))
+            hex += c;
+    REQUIRE(hex.size() == 64);
+    const std::string expected =
+        hex.substr(0, 4) + "-" + hex.substr(4, 4) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4);
+    std::ifstream in(certificate);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    auto fingerprint = crypto::certificate_fingerprint(pem.str());
+    REQUIRE(fingerprint);
+    CHECK(*fingerprint == expected);
+    CHECK_FALSE(crypto::certificate_fingerprint("-----BEGIN CERTIFICATE-----\nnonsense\n-----END CERTIFICATE-----\n"));
+    CHECK_FALSE(crypto::certificate_fingerprint(""));
+}
+
+TEST_CASE("setup files and typed head-office addresses are read strictly", "[sync][setup]")
+{
+    CHECK(*sync::normalise_server_address("hq.example.nl:8443") == "https://hq.example.nl:8443");
+    CHECK(*sync::normalise_server_address("  HTTPS://hq.example.nl/ ") == "https://hq.example.nl");
+    CHECK(*sync::normalise_server_address("127.0.0.1:8443") == "https://127.0.0.1:8443");
+    for (const char* bad : {"", "   ", "http://hq.example.nl", "ftp://hq", "https://", "hq.example.nl/path", "hq example"}) {
+        INFO(bad);
+        CHECK_FALSE(sync::normalise_server_address(bad));
+    }
+
+    const sync::SetupFile written{"https://hq.example.nl:8443", "ABCDE-FGHJK", "UTR", "Counter 2",
+                                  1'800'000'000'000, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"};
+    auto read = sync::parse_setup_file(sync::to_json_text(written));
+    REQUIRE(read);
+    CHECK(read->server_url == written.server_url);
+    CHECK(read->code == written.code);
+    CHECK(read->store_code == "UTR");
+    CHECK(read->terminal_name == "Counter 2");
+    CHECK(read->expires_at_ms == written.expires_at_ms);
+    CHECK(read->ca_certificate == written.ca_certificate);
+
+    auto with = [&](const std::string& key, const nlohmann::json& value) {
+        auto json = nlohmann::json::parse(sync::to_json_text(written));
+        if (value.is_null())
+            json.erase(key);
+        else
+            json[key] = value;
+        return sync::parse_setup_file(json.dump());
+    };
+    CHECK(with("format", "feedback-setup/2").error().message.find("format") != std::string::npos);
+    CHECK(with("server", "http://hq").error().message.find("server") != std::string::npos);
+    CHECK(with("code", nullptr).error().message == "code: missing");
+    CHECK(with("code", "").error().message == "code: empty");
+    CHECK(with("expires_at", "tomorrow").error().message.find("expires_at") != std::string::npos);
+    CHECK(with("ca_certificate", "not a certificate").error().message.find("ca_certificate") != std::string::npos);
+    CHECK(with("store", 7).error().message == "store: must be a string");
+    CHECK_FALSE(sync::parse_setup_file("not json"));
+    // Without a CA of its own, head office is trusted by the system's store.
+    auto public_ca = with("ca_certificate", nullptr);
+    REQUIRE(public_ca);
+    CHECK(public_ca->ca_certificate.empty());
+
+    TempDir temp;
+    std::filesystem::create_directories(temp.path() / "media" / "anna" / "STICK");
+    std::filesystem::create_directories(temp.path() / "media" / "deep" / "a" / "b");
+    std::ofstream(temp.path() / "media" / "deep" / "a" / "b" / "feedback-setup.json") << "{}";
+    CHECK_FALSE(sync::find_setup_file({temp.path() / "media", temp.path() / "missing"}));
+    std::ofstream(temp.path() / "media" / "anna" / "STICK" / "feedback-setup.json") << "{}";
+    CHECK(sync::find_setup_file({temp.path() / "missing", temp.path() / "media"}) ==
+          temp.path() / "media" / "anna" / "STICK" / "feedback-setup.json");
 }

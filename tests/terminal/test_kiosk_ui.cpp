@@ -120,7 +120,8 @@ KioskRun run_kiosk(const TempDir& dir, const std::string& script_name, const std
     std::vector<std::string> argv{FEEDBACK_TERMINAL_BINARY, "run",       "--data-dir", data.string(),
                                   "--headless",             "--script",  script.string(),
                                   "--screenshots",          run.screenshots.string(),
-                                  "--lang",                 lang,        "--window",   size};
+                                  "--lang",                 lang,        "--window",   size,
+                                  "--standalone"}; // not enrolled: the survey, not the setup screen
     argv.insert(argv.end(), extra.begin(), extra.end());
     run.result = testing::run_process(argv);
     INFO("stdout: " << run.result.out << "\nstderr: " << run.result.err);
@@ -558,7 +559,7 @@ TEST_CASE("kiosk UI: run refuses what it cannot use, with a clear message", "[ki
     {
         write_file(script, "{\"tap\":\"score.9\"}\n{\"tap\":\"no.such.button\"}\n");
         const Finished run = testing::run_process(
-            {binary, "run", "--data-dir", data.string(), "--headless", "--script", script.string()});
+            {binary, "run", "--data-dir", data.string(), "--headless", "--standalone", "--script", script.string()});
         CHECK(run.exit_code == 1);
         CHECK_THAT(run.err, Catch::Contains("empty.jsonl:2: tap \"no.such.button\": no such target"));
     }

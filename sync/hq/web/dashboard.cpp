@@ -378,6 +378,8 @@ Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path&
     add("GET", "/devices", {Role::viewer, Kind::page, devices_page});
     add("POST", "/devices/enrol", {Role::admin, Kind::action, post_enrol});
     add("POST", "/devices/" + id + "/revoke", {Role::admin, Kind::action, post_revoke});
+    add("POST", "/devices/" + id + "/screenshot", {Role::manager, Kind::action, post_screenshot_request});
+    add("GET", "/devices/" + id + "/screenshot\\.png", {Role::viewer, Kind::download, device_screenshot});
 
     add("GET", "/config", {Role::admin, Kind::page, config_page});
     add("POST", "/config", {Role::admin, Kind::action, post_config});

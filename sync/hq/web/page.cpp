@@ -313,6 +313,14 @@ void Page::send_download(const std::string& content, const std::string& content_
     res.set_content(content, content_type);
 }
 
+void Page::send_inline(const std::string& content, const std::string& content_type)
+{
+    security_headers(res);
+    res.status = 200;
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(content, content_type);
+}
+
 // [SECTION] Pieces of pages
 
 std::string Page::csrf_field() const

@@ -154,6 +154,8 @@ public:
     // A storage failure as a page ("head office is busy", ...).
     void send_failure(const Error& error);
     void send_download(const std::string& content, const std::string& content_type, const std::string& file_name);
+    // Shown in the browser (a picture), not saved.
+    void send_inline(const std::string& content, const std::string& content_type);
 
     // [SECTION] Pieces of pages
     std::string csrf_field() const;

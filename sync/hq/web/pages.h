@@ -64,6 +64,8 @@ void post_callback_outcome(Page& page);
 void devices_page(Page& page);
 void post_enrol(Page& page);
 void post_revoke(Page& page);
+void post_screenshot_request(Page& page);
+void device_screenshot(Page& page);
 void users_page(Page& page);
 void post_user_add(Page& page);
 void post_user_change(Page& page);

@@ -6,6 +6,8 @@
 #include "forms.h"
 
 #include "crypto/argon2id.h"
+#include "crypto/certificate_fingerprint.h"
+#include "hq/certificates.h"
 #include "domain/refcode.h"
 #include "domain/validation.h"
 #include "hq/device_flags.h"
@@ -54,6 +56,28 @@ std::string condition_cell(const Text& t, const Device& d)
     return html + escape(joined);
 }
 
+// The start screen as the terminal last showed it, on request: a link to the
+// picture, whether one is on its way, and the button to ask (managers).
+std::string screenshot_cell(const Page& page, const Device& d)
+{
+    const Text& t = page.t;
+    std::string html;
+    if (d.screenshot_received_at)
+        html += "<a href=\"/devices/" + escape(d.id) + "/screenshot.png\" target=\"_blank\">" +
+                escape(t.format("devices.screenshot_taken", {{"time", page.time_text(d.screenshot_taken_at.value_or(
+                                                                         *d.screenshot_received_at))}})) +
+                "</a>";
+    if (d.screenshot_wanted())
+        html += (html.empty() ? "" : "<br>") + std::string("<small data-screenshot=\"wanted\">") +
+                escape(t.format("devices.screenshot_asked", {{"time", page.time_text(*d.screenshot_requested_at)}})) +
+                "</small>";
+    else if (!d.revoked_at && page.can(Role::manager))
+        html += "<form class=\"inline\" method=\"post\" enctype=\"multipart/form-data\" action=\"/devices/" +
+                escape(d.id) + "/screenshot\">" + page.csrf_field() + "<button type=\"submit\" class=\"secondary\">" +
+                escape(t("devices.screenshot_ask")) + "</button></form>";
+    return html.empty() ? std::string("\xE2\x80\x93") : html;
+}
+
 void render_devices(Page& page, int status, const std::string& enrolled_html, const FormFeedback* feedback)
 {
     const Text& t = page.t;
@@ -68,9 +92,10 @@ void render_devices(Page& page, int status, const std::string& enrolled_html, co
             escape(t("devices.name")) + "</th><th>" + escape(t("devices.last_seen")) + "</th><th>" +
             escape(t("devices.backlog")) + "</th><th>" + escape(t("devices.clock_offset")) + "</th><th>" +
             escape(t("devices.version")) + "</th><th>" + escape(t("devices.condition")) + "</th><th>" +
-            escape(t("devices.events")) + "</th><th>" + escape(t("devices.state")) + "</th></tr></thead><tbody>";
+            escape(t("devices.screenshot")) + "</th><th>" + escape(t("devices.events")) + "</th><th>" +
+            escape(t("devices.state")) + "</th></tr></thead><tbody>";
     if (devices->empty())
-        body += "<tr><td colspan=\"9\">" + escape(t("devices.none")) + "</td></tr>";
+        body += "<tr><td colspan=\"10\">" + escape(t("devices.none")) + "</td></tr>";
     for (const auto& d : *devices) {
         body += "<tr" + std::string(d.revoked_at ? " class=\"revoked\"" : "") + "><td>" +
                 escape(d.store_code + "-" + d.terminal_code) + "</td><td>" + escape(d.name) + "<br><small>" +
@@ -80,7 +105,8 @@ void render_devices(Page& page, int status, const std::string& enrolled_html, co
                                                            t.locale())) + " s"
                                    : "\xE2\x80\x93") +
                 "</td><td>" + escape(d.app_version) + "</td><td class=\"condition\">" + condition_cell(t, d) +
-                "</td><td>" + std::to_string(d.events_received) + "</td><td>";
+                "</td><td class=\"screenshot\">" + screenshot_cell(page, d) + "</td><td>" +
+                std::to_string(d.events_received) + "</td><td>";
         if (d.revoked_at) {
             body += escape(t.format("devices.revoked_at", {{"time", page.time_text(*d.revoked_at)}}));
         } else {
@@ -109,6 +135,21 @@ void render_devices(Page& page, int status, const std::string& enrolled_html, co
 } // namespace
 
 void devices_page(Page& page) { render_devices(page, 200, "", nullptr); }
+
+namespace {
+
+// The fingerprint of head office's own CA, which the kiosk's setup screen
+// shows for staff to compare; nothing when a public CA signs its certificate.
+std::string fingerprint_line(const Page& page)
+{
+    auto fingerprint = crypto::certificate_fingerprint(own_ca_certificate(page.app.dir, page.app.settings));
+    if (!fingerprint)
+        return {};
+    return "<p>" + escape(page.t("devices.fingerprint")) + " <strong id=\"ca-fingerprint\">" + escape(*fingerprint) +
+           "</strong></p>";
+}
+
+} // namespace
 
 void post_enrol(Page& page)
 {
@@ -149,8 +190,45 @@ void post_enrol(Page& page)
                                                                 {"store", code->store_code},
                                                                 {"time", page.time_text(code->expires_at, code->store_code)},
                                                                 {"zone", page.zone_name(code->store_code)}})) +
-                        "</p></section>";
+                        "</p>" + fingerprint_line(page) + "</section>";
     render_devices(page, 200, shown, nullptr);
+}
+
+// A user asks for a picture of a terminal's start screen (PROTOCOL.md 9):
+// the terminal hears of it in its next answer from head office and sends one
+// while nobody is using it; audited.
+void post_screenshot_request(Page& page)
+{
+    std::string device_id = page.capture(1);
+    auto asked = page.write([&]() -> Result<void> {
+        FEEDBACK_TRY(page.store.request_screenshot(device_id, page.now_ms));
+        return page.users().audit(page.user_name(), "device.screenshot_requested", device_id, page.address(),
+                                  page.now_ms);
+    });
+    if (!asked) {
+        if (asked.error().kind == ErrorKind::conflict || asked.error().kind == ErrorKind::not_found) {
+            page.send_redirect("/devices");
+            return;
+        }
+        page.send_failure(asked.error());
+        return;
+    }
+    page.send_redirect("/devices?done=screenshot_requested");
+}
+
+// The latest picture of a terminal's start screen, shown in the browser.
+void device_screenshot(Page& page)
+{
+    auto picture = page.store.screenshot(page.capture(1));
+    if (!picture) {
+        page.send_failure(picture.error());
+        return;
+    }
+    if (!*picture) {
+        page.send_failure(Error{ErrorKind::not_found, "no screenshot of this terminal"});
+        return;
+    }
+    page.send_inline(**picture, "image/png");
 }
 
 void post_revoke(Page& page)
