@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 
@@ -25,8 +27,15 @@ bool is_short_word(const std::string& text, bool may_be_empty)
 
 } // namespace
 
+int64_t ExitNotes::restarts_in_last_hour(int64_t now_ms) const
+{
+    constexpr int64_t hour_ms = 3600 * 1000;
+    return std::count_if(recent_restarts_ms.begin(), recent_restarts_ms.end(),
+                         [&](int64_t at) { return at <= now_ms && now_ms - at < hour_ms; });
+}
+
 Result<ExitNotes> note_exit(const std::filesystem::path& data_dir, const std::string& result,
-                            const std::string& code, const std::string& status)
+                            const std::string& code, const std::string& status, int64_t now_ms)
 {
     if (!is_short_word(result, false) || !is_short_word(code, true) || !is_short_word(status, true))
         return Error{ErrorKind::invalid_input, "the result, code and status must be short words of letters, digits "
@@ -36,10 +45,14 @@ Result<ExitNotes> note_exit(const std::filesystem::path& data_dir, const std::st
         notes.last_exit = "stopped";
     } else {
         ++notes.restarts;
+        notes.recent_restarts_ms.push_back(now_ms);
+        if (notes.recent_restarts_ms.size() > kept_restart_times)
+            notes.recent_restarts_ms.erase(notes.recent_restarts_ms.begin());
         std::string detail = code + (code.empty() || status.empty() ? "" : " ") + status;
         notes.last_exit = result + (detail.empty() ? "" : " (" + detail + ")");
     }
-    nlohmann::json json{{"restarts", notes.restarts}, {"last_exit", notes.last_exit}};
+    nlohmann::json json{{"restarts", notes.restarts}, {"last_exit", notes.last_exit},
+                        {"recent_restarts_ms", notes.recent_restarts_ms}};
     FEEDBACK_TRY(files::write_private_file(data_dir / exit_notes_file_name, json.dump() + "\n",
                                            files::Durability::synced));
     return notes;
@@ -56,7 +69,13 @@ std::optional<ExitNotes> read_exit_notes(const std::filesystem::path& data_dir)
     if (!json.is_object() || !json.contains("restarts") || !json["restarts"].is_number_integer() ||
         !json.contains("last_exit") || !json["last_exit"].is_string())
         return std::nullopt;
-    return ExitNotes{json["restarts"].get<int64_t>(), json["last_exit"].get<std::string>()};
+    ExitNotes notes{json["restarts"].get<int64_t>(), json["last_exit"].get<std::string>(), {}};
+    // Older notes have no times.
+    if (json.contains("recent_restarts_ms") && json["recent_restarts_ms"].is_array())
+        for (const auto& at : json["recent_restarts_ms"])
+            if (at.is_number_integer() && notes.recent_restarts_ms.size() < kept_restart_times)
+                notes.recent_restarts_ms.push_back(at.get<int64_t>());
+    return notes;
 }
 
 } // namespace feedback::sync

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace feedback::sync {
 
@@ -20,7 +21,15 @@ inline constexpr const char* exit_notes_file_name = "kiosk-exits.json";
 struct ExitNotes {
     int64_t restarts = 0;  // stops systemd did not ask for (any result but "success")
     std::string last_exit; // "stopped", or "watchdog (killed ABRT)", "exit-code (exited 1)"
+    std::vector<int64_t> recent_restarts_ms; // when the last few of them were (UTC ms), oldest first
+
+    // Stops systemd did not ask for in the hour before `now_ms` (a crash loop
+    // shows as several).
+    int64_t restarts_in_last_hour(int64_t now_ms) const;
 };
+
+// How many restart times are kept: enough to see a crash loop.
+inline constexpr size_t kept_restart_times = 10;
 
 // Notes one stop. `result` is systemd's $SERVICE_RESULT ("success",
 // "exit-code", "signal", "core-dump", "watchdog", "timeout", ...), `code`
@@ -28,7 +37,7 @@ struct ExitNotes {
 // number or a signal name). Errors: invalid_input for a value that is not
 // a short word of letters, digits and "-"; io when the file cannot be written.
 Result<ExitNotes> note_exit(const std::filesystem::path& data_dir, const std::string& result,
-                            const std::string& code, const std::string& status);
+                            const std::string& code, const std::string& status, int64_t now_ms);
 
 // What was noted; nothing before the first stop (or when the file is unreadable).
 std::optional<ExitNotes> read_exit_notes(const std::filesystem::path& data_dir);

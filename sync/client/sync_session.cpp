@@ -73,6 +73,7 @@ DeviceCondition measure_condition(const std::filesystem::path& data_dir, int64_t
     c.os = fitted_text(os_name());
     if (auto exits = read_exit_notes(data_dir)) {
         c.restarts = exits->restarts;
+        c.restarts_last_hour = exits->restarts_in_last_hour(now_utc_ms());
         c.last_exit = fitted_text(exits->last_exit);
     }
     c.screen = screen;

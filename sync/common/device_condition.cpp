@@ -22,6 +22,7 @@ struct TextField {
 };
 constexpr NumberField number_fields[] = {
     {"uptime_s", &DeviceCondition::uptime_seconds},       {"restarts", &DeviceCondition::restarts},
+    {"restarts_1h", &DeviceCondition::restarts_last_hour},
     {"disk_free", &DeviceCondition::disk_free_bytes},     {"disk_total", &DeviceCondition::disk_total_bytes},
     {"store_bytes", &DeviceCondition::store_bytes},       {"bytes_written", &DeviceCondition::bytes_written},
 };

@@ -20,6 +20,7 @@ inline constexpr size_t max_health_header_bytes = 1024;
 struct DeviceCondition {
     std::optional<int64_t> uptime_seconds;   // of the reporting process (the kiosk, or `sync`)
     std::optional<int64_t> restarts;         // of the kiosk, as systemd's stop hook counted them (client/exit_notes.h)
+    std::optional<int64_t> restarts_last_hour; // of those, in the hour before the report (a crash loop)
     std::string last_exit;                   // why it last stopped ("exited 1", "killed SIGABRT", "watchdog"); "" none
     std::optional<int64_t> disk_free_bytes;  // on the data folder's file system, for an unprivileged user
     std::optional<int64_t> disk_total_bytes;

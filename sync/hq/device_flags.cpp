@@ -16,6 +16,8 @@ std::vector<std::string> device_flags(const Device& device)
     }
     if (device.clock_offset_ms && std::llabs(*device.clock_offset_ms) > clock_off_ms)
         flags.push_back("clock_off");
+    if (device.condition && device.condition->restarts_last_hour.value_or(0) >= crash_loop_restarts)
+        flags.push_back("crash_loop");
     return flags;
 }
 

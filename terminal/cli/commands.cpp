@@ -326,7 +326,7 @@ int note_exit_command(const cli::ParsedOptions& options, std::ostream& out, std:
         return exit_usage;
     }
     auto noted = sync::note_exit(*options.value("data-dir"), result, options.value_or("code", from_env("EXIT_CODE")),
-                                 options.value_or("status", from_env("EXIT_STATUS")));
+                                 options.value_or("status", from_env("EXIT_STATUS")), now_utc_ms());
     if (!noted) {
         if (noted.error().kind == ErrorKind::invalid_input) {
             err << tool << " note-exit: " << noted.error().message << "\n";

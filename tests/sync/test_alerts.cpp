@@ -293,6 +293,46 @@ TEST_CASE("a terminal silent while its store is open, and a backlog that keeps g
     CHECK(office.scan(t).raised == 0);
 }
 
+TEST_CASE("a terminal in a crash loop or with a nearly full disk alerts the store's people once a day while it lasts",
+          "[alerts]")
+{
+    Office office;
+    auto code = office.store.create_enrolment_code("UTR", "Counter 1", at("2026-12-07T08:00:00Z"), 3600 * 1000);
+    REQUIRE(code);
+    auto enrolled = office.store.enrol(code->code, make_uuid_v7(at("2026-12-07T08:00:00Z")), "0.1.0",
+                                       at("2026-12-07T08:00:01Z"));
+    REQUIRE(enrolled);
+    auto report = [&](int64_t seen, const std::string& condition) {
+        auto stmt = office.store.database().prepare("UPDATE devices SET last_seen_at = ?2, condition = ?3 WHERE id = ?1");
+        REQUIRE(stmt);
+        REQUIRE(stmt->bind(1, enrolled->device_id).bind(2, seen).bind(3, condition).run());
+    };
+    // Healthy: nothing.
+    report(at("2026-12-07T09:00:00Z"), R"({"restarts":1,"restarts_1h":1,"disk_free":8000000000,"disk_total":16000000000})");
+    CHECK(office.scan(at("2026-12-07T09:00:30Z")).raised == 0);
+    // Four unasked stops within the hour and 300 MB free: two problems, each to both of the store's people.
+    report(at("2026-12-07T10:00:00Z"), R"({"restarts":5,"restarts_1h":4,"disk_free":300000000,"disk_total":16000000000})");
+    CHECK(office.scan(at("2026-12-07T10:00:30Z")).raised == 4);
+    CHECK(office.scan(at("2026-12-07T10:30:00Z")).raised == 0); // once a day
+    auto mails = office.staff_mail();
+    CHECK(recipients(mails, "alert.subject.device_trouble") ==
+          std::multiset<std::string>{"quality@example.nl", "quality@example.nl", "utr@example.nl", "utr@example.nl"});
+    bool crash_loop = false;
+    bool low_disk = false;
+    for (const auto& mail : mails) {
+        crash_loop = crash_loop || mail.subject.find("devices.flag.crash_loop") != std::string::npos;
+        low_disk = low_disk || mail.subject.find("devices.flag.low_disk") != std::string::npos;
+        CHECK(mail.body.find("https://feedback.example.nl/devices") != std::string::npos);
+    }
+    CHECK(crash_loop);
+    CHECK(low_disk);
+    // Still so the next day (it keeps reporting): said again; fixed, quiet.
+    report(at("2026-12-08T07:59:00Z"), R"({"restarts":9,"restarts_1h":4,"disk_free":300000000,"disk_total":16000000000})");
+    CHECK(office.scan(at("2026-12-08T08:00:00Z")).raised == 4);
+    report(at("2026-12-09T08:00:00Z"), R"({"restarts":5,"restarts_1h":0,"disk_free":8000000000,"disk_total":16000000000})");
+    CHECK(office.scan(at("2026-12-09T08:00:30Z")).raised == 0);
+}
+
 TEST_CASE("a detractor who asks to be called back alerts the store's people once, without their details",
           "[alerts]")
 {

@@ -120,6 +120,7 @@ TEST_CASE("enrol, record, sync: head office's export holds every event exactly o
     CHECK(condition["os"].get<std::string>().find("Debian") != std::string::npos);
     CHECK_FALSE(condition.contains("screen")); // `sync` is not the kiosk
     CHECK(condition["restarts"] == 2);
+    CHECK(condition["restarts_1h"] == 2); // both just now
     CHECK(condition["last_exit"] == "exit-code (exited 1)");
     CHECK(devices[0]["flags"].is_array());
 

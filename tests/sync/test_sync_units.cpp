@@ -150,6 +150,11 @@ TEST_CASE("a terminal's condition survives its header, and what does not fit is 
     CHECK(hq::device_flags(device) == std::vector<std::string>{"clock_off"});
     device.clock_offset_ms = 119'000;
     CHECK(hq::device_flags(device).empty());
+    // A crash loop: three stops not asked for within the hour before the report.
+    device.condition->restarts_last_hour = 2;
+    CHECK(hq::device_flags(device).empty());
+    device.condition->restarts_last_hour = 3;
+    CHECK(hq::device_flags(device) == std::vector<std::string>{"crash_loop"});
 }
 
 TEST_CASE("backoff: full jitter under an exponential, capped ceiling, and Retry-After is a floor", "[sync][unit]")

@@ -1,6 +1,8 @@
 // Tests of the feedback-terminal command line, run in-process through
 // run_cli and, for exit codes and help, as the real binary.
 #include "cli/commands.h"
+#include "client/exit_notes.h"
+#include "domain/clock.h"
 #include "domain/ids.h"
 #include "support/child_process.h"
 #include "support/temp_dir.h"
@@ -198,6 +200,15 @@ TEST_CASE("note-exit counts the stops systemd did not ask for, from its environm
     CHECK_THAT(nothing.err, Catch::Contains("$SERVICE_RESULT"));
     auto again = cli({"note-exit", "--data-dir", data, "--result", "watchdog"});
     CHECK(again.out == "noted: watchdog; 2 stops not asked for so far\n");
+    // When they were, for a crash loop: the last few, not the asked-for stop.
+    auto notes = feedback::sync::read_exit_notes(data);
+    REQUIRE(notes);
+    CHECK(notes->recent_restarts_ms.size() == 2);
+    CHECK(notes->restarts_in_last_hour(feedback::now_utc_ms()) == 2);
+    CHECK(notes->restarts_in_last_hour(feedback::now_utc_ms() + 2 * 3600 * 1000) == 0);
+    for (int i = 0; i < 12; ++i)
+        REQUIRE(cli({"note-exit", "--data-dir", data, "--result", "signal"}).exit_code == 0);
+    CHECK(feedback::sync::read_exit_notes(data)->recent_restarts_ms.size() == feedback::sync::kept_restart_times);
 }
 
 TEST_CASE("contact details never reach standard error", "[cli][privacy]")

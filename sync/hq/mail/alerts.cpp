@@ -2,8 +2,10 @@
 #include "hq/mail/alerts.h"
 
 #include "config/kiosk_config.h"
+#include "domain/clock.h"
 #include "domain/time_zone.h"
 #include "domain/vocabulary.h"
+#include "hq/device_flags.h"
 #include "hq/mail/outbox.h"
 
 #include <algorithm>
@@ -359,6 +361,24 @@ Result<std::vector<Alert>> terminal_alerts(HqStore& store, const AlertContext& c
                                                  {"backlog", std::to_string(*reported)}}),
                                    link});
     }
+    // What needs a person on the spot (the devices page's flags), once a day
+    // per terminal and problem while it lasts.
+    auto devices = store.devices();
+    FEEDBACK_TRY(devices);
+    const std::string today = format_utc_iso8601(now_ms).substr(0, 10);
+    for (const Device& d : *devices) {
+        if (d.revoked_at)
+            continue;
+        const config::KioskConfig& config = store_config(store, d.store_code, context.fallback_config, configs);
+        for (const std::string& flag : device_flags(d))
+            alerts.push_back(Alert{AlertCause::device_trouble, "device_trouble:" + d.id + ":" + flag + ":" + today,
+                                   d.store_code, "", "",
+                                   context.text("alert.subject.device_trouble",
+                                                {{"terminal", d.store_code + "-" + d.terminal_code},
+                                                 {"store", config.store_name},
+                                                 {"problem", context.text("devices.flag." + flag, {})}}),
+                                   context.public_url + "/devices"});
+    }
     auto keep = db.cached("INSERT INTO alert_backlogs(device_id, backlog, growing_since) VALUES (?1, ?2, ?3) "
                           "ON CONFLICT(device_id) DO UPDATE SET backlog = excluded.backlog, "
                           "growing_since = excluded.growing_since");
@@ -386,6 +406,7 @@ std::string_view to_string(AlertCause cause)
     case AlertCause::call_back: return "call_back";
     case AlertCause::terminal_silent: return "terminal_silent";
     case AlertCause::backlog_growing: return "backlog_growing";
+    case AlertCause::device_trouble: return "device_trouble";
     }
     return "escalated";
 }

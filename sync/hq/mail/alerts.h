@@ -41,11 +41,20 @@
 
 namespace feedback::hq::mail {
 
-enum class AlertCause { escalated, serious, deadline_near, deadline_missed, call_back, terminal_silent, backlog_growing };
+enum class AlertCause {
+    escalated,
+    serious,
+    deadline_near,
+    deadline_missed,
+    call_back,
+    terminal_silent,
+    backlog_growing,
+    device_trouble, // a flag of hq/device_flags.h: low disk, clock off, crash loop
+};
 inline constexpr std::array all_alert_causes{AlertCause::escalated,       AlertCause::serious,
                                              AlertCause::deadline_near,   AlertCause::deadline_missed,
                                              AlertCause::call_back,       AlertCause::terminal_silent,
-                                             AlertCause::backlog_growing};
+                                             AlertCause::backlog_growing, AlertCause::device_trouble};
 std::string_view to_string(AlertCause cause);
 std::optional<AlertCause> alert_cause_from_string(std::string_view name);
 
