@@ -31,6 +31,10 @@ packages=(
   # head office behind a reverse proxy that terminates TLS (the documented
   # production layout, tested with a private nginx the test starts itself)
   nginx
+  # the Debian packages (platform/package.sh, platform/debian/): the build
+  # tools, man pages from --help, lintian's checks, and a compiler cache
+  # that makes a second package build quick
+  debhelper dpkg-dev help2man lintian ccache
 )
 
 missing=()

@@ -984,7 +984,7 @@ Result<void> TlsFront::run()
             auto* endpoint = static_cast<Endpoint*>(events[i].data.ptr);
             if (endpoint == &f.wake_end) {
                 uint64_t ignored = 0;
-                (void)::read(f.wake_fd, &ignored, sizeof ignored);
+                [[maybe_unused]] const ssize_t drained = ::read(f.wake_fd, &ignored, sizeof ignored);
                 continue;
             }
             if (endpoint == &f.listen_end) {
@@ -1036,7 +1036,7 @@ void TlsFront::stop()
     m_impl->stopping = true;
     if (m_impl->wake_fd >= 0) {
         uint64_t one = 1;
-        (void)::write(m_impl->wake_fd, &one, sizeof one);
+        [[maybe_unused]] const ssize_t woken = ::write(m_impl->wake_fd, &one, sizeof one); // a full counter is awake anyway
     }
 }
 
