@@ -24,17 +24,6 @@ namespace {
 // When this process started, near enough (static initialisation): its uptime.
 const auto process_started = std::chrono::steady_clock::now();
 
-std::optional<int64_t> proc_write_bytes()
-{
-    std::ifstream io("/proc/self/io");
-    std::string name;
-    int64_t value = 0;
-    while (io >> name >> value)
-        if (name == "write_bytes:")
-            return value;
-    return std::nullopt;
-}
-
 std::string os_name()
 {
     std::ifstream release("/etc/os-release");
@@ -69,7 +58,7 @@ DeviceCondition measure_condition(const std::filesystem::path& data_dir, int64_t
             store += static_cast<int64_t>(size);
     }
     c.store_bytes = store;
-    c.bytes_written = proc_write_bytes();
+    c.bytes_written = disk_bytes_written();
     c.os = fitted_text(os_name());
     if (auto exits = read_exit_notes(data_dir)) {
         c.restarts = exits->restarts;

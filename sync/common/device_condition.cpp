@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 namespace feedback::sync {
 
 namespace {
@@ -84,6 +86,17 @@ std::optional<DeviceCondition> condition_from_header(std::string_view text)
             c.*member = found->get<std::string>();
     }
     return c;
+}
+
+std::optional<int64_t> disk_bytes_written(const std::string& pid)
+{
+    std::ifstream io("/proc/" + pid + "/io");
+    std::string name;
+    int64_t value = 0;
+    while (io >> name >> value)
+        if (name == "write_bytes:")
+            return value;
+    return std::nullopt;
 }
 
 } // namespace feedback::sync

@@ -42,4 +42,8 @@ std::optional<DeviceCondition> condition_from_header(std::string_view text);
 // `text` as a field may hold it: printable ASCII only, at most 80 bytes.
 std::string fitted_text(std::string text);
 
+// What the kernel counts as sent to the disk by process `pid` ("self" for
+// this one): write_bytes in /proc/<pid>/io; nothing when it cannot be read.
+std::optional<int64_t> disk_bytes_written(const std::string& pid = "self");
+
 } // namespace feedback::sync

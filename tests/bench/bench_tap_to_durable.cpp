@@ -7,6 +7,7 @@
 //
 //   bench_tap_to_durable [--dir DIR] [--taps N] [--bulk N] [--idle-seconds N]
 #include "bench_support.h"
+#include "common/device_condition.h"
 #include "domain/clock.h"
 #include "sqlite/database.h"
 #include "store/local_store.h"
@@ -40,30 +41,17 @@ struct Options {
     int idle_seconds = 60;
 };
 
-// What the kernel counts as sent to the disk by process `pid` ("self" for
-// this one): write_bytes in /proc/<pid>/io; nothing when it cannot be read.
-std::optional<int64_t> disk_bytes_written(const std::string& pid = "self")
-{
-    std::ifstream io("/proc/" + pid + "/io");
-    std::string name;
-    int64_t value = 0;
-    while (io >> name >> value)
-        if (name == "write_bytes:")
-            return value;
-    return std::nullopt;
-}
-
 // Bytes written to the disk per call of `tap`, over `count` calls and a final
 // sync (writes still in the page cache are counted when they go out).
 template <class Tap>
 std::optional<double> bytes_per_tap(int count, Tap&& tap)
 {
     ::sync();
-    auto before = disk_bytes_written();
+    auto before = feedback::sync::disk_bytes_written();
     for (int i = 0; i < count; ++i)
         tap(i);
     ::sync();
-    auto after = disk_bytes_written();
+    auto after = feedback::sync::disk_bytes_written();
     if (!before || !after)
         return std::nullopt;
     return static_cast<double>(*after - *before) / count;
@@ -89,10 +77,10 @@ std::optional<double> idle_bytes_per_hour(const std::filesystem::path& data_dir,
         return std::nullopt;
     std::this_thread::sleep_for(std::chrono::seconds(10)); // started, store opened, first frames drawn
     ::sync();
-    auto before = disk_bytes_written(std::to_string(pid));
+    auto before = feedback::sync::disk_bytes_written(std::to_string(pid));
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     ::sync();
-    auto after = disk_bytes_written(std::to_string(pid));
+    auto after = feedback::sync::disk_bytes_written(std::to_string(pid));
     ::kill(pid, SIGTERM);
     int status = 0;
     ::waitpid(pid, &status, 0);

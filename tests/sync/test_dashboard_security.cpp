@@ -259,7 +259,7 @@ TEST_CASE("every user sets their own alert address and choices on their account 
 
     WebClient::Fields choices{{"email", "vic@example.nl"}};
     for (const char* cause : {"escalated", "serious", "deadline_near", "deadline_missed", "call_back",
-                              "terminal_silent", "backlog_growing"})
+                              "terminal_silent", "backlog_growing", "device_trouble"})
         choices.push_back({std::string("alert_") + cause, "immediate"});
     choices[4].second = "digest"; // deadline_missed
     choices[5].second = "off";    // call_back

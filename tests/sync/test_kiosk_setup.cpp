@@ -196,7 +196,7 @@ TEST_CASE("a fingerprint that is not the same enrols nothing, and the code still
     CHECK(enrolled.exit_code == 0);
 }
 
-TEST_CASE("a USB stick's setup file enrols the kiosk once a person accepts the fingerprint; an expired one says so",
+TEST_CASE("a USB stick's setup file enrols the kiosk once a person accepts the fingerprint, and an expired one says so",
           "[sync][kiosk][setup]")
 {
     TempDir temp;
