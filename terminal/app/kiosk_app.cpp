@@ -241,17 +241,17 @@ void KioskApp::set_up_counter()
     m_effects.set_printer(m_printer.get());
 }
 
-void KioskApp::take_screenshot_if_asked(ui::FrameContext& ctx, int64_t now_ms, bool tapped_this_frame)
+void KioskApp::take_screenshot_if_asked(int64_t now_ms, bool tapped_this_frame)
 {
     if (!m_screenshot_wanted || !m_uploader)
         return;
     const bool untouched_start = m_flow->mode() == flows::Mode::shopper &&
                                  m_flow->screen() == flows::Screen::shopper_start && !m_corner_pressed_ms &&
                                  !tapped_this_frame && !m_pin_check.valid();
-    if (!untouched_start || now_ms - m_last_intent_ms < screenshot_quiet_ms) {
-        ctx.wake_in(ms_per_second); // asked again soon; the idle reset brings the start screen back
+    // Not now: schedule_wakeup() brings a frame when the quiet time is over,
+    // and the idle reset brings the start screen back.
+    if (!untouched_start || now_ms - m_last_intent_ms < screenshot_quiet_ms)
         return;
-    }
     m_screenshot_wanted = false;
     sync::Uploader* uploader = m_uploader.get();
     m_shell->capture_this_frame([this, uploader](Result<std::string> png) {
@@ -431,7 +431,7 @@ void KioskApp::frame(ui::FrameContext& ctx)
     else
         intents = m_screens.draw(ctx, strings, shopper, m_config.store_name, now);
 
-    take_screenshot_if_asked(ctx, now, !intents.empty());
+    take_screenshot_if_asked(now, !intents.empty());
     for (const screens::KioskIntent& intent : intents) {
         apply(intent, now);
         if (m_pin_check.valid())

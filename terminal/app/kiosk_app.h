@@ -133,7 +133,7 @@ private:
     // Head office asked for a screenshot: taken of this frame only while the
     // untouched start screen shows and nobody has tapped for a while, never
     // of a shopper's or staff's screen; handed to the uploader in memory.
-    void take_screenshot_if_asked(ui::FrameContext& ctx, int64_t now_ms, bool tapped_this_frame);
+    void take_screenshot_if_asked(int64_t now_ms, bool tapped_this_frame);
 
     // What a setup request brought back.
     struct SetupOutcome {
