@@ -588,7 +588,17 @@ UploadStep SyncSession::upload_next()
     return step;
 }
 
-// [SECTION] Pulls
+// [SECTION] Pulls and the screenshot
+
+Result<HttpResponse> SyncSession::ask(const HttpRequest& request)
+{
+    auto response = m_http.perform(request);
+    FEEDBACK_TRY(response);
+    if (!is_protocol_answer(*response))
+        return Error{ErrorKind::io, not_head_office(*response)};
+    note_server_time(*response);
+    return response;
+}
 
 Result<void> SyncSession::send_screenshot(const std::string& png, int64_t taken_at_ms)
 {
@@ -596,17 +606,15 @@ Result<void> SyncSession::send_screenshot(const std::string& png, int64_t taken_
     request.headers.push_back({"Content-Type", "image/png"});
     request.headers.push_back({header_screenshot_taken, std::to_string(taken_at_ms)});
     request.body = png;
-    auto response = m_http.perform(request);
+    auto response = ask(request);
     FEEDBACK_TRY(response);
-    if (!is_protocol_answer(*response))
-        return Error{ErrorKind::io, not_head_office(*response)};
-    note_server_time(*response);
     if (response->status == 400)
         return Error{ErrorKind::invalid_input, "head office refused the screenshot: " + describe_answer(*response)};
     if (response->status != 200)
         return Error{ErrorKind::io, "sending the screenshot: " + describe_answer(*response)};
     return {};
 }
+
 
 Result<ConfigPull> SyncSession::pull_config()
 {
@@ -615,11 +623,8 @@ Result<ConfigPull> SyncSession::pull_config()
     FEEDBACK_TRY(etag);
     if (*etag && !(*etag)->empty())
         request.headers.push_back({"If-None-Match", **etag});
-    auto response = m_http.perform(request);
+    auto response = ask(request);
     FEEDBACK_TRY(response);
-    if (!is_protocol_answer(*response))
-        return Error{ErrorKind::io, not_head_office(*response)};
-    note_server_time(*response);
     if (response->status == 304)
         return ConfigPull{ConfigPull::Kind::unchanged, 0};
     if (response->status == 404)
@@ -651,11 +656,8 @@ Result<FeedPull> SyncSession::pull_feed()
             authorised("GET", "/v1/feed?after=" + cursor + "&limit=" + std::to_string(m_limits.max_feed_events));
         // The device's health rides along, so head office's report is current after an idle round.
         add_device_headers(request);
-        auto response = m_http.perform(request);
+        auto response = ask(request);
         FEEDBACK_TRY(response);
-        if (!is_protocol_answer(*response))
-            return Error{ErrorKind::io, not_head_office(*response)};
-        note_server_time(*response);
         if (response->status != 200)
             return Error{ErrorKind::io, "pulling the store feed: " + describe_answer(*response)};
         auto body = nlohmann::json::parse(response->body, nullptr, false);

@@ -140,6 +140,9 @@ public:
 
 private:
     HttpRequest authorised(std::string method, std::string path) const;
+    // Sends it; an answer that is not head office's (no Feedback-Protocol) is
+    // an error, and head office's time is noted from the others.
+    Result<HttpResponse> ask(const HttpRequest& request);
     // Feedback-Clock-Offset, -Backlog, -App-Version and -Health (PROTOCOL.md 5).
     void add_device_headers(HttpRequest& request);
     void note_server_time(const HttpResponse& response);

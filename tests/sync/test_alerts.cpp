@@ -142,6 +142,16 @@ std::multiset<std::string> recipients(const std::vector<QueuedMail>& mails, std:
     return out;
 }
 
+// Counter 1 of store UTR, enrolled at `t`: its device id.
+std::string enrol_counter(Office& office, int64_t t)
+{
+    auto code = office.store.create_enrolment_code("UTR", "Counter 1", t, 3600 * 1000);
+    REQUIRE(code);
+    auto enrolled = office.store.enrol(code->code, make_uuid_v7(t), "0.1.0", t + 1000);
+    REQUIRE(enrolled);
+    return enrolled->device_id;
+}
+
 } // namespace
 
 TEST_CASE("a serious complaint alerts the store's managers and the quality team once, without customer details",
@@ -259,16 +269,12 @@ TEST_CASE("each person chooses per alert: at once, in the daily digest after 7:0
 TEST_CASE("a terminal silent while its store is open, and a backlog that keeps growing, alert once", "[alerts]")
 {
     Office office;
-    auto code = office.store.create_enrolment_code("UTR", "Counter 1", at("2026-12-01T08:00:00Z"), 3600 * 1000);
-    REQUIRE(code);
-    auto enrolled = office.store.enrol(code->code, make_uuid_v7(at("2026-12-01T08:00:00Z")), "0.1.0",
-                                       at("2026-12-01T08:00:01Z"));
-    REQUIRE(enrolled);
+    const std::string device_id = enrol_counter(office, at("2026-12-01T08:00:00Z"));
     auto report = [&](int64_t seen, int64_t backlog) {
         auto stmt = office.store.database().prepare(
             "UPDATE devices SET last_seen_at = ?2, last_backlog = ?3 WHERE id = ?1");
         REQUIRE(stmt);
-        REQUIRE(stmt->bind(1, enrolled->device_id).bind(2, seen).bind(3, backlog).run());
+        REQUIRE(stmt->bind(1, device_id).bind(2, seen).bind(3, backlog).run());
     };
     // Sunday: closed. Silent for hours, nobody is alerted.
     report(at("2026-12-06T09:00:00Z"), 0);
@@ -297,15 +303,11 @@ TEST_CASE("a terminal in a crash loop or with a nearly full disk alerts the stor
           "[alerts]")
 {
     Office office;
-    auto code = office.store.create_enrolment_code("UTR", "Counter 1", at("2026-12-07T08:00:00Z"), 3600 * 1000);
-    REQUIRE(code);
-    auto enrolled = office.store.enrol(code->code, make_uuid_v7(at("2026-12-07T08:00:00Z")), "0.1.0",
-                                       at("2026-12-07T08:00:01Z"));
-    REQUIRE(enrolled);
+    const std::string device_id = enrol_counter(office, at("2026-12-07T08:00:00Z"));
     auto report = [&](int64_t seen, const std::string& condition) {
         auto stmt = office.store.database().prepare("UPDATE devices SET last_seen_at = ?2, condition = ?3 WHERE id = ?1");
         REQUIRE(stmt);
-        REQUIRE(stmt->bind(1, enrolled->device_id).bind(2, seen).bind(3, condition).run());
+        REQUIRE(stmt->bind(1, device_id).bind(2, seen).bind(3, condition).run());
     };
     // Healthy: nothing.
     report(at("2026-12-07T09:00:00Z"), R"({"restarts":1,"restarts_1h":1,"disk_free":8000000000,"disk_total":16000000000})");
