@@ -6,7 +6,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # The kiosk's user interface: SDL2 (window, input, software renderer), Dear
 # ImGui 1.86 (libimgui-dev; its pkg-config file also brings -lstb) and stb
-# (stb_image_write's PNG writer, compiled into Debian's libstb).
+# (stb_image, compiled into Debian's libstb: the tests read screenshots back).
 find_package(SDL2 REQUIRED CONFIG)
 pkg_check_modules(IMGUI REQUIRED IMPORTED_TARGET imgui)
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
@@ -14,7 +14,8 @@ pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 # The wire to head office (sync/): libcurl on the terminal, cpp-httplib with
 # OpenSSL at head office (its pkg-config flags must match Debian's build of
-# the library: OpenSSL, zlib and brotli support), zlib for gzip bodies.
+# the library: OpenSSL, zlib and brotli support), zlib for gzip bodies and
+# the kiosk's screenshots.
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)

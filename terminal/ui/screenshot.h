@@ -1,6 +1,5 @@
-// Screenshots: what the renderer drew, read back and written as PNG with
-// Debian's libstb (stb_image_write is compiled into it), and a PNG header
-// reader so tests can check what was written.
+// Screenshots: what the renderer drew, read back and written as PNG (zlib),
+// and a PNG header reader so tests can check what was written.
 #pragma once
 
 #include "domain/result.h"
