@@ -34,9 +34,16 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/config ${PROJECT_SOURCE_DIR}/asse
         DESTINATION ${FEEDBACK_INSTALLED_ASSETS_DIR} COMPONENT terminal)
 install(FILES ${PROJECT_SOURCE_DIR}/platform/systemd/feedback-kiosk.service
         DESTINATION ${FEEDBACK_SYSTEMD_UNIT_DIR} COMPONENT terminal)
-# A USB stick with a setup file, mounted read-only for the setup screen (platform/udev/).
+# A USB stick with a setup file, mounted read-only for the setup screen; the
+# touchscreen mapped as the display settings say (platform/udev/).
 install(FILES ${PROJECT_SOURCE_DIR}/platform/udev/90-feedback-setup-stick.rules
+              ${PROJECT_SOURCE_DIR}/platform/udev/91-feedback-touch.rules
         DESTINATION ${FEEDBACK_UDEV_RULES_DIR} COMPONENT terminal)
+# This device's display settings (rotation, touch), all commented out: a
+# conffile in /etc in the package (the prefix /usr, or debhelper, gives /etc),
+# where `feedback-terminal session` reads them.
+install(FILES ${PROJECT_SOURCE_DIR}/platform/display/display.conf
+        DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/feedback-terminal COMPONENT terminal)
 
 # [SECTION] hq: feedback-hq as a service, with its nightly backup
 install(TARGETS feedback-hq RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT hq)

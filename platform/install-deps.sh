@@ -26,8 +26,10 @@ packages=(
   # a real SMTP server (with STARTTLS) that the mail tests start themselves
   python3-aiosmtpd
   # the appliance: the kiosk session (cage on XWayland), its screenshots in
-  # the session test (grim), and systemd-analyze for the units' checks
-  cage xwayland grim systemd
+  # the session test (grim), and systemd-analyze for the units' checks; Xlib
+  # with its screen-saver and DPMS extensions, which the session test asks
+  # whether XWayland could blank the screen
+  cage xwayland grim systemd libx11-dev libxss-dev libxext-dev
   # head office behind a reverse proxy that terminates TLS (the documented
   # production layout, tested with a private nginx the test starts itself)
   nginx

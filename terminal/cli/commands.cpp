@@ -13,6 +13,7 @@
 #include "domain/event_csv.h"
 #include "domain/text_escape.h"
 #include "event_input.h"
+#include "session_command.h"
 #include "store/local_store.h"
 
 #include <array>
@@ -43,7 +44,7 @@ cli::OptionSpec data_dir_option()
             "folder of the local store (feedback.db); must exist"};
 }
 
-std::array<cli::Command, 10> commands()
+std::array<cli::Command, 12> commands()
 {
     using cli::Arity;
     using cli::Presence;
@@ -116,6 +117,8 @@ std::array<cli::Command, 10> commands()
           {"code", Arity::value, Presence::optional, "CODE", "instead of $EXIT_CODE (exited, killed, dumped)"},
           {"status", Arity::value, Presence::optional, "STATUS", "instead of $EXIT_STATUS (a number or a signal)"}}},
         app::run_command(),
+        session_command(),
+        touch_properties_command(),
     }};
 }
 
@@ -562,6 +565,10 @@ int run_cli(std::span<const std::string> args, std::istream& in, std::ostream& o
         return exec_kiosk(args.subspan(1), err);
     if (command->name == "note-exit")
         return note_exit_command(options, out, err);
+    if (command->name == "session")
+        return run_session(options, out, err);
+    if (command->name == "touch-properties")
+        return print_touch_properties(options, out, err);
     return retention(options, out, err);
 }
 

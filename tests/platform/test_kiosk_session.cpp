@@ -1,9 +1,12 @@
 // The kiosk as systemd runs it (platform/systemd/feedback-kiosk.service):
 // this test is systemd's NOTIFY_SOCKET and sees READY=1, then WATCHDOG=1 from
 // the frame loop, and no more pings while the loop is held (the process
-// stopped with SIGSTOP) until it goes on again. Then the real session: the
-// kiosk full screen in cage on wlroots' headless backend as an unprivileged
-// user, and grim's screenshot of the output shows the start screen.
+// stopped with SIGSTOP) until it goes on again. Then the real session, as
+// the unit starts it (`feedback-terminal session`): the kiosk full screen in
+// cage on wlroots' headless backend as an unprivileged user, and grim's
+// screenshot of the output shows the start screen; turned to portrait by the
+// display settings' rotation; and nothing in it blanks the screen (XWayland's
+// screen saver and DPMS, SDL's screen-saver hint).
 #include "support/child_process.h"
 #include "support/temp_dir.h"
 
@@ -16,9 +19,12 @@
 #include <fstream>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <poll.h>
 #include <pwd.h>
+#include <sstream>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <thread>
@@ -205,77 +211,234 @@ void hand_to_kiosk_user(const std::filesystem::path& path)
         REQUIRE(::chown(path.c_str(), 65534, 65534) == 0);
 }
 
+// The start screen drawn offscreen at `size` ("1280x720"): what cage's output
+// should show, in about the same colours.
+std::filesystem::path start_screen_drawn_offscreen(const TempDir& temp, const std::string& size)
+{
+    auto expected_dir = temp.path() / ("expected-" + size);
+    auto script = temp.path() / "start.jsonl";
+    std::ofstream(script) << "{\"expect_target\":\"score.0\"}\n{\"screenshot\":\"start\"}\n";
+    auto data = temp.path() / ("offscreen-" + size);
+    std::filesystem::create_directory(data);
+    auto drawn = run_process({"/usr/bin/env", "SDL_VIDEODRIVER=offscreen", FEEDBACK_TERMINAL_BINARY, "run", "--headless",
+                              "--standalone", "--window", size, "--data-dir", data.string(), "--script", script.string(),
+                              "--screenshots", expected_dir.string()});
+    INFO(drawn.err);
+    REQUIRE(drawn.exit_code == 0);
+    for (const auto& entry : std::filesystem::directory_iterator(expected_dir))
+        if (entry.path().filename().string().find("start") != std::string::npos)
+            return entry.path();
+    FAIL("no start screen in " << expected_dir);
+    return {};
+}
+
+// The words of the kiosk unit's `key=` line (ExecStart, Environment).
+std::vector<std::string> kiosk_unit_words(const std::string& key)
+{
+    std::ifstream unit(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "platform" / "systemd" / "feedback-kiosk.service");
+    REQUIRE(unit);
+    std::string line;
+    while (std::getline(unit, line))
+        if (line.rfind(key + "=", 0) == 0) {
+            std::istringstream words(line.substr(key.size() + 1));
+            return {std::istream_iterator<std::string>(words), std::istream_iterator<std::string>()};
+        }
+    FAIL("the kiosk unit has no " << key << "= line");
+    return {};
+}
+
+// The kiosk unit's session as systemd starts it (its Environment= and
+// ExecStart=, with this build's program and a data folder of its own), on
+// cage's headless backend as an unprivileged user, with this device's display
+// settings; --standalone, as this kiosk is not enrolled and its start screen
+// is what is compared. Killed with the object.
+class KioskSession {
+public:
+    KioskSession(const TempDir& temp, const std::string& display_settings,
+                 const std::vector<std::string>& more_environment = {})
+        : m_runtime(temp.path() / "run"), m_data(temp.path() / "kiosk")
+    {
+        // Its own runtime folder and data folder, nothing else of ours.
+        std::filesystem::permissions(temp.path(), std::filesystem::perms::owner_all |
+                                                      std::filesystem::perms::others_exec |
+                                                      std::filesystem::perms::group_exec);
+        std::filesystem::create_directory(m_runtime);
+        std::filesystem::create_directory(m_data);
+        std::filesystem::permissions(m_runtime, std::filesystem::perms::owner_all);
+        hand_to_kiosk_user(m_runtime);
+        hand_to_kiosk_user(m_data);
+        const auto settings = temp.path() / "display.conf";
+        std::ofstream(settings) << display_settings;
+        std::filesystem::permissions(settings, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                                   std::filesystem::perms::group_read |
+                                                   std::filesystem::perms::others_read);
+
+        auto session = environment();
+        for (const std::string& setting : kiosk_unit_words("Environment"))
+            session.push_back(setting);
+        for (std::string setting : {"WLR_BACKENDS=headless", "WLR_LIBINPUT_NO_DEVICES=1", "WLR_RENDERER=pixman",
+                                    "ASAN_OPTIONS=detect_leaks=0"})
+            session.push_back(setting);
+        session.insert(session.end(), more_environment.begin(), more_environment.end());
+        for (std::string word : kiosk_unit_words("ExecStart")) {
+            if (word == "/usr/bin/feedback-terminal")
+                word = FEEDBACK_TERMINAL_BINARY;
+            if (word == "/var/lib/feedback-kiosk")
+                word = m_data.string();
+            session.push_back(word);
+        }
+        for (std::string part : {"--standalone", "--display-settings"})
+            session.push_back(part);
+        session.push_back(settings.string());
+        m_cage = std::make_unique<ChildProcess>(as_kiosk_user(session));
+    }
+    ~KioskSession() { m_cage->kill_now(); }
+    KioskSession(const KioskSession&) = delete;
+    KioskSession& operator=(const KioskSession&) = delete;
+
+    struct Photo {
+        Picture picture;
+        double shortfall = 1; // largest_shortfall() against the expected picture
+    };
+
+    // grim's pictures of the output until one shows `expected`'s start screen
+    // (XWayland and the kiosk take a few seconds to start), for up to a
+    // minute: the start screen's background, score buttons and cards in about
+    // the measure the offscreen drawing has them (not the exact pixels: under
+    // cage's headless output the window keeps the layout of its first frame).
+    Photo photograph_until_like(const std::filesystem::path& expected_png)
+    {
+        const Picture expected = read_png(expected_png);
+        const auto shot = m_runtime / "shot.png";
+        auto grim = environment();
+        for (std::string part : {"WAYLAND_DISPLAY=wayland-0", "/usr/bin/grim"})
+            grim.push_back(part);
+        grim.push_back(shot.string());
+        Photo photo;
+        for (int attempt = 0; attempt < 60 && photo.shortfall > 0.5; ++attempt) {
+            std::this_thread::sleep_for(1s);
+            if (!std::filesystem::exists(m_runtime / "wayland-0"))
+                continue;
+            std::filesystem::remove(shot);
+            if (run_process(as_kiosk_user(grim)).exit_code != 0 || !std::filesystem::exists(shot))
+                continue;
+            photo.picture = read_png(shot);
+            photo.shortfall = largest_shortfall(photo.picture, expected);
+        }
+        INFO("the largest shortfall of one of the start screen's colours: " << photo.shortfall);
+        REQUIRE(photo.picture.width > 0);
+        return photo;
+    }
+
+    // The environment the kiosk (cage's one child) runs with.
+    std::map<std::string, std::string> kiosk_environment() const
+    {
+        const std::string cage = std::to_string(m_cage->pid());
+        std::ifstream children("/proc/" + cage + "/task/" + cage + "/children");
+        pid_t kiosk = 0;
+        REQUIRE(children >> kiosk);
+        std::ifstream environ_file("/proc/" + std::to_string(kiosk) + "/environ");
+        REQUIRE(environ_file);
+        std::map<std::string, std::string> variables;
+        std::string variable;
+        while (std::getline(environ_file, variable, '\0'))
+            if (auto equals = variable.find('='); equals != std::string::npos)
+                variables[variable.substr(0, equals)] = variable.substr(equals + 1);
+        return variables;
+    }
+
+    // The copy of the last picture kept in the build folder for a person.
+    void keep_last_photo(const std::string& name) const
+    {
+        std::filesystem::create_directories(FEEDBACK_SCREENSHOT_ROOT);
+        std::filesystem::copy_file(m_runtime / "shot.png", std::filesystem::path(FEEDBACK_SCREENSHOT_ROOT) / name,
+                                   std::filesystem::copy_options::overwrite_existing);
+    }
+
+private:
+    std::vector<std::string> environment() const
+    {
+        return {"/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=" + m_data.string(),
+                "XDG_RUNTIME_DIR=" + m_runtime.string()};
+    }
+
+    std::filesystem::path m_runtime;
+    std::filesystem::path m_data;
+    std::unique_ptr<ChildProcess> m_cage;
+};
+
+// x-screen-saver-probe (test_platform_x_screen_saver.cpp) on the session's X
+// server (XWayland, the kiosk's display), as the session's user: XWayland
+// lets no other user in. "saver_extension=no dpms_extension=no timeout=0",
+// and with --force "forced" after it.
+Finished probe_x_screen_saver(const std::string& display, const std::vector<std::string>& options = {})
+{
+    std::vector<std::string> argv{"/usr/bin/env", "-i", "DISPLAY=" + display, X_SCREEN_SAVER_PROBE};
+    argv.insert(argv.end(), options.begin(), options.end());
+    return run_process(as_kiosk_user(argv));
+}
+
 } // namespace
 
 TEST_CASE("the kiosk runs full screen in cage as an unprivileged user, and its output shows the start screen",
           "[platform][cage]")
 {
     TempDir temp;
-    // What the start screen looks like at cage's headless 1280x720, drawn offscreen.
-    auto expected_dir = temp.path() / "expected";
-    auto script = temp.path() / "start.jsonl";
-    std::ofstream(script) << "{\"expect_target\":\"score.0\"}\n{\"screenshot\":\"start\"}\n";
-    std::filesystem::create_directory(temp.path() / "offscreen");
-    auto drawn = run_process({"/usr/bin/env", "SDL_VIDEODRIVER=offscreen", FEEDBACK_TERMINAL_BINARY, "run", "--headless",
-                         "--standalone", "--window", "1280x720", "--data-dir", (temp.path() / "offscreen").string(), "--script",
-                         script.string(), "--screenshots", expected_dir.string()});
-    INFO(drawn.err);
-    REQUIRE(drawn.exit_code == 0);
-    std::filesystem::path expected_png;
-    for (const auto& entry : std::filesystem::directory_iterator(expected_dir))
-        if (entry.path().filename().string().find("start") != std::string::npos)
-            expected_png = entry.path();
-    REQUIRE_FALSE(expected_png.empty());
+    // cage's headless output is 1280x720; nothing turns it.
+    const auto expected = start_screen_drawn_offscreen(temp, "1280x720");
+    KioskSession session(temp, "# as the package ships it: nothing set\n");
+    auto photo = session.photograph_until_like(expected);
+    CHECK(photo.shortfall <= 0.5);
+    CHECK(photo.picture.width == 1280);
+    CHECK(photo.picture.height == 720);
+    session.keep_last_photo("cage-start.png");
+}
 
-    // The session: its own runtime folder and data folder, nothing else of ours.
-    std::filesystem::permissions(temp.path(), std::filesystem::perms::owner_all | std::filesystem::perms::others_exec |
-                                                  std::filesystem::perms::group_exec);
-    auto runtime = temp.path() / "run";
-    auto data = temp.path() / "kiosk";
-    std::filesystem::create_directory(runtime);
-    std::filesystem::create_directory(data);
-    std::filesystem::permissions(runtime, std::filesystem::perms::owner_all);
-    hand_to_kiosk_user(runtime);
-    hand_to_kiosk_user(data);
-    const std::vector<std::string> session_env{"/usr/bin/env", "-i", "PATH=/usr/bin:/bin",
-                                               "HOME=" + data.string(), "XDG_RUNTIME_DIR=" + runtime.string()};
-    auto session = session_env;
-    for (std::string setting : {"WLR_BACKENDS=headless", "WLR_LIBINPUT_NO_DEVICES=1", "WLR_RENDERER=pixman",
-                                "SDL_VIDEODRIVER=x11", "ASAN_OPTIONS=detect_leaks=0"})
-        session.push_back(setting);
-    // The unit's command line (platform/systemd/feedback-kiosk.service) with this build's program.
-    // --standalone: this kiosk is not enrolled, and the start screen is what is compared.
-    for (std::string part : {"/usr/bin/cage", "-d", "--", FEEDBACK_TERMINAL_BINARY, "run", "--fullscreen", "--standalone",
-                             "--data-dir"})
-        session.push_back(part);
-    session.push_back(data.string());
-    ChildProcess cage(as_kiosk_user(session));
+TEST_CASE("with rotation 90 in the display settings, cage's output is portrait and the kiosk draws its portrait "
+          "start screen on it",
+          "[platform][cage][display]")
+{
+    TempDir temp;
+    const auto expected = start_screen_drawn_offscreen(temp, "720x1280");
+    KioskSession session(temp, "rotation = 90\n");
+    auto photo = session.photograph_until_like(expected);
+    INFO("the largest shortfall of one of the portrait start screen's colours: " << photo.shortfall);
+    CHECK(photo.shortfall <= 0.5);
+    CHECK(photo.picture.width == 720);
+    CHECK(photo.picture.height == 1280);
+    session.keep_last_photo("cage-start-rotation-90.png");
+}
 
-    // grim photographs the output once the start screen is up (XWayland and
-    // the kiosk take a few seconds to start).
-    auto shot = temp.path() / "run" / "shot.png";
-    auto grim = session_env;
-    grim.push_back("WAYLAND_DISPLAY=wayland-0");
-    grim.push_back("/usr/bin/grim");
-    grim.push_back(shot.string());
-    // The start screen: its background, score buttons and cards in about the
-    // measure the offscreen drawing has them (not the exact pixels: under
-    // cage's headless output the window keeps the layout of its first frame).
-    double shortfall = 1;
-    for (int attempt = 0; attempt < 60 && shortfall > 0.5; ++attempt) {
-        std::this_thread::sleep_for(1s);
-        if (!std::filesystem::exists(runtime / "wayland-0"))
-            continue;
-        if (run_process(as_kiosk_user(grim)).exit_code != 0 || !std::filesystem::exists(shot))
-            continue;
-        shortfall = largest_shortfall(read_png(shot), read_png(expected_png));
-    }
-    INFO("the largest shortfall of one of the start screen's colours: " << shortfall);
-    CHECK(shortfall <= 0.5);
-    REQUIRE(std::filesystem::exists(shot));
-    std::filesystem::create_directories(FEEDBACK_SCREENSHOT_ROOT);
-    std::filesystem::copy_file(shot, std::filesystem::path(FEEDBACK_SCREENSHOT_ROOT) / "cage-start.png",
-                               std::filesystem::copy_options::overwrite_existing);
+TEST_CASE("nothing in the kiosk's session blanks the screen: XWayland has no screen saver or DPMS, SDL's is "
+          "refused whatever the environment says",
+          "[platform][cage][blanking]")
+{
+    TempDir temp;
+    const auto expected = start_screen_drawn_offscreen(temp, "1280x720");
+    // An environment that asks SDL to allow the screen saver: the session overrules it.
+    KioskSession session(temp, "rotation = 0\n", {"SDL_VIDEO_ALLOW_SCREENSAVER=1"});
+    auto before = session.photograph_until_like(expected);
+    REQUIRE(before.shortfall <= 0.5);
 
-    cage.kill_now();
+    auto kiosk = session.kiosk_environment();
+    CHECK(kiosk["SDL_VIDEO_ALLOW_SCREENSAVER"] == "0");
+    CHECK(kiosk.count("WATCHDOG_PID") == 0);
+    REQUIRE(kiosk.count("DISPLAY") == 1); // cage's XWayland, which the kiosk draws through
+
+    // XWayland: nothing that could blank or turn off the screen, and no timeout.
+    auto saver = probe_x_screen_saver(kiosk["DISPLAY"]);
+    INFO(saver.err);
+    CHECK(saver.exit_code == 0);
+    CHECK(saver.out == "saver_extension=no dpms_extension=no timeout=0\n");
+
+    // Even an X screen saver set to one second, and started, leaves the start screen.
+    auto forced = probe_x_screen_saver(kiosk["DISPLAY"], {"--force"});
+    INFO(forced.err);
+    REQUIRE(forced.exit_code == 0);
+    CHECK(forced.out == "saver_extension=no dpms_extension=no timeout=0\nforced\n");
+    std::this_thread::sleep_for(3s);
+    auto after = session.photograph_until_like(expected);
+    CHECK(after.shortfall <= 0.5);
+    CHECK(after.picture.width == 1280);
+    session.keep_last_photo("cage-start-after-screen-saver.png");
 }
