@@ -250,12 +250,18 @@ Result<RecordedEvent> LocalStore::record_in_transaction(const NewEvent& input, i
         return Error{ErrorKind::invalid_input, describe(violations)};
 
     if (event.type == EventType::nps_detailed) {
-        auto rating = m_db.cached("SELECT 1 FROM events WHERE id = ?1 AND type = 'nps.rated'");
-        FEEDBACK_TRY(rating);
-        auto found = (*rating)->bind(1, event.subject).step();
-        FEEDBACK_TRY(found);
-        (*rating)->reset();
-        if (!*found)
+        auto pos = find_event(event.subject);
+        FEEDBACK_TRY(pos);
+        bool is_rating = false;
+        if (*pos) {
+            auto rating = m_db.cached("SELECT 1 FROM events WHERE pos = ?1 AND type = 'nps.rated'");
+            FEEDBACK_TRY(rating);
+            auto found = (*rating)->bind(1, **pos).step();
+            FEEDBACK_TRY(found);
+            (*rating)->reset();
+            is_rating = *found;
+        }
+        if (!is_rating)
             return Error{ErrorKind::not_found, "subject: no rating with id " + event.subject + " in this store"};
     }
     if (is_complaint_event(event.type) && event.type != EventType::complaint_opened) {
@@ -281,14 +287,66 @@ Result<RecordedEvent> LocalStore::record_in_transaction(const NewEvent& input, i
     return recorded;
 }
 
+// [SECTION] Finding events by id
+//
+// The events table has no index on id: one would be a second page written on
+// every tap (schema.cpp, migration 4). event_ids holds the id of every event
+// up to settings.event_ids_through; the newer ones, at most
+// event_ids_tail_max of them, are read by position. The run is moved into
+// event_ids in the transaction that makes it that long, so a tap pays one
+// index write per run instead of one each.
+
+Result<int64_t> LocalStore::event_ids_through()
+{
+    auto through = read_setting(m_db, "event_ids_through");
+    FEEDBACK_TRY(through);
+    assert(*through && "migration 4 sets event_ids_through");
+    int64_t value = 0;
+    std::from_chars((*through)->data(), (*through)->data() + (*through)->size(), value);
+    return value;
+}
+
+Result<std::optional<int64_t>> LocalStore::find_event(std::string_view id)
+{
+    auto through = event_ids_through();
+    FEEDBACK_TRY(through);
+    auto stmt = m_db.cached("SELECT pos FROM event_ids WHERE id = ?1 "
+                            "UNION ALL SELECT pos FROM events WHERE pos > ?2 AND id = ?1 LIMIT 1");
+    FEEDBACK_TRY(stmt);
+    auto row = (*stmt)->bind(1, id).bind(2, *through).step();
+    FEEDBACK_TRY(row);
+    if (!*row)
+        return std::optional<int64_t>{};
+    int64_t pos = (*stmt)->column_int64(0);
+    (*stmt)->reset();
+    return std::optional<int64_t>{pos};
+}
+
+Result<void> LocalStore::fold_event_ids(int64_t newest_pos)
+{
+    auto through = event_ids_through();
+    FEEDBACK_TRY(through);
+    if (newest_pos - *through < event_ids_tail_max)
+        return {};
+    auto fold = m_db.cached("INSERT INTO event_ids(id, pos) SELECT id, pos FROM events WHERE pos > ?1 AND pos <= ?2");
+    FEEDBACK_TRY(fold);
+    FEEDBACK_TRY((*fold)->bind(1, *through).bind(2, newest_pos).run());
+    return write_setting(m_db, "event_ids_through", std::to_string(newest_pos));
+}
+
 Result<bool> LocalStore::insert_event(const Event& event, Origin origin, int64_t now_ms)
 {
+    // An id is stored once: a repeat from head office is skipped (and a local
+    // id, new from make_uuid_v7, is never found).
+    auto existing = find_event(event.id);
+    FEEDBACK_TRY(existing);
+    if (*existing)
+        return false;
     // Personal fields go to their own table so that retention can erase them.
     nlohmann::json stored_payload = event.payload;
     nlohmann::json personal = take_personal_fields(stored_payload);
     auto insert = m_db.cached("INSERT INTO events(id, v, type, subject, occurred_at, actor, device_id, device_seq, "
-                              "payload, recorded_at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-                              "ON CONFLICT(id) DO NOTHING");
+                              "payload, recorded_at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     FEEDBACK_TRY(insert);
     Statement& s = **insert;
     s.bind(1, event.id)
@@ -306,19 +364,22 @@ Result<bool> LocalStore::insert_event(const Event& event, Origin origin, int64_t
     else
         s.bind(4, event.subject);
     FEEDBACK_TRY(s.run());
-    if (m_db.changes() == 0)
-        return false;
+    int64_t pos = m_db.last_insert_rowid();
     if (!personal.empty()) {
         auto keep = m_db.cached("INSERT INTO personal_data(event_pos, fields) VALUES (?1, ?2)");
         FEEDBACK_TRY(keep);
-        FEEDBACK_TRY((*keep)->bind(1, m_db.last_insert_rowid()).bind(2, personal.dump()).run());
+        FEEDBACK_TRY((*keep)->bind(1, pos).bind(2, personal.dump()).run());
     }
+    FEEDBACK_TRY(fold_event_ids(pos));
     return true;
 }
 
 Result<std::vector<Event>> LocalStore::events_of_subject(std::string_view subject)
 {
-    auto stmt = m_db.cached(std::string("SELECT ") + event_columns + " FROM events e WHERE e.subject = ?1");
+    // The type's condition is the subject index's own (schema.cpp, migration 4):
+    // only complaints are looked up by subject.
+    auto stmt = m_db.cached(std::string("SELECT ") + event_columns +
+                            " FROM events e WHERE e.subject = ?1 AND e.type GLOB 'complaint.*'");
     FEEDBACK_TRY(stmt);
     (*stmt)->bind(1, subject);
     std::vector<Event> events;
@@ -338,12 +399,15 @@ Result<void> LocalStore::refresh_complaint(std::string_view complaint_id)
     ComplaintState state = fold_complaint(*events);
     if (!state.status)
         return {}; // events of a complaint whose opening has not arrived yet
+    // The reference comes with the opening, so it is written when the row is
+    // made and left out of the update: setting it again would rewrite its
+    // index's page on every step of the complaint.
     auto upsert = m_db.cached(R"sql(
         INSERT INTO complaints(id, reference, status, channel, category, opened_at, acknowledged_at,
             first_resolution_at, closed_at, close_outcome, satisfied, handling_score, solved_on_the_spot,
             time_to_resolution_ms, last_event_at, skipped_events)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-        ON CONFLICT(id) DO UPDATE SET reference = excluded.reference, status = excluded.status,
+        ON CONFLICT(id) DO UPDATE SET status = excluded.status,
             channel = excluded.channel, category = excluded.category, opened_at = excluded.opened_at,
             acknowledged_at = excluded.acknowledged_at, first_resolution_at = excluded.first_resolution_at,
             closed_at = excluded.closed_at, close_outcome = excluded.close_outcome,
@@ -420,7 +484,7 @@ Result<std::vector<Event>> LocalStore::complaint_events(std::string_view complai
 Result<ContactLeft> LocalStore::contact_left(std::string_view complaint_id)
 {
     auto stmt = m_db.cached("SELECT p.fields FROM personal_data p JOIN events e ON e.pos = p.event_pos "
-                            "WHERE e.subject = ?1 AND e.type = 'complaint.opened'");
+                            "WHERE e.subject = ?1 AND e.type = 'complaint.opened' AND e.type GLOB 'complaint.*'");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, complaint_id).step();
     FEEDBACK_TRY(row);
@@ -589,25 +653,36 @@ Result<AckSummary> LocalStore::acknowledge_batch(std::string_view batch_id, std:
         return Error{ErrorKind::conflict, "batch " + std::string(batch_id) + " was already acknowledged"};
 
     AckSummary summary;
-    // Events of this batch not yet settled (an answer naming one twice counts once).
-    constexpr const char* unsettled = " AND NOT EXISTS (SELECT 1 FROM acknowledged a WHERE a.event_pos = be.event_pos)"
-                                      " AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.event_pos = be.event_pos)";
-    auto find = m_db.cached(std::string("SELECT be.event_pos FROM events e JOIN batch_events be ON be.event_pos = e.pos "
-                                        "WHERE e.id = ?1 AND be.batch_id = ?2") + unsettled);
+    // Events of this batch not yet settled, by id, read once (the events
+    // table has no id index: a query per answer would read the batch each
+    // time). An answer naming one twice counts once.
+    std::map<std::string, int64_t, std::less<>> unsettled;
+    auto members = m_db.cached(
+        "SELECT be.event_pos, e.id FROM batch_events be JOIN events e ON e.pos = be.event_pos "
+        "WHERE be.batch_id = ?1"
+        " AND NOT EXISTS (SELECT 1 FROM acknowledged a WHERE a.event_pos = be.event_pos)"
+        " AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.event_pos = be.event_pos)");
+    FEEDBACK_TRY(members);
+    (*members)->bind(1, batch_id);
+    for (;;) {
+        auto member = (*members)->step();
+        FEEDBACK_TRY(member);
+        if (!*member)
+            break;
+        unsettled.emplace((*members)->column_text(1), (*members)->column_int64(0));
+    }
     auto ack = m_db.cached("INSERT INTO acknowledged(event_pos, batch_id, outcome, acknowledged_at) "
                            "VALUES (?1, ?2, ?3, ?4)");
     auto reject = m_db.cached("INSERT INTO quarantine(event_pos, batch_id, reason, quarantined_at) "
                               "VALUES (?1, ?2, ?3, ?4)");
-    FEEDBACK_TRY(find);
     FEEDBACK_TRY(ack);
     FEEDBACK_TRY(reject);
     for (const auto& answer : acks) {
-        auto found = (*find)->bind(1, answer.event_id).bind(2, batch_id).step();
-        FEEDBACK_TRY(found);
-        if (!*found)
-            continue; // not in this batch: an answer about something we did not send
-        int64_t pos = (*find)->column_int64(0);
-        (*find)->reset();
+        auto found = unsettled.find(answer.event_id);
+        if (found == unsettled.end())
+            continue; // not in this batch (or answered already): an answer about something we did not send
+        int64_t pos = found->second;
+        unsettled.erase(found);
         if (answer.outcome == AckOutcome::rejected) {
             std::string reason = answer.reason.empty() ? "rejected by head office without a reason" : answer.reason;
             FEEDBACK_TRY((*reject)->bind(1, pos).bind(2, batch_id).bind(3, reason).bind(4, now_ms).run());
@@ -620,11 +695,7 @@ Result<AckSummary> LocalStore::acknowledge_batch(std::string_view batch_id, std:
     }
     // Events the answer did not mention go back to PENDING once the batch is
     // closed, for a new batch.
-    auto unanswered = m_db.cached(std::string("SELECT count(*) FROM batch_events be WHERE be.batch_id = ?1") + unsettled);
-    FEEDBACK_TRY(unanswered);
-    FEEDBACK_TRY((*unanswered)->bind(1, batch_id).step());
-    summary.returned_to_pending = static_cast<int>((*unanswered)->column_int64(0));
-    (*unanswered)->reset();
+    summary.returned_to_pending = static_cast<int>(unsettled.size());
     // The body held personal data; it is no longer needed once answered.
     auto close = m_db.cached("UPDATE batches SET acknowledged_at = ?2, body = NULL WHERE id = ?1");
     FEEDBACK_TRY(close);
@@ -719,7 +790,7 @@ Result<RetentionReport> LocalStore::apply_retention(int64_t now_ms, int days)
         LEFT JOIN acknowledged a ON a.event_pos = e.pos
         WHERE (c.status = 'closed' AND c.closed_at <= ?1
                AND NOT EXISTS (SELECT 1 FROM events x
-                               WHERE x.subject = c.id AND x.origin = 'local'
+                               WHERE x.subject = c.id AND x.type GLOB 'complaint.*' AND x.origin = 'local'
                                AND x.pos NOT IN (SELECT event_pos FROM acknowledged)))
            OR (e.type = 'nps.detailed' AND a.acknowledged_at <= ?1))sql");
     FEEDBACK_TRY(expired);

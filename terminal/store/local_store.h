@@ -14,7 +14,8 @@
 // A frozen batch keeps its exact body until head office answers it, so a
 // retry sends the same bytes. Nothing unacknowledged is ever deleted. The
 // outbox is a view over the events (schema.cpp), so recording an event adds
-// no write for it: the tap path stays one small transaction.
+// no write for it, and the id index is written in runs (event_ids): a rating
+// writes one page of the events table, the wear target of issue 12.
 //
 // One LocalStore is one SQLite connection: use it from one thread. Another
 // thread (the uploader) opens its own.
@@ -40,6 +41,10 @@
 namespace feedback::store {
 
 constexpr const char* database_file_name = "feedback.db";
+
+// Events not yet in the id table (event_ids) at most; a lookup by id reads
+// them by position (local_store.cpp, "Finding events by id").
+constexpr int64_t event_ids_tail_max = 256;
 
 // The schema version this program writes (PRAGMA user_version).
 int current_schema_version();
@@ -229,6 +234,13 @@ private:
     // Inserts the event and its personal fields; false when an event with its
     // id is already stored (a repeat from head office).
     Result<bool> insert_event(const Event& event, Origin origin, int64_t now_ms);
+    // The position of the event with this id, if stored (local_store.cpp,
+    // "Finding events by id").
+    Result<std::optional<int64_t>> find_event(std::string_view id);
+    Result<int64_t> event_ids_through();
+    // Moves the ids of the events up to `newest_pos` into event_ids once
+    // event_ids_tail_max of them are not there yet.
+    Result<void> fold_event_ids(int64_t newest_pos);
     Result<std::vector<Event>> events_of_subject(std::string_view subject);
     Result<void> refresh_complaint(std::string_view complaint_id);
     Result<std::string> batch_body(std::string_view batch_id, const std::vector<int64_t>& positions);

@@ -3,7 +3,9 @@
 #include "schema.h"
 
 #include <array>
+#include <cassert>
 #include <string>
+#include <utility>
 
 namespace feedback::store {
 
@@ -134,14 +136,119 @@ CREATE TABLE sync_state(
     R"sql(
 CREATE INDEX batches_unanswered ON batches(created_at) WHERE acknowledged_at IS NULL;
 )sql",
+    // 4: one page per tap (issue 12, wear). Measured from the WAL, a rating
+    //    wrote the events table's page and a page of the UNIQUE(id) index on
+    //    every commit (2.3 pages a tap with splits). The id index moves out of
+    //    the tap path: `event_ids` holds the ids of every event up to
+    //    settings.event_ids_through and is filled in runs of events
+    //    (local_store.cpp, fold_event_ids); a lookup by id reads it and the
+    //    few newer events by position. The subject index holds complaint
+    //    events only, the only ones looked up by subject, so a detailed rating
+    //    (whose subject is its rating) writes no index page either. The
+    //    complaints' status index goes: no query could use it but a count
+    //    that scans anyway, and every complaint step rewrote it. The
+    //    events table is rebuilt (a column's UNIQUE cannot be dropped) with
+    //    its positions, so every table that refers to them stays as it is.
+    //    migrate() runs this with foreign keys off and checks them before
+    //    committing; the outbox view is dropped and made again around it.
+    R"sql(
+DROP VIEW outbox;
+CREATE TABLE events_v4(
+    pos         INTEGER PRIMARY KEY,
+    id          TEXT    NOT NULL, -- unique: record() and apply_remote_events() look it up first
+    v           INTEGER NOT NULL,
+    type        TEXT    NOT NULL,
+    subject     TEXT,
+    occurred_at INTEGER NOT NULL,
+    actor       TEXT    NOT NULL,
+    device_id   TEXT    NOT NULL,
+    device_seq  INTEGER NOT NULL,
+    payload     TEXT    NOT NULL CHECK (json_valid(payload)), -- without personal fields
+    recorded_at INTEGER NOT NULL,
+    origin      TEXT    NOT NULL CHECK (origin IN ('local', 'remote'))
+);
+INSERT INTO events_v4(pos, id, v, type, subject, occurred_at, actor, device_id, device_seq, payload, recorded_at,
+                      origin)
+SELECT pos, id, v, type, subject, occurred_at, actor, device_id, device_seq, payload, recorded_at, origin
+FROM events ORDER BY pos;
+DROP TABLE events;
+ALTER TABLE events_v4 RENAME TO events;
+
+CREATE INDEX events_of_complaints ON events(subject) WHERE type GLOB 'complaint.*';
+CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+-- Event ids and their positions, up to settings.event_ids_through: the id
+-- index, written in runs instead of on every tap.
+CREATE TABLE event_ids(
+    id  TEXT    PRIMARY KEY,
+    pos INTEGER NOT NULL REFERENCES events(pos)
+) WITHOUT ROWID;
+INSERT INTO event_ids(id, pos) SELECT id, pos FROM events;
+INSERT INTO settings(key, value) SELECT 'event_ids_through', coalesce(max(pos), 0) FROM events;
+
+DROP INDEX complaints_by_status;
+
+CREATE VIEW outbox AS
+SELECT e.pos AS event_pos, e.id AS event_id,
+       (SELECT b.id FROM batch_events be JOIN batches b ON b.id = be.batch_id
+        WHERE be.event_pos = e.pos AND b.acknowledged_at IS NULL) AS batch_id
+FROM events e
+WHERE e.pos > (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'outbox_settled_through')
+  AND e.origin = 'local'
+  AND NOT EXISTS (SELECT 1 FROM acknowledged a WHERE a.event_pos = e.pos)
+  AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.event_pos = e.pos);
+)sql",
 };
 
 } // namespace
 
 int schema_version_count() { return static_cast<int>(migrations.size()); }
 
-Result<void> migrate(sqlite::Database& db)
+namespace {
+
+// Foreign keys are off while migrations run: a migration that rebuilds a
+// table others refer to (4: events) drops the old one, which with foreign
+// keys on would delete or refuse. PRAGMA foreign_keys does nothing inside a
+// transaction, so it is set around them; each migration checks the keys
+// itself before it commits. The setting the connection had comes back
+// whatever happens.
+class ForeignKeysOff {
+public:
+    static Result<ForeignKeysOff> begin(sqlite::Database& db)
+    {
+        auto was = db.query_int64("PRAGMA foreign_keys");
+        FEEDBACK_TRY(was);
+        FEEDBACK_TRY(db.exec("PRAGMA foreign_keys = OFF"));
+        return ForeignKeysOff(db, *was != 0);
+    }
+    ForeignKeysOff(ForeignKeysOff&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)), m_was_on(other.m_was_on)
+    {
+    }
+    ForeignKeysOff& operator=(ForeignKeysOff&&) = delete;
+    ForeignKeysOff(const ForeignKeysOff&) = delete;
+    ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+    ~ForeignKeysOff()
+    {
+        if (m_db && m_was_on)
+            (void)m_db->exec("PRAGMA foreign_keys = ON");
+    }
+
+private:
+    ForeignKeysOff(sqlite::Database& db, bool was_on) : m_db(&db), m_was_on(was_on) {}
+    sqlite::Database* m_db;
+    bool m_was_on;
+};
+
+} // namespace
+
+Result<void> migrate(sqlite::Database& db) { return migrate(db, schema_version_count()); }
+
+Result<void> migrate(sqlite::Database& db, int target_version)
 {
+    assert(target_version >= 0 && target_version <= schema_version_count() && "no such schema version");
     auto version = db.query_int64("PRAGMA user_version");
     if (!version)
         return version.error();
@@ -150,14 +257,24 @@ Result<void> migrate(sqlite::Database& db)
                                               ", newer than this program knows (" +
                                               std::to_string(schema_version_count()) +
                                               "): update the program; the data was not touched"};
-    for (auto next = *version; next < schema_version_count(); ++next) {
+    if (*version >= target_version)
+        return {};
+    auto keys_off = ForeignKeysOff::begin(db);
+    FEEDBACK_TRY(keys_off);
+    for (auto next = *version; next < target_version; ++next) {
         auto txn = sqlite::Transaction::begin(db);
         if (!txn)
             return txn.error();
+        std::string step = "migrating the store to version " + std::to_string(next + 1) + ": ";
         auto applied = db.exec(migrations[static_cast<size_t>(next)]);
         if (!applied)
-            return Error{applied.error().kind, "migrating the store to version " + std::to_string(next + 1) + ": " +
-                                                   applied.error().message};
+            return Error{applied.error().kind, step + applied.error().message};
+        auto broken = db.query_texts("PRAGMA foreign_key_check");
+        if (!broken)
+            return Error{broken.error().kind, step + broken.error().message};
+        if (!broken->empty())
+            return Error{ErrorKind::corrupt, step + "a row of table " + broken->front() +
+                                                 " refers to a row that is missing; the store was not changed"};
         auto stamped = db.exec("PRAGMA user_version = " + std::to_string(next + 1));
         if (!stamped)
             return stamped.error();

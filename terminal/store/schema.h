@@ -12,5 +12,8 @@ int schema_version_count();
 // by a newer program (user_version above what we know) is refused, not
 // touched.
 Result<void> migrate(sqlite::Database& db);
+// The same up to `target_version` only: the tests make stores as older
+// programs left them with it.
+Result<void> migrate(sqlite::Database& db, int target_version);
 
 } // namespace feedback::store

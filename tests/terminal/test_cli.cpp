@@ -97,7 +97,8 @@ TEST_CASE("record reports each bad line by number and still records the others",
     CHECK(json.at("nps_last_30_days").at("score") == -50.0); // one passive, one detractor
     CHECK(json.at("unsent_backlog") == 2);
     CHECK(json.at("integrity") == "ok");
-    CHECK(json.at("schema_version") == 3); // 2: sync_state, 3: an outbox index (issue 4)
+    // 2: sync_state, 3: an outbox index (issue 4), 4: one page written per tap (issue 12)
+    CHECK(json.at("schema_version") == 4);
 }
 
 TEST_CASE("status and export show what was recorded", "[cli]")
