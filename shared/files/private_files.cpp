@@ -156,6 +156,16 @@ Result<void> write_private_file(const std::filesystem::path& file, std::string_v
     return {};
 }
 
+Result<void> remove_durably(const std::filesystem::path& path)
+{
+    std::error_code error;
+    std::filesystem::remove_all(path, error);
+    if (error)
+        return Error{ErrorKind::io, "cannot remove " + path.string() + ": " + error.message()};
+    sync_folder_of(path);
+    return {};
+}
+
 Result<void> durable_rename(const std::filesystem::path& from, const std::filesystem::path& to)
 {
     int fd = ::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

@@ -44,6 +44,10 @@ enum class Durability {
 // survives a power cut. Both must be in the same folder or file system.
 Result<void> durable_rename(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// Removes `path` (a file, or a folder with all it holds) and syncs the folder
+// it was in, so the removal survives a power cut. Nothing there: no error.
+Result<void> remove_durably(const std::filesystem::path& path);
+
 // Replaces `file` with `bytes`, mode 0600: written to FILE.tmp, then renamed
 // over `file`, so a reader sees the old or the new bytes, never a mix.
 Result<void> write_private_file(const std::filesystem::path& file, std::string_view bytes, Durability durability);

@@ -615,6 +615,16 @@ Result<void> SyncSession::send_screenshot(const std::string& png, int64_t taken_
     return {};
 }
 
+Result<void> SyncSession::leave_store()
+{
+    auto response = ask(authorised("POST", "/v1/leave"));
+    FEEDBACK_TRY(response);
+    if (response->status == 401)
+        return Error{ErrorKind::conflict, "head office no longer takes this terminal's token: " + describe_answer(*response)};
+    if (response->status != 200)
+        return Error{ErrorKind::internal, "head office answered " + describe_answer(*response)};
+    return {};
+}
 
 Result<ConfigPull> SyncSession::pull_config()
 {

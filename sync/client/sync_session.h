@@ -133,6 +133,13 @@ public:
     // (PROTOCOL.md 9); an invalid_input error when head office refuses it.
     Result<void> send_screenshot(const std::string& png, int64_t taken_at_ms);
 
+    // Tells head office this terminal leaves its store (PROTOCOL.md 10); the
+    // token is dead once it answers. Errors: conflict when head office no
+    // longer takes the token (revoked or unknown: there is nothing left to
+    // end), internal for another answer of head office, io for no answer
+    // (or not head office's).
+    Result<void> leave_store();
+
     // Head office's time minus ours (ms), from the last answer.
     std::optional<int64_t> clock_offset_ms() const { return m_clock_offset_ms; }
     // The last answer said a user asked for a screenshot of the start screen.

@@ -399,6 +399,7 @@ int devices(const cli::ParsedOptions& options, std::ostream& out, std::ostream& 
                             {"enrolled_at", format_utc_iso8601(d.enrolled_at)},
                             {"revoked_at", d.revoked_at ? nlohmann::json(format_utc_iso8601(*d.revoked_at))
                                                         : nlohmann::json()},
+                            {"left_at", d.left_at ? nlohmann::json(format_utc_iso8601(*d.left_at)) : nlohmann::json()},
                             {"last_seen_at", d.last_seen_at ? nlohmann::json(format_utc_iso8601(*d.last_seen_at))
                                                             : nlohmann::json()},
                             {"events_received", d.events_received},
@@ -421,7 +422,10 @@ int devices(const cli::ParsedOptions& options, std::ostream& out, std::ostream& 
     }
     for (const auto& d : *list) {
         out << d.store_code << "-" << d.terminal_code << "  " << shown(d.name) << "  (device " << shown(d.id) << ")"
-            << (d.revoked_at ? "  REVOKED " + format_utc_iso8601(*d.revoked_at) : std::string()) << "\n";
+            << (d.left_at      ? "  LEFT ITS STORE " + format_utc_iso8601(*d.left_at)
+                : d.revoked_at ? "  REVOKED " + format_utc_iso8601(*d.revoked_at)
+                               : std::string())
+            << "\n";
         out << "    last seen " << optional_time(d.last_seen_at) << ", events received " << d.events_received
             << ", backlog " << (d.last_backlog ? std::to_string(*d.last_backlog) : "unknown") << ", clock offset "
             << (d.clock_offset_ms ? std::to_string(*d.clock_offset_ms) + " ms" : "unknown") << ", version "

@@ -411,6 +411,11 @@ CREATE TABLE device_screenshots (
     png       BLOB NOT NULL
 ) STRICT;
 )sql",
+    // 13: a terminal that left its store on its own screen (staff mode):
+    // revoked then too, and this says it was the shop's doing.
+    R"sql(
+ALTER TABLE devices ADD COLUMN left_at INTEGER;
+)sql",
 };
 
 } // namespace
@@ -456,12 +461,13 @@ Device device_from_row(const Statement& s)
     device.screenshot_requested_at = s.column_optional_int64(12);
     device.screenshot_taken_at = s.column_optional_int64(13);
     device.screenshot_received_at = s.column_optional_int64(14);
+    device.left_at = s.column_optional_int64(15);
     return device;
 }
 
 constexpr const char* device_columns = "id, name, store_code, terminal_code, enrolled_at, revoked_at, last_seen_at, "
                                        "events_received, last_backlog, clock_offset_ms, app_version, condition, "
-                                       "screenshot_requested_at, screenshot_taken_at, screenshot_received_at";
+                                       "screenshot_requested_at, screenshot_taken_at, screenshot_received_at, left_at";
 
 // The condition as stored: the header's JSON written anew from what was read
 // of it (never the bytes as sent); nothing when none was reported.
@@ -720,6 +726,16 @@ Result<void> HqStore::revoke(std::string_view device_id, int64_t now_ms)
             return Error{ErrorKind::not_found, "no device " + std::string(device_id) + " is enrolled here"};
         return Error{ErrorKind::conflict, "device " + std::string(device_id) + " was already revoked"};
     }
+    return {};
+}
+
+Result<void> HqStore::leave(std::string_view device_id, int64_t now_ms)
+{
+    auto stmt = m_db.prepare("UPDATE devices SET revoked_at = ?2, left_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
+    FEEDBACK_TRY(stmt);
+    FEEDBACK_TRY(stmt->bind(1, device_id).bind(2, now_ms).run());
+    if (m_db.changes() == 0)
+        return Error{ErrorKind::conflict, "device " + std::string(device_id) + " is not enrolled here (any more)"};
     return {};
 }
 

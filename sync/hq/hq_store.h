@@ -6,6 +6,7 @@
 // Device lifecycle (a device is confined to its enrolment, PROTOCOL.md 2):
 //
 //   create_enrolment_code() --> CODE ISSUED --enrol()--> ENROLLED --revoke()--> REVOKED
+//                                                               --leave()---> REVOKED (left_at: by the shop)
 //                                 |  (once, before it     |     ^                 |
 //                                 |   expires)            +-----+                 |
 //                                 v                enrol() again: a code of its   |
@@ -79,6 +80,7 @@ struct Device {
     std::optional<int64_t> screenshot_requested_at;
     std::optional<int64_t> screenshot_taken_at;    // the kiosk's clock
     std::optional<int64_t> screenshot_received_at;
+    std::optional<int64_t> left_at; // it left its store from its own screen (revoked_at is the same)
 
     // Asked for and not yet arrived: head office says so in its answers.
     bool screenshot_wanted() const
@@ -235,6 +237,9 @@ public:
     // The device whose token this is; not_found when unknown, conflict when revoked.
     Result<Device> authenticate(std::string_view token);
     Result<void> revoke(std::string_view device_id, int64_t now_ms);
+    // The terminal said it leaves its store (POST /v1/leave): revoked, and
+    // left_at says by whom. conflict when it was revoked already.
+    Result<void> leave(std::string_view device_id, int64_t now_ms);
     Result<std::vector<Device>> devices();
     Result<Device> device(std::string_view device_id);
 

@@ -244,6 +244,7 @@ struct HqServer::Impl {
     void batches(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
     void config(const httplib::Request& req, httplib::Response& res);
     void screenshot(const httplib::Request& req, httplib::Response& res);
+    void leave(const httplib::Request& req, httplib::Response& res);
     void feed(const httplib::Request& req, httplib::Response& res);
 };
 
@@ -491,6 +492,24 @@ void HqServer::Impl::screenshot(const httplib::Request& req, httplib::Response& 
     send_json(res, {{"stored", true}});
 }
 
+// The terminal leaves its store (PROTOCOL.md 10): its token stops working
+// with this answer; what it sent before stays.
+void HqServer::Impl::leave(const httplib::Request& req, httplib::Response& res)
+{
+    auto authorised = authorise(req, res);
+    if (!authorised)
+        return;
+    Result<void> left = [&] {
+        std::lock_guard lock(write_mutex);
+        return authorised->store->leave(authorised->device.id, now_utc_ms());
+    }();
+    if (!left) {
+        send_storage_failure(res, left.error());
+        return;
+    }
+    send_json(res, {{"left", true}, {"store_code", authorised->device.store_code}});
+}
+
 void HqServer::Impl::config(const httplib::Request& req, httplib::Response& res)
 {
     auto authorised = authorise(req, res);
@@ -586,6 +605,7 @@ void HqServer::Impl::install_routes()
     http->Get("/v1/config", [this](const httplib::Request& req, httplib::Response& res) { config(req, res); });
     http->Get("/v1/feed", [this](const httplib::Request& req, httplib::Response& res) { feed(req, res); });
     http->Post("/v1/screenshot", [this](const httplib::Request& req, httplib::Response& res) { screenshot(req, res); });
+    http->Post("/v1/leave", [this](const httplib::Request& req, httplib::Response& res) { leave(req, res); });
     intake_api.install(*http);
 }
 

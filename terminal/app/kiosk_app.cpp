@@ -4,6 +4,7 @@
 #include "app/kiosk_app.h"
 
 #include "client/credentials.h"
+#include "client/leaving.h"
 #include "client/sync_session.h"
 #include "client/uploader.h"
 #include "common/setup_file.h"
@@ -32,6 +33,8 @@ constexpr int64_t reap_interval_ms = 500;
 constexpr int64_t screenshot_quiet_ms = 5 * ms_per_second;
 // How often the setup screen looks for a USB stick's setup file.
 constexpr int64_t media_look_interval_ms = 2 * ms_per_second;
+// How long "this terminal has left the store" shows before the kiosk ends.
+constexpr int64_t left_store_quit_after_ms = 5 * ms_per_second;
 
 } // namespace
 
@@ -101,6 +104,12 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
         return Error{ErrorKind::not_found, "the data folder " + options.data_dir.string() +
                                                " does not exist; create it first (mkdir -p " +
                                                options.data_dir.string() + ")"};
+    // Staff made it leave its store: everything of that store goes before
+    // anything is read (sync/client/leaving.h); a new device starts here.
+    if (sync::has_left_store(options.data_dir)) {
+        FEEDBACK_TRY(sync::empty_data_folder(options.data_dir));
+        log << "kiosk: this terminal left its store: its data folder was emptied for a new setup\n";
+    }
     const std::filesystem::path assets = options.assets_dir.empty() ? default_assets_dir() : options.assets_dir;
     auto config = load_kiosk_config(options, assets, log);
     FEEDBACK_TRY(config);
@@ -139,13 +148,13 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
     }
     app->m_shell = std::move(*shell);
     app->m_data_dir = options.data_dir;
+    app->m_setup_media = options.setup_media.empty() ? default_setup_media() : options.setup_media;
     if (!options.standalone) {
         // Not enrolled (or its credentials unreadable, which enrolling again
         // repairs): the setup screen comes before any shopper.
         auto credentials = sync::load_credentials(options.data_dir);
         if (!credentials || !*credentials) {
             app->m_setup = std::make_unique<flows::SetupFlow>();
-            app->m_setup_media = options.setup_media.empty() ? default_setup_media() : options.setup_media;
             app->m_shown = flows::Screen::setup_start;
             log << "kiosk: not enrolled with head office: showing the setup screen\n";
         }
@@ -213,7 +222,9 @@ void KioskApp::take_new_config()
 void KioskApp::set_up_counter()
 {
     m_status_page_url.clear();
-    if (auto credentials = sync::load_credentials(m_data_dir); credentials && *credentials)
+    auto credentials = sync::load_credentials(m_data_dir);
+    m_enrolled = credentials && *credentials;
+    if (m_enrolled)
         m_status_page_url = (*credentials)->server_url + "/status"; // head office as the terminal was enrolled
     m_flow->set_status_page_url(m_status_page_url);
 
@@ -339,6 +350,10 @@ bool KioskApp::pin_check_running(int64_t now_ms)
 
 void KioskApp::carry_out(flows::Effects effects, int64_t now_ms)
 {
+    if (effects.device) {
+        carry_out_device_request(*effects.device, now_ms);
+        return;
+    }
     if (m_shell->clock_kind() == ui::ClockKind::simulated) {
         m_effects.carry_out_now(*m_flow, std::move(effects), now_ms); // scripted runs: the PIN checked at once
     } else if (std::optional<flows::CheckPin> check = m_effects.carry_out(*m_flow, std::move(effects), now_ms)) {
@@ -391,6 +406,15 @@ void KioskApp::frame(ui::FrameContext& ctx)
         setup_frame(ctx, now);
         return;
     }
+    if (m_left_store_at_ms && m_shell->clock_kind() == ui::ClockKind::real) {
+        // The words stay a moment; then the kiosk ends and systemd starts it
+        // afresh, which empties the data folder (Restart=always).
+        if (now - *m_left_store_at_ms >= left_store_quit_after_ms)
+            ctx.request_quit();
+        else
+            ctx.wake_at(ctx.now_ms() + (*m_left_store_at_ms + left_store_quit_after_ms - now));
+    }
+    leaving_running(now);
     if (pin_check_running(now)) {
         const config::Strings strings(m_translations, m_locale);
         m_screens.draw_checking_pin(ctx, strings);
@@ -401,9 +425,15 @@ void KioskApp::frame(ui::FrameContext& ctx)
     take_new_config();
     const flows::Mode mode_before = m_flow->mode();
     m_flow->tick(now);
-    if (m_uploader && m_flow->mode() == flows::Mode::staff) {
-        const sync::UploaderStatus sync_status = m_uploader->status(); // a mutex, never the network
-        m_flow->set_sync_status({sync_status.last_success_at, sync_status.last_error});
+    if (m_flow->mode() == flows::Mode::staff) {
+        flows::SyncStatus sync_status;
+        if (m_uploader) {
+            const sync::UploaderStatus uploader = m_uploader->status(); // a mutex, never the network
+            sync_status.last_success_at_ms = uploader.last_success_at;
+            sync_status.last_error = uploader.last_error;
+        }
+        sync_status.enrolled = m_enrolled;
+        m_flow->set_sync_status(sync_status);
     }
     if (m_printer) {
         const receipt::PrinterStatus printer = m_printer->status(); // a mutex, never the device
@@ -439,8 +469,8 @@ void KioskApp::frame(ui::FrameContext& ctx)
     }
     if (!intents.empty())
         ctx.request_frames(1); // show what the intents did
-    if (m_pin_check.valid()) {
-        ctx.wake_in(250);
+    if (m_pin_check.valid() || m_leave_work.valid()) {
+        ctx.wake_in(250); // the thread also wakes the shell when it ends
         return;
     }
     if (m_flow->screen() != m_shown) {
@@ -530,6 +560,15 @@ void KioskApp::setup_frame(ui::FrameContext& ctx, int64_t now_ms)
         ctx.request_frames(1); // show what the intents did
     if (m_setup->finished()) {
         finish_setup(now_ms);
+        ctx.request_frames(1);
+        return;
+    }
+    if (m_setup->cancelled()) {
+        m_log << "kiosk: setup cancelled: back to the survey\n";
+        m_setup.reset();
+        m_offered_setup_file.reset();
+        m_shown = flows::Screen::shopper_start;
+        m_shown_since_ms = now_ms;
         ctx.request_frames(1);
         return;
     }
@@ -667,6 +706,77 @@ void KioskApp::look_for_setup_file(int64_t now_ms)
         }
     }
     start_setup_request(m_setup->apply(flows::SetupAnswer{offer}));
+}
+
+// [SECTION] What staff ask of the terminal itself
+
+void KioskApp::carry_out_device_request(flows::DeviceRequest request, int64_t now_ms)
+{
+    if (request == flows::DeviceRequest::connect_again) {
+        std::string address;
+        if (auto credentials = sync::load_credentials(m_data_dir); credentials && *credentials)
+            address = (*credentials)->server_url;
+        m_log << "kiosk: staff opened the setup screens to connect to head office again\n";
+        m_setup = std::make_unique<flows::SetupFlow>(address, true);
+        m_shown = flows::Screen::setup_start;
+        m_shown_since_ms = now_ms;
+        m_next_media_look_ms = now_ms;
+        return;
+    }
+    if (m_shell->clock_kind() == ui::ClockKind::real) {
+        ui::AppShell* shell = m_shell.get();
+        m_leave_work = std::async(std::launch::async, [this, shell] {
+            LeaveOutcome outcome = leave_store();
+            shell->wake();
+            return outcome;
+        });
+        return;
+    }
+    take_leave_outcome(leave_store(), now_ms);
+}
+
+bool KioskApp::leaving_running(int64_t now_ms)
+{
+    if (!m_leave_work.valid())
+        return false;
+    if (m_leave_work.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return true;
+    take_leave_outcome(m_leave_work.get(), now_ms);
+    return false;
+}
+
+void KioskApp::take_leave_outcome(const LeaveOutcome& outcome, int64_t now_ms)
+{
+    m_log << "kiosk: " << outcome.log_line << "\n";
+    if (!outcome.left.problem) {
+        m_left_store_at_ms = now_ms;
+        set_up_counter(); // no credentials any more
+    }
+    carry_out(m_flow->apply(flows::EffectResult{outcome.left}, now_ms), now_ms);
+}
+
+// On the leaving thread in runs on the real clock: touches only m_data_dir,
+// which never changes once the first frame is drawn.
+KioskApp::LeaveOutcome KioskApp::leave_store() const
+{
+    auto store = store::LocalStore::open(m_data_dir);
+    if (!store)
+        return {{flows::Message{std::string(flows::keys::leave_failed), {}}},
+                "leaving the store: the local store: " + store.error().message};
+    sync::SessionOptions options;
+    options.app_version = FEEDBACK_VERSION;
+    const sync::LeaveOutcome outcome = sync::leave_store(m_data_dir, *store, options);
+    flows::StoreLeft left;
+    switch (outcome.problem) {
+    case sync::LeaveProblem::none: break;
+    case sync::LeaveProblem::not_enrolled: left.problem = flows::Message{std::string(flows::keys::leave_not_enrolled), {}}; break;
+    case sync::LeaveProblem::unsent_events:
+        left.problem = flows::Message{std::string(flows::keys::leave_unsent), {{"count", std::to_string(outcome.unsent_events)}}};
+        break;
+    case sync::LeaveProblem::unreachable: left.problem = flows::Message{std::string(flows::keys::leave_unreachable), {}}; break;
+    case sync::LeaveProblem::failed: left.problem = flows::Message{std::string(flows::keys::leave_failed), {}}; break;
+    }
+    return {left, outcome.log_line};
 }
 
 void KioskApp::finish_setup(int64_t now_ms)

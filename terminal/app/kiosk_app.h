@@ -152,6 +152,19 @@ private:
     // Enrolled: the survey with the new identity, the uploader woken.
     void finish_setup(int64_t now_ms);
 
+    // [SECTION] What staff ask of the terminal itself (flows::DeviceRequest)
+    void carry_out_device_request(flows::DeviceRequest request, int64_t now_ms);
+    struct LeaveOutcome {
+        flows::StoreLeft left;
+        std::string log_line; // for the kiosk's log, written on the UI thread
+    };
+    // Leaving the store (sync/client/leaving.h) on its own connection to the
+    // store: on its own thread in runs on the real clock, at once in scripts.
+    LeaveOutcome leave_store() const;
+    // Gives leaving's result to the flow once it is done; true while it runs.
+    bool leaving_running(int64_t now_ms);
+    void take_leave_outcome(const LeaveOutcome& outcome, int64_t now_ms);
+
     config::KioskConfig m_config;
     config::Translations m_translations;
     store::LocalStore m_store;
@@ -184,6 +197,7 @@ private:
     std::atomic<bool> m_screenshot_wanted{false}; // set on the uploader's thread
     std::filesystem::path m_data_dir;
     std::string m_status_page_url; // head office's status page, from the enrolment; empty before
+    bool m_enrolled = false;       // sync credentials were there at the last set_up_counter()
 
     // The background uploader (sync/client/uploader.h), in windowed and
     // fullscreen runs; scripted headless runs have none. Null when absent.
@@ -204,6 +218,11 @@ private:
     // The setup file last offered and its modification time: offered again
     // only when it changes or the stick comes back.
     std::optional<std::pair<std::filesystem::path, std::filesystem::file_time_type>> m_offered_setup_file;
+
+    // Leaving the store: the request on its own thread, then when it was
+    // done (the kiosk ends a few seconds later; systemd starts it afresh).
+    std::future<LeaveOutcome> m_leave_work;
+    std::optional<int64_t> m_left_store_at_ms;
 };
 
 } // namespace feedback::app

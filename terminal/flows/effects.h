@@ -13,6 +13,7 @@
 #pragma once
 
 #include "domain/result.h"
+#include "flows/flow_types.h"
 #include "flows/receipt_printer.h"
 #include "store/local_store.h"
 
@@ -37,6 +38,12 @@ struct CheckPin {
     std::vector<PinHolder> staff;
 };
 
+// What staff asked of the terminal itself on the status screen.
+enum class DeviceRequest {
+    connect_again, // the setup screens, head office's address filled in (staff mode has ended); no answer
+    leave_store,   // leave the store (sync/client/leaving.h): StoreLeft comes back
+};
+
 // What one apply() asks for. `call_staff` and `print_receipt` are carried
 // out first; then at most one of `record` and `check_pin`, whose result the
 // flow waits for.
@@ -45,6 +52,7 @@ struct Effects {
     std::optional<ReceiptRequest> print_receipt; // print the customer's receipt, when there is a printer (no answer)
     std::optional<store::NewEvent> record;  // record this event: EventRecorded or RecordFailed comes back
     std::optional<CheckPin> check_pin;      // check this PIN: PinChecked comes back
+    std::optional<DeviceRequest> device;    // only ever alone; carried out by the app itself
 };
 
 // The effect that prints the receipt for the complaint.opened just recorded
@@ -66,10 +74,15 @@ struct EventRecorded {
 struct RecordFailed {
     Error error; // shown as store_error() (drafts.h); the input stays
 };
+// What leaving the store came to; nothing: the terminal left.
+struct StoreLeft {
+    std::optional<Message> problem;
+};
+
 struct PinChecked {
     std::optional<std::string> staff_id; // whose PIN it is; nothing: nobody's
 };
 
-using EffectResult = std::variant<EventRecorded, RecordFailed, PinChecked>;
+using EffectResult = std::variant<EventRecorded, RecordFailed, PinChecked, StoreLeft>;
 
 } // namespace feedback::flows

@@ -36,6 +36,8 @@ std::string_view to_string(Screen screen)
     case Screen::staff_close: return "staff_close";
     case Screen::staff_find: return "staff_find";
     case Screen::staff_status: return "staff_status";
+    case Screen::staff_leave_store: return "staff_leave_store";
+    case Screen::staff_left_store: return "staff_left_store";
     case Screen::setup_start: return "setup_start";
     case Screen::setup_check: return "setup_check";
     case Screen::setup_busy: return "setup_busy";

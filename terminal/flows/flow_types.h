@@ -43,6 +43,8 @@ enum class Screen {
     staff_close,             // unresolved / withdrawn / referred_external (+ body)
     staff_find,              // typed reference code
     staff_status,
+    staff_leave_store,       // what leaving means, and the button that does it
+    staff_left_store,        // left: the kiosk restarts for a new setup
     // [setup] an unenrolled kiosk, before the survey (setup_flow.h)
     setup_start,             // head office's address and the one-time code; a USB setup file
     setup_check,             // the CA's fingerprint for a person to compare
@@ -63,7 +65,8 @@ inline constexpr std::array all_screens{
     Screen::staff_open_complaints, Screen::staff_complaint,
     Screen::staff_escalate,        Screen::staff_reopen,
     Screen::staff_close,           Screen::staff_find,
-    Screen::staff_status,          Screen::setup_start,
+    Screen::staff_status,          Screen::staff_leave_store,
+    Screen::staff_left_store,      Screen::setup_start,
     Screen::setup_check,           Screen::setup_busy,
     Screen::setup_done,
 };

@@ -62,6 +62,12 @@ inline constexpr std::string_view setup_needs_replacement = "setup.error.needs_r
 inline constexpr std::string_view setup_too_many = "setup.error.too_many";
 inline constexpr std::string_view setup_failed = "setup.error.failed";
 
+// [SECTION] Leaving the store (staff status; sync/client/leaving.h)
+inline constexpr std::string_view leave_not_enrolled = "staff.leave.error.not_enrolled";
+inline constexpr std::string_view leave_unsent = "staff.leave.error.unsent"; // {count}
+inline constexpr std::string_view leave_unreachable = "staff.leave.error.unreachable";
+inline constexpr std::string_view leave_failed = "staff.leave.error.failed";
+
 inline constexpr std::array all{
     required,       too_long,   description_needed, wish_needed,    consent_needed, need_phone_or_email,
     invalid_phone,  invalid_email, amount_needed,   above_limit,    reason_needed,  body_needed,
@@ -70,7 +76,7 @@ inline constexpr std::array all{
     printer_out_of_paper, printer_failed, setup_address_empty, setup_code_empty, setup_address,
     setup_unreachable, setup_not_head_office, setup_untrusted, setup_fingerprint_differs, setup_wrong_code,
     setup_expired, setup_file_unusable, setup_held_elsewhere, setup_needs_replacement, setup_too_many,
-    setup_failed,
+    setup_failed,   leave_not_enrolled, leave_unsent, leave_unreachable, leave_failed,
 };
 
 } // namespace feedback::flows::keys

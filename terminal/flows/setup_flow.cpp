@@ -28,6 +28,12 @@ std::string upper_case(std::string text)
 
 } // namespace
 
+SetupFlow::SetupFlow(std::string address, bool cancellable)
+{
+    m_view.address = std::move(address);
+    m_view.cancellable = cancellable;
+}
+
 std::optional<SetupRequest> SetupFlow::fail(Message problem)
 {
     m_view.screen = Screen::setup_start;
@@ -75,6 +81,10 @@ std::optional<SetupRequest> SetupFlow::apply(const SetupIntent& intent)
                 if (m_view.screen != Screen::setup_check)
                     return std::nullopt;
                 return fail({std::string(keys::setup_fingerprint_differs), {}});
+            } else if constexpr (std::is_same_v<Kind, setup::Cancel>) {
+                if (m_view.screen == Screen::setup_start && m_view.cancellable)
+                    m_cancelled = true;
+                return std::nullopt;
             } else {
                 static_assert(std::is_same_v<Kind, setup::Start>);
                 if (m_view.screen == Screen::setup_done)

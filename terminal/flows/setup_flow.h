@@ -14,7 +14,9 @@
 //                       TerminalEnrolled --> setup_done --Start--> finished()
 //
 // Problems come back as messages for the start screen ("setup.error.*"),
-// and what was typed stays, so a typo costs one correction.
+// and what was typed stays, so a typo costs one correction. Opened from staff
+// mode ("connect again": new credentials, a moved head office) it starts
+// with head office's address filled in and Cancel goes back to the survey.
 #pragma once
 
 #include "flows/flow_types.h"
@@ -35,9 +37,11 @@ struct Connect {};                                              // setup_start
 struct Accept {};                                               // setup_check: the fingerprints are the same
 struct Reject {};                                               // setup_check: they are not
 struct Start {};                                                // setup_done: on to the survey
+struct Cancel {};                                               // setup_start, when cancellable
 } // namespace setup
 
-using SetupIntent = std::variant<setup::SetText, setup::Connect, setup::Accept, setup::Reject, setup::Start>;
+using SetupIntent =
+    std::variant<setup::SetText, setup::Connect, setup::Accept, setup::Reject, setup::Start, setup::Cancel>;
 
 // [SECTION] Requests to the app and their answers
 
@@ -93,6 +97,7 @@ struct SetupView {
     std::string store_code;      // from a setup file; empty when typed
     std::string terminal_name;   // idem
     bool from_file = false;
+    bool cancellable = false;    // opened from staff mode: Cancel on setup_start
     // setup_done
     std::string enrolled_store;
     std::string enrolled_terminal;
@@ -103,6 +108,10 @@ struct SetupView {
 
 class SetupFlow {
 public:
+    SetupFlow() = default;
+    // From staff mode: `address` filled in, and Cancel offered.
+    SetupFlow(std::string address, bool cancellable);
+
     std::optional<SetupRequest> apply(const SetupIntent& intent);
     std::optional<SetupRequest> apply(const SetupAnswer& answer);
 
@@ -113,6 +122,8 @@ public:
     bool takes_offers() const { return m_view.screen == Screen::setup_start; }
     // Enrolled and staff tapped Start: the app shows the survey.
     bool finished() const { return m_finished; }
+    // Staff cancelled a setup they opened from staff mode: the survey again.
+    bool cancelled() const { return m_cancelled; }
 
 private:
     std::optional<SetupRequest> fail(Message problem);
@@ -121,6 +132,7 @@ private:
     std::string m_code_in_use; // typed or from the file
     std::string m_ca_pending;  // the CA waiting for a person's Accept
     bool m_finished = false;
+    bool m_cancelled = false;
 };
 
 } // namespace feedback::flows

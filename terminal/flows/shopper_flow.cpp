@@ -70,7 +70,7 @@ Effects ShopperFlow::apply(const EffectResult& result, int64_t now_ms)
         return recorded(what, recorded_event->event, now_ms);
     if (const auto* failed = std::get_if<RecordFailed>(&result))
         return record_failed(what, failed->error);
-    assert(false && "ShopperFlow: a PIN check's result for the shopper side");
+    assert(false && "ShopperFlow: a PIN check's or leaving's result for the shopper side");
     return {};
 }
 

@@ -145,7 +145,13 @@ Effects StaffFlow::apply(const EffectResult& result, int64_t now_ms)
         pin_checked(*answer, now_ms);
         return {};
     }
-    assert(what != Awaiting::pin && "StaffFlow: a recording's result while waiting for the PIN check");
+    if (const auto* left = std::get_if<StoreLeft>(&result)) {
+        assert(what == Awaiting::leaving && "StaffFlow: leaving's result while waiting for something else");
+        store_left(*left, now_ms);
+        return {};
+    }
+    assert(what != Awaiting::pin && what != Awaiting::leaving &&
+           "StaffFlow: a recording's result while waiting for something else");
     if (const auto* failed = std::get_if<RecordFailed>(&result)) {
         record_failed(what, failed->error);
         return {};
@@ -157,6 +163,8 @@ void StaffFlow::tick(int64_t now_ms)
 {
     if (!m_active || awaiting()) // a result is due; the idle time counts from it
         return;
+    if (m_screen == Screen::staff_left_store)
+        return; // the app restarts the kiosk; nothing is left to log out of
     int seconds = logged_in() ? m_config.timeouts.staff_idle_seconds : m_config.timeouts.shopper_idle_seconds;
     if (now_ms - m_last_intent_ms >= int64_t{seconds} * ms_per_second)
         log_out();
@@ -322,7 +330,7 @@ Effects StaffFlow::on(const staff::ChooseMenu& intent, int64_t now_ms)
     return {};
 }
 
-Effects StaffFlow::on(const staff::Back&, int64_t)
+Effects StaffFlow::on(const staff::Back&, int64_t now_ms)
 {
     switch (m_screen) {
     case Screen::staff_pin: log_out(); break;
@@ -330,6 +338,10 @@ Effects StaffFlow::on(const staff::Back&, int64_t)
     case Screen::staff_open_complaints:
     case Screen::staff_find:
     case Screen::staff_status: go(Screen::staff_menu); break;
+    case Screen::staff_leave_store:
+        go(Screen::staff_status);
+        load_status(now_ms);
+        break;
     case Screen::staff_solve:
     case Screen::staff_not_satisfied:
     case Screen::staff_escalate:
@@ -380,6 +392,44 @@ Effects StaffFlow::on(const staff::Refresh&, int64_t now_ms)
     else if (m_screen == Screen::staff_status)
         load_status(now_ms);
     return {};
+}
+
+Effects StaffFlow::on(const staff::ConnectAgain&, int64_t)
+{
+    if (m_screen != Screen::staff_status)
+        return {};
+    log_out(); // the setup screens take over; staff log in again afterwards
+    Effects effects;
+    effects.device = DeviceRequest::connect_again;
+    return effects;
+}
+
+Effects StaffFlow::on(const staff::AskToLeave&, int64_t now_ms)
+{
+    if (m_screen != Screen::staff_status || !m_sync.enrolled)
+        return {};
+    go(Screen::staff_leave_store);
+    load_status(now_ms); // how much is still to be sent
+    return {};
+}
+
+Effects StaffFlow::submit_leave()
+{
+    m_errors.clear();
+    m_awaiting = Awaiting::leaving;
+    Effects effects;
+    effects.device = DeviceRequest::leave_store;
+    return effects;
+}
+
+void StaffFlow::store_left(const StoreLeft& answer, int64_t now_ms)
+{
+    if (answer.problem) {
+        load_status(now_ms);
+        m_errors.push_back({Field::none, *answer.problem});
+        return;
+    }
+    go(Screen::staff_left_store);
 }
 
 Effects StaffFlow::on(const staff::LogOut&, int64_t)
@@ -486,6 +536,7 @@ Effects StaffFlow::on(const staff::Submit&, int64_t now_ms)
     case Screen::staff_reopen: return submit_reason(EventType::complaint_reopened, now_ms);
     case Screen::staff_close: return submit_close(now_ms);
     case Screen::staff_find: return submit_find(now_ms);
+    case Screen::staff_leave_store: return submit_leave();
     default: return {};
     }
 }
@@ -737,7 +788,8 @@ Effects StaffFlow::recorded(Awaiting what, const store::RecordedEvent& event, in
         go(Screen::staff_not_satisfied);
         break;
     case Awaiting::nothing:
-    case Awaiting::pin: assert(false && "StaffFlow::recorded: no recording was awaited"); break;
+    case Awaiting::pin:
+    case Awaiting::leaving: assert(false && "StaffFlow::recorded: no recording was awaited"); break;
     }
     return {};
 }
@@ -967,6 +1019,7 @@ StaffView StaffFlow::view(int64_t now_ms) const
     view.reference_query = m_drafts.query;
     view.status = m_status;
     view.sync = m_sync;
+    view.leaving = m_awaiting == Awaiting::leaving;
     view.printer_problem = m_printer_problem;
     view.notice = m_notice;
     view.errors = m_errors;

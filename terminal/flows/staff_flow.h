@@ -8,7 +8,10 @@
 //   staff_menu --log_complaint--> staff_log_complaint --Submit: complaint.opened--+
 //              --open_complaints--> staff_open_complaints --OpenComplaint--+      |
 //              --find--> staff_find --Submit (code found)-----------------+|      |
-//              --status--> staff_status                                   vv      v
+//              --status--> staff_status --ConnectAgain: DeviceRequest, staff mode ends (the setup screens)
+//                          staff_status --AskToLeave--> staff_leave_store --Submit: DeviceRequest::leave_store
+//                              --StoreLeft without a problem--> staff_left_store (the app restarts the kiosk)
+//                                                                         vv      v
 //                                                              staff_complaint   staff_solve
 //   staff_complaint (the hub: state, deadline, the actions next_status allows)    |
 //      --acknowledge / close_resolved: recorded at once--> staff_complaint        |
@@ -80,6 +83,7 @@ enum class Satisfaction { satisfied, not_satisfied };
 struct SyncStatus {
     std::optional<int64_t> last_success_at_ms; // the last batch head office acknowledged
     std::string last_error;                    // empty when the last attempt worked
+    bool enrolled = false;                     // with head office: it can leave; else "connect" sets it up
 };
 
 // [SECTION] Intents: what a staff screen sends.
@@ -98,6 +102,8 @@ struct Act { ComplaintAction action = ComplaintAction::acknowledge; }; // staff_
 struct LeaveOpen {};                                              // staff_not_satisfied
 struct CustomerAbsent {};                                         // staff_customer_response
 struct Refresh {};                                                // staff_open_complaints, staff_status
+struct ConnectAgain {};                                           // staff_status: the setup screens
+struct AskToLeave {};                                             // staff_status: staff_leave_store
 struct LogOut {};                                                 // any screen after the PIN
 } // namespace staff
 
@@ -105,7 +111,7 @@ using StaffIntent =
     std::variant<staff::SetText, staff::Select, staff::ToggleConsent, staff::ToggleOnTheSpot,
                  staff::SetSatisfaction, staff::SetHandlingScore, staff::Submit, staff::Back, staff::ChooseMenu,
                  staff::OpenComplaint, staff::Act, staff::LeaveOpen, staff::CustomerAbsent, staff::Refresh,
-                 staff::LogOut>;
+                 staff::ConnectAgain, staff::AskToLeave, staff::LogOut>;
 
 // Where a complaint stands against its answer deadline: the deadline of
 // config::complaint_deadline for its current severity (head office may
@@ -234,9 +240,10 @@ struct StaffView {
     // staff_find
     std::string reference_query;
 
-    // staff_status
+    // staff_status, staff_leave_store (status.unsent_backlog), staff_left_store (status.device)
     std::optional<store::StoreStatus> status;
     SyncStatus sync;
+    bool leaving = false; // staff_leave_store: head office is being told
     // The receipt printer's problem (keys::printer_*), on the menu and the status screen.
     std::optional<Message> printer_problem;
 
@@ -302,6 +309,7 @@ private:
         resolution,   // complaint.resolved: the screen handed to the customer
         answer,       // the customer's response: closing, or "not satisfied"
         closing,      // closed as resolved after a satisfied answer: the hub
+        leaving,      // DeviceRequest::leave_store: staff_left_store, or the problem
     };
 
     Effects on(const staff::SetText& intent, int64_t now_ms);
@@ -318,6 +326,8 @@ private:
     Effects on(const staff::LeaveOpen& intent, int64_t now_ms);
     Effects on(const staff::CustomerAbsent& intent, int64_t now_ms);
     Effects on(const staff::Refresh& intent, int64_t now_ms);
+    Effects on(const staff::ConnectAgain& intent, int64_t now_ms);
+    Effects on(const staff::AskToLeave& intent, int64_t now_ms);
     Effects on(const staff::LogOut& intent, int64_t now_ms);
 
     // One Submit per screen.
@@ -328,6 +338,7 @@ private:
     Effects submit_reason(EventType type, int64_t now_ms);
     Effects submit_close(int64_t now_ms);
     Effects submit_find(int64_t now_ms);
+    Effects submit_leave();
 
     void go(Screen screen);
     void log_out();
@@ -346,6 +357,7 @@ private:
     Effects recorded(Awaiting what, const store::RecordedEvent& event, int64_t now_ms);
     void record_failed(Awaiting what, const Error& error);
     void pin_checked(const PinChecked& answer, int64_t now_ms);
+    void store_left(const StoreLeft& answer, int64_t now_ms);
     void show_attempt(const PinLock::Attempt& attempt);
     // The label of `id` in `choices` in the staff language, or the id itself.
     std::string choice_text(const std::vector<config::Choice>& choices, const std::string& id) const;

@@ -69,6 +69,8 @@ std::vector<KioskIntent> KioskScreens::draw(ui::FrameContext& frame, const confi
     case Screen::staff_close: draw_staff_close(ctx, view); break;
     case Screen::staff_find: draw_staff_find(ctx, view); break;
     case Screen::staff_status: draw_staff_status(ctx, view); break;
+    case Screen::staff_leave_store: draw_staff_leave_store(ctx, view); break;
+    case Screen::staff_left_store: draw_staff_left_store(ctx, view); break;
     default: IM_ASSERT(false && "KioskScreens: a shopper screen in the staff view"); break;
     }
     return intents;

@@ -24,13 +24,18 @@ void draw_setup_start(ScreenContext& ctx, const flows::SetupView& view)
     if (view.errors.empty()) // the error band takes the hint's place, so the keyboard keeps its room
         typing.hint = ctx.s.tr("setup.hint");
     typing.fields = {address, code};
-    typing.actions = {Action{"setup.connect"}};
+    if (view.cancellable)
+        typing.actions = {Action{"common.cancel", ui::ButtonStyle::secondary}, Action{"setup.connect"}};
+    else
+        typing.actions = {Action{"setup.connect"}};
     typing.extra_row = [&] { screen_errors(ctx, view.errors); };
     const TypingResult result = draw_typing(ctx, typing);
     if (result.new_text && ctx.ui.focus)
         ctx.setup(setup::SetText{*ctx.ui.focus, *result.new_text});
-    if (result.action == 0u)
+    if (result.action && *result.action + 1 == typing.actions.size())
         ctx.setup(setup::Connect{});
+    else if (result.action == 0u)
+        ctx.setup(setup::Cancel{});
     else if (result.done) {
         // Done on the address moves on to the code; on the code it connects.
         if (auto next = next_field_index(ctx.ui, typing.fields))

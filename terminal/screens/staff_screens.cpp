@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <vector>
 
 namespace feedback::screens {
 
@@ -217,6 +218,49 @@ void draw_staff_status(ScreenContext& ctx, const flows::StaffView& view)
     line("staff.status.events", ctx.s.tr("staff.status.events"), std::to_string(status.events_total));
     if (status.last_event_at)
         line("staff.status.last_event", ctx.s.tr("staff.status.last_event"), format_local_time(*status.last_event_at));
+
+    // The terminal itself: set up again (new credentials, head office moved),
+    // or leave the store before it goes elsewhere.
+    std::vector<Action> device_actions;
+    if (view.sync.enrolled)
+        device_actions.emplace_back("staff.status.leave", ui::ButtonStyle::outline, true, false);
+    device_actions.emplace_back(view.sync.enrolled ? "staff.status.connect_again" : "staff.status.connect",
+                                ui::ButtonStyle::secondary);
+    if (const auto device_tapped = bottom_bar(ctx, device_actions)) {
+        if (*device_tapped + 1 == device_actions.size())
+            ctx.staff(staff::ConnectAgain{});
+        else
+            ctx.staff(staff::AskToLeave{});
+    }
+}
+
+void draw_staff_leave_store(ScreenContext& ctx, const flows::StaffView& view)
+{
+    const std::array actions{Action{"common.back", ui::ButtonStyle::secondary}};
+    if (header(ctx, "staff.leave.title", ctx.s.tr("staff.leave.title"), actions) == 0u)
+        ctx.staff(staff::Back{});
+    const std::string terminal =
+        view.status ? view.status->device.store_code + "-" + view.status->device.terminal_code : std::string();
+    ui::text(ctx.frame, "staff.leave.text", ctx.s.format("staff.leave.text", {{"terminal", terminal}}));
+    ui::spacer(ctx.frame, 1.0f);
+    const int64_t unsent = view.status ? view.status->unsent_backlog : 0;
+    if (unsent > 0)
+        band(ctx, "staff.leave.error.unsent",
+             ctx.s.format("staff.leave.error.unsent", {{"count", std::to_string(unsent)}}), BandTone::error);
+    screen_errors(ctx, view.errors);
+    if (view.leaving)
+        band(ctx, "staff.leave.busy", ctx.s.tr("staff.leave.busy"), BandTone::info);
+    const std::array confirm{Action{"staff.leave.confirm", ui::ButtonStyle::primary, !view.leaving && unsent == 0}};
+    if (bottom_bar(ctx, confirm) == 0u)
+        ctx.staff(staff::Submit{});
+}
+
+void draw_staff_left_store(ScreenContext& ctx, const flows::StaffView& view)
+{
+    ui::title(ctx.frame, "staff.left.title", ctx.s.tr("staff.left.title"));
+    ui::spacer(ctx.frame, 1.0f);
+    const std::string store = view.status ? view.status->device.store_code : std::string();
+    band(ctx, "staff.left.text", ctx.s.format("staff.left.text", {{"store", store}}), BandTone::success);
 }
 
 } // namespace feedback::screens

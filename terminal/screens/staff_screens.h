@@ -11,6 +11,8 @@ void draw_staff_pin(ScreenContext& ctx, const flows::StaffView& view);
 void draw_staff_menu(ScreenContext& ctx, const flows::StaffView& view);
 void draw_staff_find(ScreenContext& ctx, const flows::StaffView& view);
 void draw_staff_status(ScreenContext& ctx, const flows::StaffView& view);
+void draw_staff_leave_store(ScreenContext& ctx, const flows::StaffView& view);
+void draw_staff_left_store(ScreenContext& ctx, const flows::StaffView& view);
 
 // What a staff screen shows while the app checks a PIN off the frame loop.
 void draw_staff_checking_pin(ScreenContext& ctx);

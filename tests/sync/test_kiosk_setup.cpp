@@ -277,3 +277,114 @@ TEST_CASE("feedback-hq enroll --setup-file refuses a bad --server before it make
     CHECK(missing_folder.exit_code != 0);
     CHECK(missing_folder.err.find("cannot write the setup file") != std::string::npos);
 }
+
+namespace {
+
+// Staff mode's status screen: the corner held, Anna's PIN (the default
+// configuration's), the menu's status tile.
+std::string to_staff_status()
+{
+    std::string script;
+    script += step({{"expect_target", "start.question"}});
+    script += step({{"hold", "staff.corner"}, {"ms", 3200}});
+    script += step({{"type", "1234"}});
+    script += step({{"tap", "key.done"}});
+    script += step({{"tap", "staff.menu.status"}});
+    script += step({{"expect_target", "staff.status.terminal"}});
+    return script;
+}
+
+} // namespace
+
+TEST_CASE("staff connect an enrolled kiosk again and make it leave its store, only once head office has everything",
+          "[sync][kiosk][setup][leave]")
+{
+    TempDir temp;
+    HqProcess hq(temp.path() / "hq");
+    TerminalDir terminal(temp.path() / "kiosk");
+    std::filesystem::create_directories(temp.path() / "media");
+    REQUIRE(terminal.enroll(hq, make_code(hq, "Counter 6").code).exit_code == 0);
+    const auto credentials = terminal.dir() / "sync-credentials.json";
+    const auto first = nlohmann::json::parse(read_all(credentials));
+    REQUIRE(terminal.record(rating_lines(2)).exit_code == 0);
+
+    // Two ratings not sent yet: leaving is refused with the count; "connect
+    // again" opens the setup screen with head office's address, and a new
+    // code of the store gives the same device a new token.
+    const EnrolCode code = make_code(hq, "Counter 6");
+    std::string script = to_staff_status();
+    script += step({{"tap", "staff.status.leave"}});
+    script += step({{"expect_target", "staff.leave.title"}});
+    script += step({{"expect_target", "staff.leave.error.unsent"},
+                    {"value", screen_text("en", "staff.leave.error.unsent", {{"count", "2"}})}});
+    script += step({{"tap", "common.back"}});
+    script += step({{"tap", "staff.status.connect_again"}});
+    script += step({{"expect_target", "setup.title"}});
+    script += step({{"expect_target", "field.server_address"}, {"value", hq.url()}});
+    script += step({{"tap", "common.cancel"}});
+    script += step({{"expect_target", "start.question"}});
+    script += step({{"hold", "staff.corner"}, {"ms", 3200}});
+    script += step({{"type", "1234"}});
+    script += step({{"tap", "key.done"}});
+    script += step({{"tap", "staff.menu.status"}});
+    script += step({{"tap", "staff.status.connect_again"}});
+    script += step({{"tap", "field.enrol_code"}});
+    script += step({{"type", typed(code.code)}});
+    script += step({{"tap", "setup.connect"}});
+    script += step({{"expect_target", "setup.fingerprint"}, {"value", code.fingerprint}});
+    script += step({{"tap", "setup.check.same"}});
+    script += step({{"expect_target", "setup.done.title"}});
+    script += step({{"tap", "setup.done.start"}});
+    script += step({{"expect_target", "start.question"}});
+    auto ran = run_kiosk(terminal, "en", script, temp.path() / "media", "connect-again");
+    INFO(ran.out << ran.err);
+    REQUIRE(ran.exit_code == 0);
+    const auto second = nlohmann::json::parse(read_all(credentials));
+    CHECK(second["device_id"] == first["device_id"]);
+    CHECK(second["token"] != first["token"]);
+    REQUIRE(hq.devices().size() == 1);
+    CHECK(ran.err.find(code.code) == std::string::npos);
+
+    // Head office unreachable: said in words, nothing changes.
+    REQUIRE(terminal.sync_once().exit_code == 0);
+    const auto events_before = terminal.status()["events_total"];
+    hq.stop_with_sigterm();
+    script = to_staff_status();
+    script += step({{"tap", "staff.status.leave"}});
+    script += step({{"tap", "staff.leave.confirm"}});
+    script += step({{"expect_target", "screen.error"}, {"value", screen_text("en", "staff.leave.error.unreachable")}});
+    ran = run_kiosk(terminal, "en", script, temp.path() / "media", "leave-unreachable");
+    INFO(ran.out << ran.err);
+    REQUIRE(ran.exit_code == 0);
+    CHECK(std::filesystem::exists(credentials));
+    CHECK(terminal.status()["events_total"] == events_before);
+
+    // Everything at head office: the terminal leaves; head office revoked it
+    // and says the shop did; the next start empties the data folder and
+    // shows the setup screen as a new device.
+    hq.start();
+    script = to_staff_status();
+    script += step({{"tap", "staff.status.leave"}});
+    script += step({{"tap", "staff.leave.confirm"}});
+    script += step({{"expect_target", "staff.left.title"}});
+    script += step({{"expect_target", "staff.left.text"}, {"value", screen_text("en", "staff.left.text", {{"store", "UTR"}})}});
+    ran = run_kiosk(terminal, "en", script, temp.path() / "media", "leave");
+    INFO(ran.out << ran.err);
+    REQUIRE(ran.exit_code == 0);
+    CHECK_FALSE(std::filesystem::exists(credentials));
+    CHECK(std::filesystem::exists(terminal.dir() / "left-store"));
+    auto devices = hq.devices();
+    REQUIRE(devices.size() == 1);
+    CHECK(devices[0]["left_at"].is_string());
+    CHECK(devices[0]["revoked_at"] == devices[0]["left_at"]);
+    CHECK(devices[0]["events_received"] == 2);
+
+    ran = run_kiosk(terminal, "en", step({{"expect_target", "setup.title"}}), temp.path() / "media", "after-leaving");
+    INFO(ran.out << ran.err);
+    REQUIRE(ran.exit_code == 0);
+    CHECK(ran.err.find("data folder was emptied") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(terminal.dir() / "left-store"));
+    auto status = terminal.status();
+    CHECK(status["events_total"] == 0);
+    CHECK(status["device"]["device_id"] != first["device_id"]);
+}

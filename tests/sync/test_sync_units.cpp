@@ -2,6 +2,7 @@
 // backoff and Retry-After, head office's storage (enrolment, ingest, replay,
 // feed), the rate limiter, and the terminal store's remote events.
 #include "client/backoff.h"
+#include "client/leaving.h"
 #include "common/device_condition.h"
 #include "common/protocol.h"
 #include "common/setup_file.h"
@@ -265,8 +266,9 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         issued = code->code;
         // As the version before left it: the migrations from replacement
         // codes on undone, newest first (each later one is applied again too).
-        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 12);
+        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 13);
         REQUIRE(store->database().exec(
+            "ALTER TABLE devices DROP COLUMN left_at; "
             "DROP TABLE device_screenshots; ALTER TABLE devices DROP COLUMN screenshot_requested_at; "
             "ALTER TABLE devices DROP COLUMN screenshot_taken_at; ALTER TABLE devices DROP COLUMN screenshot_received_at; "
             "ALTER TABLE devices DROP COLUMN condition; "
@@ -531,6 +533,53 @@ TEST_CASE("a certificate's fingerprint for people is the start of its SHA-256, a
     CHECK(*fingerprint == expected);
     CHECK_FALSE(crypto::certificate_fingerprint("-----BEGIN CERTIFICATE-----\nnonsense\n-----END CERTIFICATE-----\n"));
     CHECK_FALSE(crypto::certificate_fingerprint(""));
+}
+
+TEST_CASE("a device that leaves its store is revoked, head office notes the shop did it", "[sync][unit][hq][leave]")
+{
+    TempDir dir;
+    auto hq = enrolled_hq(dir);
+    auto other = hq.store.create_enrolment_code("UTR", "Counter 2", now, 3600 * 1000);
+    REQUIRE(other);
+    auto second = hq.store.enrol(other->code, make_uuid_v7(now + 1), "0.1.0", now);
+    REQUIRE(second);
+    REQUIRE(hq.store.leave(hq.device.id, now + 100));
+    auto devices = hq.store.devices();
+    REQUIRE(devices);
+    REQUIRE(devices->size() == 2);
+    for (const auto& device : *devices) {
+        INFO(device.id);
+        if (device.id == hq.device.id) {
+            CHECK(device.left_at == now + 100);
+            CHECK(device.revoked_at == now + 100);
+        } else {
+            CHECK_FALSE(device.left_at);
+            CHECK_FALSE(device.revoked_at);
+        }
+    }
+    auto left = hq.store.leave(hq.device.id, now + 200);
+    REQUIRE_FALSE(left);
+    CHECK(left.error().kind == ErrorKind::conflict);
+    // A revoked device cannot leave (it is gone already); the other still works.
+    REQUIRE(hq.store.revoke(second->device_id, now + 300));
+    CHECK_FALSE(hq.store.leave(second->device_id, now + 400));
+    CHECK(hq.store.device(second->device_id)->left_at == std::nullopt);
+}
+
+TEST_CASE("a terminal that left its store empties its data folder, the marker last", "[sync][unit][leave]")
+{
+    TempDir dir;
+    const auto data = dir.path() / "data";
+    std::filesystem::create_directories(data / "screenshots");
+    for (const char* name : {"events.db", "events.db-wal", "hq-ca.pem", "config.json", "screenshots/one.png"})
+        std::ofstream(data / name) << "x";
+    CHECK_FALSE(sync::has_left_store(data));
+    std::ofstream(data / sync::left_store_marker_name) << "left\n";
+    CHECK(sync::has_left_store(data));
+    REQUIRE(sync::empty_data_folder(data));
+    CHECK(std::filesystem::exists(data));
+    CHECK(std::filesystem::is_empty(data));
+    CHECK_FALSE(sync::has_left_store(data));
 }
 
 TEST_CASE("setup files and typed head-office addresses are read strictly", "[sync][setup]")

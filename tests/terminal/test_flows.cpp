@@ -7,6 +7,7 @@
 #include "domain/nps.h"
 #include "flows/kiosk_flow.h"
 #include "flows/pin_lock.h"
+#include "flows/setup_flow.h"
 #include "flows/shopper_flow.h"
 #include "flows/staff_flow.h"
 
@@ -764,4 +765,28 @@ TEST_CASE("the PIN is checked by the app: the flow asks, and goes on with the an
     CHECK(flow.logged_in());
     CHECK(flow.screen() == Screen::staff_menu);
     CHECK(flow.view(t0 + 2).staff_name == "Anna");
+}
+
+TEST_CASE("the setup screens opened from staff mode start with head office's address and can be cancelled",
+          "[flows][setup]")
+{
+    SetupFlow first_time;
+    CHECK_FALSE(first_time.view().cancellable);
+    first_time.apply(SetupIntent{setup::Cancel{}});
+    CHECK_FALSE(first_time.cancelled()); // an unenrolled kiosk has nothing to go back to
+
+    SetupFlow again("https://hq.example.nl:8443", true);
+    CHECK(again.view().address == "https://hq.example.nl:8443");
+    CHECK(again.view().cancellable);
+    again.apply(SetupIntent{setup::SetText{Field::enrol_code, "abcde-fghjk"}});
+    auto request = again.apply(SetupIntent{setup::Connect{}});
+    REQUIRE(request);
+    CHECK(std::get<CheckServer>(*request).typed_address == "https://hq.example.nl:8443");
+    again.apply(SetupIntent{setup::Cancel{}});
+    CHECK_FALSE(again.cancelled()); // not while head office is being asked
+    again.apply(SetupAnswer{ServerChecked{Message{"setup.error.unreachable", {}}, "", false, "", ""}});
+    CHECK(again.screen() == Screen::setup_start);
+    again.apply(SetupIntent{setup::Cancel{}});
+    CHECK(again.cancelled());
+    CHECK_FALSE(again.finished());
 }

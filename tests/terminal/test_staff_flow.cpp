@@ -863,3 +863,61 @@ TEST_CASE("the status panel carries the store's status and the sync status", "[f
     s.send(staff::LogOut{});
     CHECK_FALSE(s.flow.active());
 }
+
+TEST_CASE("the status panel connects the terminal again, or leaves the store once staff confirm", "[flows][staff][status]")
+{
+    Staff s;
+    s.log_in(anna_pin);
+    s.send(staff::ChooseMenu{MenuItem::status});
+
+    SECTION("not enrolled: nothing to leave")
+    {
+        s.flow.set_sync_status(SyncStatus{});
+        s.send(staff::AskToLeave{});
+        CHECK(s.screen() == Screen::staff_status);
+    }
+    SECTION("connect again: staff mode ends and the app opens the setup screens")
+    {
+        s.now += second;
+        const Effects effects = s.flow.apply(staff::ConnectAgain{}, s.now);
+        CHECK(effects.device == DeviceRequest::connect_again);
+        CHECK_FALSE(effects.record);
+        CHECK_FALSE(s.flow.active());
+    }
+    SECTION("leave: what it means first, then the request, its problem or the words that it left")
+    {
+        s.flow.set_sync_status(SyncStatus{std::nullopt, "", true});
+        REQUIRE(s.store.record({EventType::nps_rated, "", "kiosk", {{"score", 9}, {"survey_version", 3}, {"locale", "nl"}}, {}},
+                               s.now));
+        s.send(staff::AskToLeave{});
+        REQUIRE(s.screen() == Screen::staff_leave_store);
+        REQUIRE(s.view().status);
+        CHECK(s.view().status->unsent_backlog == 1);
+        s.send(staff::Back{});
+        CHECK(s.screen() == Screen::staff_status);
+        s.send(staff::AskToLeave{});
+
+        s.now += second;
+        Effects effects = s.flow.apply(staff::Submit{}, s.now);
+        REQUIRE(effects.device == DeviceRequest::leave_store);
+        CHECK(s.flow.awaiting());
+        CHECK(s.view().leaving);
+        s.send(staff::Back{}); // ignored while head office is asked
+        CHECK(s.screen() == Screen::staff_leave_store);
+        s.flow.apply(EffectResult{StoreLeft{Message{"staff.leave.error.unreachable", {}}}}, s.now);
+        CHECK(s.screen() == Screen::staff_leave_store);
+        REQUIRE(s.view().errors.size() == 1);
+        CHECK(s.view().errors[0].message.key == "staff.leave.error.unreachable");
+        CHECK_FALSE(s.view().leaving);
+
+        effects = s.flow.apply(staff::Submit{}, s.now);
+        REQUIRE(effects.device == DeviceRequest::leave_store);
+        s.flow.apply(EffectResult{StoreLeft{}}, s.now);
+        CHECK(s.screen() == Screen::staff_left_store);
+        CHECK(s.view().errors.empty());
+        // No idle log-out: the app ends the kiosk, which starts afresh.
+        s.flow.tick(s.now + 3600 * second);
+        CHECK(s.flow.active());
+        CHECK(s.screen() == Screen::staff_left_store);
+    }
+}

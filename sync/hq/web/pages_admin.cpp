@@ -107,7 +107,9 @@ void render_devices(Page& page, int status, const std::string& enrolled_html, co
                 "</td><td>" + escape(d.app_version) + "</td><td class=\"condition\">" + condition_cell(t, d) +
                 "</td><td class=\"screenshot\">" + screenshot_cell(page, d) + "</td><td>" +
                 std::to_string(d.events_received) + "</td><td>";
-        if (d.revoked_at) {
+        if (d.left_at) {
+            body += escape(t.format("devices.left_at", {{"time", page.time_text(*d.left_at)}}));
+        } else if (d.revoked_at) {
             body += escape(t.format("devices.revoked_at", {{"time", page.time_text(*d.revoked_at)}}));
         } else {
             body += escape(t("devices.active"));
