@@ -21,6 +21,7 @@ packages=(
   # tests, and a real browser (headless, driven over WebDriver) for the
   # head-office dashboard's tests
   catch2 chromium chromium-driver poppler-utils
+  testssl.sh # the TLS scanner (command: testssl) that a test runs against feedback-hq serve
   # reads the kiosk's QR code back from its screenshots in the UI tests
   zbar-tools
   # a real SMTP server (with STARTTLS) that the mail tests start themselves

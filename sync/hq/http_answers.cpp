@@ -48,6 +48,12 @@ bool refused_by(RateLimiter& bucket, std::string_view key, std::string_view what
     return true;
 }
 
+void replace_header(httplib::Response& res, const std::string& name, const std::string& value)
+{
+    res.headers.erase(name); // httplib::Headers compares names without case
+    res.set_header(name, value);
+}
+
 std::optional<std::string_view> bearer_token(const httplib::Request& req)
 {
     constexpr std::string_view bearer = "Bearer ";

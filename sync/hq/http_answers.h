@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace httplib {
@@ -31,6 +32,11 @@ void send_storage_failure(httplib::Response& res, const Error& error);
 // rate_limited with Retry-After, `what` saying what was too much, and
 // returns true.
 bool refused_by(RateLimiter& bucket, std::string_view key, std::string_view what, httplib::Response& res);
+// Sets `name` to `value`, replacing what was set before under that name (in
+// any case): the routes' common headers are set before a handler runs, and a
+// header sent twice is read differently by different clients (testssl.sh
+// reports a doubled X-Content-Type-Options as MEDIUM).
+void replace_header(httplib::Response& res, const std::string& name, const std::string& value);
 // The token of "Authorization: Bearer TOKEN"; nothing without one.
 std::optional<std::string_view> bearer_token(const httplib::Request& req);
 

@@ -106,6 +106,18 @@ bool is_front_owned(std::string_view name)
     return false;
 }
 
+// Whether the routes may compress the answer (they do when the request
+// accepts an encoding). Only for a client that authenticates each request
+// with a bearer token it adds itself (terminals, the intake API): a browser's
+// requests carry cookies that a page on another site can make it send, and a
+// compressed page that holds a secret (a CSRF token) beside text the attacker
+// chose gives the secret away by its size (BREACH, CVE-2013-3587).
+bool may_compress_answer(const RequestHead& head)
+{
+    const std::string* authorization = head.find("Authorization");
+    return authorization && authorization->starts_with("Bearer ");
+}
+
 enum class Phase { handshake, head, body, relay, lingering };
 
 struct Connection;
@@ -755,8 +767,9 @@ void TlsFront::Impl::forward(Connection& c)
 {
     const RequestHead& head = c.head;
     std::string request = head.method + " " + head.target + " HTTP/1.1\r\n";
+    bool compress = may_compress_answer(head);
     for (const auto& header : head.headers)
-        if (!is_front_owned(header.name))
+        if (!is_front_owned(header.name) && (compress || !same_name(header.name, "Accept-Encoding")))
             request += header.name + ": " + header.value + "\r\n";
     if (head.content_length || head.chunked || !c.body.empty())
         request += "Content-Length: " + std::to_string(c.body.size()) + "\r\n";

@@ -20,6 +20,8 @@
 //   - RELAY: the request goes to the routes with Content-Length, the client's
 //     address (or the one a trusted reverse proxy forwarded) and the front's
 //     secret; the answer comes back as it is, with the front's own Connection.
+//     Accept-Encoding reaches the routes only with a bearer token: answers to
+//     browsers are never compressed (BREACH).
 //
 // Limits: max_connections in all, max_connections_per_address from one
 // address (trusted proxies excepted); a connection over them is closed at

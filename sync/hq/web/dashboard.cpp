@@ -20,6 +20,7 @@
 #include "crypto/sha256.h"
 #include "common/protocol.h"
 #include "domain/clock.h"
+#include "hq/http_answers.h"
 #include "page.h"
 #include "pages.h"
 
@@ -111,7 +112,7 @@ void send_plain(httplib::Response& res, int status, const std::string& text)
 {
     res.status = status;
     res.set_header("Cache-Control", "no-store");
-    res.set_header("X-Content-Type-Options", "nosniff");
+    replace_header(res, "X-Content-Type-Options", "nosniff");
     res.set_content(text + "\n", "text/plain; charset=utf-8");
 }
 
@@ -316,16 +317,18 @@ Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path&
     const std::string id = "([0-9a-fA-F-]{36})";
 
     http.Get("/", [](const httplib::Request&, httplib::Response& res) {
+        set_page_security_headers(res);
         res.status = 303;
         res.set_header("Location", "/overview");
     });
     http.Get("/static/dashboard.css", [bytes = *css](const httplib::Request&, httplib::Response& res) {
         res.set_header("Cache-Control", "max-age=3600");
-        res.set_header("X-Content-Type-Options", "nosniff");
+        replace_header(res, "X-Content-Type-Options", "nosniff");
         res.set_content(std::string(bytes), "text/css; charset=utf-8");
     });
     http.Get("/lang/(nl|en)", [](const httplib::Request& req, httplib::Response& res) {
         std::string back = req.get_param_value("back");
+        set_page_security_headers(res);
         res.status = 303;
         res.set_header("Set-Cookie", std::string(language_cookie) + "=" + req.matches[1].str() +
                                          "; Path=/; Secure; SameSite=Lax; Max-Age=31536000");

@@ -7,6 +7,7 @@
 #include "domain/refcode.h"
 #include "hq/dashboard/calendar.h"
 #include "hq/dashboard/projector.h"
+#include "hq/http_answers.h"
 
 #include <algorithm>
 #include <set>
@@ -161,18 +162,18 @@ Filters Page::filters() const
 
 // [SECTION] Page: answering
 
-namespace {
-
-void security_headers(httplib::Response& res)
+void set_page_security_headers(httplib::Response& res)
 {
-    res.set_header("Content-Security-Policy",
+    replace_header(res, "Content-Security-Policy",
                    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                    "frame-ancestors 'none'; base-uri 'none'");
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("X-Frame-Options", "DENY");
-    res.set_header("Cache-Control", "no-store");
+    replace_header(res, "X-Content-Type-Options", "nosniff");
+    replace_header(res, "Referrer-Policy", "no-referrer");
+    replace_header(res, "X-Frame-Options", "DENY");
+    replace_header(res, "Cache-Control", "no-store");
 }
+
+namespace {
 
 struct NavItem {
     const char* id;
@@ -247,7 +248,7 @@ void Page::send_page(int status, const std::string& title, std::string_view nav,
                   csrf_field() + "<button type=\"submit\" class=\"link\" id=\"logout\">" +
                   escape(t("layout.logout")) + "</button></form>";
     header += "</div>\n";
-    security_headers(res);
+    set_page_security_headers(res);
     res.status = status;
     res.set_content(html_document(t, title, t("layout.brand"), header, body,
                                   t.format("layout.footer", {{"time", time_text(now_ms)}, {"zone", zone_name()}})),
@@ -265,7 +266,7 @@ void Page::send_public_page(int status, const std::string& title, const std::str
                              return std::string("?lang=") + locale;
                          }) +
                          "</div>\n";
-    security_headers(res);
+    set_page_security_headers(res);
     res.status = status;
     res.set_content(html_document(t, title, t("public.brand"), header, body, t("public.footer")),
                     "text/html; charset=utf-8");
@@ -273,7 +274,7 @@ void Page::send_public_page(int status, const std::string& title, const std::str
 
 void Page::send_redirect(const std::string& location)
 {
-    security_headers(res);
+    set_page_security_headers(res);
     res.status = 303;
     res.set_header("Location", location);
     res.set_content("<!DOCTYPE html><a href=\"" + escape(location) + "\">" + escape(location) + "</a>",
@@ -307,7 +308,7 @@ void Page::send_failure(const Error& error)
 
 void Page::send_download(const std::string& content, const std::string& content_type, const std::string& file_name)
 {
-    security_headers(res);
+    set_page_security_headers(res);
     res.status = 200;
     res.set_header("Content-Disposition", "attachment; filename=\"" + file_name + "\"");
     res.set_content(content, content_type);
@@ -315,9 +316,8 @@ void Page::send_download(const std::string& content, const std::string& content_
 
 void Page::send_inline(const std::string& content, const std::string& content_type)
 {
-    security_headers(res);
+    set_page_security_headers(res); // no-store among them
     res.status = 200;
-    res.set_header("Cache-Control", "no-store");
     res.set_content(content, content_type);
 }
 

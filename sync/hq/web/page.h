@@ -176,6 +176,18 @@ private:
     mutable std::map<std::string, TimeZone> m_zones; // dashboard_zone() per store, read once per request
 };
 
+// The headers of every page the dashboard and the status page answer with
+// (and their redirects), each sent once:
+//   Content-Security-Policy  nothing but this origin's stylesheet, pictures
+//                            and forms: no script at all, no inline style
+//                            (no 'unsafe-inline'), no framing (frame-ancestors 'none')
+//   Referrer-Policy          no-referrer: a status link's key or a page's
+//                            query goes to no other site
+//   X-Content-Type-Options   nosniff;  X-Frame-Options DENY for old browsers
+//   Cache-Control            no-store: personal data stays out of caches
+// Strict-Transport-Security is on every answer of head office (server.cpp).
+void set_page_security_headers(httplib::Response& res);
+
 // The filter form at the top of overview-like pages (store, from, to) plus
 // `extra` fields, submitting to `action` with GET.
 std::string filter_form(Page& page, const Filters& filters, const std::string& action, const std::string& extra);

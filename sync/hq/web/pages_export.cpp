@@ -7,6 +7,7 @@
 
 #include "common/protocol.h"
 #include "domain/clock.h"
+#include "hq/http_answers.h"
 
 #include <memory>
 
@@ -246,7 +247,7 @@ void export_dump(Page& page)
                      ",\n\"personal_fields\": \"left out\",\n\"events\": [";
     page.res.status = 200;
     page.res.set_header("Cache-Control", "no-store");
-    page.res.set_header("X-Content-Type-Options", "nosniff");
+    replace_header(page.res, "X-Content-Type-Options", "nosniff");
     page.res.set_header("Content-Disposition",
                         "attachment; filename=\"feedback-audit-" + format_date(page.now_ms) + ".json\"");
     page.res.set_chunked_content_provider("application/json", [cursor](size_t, httplib::DataSink& sink) {
