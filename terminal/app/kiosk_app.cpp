@@ -171,6 +171,8 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
         uploader.session.app_version = FEEDBACK_VERSION;
         const ImVec2 screen = app->m_shell->display_size();
         uploader.session.screen = std::to_string(static_cast<int>(screen.x)) + "x" + std::to_string(static_cast<int>(screen.y));
+        if (options.rotation_degrees != 0)
+            uploader.session.screen += " rotated " + std::to_string(options.rotation_degrees);
         if (options.sync_start_delay_max)
             uploader.startup_delay_max = *options.sync_start_delay_max;
         KioskApp* self = app.get(); // outlives the uploader, which it stops and joins

@@ -74,6 +74,8 @@ struct AppOptions {
     // Where the setup screen looks for a USB stick's setup file (and in their
     // subfolders two levels down): default_setup_media() when empty.
     std::vector<std::filesystem::path> setup_media;
+    // How far the session turned the screen (display.conf), for the health report.
+    int rotation_degrees = 0;
 };
 
 // /media and /run/media: where USB sticks are mounted (platform/udev/).

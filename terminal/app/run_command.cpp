@@ -48,7 +48,10 @@ cli::Command run_command()
               "no setup screen when not enrolled: the survey at once (a demo, a shop without head office)"},
              {"setup-media", Arity::value, Presence::optional, "DIR[:DIR...]",
               "where the setup screen looks for a USB stick's feedback-setup.json, two folders deep "
-              "(default /media:/run/media)"}}};
+              "(default /media:/run/media)"},
+             {"rotation", Arity::value, Presence::optional, "0|90|180|270",
+              "how far the session turned the screen clockwise (feedback-terminal session passes it from "
+              "/etc/feedback-terminal/display.conf), reported to head office with the screen's size"}}};
 }
 
 RunRequest to_run_request(const cli::ParsedOptions& options)
@@ -65,6 +68,7 @@ RunRequest to_run_request(const cli::ParsedOptions& options)
     request.sync_start_delay_max = options.value("sync-start-delay-max");
     request.standalone = options.flag("standalone");
     request.setup_media = options.value("setup-media");
+    request.rotation = options.value("rotation");
     return request;
 }
 

@@ -67,6 +67,12 @@ int run_kiosk(const RunRequest& request, const std::string& tool, std::ostream& 
         options.sync_start_delay_max = *delay;
     }
     options.standalone = request.standalone;
+    if (request.rotation) {
+        const std::string& degrees = *request.rotation;
+        if (degrees != "0" && degrees != "90" && degrees != "180" && degrees != "270")
+            return usage("--rotation needs 0, 90, 180 or 270 (got \"" + degrees + "\")");
+        options.rotation_degrees = std::stoi(degrees);
+    }
     if (request.setup_media) {
         if (request.standalone)
             return usage("--setup-media does not go with --standalone (there is no setup screen)");

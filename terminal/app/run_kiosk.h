@@ -28,6 +28,7 @@ struct RunRequest {
     std::optional<std::string> sync_start_delay_max; // seconds, as typed
     bool standalone = false;
     std::optional<std::string> setup_media; // folders separated by ':'
+    std::optional<std::string> rotation;    // degrees, as typed
 };
 
 RunRequest to_run_request(const cli::ParsedOptions& options);

@@ -118,6 +118,10 @@ std::vector<std::string> session_argv(const std::vector<std::string>& cage_optio
     argv.emplace_back("--fullscreen");
     if (request.standalone)
         argv.emplace_back("--standalone");
+    if (request.rotation_degrees != 0) {
+        argv.emplace_back("--rotation");
+        argv.push_back(std::to_string(request.rotation_degrees));
+    }
     argv.emplace_back("--data-dir");
     argv.push_back(request.data_dir);
     return argv;
@@ -130,7 +134,7 @@ int run_session(const cli::ParsedOptions& options, std::ostream& out, std::ostre
         err << tool << " session: " << escape_control_characters(settings.error().message) << "\n";
         return cli::exit_failed;
     }
-    SessionRequest request{*options.value("data-dir"), options.flag("standalone")};
+    SessionRequest request{*options.value("data-dir"), options.flag("standalone"), settings->rotation_degrees};
     std::vector<std::string> argv = session_argv(cage_options(*settings), own_program(), request);
     if (options.flag("dry-run")) {
         out << shell_line(argv) << "\n";

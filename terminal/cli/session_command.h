@@ -21,6 +21,7 @@ cli::Command touch_properties_command();
 struct SessionRequest {
     std::string data_dir;
     bool standalone = false;
+    int rotation_degrees = 0; // passed on (--rotation) for the kiosk's health report
 };
 std::vector<std::string> session_argv(const std::vector<std::string>& cage_options, const std::string& kiosk_program,
                                       const SessionRequest& request);

@@ -55,7 +55,8 @@ TEST_CASE("feedback-terminal session turns cage's output by the display settings
 {
     TempDir temp;
     const std::string kiosk = std::string(" -- /usr/bin/env -u WATCHDOG_PID SDL_VIDEO_ALLOW_SCREENSAVER=0 ") +
-                              FEEDBACK_TERMINAL_BINARY + " run --fullscreen --data-dir /var/lib/feedback-kiosk\n";
+                              FEEDBACK_TERMINAL_BINARY + " run --fullscreen";
+    const std::string data_dir = " --data-dir /var/lib/feedback-kiosk\n";
     const std::vector<std::pair<std::string, std::string>> rotation_to_cage{
         {"0", "/usr/bin/cage -d"},
         {"90", "/usr/bin/cage -d -r"},
@@ -67,7 +68,8 @@ TEST_CASE("feedback-terminal session turns cage's output by the display settings
         auto shown = dry_run(settings_file(temp, "# the counter's screen\nrotation = " + rotation + "  # degrees\n"));
         INFO(shown.err);
         CHECK(shown.exit_code == 0);
-        CHECK(shown.out == cage + kiosk);
+        // The kiosk is told too: it reports the rotation to head office with its screen's size.
+        CHECK(shown.out == cage + kiosk + (rotation == "0" ? "" : " --rotation " + rotation) + data_dir);
         CHECK(shown.err.empty());
     }
 

@@ -168,7 +168,8 @@ TEST_CASE("a screenshot head office asks for is taken of the untouched start scr
                           << "}\n{\"tap\":\"why.skip\"}\n{\"tap\":\"thanks.done\"}\n"
                              "{\"expect_target\":\"start.question\"}\n{\"wait_ms\":600000}\n";
     const int64_t started = feedback::now_utc_ms();
-    ChildProcess kiosk(terminal.kiosk_argv(script, {"--sync-start-delay-max", "0"}));
+    // As `feedback-terminal session` starts it with rotation = 90 in display.conf.
+    ChildProcess kiosk(terminal.kiosk_argv(script, {"--sync-start-delay-max", "0", "--rotation", "90"}));
     std::string kiosk_output;
     nlohmann::json device;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -187,6 +188,8 @@ TEST_CASE("a screenshot head office asks for is taken of the untouched start scr
     CHECK(device["screenshot_taken_at"].get<int64_t>() >= started + shopper_ms);
     CHECK(device["screenshot_received_at"].get<int64_t>() >= device["screenshot_requested_at"].get<int64_t>());
     CHECK(hq.log().find("POST /v1/screenshot 200") != std::string::npos);
+    // Its health report names the screen's size and how far it is turned.
+    CHECK(device["condition"]["screen"] == "1280x800 rotated 90");
     auto store = feedback::hq::HqStore::open(hq.dir(), feedback::hq::HqStore::Intent::existing_only);
     REQUIRE(store);
     auto picture = store->screenshot(device_id);
