@@ -9,6 +9,7 @@
 #include "hq/hq_store.h"
 #include "support/temp_dir.h"
 #include "support/webdriver.h"
+#include "status_page_support.h"
 #include "sync_support.h"
 
 #include <catch2/catch.hpp>
@@ -62,14 +63,7 @@ TEST_CASE("chromium reports no Content-Security-Policy violation on the dashboar
     TempDir temp;
     HqProcess hq(temp.path() / "hq");
     REQUIRE(add_dashboard_user(hq, "ada", "admin", "admin password 1").exit_code == 0);
-    {
-        auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
-        REQUIRE(store);
-        REQUIRE(store->publish_config(
-            "default",
-            nlohmann::json::parse(read_text(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
-            0));
-    }
+    publish_default_config(hq);
     TerminalDir terminal(temp.path() / "utr");
     REQUIRE(terminal.enroll(hq, hq.enrol_code("UTR", "Counter 1")).exit_code == 0);
     REQUIRE(terminal.record(rating_lines(12)).exit_code == 0);

@@ -11,6 +11,7 @@
 #include "hq/hq_store.h"
 #include "support/temp_dir.h"
 #include "support/webdriver.h"
+#include "status_page_support.h"
 #include "sync_support.h"
 
 #include <catch2/catch.hpp>
@@ -199,14 +200,7 @@ TEST_CASE("a complaint that came in by phone is registered in a real browser, an
                          R"(","reason_ids":["waiting_time"],"comment":"Twintig minuten gewacht bij de kassa"})"})
                 .exit_code == 0);
     REQUIRE(terminal.sync_once().exit_code == 0);
-    {
-        auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
-        REQUIRE(store);
-        REQUIRE(store->publish_config(
-            "default",
-            nlohmann::json::parse(read_text(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
-            0));
-    }
+    publish_default_config(hq);
 
     ChromeDriver driver;
     BrowserSession browser(driver, BrowserOptions{1280, 1000, "nl-NL", true});

@@ -8,6 +8,7 @@
 #include "crypto/status_key.h"
 #include "hq/hq_store.h"
 #include "support/temp_dir.h"
+#include "status_page_support.h"
 #include "sync_support.h"
 
 #include <catch2/catch.hpp>
@@ -106,14 +107,7 @@ TEST_CASE("the dashboard and the status pages send CSP without unsafe-inline, fr
     TempDir temp;
     HqProcess hq(temp.path() / "hq");
     REQUIRE(add_dashboard_user(hq, "max", "manager", password).exit_code == 0);
-    {
-        auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
-        REQUIRE(store);
-        REQUIRE(store->publish_config(
-            "default",
-            nlohmann::json::parse(read_text(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
-            0));
-    }
+    publish_default_config(hq);
     // A complaint with a status key, synced by a real terminal.
     TerminalDir terminal(temp.path() / "utr");
     REQUIRE(terminal.enroll(hq, hq.enrol_code("UTR", "Counter 1")).exit_code == 0);

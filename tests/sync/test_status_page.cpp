@@ -10,6 +10,7 @@
 #include "hq/hq_settings.h"
 #include "hq/hq_store.h"
 #include "support/temp_dir.h"
+#include "status_page_support.h"
 #include "sync_support.h"
 
 #include <catch2/catch.hpp>
@@ -47,14 +48,7 @@ struct Shop {
         : hq(temp.path() / "hq", settings_patch)
     {
         REQUIRE(add_dashboard_user(hq, "max", "manager", password).exit_code == 0);
-        {
-            auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
-            REQUIRE(store);
-            REQUIRE(store->publish_config(
-                "default",
-                nlohmann::json::parse(read_text(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
-                0));
-        }
+        publish_default_config(hq);
         REQUIRE(terminal.enroll(hq, hq.enrol_code("UTR", "Counter 1")).exit_code == 0);
         auto opened = terminal.record(
             {R"({"type":"complaint.opened","actor":"staff:anna","channel":"walk_in","category":"product",)"

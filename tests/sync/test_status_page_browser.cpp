@@ -9,6 +9,7 @@
 #include "crypto/status_key.h"
 #include "support/temp_dir.h"
 #include "support/webdriver.h"
+#include "status_page_support.h"
 #include "sync_support.h"
 
 #include "hq/hq_store.h"
@@ -59,14 +60,7 @@ TEST_CASE("the status page works on a phone and a desktop, in Dutch and English,
 {
     TempDir temp;
     HqProcess hq(temp.path() / "hq", {{"status_lookups_per_minute", 1000}});
-    {
-        auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
-        REQUIRE(store);
-        REQUIRE(store->publish_config(
-            "default",
-            nlohmann::json::parse(read_text(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
-            0));
-    }
+    publish_default_config(hq);
     TerminalDir terminal(temp.path() / "utr");
     REQUIRE(terminal.enroll(hq, hq.enrol_code("UTR", "Counter 1")).exit_code == 0);
     const std::string key = crypto::make_status_key();
