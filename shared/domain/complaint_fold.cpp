@@ -165,6 +165,7 @@ void record(ComplaintState& state, Memory& memory, const Event& event)
         state.assessed_at = at;
         break;
     case EventType::complaint_noted:
+    case EventType::complaint_erased:
         break; // on the timeline only
     case EventType::complaint_messaged:
         // A decision that reached the customer's mailbox answers them.

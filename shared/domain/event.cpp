@@ -11,7 +11,7 @@ constexpr std::array<std::string_view, all_event_types.size()> event_type_names{
     "complaint.escalated", "complaint.closed",  "complaint.reopened",
     "complaint.assistance_requested", "complaint.root_cause_recorded", "complaint.action_planned",
     "complaint.action_checked", "nps.followed_up", "complaint.assessed",
-    "complaint.noted",    "complaint.messaged",
+    "complaint.noted",    "complaint.messaged", "complaint.erased",
 };
 
 Error envelope_error(std::string message)
@@ -130,6 +130,12 @@ Result<Event> event_from_json(const nlohmann::json& json)
     event.device_id = std::move(*device);
     event.device_seq = *seq;
     event.payload = *payload;
+    return event;
+}
+
+Event without_personal_fields(Event event)
+{
+    take_personal_fields(event.payload);
     return event;
 }
 

@@ -50,6 +50,10 @@ enum class EventType {
     // Head office's mail outbox: a message to the complainant was queued,
     // sent or failed (vocabulary.h's message kinds). Any state, no change.
     complaint_messaged,
+    // Head office erased the customer's personal data on request (GDPR
+    // article 17): the contact details and, when asked, the free texts.
+    // Any state, no change; terminals erase their copies when it arrives.
+    complaint_erased,
 };
 
 inline constexpr std::array all_event_types{
@@ -61,7 +65,7 @@ inline constexpr std::array all_event_types{
     EventType::complaint_root_cause_recorded, EventType::complaint_action_planned,
     EventType::complaint_action_checked, EventType::nps_followed_up,
     EventType::complaint_assessed,  EventType::complaint_noted,
-    EventType::complaint_messaged,
+    EventType::complaint_messaged,  EventType::complaint_erased,
 };
 
 // "nps.rated", "complaint.customer_response", ...
@@ -94,8 +98,23 @@ Result<Event> event_from_json(const nlohmann::json& json);
 // event stays.
 inline constexpr std::array personal_payload_fields{std::string_view{"contact"}};
 
+// Days after which contact details are erased when nobody needs them any
+// more: a closed complaint, an answered call-back request (the terminal's
+// `retention` and head office's hourly check).
+inline constexpr int default_contact_retention_days = 30;
+
+// The free texts a complaint's events may hold about a person (what they
+// wrote or said), which an erasure on request blanks when asked to, and what
+// stands in their place: the rest of each event (category, dates, outcome,
+// amounts) stays for the figures.
+inline constexpr std::array free_text_fields{std::string_view{"description"}, std::string_view{"customer_wish"},
+                                             std::string_view{"comment"}, std::string_view{"note"}};
+inline constexpr std::string_view erased_text = "[erased]";
+
 // Moves the personal fields out of `payload` into the returned object (empty
 // object when there were none).
 nlohmann::json take_personal_fields(nlohmann::json& payload);
+// The event as exports show it: personal fields left out.
+Event without_personal_fields(Event event);
 
 } // namespace feedback

@@ -142,7 +142,8 @@ Request read_request(const Event& event)
     case EventType::complaint_action_checked:
     case EventType::complaint_assessed:
     case EventType::complaint_noted:
-    case EventType::complaint_messaged: return {Move::analyse, type, {}};
+    case EventType::complaint_messaged:
+    case EventType::complaint_erased: return {Move::analyse, type, {}};
     case EventType::complaint_customer_response: {
         auto it = payload.is_object() ? payload.find("satisfied") : payload.end();
         if (it == payload.end() || !it->is_boolean())

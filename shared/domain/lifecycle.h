@@ -40,8 +40,9 @@
 // complaint.root_cause_recorded, complaint.action_planned and
 // complaint.action_checked (head office's analysis), complaint.assessed (the
 // severity and owner), complaint.noted (an investigation note) and
-// complaint.messaged (head office's mail to the customer) are allowed in
-// every state, CLOSED included, and change none.
+// complaint.messaged (head office's mail to the customer) and
+// complaint.erased (personal data erased on request) are allowed in every
+// state, CLOSED included, and change none.
 // complaint.customer_response in CLOSED is the customer's answer to the
 // survey after closing: allowed, and the complaint stays CLOSED.
 // The customer leads the closing (Gouden Oor): closed(resolved) is allowed

@@ -170,12 +170,25 @@ constexpr std::array complaint_messaged_fields{
     choice("status", message_status_names),
     text("reason", Presence::optional, 0, limits::reason_chars), // the mail server's words when it failed
 };
+constexpr std::array complaint_erased_fields{
+    of_kind("texts", Kind::boolean, Presence::required), // the free texts too (event.h's free_text_fields)
+};
 constexpr std::array contact_fields{
     of_kind("consent", Kind::boolean, Presence::optional), // see check_contact()
     text("name", Presence::optional, 1, limits::name_chars),
     of_kind("phone", Kind::phone, Presence::optional),
     of_kind("email", Kind::email, Presence::optional),
 };
+// The same contact sealed to head office's key (crypto/contact_seal.h): the
+// channels given, never their values.
+constexpr int64_t max_sealed_chars = 2048; // a clear contact at its longest, sealed, in base64
+constexpr std::array sealed_contact_fields{
+    of_kind("consent", Kind::boolean, Presence::optional), // see check_contact()
+    of_kind("channels", Kind::id_list, Presence::required, 3),
+    text("key_id", Presence::required, 16, 16),
+    text("sealed", Presence::required, 1, max_sealed_chars),
+};
+constexpr std::array<std::string_view, 3> contact_channel_names{"name", "phone", "email"};
 
 void check_nps_detailed(const Json& payload, Violations& out);
 void check_resolved(const Json& payload, Violations& out);
@@ -224,6 +237,7 @@ constexpr std::array<TypeRules, all_event_types.size()> type_rules{{
      nullptr},
     {EventType::complaint_noted, Subject::complaint, Recorder::staff_or_head_office, complaint_noted_fields, nullptr},
     {EventType::complaint_messaged, Subject::complaint, Recorder::head_office, complaint_messaged_fields, nullptr},
+    {EventType::complaint_erased, Subject::complaint, Recorder::head_office, complaint_erased_fields, nullptr},
 }};
 
 const TypeRules& rules_for(EventType type)
@@ -539,12 +553,30 @@ void check_contact(const Json& value, const std::string& path, Violations& out)
         add(out, path, "must be an object" + got(path, value));
         return;
     }
-    check_object(contact_fields, value, path + ".", "in contact", out);
     auto consent = value.find("consent");
     if (consent == value.end() || (consent->is_boolean() && !consent->get<bool>()))
         add(out, path + ".consent", "contact details are recorded only with the customer's consent");
-    if (!value.contains("phone") && !value.contains("email"))
-        add(out, path, "needs a phone number or an e-mail address");
+    if (!value.contains("sealed")) {
+        check_object(contact_fields, value, path + ".", "in contact", out);
+        if (!value.contains("phone") && !value.contains("email"))
+            add(out, path, "needs a phone number or an e-mail address");
+        return;
+    }
+    check_object(sealed_contact_fields, value, path + ".", "in a sealed contact", out);
+    auto channels = value.find("channels");
+    if (channels == value.end() || !channels->is_array())
+        return; // check_object() said so
+    bool reachable = false;
+    for (const auto& channel : *channels) {
+        bool known = channel.is_string() && std::find(contact_channel_names.begin(), contact_channel_names.end(),
+                                                      channel.get_ref<const std::string&>()) != contact_channel_names.end();
+        if (!known)
+            add(out, path + ".channels", "may hold only \"name\", \"phone\" and \"email\"" + got(channel));
+        else if (channel != "name")
+            reachable = true;
+    }
+    if (!reachable)
+        add(out, path + ".channels", "needs \"phone\" or \"email\"");
 }
 
 void check_field(const FieldRule& rule, const Json& value, const std::string& path, Violations& out)

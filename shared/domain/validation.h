@@ -42,9 +42,14 @@
 //   complaint.messaged  (head office only) message (acknowledgement|decision|
 //                    survey), status (queued|sent|failed), reason (optional,
 //                    at most 500 characters: the mail server's answer)
+//   complaint.erased  (head office only) texts (boolean): personal data
+//                    erased on request, the free texts too when true
 // Contact (personal data): {"consent": true, "name"?, "phone"?, "email"?};
 // consent must be exactly true, and at least a phone number or an e-mail
-// address must be given. Messages never quote the values of contact fields.
+// address must be given. Sealed (crypto/contact_seal.h): {"consent": true,
+// "channels": ["name"?, "phone"?, "email"?] (phone or email among them),
+// "key_id": 16 characters, "sealed": base64}. Messages never quote the
+// values of contact fields.
 // Complaint steps after opening need a staff or
 // head-office actor; the kiosk may only open complaints and record the
 // customer's response.

@@ -6,6 +6,7 @@
 #include "common/device_condition.h"
 #include "common/setup_file.h"
 #include "crypto/certificate_fingerprint.h"
+#include "crypto/contact_seal.h"
 #include "domain/clock.h"
 #include "files/private_files.h"
 
@@ -140,6 +141,24 @@ std::string without_trailing_slash(std::string url)
 bool is_digits(std::string_view text)
 {
     return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Keeps the contact key (crypto/contact_seal.h) an enrolment or configuration
+// answer carries as "contact_key", when it is new; an answer without one
+// (an older head office) changes nothing.
+Result<void> keep_contact_key(store::LocalStore& store, const nlohmann::json& body)
+{
+    if (!body.is_object() || !body.contains("contact_key"))
+        return {};
+    auto key = crypto::contact_public_key_from_json(body["contact_key"]);
+    if (!key)
+        return Error{ErrorKind::io, "head office's answer carries a contact key that cannot be used: " +
+                                        key.error().message};
+    auto kept = store.contact_key();
+    FEEDBACK_TRY(kept);
+    if (*kept && (*kept)->id == key->id)
+        return {};
+    return store.set_contact_key(*key);
 }
 
 struct AnswerCounts {
@@ -308,6 +327,7 @@ Result<Enrolment> enrol_with_ca(const std::filesystem::path& data_dir, store::Lo
                 "clock_offset_ms",
                 std::to_string(std::stoll(server_time) - (response->sent_at_ms + response->received_at_ms) / 2)));
         FEEDBACK_TRY(store.set_identity(enrolment.store_code, enrolment.terminal_code));
+        FEEDBACK_TRY(keep_contact_key(store, body));
         FEEDBACK_TRY(save_credentials(data_dir, credentials));
         FEEDBACK_TRY(store.set_sync_state("limits", to_json(limits).dump()));
         // A new enrolment may mean another store: read its feed and configuration from the start.
@@ -637,11 +657,12 @@ Result<ConfigPull> SyncSession::pull_config()
     FEEDBACK_TRY(response);
     if (response->status == 304)
         return ConfigPull{ConfigPull::Kind::unchanged, 0};
-    if (response->status == 404)
-        return ConfigPull{ConfigPull::Kind::none_published, 0};
-    if (response->status != 200)
+    if (response->status != 200 && response->status != 404)
         return Error{ErrorKind::io, "pulling the configuration: " + describe_answer(*response)};
     auto body = nlohmann::json::parse(response->body, nullptr, false);
+    FEEDBACK_TRY(keep_contact_key(m_store, body));
+    if (response->status == 404)
+        return ConfigPull{ConfigPull::Kind::none_published, 0};
     if (!body.is_object() || !body.contains("document") || !body["document"].is_object() ||
         !body.contains("version") || !body["version"].is_number_integer())
         return Error{ErrorKind::io, "head office's configuration answer could not be read"};

@@ -11,10 +11,13 @@
 #include "cli/options.h"
 #include "domain/clock.h"
 #include "domain/event_csv.h"
+#include "domain/refcode.h"
 #include "domain/text_escape.h"
 #include "files/private_files.h"
 #include "hq_settings.h"
 #include "hq_store.h"
+#include "contact_keys.h"
+#include "retention_worker.h"
 #include "mail/mail_worker.h"
 #include "server.h"
 #include "web/assets.h"
@@ -46,7 +49,14 @@ cli::OptionSpec dir_option()
     return {"dir", cli::Arity::value, cli::Presence::required, "DIR", "head office's folder (hq.db, hq.json, tls/)"};
 }
 
-std::array<cli::Command, 10> commands()
+cli::OptionSpec key_dir_option()
+{
+    return {"key-dir", cli::Arity::value, cli::Presence::optional, "KEYDIR",
+            "where the contact key file goes, OUTSIDE DIR (default: DIR's name with -keys beside it, "
+            "e.g. /var/lib/feedback-hq-keys)"};
+}
+
+std::array<cli::Command, 13> commands()
 {
     using cli::Arity;
     using cli::Presence;
@@ -55,8 +65,11 @@ std::array<cli::Command, 10> commands()
          "Creates DIR (if needed), DIR/hq.db (SQLite, WAL), DIR/hq.json (limits and\n"
          "defaults) and, unless DIR/tls/server.pem and server.key are already there, a\n"
          "private CA (DIR/tls/ca.pem) and a server certificate for HOSTNAME signed by it.\n"
-         "Give ca.pem to terminals: feedback-terminal enroll ... --ca ca.pem.",
-         {dir_option(),
+         "Give ca.pem to terminals: feedback-terminal enroll ... --ca ca.pem.\n"
+         "Also makes the contact key that customers' contact details are sealed to: its\n"
+         "file goes to KEYDIR, outside DIR (hq.json names it). Back it up apart from DIR:\n"
+         "without it no contact detail can be read again.",
+         {dir_option(), key_dir_option(),
           {"hostname", Arity::value, Presence::optional, "NAME",
            "the name terminals use to reach head office (default localhost, which also covers 127.0.0.1)"}}},
         {"serve", "serve terminals over HTTPS until SIGTERM",
@@ -113,7 +126,8 @@ std::array<cli::Command, 10> commands()
          "See feedback-hq token --help.",
          {}},
         {"export", "write every event received, each exactly once",
-         "In head office's arrival order, personal fields included.",
+         "In head office's arrival order. Personal fields (contact details) are left out;\n"
+         "texts erased on request read \"[erased]\".",
          {dir_option(),
           {"format", Arity::value, Presence::required, "jsonl|csv", "one JSON object per line, or CSV with a header"},
           {"since", Arity::value, Presence::optional, "TIME",
@@ -123,11 +137,34 @@ std::array<cli::Command, 10> commands()
          "checked with SQLite's quick_check and written to disk before it takes its name.\n"
          "Give --to FILE (a new file), or --into FOLDER to name it hq-<UTC time>.db there\n"
          "and keep only the newest --keep backups (what the systemd timer runs). Backups\n"
-         "hold customers' contact details: they are 0600; keep them as safe as DIR.",
+         "hold what DIR holds (contact details sealed: the key file is not in them, so\n"
+         "back it up apart): they are 0600; keep them as safe as DIR.",
          {dir_option(),
           {"to", Arity::value, Presence::optional, "FILE", "the backup file to make (it must not exist)"},
           {"into", Arity::value, Presence::optional, "FOLDER", "a folder of timed backups"},
           {"keep", Arity::value, Presence::optional, "N", "with --into: how many backups to keep (default 14)"}}},
+        {"rotate-contact-key", "make a new contact key; the older ones keep opening what was sealed to them",
+         "Makes a new key pair in KEYDIR (default: the folder of the current key) and\n"
+         "names it first in hq.json's contact_keys. Terminals get its public half with\n"
+         "their next configuration pull and seal to it from then on; head office opens\n"
+         "values of every key hq.json names. Keep the older key files while data sealed\n"
+         "to them is kept. A running serve needs no restart.",
+         {dir_option(), key_dir_option()}},
+        {"erase", "erase a customer's personal data on request (GDPR article 17)",
+         "Erases the contact details of the complaint with this reference code from\n"
+         "every event about it at head office, and with --texts its free texts too\n"
+         "(description, wish, comments, notes read \"[erased]\"); what the figures need\n"
+         "(category, times, outcome, amounts) stays. Records complaint.erased, which\n"
+         "reaches the store's terminals through the feed, and they erase their copies.\n"
+         "Messages not yet sent to the customer are dropped. Backups made before keep\n"
+         "the old data until they are rotated out (feedback-hq backup --keep).",
+         {dir_option(),
+          {"reference", Arity::value, Presence::required, "CODE", "the complaint's reference code (UTR-K2-0007X)"},
+          {"texts", Arity::flag, Presence::optional, "", "also erase the free texts"}}},
+        {"retention", "erase contact details nobody needs any more (serve does it every hour)",
+         "Contact details of complaints closed, and of call-back requests followed up,\n"
+         "at least DAYS ago (default: hq.json's contact_retention_days, 30) are erased.",
+         {dir_option(), {"days", Arity::value, Presence::optional, "DAYS", "0 to 3650"}}},
         {"restore", "put a backup back as head office's database",
          "Checks FILE, then replaces DIR/hq.db with it and brings its schema up to this\n"
          "version. Head office must be stopped (systemctl stop feedback-hq); the database\n"
@@ -149,6 +186,105 @@ int fail(std::ostream& err, std::string_view command, const Error& error)
 Result<HqStore> open_existing(const cli::ParsedOptions& options)
 {
     return HqStore::open(dir_of(options), HqStore::Intent::existing_only);
+}
+
+// [SECTION] Contact keys
+
+// Makes sure hq.db's current contact key is hq.json's first one: a new key
+// (in `key_dir`, else beside DIR) when hq.json names none, as after an
+// update from a version without keys. The words for the log.
+Result<std::string> ensure_contact_key(const std::filesystem::path& dir, HqStore& store,
+                                       std::optional<std::filesystem::path> key_dir)
+{
+    auto settings = load_settings(dir);
+    FEEDBACK_TRY(settings);
+    if (settings->contact_keys.empty()) {
+        auto folder = key_dir.value_or(default_contact_key_dir(dir));
+        auto made = make_contact_key(dir, folder, now_utc_ms());
+        FEEDBACK_TRY(made);
+        FEEDBACK_TRY(store.add_contact_key(*made, now_utc_ms()));
+        return "made contact key " + made->id + " in " + folder.string() + " (back it up apart from " +
+               dir.string() + ")";
+    }
+    auto ring = ContactKeyring::load(dir);
+    FEEDBACK_TRY(ring);
+    auto recorded = store.contact_key();
+    FEEDBACK_TRY(recorded);
+    if (!*recorded || (*recorded)->id != ring->current().id)
+        FEEDBACK_TRY(store.add_contact_key(ring->current(), now_utc_ms()));
+    return "contact key " + ring->current().id;
+}
+
+int rotate_contact_key(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto dir = dir_of(options);
+    auto store = open_existing(options);
+    if (!store)
+        return fail(err, "rotate-contact-key", store.error());
+    auto settings = load_settings(dir);
+    if (!settings)
+        return fail(err, "rotate-contact-key", settings.error());
+    std::filesystem::path folder = options.value("key-dir")
+                                       ? std::filesystem::path(*options.value("key-dir"))
+                                       : settings->contact_keys.empty() ? default_contact_key_dir(dir)
+                                                                        : settings->contact_keys.front().parent_path();
+    auto made = make_contact_key(dir, folder, now_utc_ms());
+    if (!made)
+        return fail(err, "rotate-contact-key", made.error());
+    if (auto recorded = store->add_contact_key(*made, now_utc_ms()); !recorded)
+        return fail(err, "rotate-contact-key", recorded.error());
+    out << "contact key " << made->id << " is current (its file is in " << folder.string()
+        << "); terminals get it with their next configuration pull\n";
+    return exit_ok;
+}
+
+// [SECTION] erase, retention
+
+int erase(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto reference = parse_refcode(*options.value("reference"));
+    if (!reference) {
+        err << tool << " erase: --reference: " << reference.error().message << "\n";
+        return exit_usage;
+    }
+    auto store = open_existing(options);
+    if (!store)
+        return fail(err, "erase", store.error());
+    auto found = store->find_complaint(*reference);
+    if (!found)
+        return fail(err, "erase", found.error());
+    if (!*found)
+        return fail(err, "erase", Error{ErrorKind::not_found, "head office has no complaint " + *reference +
+                                                                  "; nothing was erased"});
+    const bool texts = options.flag("texts");
+    auto erased = store->erase_complaint((*found)->complaint_id, texts, "hq:command-line", now_utc_ms());
+    if (!erased)
+        return fail(err, "erase", erased.error());
+    out << "erased the contact details" << (texts ? " and free texts" : "") << " of complaint " << *reference
+        << " (" << erased->events << " events); its store's terminals erase theirs when they next pull\n";
+    return exit_ok;
+}
+
+int retention(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    auto days = options.integer("days", 0, 3650);
+    if (!days) {
+        err << tool << " retention: " << days.error().message << "\n";
+        return exit_usage;
+    }
+    auto settings = load_settings(dir_of(options));
+    if (!settings)
+        return fail(err, "retention", settings.error());
+    auto store = open_existing(options);
+    if (!store)
+        return fail(err, "retention", store.error());
+    const int kept_days = static_cast<int>(days->value_or(settings->contact_retention_days));
+    auto report = store->apply_retention(now_utc_ms(), kept_days);
+    if (!report)
+        return fail(err, "retention", report.error());
+    out << "erased the contact details of " << report->subjects << " complaints and call-back requests older than "
+        << kept_days << " days (" << report->events << " events)\n";
+    return exit_ok;
 }
 
 // [SECTION] init
@@ -179,8 +315,13 @@ int init(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err
     auto store = HqStore::open(dir, HqStore::Intent::create);
     if (!store)
         return fail(err, "init", store.error());
+    auto key_dir = options.value("key-dir");
+    auto key = ensure_contact_key(dir, *store, key_dir ? std::optional<std::filesystem::path>(*key_dir) : std::nullopt);
+    if (!key)
+        return fail(err, "init", key.error());
     out << "database        " << (dir / database_file_name).string() << "\n";
     out << "settings        " << (dir / settings_file_name).string() << "\n";
+    out << "contact key     " << *key << "\n";
     if (have_certificate) {
         out << "certificate     " << files.server_certificate.string() << " (kept as found)\n";
     } else {
@@ -220,6 +361,26 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
     auto serving = ServeLock::take(dir, ServeLock::Kind::shared);
     if (!serving)
         return fail(err, "serve", serving.error());
+    // Contact details: a key to seal to (one is made on the first start of a
+    // version that has keys), and whatever an older version stored in the clear sealed now.
+    {
+        auto store = HqStore::open(dir, HqStore::Intent::existing_only);
+        if (!store)
+            return fail(err, "serve", store.error());
+        auto key = ensure_contact_key(dir, *store, std::nullopt);
+        if (!key)
+            return fail(err, "serve", key.error());
+        auto sealed = store->seal_clear_contacts();
+        if (!sealed)
+            return fail(err, "serve", sealed.error());
+        out << tool << ": " << *key << (*sealed > 0 ? "; sealed the contact details of " + std::to_string(*sealed) +
+                                                          " events stored in the clear by an older version"
+                                                    : std::string())
+            << std::endl;
+        settings = load_settings(dir); // with the key it may have named
+        if (!settings)
+            return fail(err, "serve", settings.error());
+    }
     const HqSettings& loaded = *settings;
     std::mutex* write_mutex_of_server = nullptr;
     auto server = HqServer::create(
@@ -259,6 +420,9 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
                                           *write_mutex_of_server, out);
     if (!mailer)
         return fail(err, "serve", mailer.error());
+    auto retention_worker = RetentionWorker::start(dir, loaded.contact_retention_days, *write_mutex_of_server, out);
+    if (!retention_worker)
+        return fail(err, "serve", retention_worker.error());
     std::string shown_host = address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
     out << tool << ": listening on https://" << shown_host << ":" << *port << std::endl;
 
@@ -279,6 +443,7 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
     });
     auto served = running.run();
     mailer->reset(); // finishes its round while the server's mutex still exists
+    retention_worker->reset();
     // Wake the waiter if the server stopped on its own.
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
@@ -475,15 +640,13 @@ int export_events(const cli::ParsedOptions& options, std::ostream& out, std::ost
         out << csv_header();
     int unreadable = 0;
     auto done = store->for_each_event(since, [&](const std::string& body) {
-        if (format == "jsonl") {
-            out << body << "\n";
-            return;
-        }
         auto event = event_from_json(nlohmann::json::parse(body, nullptr, false));
-        if (event)
-            out << csv_row(*event);
-        else
+        if (!event)
             ++unreadable;
+        else if (format == "jsonl")
+            out << to_json(without_personal_fields(std::move(*event))).dump() << "\n";
+        else
+            out << csv_row(without_personal_fields(std::move(*event)));
     });
     if (!done)
         return fail(err, "export", done.error());
@@ -573,6 +736,12 @@ int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& 
         return backup_command(options, out, err);
     if (command->name == "restore")
         return restore_command(options, out, err);
+    if (command->name == "rotate-contact-key")
+        return rotate_contact_key(options, out, err);
+    if (command->name == "erase")
+        return erase(options, out, err);
+    if (command->name == "retention")
+        return retention(options, out, err);
     return export_events(options, out, err);
 }
 

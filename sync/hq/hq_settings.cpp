@@ -137,6 +137,23 @@ Result<HqSettings> load_settings(const std::filesystem::path& dir)
             return bad(file.string() + ": status_lookups_per_minute must be an integer from 1 to 100000");
         settings.status_lookups_per_minute = lookups.get<int>();
     }
+    if (json.contains("contact_keys")) {
+        const auto& keys = json["contact_keys"];
+        if (!keys.is_array() || keys.empty() ||
+            !std::all_of(keys.begin(), keys.end(), [](const nlohmann::json& key) {
+                return key.is_string() && std::filesystem::path(key.get<std::string>()).is_absolute();
+            }))
+            return bad(file.string() + ": contact_keys must be a list of absolute paths of key files, the current "
+                                       "key first (feedback-hq rotate-contact-key adds one)");
+        for (const auto& key : keys)
+            settings.contact_keys.emplace_back(key.get<std::string>());
+    }
+    if (json.contains("contact_retention_days")) {
+        const auto& days = json["contact_retention_days"];
+        if (!days.is_number_integer() || days.get<int64_t>() < 0 || days.get<int64_t>() > 3650)
+            return bad(file.string() + ": contact_retention_days must be an integer from 0 to 3650");
+        settings.contact_retention_days = days.get<int>();
+    }
     if (json.contains("enrol_code_ttl_hours")) {
         if (!json["enrol_code_ttl_hours"].is_number_integer() || json["enrol_code_ttl_hours"].get<int64_t>() < 1)
             return bad(file.string() + ": enrol_code_ttl_hours must be an integer of at least 1");
@@ -156,7 +173,13 @@ Result<void> save_settings(const std::filesystem::path& dir, const HqSettings& s
         {"hostname", settings.hostname},
         {"status_lookups_per_minute", settings.status_lookups_per_minute},
         {"mail", mail::to_json(settings.mail)},
+        {"contact_retention_days", settings.contact_retention_days},
     };
+    if (!settings.contact_keys.empty()) {
+        json["contact_keys"] = nlohmann::json::array();
+        for (const auto& key : settings.contact_keys)
+            json["contact_keys"].push_back(key.string());
+    }
     if (!settings.public_url.empty())
         json["public_url"] = settings.public_url;
     if (!settings.tls_certificate.empty())

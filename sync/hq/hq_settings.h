@@ -6,6 +6,7 @@
 #pragma once
 
 #include "common/protocol.h"
+#include "domain/event.h"
 #include "hq/mail/mail_settings.h"
 #include "domain/result.h"
 
@@ -52,6 +53,14 @@ struct HqSettings {
     // Status page lookups (GET /status with a reference) one client address
     // may make per minute, all at once at most; then 429 with Retry-After.
     int status_lookups_per_minute = 20;
+    // Head office's contact key files (contact_keys.h), the current one
+    // first, the ones before it after: each opens what was sealed to it.
+    // Outside DIR, so that a copy of the data folder opens nothing.
+    std::vector<std::filesystem::path> contact_keys;
+    // Contact details of complaints closed this many days ago, and of
+    // call-back requests answered that long ago, are erased (the terminal's
+    // rule, `feedback-terminal retention`), checked every hour by serve.
+    int contact_retention_days = default_contact_retention_days;
     mail::MailSettings mail;
 };
 

@@ -3,6 +3,7 @@
 #include "hq_store.h"
 
 #include "config/kiosk_config.h"
+#include "crypto/contact_seal.h"
 #include "crypto/sha256.h"
 #include "crypto/status_key.h"
 #include "domain/clock.h"
@@ -199,7 +200,7 @@ CREATE TABLE dashboard_complaints(
     actions_open       INTEGER NOT NULL,  -- planned, not yet checked
     actions_checked    INTEGER NOT NULL,
     product_ref        TEXT,              -- trimmed, upper case; NULL when none
-    customer_key       TEXT,              -- SHA-256 of the normalised e-mail or phone; NULL when none
+    customer_key       TEXT,              -- keyed hash of the normalised e-mail or phone (projector.h); NULL when none
     last_event_at      INTEGER,
     event_count        INTEGER NOT NULL
 );
@@ -416,6 +417,35 @@ CREATE TABLE device_screenshots (
     R"sql(
 ALTER TABLE devices ADD COLUMN left_at INTEGER;
 )sql",
+    // 14: customers' contact details sealed to head office's key (issue 13,
+    // contact_keys.h): the public halves (the secret ones are in files
+    // outside DIR), the events that hold a contact (what retention and
+    // erasure look at without reading every body), and what was erased.
+    R"sql(
+CREATE TABLE contact_keys(
+    seq        INTEGER PRIMARY KEY,    -- the newest is the current key
+    id         TEXT    NOT NULL UNIQUE,
+    public_key TEXT    NOT NULL,       -- base64
+    added_at   INTEGER NOT NULL
+);
+CREATE TABLE personal_events(
+    seq     INTEGER PRIMARY KEY REFERENCES events(seq),
+    type    TEXT NOT NULL,
+    subject TEXT
+);
+INSERT INTO personal_events(seq, type, subject)
+    SELECT seq, type, subject FROM events WHERE json_extract(body, '$.payload.contact') IS NOT NULL;
+CREATE INDEX personal_events_by_subject ON personal_events(subject);
+CREATE TABLE erasures(
+    id        INTEGER PRIMARY KEY,
+    subject   TEXT    NOT NULL,        -- the complaint (or the rating of a call-back request)
+    why       TEXT    NOT NULL CHECK (why IN ('request', 'retention')),
+    texts     INTEGER NOT NULL,        -- the free texts too
+    events    INTEGER NOT NULL,        -- events whose body lost something
+    erased_at INTEGER NOT NULL
+);
+CREATE INDEX erasures_by_subject ON erasures(subject);
+)sql",
 };
 
 } // namespace
@@ -528,10 +558,12 @@ Result<HqStore> HqStore::open(const std::filesystem::path& dir, Intent intent, i
     auto db = Database::open(file, sqlite::OpenMode::read_write_create);
     FEEDBACK_TRY(db);
     // WAL + FULL: an acknowledged batch is on disk before the answer leaves.
+    // secure_delete: what an erasure or retention rewrites is overwritten, not left in free space.
     FEEDBACK_TRY(db->exec("PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms) +
-                          "; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"));
+                          "; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                          " PRAGMA secure_delete = ON;"));
     FEEDBACK_TRY(migrate(*db));
-    return HqStore(std::move(*db));
+    return HqStore(std::move(*db), dir);
 }
 
 // [SECTION] Enrolment and devices
@@ -1458,6 +1490,20 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
             result.reason = event.rejection.empty() ? std::move(other_store) : event.rejection;
             ++answer.rejected;
         } else {
+            // Contact details: a terminal of this version seals them; one of
+            // an older version sends them in the clear, and head office seals
+            // them before they are stored.
+            bool has_contact = false;
+            std::string sealed_wire;
+            if (event.wire.find("\"contact\":") != std::string::npos) {
+                auto body = nlohmann::json::parse(event.wire, nullptr, false);
+                has_contact = body.is_object() && body.contains("payload") && body["payload"].is_object() &&
+                              body["payload"].contains("contact");
+                if (has_contact && !crypto::is_sealed_contact(body["payload"]["contact"])) {
+                    FEEDBACK_TRY(seal_contact(body["payload"]));
+                    sealed_wire = body.dump();
+                }
+            }
             Statement& s = **insert;
             s.bind(1, *event.id)
                 .bind(2, event.type)
@@ -1466,13 +1512,15 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
                 .bind(6, device.store_code)
                 .bind(7, now_ms)
                 .bind(8, batch_id)
-                .bind(9, event.wire);
+                .bind(9, sealed_wire.empty() ? event.wire : sealed_wire);
             if (event.subject.empty())
                 s.bind_null(3);
             else
                 s.bind(3, event.subject);
             FEEDBACK_TRY(s.run());
             if (m_db.changes() == 1) {
+                if (has_contact)
+                    FEEDBACK_TRY(note_personal_event(m_db.last_insert_rowid(), event.type, event.subject));
                 result.outcome = sync::EventOutcome::accepted;
                 ++answer.accepted;
             } else {
@@ -1674,18 +1722,25 @@ Result<std::string> HqStore::hq_device_id()
 
 Result<void> HqStore::store_head_office_event(const Event& event, std::string_view store_code, int64_t now_ms)
 {
+    nlohmann::json body = to_json(event);
+    const bool has_contact = event.payload.contains("contact");
+    if (has_contact)
+        FEEDBACK_TRY(seal_contact(body["payload"])); // what a person typed at head office is sealed like a kiosk's
     auto insert = m_db.prepare("INSERT INTO events(id, type, subject, occurred_at, device_id, store_code, "
                                "received_at, batch_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'head-office', ?8)");
     FEEDBACK_TRY(insert);
-    return insert->bind(1, event.id)
-        .bind(2, to_string(event.type))
-        .bind(3, event.subject)
-        .bind(4, event.occurred_at_ms)
-        .bind(5, event.device_id)
-        .bind(6, store_code)
-        .bind(7, now_ms)
-        .bind(8, to_json(event).dump())
-        .run();
+    FEEDBACK_TRY(insert->bind(1, event.id)
+                     .bind(2, to_string(event.type))
+                     .bind(3, event.subject)
+                     .bind(4, event.occurred_at_ms)
+                     .bind(5, event.device_id)
+                     .bind(6, store_code)
+                     .bind(7, now_ms)
+                     .bind(8, body.dump())
+                     .run());
+    if (has_contact)
+        FEEDBACK_TRY(note_personal_event(m_db.last_insert_rowid(), to_string(event.type), event.subject));
+    return {};
 }
 
 Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
@@ -1943,6 +1998,237 @@ Result<std::optional<ConfigDocument>> HqStore::config_for(std::string_view store
                        nlohmann::json::parse((*stmt)->column_text(2), nullptr, false)};
     (*stmt)->reset();
     return std::optional<ConfigDocument>{std::move(doc)};
+}
+
+// [SECTION] Contact details
+
+Result<std::optional<crypto::ContactPublicKey>> HqStore::contact_key()
+{
+    auto stmt = m_db.cached("SELECT id, public_key FROM contact_keys ORDER BY seq DESC LIMIT 1");
+    FEEDBACK_TRY(stmt);
+    auto row = (*stmt)->step();
+    FEEDBACK_TRY(row);
+    if (!*row)
+        return std::optional<crypto::ContactPublicKey>{};
+    auto key = crypto::contact_public_key_from_json(
+        nlohmann::json{{"id", (*stmt)->column_text(0)}, {"public_key", (*stmt)->column_text(1)}});
+    (*stmt)->reset();
+    FEEDBACK_TRY(key);
+    return std::optional<crypto::ContactPublicKey>(std::move(*key));
+}
+
+Result<void> HqStore::add_contact_key(const crypto::ContactPublicKey& key, int64_t now_ms)
+{
+    auto insert = m_db.prepare("INSERT INTO contact_keys(id, public_key, added_at) VALUES (?1, ?2, ?3)");
+    FEEDBACK_TRY(insert);
+    return insert->bind(1, key.id)
+        .bind(2, crypto::to_json(key)["public_key"].get<std::string>())
+        .bind(3, now_ms)
+        .run();
+}
+
+Result<const ContactKeyring*> HqStore::keyring(std::string_view needed_key_id)
+{
+    auto has_needed = [&] {
+        if (needed_key_id.empty())
+            return !m_keyring->empty();
+        auto opened = m_keyring->open_value("sealed:" + std::string(needed_key_id) + ":");
+        return opened || opened.error().kind != ErrorKind::not_found;
+    };
+    if (!m_keyring || !has_needed()) {
+        auto loaded = ContactKeyring::load(m_dir);
+        FEEDBACK_TRY(loaded);
+        m_keyring = std::move(*loaded);
+    }
+    if (m_keyring->empty())
+        return Error{ErrorKind::not_found, "hq.json names no contact key (feedback-hq rotate-contact-key makes one)"};
+    return &*m_keyring;
+}
+
+Result<nlohmann::json> HqStore::open_contact(const nlohmann::json& contact)
+{
+    if (!crypto::is_sealed_contact(contact))
+        return contact;
+    auto ring = keyring(contact.value("key_id", ""));
+    FEEDBACK_TRY(ring);
+    return (*ring)->open_contact(contact);
+}
+
+Result<void> HqStore::seal_contact(nlohmann::json& payload)
+{
+    auto contact = payload.find("contact");
+    if (contact == payload.end() || crypto::is_sealed_contact(*contact))
+        return {};
+    auto key = contact_key();
+    FEEDBACK_TRY(key);
+    if (!*key)
+        return Error{ErrorKind::conflict, "head office has no contact key to seal contact details to "
+                                          "(feedback-hq rotate-contact-key makes one)"};
+    *contact = crypto::seal_contact(*contact, **key);
+    return {};
+}
+
+Result<void> HqStore::note_personal_event(int64_t seq, std::string_view type, std::string_view subject)
+{
+    auto note = m_db.cached("INSERT OR IGNORE INTO personal_events(seq, type, subject) VALUES (?1, ?2, ?3)");
+    FEEDBACK_TRY(note);
+    return (*note)->bind(1, seq).bind(2, type).bind(3, subject).run();
+}
+
+Result<void> HqStore::rewrite_body(int64_t seq, const nlohmann::json& body)
+{
+    auto update = m_db.cached("UPDATE events SET body = ?2 WHERE seq = ?1");
+    FEEDBACK_TRY(update);
+    return (*update)->bind(1, seq).bind(2, body.dump()).run();
+}
+
+Result<int64_t> HqStore::seal_clear_contacts()
+{
+    auto txn = Transaction::begin(m_db);
+    FEEDBACK_TRY(txn);
+    auto rows = m_db.prepare("SELECT e.seq, e.body FROM personal_events p JOIN events e ON e.seq = p.seq "
+                             "WHERE json_extract(e.body, '$.payload.contact.sealed') IS NULL");
+    FEEDBACK_TRY(rows);
+    std::vector<std::pair<int64_t, nlohmann::json>> clear;
+    for (;;) {
+        auto row = rows->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            break;
+        clear.emplace_back(rows->column_int64(0), nlohmann::json::parse(rows->column_text(1), nullptr, false));
+    }
+    for (auto& [seq, body] : clear) {
+        if (!body.is_object() || !body.contains("payload"))
+            continue;
+        FEEDBACK_TRY(seal_contact(body["payload"]));
+        FEEDBACK_TRY(rewrite_body(seq, body));
+    }
+    FEEDBACK_TRY(txn->commit());
+    if (!clear.empty())
+        (void)m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); // the clear pages leave the WAL too, when no reader holds them
+    return static_cast<int64_t>(clear.size());
+}
+
+// [SECTION] Erasure and retention
+
+namespace {
+
+// Takes the contact, and the free texts when `texts`, out of a stored
+// body's payload; true when something changed.
+bool erase_from_body(nlohmann::json& body, bool texts)
+{
+    if (!body.is_object() || !body.contains("payload") || !body["payload"].is_object())
+        return false;
+    nlohmann::json& payload = body["payload"];
+    bool changed = payload.erase("contact") > 0;
+    if (texts)
+        for (std::string_view field : free_text_fields) {
+            auto it = payload.find(field);
+            if (it != payload.end() && it->is_string() && *it != erased_text) {
+                *it = erased_text;
+                changed = true;
+            }
+        }
+    return changed;
+}
+
+} // namespace
+
+Result<int64_t> HqStore::erase_subject(std::string_view subject, bool texts, std::string_view why, int64_t now_ms)
+{
+    auto rows = m_db.prepare("SELECT seq, body FROM events WHERE subject = ?1 ORDER BY seq");
+    FEEDBACK_TRY(rows);
+    rows->bind(1, subject);
+    std::vector<std::pair<int64_t, nlohmann::json>> changed;
+    for (;;) {
+        auto row = rows->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            break;
+        auto body = nlohmann::json::parse(rows->column_text(1), nullptr, false);
+        if (erase_from_body(body, texts))
+            changed.emplace_back(rows->column_int64(0), std::move(body));
+    }
+    for (const auto& [seq, body] : changed)
+        FEEDBACK_TRY(rewrite_body(seq, body));
+    auto forget = m_db.cached("DELETE FROM personal_events WHERE subject = ?1");
+    FEEDBACK_TRY(forget);
+    FEEDBACK_TRY((*forget)->bind(1, subject).run());
+    // Messages not yet sent hold the address and the name (sealed): they go too.
+    auto unsent = m_db.cached("UPDATE mail_outbox SET status = 'failed', recipient = '', body = '', "
+                              "last_error = 'personal data erased', done_at = ?2 "
+                              "WHERE complaint_id = ?1 AND status = 'queued'");
+    FEEDBACK_TRY(unsent);
+    FEEDBACK_TRY((*unsent)->bind(1, subject).bind(2, now_ms).run());
+    auto note = m_db.cached("INSERT INTO erasures(subject, why, texts, events, erased_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    FEEDBACK_TRY(note);
+    FEEDBACK_TRY((*note)
+                     ->bind(1, subject)
+                     .bind(2, why)
+                     .bind(3, texts ? 1 : 0)
+                     .bind(4, static_cast<int64_t>(changed.size()))
+                     .bind(5, now_ms)
+                     .run());
+    return static_cast<int64_t>(changed.size());
+}
+
+Result<ErasureReport> HqStore::erase_complaint(std::string_view complaint_id, bool texts, std::string actor,
+                                               int64_t now_ms)
+{
+    auto txn = Transaction::begin(m_db);
+    FEEDBACK_TRY(txn);
+    // The event first: it checks that the complaint exists (not_found otherwise).
+    FEEDBACK_TRY(record_hq_event_in_transaction(EventType::complaint_erased, std::string(complaint_id),
+                                                std::move(actor), nlohmann::json{{"texts", texts}}, now_ms));
+    auto events = erase_subject(complaint_id, texts, "request", now_ms);
+    FEEDBACK_TRY(events);
+    FEEDBACK_TRY(txn->commit());
+    (void)m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); // the old pages leave the WAL too, when no reader holds them
+    return ErasureReport{1, *events};
+}
+
+Result<ErasureReport> HqStore::apply_retention(int64_t now_ms, int days)
+{
+    const int64_t cutoff = now_ms - static_cast<int64_t>(days) * ms_per_day;
+    auto candidates = m_db.prepare("SELECT DISTINCT subject, type GLOB 'complaint.*' FROM personal_events "
+                                   "WHERE subject IS NOT NULL AND subject <> ''");
+    FEEDBACK_TRY(candidates);
+    std::vector<std::pair<std::string, bool>> subjects;
+    for (;;) {
+        auto row = candidates->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            break;
+        subjects.emplace_back(candidates->column_text(0), candidates->column_int64(1) != 0);
+    }
+    auto followed_up = m_db.prepare("SELECT max(occurred_at) FROM events WHERE subject = ?1 AND type = 'nps.followed_up'");
+    FEEDBACK_TRY(followed_up);
+    ErasureReport report;
+    auto txn = Transaction::begin(m_db);
+    FEEDBACK_TRY(txn);
+    for (const auto& [subject, is_complaint] : subjects) {
+        bool expired = false;
+        if (is_complaint) {
+            auto state = complaint_state(subject);
+            FEEDBACK_TRY(state);
+            expired = state->status == ComplaintStatus::closed && state->closed_at && *state->closed_at <= cutoff;
+        } else {
+            FEEDBACK_TRY(followed_up->bind(1, subject).step());
+            auto at = followed_up->column_optional_int64(0);
+            expired = at && *at <= cutoff;
+            followed_up->reset();
+        }
+        if (!expired)
+            continue;
+        auto events = erase_subject(subject, false, "retention", now_ms);
+        FEEDBACK_TRY(events);
+        ++report.subjects;
+        report.events += *events;
+    }
+    FEEDBACK_TRY(txn->commit());
+    if (report.subjects > 0)
+        (void)m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    return report;
 }
 
 } // namespace feedback::hq

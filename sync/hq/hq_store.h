@@ -25,6 +25,7 @@
 
 #include "common/device_condition.h"
 #include "common/protocol.h"
+#include "hq/contact_keys.h"
 #include "domain/complaint_fold.h"
 #include "domain/event.h"
 #include "domain/result.h"
@@ -125,6 +126,12 @@ struct ComplaintLocation {
 
 // How far ahead of head office's clock a complaint's received_at may lie.
 constexpr int64_t max_received_ahead_ms = 5 * 60 * 1000;
+
+// What an erasure or a retention run took away.
+struct ErasureReport {
+    int64_t subjects = 0; // complaints (or ratings) touched
+    int64_t events = 0;   // events whose body lost something
+};
 
 enum class IngestKind { stored, replayed };
 
@@ -355,8 +362,37 @@ public:
 
     sqlite::Database& database() { return m_db; }
 
+    // [SECTION] Contact details (crypto/contact_seal.h, contact_keys.h)
+    // The current contact key's public half (the newest recorded), which
+    // terminals get with their enrolment and configuration and which head
+    // office seals what it records itself to; nothing before init made one.
+    Result<std::optional<crypto::ContactPublicKey>> contact_key();
+    // Records a new current key (after make_contact_key()).
+    Result<void> add_contact_key(const crypto::ContactPublicKey& key, int64_t now_ms);
+    // The key pairs hq.json names, read on first use and again when a value
+    // needs a key this copy does not have (a rotation since).
+    Result<const ContactKeyring*> keyring(std::string_view needed_key_id = {});
+    // A sealed contact opened, for showing it to a user allowed to see it
+    // (the caller audits that) or for mailing the customer. Never log it.
+    Result<nlohmann::json> open_contact(const nlohmann::json& contact);
+    // Seals contact details stored in the clear by an older version (on
+    // serve's start): each event's body is rewritten. The number sealed.
+    Result<int64_t> seal_clear_contacts();
+
+    // [SECTION] Erasure (GDPR article 17) and retention
+    // Erases the contact details of a complaint, and its free texts when
+    // `texts` (event.h's free_text_fields, replaced by erased_text), from
+    // every event about it; records complaint.erased (so terminals erase
+    // their copies through the feed) and the erasure. Facts for figures
+    // (category, times, outcome, amounts) stay. not_found for an unknown
+    // complaint. Hold the write mutex.
+    Result<ErasureReport> erase_complaint(std::string_view complaint_id, bool texts, std::string actor, int64_t now_ms);
+    // Retention: contact details of complaints closed at least `days` ago
+    // and of call-back requests followed up that long ago are erased.
+    Result<ErasureReport> apply_retention(int64_t now_ms, int days);
+
 private:
-    explicit HqStore(sqlite::Database db) : m_db(std::move(db)) {}
+    HqStore(sqlite::Database db, std::filesystem::path dir) : m_db(std::move(db)), m_dir(std::move(dir)) {}
     Result<std::string> next_terminal_code(std::string_view store_code, bool for_head_office = false);
     // A new event of head office's own device (the next sequence), checked
     // with validate_event(); stored by store_hq_event() in the same transaction.
@@ -371,7 +407,21 @@ private:
     Result<IngestResult> store_in_transaction(const Device& device, const CheckedBatch& batch,
                                               const DeviceHealth& health, int64_t now_ms);
 
+    // Seals a clear "contact" in `payload` to the current contact key; an
+    // error when head office has none yet.
+    Result<void> seal_contact(nlohmann::json& payload);
+    // Notes an event that holds a contact (personal_events).
+    Result<void> note_personal_event(int64_t seq, std::string_view type, std::string_view subject);
+    // Rewrites the stored body of event `seq` (an erasure, a late sealing).
+    Result<void> rewrite_body(int64_t seq, const nlohmann::json& body);
+    // Takes the contact (and the free texts when `texts`) out of every event
+    // about `subject`, forgets its queued mail and records the erasure,
+    // inside the caller's transaction; the number of events changed.
+    Result<int64_t> erase_subject(std::string_view subject, bool texts, std::string_view why, int64_t now_ms);
+
     sqlite::Database m_db;
+    std::filesystem::path m_dir;
+    std::optional<ContactKeyring> m_keyring; // read from hq.json on first use
 };
 
 // Why enrol() refused a known device: the protocol's error code (a 403,

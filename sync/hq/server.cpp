@@ -371,12 +371,20 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
             send_storage_failure(res, enrolled.error());
         return;
     }
-    send_json(res, {{"device_id", enrolled->device_id},
-                    {"token", enrolled->token},
-                    {"store_code", enrolled->store_code},
-                    {"terminal_code", enrolled->terminal_code},
-                    {"name", enrolled->name},
-                    {"limits", sync::to_json(settings.limits)}});
+    auto contact_key = (*store)->contact_key();
+    if (!contact_key) {
+        send_storage_failure(res, contact_key.error());
+        return;
+    }
+    nlohmann::json answer{{"device_id", enrolled->device_id},
+                          {"token", enrolled->token},
+                          {"store_code", enrolled->store_code},
+                          {"terminal_code", enrolled->terminal_code},
+                          {"name", enrolled->name},
+                          {"limits", sync::to_json(settings.limits)}};
+    if (*contact_key)
+        answer["contact_key"] = crypto::to_json(**contact_key);
+    send_json(res, answer);
 }
 
 void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader)
@@ -518,21 +526,34 @@ void HqServer::Impl::config(const httplib::Request& req, httplib::Response& res)
     HqStore& hq = *authorised->store;
     const Device& device = authorised->device;
     auto doc = hq.config_for(device.store_code);
-    if (!doc) {
-        send_storage_failure(res, doc.error());
+    auto contact_key = hq.contact_key();
+    if (!doc || !contact_key) {
+        send_storage_failure(res, !doc ? doc.error() : contact_key.error());
         return;
     }
+    // The contact key rides along (PROTOCOL.md 4), so a rotation reaches the
+    // terminals with their next pull: its id is part of the ETag.
     if (!*doc) {
-        send_error(res, 404, "no_config", "head office has published no configuration for this store");
+        nlohmann::json answer{{"error", "no_config"},
+                              {"message", "head office has published no configuration for this store"}};
+        if (*contact_key)
+            answer["contact_key"] = crypto::to_json(**contact_key);
+        send_json(res, answer, 404);
         return;
     }
     const ConfigDocument& config = **doc;
-    res.set_header("ETag", config.etag());
-    if (req.get_header_value("If-None-Match") == config.etag()) {
+    std::string etag = config.etag();
+    if (*contact_key)
+        etag.insert(etag.size() - 1, "-" + (*contact_key)->id);
+    res.set_header("ETag", etag);
+    if (req.get_header_value("If-None-Match") == etag) {
         res.status = 304;
         return;
     }
-    send_json(res, {{"scope", config.scope}, {"version", config.version}, {"document", config.document}});
+    nlohmann::json answer{{"scope", config.scope}, {"version", config.version}, {"document", config.document}};
+    if (*contact_key)
+        answer["contact_key"] = crypto::to_json(**contact_key);
+    send_json(res, answer);
 }
 
 void HqServer::Impl::feed(const httplib::Request& req, httplib::Response& res)

@@ -229,6 +229,10 @@ void KioskApp::set_up_counter()
     if (m_enrolled)
         m_status_page_url = (*credentials)->server_url + "/status"; // head office as the terminal was enrolled
     m_flow->set_status_page_url(m_status_page_url);
+    auto contact_key = m_store.contact_key();
+    if (!contact_key)
+        m_log << "kiosk: head office's contact key: " << contact_key.error().message << "\n";
+    m_flow->set_contact_offered(contact_key && *contact_key);
 
     const auto& settings = m_config.receipt_printer;
     if (!settings) {

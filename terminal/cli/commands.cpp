@@ -36,7 +36,6 @@ constexpr const char* tool = "feedback-terminal";
 using cli::exit_failed;
 using cli::exit_ok;
 using cli::exit_usage;
-constexpr int default_retention_days = 30;
 
 cli::OptionSpec data_dir_option()
 {
@@ -65,7 +64,7 @@ std::array<cli::Command, 12> commands()
          {data_dir_option()}},
         {"status", "counts, NPS of the last 30 days, open complaints, backlog, integrity", "",
          {data_dir_option(), {"json", Arity::flag, Presence::optional, "", "print JSON instead of text"}}},
-        {"export", "write every event to standard output", "Personal fields are included while the store holds them.",
+        {"export", "write every event to standard output", "Personal fields (contact details) are left out.",
          {data_dir_option(),
           {"format", Arity::value, Presence::required, "jsonl|csv", "one JSON object per line, or CSV with a header"}}},
         {"init", "set the store and terminal codes used in complaint reference codes",
@@ -270,7 +269,8 @@ int export_events(const cli::ParsedOptions& options, std::ostream& out, std::ost
         return fail(err, store.error());
     if (format == "csv")
         out << csv_header();
-    auto done = store->for_each_event([&](const Event& event) {
+    auto done = store->for_each_event([&](const Event& stored) {
+        const Event event = without_personal_fields(stored);
         if (format == "csv")
             out << csv_row(event);
         else
@@ -307,7 +307,7 @@ int retention(const cli::ParsedOptions& options, std::ostream& out, std::ostream
     auto store = open_store(options, store::OpenIntent::existing_only);
     if (!store)
         return fail(err, store.error());
-    auto report = store->apply_retention(now_utc_ms(), static_cast<int>(days->value_or(default_retention_days)));
+    auto report = store->apply_retention(now_utc_ms(), static_cast<int>(days->value_or(default_contact_retention_days)));
     if (!report)
         return fail(err, report.error());
     out << "erased contact details of " << report->complaints_erased << " complaints (" << report->events_erased

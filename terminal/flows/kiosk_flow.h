@@ -58,6 +58,13 @@ public:
     void set_sync_status(SyncStatus sync) { m_staff.set_sync_status(std::move(sync)); }
     void set_status_page_url(std::string url) { m_shopper.set_status_page_url(std::move(url)); }
     void set_printer_problem(std::optional<Message> problem) { m_staff.set_printer_problem(std::move(problem)); }
+    // Whether contact details may be asked for: only once head office's
+    // contact key has arrived, which record() seals them to.
+    void set_contact_offered(bool offered)
+    {
+        m_shopper.set_contact_offered(offered);
+        m_staff.set_contact_offered(offered);
+    }
 
 private:
     void enter_staff(int64_t now_ms);

@@ -331,7 +331,7 @@ Effects ShopperFlow::on(const shopper::Next&, int64_t now_ms)
         m_errors = check_payload(EventType::nps_detailed, "kiosk", detailed_payload(false), rating_fields);
         if (!m_errors.empty())
             return {};
-        if (is_detractor()) {
+        if (is_detractor() && m_contact_offered) {
             go(Screen::shopper_contact_offer, now_ms);
             return {};
         }
@@ -344,7 +344,11 @@ Effects ShopperFlow::on(const shopper::Next&, int64_t now_ms)
     case Screen::complaint_category: return step(category_fields, Screen::complaint_description);
     case Screen::complaint_description: return step(description_fields, Screen::complaint_reference);
     case Screen::complaint_reference: return step(reference_fields, Screen::complaint_wish);
-    case Screen::complaint_wish: return step(wish_fields, Screen::complaint_contact_offer);
+    case Screen::complaint_wish:
+        if (m_contact_offered)
+            return step(wish_fields, Screen::complaint_contact_offer);
+        m_errors = check_complaint_step(wish_fields);
+        return m_errors.empty() ? submit_complaint(false, now_ms) : Effects{};
     case Screen::complaint_contact_details: return submit_complaint(true, now_ms);
     case Screen::shopper_thank_you:
     case Screen::complaint_done: reset(now_ms); return {};
@@ -358,7 +362,7 @@ Effects ShopperFlow::on(const shopper::Skip&, int64_t now_ms)
     case Screen::shopper_why:
         m_reasons.clear();
         m_comment.clear();
-        if (is_detractor()) {
+        if (is_detractor() && m_contact_offered) {
             go(Screen::shopper_contact_offer, now_ms);
             return {};
         }

@@ -127,6 +127,8 @@ public:
     // Head office's status page ("https://hq.example.nl/status"), from the
     // terminal's enrolment; empty: no QR code.
     void set_status_page_url(std::string url) { m_status_page_url = std::move(url); }
+    // Without it (no contact key yet) the contact offer screens are skipped.
+    void set_contact_offered(bool offered) { m_contact_offered = offered; }
 
 private:
     // What a record effect was for: where its result takes the flow.
@@ -168,6 +170,7 @@ private:
 
     config::KioskConfig m_config;
     std::string m_status_page_url;
+    bool m_contact_offered = false;
     MisuseDetector m_misuse; // kiosk-wide: survives the reset between shoppers
     Awaiting m_awaiting = Awaiting::nothing;
 

@@ -1021,6 +1021,7 @@ StaffView StaffFlow::view(int64_t now_ms) const
     view.sync = m_sync;
     view.leaving = m_awaiting == Awaiting::leaving;
     view.printer_problem = m_printer_problem;
+    view.contact_offered = m_contact_offered;
     view.notice = m_notice;
     view.errors = m_errors;
     if (m_screen == Screen::staff_pin && view.locked)

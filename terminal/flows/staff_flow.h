@@ -207,6 +207,7 @@ struct StaffView {
     std::vector<Chip> channels;   // the vocabulary's, but the kiosk's own: key "channel.<id>"
     std::vector<Chip> categories; // configured
     ComplaintDraft draft;
+    bool contact_offered = false; // head office's contact key is here (kiosk_flow.h)
 
     // staff_solve
     std::vector<Chip> resolutions; // the vocabulary's: key "resolution.<id>"
@@ -298,6 +299,8 @@ public:
     void set_sync_status(SyncStatus sync) { m_sync = std::move(sync); }
     // Filled by the app from the receipt printer; nothing when it prints (or there is none).
     void set_printer_problem(std::optional<Message> problem) { m_printer_problem = std::move(problem); }
+    // Without it (no contact key yet) a logged complaint takes no contact details.
+    void set_contact_offered(bool offered) { m_contact_offered = offered; }
 
 private:
     // What an effect was for: where its result takes the flow.
@@ -372,6 +375,7 @@ private:
     PinLock m_lock; // outlives log-outs, so re-entering does not lift a lock
     SyncStatus m_sync;
     std::optional<Message> m_printer_problem;
+    bool m_contact_offered = false;
 
     bool m_active = false;
     Awaiting m_awaiting = Awaiting::nothing;

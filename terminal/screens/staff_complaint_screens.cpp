@@ -238,6 +238,12 @@ void draw_staff_log_complaint(ScreenContext& ctx, const flows::StaffView& view)
     }
 
     small_label(ctx, "staff.log.contact", ctx.s.tr("staff.log.contact"));
+    if (!view.contact_offered) {
+        ui::text(ctx.frame, "staff.log.contact_unavailable", ctx.s.tr("staff.log.contact_unavailable"), {.muted = true});
+        if (columns)
+            columns->end();
+        return;
+    }
     ui::ListRowOptions row;
     row.detail = draft.contact.consent ? ctx.s.tr("staff.log.consent_given") : ctx.s.tr("staff.log.no_consent");
     if (ui::list_row(ctx.frame, "staff.log.contact_row", contact_summary(ctx, draft.contact), row))

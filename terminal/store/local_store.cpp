@@ -3,6 +3,7 @@
 #include "local_store.h"
 
 #include "crypto/sha256.h"
+#include "crypto/contact_seal.h"
 #include "crypto/status_key.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
@@ -138,7 +139,9 @@ Result<LocalStore> LocalStore::open(const std::filesystem::path& data_dir, Store
     // WAL + FULL: a commit is on disk when it returns; WAL lets the uploader
     // read while the kiosk writes.
     std::string pragmas = "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout_ms) +
-                          "; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+                          "; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                          // what retention deletes is overwritten in its page, not left in free space
+                          " PRAGMA secure_delete = FAST;";
     if (options.max_page_count)
         pragmas += " PRAGMA max_page_count = " + std::to_string(*options.max_page_count) + ";";
     if (auto set = db->exec(pragmas); !set)
@@ -248,7 +251,6 @@ Result<RecordedEvent> LocalStore::record_in_transaction(const NewEvent& input, i
 
     if (auto violations = validate_event(event); !violations.empty())
         return Error{ErrorKind::invalid_input, describe(violations)};
-
     if (event.type == EventType::nps_detailed) {
         auto pos = find_event(event.subject);
         FEEDBACK_TRY(pos);
@@ -345,6 +347,21 @@ Result<bool> LocalStore::insert_event(const Event& event, Origin origin, int64_t
     // Personal fields go to their own table so that retention can erase them.
     nlohmann::json stored_payload = event.payload;
     nlohmann::json personal = take_personal_fields(stored_payload);
+    // Contact details are sealed to head office's key before anything is
+    // written: the clear values never reach the file, its WAL or a batch.
+    // (Head office's feed never carries one; should it, it is not kept.)
+    if (auto contact = personal.find("contact"); contact != personal.end() && !crypto::is_sealed_contact(*contact)) {
+        if (origin == Origin::remote) {
+            personal.erase(contact);
+        } else {
+            auto key = contact_key();
+            FEEDBACK_TRY(key);
+            if (!*key)
+                return Error{ErrorKind::invalid_input, "payload.contact: contact details can only be recorded once "
+                                                       "head office's contact key has arrived (with the enrolment)"};
+            *contact = crypto::seal_contact(*contact, **key);
+        }
+    }
     auto insert = m_db.cached("INSERT INTO events(id, v, type, subject, occurred_at, actor, device_id, device_seq, "
                               "payload, recorded_at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     FEEDBACK_TRY(insert);
@@ -497,8 +514,10 @@ Result<ContactLeft> LocalStore::contact_left(std::string_view complaint_id)
     const auto contact = fields.is_object() ? fields.find("contact") : fields.end();
     if (contact == fields.end() || !contact->is_object())
         return left;
-    left.phone = contact->contains("phone");
-    left.email = contact->contains("email");
+    for (const std::string& channel : crypto::contact_channels(*contact)) {
+        left.phone = left.phone || channel == "phone";
+        left.email = left.email || channel == "email";
+    }
     left.consent = contact->value("consent", false);
     return left;
 }
@@ -736,6 +755,8 @@ Result<RemoteApplied> LocalStore::apply_remote_events(std::span<const Event> eve
         ++applied.inserted;
         if (is_complaint_event(event.type))
             complaints.push_back(event.subject);
+        if (event.type == EventType::complaint_erased)
+            FEEDBACK_TRY(erase_complaint_data(event.subject, event.payload.value("texts", false), now_ms));
     }
     std::sort(complaints.begin(), complaints.end());
     complaints.erase(std::unique(complaints.begin(), complaints.end()), complaints.end());
@@ -760,6 +781,45 @@ Result<std::optional<std::string>> LocalStore::sync_state(std::string_view key)
     return std::optional<std::string>{std::move(value)};
 }
 
+Result<std::optional<crypto::ContactPublicKey>> LocalStore::contact_key()
+{
+    auto kept = sync_state("contact_key");
+    FEEDBACK_TRY(kept);
+    if (!*kept || (*kept)->empty())
+        return std::optional<crypto::ContactPublicKey>{};
+    auto key = crypto::contact_public_key_from_json(nlohmann::json::parse(**kept, nullptr, false));
+    FEEDBACK_TRY(key);
+    return std::optional<crypto::ContactPublicKey>(std::move(*key));
+}
+
+Result<void> LocalStore::set_contact_key(const crypto::ContactPublicKey& key)
+{
+    auto txn = Transaction::begin(m_db);
+    FEEDBACK_TRY(txn);
+    FEEDBACK_TRY(set_sync_state("contact_key", crypto::to_json(key).dump()));
+    // Contact details an older version kept in the clear are sealed now.
+    auto clear = m_db.prepare("SELECT event_pos, fields FROM personal_data "
+                              "WHERE json_extract(fields, '$.contact.sealed') IS NULL");
+    FEEDBACK_TRY(clear);
+    std::vector<std::pair<int64_t, nlohmann::json>> rows;
+    for (;;) {
+        auto row = clear->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            break;
+        rows.emplace_back(clear->column_int64(0), nlohmann::json::parse(clear->column_text(1), nullptr, false));
+    }
+    auto seal = m_db.prepare("UPDATE personal_data SET fields = ?2 WHERE event_pos = ?1");
+    FEEDBACK_TRY(seal);
+    for (auto& [pos, fields] : rows) {
+        if (!fields.is_object() || !fields.contains("contact"))
+            continue;
+        fields["contact"] = crypto::seal_contact(fields["contact"], key);
+        FEEDBACK_TRY(seal->bind(1, pos).bind(2, fields.dump()).run());
+    }
+    return txn->commit();
+}
+
 Result<void> LocalStore::set_sync_state(std::string_view key, std::string_view value)
 {
     auto stmt = m_db.cached("INSERT INTO sync_state(key, value) VALUES (?1, ?2) "
@@ -769,6 +829,77 @@ Result<void> LocalStore::set_sync_state(std::string_view key, std::string_view v
 }
 
 Result<int64_t> LocalStore::outbox_size() { return m_db.query_int64("SELECT count(*) FROM outbox"); }
+
+// [SECTION] Erasure on request
+
+Result<void> LocalStore::erase_complaint_data(std::string_view complaint_id, bool texts, int64_t now_ms)
+{
+    // The contact details: as retention erases them.
+    auto contacts = m_db.prepare("SELECT p.event_pos, p.fields FROM personal_data p JOIN events e ON e.pos = p.event_pos "
+                                 "WHERE e.subject = ?1 AND e.type GLOB 'complaint.*'");
+    FEEDBACK_TRY(contacts);
+    contacts->bind(1, complaint_id);
+    std::vector<std::pair<int64_t, std::string>> erased;
+    for (;;) {
+        auto row = contacts->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            break;
+        nlohmann::json names = nlohmann::json::array();
+        auto fields = nlohmann::json::parse(contacts->column_text(1), nullptr, false);
+        if (fields.is_object())
+            for (const auto& item : fields.items())
+                names.push_back(item.key());
+        erased.emplace_back(contacts->column_int64(0), names.dump());
+    }
+    auto erase = m_db.cached("DELETE FROM personal_data WHERE event_pos = ?1");
+    auto note = m_db.cached("INSERT OR REPLACE INTO erasures(event_pos, erased_at, fields) VALUES (?1, ?2, ?3)");
+    FEEDBACK_TRY(erase);
+    FEEDBACK_TRY(note);
+    for (const auto& [pos, names] : erased) {
+        FEEDBACK_TRY((*erase)->bind(1, pos).run());
+        FEEDBACK_TRY((*note)->bind(1, pos).bind(2, now_ms).bind(3, names).run());
+    }
+    auto mark = m_db.cached("UPDATE complaints SET contact_erased_at = ?2 WHERE id = ?1 AND contact_erased_at IS NULL");
+    FEEDBACK_TRY(mark);
+    FEEDBACK_TRY((*mark)->bind(1, complaint_id).bind(2, now_ms).run());
+    if (!texts)
+        return {};
+
+    // The free texts: the one change events ever get. The append-only
+    // trigger steps aside inside this transaction only (DDL is transactional
+    // in SQLite: a crash or an error brings it back with the rest).
+    auto with_texts = m_db.prepare("SELECT pos, payload FROM events WHERE subject = ?1 AND type GLOB 'complaint.*'");
+    FEEDBACK_TRY(with_texts);
+    with_texts->bind(1, complaint_id);
+    std::vector<std::pair<int64_t, nlohmann::json>> changed;
+    for (;;) {
+        auto row = with_texts->step();
+        FEEDBACK_TRY(row);
+        if (!*row)
+            break;
+        auto payload = nlohmann::json::parse(with_texts->column_text(1), nullptr, false);
+        bool any = false;
+        for (std::string_view field : free_text_fields) {
+            auto it = payload.is_object() ? payload.find(field) : payload.end();
+            if (it != payload.end() && it->is_string() && *it != erased_text) {
+                *it = erased_text;
+                any = true;
+            }
+        }
+        if (any)
+            changed.emplace_back(with_texts->column_int64(0), std::move(payload));
+    }
+    if (changed.empty())
+        return {};
+    FEEDBACK_TRY(m_db.exec("DROP TRIGGER events_are_append_only_update"));
+    auto rewrite = m_db.prepare("UPDATE events SET payload = ?2 WHERE pos = ?1");
+    FEEDBACK_TRY(rewrite);
+    for (const auto& [pos, payload] : changed)
+        FEEDBACK_TRY(rewrite->bind(1, pos).bind(2, payload.dump()).run());
+    return m_db.exec("CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events "
+                     "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;");
+}
 
 // [SECTION] Retention
 

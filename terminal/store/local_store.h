@@ -21,6 +21,7 @@
 // thread (the uploader) opens its own.
 #pragma once
 
+#include "crypto/contact_seal.h"
 #include "domain/complaint_fold.h"
 #include "domain/event.h"
 #include "domain/nps.h"
@@ -207,9 +208,22 @@ public:
     // Small values the uploader keeps (sync_state table): nothing when unset.
     Result<std::optional<std::string>> sync_state(std::string_view key);
     Result<void> set_sync_state(std::string_view key, std::string_view value);
+    // Head office's contact key (crypto/contact_seal.h), which record() seals
+    // contact details to; nothing before the enrolment brought one. Kept in
+    // sync state "contact_key"; setting it also seals what an older version
+    // kept in the clear.
+    Result<std::optional<crypto::ContactPublicKey>> contact_key();
+    Result<void> set_contact_key(const crypto::ContactPublicKey& key);
     // Local events head office has neither acknowledged nor rejected (cheap:
     // no integrity check, unlike status()).
     Result<int64_t> outbox_size();
+
+    // [SECTION] Erasure on request
+    // Head office's complaint.erased (GDPR article 17), applied when it
+    // arrives in the feed, inside apply_remote_events()'s transaction: the
+    // complaint's contact details go (as retention takes them) and, with
+    // `texts`, its free texts read erased_text (event.h) from then on.
+    Result<void> erase_complaint_data(std::string_view complaint_id, bool texts, int64_t now_ms);
 
     // [SECTION] Retention
     // Erases contact details of complaints closed at least `days` ago whose

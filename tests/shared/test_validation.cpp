@@ -71,6 +71,8 @@ Json valid_payload(EventType type)
         return Json{{"note", "Leverancier gebeld: bekend probleem met deze partij."}};
     case EventType::complaint_messaged:
         return Json{{"message", "decision"}, {"status", "failed"}, {"reason", "SMTP 550: No such mailbox here"}};
+    case EventType::complaint_erased:
+        return Json{{"texts", true}};
     }
     return Json::object();
 }
@@ -90,7 +92,8 @@ Event valid_event(EventType type)
         || type == EventType::complaint_noted;
     bool head_office_step = type == EventType::complaint_root_cause_recorded
         || type == EventType::complaint_action_planned || type == EventType::complaint_action_checked
-        || type == EventType::nps_followed_up || type == EventType::complaint_messaged;
+        || type == EventType::nps_followed_up || type == EventType::complaint_messaged
+        || type == EventType::complaint_erased;
     event.actor = staff_step ? "staff:anna" : head_office_step ? "hq:quality.lead" : "kiosk";
     if (type != EventType::nps_rated)
         event.subject = make_uuid_v7(test_time_ms - 60'000);
@@ -353,7 +356,7 @@ TEST_CASE("only head office records its analysis and call-backs, terminals the r
         bool head_office_only = type == EventType::complaint_root_cause_recorded ||
                                 type == EventType::complaint_action_planned ||
                                 type == EventType::complaint_action_checked || type == EventType::nps_followed_up ||
-                                type == EventType::complaint_messaged;
+                                type == EventType::complaint_messaged || type == EventType::complaint_erased;
         CHECK(is_head_office_only(type) == head_office_only);
     }
 }

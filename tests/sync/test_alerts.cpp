@@ -8,6 +8,7 @@
 #include "domain/ids.h"
 #include "hq/dashboard/projector.h"
 #include "hq/hq_store.h"
+#include "hq_contents.h"
 #include "hq/mail/alerts.h"
 #include "hq/mail/outbox.h"
 #include "hq/web/users.h"
@@ -60,6 +61,7 @@ struct Office {
     {
         auto opened = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
         REQUIRE(opened);
+        testing::give_contact_key(*opened, dir.path());
         return std::move(*opened);
     }
     hq::HqStore open() { return open_in(dir); }

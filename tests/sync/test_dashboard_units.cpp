@@ -5,6 +5,7 @@
 #include "domain/ids.h"
 #include "domain/refcode.h"
 #include "hq/hq_store.h"
+#include "hq_contents.h"
 #include "hq/web/assets.h"
 #include "hq/web/html.h"
 #include "hq/web/svg.h"
@@ -35,6 +36,7 @@ EnrolledStore enrolled_store(const TempDir& temp, const std::string& store_code 
 {
     auto store = HqStore::open(temp.path(), HqStore::Intent::create);
     REQUIRE(store);
+    give_contact_key(*store, temp.path());
     auto code = store->create_enrolment_code(store_code, "Counter 1", t0, 3600 * 1000);
     REQUIRE(code);
     auto enrolled = store->enrol(code->code, make_uuid_v7(t0), "0.1.0", t0);

@@ -9,6 +9,7 @@
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "hq/hq_store.h"
+#include "hq_contents.h"
 #include "support/temp_dir.h"
 #include "sync_support.h"
 
@@ -90,7 +91,9 @@ TEST_CASE("enrol, record, sync: head office's export holds every event exactly o
     auto exported = hq.export_jsonl();
     CHECK(exported.size() == recorded.size());
     CHECK(event_ids(exported) == recorded);
-    CHECK(exported.back()["payload"]["contact"]["phone"] == "+31 6 1234 5678"); // head office keeps it
+    // Head office keeps the contact, sealed; exports leave it out.
+    CHECK_FALSE(exported.back()["payload"].contains("contact"));
+    CHECK(stored_contact(hq.dir(), exported.back()["subject"])["phone"] == "+31 6 1234 5678");
 
     // Two stops systemd did not ask for, noted by the kiosk's stop hook.
     CHECK(terminal.run({"note-exit", "--result", "watchdog", "--code", "killed", "--status", "ABRT"}).exit_code == 0);

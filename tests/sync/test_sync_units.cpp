@@ -48,11 +48,13 @@ struct EnrolledHq {
     hq::Device device;
 };
 
-// Head office in `dir` (which must outlive it) with one enrolled device.
+// Head office in `dir` (which must outlive it) with one enrolled device and
+// a contact key to seal contacts to (its public half: nothing here opens one).
 EnrolledHq enrolled_hq(const TempDir& dir, const std::string& store_code = "UTR")
 {
     auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
     REQUIRE(store);
+    REQUIRE(store->add_contact_key(crypto::make_contact_key_pair().public_half, now));
     auto code = store->create_enrolment_code(store_code, "Counter 1", now, 3600 * 1000);
     REQUIRE(code);
     auto enrolled = store->enrol(code->code, make_uuid_v7(now), "0.1.0", now);
@@ -266,8 +268,9 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         issued = code->code;
         // As the version before left it: the migrations from replacement
         // codes on undone, newest first (each later one is applied again too).
-        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 13);
+        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 14);
         REQUIRE(store->database().exec(
+            "DROP TABLE erasures; DROP TABLE personal_events; DROP TABLE contact_keys; "
             "ALTER TABLE devices DROP COLUMN left_at; "
             "DROP TABLE device_screenshots; ALTER TABLE devices DROP COLUMN screenshot_requested_at; "
             "ALTER TABLE devices DROP COLUMN screenshot_taken_at; ALTER TABLE devices DROP COLUMN screenshot_received_at; "

@@ -12,6 +12,7 @@
 #include "domain/ids.h"
 #include "flows/staff_caller.h"
 #include "store/local_store.h"
+#include "support/contact_key.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -115,19 +116,26 @@ inline config::KioskConfig test_config()
     return std::move(*config);
 }
 
+// A store of an enrolled terminal: it has head office's contact key (the test's).
 inline store::LocalStore open_store(const TempDir& dir, store::StoreOptions options = {})
 {
     auto store = store::LocalStore::open(dir.path(), options);
     INFO((store ? "" : store.error().message));
     REQUIRE(store);
+    REQUIRE(store->set_contact_key(test_contact_key().public_half));
     return std::move(*store);
 }
 
-// Every event in recording order, with personal fields.
+// Every event in recording order, with personal fields: each stored contact
+// must be sealed, and is opened here for comparing with what was typed.
 inline std::vector<Event> all_events(store::LocalStore& store)
 {
     std::vector<Event> out;
-    REQUIRE(store.for_each_event([&](const Event& event) { out.push_back(event); }));
+    REQUIRE(store.for_each_event([&](const Event& event) {
+        if (auto contact = event.payload.find("contact"); contact != event.payload.end())
+            CHECK(crypto::is_sealed_contact(*contact));
+        out.push_back(with_contact_opened(event));
+    }));
     return out;
 }
 

@@ -23,7 +23,10 @@ using Json = nlohmann::json;
 namespace {
 
 struct Shopper {
-    explicit Shopper(store::StoreOptions options = {}) : store(open_store(dir, options)) {}
+    explicit Shopper(store::StoreOptions options = {}) : store(open_store(dir, options))
+    {
+        flow.set_contact_offered(true); // enrolled: head office's contact key is here
+    }
 
     Sent send(const ShopperIntent& intent, int64_t after = second)
     {
@@ -609,6 +612,7 @@ TEST_CASE("the corner held for 3 seconds opens the PIN pad over the kiosk", "[fl
     RecordingCaller caller;
     app::EffectRunner runner{store, caller};
     KioskFlow kiosk(test_config(), store);
+    kiosk.set_contact_offered(true); // enrolled: head office's contact key is here
     int64_t now = t0;
 
     send_to(kiosk, runner, shopper::TapScore{8}, now);
@@ -656,6 +660,7 @@ TEST_CASE("staff mode ends on log-out and on idle, back to the shopper start", "
     RecordingCaller caller;
     app::EffectRunner runner{store, caller};
     KioskFlow kiosk(test_config(), store);
+    kiosk.set_contact_offered(true); // enrolled: head office's contact key is here
     int64_t now = t0;
 
     auto log_in = [&] {
@@ -689,6 +694,7 @@ TEST_CASE("a PIN pad nobody uses closes after the shopper idle time", "[flows][k
     RecordingCaller caller;
     app::EffectRunner runner{store, caller};
     KioskFlow kiosk(test_config(), store);
+    kiosk.set_contact_offered(true); // enrolled: head office's contact key is here
     send_to(kiosk, runner, CornerPressStarted{}, t0);
     kiosk.tick(t0 + 3 * second);
     REQUIRE(kiosk.screen() == Screen::staff_pin);
@@ -707,6 +713,7 @@ TEST_CASE("a flow asks for a recording and waits for its result, writing nothing
     TempDir dir;
     auto store = open_store(dir);
     ShopperFlow flow{test_config()};
+    flow.set_contact_offered(true); // enrolled: head office's contact key is here
 
     Effects effects = flow.apply(shopper::TapScore{9}, t0);
     REQUIRE(effects.record);
@@ -745,6 +752,7 @@ TEST_CASE("the PIN is checked by the app: the flow asks, and goes on with the an
     TempDir dir;
     auto store = open_store(dir);
     StaffFlow flow{test_config(), store};
+    flow.set_contact_offered(true); // enrolled: head office's contact key is here
     flow.enter(t0);
     flow.apply(staff::SetText{Field::pin, anna_pin}, t0);
     Effects effects = flow.apply(staff::Submit{}, t0);

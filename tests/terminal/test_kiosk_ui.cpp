@@ -10,6 +10,7 @@
 #include "domain/refcode.h"
 #include "store/local_store.h"
 #include "support/child_process.h"
+#include "support/contact_key.h"
 #include "support/escpos_decoder.h"
 #include "support/files.h"
 #include "support/temp_dir.h"
@@ -105,6 +106,14 @@ KioskRun run_kiosk(const TempDir& dir, const std::string& script_name, const std
     const Finished init = testing::run_process({FEEDBACK_TERMINAL_BINARY, "init", "--data-dir", data.string(),
                                                 "--store", store_code, "--terminal", terminal_code});
     REQUIRE(init.exit_code == 0);
+    {
+        // Enrolled, so it has head office's contact key (the test's): contact details are offered, and sealed.
+        store::StoreOptions options;
+        options.intent = store::OpenIntent::existing_only;
+        auto store = store::LocalStore::open(data, options);
+        REQUIRE(store);
+        REQUIRE(store->set_contact_key(testing::test_contact_key().public_half));
+    }
     if (!seed.empty()) {
         const Finished recorded =
             testing::run_process({FEEDBACK_TERMINAL_BINARY, "record", "--data-dir", data.string()}, seed);
@@ -132,7 +141,12 @@ KioskRun run_kiosk(const TempDir& dir, const std::string& script_name, const std
     options.intent = store::OpenIntent::existing_only;
     auto store = store::LocalStore::open(data, options);
     REQUIRE(store);
-    REQUIRE(store->for_each_event([&](const Event& event) { run.events.push_back(event); }));
+    // Each contact stored sealed; opened here to compare with what was typed.
+    REQUIRE(store->for_each_event([&](const Event& event) {
+        if (auto contact = event.payload.find("contact"); contact != event.payload.end())
+            CHECK(crypto::is_sealed_contact(*contact));
+        run.events.push_back(testing::with_contact_opened(event));
+    }));
     return run;
 }
 

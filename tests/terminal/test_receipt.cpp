@@ -244,6 +244,7 @@ TEST_CASE("a complaint filed at the kiosk asks for one receipt with the key whos
     KeptReceipts printer;
     app::EffectRunner runner{store, caller, &printer};
     flows::ShopperFlow flow(testing::test_config());
+    flow.set_contact_offered(true); // enrolled: head office's contact key is here
     flow.set_status_page_url("https://hq.example.nl/status");
     const int64_t t0 = now_utc_ms();
     auto send = [&](const flows::ShopperIntent& intent) { testing::send_to(flow, runner, intent, t0); };

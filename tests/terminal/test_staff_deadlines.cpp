@@ -45,6 +45,7 @@ TEST_CASE("the open list's deadline is two working days, across the March clock 
     REQUIRE(opened);
 
     StaffFlow flow{*config, store};
+    flow.set_contact_offered(true); // enrolled: head office's contact key is here
     RecordingCaller caller;
     app::EffectRunner runner{store, caller};
     int64_t now = tuesday_1600_cest - hour;
@@ -129,6 +130,7 @@ TEST_CASE("the open list: serious first, then the most overdue, then the least t
                      1'781'092'800'000);
 
     StaffFlow flow{*config, store};
+    flow.set_contact_offered(true); // enrolled: head office's contact key is here
     RecordingCaller caller;
     app::EffectRunner runner{store, caller};
     constexpr int64_t thursday_1000 = 1'781'164'800'000;

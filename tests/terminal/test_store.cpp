@@ -1,10 +1,12 @@
 // Tests of the terminal's local store on real SQLite files: durability
 // settings, recording with projection, lifecycle checks, the outbox,
-// retention, a full disk and damaged or newer files.
+// retention, contact details sealed to head office's key and erased on its
+// request, a full disk and damaged or newer files.
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
 #include "store/local_store.h"
+#include "support/contact_key.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -40,11 +42,13 @@ NewEvent step(EventType type, const std::string& complaint, nlohmann::json paylo
     return {type, complaint, "staff:anna", std::move(payload), {}};
 }
 
+// The store of an enrolled terminal: it has head office's contact key (the test's).
 LocalStore open_store(const TempDir& dir, StoreOptions options = {})
 {
     auto store = LocalStore::open(dir.path(), options);
     INFO((store ? "" : store.error().message));
     REQUIRE(store);
+    REQUIRE(store->set_contact_key(testing::test_contact_key().public_half));
     return std::move(*store);
 }
 
@@ -209,20 +213,109 @@ TEST_CASE("complaints get reference codes, a projection, and lifecycle checks", 
     CHECK(store.status(t0 + 5000)->open_complaints == 1);
 }
 
-TEST_CASE("contact details are kept apart from the event and come back in exports", "[store]")
+TEST_CASE("contact details are sealed before they are written, kept apart from the event, and open with the key",
+          "[store][personal_data]")
 {
     TempDir dir;
     auto store = open_store(dir);
-    auto made = store.record(opened({{"contact", {{"consent", true}, {"email", "jan@example.nl"}}}}), t0);
+    const nlohmann::json contact{{"consent", true}, {"name", "Jan Zeemeeuw"}, {"email", "jan@example.nl"}};
+    auto made = store.record(opened({{"contact", contact}}), t0);
     REQUIRE(made);
     CHECK(count(store, "SELECT count(*) FROM events WHERE payload LIKE '%example.nl%'") == 0);
     CHECK(count(store, "SELECT count(*) FROM personal_data") == 1);
+    CHECK(count(store, "SELECT count(*) FROM personal_data WHERE fields LIKE '%example.nl%' "
+                       "OR fields LIKE '%Zeemeeuw%'") == 0);
     int seen = 0;
     REQUIRE(store.for_each_event([&](const Event& event) {
-        CHECK(event.payload.at("contact").at("email") == "jan@example.nl");
+        const nlohmann::json& sealed = event.payload.at("contact");
+        CHECK(sealed.at("channels") == nlohmann::json::array({"name", "email"}));
+        CHECK(sealed.at("key_id") == testing::test_contact_key().public_half.id);
+        CHECK(testing::opened_contact(sealed) == contact);
         ++seen;
     }));
     CHECK(seen == 1);
+    // The staff screens learn which ways were given, never the values.
+    auto left = store.contact_left(made->subject);
+    REQUIRE(left);
+    CHECK(left->email);
+    CHECK_FALSE(left->phone);
+    CHECK(left->consent);
+}
+
+TEST_CASE("a terminal without head office's contact key records no contact details", "[store][personal_data]")
+{
+    TempDir dir;
+    auto store = LocalStore::open(dir.path(), {});
+    REQUIRE(store);
+    auto key = store->contact_key();
+    REQUIRE(key);
+    CHECK_FALSE(*key);
+    auto refused = store->record(opened({{"contact", {{"consent", true}, {"phone", "0612345678"}}}}), t0);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == ErrorKind::invalid_input);
+    CHECK(refused.error().message.find("contact key") != std::string::npos);
+    CHECK(refused.error().message.find("0612345678") == std::string::npos);
+    CHECK(count(*store, "SELECT count(*) FROM events") == 0);
+    // Without contact details the complaint is recorded as always.
+    CHECK(store->record(opened(), t0));
+}
+
+TEST_CASE("contact details an older version kept in the clear are sealed when the key arrives",
+          "[store][personal_data]")
+{
+    TempDir dir;
+    auto store = LocalStore::open(dir.path(), {});
+    REQUIRE(store);
+    auto made = store->record(opened(), t0);
+    REQUIRE(made);
+    // What a version before sealing wrote: the contact in the clear in personal_data.
+    REQUIRE(store->database().exec("INSERT INTO personal_data(event_pos, fields) SELECT pos, "
+                                   "'{\"contact\":{\"consent\":true,\"phone\":\"0687654321\"}}' FROM events"));
+    REQUIRE(store->set_contact_key(testing::test_contact_key().public_half));
+    CHECK(count(*store, "SELECT count(*) FROM personal_data WHERE fields LIKE '%0687654321%'") == 0);
+    REQUIRE(store->for_each_event([&](const Event& event) {
+        CHECK(testing::opened_contact(event.payload.at("contact")) ==
+              nlohmann::json{{"consent", true}, {"phone", "0687654321"}});
+    }));
+}
+
+TEST_CASE("head office's complaint.erased takes the contact and, when asked, the free texts off the terminal",
+          "[store][personal_data]")
+{
+    TempDir dir;
+    auto store = open_store(dir);
+    auto made = store.record(opened({{"contact", {{"consent", true}, {"phone", "0612345678"}}}}), t0);
+    REQUIRE(made);
+    REQUIRE(store.record(step(EventType::complaint_noted, made->subject, {{"note", "Nog steeds kapot"}}), t0 + 1000));
+    Event erased;
+    erased.id = make_uuid_v7(t0 + 2000);
+    erased.type = EventType::complaint_erased;
+    erased.subject = made->subject;
+    erased.occurred_at_ms = t0 + 2000;
+    erased.actor = "hq:mira";
+    erased.device_id = make_uuid_v7(t0);
+    erased.device_seq = 1;
+    erased.payload = {{"texts", true}};
+    auto applied = store.apply_remote_events(std::span(&erased, 1), "7", t0 + 3000);
+    REQUIRE(applied);
+    CHECK(applied->inserted == 1);
+
+    CHECK(count(store, "SELECT count(*) FROM personal_data") == 0);
+    CHECK(count(store, "SELECT count(*) FROM complaints WHERE contact_erased_at IS NOT NULL") == 1);
+    CHECK(count(store, "SELECT count(*) FROM events WHERE payload LIKE '%koffiemachine%' "
+                       "OR payload LIKE '%Nog steeds%' OR payload LIKE '%nieuwe machine%'") == 0);
+    REQUIRE(store.for_each_event([&](const Event& event) {
+        CHECK_FALSE(event.payload.contains("contact"));
+        if (event.type == EventType::complaint_opened) {
+            CHECK(event.payload.at("description") == "[erased]");
+            CHECK(event.payload.at("category") == "product"); // the facts stay
+        }
+    }));
+    auto left = store.contact_left(made->subject);
+    REQUIRE(left);
+    CHECK_FALSE(left->phone);
+    // Events stay append-only after the erasure.
+    CHECK_FALSE(store.database().exec("UPDATE events SET payload = '{}'"));
 }
 
 TEST_CASE("the outbox sends oldest first, resends a frozen batch as is, and quarantines rejections", "[store][outbox]")

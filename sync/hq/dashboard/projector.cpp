@@ -4,7 +4,6 @@
 #include "hq/dashboard/projector.h"
 
 #include "config/kiosk_config.h"
-#include "crypto/sha256.h"
 #include "domain/complaint_fold.h"
 #include "domain/nps.h"
 #include "hq/dashboard/calendar.h"
@@ -159,6 +158,25 @@ public:
         FEEDBACK_TRY(calendar);
         return std::max<int64_t>(0, config::working_time_between(**calendar, from_ms, to_ms,
                                                                  config::TimeUnit::working_hours));
+    }
+
+    // The customer key of a (sealed) contact: opened in memory, normalised
+    // (customer_identity) and hashed with head office's key (never the
+    // contact itself); nothing when it has no e-mail or phone, or does not
+    // open (a key file hq.json no longer names: no repeat is found then).
+    Result<std::optional<std::string>> customer_key(const nlohmann::json& contact)
+    {
+        auto opened = m_store->open_contact(contact);
+        if (!opened)
+            return opened.error().kind == ErrorKind::busy ? Result<std::optional<std::string>>(opened.error())
+                                                          : std::optional<std::string>{};
+        std::string identity = customer_identity(*opened);
+        if (identity.empty())
+            return std::optional<std::string>{};
+        auto keys = m_store->keyring();
+        if (!keys)
+            return std::optional<std::string>{};
+        return std::optional<std::string>((*keys)->pseudonym(identity));
     }
 
     // `utc_ms` on the store's wall clock (TimeZone::wall_clock_ms).
@@ -332,9 +350,11 @@ Result<void> project_complaint(Database& db, StoreRules& rules, const std::strin
             if (auto normal = normalise_product_ref(product->get<std::string>()); !normal.empty())
                 product_ref = std::move(normal);
         auto contact = payload.find("contact");
-        if (contact != payload.end())
-            if (auto customer = customer_key(*contact); !customer.empty())
-                key = std::move(customer);
+        if (contact != payload.end()) {
+            auto customer = rules.customer_key(*contact);
+            FEEDBACK_TRY(customer);
+            key = std::move(*customer);
+        }
     }
     std::optional<int64_t> deadline_at;
     if (state.opened_at) {
@@ -566,7 +586,7 @@ Result<CatchUp> Projector::catch_up(std::mutex* write_lock)
     }
 }
 
-std::string customer_key(const nlohmann::json& contact)
+std::string customer_identity(const nlohmann::json& contact)
 {
     if (!contact.is_object())
         return {};
@@ -575,7 +595,7 @@ std::string customer_key(const nlohmann::json& contact)
         std::string normal = trimmed(email->get_ref<const std::string&>());
         std::transform(normal.begin(), normal.end(), normal.begin(), ascii_lower);
         if (!normal.empty())
-            return crypto::sha256_hex("email:" + normal);
+            return "email:" + normal;
     }
     auto phone = contact.find("phone");
     if (phone != contact.end() && phone->is_string()) {
@@ -585,7 +605,7 @@ std::string customer_key(const nlohmann::json& contact)
             if (c >= '0' && c <= '9')
                 digits.push_back(c);
         if (!digits.empty())
-            return crypto::sha256_hex("phone:" + std::string(text.starts_with('+') ? "00" : "") + digits);
+            return "phone:" + std::string(text.starts_with('+') ? "00" : "") + digits;
     }
     return {};
 }

@@ -90,12 +90,13 @@ private:
     int64_t m_chunk_events;
 };
 
-// The key that tells the same customer again without keeping who it is:
-// the SHA-256 (hex) of "email:" + the trimmed, lower-case e-mail
-// address, or else of "phone:" + the phone number's digits (a leading "+"
-// read as "00", so "+31 6 1234 5678" and "0031-612345678" match). Empty
-// when the contact has neither. `contact` is an event's payload.contact.
-std::string customer_key(const nlohmann::json& contact);
+// What tells the same customer again: "email:" + the trimmed, lower-case
+// e-mail address, or else "phone:" + the phone number's digits (a leading
+// "+" read as "00", so "+31 6 1234 5678" and "0031-612345678" match). Empty
+// when the contact has neither. `contact` is a contact opened
+// (HqStore::open_contact); dashboard_complaints keeps only its keyed hash
+// (ContactKeyring::pseudonym), never the contact.
+std::string customer_identity(const nlohmann::json& contact);
 
 // A product reference as compared for repeats: trimmed, upper case; empty
 // when none.

@@ -65,19 +65,26 @@ struct Recipient {
     std::string locale;
 };
 
-// The customer's e-mail address, when they gave one with consent.
-std::optional<Recipient> recipient_of(const Event& opened, const config::KioskConfig& config)
+// The customer's e-mail address, when they gave one with consent: the
+// sealed contact opened, in memory only. A contact that does not open (its
+// key file is gone) has nobody to write to; the contact page says why.
+Result<std::optional<Recipient>> recipient_of(HqStore& store, const Event& opened, const config::KioskConfig& config)
 {
-    auto contact = opened.payload.find("contact");
-    if (contact == opened.payload.end() || !contact->is_object() || contact->value("consent", false) != true)
-        return std::nullopt;
+    auto sealed = opened.payload.find("contact");
+    if (sealed == opened.payload.end() || !sealed->is_object() || sealed->value("consent", false) != true)
+        return std::optional<Recipient>{};
+    auto contact = store.open_contact(*sealed);
+    if (!contact && (contact.error().kind == ErrorKind::not_found || contact.error().kind == ErrorKind::invalid_input ||
+                     contact.error().kind == ErrorKind::corrupt))
+        return std::optional<Recipient>{};
+    FEEDBACK_TRY(contact);
     Recipient recipient{text_of(*contact, "email"), text_of(*contact, "name"), text_of(opened.payload, "locale")};
     if (recipient.email.empty())
-        return std::nullopt;
+        return std::optional<Recipient>{};
     const auto& subjects = config.messages.at("acknowledgement").subject.by_locale;
     if (!subjects.contains(recipient.locale))
         recipient.locale = config.default_locale;
-    return recipient;
+    return std::optional<Recipient>(std::move(recipient));
 }
 
 // The message kind an event calls for, or empty.
@@ -142,8 +149,9 @@ Result<bool> queue_message(HqStore& store, const Event& event, const std::string
     if (!*opened)
         return false; // the opening has not arrived: nobody to write to yet
     const config::KioskConfig& config = store_config(store, store_code, context.fallback_config, configs);
-    auto recipient = recipient_of(**opened, config);
-    if (!recipient)
+    auto recipient = recipient_of(store, **opened, config);
+    FEEDBACK_TRY(recipient);
+    if (!*recipient)
         return false;
     std::string key = std::string(kind) + ":" + event.id;
     auto exists = store.database().cached("SELECT 1 FROM mail_outbox WHERE message_key = ?1");
@@ -154,8 +162,13 @@ Result<bool> queue_message(HqStore& store, const Event& event, const std::string
         (*exists)->reset();
         return false;
     }
-    auto values = values_for(store, kind, event, **opened, *recipient, config, context, now_ms);
+    auto values = values_for(store, kind, event, **opened, **recipient, config, context, now_ms);
     FEEDBACK_TRY(values);
+    // Address, subject and body (which may name the customer) wait sealed
+    // like the contact they came from, and are opened only to be sent.
+    auto keys = store.keyring();
+    FEEDBACK_TRY(keys);
+    const Recipient& to = **recipient;
     const config::MessageTemplate& message = config.messages.at(std::string(kind));
     auto insert = store.database().cached(
         "INSERT INTO mail_outbox(message_key, kind, complaint_id, store_code, recipient, subject, body, status, "
@@ -166,14 +179,25 @@ Result<bool> queue_message(HqStore& store, const Event& event, const std::string
                      .bind(2, kind)
                      .bind(3, event.subject)
                      .bind(4, store_code)
-                     .bind(5, recipient->email)
-                     .bind(6, config::render_template(message.subject.in(recipient->locale), *values))
-                     .bind(7, config::render_template(message.body.in(recipient->locale), *values))
+                     .bind(5, (*keys)->seal_value(to.email))
+                     .bind(6, (*keys)->seal_value(config::render_template(message.subject.in(to.locale), *values)))
+                     .bind(7, (*keys)->seal_value(config::render_template(message.body.in(to.locale), *values)))
                      .bind(8, now_ms)
                      .run());
     FEEDBACK_TRY(store.record_hq_event_in_transaction(EventType::complaint_messaged, event.subject, mail_actor,
                                                       Json{{"message", kind}, {"status", "queued"}}, now_ms));
     return true;
+}
+
+// An outbox column as it is to be sent: sealed for a customer
+// (queue_message), in the clear for head office's own people (alerts).
+Result<std::string> open_value(HqStore& store, std::string text)
+{
+    if (!text.starts_with("sealed:"))
+        return text;
+    auto keys = store.keyring(text.substr(7, crypto::contact_key_id_chars));
+    FEEDBACK_TRY(keys);
+    return (*keys)->open_value(text);
 }
 
 // At most max_reason_bytes, not cutting a UTF-8 character.
@@ -277,6 +301,7 @@ Result<std::vector<ClaimedMessage>> claim_due_messages(HqStore& store, const Mai
     FEEDBACK_TRY(due);
     due->bind(1, now_ms).bind(2, limit);
     std::vector<ClaimedMessage> claimed;
+    std::vector<int64_t> unopenable; // sealed to a key hq.json no longer names: given up
     std::string domain = message_id_domain(settings);
     for (;;) {
         auto row = due->step();
@@ -287,9 +312,16 @@ Result<std::vector<ClaimedMessage>> claim_due_messages(HqStore& store, const Mai
         message.id = due->column_int64(0);
         message.kind = due->column_text(1);
         message.complaint_id = due->column_text(2);
-        message.mail.to = due->column_text(3);
-        message.mail.subject = due->column_text(4);
-        message.mail.body = due->column_text(5);
+        auto to = open_value(store, due->column_text(3));
+        auto subject = open_value(store, due->column_text(4));
+        auto body = open_value(store, due->column_text(5));
+        if (!to || !subject || !body) {
+            unopenable.push_back(due->column_int64(0));
+            continue;
+        }
+        message.mail.to = std::move(*to);
+        message.mail.subject = std::move(*subject);
+        message.mail.body = std::move(*body);
         message.attempts = static_cast<int>(due->column_int64(6));
         message.queued_at = due->column_int64(7);
         message.mail.from = settings.mail_from;
@@ -301,6 +333,12 @@ Result<std::vector<ClaimedMessage>> claim_due_messages(HqStore& store, const Mai
     FEEDBACK_TRY(lease);
     for (const ClaimedMessage& message : claimed)
         FEEDBACK_TRY((*lease)->bind(1, message.id).bind(2, now_ms + lease_ms).run());
+    auto give_up = db.cached("UPDATE mail_outbox SET status = 'failed', recipient = '', subject = '', body = '', "
+                             "last_error = 'sealed to a contact key hq.json no longer names', done_at = ?2 "
+                             "WHERE id = ?1");
+    FEEDBACK_TRY(give_up);
+    for (int64_t id : unopenable)
+        FEEDBACK_TRY((*give_up)->bind(1, id).bind(2, now_ms).run());
     FEEDBACK_TRY(txn->commit());
     return claimed;
 }

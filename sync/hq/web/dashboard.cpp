@@ -373,6 +373,7 @@ Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path&
     add("POST", "/complaints/" + id + "/decide", {Role::manager, Kind::action, post_decide});
     add("POST", "/complaints/" + id + "/response", {Role::manager, Kind::action, post_response});
     add("POST", "/complaints/" + id + "/close", {Role::manager, Kind::action, post_close});
+    add("POST", "/complaints/" + id + "/erase", {Role::admin, Kind::action, post_erase});
 
     add("GET", "/callbacks", {Role::viewer, Kind::page, callbacks_page});
     add("GET", "/callbacks/" + id, {Role::viewer, Kind::page, callback_page});

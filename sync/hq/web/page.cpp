@@ -369,6 +369,22 @@ const std::vector<std::string>& Page::scope() const
     return session ? session->user.stores : whole_chain;
 }
 
+Result<std::string> Page::contact_facts(const nlohmann::json& contact, std::string_view subject)
+{
+    FEEDBACK_TRY(audit("contact.viewed", subject));
+    auto opened = store.open_contact(contact);
+    if (!opened && opened.error().kind == ErrorKind::not_found) // a key file hq.json no longer names
+        return "<p class=\"error\">" +
+               escape(t.format("contact.key_missing", {{"key", contact.value("key_id", std::string())}})) + "</p>";
+    FEEDBACK_TRY(opened);
+    std::string html = "<p class=\"note\">" + escape(t("contact.audit_note")) + "</p><dl class=\"facts\" id=\"contact\">";
+    for (const char* field : {"name", "phone", "email"})
+        if (opened->contains(field) && (*opened)[field].is_string())
+            html += "<div><dt>" + escape(t(std::string("contact.") + field)) + "</dt><dd>" +
+                    escape((*opened)[field].get<std::string>()) + "</dd></div>";
+    return html + "</dl>";
+}
+
 std::string Page::store_select(const std::string& selected, bool with_all)
 {
     std::string html = "<select name=\"store\" id=\"store\">";

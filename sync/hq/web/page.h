@@ -168,6 +168,10 @@ public:
     // Label of a configured choice (category, root cause, reason) in the
     // page's language, else the id itself.
     std::string label_of(const std::optional<nlohmann::json>& config, std::string_view list, std::string_view id) const;
+    // A customer's contact details as facts (<dl id="contact">), for a user
+    // allowed to see them: the viewing is audited ("contact.viewed" on
+    // `subject`) first, then the sealed value is opened. No record, no data.
+    Result<std::string> contact_facts(const nlohmann::json& contact, std::string_view subject);
 
 private:
     const TimeZone& zone_of(const std::string& store_code) const;

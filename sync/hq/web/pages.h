@@ -52,6 +52,8 @@ void post_note(Page& page);
 void post_decide(Page& page);
 void post_response(Page& page);
 void post_close(Page& page);
+// Erases the customer's personal data on request (admins; HqStore::erase_complaint).
+void post_erase(Page& page);
 void register_page(Page& page);
 void post_register(Page& page);
 

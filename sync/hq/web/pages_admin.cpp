@@ -474,7 +474,7 @@ void audit_page(Page& page)
             "</th><th>" + escape(t("audit.address")) + "</th></tr></thead><tbody>";
     for (const auto& entry : *entries) {
         std::string subject = escape(entry.subject);
-        if (entry.action == "contact.viewed")
+        if (entry.action == "contact.viewed" || entry.action.starts_with("personal_data.erased"))
             subject = "<a href=\"/complaints/" + subject + "\">" + subject + "</a>";
         body += "<tr><td>" + escape(page.time_text(entry.at)) + "</td><td>" + escape(entry.user_name) + "</td><td>" +
                 escape(t.has("audit_action." + entry.action) ? t("audit_action." + entry.action) : entry.action) +

@@ -120,18 +120,12 @@ void render_callback(Page& page, const std::string& rating_id, int status, const
     } else if (!manager) {
         body += "<p>" + escape(t("contact.hidden")) + "</p>";
     } else {
-        // Audited before it is shown: no record, no data.
-        auto audited = page.audit("contact.viewed", rating_id);
-        if (!audited) {
-            page.send_failure(audited.error());
+        auto facts = page.contact_facts(contact, rating_id);
+        if (!facts) {
+            page.send_failure(facts.error());
             return;
         }
-        body += "<p class=\"note\">" + escape(t("contact.audit_note")) + "</p><dl class=\"facts\" id=\"contact\">";
-        for (const char* field : {"name", "phone", "email"})
-            if (contact.contains(field) && contact[field].is_string())
-                body += "<div><dt>" + escape(t(std::string("contact.") + field)) + "</dt><dd>" +
-                        escape(contact[field].get<std::string>()) + "</dd></div>";
-        body += "</dl>";
+        body += *facts;
     }
     body += "</section><section class=\"card\"><h2>" + escape(t("callbacks.history")) + "</h2>";
     bool any = false;

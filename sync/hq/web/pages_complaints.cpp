@@ -326,6 +326,9 @@ std::string event_details(Page& page, const std::optional<nlohmann::json>& confi
         add(t("complaint.reason"), payload_text(p, "reason"));
         break;
     }
+    case EventType::complaint_erased:
+        add(t("erase.texts_too"), yes_no(t, p.value("texts", false)));
+        break;
     case EventType::complaint_escalated:
     case EventType::complaint_reopened:
         add(t("complaint.reason"), payload_text(p, "reason"));
@@ -664,21 +667,13 @@ void complaint_contact_page(Page& page)
         page.send_message(404, t("contact.title"), t("contact.none"));
         return;
     }
-    // Audited before it is shown: no record, no data.
-    auto audited = page.audit("contact.viewed", complaint_id);
-    if (!audited) {
-        page.send_failure(audited.error());
+    auto facts = page.contact_facts(loaded->opened->event.payload["contact"], complaint_id);
+    if (!facts) {
+        page.send_failure(facts.error());
         return;
     }
-    const nlohmann::json& contact = loaded->opened->event.payload["contact"];
     std::string body = "<p class=\"back\"><a href=\"/complaints/" + escape(complaint_id) + "\">" +
-                       escape(t("complaint.back_to")) + "</a></p><section class=\"card\"><p class=\"note\">" +
-                       escape(t("contact.audit_note")) + "</p><dl class=\"facts\" id=\"contact\">";
-    for (const char* field : {"name", "phone", "email"})
-        if (contact.contains(field) && contact[field].is_string())
-            body += "<div><dt>" + escape(t(std::string("contact.") + field)) + "</dt><dd>" +
-                    escape(contact[field].get<std::string>()) + "</dd></div>";
-    body += "</dl></section>";
+                       escape(t("complaint.back_to")) + "</a></p><section class=\"card\">" + *facts + "</section>";
     page.send_page(200, t.format("contact.page_title", {{"reference", loaded->state.reference}}), "complaints", body);
 }
 

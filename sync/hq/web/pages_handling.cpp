@@ -11,6 +11,7 @@
 #include "config/kiosk_config.h"
 #include "crypto/status_key.h"
 #include "domain/money.h"
+#include "domain/refcode.h"
 #include "domain/vocabulary.h"
 #include "forms.h"
 
@@ -181,6 +182,17 @@ std::string handling_forms(Page& page, const ComplaintState& state, const std::s
                           true) +
                 form_end("save-note", t("handling.add_note"));
     }
+    // Erasure on request (GDPR article 17): admins, in any state, once the
+    // reference code is typed again.
+    if (page.can(Role::admin)) {
+        const FormFeedback* mine = feedback_for(feedback, "erase");
+        html += form_start(page, base + "/erase", "erase-form", "erase.title") + "<p>" + escape(t("erase.explained")) +
+                "</p>" + form_error(feedback, "erase") +
+                text_input("erase_reference", "reference", t("erase.reference"), typed(mine, "reference"), 20, true) +
+                "<label class=\"check\"><input type=\"checkbox\" id=\"erase_texts\" name=\"texts\" value=\"yes\"" +
+                (typed(mine, "texts") == "yes" ? " checked" : "") + "> " + escape(t("erase.texts")) + "</label>" +
+                form_end("save-erase", t("erase.submit"));
+    }
     return html;
 }
 
@@ -318,6 +330,32 @@ void post_close(Page& page)
     if (!note.empty())
         payload["note"] = note;
     record_and_answer(page, complaint_id, EventType::complaint_closed, std::move(payload), feedback, "closed");
+}
+
+void post_erase(Page& page)
+{
+    std::string complaint_id = page.capture(1);
+    FormReader form(page);
+    FormFeedback feedback{"erase", "", {}};
+    std::string typed_reference = form.text("reference", feedback);
+    const bool texts = form.text("texts", feedback) == "yes";
+    if (!complaint_in_scope(page, complaint_id))
+        return;
+    auto state = page.store.complaint_state(complaint_id);
+    if (!state)
+        return page.send_failure(state.error());
+    auto reference = parse_refcode(typed_reference);
+    if (!reference || *reference != state->reference)
+        return show_mistake(page, complaint_id, feedback, page.t("erase.reference_mismatch"));
+    auto erased = page.write([&] {
+        return page.store.erase_complaint(complaint_id, texts, page.actor(), page.now_ms);
+    });
+    if (!erased)
+        return page.send_failure(erased.error());
+    if (auto audited = page.audit(texts ? "personal_data.erased_with_texts" : "personal_data.erased", complaint_id);
+        !audited)
+        return page.send_failure(audited.error());
+    page.send_redirect("/complaints/" + complaint_id + "?done=erased");
 }
 
 // [SECTION] Registering a complaint that came in at head office
