@@ -26,6 +26,8 @@ packages=(
   zbar-tools
   # a real SMTP server (with STARTTLS) that the mail tests start themselves
   python3-aiosmtpd
+  # the bad-network tests: network namespaces, addresses and tbf (ip, tc)
+  iproute2
   # the appliance: the kiosk session (cage on XWayland), its screenshots in
   # the session test (grim), and systemd-analyze for the units' checks; Xlib
   # with its screen-saver and DPMS extensions, which the session test asks

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cassert>
+#include <cerrno>
 
 namespace feedback::sqlite {
 
@@ -15,12 +16,18 @@ Error make_error(sqlite3* db, int code, std::string_view context)
     std::string what;
     switch (code & 0xFF) { // primary code; extended codes keep it in the low byte
     case SQLITE_FULL:
-        kind = ErrorKind::disk_full;
-        what = "the disk is full (nothing already recorded is lost; free some space)";
-        break;
     case SQLITE_IOERR:
-        kind = ErrorKind::io;
-        what = "the disk reported an input/output error";
+        // SQLite says I/O error, not full, when the file system has no room
+        // for what it must write even to read (the -shm file of a WAL
+        // database, made again when the database is opened); errno tells.
+        if ((code & 0xFF) == SQLITE_FULL ||
+            (db && (sqlite3_system_errno(db) == ENOSPC || sqlite3_system_errno(db) == EDQUOT))) {
+            kind = ErrorKind::disk_full;
+            what = "the disk is full (nothing already recorded is lost; free some space)";
+        } else {
+            kind = ErrorKind::io;
+            what = "the disk reported an input/output error";
+        }
         break;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
