@@ -22,6 +22,8 @@ packages=(
   # head-office dashboard's tests
   catch2 chromium chromium-driver poppler-utils
   testssl.sh # the TLS scanner (command: testssl) that a test runs against feedback-hq serve
+  # the libFuzzer build (tests/fuzz/): clang, libFuzzer and the sanitizers' runtimes
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
   # reads the kiosk's QR code back from its screenshots in the UI tests
   zbar-tools
   # a real SMTP server (with STARTTLS) that the mail tests start themselves

@@ -29,18 +29,36 @@ std::string format_utc_iso8601(int64_t unix_ms)
     return buf;
 }
 
+namespace {
+
+// Whether `text` starts with `shape`, in which 'd' stands for a digit:
+// sscanf's %d alone would also take a sign or blanks ("2026-03- 5").
+bool has_shape(std::string_view text, std::string_view shape)
+{
+    if (text.size() < shape.size())
+        return false;
+    for (size_t i = 0; i < shape.size(); ++i)
+        if (shape[i] == 'd' ? text[i] < '0' || text[i] > '9' : text[i] != shape[i])
+            return false;
+    return true;
+}
+
+} // namespace
+
 std::optional<int64_t> parse_utc_iso8601(std::string_view text)
 {
     using namespace std::chrono;
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
     std::string copy(text);
     int consumed = 0;
-    if (std::sscanf(copy.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3 || consumed != 10)
+    if (!has_shape(text, "dddd-dd-dd") ||
+        std::sscanf(copy.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3 || consumed != 10)
         return std::nullopt;
     std::string_view rest = text.substr(10);
     if (!rest.empty()) {
         int n = 0;
-        if (std::sscanf(copy.c_str() + 10, "T%2d:%2d:%2d%n", &h, &mi, &s, &n) != 3 || n != 9)
+        if (!has_shape(rest, "Tdd:dd:dd") || std::sscanf(copy.c_str() + 10, "T%2d:%2d:%2d%n", &h, &mi, &s, &n) != 3 ||
+            n != 9)
             return std::nullopt;
         rest = rest.substr(9);
         if (!rest.empty() && rest[0] == '.') {

@@ -133,6 +133,21 @@ Result<Event> event_from_json(const nlohmann::json& json)
     return event;
 }
 
+bool erase_free_texts(nlohmann::json& payload)
+{
+    bool changed = false;
+    if (!payload.is_object())
+        return false;
+    for (std::string_view field : free_text_fields) {
+        auto it = payload.find(field);
+        if (it != payload.end() && it->is_string() && *it != erased_text) {
+            *it = erased_text;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
 Event without_personal_fields(Event event)
 {
     take_personal_fields(event.payload);

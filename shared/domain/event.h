@@ -110,6 +110,8 @@ inline constexpr int default_contact_retention_days = 30;
 inline constexpr std::array free_text_fields{std::string_view{"description"}, std::string_view{"customer_wish"},
                                              std::string_view{"comment"}, std::string_view{"note"}};
 inline constexpr std::string_view erased_text = "[erased]";
+// Replaces the free texts of `payload` with erased_text; true when one changed.
+bool erase_free_texts(nlohmann::json& payload);
 
 // Moves the personal fields out of `payload` into the returned object (empty
 // object when there were none).

@@ -604,7 +604,8 @@ void check_field(const FieldRule& rule, const Json& value, const std::string& pa
 void check_object(std::span<const FieldRule> rules, const Json& object, const std::string& prefix,
                   std::string_view owner, Violations& out)
 {
-    for (const auto& [key, value] : object.items()) {
+    for (const auto& item : object.items()) { // not a structured binding: clang-14 cannot capture one (tests/fuzz)
+        const std::string& key = item.key();
         bool known = std::any_of(rules.begin(), rules.end(), [&](const FieldRule& rule) { return rule.name == key; });
         if (!known)
             add(out, prefix + key, "unknown field " + std::string(owner));

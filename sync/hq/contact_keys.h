@@ -40,6 +40,7 @@ public:
     static Result<ContactKeyring> load(const std::filesystem::path& dir);
 
     bool empty() const { return m_pairs.empty(); }
+    bool has(std::string_view key_id) const { return find(key_id) != nullptr; }
     const crypto::ContactPublicKey& current() const { return m_pairs.front().public_half; }
 
     // A sealed contact object back in the clear ({"consent", "name",

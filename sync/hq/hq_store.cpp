@@ -2029,12 +2029,7 @@ Result<void> HqStore::add_contact_key(const crypto::ContactPublicKey& key, int64
 
 Result<const ContactKeyring*> HqStore::keyring(std::string_view needed_key_id)
 {
-    auto has_needed = [&] {
-        if (needed_key_id.empty())
-            return !m_keyring->empty();
-        auto opened = m_keyring->open_value("sealed:" + std::string(needed_key_id) + ":");
-        return opened || opened.error().kind != ErrorKind::not_found;
-    };
+    auto has_needed = [&] { return needed_key_id.empty() ? !m_keyring->empty() : m_keyring->has(needed_key_id); };
     if (!m_keyring || !has_needed()) {
         auto loaded = ContactKeyring::load(m_dir);
         FEEDBACK_TRY(loaded);
@@ -2121,14 +2116,8 @@ bool erase_from_body(nlohmann::json& body, bool texts)
         return false;
     nlohmann::json& payload = body["payload"];
     bool changed = payload.erase("contact") > 0;
-    if (texts)
-        for (std::string_view field : free_text_fields) {
-            auto it = payload.find(field);
-            if (it != payload.end() && it->is_string() && *it != erased_text) {
-                *it = erased_text;
-                changed = true;
-            }
-        }
+    if (texts && erase_free_texts(payload))
+        changed = true;
     return changed;
 }
 

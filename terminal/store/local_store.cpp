@@ -879,15 +879,7 @@ Result<void> LocalStore::erase_complaint_data(std::string_view complaint_id, boo
         if (!*row)
             break;
         auto payload = nlohmann::json::parse(with_texts->column_text(1), nullptr, false);
-        bool any = false;
-        for (std::string_view field : free_text_fields) {
-            auto it = payload.is_object() ? payload.find(field) : payload.end();
-            if (it != payload.end() && it->is_string() && *it != erased_text) {
-                *it = erased_text;
-                any = true;
-            }
-        }
-        if (any)
+        if (erase_free_texts(payload))
             changed.emplace_back(with_texts->column_int64(0), std::move(payload));
     }
     if (changed.empty())

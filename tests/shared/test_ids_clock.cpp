@@ -54,6 +54,19 @@ TEST_CASE("UTC times format and parse as ISO 8601", "[clock]")
     CHECK(parse_utc_iso8601(format_utc_iso8601(now)) == now);
 }
 
+TEST_CASE("UTC times are read only with plain digits, as format_utc_iso8601 writes them", "[clock]")
+{
+    // Found by tests/fuzz/fuzz_form_fields (regressions/form_fields/): sscanf's
+    // %d also took a sign or a blank, so "2026-03- 5" was the 5th of March.
+    CHECK_FALSE(parse_utc_iso8601("2026-03- 5"));
+    CHECK_FALSE(parse_utc_iso8601("2026-+3-05"));
+    CHECK_FALSE(parse_utc_iso8601(" 202-03-05"));
+    CHECK_FALSE(parse_utc_iso8601("-026-03-05"));
+    CHECK_FALSE(parse_utc_iso8601("2026-03-05T 9:30:00Z"));
+    CHECK_FALSE(parse_utc_iso8601("2026-03-05T09:-3:00Z"));
+    CHECK(parse_utc_iso8601("2026-03-05T09:30:00Z") == 1772703000000);
+}
+
 TEST_CASE("instants with an offset parse to UTC, and a date alone or a bad offset does not", "[clock]")
 {
     CHECK(parse_iso8601_instant("2025-11-24T16:00:00Z") == 1764000000000);
