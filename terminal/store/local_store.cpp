@@ -832,6 +832,29 @@ Result<int64_t> LocalStore::outbox_size() { return m_db.query_int64("SELECT coun
 
 // [SECTION] Erasure on request
 
+Result<void> LocalStore::erase_personal_fields(int64_t event_pos, std::string_view fields_json, int64_t now_ms)
+{
+    nlohmann::json names = nlohmann::json::array(); // what was erased, never its values
+    auto fields = nlohmann::json::parse(fields_json, nullptr, false);
+    if (fields.is_object())
+        for (const auto& item : fields.items())
+            names.push_back(item.key());
+    auto erase = m_db.cached("DELETE FROM personal_data WHERE event_pos = ?1");
+    auto note = m_db.cached("INSERT OR REPLACE INTO erasures(event_pos, erased_at, fields) VALUES (?1, ?2, ?3)");
+    FEEDBACK_TRY(erase);
+    FEEDBACK_TRY(note);
+    FEEDBACK_TRY((*erase)->bind(1, event_pos).run());
+    return (*note)->bind(1, event_pos).bind(2, now_ms).bind(3, names.dump()).run();
+}
+
+Result<int> LocalStore::mark_contact_erased(std::string_view complaint_id, int64_t now_ms)
+{
+    auto mark = m_db.cached("UPDATE complaints SET contact_erased_at = ?2 WHERE id = ?1 AND contact_erased_at IS NULL");
+    FEEDBACK_TRY(mark);
+    FEEDBACK_TRY((*mark)->bind(1, complaint_id).bind(2, now_ms).run());
+    return m_db.changes();
+}
+
 Result<void> LocalStore::erase_complaint_data(std::string_view complaint_id, bool texts, int64_t now_ms)
 {
     // The contact details: as retention erases them.
@@ -845,24 +868,11 @@ Result<void> LocalStore::erase_complaint_data(std::string_view complaint_id, boo
         FEEDBACK_TRY(row);
         if (!*row)
             break;
-        nlohmann::json names = nlohmann::json::array();
-        auto fields = nlohmann::json::parse(contacts->column_text(1), nullptr, false);
-        if (fields.is_object())
-            for (const auto& item : fields.items())
-                names.push_back(item.key());
-        erased.emplace_back(contacts->column_int64(0), names.dump());
+        erased.emplace_back(contacts->column_int64(0), contacts->column_text(1));
     }
-    auto erase = m_db.cached("DELETE FROM personal_data WHERE event_pos = ?1");
-    auto note = m_db.cached("INSERT OR REPLACE INTO erasures(event_pos, erased_at, fields) VALUES (?1, ?2, ?3)");
-    FEEDBACK_TRY(erase);
-    FEEDBACK_TRY(note);
-    for (const auto& [pos, names] : erased) {
-        FEEDBACK_TRY((*erase)->bind(1, pos).run());
-        FEEDBACK_TRY((*note)->bind(1, pos).bind(2, now_ms).bind(3, names).run());
-    }
-    auto mark = m_db.cached("UPDATE complaints SET contact_erased_at = ?2 WHERE id = ?1 AND contact_erased_at IS NULL");
-    FEEDBACK_TRY(mark);
-    FEEDBACK_TRY((*mark)->bind(1, complaint_id).bind(2, now_ms).run());
+    for (const auto& [pos, fields] : erased)
+        FEEDBACK_TRY(erase_personal_fields(pos, fields, now_ms));
+    FEEDBACK_TRY(mark_contact_erased(complaint_id, now_ms));
     if (!texts)
         return {};
 
@@ -920,7 +930,7 @@ Result<RetentionReport> LocalStore::apply_retention(int64_t now_ms, int days)
     expired->bind(1, cutoff);
     struct Expired {
         int64_t pos;
-        std::string field_names;
+        std::string fields;
         std::string complaint_id;
     };
     std::vector<Expired> rows;
@@ -929,27 +939,16 @@ Result<RetentionReport> LocalStore::apply_retention(int64_t now_ms, int days)
         FEEDBACK_TRY(row);
         if (!*row)
             break;
-        nlohmann::json fields = nlohmann::json::parse(expired->column_text(1), nullptr, false);
-        nlohmann::json names = nlohmann::json::array();
-        if (fields.is_object())
-            for (const auto& item : fields.items())
-                names.push_back(item.key());
         bool is_complaint = expired->column_text(3).rfind("complaint.", 0) == 0;
-        rows.push_back({expired->column_int64(0), names.dump(), is_complaint ? expired->column_text(2) : ""});
+        rows.push_back({expired->column_int64(0), expired->column_text(1), is_complaint ? expired->column_text(2) : ""});
     }
-    auto erase = m_db.cached("DELETE FROM personal_data WHERE event_pos = ?1");
-    auto note = m_db.cached("INSERT INTO erasures(event_pos, erased_at, fields) VALUES (?1, ?2, ?3)");
-    auto mark = m_db.cached("UPDATE complaints SET contact_erased_at = ?2 WHERE id = ?1 AND contact_erased_at IS NULL");
-    FEEDBACK_TRY(erase);
-    FEEDBACK_TRY(note);
-    FEEDBACK_TRY(mark);
     for (const auto& row : rows) {
-        FEEDBACK_TRY((*erase)->bind(1, row.pos).run());
-        FEEDBACK_TRY((*note)->bind(1, row.pos).bind(2, now_ms).bind(3, row.field_names).run());
+        FEEDBACK_TRY(erase_personal_fields(row.pos, row.fields, now_ms));
         ++report.events_erased;
         if (!row.complaint_id.empty()) {
-            FEEDBACK_TRY((*mark)->bind(1, row.complaint_id).bind(2, now_ms).run());
-            report.complaints_erased += m_db.changes();
+            auto marked = mark_contact_erased(row.complaint_id, now_ms);
+            FEEDBACK_TRY(marked);
+            report.complaints_erased += *marked;
         }
     }
     FEEDBACK_TRY(txn->commit());

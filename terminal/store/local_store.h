@@ -248,6 +248,11 @@ private:
     // Inserts the event and its personal fields; false when an event with its
     // id is already stored (a repeat from head office).
     Result<bool> insert_event(const Event& event, Origin origin, int64_t now_ms);
+    // Retention and erasure: an event's personal fields (personal_data,
+    // `fields_json`) deleted and the names of what went noted in erasures;
+    // a complaint marked as having lost its contact (1 when newly marked).
+    Result<void> erase_personal_fields(int64_t event_pos, std::string_view fields_json, int64_t now_ms);
+    Result<int> mark_contact_erased(std::string_view complaint_id, int64_t now_ms);
     // The position of the event with this id, if stored (local_store.cpp,
     // "Finding events by id").
     Result<std::optional<int64_t>> find_event(std::string_view id);

@@ -242,9 +242,9 @@ private:
     std::string with_ids(std::string_view line) const
     {
         std::string out(line);
-        for (const auto& [placeholder, id] : m_ids)
-            for (size_t at = out.find(placeholder); at != std::string::npos; at = out.find(placeholder, at + id.size()))
-                out.replace(at, placeholder.size(), id);
+        for (const auto& [token, id] : m_ids)
+            for (size_t at = out.find(token); at != std::string::npos; at = out.find(token, at + id.size()))
+                out.replace(at, token.size(), id);
         return out;
     }
 
@@ -268,7 +268,7 @@ private:
     fuzz::InMemoryServer m_http;
     CookieJar m_cookies;
     std::string m_csrf;
-    std::map<std::string, std::string> m_ids; // placeholder -> id
+    std::map<std::string, std::string> m_ids; // token in the corpus -> the real id
 };
 
 } // namespace
