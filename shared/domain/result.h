@@ -28,6 +28,9 @@ const char* to_string(ErrorKind kind);
 struct Error {
     ErrorKind kind;
     std::string message;
+    // A module's own typed code for a caller that must tell refusals of the
+    // same kind apart (sync::ErrorCode, the protocol's error codes); 0 for none.
+    int code = 0;
 };
 
 template <class T>

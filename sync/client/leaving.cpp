@@ -10,7 +10,7 @@
 
 namespace feedback::sync {
 
-LeaveOutcome leave_store(const std::filesystem::path& data_dir, store::LocalStore& store,
+LeaveOutcome leave_store(const std::filesystem::path& data_dir, Outbox& store,
                          const SessionOptions& options)
 {
     auto credentials = load_credentials(data_dir);

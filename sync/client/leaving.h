@@ -39,7 +39,7 @@ struct LeaveOutcome {
 // Leaves only when every event recorded here is acknowledged (or quarantined:
 // head office refused it and said why). On success the terminal no longer
 // syncs, and its data folder is emptied at its next start.
-LeaveOutcome leave_store(const std::filesystem::path& data_dir, store::LocalStore& store,
+LeaveOutcome leave_store(const std::filesystem::path& data_dir, Outbox& store,
                          const SessionOptions& options);
 
 // The terminal left its store and its data folder has not been emptied yet.

@@ -11,6 +11,7 @@
 #include "files/private_files.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <chrono>
 #include <fstream>
@@ -41,8 +42,8 @@ std::string os_name()
 
 
 // What this process can measure of itself and of its data folder now.
-DeviceCondition measure_condition(const std::filesystem::path& data_dir, int64_t uptime_seconds,
-                                  const std::string& screen)
+DeviceCondition measure_condition(const std::filesystem::path& data_dir, const Outbox& outbox,
+                                  int64_t uptime_seconds, const std::string& screen)
 {
     DeviceCondition c;
     c.uptime_seconds = uptime_seconds;
@@ -51,14 +52,7 @@ DeviceCondition measure_condition(const std::filesystem::path& data_dir, int64_t
         c.disk_free_bytes = static_cast<int64_t>(disk.f_bavail) * static_cast<int64_t>(disk.f_frsize);
         c.disk_total_bytes = static_cast<int64_t>(disk.f_blocks) * static_cast<int64_t>(disk.f_frsize);
     }
-    int64_t store = 0;
-    std::error_code ec;
-    for (const std::string& name : {std::string(store::database_file_name), std::string(store::database_file_name) + "-wal"}) {
-        auto size = std::filesystem::file_size(data_dir / name, ec);
-        if (!ec)
-            store += static_cast<int64_t>(size);
-    }
-    c.store_bytes = store;
+    c.store_bytes = outbox.bytes_on_disk();
     c.bytes_written = disk_bytes_written();
     c.os = fitted_text(os_name());
     if (auto exits = read_exit_notes(data_dir)) {
@@ -86,29 +80,31 @@ std::string describe_answer(const HttpResponse& response)
     return text;
 }
 
-std::string error_code_of(const HttpResponse& response)
+// The code of head office's error answer; nothing without one, or for a code
+// this version does not know.
+std::optional<ErrorCode> error_code_of(const HttpResponse& response)
 {
     auto body = nlohmann::json::parse(response.body, nullptr, false);
     if (body.is_object() && body.contains("error") && body["error"].is_string())
-        return body["error"].get<std::string>();
-    return {};
+        return error_code_from_wire(body["error"].get<std::string>());
+    return std::nullopt;
 }
 
 // What staff do about a refused enrolment (PROTOCOL.md 2), by head office's error code.
-std::string what_to_do_when_refused(std::string_view code, const std::string& device_id)
+std::string what_to_do_when_refused(std::optional<ErrorCode> code, const std::string& device_id)
 {
     std::string unused = "; the code you typed was not used";
-    if (code == error_device_already_enrolled)
+    if (code == ErrorCode::device_already_enrolled)
         return "head office knows this terminal, and it has no current token for that address (credentials "
                "lost, or enrolled at another address): ask head office for a replacement code (feedback-hq enroll "
                "--replace " + device_id + ")" + unused;
-    if (code == error_device_revoked)
+    if (code == ErrorCode::device_revoked)
         return "head office revoked this terminal: only head office can let it back in, with a replacement code "
                "(feedback-hq enroll --replace " + device_id + ")" + unused;
-    if (code == error_device_enrolled_elsewhere)
+    if (code == ErrorCode::device_enrolled_elsewhere)
         return "a terminal stays in the store it was first enrolled in: ask head office for a code of that store" +
                unused;
-    if (code == error_replace_code_other_device)
+    if (code == ErrorCode::replace_code_other_device)
         return "that code replaces another terminal: ask head office for a code for this one (device " + device_id +
                ")" + unused;
     return "ask head office for a new code";
@@ -143,10 +139,30 @@ bool is_digits(std::string_view text)
     return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// A whole decimal integer that fits in 64 bits; nothing for anything else
+// (a header of 30 digits from a broken proxy must not stop the uploader).
+std::optional<int64_t> whole_integer(std::string_view text)
+{
+    int64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
+
+// Head office's clock in its Feedback-Server-Time header (UTC ms).
+std::optional<int64_t> server_time_ms(const HttpResponse& response)
+{
+    std::string text = response.header("feedback-server-time");
+    if (!is_digits(text))
+        return std::nullopt;
+    return whole_integer(text);
+}
+
 // Keeps the contact key (crypto/contact_seal.h) an enrolment or configuration
 // answer carries as "contact_key", when it is new; an answer without one
 // (an older head office) changes nothing.
-Result<void> keep_contact_key(store::LocalStore& store, const nlohmann::json& body)
+Result<void> keep_contact_key(Outbox& store, const nlohmann::json& body)
 {
     if (!body.is_object() || !body.contains("contact_key"))
         return {};
@@ -186,10 +202,10 @@ bool read_answer_counts(const nlohmann::json& body, AnswerCounts& counts)
 // counts say exactly that many were accepted. Otherwise (a result whose id
 // was unreadable, say) the unnamed events are not acknowledged and go back
 // to PENDING.
-std::vector<store::EventAck> acks_of(const BatchAnswer& answer, const AnswerCounts& counts,
+std::vector<EventAck> acks_of(const BatchAnswer& answer, const AnswerCounts& counts,
                                      const std::vector<std::string>& event_ids)
 {
-    std::vector<store::EventAck> acks;
+    std::vector<EventAck> acks;
     acks.reserve(event_ids.size());
     std::unordered_set<std::string_view> named;
     int64_t named_accepted = 0;
@@ -197,9 +213,9 @@ std::vector<store::EventAck> acks_of(const BatchAnswer& answer, const AnswerCoun
         if (!result.id)
             continue;
         named.insert(*result.id);
-        store::AckOutcome outcome = result.outcome == EventOutcome::accepted    ? store::AckOutcome::accepted
-                                    : result.outcome == EventOutcome::duplicate ? store::AckOutcome::duplicate
-                                                                                : store::AckOutcome::rejected;
+        AckOutcome outcome = result.outcome == EventOutcome::accepted    ? AckOutcome::accepted
+                                    : result.outcome == EventOutcome::duplicate ? AckOutcome::duplicate
+                                                                                : AckOutcome::rejected;
         named_accepted += result.outcome == EventOutcome::accepted ? 1 : 0;
         acks.push_back({*result.id, outcome, result.reason});
     }
@@ -209,7 +225,7 @@ std::vector<store::EventAck> acks_of(const BatchAnswer& answer, const AnswerCoun
             unnamed.push_back(&id);
     if (static_cast<int64_t>(unnamed.size()) == counts.accepted - named_accepted)
         for (const std::string* id : unnamed)
-            acks.push_back({*id, store::AckOutcome::accepted, {}});
+            acks.push_back({*id, AckOutcome::accepted, {}});
     return acks;
 }
 
@@ -222,7 +238,7 @@ bool is_protocol_answer(const HttpResponse& response)
 
 // [SECTION] Enrolment
 
-Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore& store, std::string server_url,
+Result<Enrolment> enrol(const std::filesystem::path& data_dir, Outbox& store, std::string server_url,
                         std::string_view code, const std::string& ca_file, const SessionOptions& options)
 {
     std::string ca_pem;
@@ -239,7 +255,7 @@ Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore
     return enrol_with_ca(data_dir, store, std::move(server_url), code, ca_pem, options);
 }
 
-Result<Enrolment> enrol_with_ca(const std::filesystem::path& data_dir, store::LocalStore& store,
+Result<Enrolment> enrol_with_ca(const std::filesystem::path& data_dir, Outbox& store,
                                 std::string server_url, std::string_view code, const std::string& ca_pem,
                                 const SessionOptions& options, EnrolProblem* problem)
 {
@@ -277,10 +293,10 @@ Result<Enrolment> enrol_with_ca(const std::filesystem::path& data_dir, store::Lo
         return refuse(EnrolProblem::not_head_office,
                       Error{ErrorKind::io, not_head_office(*response) + ": check the server address"});
     if (response->status == 403 || response->status == 400) {
-        const std::string refusal = error_code_of(*response);
-        const EnrolProblem why = refusal == error_device_enrolled_elsewhere ? EnrolProblem::held_elsewhere
-                                 : refusal == error_device_already_enrolled || refusal == error_device_revoked ||
-                                         refusal == error_replace_code_other_device
+        const auto refusal = error_code_of(*response);
+        const EnrolProblem why = refusal == ErrorCode::device_enrolled_elsewhere ? EnrolProblem::held_elsewhere
+                                 : refusal == ErrorCode::device_already_enrolled || refusal == ErrorCode::device_revoked ||
+                                         refusal == ErrorCode::replace_code_other_device
                                      ? EnrolProblem::needs_replacement
                                      : EnrolProblem::wrong_code;
         return refuse(why, Error{ErrorKind::invalid_input,
@@ -322,10 +338,10 @@ Result<Enrolment> enrol_with_ca(const std::filesystem::path& data_dir, store::Lo
             limits = *parsed;
     }
     Result<void> saved = [&]() -> Result<void> {
-        if (auto server_time = response->header("feedback-server-time"); !server_time.empty() && is_digits(server_time))
+        if (auto server_time = server_time_ms(*response))
             FEEDBACK_TRY(store.set_sync_state(
                 "clock_offset_ms",
-                std::to_string(std::stoll(server_time) - (response->sent_at_ms + response->received_at_ms) / 2)));
+                std::to_string(*server_time - (response->sent_at_ms + response->received_at_ms) / 2)));
         FEEDBACK_TRY(store.set_identity(enrolment.store_code, enrolment.terminal_code));
         FEEDBACK_TRY(keep_contact_key(store, body));
         FEEDBACK_TRY(save_credentials(data_dir, credentials));
@@ -394,7 +410,7 @@ Result<ServerTrust> check_server_trust(std::string server_url, const HttpOptions
 
 // [SECTION] Session
 
-SyncSession::SyncSession(const std::filesystem::path& data_dir, store::LocalStore& store, Credentials credentials,
+SyncSession::SyncSession(const std::filesystem::path& data_dir, Outbox& store, Credentials credentials,
                          SessionOptions options)
     : m_data_dir(data_dir), m_store(store), m_credentials(std::move(credentials)), m_options(std::move(options)),
       m_http([&] {
@@ -411,8 +427,8 @@ SyncSession::SyncSession(const std::filesystem::path& data_dir, store::LocalStor
             m_limits = *parsed;
     }
     m_batch_size = std::min(m_batch_size, static_cast<size_t>(m_limits.max_events_per_batch));
-    if (auto offset = m_store.sync_state("clock_offset_ms"); offset && *offset && !(*offset)->empty())
-        m_clock_offset_ms = std::stoll(**offset);
+    if (auto offset = m_store.sync_state("clock_offset_ms"); offset && *offset)
+        m_clock_offset_ms = whole_integer(**offset);
 }
 
 void SyncSession::add_device_headers(HttpRequest& request)
@@ -432,7 +448,7 @@ void SyncSession::add_device_headers(HttpRequest& request)
         request.headers.push_back({header_app_version, m_options.app_version});
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(now - process_started).count();
     request.headers.push_back(
-        {header_health, condition_to_header(measure_condition(m_data_dir, uptime, m_options.screen))});
+        {header_health, condition_to_header(measure_condition(m_data_dir, m_store, uptime, m_options.screen))});
 }
 
 HttpRequest SyncSession::authorised(std::string method, std::string path) const
@@ -447,18 +463,15 @@ HttpRequest SyncSession::authorised(std::string method, std::string path) const
 void SyncSession::note_server_time(const HttpResponse& response)
 {
     m_screenshot_wanted = response.header(lower_case(header_screenshot)) == screenshot_wanted_value;
-    std::string text = response.header("feedback-server-time");
-    if (text.empty() || !is_digits(text))
-        return;
-    int64_t server = std::stoll(text);
-    m_clock_offset_ms = server - (response.sent_at_ms + response.received_at_ms) / 2;
+    if (auto server = server_time_ms(response))
+        m_clock_offset_ms = *server - (response.sent_at_ms + response.received_at_ms) / 2;
 }
 
-UploadStep SyncSession::refuse_batch(const store::FrozenBatch& batch, const std::string& reason, UploadStep::Kind kind)
+UploadStep SyncSession::refuse_batch(const FrozenBatch& batch, const std::string& reason, UploadStep::Kind kind)
 {
-    std::vector<store::EventAck> acks;
+    std::vector<EventAck> acks;
     for (const auto& id : batch.event_ids)
-        acks.push_back({id, store::AckOutcome::rejected, reason});
+        acks.push_back({id, AckOutcome::rejected, reason});
     UploadStep step;
     step.kind = kind;
     step.events = static_cast<int>(batch.event_ids.size());
@@ -473,7 +486,7 @@ UploadStep SyncSession::refuse_batch(const store::FrozenBatch& batch, const std:
     return step;
 }
 
-UploadStep SyncSession::release_batch(const store::FrozenBatch& batch, const std::string& why)
+UploadStep SyncSession::release_batch(const FrozenBatch& batch, const std::string& why)
 {
     UploadStep step;
     step.kind = UploadStep::Kind::resized;
@@ -501,7 +514,7 @@ UploadStep SyncSession::upload_next()
     }
     if (!*frozen)
         return step; // nothing_to_send
-    const store::FrozenBatch& batch = **frozen;
+    const FrozenBatch& batch = **frozen;
     step.events = static_cast<int>(batch.event_ids.size());
     bool single = batch.event_ids.size() == 1;
 
@@ -567,7 +580,7 @@ UploadStep SyncSession::upload_next()
             step.message = "head office's answer could not be read (" + unreadable + "); nothing was acknowledged";
             return step;
         }
-        std::vector<store::EventAck> acks = acks_of(*answer, counts, batch.event_ids);
+        std::vector<EventAck> acks = acks_of(*answer, counts, batch.event_ids);
         auto summary = m_store.acknowledge_batch(batch.batch_id, acks, now_utc_ms());
         if (!summary) {
             // The batch stays frozen; the retry is answered from head office's stored answer.
@@ -584,9 +597,9 @@ UploadStep SyncSession::upload_next()
                                 std::min(m_batch_size * 2, static_cast<size_t>(m_limits.max_events_per_batch)));
         return step;
     }
-    std::string code = error_code_of(*response);
+    const auto code = error_code_of(*response);
     // A body damaged on the way is sent again; a batch head office cannot take is quarantined.
-    bool damaged = code == "bad_body_hash" || code == "unreadable_body";
+    bool damaged = code == ErrorCode::bad_body_hash || code == ErrorCode::unreadable_body;
     if ((status == 400 && !damaged) || status == 422)
         return refuse_batch(batch, "head office refused the batch (" + describe_answer(*response) + ")",
                             UploadStep::Kind::quarantined);

@@ -17,7 +17,7 @@
 #include "common/protocol.h"
 #include "credentials.h"
 #include "http_client.h"
-#include "store/local_store.h"
+#include "outbox.h"
 
 #include <chrono>
 #include <cstdint>
@@ -97,11 +97,11 @@ enum class EnrolProblem {
 // to its enrolment, an untrusted certificate, no answer); a refused
 // enrolment changes nothing here.
 // `ca_file`: a PEM file (empty: the system's trust store).
-Result<Enrolment> enrol(const std::filesystem::path& data_dir, store::LocalStore& store, std::string server_url,
+Result<Enrolment> enrol(const std::filesystem::path& data_dir, Outbox& store, std::string server_url,
                         std::string_view code, const std::string& ca_file, const SessionOptions& options);
 // The same with the CA as PEM text (empty: the system's trust store), and
 // why it failed in `problem` when given.
-Result<Enrolment> enrol_with_ca(const std::filesystem::path& data_dir, store::LocalStore& store,
+Result<Enrolment> enrol_with_ca(const std::filesystem::path& data_dir, Outbox& store,
                                 std::string server_url, std::string_view code, const std::string& ca_pem,
                                 const SessionOptions& options, EnrolProblem* problem = nullptr);
 
@@ -120,7 +120,7 @@ Result<ServerTrust> check_server_trust(std::string server_url, const HttpOptions
 
 class SyncSession {
 public:
-    SyncSession(const std::filesystem::path& data_dir, store::LocalStore& store, Credentials credentials,
+    SyncSession(const std::filesystem::path& data_dir, Outbox& store, Credentials credentials,
                 SessionOptions options);
 
     // Freezes (or takes the frozen) batch and sends it once.
@@ -153,11 +153,11 @@ private:
     // Feedback-Clock-Offset, -Backlog, -App-Version and -Health (PROTOCOL.md 5).
     void add_device_headers(HttpRequest& request);
     void note_server_time(const HttpResponse& response);
-    UploadStep refuse_batch(const store::FrozenBatch& batch, const std::string& reason, UploadStep::Kind kind);
-    UploadStep release_batch(const store::FrozenBatch& batch, const std::string& why);
+    UploadStep refuse_batch(const FrozenBatch& batch, const std::string& reason, UploadStep::Kind kind);
+    UploadStep release_batch(const FrozenBatch& batch, const std::string& why);
 
     std::filesystem::path m_data_dir;
-    store::LocalStore& m_store;
+    Outbox& m_store;
     Credentials m_credentials;
     SessionOptions m_options;
     HttpClient m_http;

@@ -20,8 +20,8 @@ const char* to_string(UploaderState state)
     return "?";
 }
 
-Uploader::Uploader(std::filesystem::path data_dir, UploaderOptions options)
-    : m_data_dir(std::move(data_dir)), m_options(std::move(options))
+Uploader::Uploader(std::filesystem::path data_dir, OpenOutbox open_outbox, UploaderOptions options)
+    : m_data_dir(std::move(data_dir)), m_open_outbox(std::move(open_outbox)), m_options(std::move(options))
 {
 }
 
@@ -124,13 +124,12 @@ void Uploader::run_loop()
     if (sleep_for(random_delay(), WakeOn::stop_only) == Wake::stop)
         return;
 
-    store::StoreOptions store_options;
-    auto store = store::LocalStore::open(m_data_dir, store_options);
+    auto store = m_open_outbox();
     while (!store) {
         set_state(UploaderState::waiting_to_retry, "the local store: " + store.error().message);
         if (sleep_for(m_options.poll_interval, WakeOn::stop_only) == Wake::stop)
             return;
-        store = store::LocalStore::open(m_data_dir, store_options);
+        store = m_open_outbox();
     }
 
     Backoff backoff(m_options.backoff);
@@ -154,7 +153,7 @@ void Uploader::run_loop()
         }
         if (!loaded_for || loaded_for->token != (*credentials)->token || loaded_for->server_url != (*credentials)->server_url) {
             loaded_for = **credentials;
-            session = std::make_unique<SyncSession>(m_data_dir, *store, **credentials, m_options.session);
+            session = std::make_unique<SyncSession>(m_data_dir, **store, **credentials, m_options.session);
         }
 
         set_state(UploaderState::sending);
@@ -228,7 +227,7 @@ void Uploader::run_loop()
             if (session->screenshot_wanted() && m_options.on_screenshot_wanted)
                 m_options.on_screenshot_wanted();
         }
-        if (auto backlog = store->outbox_size()) {
+        if (auto backlog = (*store)->outbox_size()) {
             std::lock_guard lock(m_mutex);
             m_status.backlog = *backlog;
         }

@@ -1,6 +1,6 @@
-// The terminal's background uploader: a thread with its own LocalStore
-// connection that uploads the outbox and pulls configuration and the store
-// feed. It sleeps on a condition variable between rounds, so days offline
+// The terminal's background uploader: a thread with its own connection to
+// the store (an Outbox) that uploads the outbox and pulls configuration and
+// the store feed. It sleeps on a condition variable between rounds, so days offline
 // cost no CPU and no growing memory; it wakes when an event is recorded
 // (notify_recorded), when its timer runs out, or when stopped. Retries use
 // full-jitter backoff on the monotonic clock (backoff.h). No exception leaves
@@ -18,6 +18,7 @@
 #pragma once
 
 #include "backoff.h"
+#include "outbox.h"
 #include "sync_session.h"
 
 #include <chrono>
@@ -59,7 +60,8 @@ struct UploaderStatus {
 
 class Uploader {
 public:
-    Uploader(std::filesystem::path data_dir, UploaderOptions options);
+    // `open_outbox` opens the uploader's own connection to the store (on its thread).
+    Uploader(std::filesystem::path data_dir, OpenOutbox open_outbox, UploaderOptions options);
     ~Uploader(); // stops and joins
     Uploader(const Uploader&) = delete;
     Uploader& operator=(const Uploader&) = delete;
@@ -86,6 +88,7 @@ private:
     void set_state(UploaderState state, std::string error = {});
 
     std::filesystem::path m_data_dir;
+    OpenOutbox m_open_outbox;
     UploaderOptions m_options;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;

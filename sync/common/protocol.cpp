@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <utility>
 
 namespace feedback::sync {
 
@@ -135,9 +136,81 @@ Result<BatchAnswer> batch_answer_from_json(const nlohmann::json& json)
     return answer;
 }
 
-std::string error_body(std::string_view code, std::string_view message)
+// [SECTION] Error codes
+
+namespace {
+
+constexpr std::pair<ErrorCode, std::string_view> error_code_names[] = {
+    {ErrorCode::bad_request, "bad_request"},
+    {ErrorCode::unauthorized, "unauthorized"},
+    {ErrorCode::forbidden, "forbidden"},
+    {ErrorCode::not_found, "not_found"},
+    {ErrorCode::rate_limited, "rate_limited"},
+    {ErrorCode::busy, "busy"},
+    {ErrorCode::storage, "storage"},
+    {ErrorCode::internal, "internal"},
+    {ErrorCode::unavailable, "unavailable"},
+    {ErrorCode::headers_too_large, "headers_too_large"},
+    {ErrorCode::body_too_large, "body_too_large"},
+    {ErrorCode::unsupported_encoding, "unsupported_encoding"},
+    {ErrorCode::unsupported_transfer_encoding, "unsupported_transfer_encoding"},
+    {ErrorCode::expectation_failed, "expectation_failed"},
+    {ErrorCode::http_version, "http_version"},
+    {ErrorCode::enrol_code_invalid, "enrol_code_invalid"},
+    {ErrorCode::device_already_enrolled, "device_already_enrolled"},
+    {ErrorCode::device_enrolled_elsewhere, "device_enrolled_elsewhere"},
+    {ErrorCode::device_revoked, "device_revoked"},
+    {ErrorCode::replace_code_other_device, "replace_code_other_device"},
+    {ErrorCode::unreadable_body, "unreadable_body"},
+    {ErrorCode::bad_body_hash, "bad_body_hash"},
+    {ErrorCode::malformed_json, "malformed_json"},
+    {ErrorCode::bad_batch, "bad_batch"},
+    {ErrorCode::batch_id_mismatch, "batch_id_mismatch"},
+    {ErrorCode::too_many_events, "too_many_events"},
+    {ErrorCode::batch_conflict, "batch_conflict"},
+    {ErrorCode::no_config, "no_config"},
+    {ErrorCode::token_revoked, "token_revoked"},
+    {ErrorCode::invalid_field, "invalid_field"},
+    {ErrorCode::idempotency_conflict, "idempotency_conflict"},
+    {ErrorCode::unknown_store, "unknown_store"},
+    {ErrorCode::bad_reference, "bad_reference"},
+};
+
+} // namespace
+
+std::string_view wire_name(ErrorCode code)
 {
-    return nlohmann::json{{"error", code}, {"message", message}}.dump();
+    for (const auto& [known, name] : error_code_names)
+        if (known == code)
+            return name;
+    assert(false && "an ErrorCode without a wire name");
+    return "internal";
+}
+
+std::optional<ErrorCode> error_code_from_wire(std::string_view name)
+{
+    for (const auto& [code, known] : error_code_names)
+        if (known == name)
+            return code;
+    return std::nullopt;
+}
+
+Error coded_error(ErrorKind kind, ErrorCode code, std::string message)
+{
+    return Error{kind, std::move(message), static_cast<int>(code)};
+}
+
+std::optional<ErrorCode> error_code_of(const Error& error)
+{
+    for (const auto& entry : error_code_names)
+        if (static_cast<int>(entry.first) == error.code)
+            return entry.first;
+    return std::nullopt;
+}
+
+std::string error_body(ErrorCode code, std::string_view message)
+{
+    return nlohmann::json{{"error", wire_name(code)}, {"message", message}}.dump();
 }
 
 // [SECTION] Bytes

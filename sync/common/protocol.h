@@ -46,14 +46,60 @@ inline constexpr size_t max_app_version_length = 40;
 // 1 to max_app_version_length printable ASCII characters ("0.1.0", "1.2.0-rc.1+7").
 bool is_plausible_app_version(std::string_view text);
 
-// [SECTION] Error codes a terminal acts on (PROTOCOL.md 2, 3, 8): the "error"
-// of an error answer, or how a rejected event's reason starts ("code: words").
-// POST /v1/enrol refused (403); nothing was changed and the code stays valid.
-inline constexpr std::string_view error_enrol_code_invalid = "enrol_code_invalid";
-inline constexpr std::string_view error_device_already_enrolled = "device_already_enrolled";
-inline constexpr std::string_view error_device_enrolled_elsewhere = "device_enrolled_elsewhere";
-inline constexpr std::string_view error_device_revoked = "device_revoked";
-inline constexpr std::string_view error_replace_code_other_device = "replace_code_other_device";
+// [SECTION] Error codes: the "error" of every error answer head office sends,
+// {"error": code, "message": words} (PROTOCOL.md 1, 8; the intake API's
+// INTAKE.md), as one typed value both ends share. The wire name is the
+// enumerator's name.
+enum class ErrorCode : int {
+    // Any route, or the TLS front before a route sees the request.
+    bad_request = 1,
+    unauthorized,
+    forbidden,
+    not_found,
+    rate_limited,
+    busy,
+    storage,
+    internal,
+    unavailable,
+    headers_too_large,
+    body_too_large,
+    unsupported_encoding,
+    unsupported_transfer_encoding,
+    expectation_failed,
+    http_version,
+    // POST /v1/enrol refused (403); nothing was changed and the code stays valid.
+    enrol_code_invalid,
+    device_already_enrolled,
+    device_enrolled_elsewhere,
+    device_revoked, // also 401 on every other route
+    replace_code_other_device,
+    // POST /v1/batches
+    unreadable_body,
+    bad_body_hash,
+    malformed_json,
+    bad_batch,
+    batch_id_mismatch,
+    too_many_events,
+    batch_conflict,
+    // GET /v1/config
+    no_config,
+    // The intake API (sync/hq/api/)
+    token_revoked,
+    invalid_field,
+    idempotency_conflict,
+    unknown_store,
+    bad_reference,
+};
+
+std::string_view wire_name(ErrorCode code);
+// Nothing for a name this version does not know (a newer head office's).
+std::optional<ErrorCode> error_code_from_wire(std::string_view name);
+// An Error that carries `code` (domain/result.h's Error::code) and words for
+// people; the code travels with it through FEEDBACK_TRY.
+Error coded_error(ErrorKind kind, ErrorCode code, std::string message);
+// The code coded_error() put in; nothing for any other Error.
+std::optional<ErrorCode> error_code_of(const Error& error);
+
 // One event of a batch rejected because a terminal may not record it.
 inline constexpr std::string_view reason_complaint_of_other_store = "complaint_of_other_store";
 inline constexpr std::string_view reason_head_office_only_type = "head_office_only_type";
@@ -95,7 +141,7 @@ nlohmann::json to_json(const BatchAnswer& answer);
 Result<BatchAnswer> batch_answer_from_json(const nlohmann::json& json);
 
 // {"error": code, "message": message}
-std::string error_body(std::string_view code, std::string_view message);
+std::string error_body(ErrorCode code, std::string_view message);
 
 // [SECTION] Bytes
 // gzip (RFC 1952) at the given zlib level.

@@ -25,7 +25,10 @@
 
 #include "common/device_condition.h"
 #include "common/protocol.h"
+#include "hq/batch_reader.h"
 #include "hq/contact_keys.h"
+#include "hq/device.h"
+#include "hq/hq_schema.h"
 #include "domain/complaint_fold.h"
 #include "domain/event.h"
 #include "domain/result.h"
@@ -45,9 +48,6 @@ namespace feedback::hq {
 
 constexpr const char* database_file_name = "hq.db";
 
-// The schema version (PRAGMA user_version) this program migrates hq.db to.
-int64_t schema_version();
-
 struct EnrolmentCode {
     std::string code;       // "ABCDE-FGHJK", shown once; only its hash is kept
     std::string store_code;
@@ -62,40 +62,6 @@ struct Enrolled {
     std::string store_code;
     std::string terminal_code;
     std::string name;
-};
-
-struct Device {
-    std::string id;
-    std::string name;
-    std::string store_code;
-    std::string terminal_code;
-    int64_t enrolled_at = 0;
-    std::optional<int64_t> revoked_at;
-    std::optional<int64_t> last_seen_at;
-    int64_t events_received = 0;
-    std::optional<int64_t> last_backlog;
-    std::optional<int64_t> clock_offset_ms;
-    std::string app_version;
-    std::optional<sync::DeviceCondition> condition; // as last reported (Feedback-Health)
-    // A screenshot of its start screen on request (HqStore::request_screenshot).
-    std::optional<int64_t> screenshot_requested_at;
-    std::optional<int64_t> screenshot_taken_at;    // the kiosk's clock
-    std::optional<int64_t> screenshot_received_at;
-    std::optional<int64_t> left_at; // it left its store from its own screen (revoked_at is the same)
-
-    // Asked for and not yet arrived: head office says so in its answers.
-    bool screenshot_wanted() const
-    {
-        return screenshot_requested_at && (!screenshot_received_at || *screenshot_received_at < *screenshot_requested_at);
-    }
-};
-
-// What a terminal reports about itself with each upload (PROTOCOL.md 3).
-struct DeviceHealth {
-    std::optional<int64_t> clock_offset_ms;
-    std::optional<int64_t> backlog;
-    std::string app_version;
-    std::optional<sync::DeviceCondition> condition;
 };
 
 // A complaint that came in at head office (HqStore::register_complaint).
@@ -143,40 +109,6 @@ struct IngestResult {
     sync::BatchAnswer summary;
 };
 
-// One event of a batch as read and checked before any database work.
-struct CheckedEvent {
-    std::optional<std::string> id; // nothing when unreadable
-    std::string rejection;         // why it is refused; empty when it is valid
-    std::string type;
-    std::string subject;
-    // A complaint.* event: store_batches() checks that the complaint is the
-    // sending device's store's (the one check that needs the database).
-    bool about_complaint = false;
-    int64_t occurred_at_ms = 0;
-    // The canonical wire JSON to store (what to_json(event).dump() makes):
-    // the received text itself when it is already byte for byte that, as a
-    // terminal's always is, else the event written anew.
-    std::string wire;
-};
-
-struct CheckedBatch {
-    std::string batch_id;
-    std::string body_sha256; // of the inflated body
-    std::vector<CheckedEvent> events;
-};
-
-// Reads and checks a batch body (PROTOCOL.md 3, steps 3 and 5) without the
-// database, so request threads can do it in parallel before taking turns to
-// store. Besides validate_event() and the device id, an event of a type only
-// head office records or with an "hq:" actor is rejected (the reason starts
-// with sync::reason_head_office_only_type or reason_head_office_actor).
-// Errors are invalid_input whose message starts with the protocol's error
-// code: "malformed_json", "bad_batch", "batch_id_mismatch",
-// "too_many_events" (a 413). `body_sha256`: the body's SHA-256 (hex) when
-// the caller has it already, else empty and it is computed here.
-Result<CheckedBatch> check_batch(const Device& device, std::string_view batch_id, std::string_view body,
-                                 int64_t max_events, std::string_view body_sha256 = {});
-
 // One batch for HqStore::store_batches(): what check_batch() made of it,
 // from which device, with the health that device reported. Borrowed: the
 // pointers must outlive the call.
@@ -185,13 +117,6 @@ struct BatchToStore {
     const CheckedBatch* batch = nullptr;
     const DeviceHealth* health = nullptr;
 };
-
-// The answer body for POST /v1/batches (PROTOCOL.md 3): the counts and the
-// results of the events that were not accepted, in the batch's order; an
-// event it does not name was accepted. Byte for byte what
-// sync::to_json().dump() writes for `answer` without its accepted results
-// (invalid UTF-8 replaced), built without a JSON tree.
-std::string batch_answer_text(const sync::BatchAnswer& answer);
 
 struct ConfigDocument {
     std::string scope; // a store code, or "default"
@@ -268,9 +193,9 @@ public:
     // the inflated body; the caller has checked its size and hash. Errors:
     // invalid_input (malformed JSON, bad shape, batch id mismatch: a 400),
     // conflict (same batch id with another body or device: a 422), and the
-    // storage errors. The messages of the first two start with the
-    // protocol's error code: "malformed_json: ...", "batch_conflict: ...".
-    // More than `max_events` events is invalid_input "too_many_events: ..." (a 413).
+    // storage errors. The first two carry the protocol's error code
+    // (sync::error_code_of(): malformed_json, bad_batch, batch_id_mismatch,
+    // batch_conflict). More than `max_events` events is too_many_events (a 413).
     // check_batch() then store_batch().
     Result<IngestResult> ingest(const Device& device, std::string_view batch_id, std::string_view body,
                                 int64_t max_events, const DeviceHealth& health, int64_t now_ms);
@@ -423,14 +348,6 @@ private:
     std::filesystem::path m_dir;
     std::optional<ContactKeyring> m_keyring; // read from hq.json on first use
 };
-
-// Why enrol() refused a known device: the protocol's error code (a 403,
-// PROTOCOL.md 2) and the words after it. Nothing for any other error.
-struct EnrolRefusal {
-    std::string_view code;  // sync::error_device_revoked, ...; points into a static string
-    std::string_view words; // points into the Error's message
-};
-std::optional<EnrolRefusal> enrol_refusal(const Error& error);
 
 // Reads an enrolment code loosely (case, dashes, spaces) into its canonical form.
 std::optional<std::string> normalise_enrolment_code(std::string_view typed);

@@ -10,7 +10,7 @@
 
 namespace feedback::hq {
 
-void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message)
+void send_error(httplib::Response& res, int status, sync::ErrorCode code, std::string_view message)
 {
     res.status = status;
     res.set_content(sync::error_body(code, message), "application/json");
@@ -32,10 +32,10 @@ void send_storage_failure(httplib::Response& res, const Error& error)
 {
     if (error.kind == ErrorKind::busy) {
         res.set_header("Retry-After", "1");
-        send_error(res, 503, "busy", "head office is busy; try again shortly");
+        send_error(res, 503, sync::ErrorCode::busy, "head office is busy; try again shortly");
         return;
     }
-    send_error(res, 500, "storage", std::string("head office could not store this: ") + to_string(error.kind));
+    send_error(res, 500, sync::ErrorCode::storage, std::string("head office could not store this: ") + to_string(error.kind));
 }
 
 bool refused_by(RateLimiter& bucket, std::string_view key, std::string_view what, httplib::Response& res)
@@ -44,7 +44,7 @@ bool refused_by(RateLimiter& bucket, std::string_view key, std::string_view what
     if (!wait)
         return false;
     res.set_header("Retry-After", std::to_string(*wait));
-    send_error(res, 429, "rate_limited", std::string(what) + "; retry after " + std::to_string(*wait) + " s");
+    send_error(res, 429, sync::ErrorCode::rate_limited, std::string(what) + "; retry after " + std::to_string(*wait) + " s");
     return true;
 }
 

@@ -5,6 +5,7 @@
 // the intake API (api/intake_api.cpp).
 #pragma once
 
+#include "common/protocol.h"
 #include "domain/result.h"
 #include "rate_limiter.h"
 
@@ -21,7 +22,7 @@ struct Response;
 
 namespace feedback::hq {
 
-void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message);
+void send_error(httplib::Response& res, int status, sync::ErrorCode code, std::string_view message);
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
 // The same with the keys in the order given (the intake API's answers read as documented).
 void send_json_in_order(httplib::Response& res, const nlohmann::ordered_json& body, int status = 200);

@@ -82,13 +82,6 @@ constexpr double enrol_attempt_burst = 10;
 // {"code": ..., "device_id": ..., "app_version": ...} is far smaller.
 constexpr uint64_t enrol_body_bytes = 4 * 1024;
 
-// "malformed_json: the body ..." -> "malformed_json"
-std::string code_of(const Error& error)
-{
-    auto colon = error.message.find(':');
-    return colon == std::string::npos ? std::string("bad_batch") : error.message.substr(0, colon);
-}
-
 } // namespace
 
 
@@ -290,15 +283,15 @@ std::optional<Device> HqServer::Impl::authenticate(const httplib::Request& req, 
 {
     auto token = bearer_token(req);
     if (!token) {
-        send_error(res, 401, "unauthorized", "an Authorization: Bearer token is required: enrol the terminal");
+        send_error(res, 401, sync::ErrorCode::unauthorized, "an Authorization: Bearer token is required: enrol the terminal");
         return std::nullopt;
     }
     auto device = store.authenticate(*token);
     if (!device) {
         if (device.error().kind == ErrorKind::conflict)
-            send_error(res, 401, "device_revoked", device.error().message);
+            send_error(res, 401, sync::ErrorCode::device_revoked, device.error().message);
         else if (device.error().kind == ErrorKind::not_found)
-            send_error(res, 401, "unauthorized", device.error().message);
+            send_error(res, 401, sync::ErrorCode::unauthorized, device.error().message);
         else
             send_storage_failure(res, device.error());
         return std::nullopt;
@@ -326,7 +319,7 @@ void HqServer::Impl::ca_certificate(const httplib::Request&, httplib::Response& 
 {
     const std::string pem = own_ca_certificate(dir, settings);
     if (pem.empty()) {
-        send_error(res, 404, "not_found", "head office has no CA of its own: the system's trust store checks it");
+        send_error(res, 404, sync::ErrorCode::not_found, "head office has no CA of its own: the system's trust store checks it");
         return;
     }
     res.set_content(pem, "application/x-pem-file");
@@ -341,7 +334,7 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("code") || !body["code"].is_string() || !body.contains("device_id") ||
         !body["device_id"].is_string()) {
-        send_error(res, 400, "bad_request", "the body must be {\"code\": ..., \"device_id\": ..., \"app_version\": ...}");
+        send_error(res, 400, sync::ErrorCode::bad_request, "the body must be {\"code\": ..., \"device_id\": ..., \"app_version\": ...}");
         return;
     }
     std::string app_version = body.contains("app_version") && body["app_version"].is_string()
@@ -362,11 +355,11 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
     }();
     if (!enrolled) {
         if (enrolled.error().kind == ErrorKind::not_found)
-            send_error(res, 403, sync::error_enrol_code_invalid, enrolled.error().message);
-        else if (auto refusal = enrol_refusal(enrolled.error()))
-            send_error(res, 403, refusal->code, refusal->words); // a device held to its enrolment
+            send_error(res, 403, sync::ErrorCode::enrol_code_invalid, enrolled.error().message);
+        else if (auto refusal = sync::error_code_of(enrolled.error()))
+            send_error(res, 403, *refusal, enrolled.error().message); // a device held to its enrolment
         else if (enrolled.error().kind == ErrorKind::invalid_input)
-            send_error(res, 400, "bad_request", enrolled.error().message);
+            send_error(res, 400, sync::ErrorCode::bad_request, enrolled.error().message);
         else
             send_storage_failure(res, enrolled.error());
         return;
@@ -409,22 +402,22 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
     });
     if (too_large) {
         res.set_header("Connection", "close");
-        send_error(res, 413, "body_too_large", "the body inflates to more than " + std::to_string(cap) + " bytes");
+        send_error(res, 413, sync::ErrorCode::body_too_large, "the body inflates to more than " + std::to_string(cap) + " bytes");
         return;
     }
     if (!read) {
         res.set_header("Connection", "close");
-        send_error(res, 400, "unreadable_body", "the body could not be read or inflated (damaged on the way?)");
+        send_error(res, 400, sync::ErrorCode::unreadable_body, "the body could not be read or inflated (damaged on the way?)");
         return;
     }
     std::string batch_id = req.get_header_value(sync::header_idempotency_key);
     if (!is_uuid(batch_id)) {
-        send_error(res, 400, "bad_batch", "the Idempotency-Key header must be the batch id (a UUID)");
+        send_error(res, 400, sync::ErrorCode::bad_batch, "the Idempotency-Key header must be the batch id (a UUID)");
         return;
     }
     std::string body_sha256 = crypto::sha256_hex(body);
     if (req.has_header(sync::header_body_sha256) && req.get_header_value(sync::header_body_sha256) != body_sha256) {
-        send_error(res, 400, "bad_body_hash", "the body's SHA-256 differs from Feedback-Body-SHA256: it was damaged");
+        send_error(res, 400, sync::ErrorCode::bad_body_hash, "the body's SHA-256 differs from Feedback-Body-SHA256: it was damaged");
         return;
     }
     DeviceHealth health = health_of(req);
@@ -438,11 +431,13 @@ void HqServer::Impl::batches(const httplib::Request& req, httplib::Response& res
     }();
     if (!ingested) {
         const Error& error = ingested.error();
-        if (error.kind == ErrorKind::invalid_input) {
-            std::string code = code_of(error);
-            send_error(res, code == "too_many_events" ? 413 : 400, code, error.message);
-        } else if (error.kind == ErrorKind::conflict && code_of(error) == "batch_conflict") {
-            send_error(res, 422, code_of(error), error.message);
+        auto code = sync::error_code_of(error);
+        if (code == sync::ErrorCode::too_many_events) {
+            send_error(res, 413, *code, error.message);
+        } else if (code == sync::ErrorCode::batch_conflict) {
+            send_error(res, 422, *code, error.message);
+        } else if (code) { // malformed_json, bad_batch, batch_id_mismatch
+            send_error(res, 400, *code, error.message);
         } else { // a constraint SQLite reports is head office's failure, not the batch's: retried
             send_storage_failure(res, error);
         }
@@ -484,7 +479,7 @@ void HqServer::Impl::screenshot(const httplib::Request& req, httplib::Response& 
     if (!authorised)
         return;
     if (!is_screen_png(req.body)) {
-        send_error(res, 400, "bad_request", "the body must be a PNG of a screen (64 to 8192 pixels a side)");
+        send_error(res, 400, sync::ErrorCode::bad_request, "the body must be a PNG of a screen (64 to 8192 pixels a side)");
         return;
     }
     const int64_t now = now_utc_ms();
@@ -534,7 +529,7 @@ void HqServer::Impl::config(const httplib::Request& req, httplib::Response& res)
     // The contact key rides along (PROTOCOL.md 4), so a rotation reaches the
     // terminals with their next pull: its id is part of the ETag.
     if (!*doc) {
-        nlohmann::json answer{{"error", "no_config"},
+        nlohmann::json answer{{"error", sync::wire_name(sync::ErrorCode::no_config)},
                               {"message", "head office has published no configuration for this store"}};
         if (*contact_key)
             answer["contact_key"] = crypto::to_json(**contact_key);
@@ -576,7 +571,7 @@ void HqServer::Impl::feed(const httplib::Request& req, httplib::Response& res)
     auto after = number("after", 0);
     auto limit = number("limit", settings.limits.max_feed_events);
     if (!after || !limit || *limit < 1) {
-        send_error(res, 400, "bad_request", "after must be a cursor from an earlier answer and limit at least 1");
+        send_error(res, 400, sync::ErrorCode::bad_request, "after must be a cursor from an earlier answer and limit at least 1");
         return;
     }
     auto page = hq.feed(device, *after, std::min(*limit, settings.limits.max_feed_events));
@@ -599,7 +594,7 @@ void HqServer::Impl::install_routes()
         // The routes listen on loopback, where any local user could reach
         // them: only the front, which knows the secret, is answered.
         if (req.get_header_value(header_front_secret) != front_secret) {
-            send_error(res, 403, "forbidden", "head office answers only through its TLS port");
+            send_error(res, 403, sync::ErrorCode::forbidden, "head office answers only through its TLS port");
             return httplib::Server::HandlerResponse::Handled;
         }
         return httplib::Server::HandlerResponse::Unhandled;
@@ -609,12 +604,12 @@ void HqServer::Impl::install_routes()
             if (!res.has_header(name.c_str()))
                 res.set_header(name, value);
         if (res.body.empty() && res.status != 304)
-            res.set_content(sync::error_body(res.status == 404 ? "not_found" : "bad_request",
+            res.set_content(sync::error_body(res.status == 404 ? sync::ErrorCode::not_found : sync::ErrorCode::bad_request,
                                              "HTTP " + std::to_string(res.status) + " from head office"),
                             "application/json");
     });
     http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        send_error(res, 500, "internal", "head office failed on this request; nothing was stored");
+        send_error(res, 500, sync::ErrorCode::internal, "head office failed on this request; nothing was stored");
     });
     http->set_logger([this](const httplib::Request& req, const httplib::Response& res) { write_log_line(req, res); });
 

@@ -188,7 +188,8 @@ Result<std::unique_ptr<KioskApp>> KioskApp::create(const AppOptions& options, st
             self->m_screenshot_wanted = true;
             self->m_shell->wake();
         };
-        app->m_uploader = std::make_unique<sync::Uploader>(options.data_dir, uploader);
+        app->m_uploader =
+            std::make_unique<sync::Uploader>(options.data_dir, store::outbox_opener(options.data_dir), uploader);
         app->m_uploader->start();
     }
     return app;

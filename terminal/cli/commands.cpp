@@ -499,7 +499,7 @@ int sync_command(const cli::ParsedOptions& options, std::ostream& out, std::ostr
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     sync::UploaderOptions uploader_options;
     uploader_options.session = session_options();
-    sync::Uploader uploader(data_dir, uploader_options);
+    sync::Uploader uploader(data_dir, store::outbox_opener(data_dir), uploader_options);
     uploader.start();
     out << "syncing in the background until SIGTERM or SIGINT\n" << std::flush;
     int received = 0;

@@ -157,7 +157,16 @@ Result<LocalStore> LocalStore::open(const std::filesystem::path& data_dir, Store
     FEEDBACK_TRY(migrate(*db));
     auto identity = load_or_create_identity(*db, now_utc_ms());
     FEEDBACK_TRY(identity);
-    return LocalStore(std::move(*db), std::move(*identity));
+    return LocalStore(std::move(*db), std::move(*identity), data_dir);
+}
+
+sync::OpenOutbox outbox_opener(std::filesystem::path data_dir)
+{
+    return [data_dir = std::move(data_dir)]() -> Result<std::unique_ptr<sync::Outbox>> {
+        auto store = LocalStore::open(data_dir);
+        FEEDBACK_TRY(store);
+        return std::unique_ptr<sync::Outbox>(std::make_unique<LocalStore>(std::move(*store)));
+    };
 }
 
 Result<void> LocalStore::set_identity(std::string_view store_code, std::string_view terminal_code)
@@ -829,6 +838,18 @@ Result<void> LocalStore::set_sync_state(std::string_view key, std::string_view v
 }
 
 Result<int64_t> LocalStore::outbox_size() { return m_db.query_int64("SELECT count(*) FROM outbox"); }
+
+int64_t LocalStore::bytes_on_disk() const
+{
+    int64_t bytes = 0;
+    std::error_code ec;
+    for (const std::string& name : {std::string(database_file_name), std::string(database_file_name) + "-wal"}) {
+        auto size = std::filesystem::file_size(m_data_dir / name, ec);
+        if (!ec)
+            bytes += static_cast<int64_t>(size);
+    }
+    return bytes;
+}
 
 // [SECTION] Erasure on request
 

@@ -21,6 +21,7 @@
 // thread (the uploader) opens its own.
 #pragma once
 
+#include "client/outbox.h"
 #include "crypto/contact_seal.h"
 #include "domain/complaint_fold.h"
 #include "domain/event.h"
@@ -43,6 +44,14 @@ namespace feedback::store {
 
 constexpr const char* database_file_name = "feedback.db";
 
+// The outbox's types are the uploader's (sync/client/outbox.h).
+using sync::AckOutcome;
+using sync::AckSummary;
+using sync::DeviceIdentity;
+using sync::EventAck;
+using sync::FrozenBatch;
+using sync::RemoteApplied;
+
 // Events not yet in the id table (event_ids) at most; a lookup by id reads
 // them by position (local_store.cpp, "Finding events by id").
 constexpr int64_t event_ids_tail_max = 256;
@@ -60,12 +69,6 @@ struct StoreOptions {
     int busy_timeout_ms = 5000;
     // Caps the database size in pages (tests use it to simulate a full disk).
     std::optional<int64_t> max_page_count;
-};
-
-struct DeviceIdentity {
-    std::string device_id;     // UUID, made when the store is created
-    std::string store_code;    // 3 reference-code symbols; "XXX" until set
-    std::string terminal_code; // 2 reference-code symbols; random until set
 };
 
 // An event as the caller describes it; the store fills in id, time, device
@@ -88,27 +91,6 @@ struct RecordedEvent {
     // writes the key: the caller shows it (QR code) and prints it (receipt),
     // then forgets it. Empty when the payload brought its own hash (imports).
     std::string status_key;
-};
-
-struct FrozenBatch {
-    std::string batch_id;
-    std::vector<std::string> event_ids;
-    std::string body;        // JSON: {"batch_id":..., "events":[wire events]}
-    std::string body_sha256; // lower-case hex
-};
-
-enum class AckOutcome { accepted, duplicate, rejected };
-
-struct EventAck {
-    std::string event_id;
-    AckOutcome outcome = AckOutcome::accepted;
-    std::string reason; // for rejected
-};
-
-struct AckSummary {
-    int acknowledged = 0; // accepted + duplicate
-    int quarantined = 0;
-    int returned_to_pending = 0; // in the batch but not answered
 };
 
 // A line of the staff screen's list of open complaints.
@@ -139,13 +121,6 @@ struct RetentionReport {
     int events_erased = 0;      // events that lost personal fields
 };
 
-// What apply_remote_events() did with a page of the store feed.
-struct RemoteApplied {
-    int inserted = 0;
-    int already_present = 0; // an id this store already holds
-    int invalid = 0;         // refused by validate_event (head office should never send these)
-};
-
 struct StoreStatus {
     DeviceIdentity device;
     std::map<std::string, int64_t> events_by_type;
@@ -159,16 +134,16 @@ struct StoreStatus {
     std::optional<int64_t> last_event_at;
 };
 
-class LocalStore {
+class LocalStore final : public sync::Outbox {
 public:
     // Opens (or creates) DATA_DIR/feedback.db, applies migrations, sets the
     // durability pragmas and runs a quick integrity check. The folder must
     // exist.
     static Result<LocalStore> open(const std::filesystem::path& data_dir, StoreOptions options = {});
 
-    const DeviceIdentity& device() const { return m_device; }
+    const DeviceIdentity& device() const override { return m_device; }
     // Store and terminal codes for reference codes (enrolment sets them).
-    Result<void> set_identity(std::string_view store_code, std::string_view terminal_code);
+    Result<void> set_identity(std::string_view store_code, std::string_view terminal_code) override;
 
     // Validates and commits one event; returns only after the commit. Errors:
     // invalid_input (each rule broken), not_found (unknown complaint or
@@ -195,8 +170,9 @@ public:
     // [SECTION] Outbox
     // The batch to send next: the one already frozen and not yet answered,
     // else a new one of the oldest pending events (nothing if none).
-    Result<std::optional<FrozenBatch>> freeze_batch(size_t max_events, int64_t now_ms);
-    Result<AckSummary> acknowledge_batch(std::string_view batch_id, std::span<const EventAck> acks, int64_t now_ms);
+    Result<std::optional<FrozenBatch>> freeze_batch(size_t max_events, int64_t now_ms) override;
+    Result<AckSummary> acknowledge_batch(std::string_view batch_id, std::span<const EventAck> acks,
+                                         int64_t now_ms) override;
 
     // [SECTION] Sync state
     // Inserts events of other terminals of this store that head office relays
@@ -204,19 +180,22 @@ public:
     // refreshes the projections of their complaints and stores `cursor` as
     // sync state "feed_cursor", all in ONE transaction: a crash applies the
     // page and moves the cursor, or does neither.
-    Result<RemoteApplied> apply_remote_events(std::span<const Event> events, std::string_view cursor, int64_t now_ms);
+    Result<RemoteApplied> apply_remote_events(std::span<const Event> events, std::string_view cursor,
+                                              int64_t now_ms) override;
     // Small values the uploader keeps (sync_state table): nothing when unset.
-    Result<std::optional<std::string>> sync_state(std::string_view key);
-    Result<void> set_sync_state(std::string_view key, std::string_view value);
+    Result<std::optional<std::string>> sync_state(std::string_view key) override;
+    Result<void> set_sync_state(std::string_view key, std::string_view value) override;
     // Head office's contact key (crypto/contact_seal.h), which record() seals
     // contact details to; nothing before the enrolment brought one. Kept in
     // sync state "contact_key"; setting it also seals what an older version
     // kept in the clear.
-    Result<std::optional<crypto::ContactPublicKey>> contact_key();
-    Result<void> set_contact_key(const crypto::ContactPublicKey& key);
+    Result<std::optional<crypto::ContactPublicKey>> contact_key() override;
+    Result<void> set_contact_key(const crypto::ContactPublicKey& key) override;
     // Local events head office has neither acknowledged nor rejected (cheap:
     // no integrity check, unlike status()).
-    Result<int64_t> outbox_size();
+    Result<int64_t> outbox_size() override;
+    // feedback.db and its -wal.
+    int64_t bytes_on_disk() const override;
 
     // [SECTION] Erasure on request
     // Head office's complaint.erased (GDPR article 17), applied when it
@@ -241,7 +220,8 @@ public:
     sqlite::Database& database() { return m_db; }
 
 private:
-    LocalStore(sqlite::Database db, DeviceIdentity device) : m_db(std::move(db)), m_device(std::move(device)) {}
+    LocalStore(sqlite::Database db, DeviceIdentity device, std::filesystem::path data_dir)
+        : m_db(std::move(db)), m_device(std::move(device)), m_data_dir(std::move(data_dir)) {}
 
     Result<RecordedEvent> record_in_transaction(const NewEvent& input, int64_t now_ms);
     enum class Origin { local, remote };
@@ -266,6 +246,10 @@ private:
 
     sqlite::Database m_db;
     DeviceIdentity m_device;
+    std::filesystem::path m_data_dir;
 };
+
+// Opens DATA_DIR's store for the uploader, as LocalStore::open() does.
+sync::OpenOutbox outbox_opener(std::filesystem::path data_dir);
 
 } // namespace feedback::store

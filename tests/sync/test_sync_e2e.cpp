@@ -10,6 +10,7 @@
 #include "domain/ids.h"
 #include "hq/hq_store.h"
 #include "hq_contents.h"
+#include "store/local_store.h"
 #include "support/temp_dir.h"
 #include "sync_support.h"
 
@@ -358,7 +359,7 @@ TEST_CASE("the background uploader wakes when an event is recorded, stops at onc
     sync::UploaderOptions options;
     options.startup_delay_max = std::chrono::milliseconds(1);
     options.poll_interval = std::chrono::minutes(10); // only a recorded event can wake it here
-    sync::Uploader uploader(terminal.dir(), options);
+    sync::Uploader uploader(terminal.dir(), store::outbox_opener(terminal.dir()), options);
     uploader.start();
     auto wait_for = [&](auto condition) {
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);

@@ -7,6 +7,7 @@
 #include "common/protocol.h"
 #include "domain/clock.h"
 #include "domain/ids.h"
+#include "store/local_store.h"
 #include "support/temp_dir.h"
 #include "sync_support.h"
 
@@ -17,6 +18,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -31,6 +33,7 @@ enum class Misbehaviour {
     server_error, rate_limited, cut_mid_answer, captive_portal, // retried
     refused, too_large, unauthorized, proxy_unauthorized,        // handled per PROTOCOL.md 8
     miscounted, unreadable_id, first_duplicate, every_event_named, // 200s: counts that do (not) add up
+    absurd_clock, // a 200 whose Feedback-Server-Time does not fit in 64 bits (a broken proxy's rewrite)
     well // as head office answers: the counts, and no event named when all were accepted
 };
 
@@ -51,7 +54,7 @@ public:
         m_server.Get("/v1/config", [](const httplib::Request&, httplib::Response& res) {
             protocol_headers(res);
             res.status = 404;
-            res.set_content(sync::error_body("no_config", "none"), "application/json");
+            res.set_content(sync::error_body(sync::ErrorCode::no_config, "none"), "application/json");
         });
         m_server.Get("/v1/feed", [](const httplib::Request&, httplib::Response& res) {
             protocol_headers(res);
@@ -94,13 +97,13 @@ private:
         case Misbehaviour::server_error:
             protocol_headers(res);
             res.status = 500;
-            res.set_content(sync::error_body("storage", "disk on fire"), "application/json");
+            res.set_content(sync::error_body(sync::ErrorCode::storage, "disk on fire"), "application/json");
             return;
         case Misbehaviour::rate_limited:
             protocol_headers(res);
             res.status = 429;
             res.set_header("Retry-After", "1");
-            res.set_content(sync::error_body("rate_limited", "slow down"), "application/json");
+            res.set_content(sync::error_body(sync::ErrorCode::rate_limited, "slow down"), "application/json");
             return;
         case Misbehaviour::cut_mid_answer:
             // Everything an acknowledgement has, but the connection closes half-way.
@@ -118,17 +121,17 @@ private:
         case Misbehaviour::refused:
             protocol_headers(res);
             res.status = 400;
-            res.set_content(sync::error_body("malformed_json", "the body is not valid JSON"), "application/json");
+            res.set_content(sync::error_body(sync::ErrorCode::malformed_json, "the body is not valid JSON"), "application/json");
             return;
         case Misbehaviour::too_large:
             protocol_headers(res);
             res.status = 413;
-            res.set_content(sync::error_body("too_many_events", "at most 10"), "application/json");
+            res.set_content(sync::error_body(sync::ErrorCode::too_many_events, "at most 10"), "application/json");
             return;
         case Misbehaviour::unauthorized:
             protocol_headers(res);
             res.status = 401;
-            res.set_content(sync::error_body("device_revoked", "revoked"), "application/json");
+            res.set_content(sync::error_body(sync::ErrorCode::device_revoked, "revoked"), "application/json");
             return;
         case Misbehaviour::proxy_unauthorized: // a proxy's 401: no protocol header
             res.status = 401;
@@ -138,6 +141,7 @@ private:
         case Misbehaviour::unreadable_id:
         case Misbehaviour::first_duplicate:
         case Misbehaviour::every_event_named:
+        case Misbehaviour::absurd_clock:
         case Misbehaviour::well:
             break;
         }
@@ -162,6 +166,10 @@ private:
             ++answer.duplicate;
         }
         protocol_headers(res);
+        if (what == Misbehaviour::absurd_clock) {
+            res.headers.erase(sync::header_server_time);
+            res.set_header(sync::header_server_time, std::string(40, '9'));
+        }
         res.set_header(sync::header_batch_id, batch_id);
         res.set_content(sync::to_json(answer).dump(), "application/json");
     }
@@ -357,6 +365,31 @@ TEST_CASE("a compact answer acknowledges the events it does not name only when i
     REQUIRE(seen.size() == 4);
     CHECK(seen[1].batch_id == seen[0].batch_id); // the retry sends the frozen batch again
     CHECK(seen[2].batch_id != seen[1].batch_id); // answered, released, frozen anew
+}
+
+TEST_CASE("a Feedback-Server-Time too long for 64 bits is not head office's time, and the upload goes on",
+          "[sync][faults]")
+{
+    TempDir temp;
+    auto tls = make_certificates(temp.path() / "hq");
+    MisbehavingHq fixture(tls, {Misbehaviour::well, Misbehaviour::absurd_clock});
+    TerminalDir terminal(temp.path() / "t1");
+    REQUIRE(terminal.record(rating_lines(3)).exit_code == 0);
+    point_terminal_at(terminal, fixture.url(), tls);
+    auto opened = open_session(terminal);
+    sync::SyncSession& session = opened->session;
+
+    auto first = session.upload_next();
+    CHECK(first.kind == sync::UploadStep::Kind::acknowledged);
+    const auto offset = session.clock_offset_ms();
+    REQUIRE(offset);
+    CHECK(std::abs(*offset) < 60'000); // the fixture's clock is this machine's
+    REQUIRE(terminal.record(rating_lines(2)).exit_code == 0);
+    auto absurd = session.upload_next(); // 40 nines: read as no clock at all
+    CHECK(absurd.kind == sync::UploadStep::Kind::acknowledged);
+    CHECK(absurd.acknowledged == 2);
+    CHECK(session.clock_offset_ms() == offset);
+    CHECK(*opened->store.outbox_size() == 0);
 }
 
 TEST_CASE("a captive portal forever: the terminal gives up and keeps every event", "[sync][faults]")

@@ -157,14 +157,14 @@ TEST_CASE("check_batch gives the protocol's errors on the fast path too", "[sync
     auto error_of = [&](const std::string& body, int64_t max_events = 1000) {
         auto checked = hq::check_batch(device, batch, body, max_events);
         REQUIRE_FALSE(checked);
-        return checked.error().message.substr(0, checked.error().message.find(':'));
+        return sync::error_code_of(checked.error());
     };
-    CHECK(error_of(canonical_body(batch, {"{\"v\":1,"})) == "malformed_json");
-    CHECK(error_of(canonical_body(batch, {"{\"v\":1}}"})) == "malformed_json");
-    CHECK(error_of(canonical_body(make_uuid_v7(now), {"{\"v\":1,"})) == "malformed_json"); // before the mismatch
-    CHECK(error_of(canonical_body(make_uuid_v7(now), {})) == "batch_id_mismatch");
-    CHECK(error_of(canonical_body(batch, {"{}", "{}"}), 1) == "too_many_events");
-    CHECK(error_of("{\"batch_id\":\"" + batch + "\",\"events\":{}}") == "bad_batch");
+    CHECK(error_of(canonical_body(batch, {"{\"v\":1,"})) == sync::ErrorCode::malformed_json);
+    CHECK(error_of(canonical_body(batch, {"{\"v\":1}}"})) == sync::ErrorCode::malformed_json);
+    CHECK(error_of(canonical_body(make_uuid_v7(now), {"{\"v\":1,"})) == sync::ErrorCode::malformed_json); // before the mismatch
+    CHECK(error_of(canonical_body(make_uuid_v7(now), {})) == sync::ErrorCode::batch_id_mismatch);
+    CHECK(error_of(canonical_body(batch, {"{}", "{}"}), 1) == sync::ErrorCode::too_many_events);
+    CHECK(error_of("{\"batch_id\":\"" + batch + "\",\"events\":{}}") == sync::ErrorCode::bad_batch);
     auto empty = hq::check_batch(device, batch, canonical_body(batch, {}), 1000);
     REQUIRE(empty);
     CHECK(empty->events.empty());

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 using namespace feedback;
@@ -108,6 +109,59 @@ TEST_CASE("batch answers and limits survive their JSON form", "[sync][unit]")
 }
 
 // [SECTION] Backoff
+
+TEST_CASE("nothing in sync/ includes the terminal's code: the uploader reaches the store through its outbox",
+          "[sync][unit]")
+{
+    // An include is searched beside the file, then in sync/ and shared/ (the
+    // include folders sync's libraries have); it must be found there, and
+    // never be a header of terminal/ (store/local_store.h, say).
+    const std::filesystem::path source(FEEDBACK_SOURCE_DIR);
+    int includes = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(source / "sync")) {
+        const auto extension = entry.path().extension();
+        if (extension != ".h" && extension != ".cpp")
+            continue;
+        std::ifstream in(entry.path());
+        std::string line;
+        while (std::getline(in, line)) {
+            if (!line.starts_with("#include \"") || line.find('"', 10) == std::string::npos)
+                continue;
+            const std::string included = line.substr(10, line.find('"', 10) - 10);
+            ++includes;
+            const bool found = std::filesystem::exists(entry.path().parent_path() / included) ||
+                               std::filesystem::exists(source / "sync" / included) ||
+                               std::filesystem::exists(source / "shared" / included);
+            INFO(entry.path().string() + ": " + line);
+            CHECK(found);
+        }
+    }
+    CHECK(includes > 200);
+}
+
+TEST_CASE("error codes: one typed value on both ends, by the same wire name", "[sync][unit]")
+{
+    std::set<std::string_view> names;
+    for (int n = static_cast<int>(sync::ErrorCode::bad_request); n <= static_cast<int>(sync::ErrorCode::bad_reference);
+         ++n) {
+        auto code = static_cast<sync::ErrorCode>(n);
+        std::string_view name = sync::wire_name(code);
+        CHECK(names.insert(name).second); // no two codes share a name
+        CHECK(sync::error_code_from_wire(name) == code);
+        // An error answer carries it as "error"; a coded Error keeps it through FEEDBACK_TRY.
+        auto body = nlohmann::json::parse(sync::error_body(code, "words"));
+        CHECK(body["error"] == std::string(name));
+        CHECK(body["message"] == "words");
+        Error error = sync::coded_error(ErrorKind::invalid_input, code, "words");
+        CHECK(sync::error_code_of(error) == code);
+        CHECK(error.message == "words");
+    }
+    CHECK(names.size() == 33);
+    CHECK(sync::wire_name(sync::ErrorCode::batch_conflict) == "batch_conflict");
+    CHECK_FALSE(sync::error_code_from_wire("a_newer_code"));
+    CHECK_FALSE(sync::error_code_from_wire(""));
+    CHECK_FALSE(sync::error_code_of(Error{ErrorKind::invalid_input, "malformed_json: words in a message"}));
+}
 
 TEST_CASE("a terminal's condition survives its header, and what does not fit is left out", "[sync][unit]")
 {
@@ -351,7 +405,7 @@ TEST_CASE("ingest: one transaction per batch, duplicates by id, rejections per e
     std::string big = make_uuid_v7(now);
     auto too_many = hq.store.ingest(hq.device, big, batch_body(big, {e1, e2}), 1, {}, now);
     REQUIRE_FALSE(too_many);
-    CHECK(too_many.error().message.rfind("too_many_events", 0) == 0);
+    CHECK(sync::error_code_of(too_many.error()) == sync::ErrorCode::too_many_events);
     CHECK_FALSE(hq.store.ingest(hq.device, big, "{", 10, {}, now));
     CHECK_FALSE(hq.store.ingest(hq.device, big, batch_body(make_uuid_v7(now), {}), 10, {}, now));
 

@@ -30,7 +30,7 @@ namespace {
 // with the field.
 struct Refusal {
     int status = 400;
-    std::string code;
+    sync::ErrorCode code = sync::ErrorCode::bad_request;
     std::string message;
 };
 
@@ -96,9 +96,9 @@ std::variant<IntakeRequest, Refusal> read_intake(std::string_view body)
 {
     auto json = nlohmann::json::parse(body, nullptr, false);
     if (json.is_discarded())
-        return Refusal{400, "malformed_json", "body: is not JSON (UTF-8)"};
+        return Refusal{400, sync::ErrorCode::malformed_json, "body: is not JSON (UTF-8)"};
     if (!json.is_object())
-        return Refusal{400, "bad_request", "body: must be a JSON object with " + field_list()};
+        return Refusal{400, sync::ErrorCode::bad_request, "body: must be a JSON object with " + field_list()};
     std::vector<std::string> problems;
     for (const auto& item : json.items()) { // not a structured binding: clang-14 cannot capture one (tests/fuzz)
         const std::string& name = item.key();
@@ -134,17 +134,17 @@ std::variant<IntakeRequest, Refusal> read_intake(std::string_view body)
         std::string message;
         for (const auto& problem : problems)
             message += (message.empty() ? "" : "; ") + problem;
-        return Refusal{400, "bad_request", message};
+        return Refusal{400, sync::ErrorCode::bad_request, message};
     }
     if (auto received = json.find("received_at"); received != json.end()) {
         read.intake.received_at_ms = parse_iso8601_instant(received->get_ref<const std::string&>());
         if (!read.intake.received_at_ms)
-            return Refusal{422, "invalid_field",
+            return Refusal{422, sync::ErrorCode::invalid_field,
                            "received_at: must be a date and time with Z or an offset from UTC, such as "
                            "2026-11-24T10:15:00+01:00"};
         // The future is register_complaint()'s to refuse (it allows for clocks a little ahead).
         if (*read.intake.received_at_ms < earliest_occurred_at_ms)
-            return Refusal{422, "invalid_field",
+            return Refusal{422, sync::ErrorCode::invalid_field,
                            "received_at: must be " + format_utc_iso8601(earliest_occurred_at_ms) + " or later"};
     }
     read.request_sha256 = crypto::sha256_hex(json.dump());
@@ -239,7 +239,7 @@ std::optional<IntakeApi::Caller> IntakeApi::authorise(const httplib::Request& re
 {
     auto token = bearer_token(req);
     if (!token) {
-        send_error(res, 401, "unauthorized",
+        send_error(res, 401, sync::ErrorCode::unauthorized,
                    "Authorization: a Bearer token is required (feedback-hq token add makes one)");
         return std::nullopt;
     }
@@ -252,9 +252,9 @@ std::optional<IntakeApi::Caller> IntakeApi::authorise(const httplib::Request& re
     auto found = tokens.authenticate(*token);
     if (!found) {
         if (found.error().kind == ErrorKind::not_found)
-            send_error(res, 401, "unauthorized", "Authorization: " + found.error().message);
+            send_error(res, 401, sync::ErrorCode::unauthorized, "Authorization: " + found.error().message);
         else if (found.error().kind == ErrorKind::conflict)
-            send_error(res, 401, "token_revoked", "Authorization: " + found.error().message);
+            send_error(res, 401, sync::ErrorCode::token_revoked, "Authorization: " + found.error().message);
         else
             send_storage_failure(res, found.error());
         return std::nullopt;
@@ -284,7 +284,7 @@ void IntakeApi::post_complaint(const httplib::Request& req, httplib::Response& r
     const bool keyed = req.has_header(sync::header_idempotency_key);
     const std::string key = req.get_header_value(sync::header_idempotency_key);
     if (keyed && !is_valid_idempotency_key(key)) {
-        refuse(res, {400, "bad_request",
+        refuse(res, {400, sync::ErrorCode::bad_request,
                      "Idempotency-Key: must be 1-" + std::to_string(max_idempotency_key_length) +
                          " visible ASCII characters (a UUID, say)"});
         return;
@@ -309,7 +309,7 @@ void IntakeApi::post_complaint(const httplib::Request& req, httplib::Response& r
             return;
         }
         if (*kept) {
-            refuse(res, {422, "idempotency_conflict",
+            refuse(res, {422, sync::ErrorCode::idempotency_conflict,
                          "Idempotency-Key: this key was used with another body (complaint " +
                              reference_in((*kept)->body) + "); a new complaint needs a new key"});
             return;
@@ -337,9 +337,9 @@ void IntakeApi::post_complaint(const httplib::Request& req, httplib::Response& r
     if (!registered) {
         const Error& error = registered.error();
         if (error.kind == ErrorKind::invalid_input)
-            refuse(res, {422, "invalid_field", as_body_fields(error.message)});
+            refuse(res, {422, sync::ErrorCode::invalid_field, as_body_fields(error.message)});
         else if (error.kind == ErrorKind::not_found)
-            refuse(res, {422, "unknown_store", error.message});
+            refuse(res, {422, sync::ErrorCode::unknown_store, error.message});
         else
             send_storage_failure(res, error);
         return;
@@ -358,7 +358,7 @@ void IntakeApi::get_complaint(const httplib::Request& req, httplib::Response& re
     const std::string typed = req.matches[1].str();
     auto reference = parse_refcode(typed);
     if (!reference) {
-        refuse(res, {400, "bad_reference", "reference " + quoted_name(typed) + ": " + reference.error().message});
+        refuse(res, {400, sync::ErrorCode::bad_reference, "reference " + quoted_name(typed) + ": " + reference.error().message});
         return;
     }
     HqStore& store = *caller->store;
@@ -368,7 +368,7 @@ void IntakeApi::get_complaint(const httplib::Request& req, httplib::Response& re
         return;
     }
     if (!*found) {
-        refuse(res, {404, "not_found", "reference: no complaint " + *reference + " at head office"});
+        refuse(res, {404, sync::ErrorCode::not_found, "reference: no complaint " + *reference + " at head office"});
         return;
     }
     const ComplaintView& view = **found;

@@ -17,7 +17,7 @@ constexpr size_t max_header_lines = 100;
 constexpr size_t max_chunk_line = 1024;
 constexpr size_t max_trailer_bytes = 8 * 1024;
 
-Refusal refuse(int status, std::string code, std::string message)
+Refusal refuse(int status, sync::ErrorCode code, std::string message)
 {
     return Refusal{status, std::move(code), std::move(message)};
 }
@@ -108,58 +108,58 @@ std::variant<RequestHead, Refusal> parse_request_head(std::string_view text)
 {
     auto lines = crlf_lines(text);
     if (!lines || lines->empty())
-        return refuse(400, "bad_request", "the request head must end its lines with CR LF");
+        return refuse(400, sync::ErrorCode::bad_request, "the request head must end its lines with CR LF");
     if (lines->size() - 1 > max_header_lines)
-        return refuse(431, "headers_too_large", "more than " + std::to_string(max_header_lines) + " header lines");
+        return refuse(431, sync::ErrorCode::headers_too_large, "more than " + std::to_string(max_header_lines) + " header lines");
 
     RequestHead head;
     std::string_view request_line = lines->front();
     auto first_space = request_line.find(' ');
     auto last_space = request_line.rfind(' ');
     if (first_space == std::string_view::npos || first_space == last_space)
-        return refuse(400, "bad_request", "the request line must be METHOD TARGET HTTP/1.1");
+        return refuse(400, sync::ErrorCode::bad_request, "the request line must be METHOD TARGET HTTP/1.1");
     head.method = std::string(request_line.substr(0, first_space));
     head.target = std::string(request_line.substr(first_space + 1, last_space - first_space - 1));
     head.version = std::string(request_line.substr(last_space + 1));
     if (!is_token(head.method))
-        return refuse(400, "bad_request", "the method is not a token");
+        return refuse(400, sync::ErrorCode::bad_request, "the method is not a token");
     if (head.target.empty() || head.target.front() != '/' ||
         std::any_of(head.target.begin(), head.target.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; }))
-        return refuse(400, "bad_request", "the target must be a path starting with /");
+        return refuse(400, sync::ErrorCode::bad_request, "the target must be a path starting with /");
     if (head.version != "HTTP/1.1" && head.version != "HTTP/1.0")
-        return refuse(505, "http_version", "only HTTP/1.1 and HTTP/1.0 are spoken here");
+        return refuse(505, sync::ErrorCode::http_version, "only HTTP/1.1 and HTTP/1.0 are spoken here");
     head.wants_close = head.version == "HTTP/1.0";
 
     bool transfer_encoding_seen = false;
     for (size_t i = 1; i < lines->size(); ++i) {
         std::string_view line = (*lines)[i];
         if (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-            return refuse(400, "bad_request", "folded header lines are not accepted");
+            return refuse(400, sync::ErrorCode::bad_request, "folded header lines are not accepted");
         auto colon = line.find(':');
         if (colon == std::string_view::npos || !is_token(line.substr(0, colon)))
-            return refuse(400, "bad_request", "a header line must be NAME: VALUE");
+            return refuse(400, sync::ErrorCode::bad_request, "a header line must be NAME: VALUE");
         std::string_view value = trim(line.substr(colon + 1));
         if (std::any_of(value.begin(), value.end(),
                         [](unsigned char c) { return (c < ' ' && c != '\t') || c == 0x7f; }))
-            return refuse(400, "bad_request", "a header value holds a control character");
+            return refuse(400, sync::ErrorCode::bad_request, "a header value holds a control character");
         Header header{std::string(line.substr(0, colon)), std::string(value)};
 
         if (same_name(header.name, "Content-Length")) {
             uint64_t length = 0;
             auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
             if (value.empty() || ec != std::errc{} || end != value.data() + value.size())
-                return refuse(400, "bad_request", "Content-Length must be a number");
+                return refuse(400, sync::ErrorCode::bad_request, "Content-Length must be a number");
             if (head.content_length && *head.content_length != length)
-                return refuse(400, "bad_request", "two different Content-Length headers");
+                return refuse(400, sync::ErrorCode::bad_request, "two different Content-Length headers");
             head.content_length = length;
         } else if (same_name(header.name, "Transfer-Encoding")) {
             if (transfer_encoding_seen || lower(value) != "chunked")
-                return refuse(501, "unsupported_transfer_encoding", "the only transfer coding accepted is chunked");
+                return refuse(501, sync::ErrorCode::unsupported_transfer_encoding, "the only transfer coding accepted is chunked");
             transfer_encoding_seen = true;
             head.chunked = true;
         } else if (same_name(header.name, "Expect")) {
             if (lower(value) != "100-continue")
-                return refuse(417, "expectation_failed", "only Expect: 100-continue is understood");
+                return refuse(417, sync::ErrorCode::expectation_failed, "only Expect: 100-continue is understood");
             head.expect_continue = true;
         } else if (same_name(header.name, "Connection")) {
             for_each_element(value, [&](const std::string& option) {
@@ -171,15 +171,15 @@ std::variant<RequestHead, Refusal> parse_request_head(std::string_view text)
         } else if (same_name(header.name, "Content-Encoding")) {
             std::string coding = lower(value);
             if (!head.content_encoding.empty() || coding.find(',') != std::string::npos)
-                return refuse(415, "unsupported_encoding", "a body may have at most one content coding");
+                return refuse(415, sync::ErrorCode::unsupported_encoding, "a body may have at most one content coding");
             head.content_encoding = coding == "identity" ? "" : coding;
         }
         head.headers.push_back(std::move(header));
     }
     if (head.chunked && head.content_length)
-        return refuse(400, "bad_request", "Content-Length and Transfer-Encoding together are not accepted");
+        return refuse(400, sync::ErrorCode::bad_request, "Content-Length and Transfer-Encoding together are not accepted");
     if (head.chunked && head.version != "HTTP/1.1")
-        return refuse(400, "bad_request", "chunked bodies need HTTP/1.1");
+        return refuse(400, sync::ErrorCode::bad_request, "chunked bodies need HTTP/1.1");
     return head;
 }
 

@@ -9,6 +9,8 @@
 // line without a colon are refused, never guessed at.
 #pragma once
 
+#include "common/protocol.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -22,7 +24,7 @@ namespace feedback::hq::front {
 // An answer the front gives itself, without asking head office's routes.
 struct Refusal {
     int status = 400;
-    std::string code;    // PROTOCOL.md's machine-readable error code
+    sync::ErrorCode code = sync::ErrorCode::bad_request;
     std::string message; // for a person
 };
 

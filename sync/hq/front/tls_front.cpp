@@ -258,7 +258,7 @@ struct TlsFront::Impl {
     bool process_in(Connection& c);
     void start_body(Connection& c);
     bool account(Connection& c, uint64_t now_buffered);
-    void refuse(Connection& c, int status, std::string code, std::string message);
+    void refuse(Connection& c, int status, sync::ErrorCode code, std::string message);
     void linger(Connection& c);
     void finish_answer(Connection& c);
     void update_interest(Connection& c);
@@ -564,14 +564,14 @@ bool TlsFront::Impl::process_in(Connection& c)
         if (end == std::string::npos || end + 4 > settings.max_head_bytes) {
             if (c.in.size() <= settings.max_head_bytes)
                 return false;
-            refuse(c, 431, "headers_too_large",
+            refuse(c, 431, sync::ErrorCode::headers_too_large,
                    "the request head is larger than " + std::to_string(settings.max_head_bytes) + " bytes");
             return true;
         }
         auto parsed = parse_request_head(std::string_view(c.in).substr(0, end));
         c.in.erase(0, end + 4);
         if (auto* refusal = std::get_if<Refusal>(&parsed)) {
-            refuse(c, refusal->status, std::move(refusal->code), std::move(refusal->message));
+            refuse(c, refusal->status, refusal->code, std::move(refusal->message));
             return true;
         }
         c.head = std::move(std::get<RequestHead>(parsed));
@@ -591,11 +591,11 @@ bool TlsFront::Impl::process_in(Connection& c)
         case ChunkedDecoder::Status::need_more:
             return false;
         case ChunkedDecoder::Status::too_large:
-            refuse(c, 413, "body_too_large",
+            refuse(c, 413, sync::ErrorCode::body_too_large,
                    "the body is larger than the " + std::to_string(c.body_limit) + " bytes this address takes");
             return true;
         case ChunkedDecoder::Status::malformed:
-            refuse(c, 400, "bad_request", "the chunked body is malformed");
+            refuse(c, 400, sync::ErrorCode::bad_request, "the chunked body is malformed");
             return true;
         case ChunkedDecoder::Status::done:
             c.body = std::move(c.chunked->data());
@@ -618,19 +618,19 @@ void TlsFront::Impl::start_body(Connection& c)
     const RequestHead& head = c.head;
     BodyRule rule = hooks.body_policy ? hooks.body_policy(head.method, head.path()) : BodyRule{};
     if (!head.content_encoding.empty() && !(rule.gzip_allowed && head.content_encoding == "gzip")) {
-        refuse(c, 415, "unsupported_encoding",
+        refuse(c, 415, sync::ErrorCode::unsupported_encoding,
                rule.gzip_allowed ? "this address takes a body plain or gzip, nothing else"
                                  : "this address takes no Content-Encoding: send the body plain");
         return;
     }
     if (head.content_length && *head.content_length > rule.max_bytes) {
-        refuse(c, 413, "body_too_large",
+        refuse(c, 413, sync::ErrorCode::body_too_large,
                "the body is larger than the " + std::to_string(rule.max_bytes) + " bytes this address takes");
         return;
     }
     uint64_t expected = head.chunked ? rule.max_bytes : head.content_length.value_or(0);
     if (buffered_body + std::min<uint64_t>(expected, 64 * 1024) > settings.max_buffered_body_bytes) {
-        refuse(c, 503, "busy", "head office is reading many bodies at once; try again shortly");
+        refuse(c, 503, sync::ErrorCode::busy, "head office is reading many bodies at once; try again shortly");
         return;
     }
     c.body_limit = rule.max_bytes;
@@ -654,15 +654,16 @@ bool TlsFront::Impl::account(Connection& c, uint64_t now_buffered)
     c.counted_body = now_buffered;
     if (buffered_body <= settings.max_buffered_body_bytes)
         return true;
-    refuse(c, 503, "busy", "head office is reading many bodies at once; try again shortly");
+    refuse(c, 503, sync::ErrorCode::busy, "head office is reading many bodies at once; try again shortly");
     return false;
 }
 
-void TlsFront::Impl::refuse(Connection& c, int status, std::string code, std::string message)
+void TlsFront::Impl::refuse(Connection& c, int status, sync::ErrorCode code, std::string message)
 {
     if (hooks.log)
         hooks.log(FrontLogEntry{c.peer, c.head.method.empty() ? "-" : c.head.method,
-                                c.head.target.empty() ? "-" : std::string(c.head.path()), status, code});
+                                c.head.target.empty() ? "-" : std::string(c.head.path()), status,
+                                std::string(sync::wire_name(code))});
     std::string body = sync::error_body(code, message);
     std::string answer = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
     answer += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
@@ -787,7 +788,7 @@ void TlsFront::Impl::forward(Connection& c)
 
     c.backend_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c.backend_fd < 0) {
-        refuse(c, 503, "busy", "head office has no room for another request just now; try again shortly");
+        refuse(c, 503, sync::ErrorCode::busy, "head office has no room for another request just now; try again shortly");
         return;
     }
     int on = 1;
@@ -800,7 +801,7 @@ void TlsFront::Impl::forward(Connection& c)
         errno != EINPROGRESS) {
         ::close(c.backend_fd);
         c.backend_fd = -1;
-        refuse(c, 502, "unavailable", "head office's routes are not answering; try again shortly");
+        refuse(c, 502, sync::ErrorCode::unavailable, "head office's routes are not answering; try again shortly");
         return;
     }
     watch_backend(c, EPOLLOUT);
@@ -811,7 +812,7 @@ void TlsFront::Impl::on_backend(Connection& c, uint32_t events)
 {
     auto fail = [&] {
         if (!c.response_head_seen) {
-            refuse(c, 502, "unavailable", "head office's routes failed on this request; try again");
+            refuse(c, 502, sync::ErrorCode::unavailable, "head office's routes failed on this request; try again");
         } else {
             c.close_after_answer = true; // part of an answer went out: the client must see it end
             c.backend_done = true;

@@ -1,0 +1,454 @@
+// Head office's database schema (hq.db): every migration since the first,
+// in order, and migrate(), which brings a database up to date in one
+// transaction per step. Append migrations; never edit a shipped one.
+#include "hq_schema.h"
+
+#include <array>
+#include <string>
+
+namespace feedback::hq {
+
+namespace {
+
+using sqlite::Database;
+using sqlite::Transaction;
+
+constexpr std::array migrations{
+    R"sql(
+CREATE TABLE devices(
+    id              TEXT PRIMARY KEY,   -- the terminal's own device id (UUID)
+    name            TEXT NOT NULL,
+    store_code      TEXT NOT NULL,
+    terminal_code   TEXT NOT NULL,
+    token_hash      TEXT NOT NULL UNIQUE, -- SHA-256 of the token; the token is never stored
+    enrolled_at     INTEGER NOT NULL,
+    revoked_at      INTEGER,
+    last_seen_at    INTEGER,
+    events_received INTEGER NOT NULL DEFAULT 0,
+    last_backlog    INTEGER,
+    clock_offset_ms INTEGER,
+    app_version     TEXT NOT NULL DEFAULT ''
+);
+-- Every terminal code ever given in a store: never given twice, because
+-- reference codes made with it are in customers' hands.
+CREATE TABLE terminal_codes(
+    store_code    TEXT NOT NULL,
+    terminal_code TEXT NOT NULL,
+    device_id     TEXT NOT NULL,
+    PRIMARY KEY (store_code, terminal_code)
+) WITHOUT ROWID;
+CREATE TABLE enrolment_codes(
+    code_hash  TEXT PRIMARY KEY,  -- SHA-256 of the canonical code
+    store_code TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER,
+    device_id  TEXT
+) WITHOUT ROWID;
+-- Each batch once, with the answer given, returned as is on a replay.
+CREATE TABLE batches(
+    id          TEXT PRIMARY KEY,
+    device_id   TEXT NOT NULL REFERENCES devices(id),
+    body_sha256 TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    event_count INTEGER NOT NULL,
+    answer      TEXT NOT NULL
+) WITHOUT ROWID;
+-- Every event exactly once. `seq` is head office's arrival order (the feed's cursor).
+CREATE TABLE events(
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT    NOT NULL UNIQUE,
+    type        TEXT    NOT NULL,
+    subject     TEXT,
+    occurred_at INTEGER NOT NULL,
+    device_id   TEXT    NOT NULL,
+    store_code  TEXT    NOT NULL,  -- the sending device's store when received
+    received_at INTEGER NOT NULL,
+    batch_id    TEXT    NOT NULL,
+    body        TEXT    NOT NULL   -- the wire event, personal fields included
+);
+CREATE INDEX events_by_store ON events(store_code, seq);
+CREATE INDEX events_by_subject ON events(subject) WHERE subject IS NOT NULL;
+CREATE INDEX events_by_received ON events(received_at);
+CREATE TABLE configs(
+    scope        TEXT    NOT NULL,  -- a store code or 'default'
+    version      INTEGER NOT NULL,
+    document     TEXT    NOT NULL CHECK (json_valid(document)),
+    published_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, version)
+) WITHOUT ROWID;
+)sql",
+    // The dashboard (sync/hq/web/users.h): its users, their sessions (only a
+    // hash of each token), failed logins (under a hash of what was typed), the
+    // audit log, and head office's own identity as the recorder of events.
+    R"sql(
+CREATE TABLE web_users(
+    name            TEXT PRIMARY KEY,  -- events name the user as actor "hq:<name>"
+    role            TEXT NOT NULL CHECK (role IN ('viewer', 'manager', 'admin')),
+    password_hash   TEXT NOT NULL,     -- argon2id; the password is never stored
+    created_at      INTEGER NOT NULL,
+    password_set_at INTEGER NOT NULL,
+    disabled_at     INTEGER
+) WITHOUT ROWID;
+CREATE TABLE web_sessions(
+    token_hash   TEXT PRIMARY KEY,     -- SHA-256 of the cookie's token; the token is never stored
+    user_name    TEXT NOT NULL REFERENCES web_users(name),
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX web_sessions_by_user ON web_sessions(user_name);
+CREATE TABLE web_login_failures(
+    key             TEXT PRIMARY KEY,  -- SHA-256 of "name:<typed name>" or "address:<client address>"
+    failures        INTEGER NOT NULL,
+    last_failure_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE web_audit(
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    user_name TEXT NOT NULL,
+    action    TEXT NOT NULL,           -- "contact.viewed", "config.published", ...
+    subject   TEXT NOT NULL DEFAULT '', -- what it was about (a complaint id, ...), never personal data
+    address   TEXT NOT NULL DEFAULT ''
+);
+-- The device id and sequence of the events head office records itself.
+CREATE TABLE hq_identity(
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    device_id TEXT NOT NULL,
+    last_seq  INTEGER NOT NULL
+);
+)sql",
+    // The dashboard's read model (dashboard/projector.h): derived from the
+    // events, so emptying these tables and setting the cursor to 0 rebuilds it.
+    R"sql(
+CREATE TABLE dashboard_cursor(
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq INTEGER NOT NULL            -- events.seq of the last event projected
+);
+INSERT INTO dashboard_cursor(id, last_seq) VALUES (1, 0);
+-- One row per rating; a detail or call-back that arrives first makes the row
+-- and leaves occurred_at and score NULL until nps.rated comes.
+CREATE TABLE dashboard_ratings(
+    rating_id          TEXT PRIMARY KEY,  -- the nps.rated event's id
+    store_code         TEXT NOT NULL,
+    device_id          TEXT NOT NULL,
+    occurred_at        INTEGER,
+    week_start         INTEGER,           -- Monday 00:00 of the store's wall clock (local ms, migration 10)
+    score              INTEGER,
+    misuse             INTEGER NOT NULL DEFAULT 0,
+    reason_ids         TEXT NOT NULL DEFAULT '[]', -- JSON array, of the last nps.detailed
+    comment            TEXT NOT NULL DEFAULT '',
+    contact_given      INTEGER NOT NULL DEFAULT 0, -- consented contact was given; the contact stays in events
+    detailed_at        INTEGER,
+    detail_event_id    TEXT,
+    follow_up_outcome  TEXT NOT NULL DEFAULT '',   -- of the last nps.followed_up
+    followed_up_at     INTEGER,
+    follow_up_event_id TEXT
+);
+CREATE INDEX dashboard_ratings_by_time ON dashboard_ratings(occurred_at, store_code, score, misuse);
+CREATE INDEX dashboard_ratings_call_backs ON dashboard_ratings(occurred_at)
+    WHERE contact_given = 1 AND score <= 6 AND misuse = 0;
+-- NPS counts per store and day (the store's day since migration 10), misuse left out.
+CREATE TABLE dashboard_nps_days(
+    store_code TEXT    NOT NULL,
+    day_start  INTEGER NOT NULL,
+    promoters  INTEGER NOT NULL,
+    passives   INTEGER NOT NULL,
+    detractors INTEGER NOT NULL,
+    PRIMARY KEY (store_code, day_start)
+) WITHOUT ROWID;
+-- Covering: the chain's NPS over a period reads this index alone.
+CREATE INDEX dashboard_nps_days_by_day ON dashboard_nps_days(day_start, store_code, promoters, passives, detractors);
+-- One row per complaint, fold_complaint() over all of its events.
+CREATE TABLE dashboard_complaints(
+    complaint_id       TEXT PRIMARY KEY,
+    reference          TEXT NOT NULL,
+    store_code         TEXT NOT NULL,
+    status             TEXT NOT NULL,     -- a ComplaintStatus name; '' until complaint.opened is seen
+    channel            TEXT NOT NULL,
+    category           TEXT NOT NULL,
+    opened_at          INTEGER,           -- NULL until complaint.opened is seen
+    acknowledged_at    INTEGER,
+    first_response_at  INTEGER,           -- the customer's first answer (ComplaintState::answered_at)
+    closed_at          INTEGER,           -- the last close (kept after a reopening)
+    close_outcome      TEXT NOT NULL,     -- of the last close; '' while open
+    deadline_at        INTEGER,           -- promised answer, from the store's configuration when projected
+    solved_on_the_spot INTEGER NOT NULL,
+    satisfied          INTEGER,           -- the customer's last answer; NULL before one
+    handling_score     INTEGER,           -- 1-5
+    root_cause         TEXT NOT NULL,
+    actions_open       INTEGER NOT NULL,  -- planned, not yet checked
+    actions_checked    INTEGER NOT NULL,
+    product_ref        TEXT,              -- trimmed, upper case; NULL when none
+    customer_key       TEXT,              -- keyed hash of the normalised e-mail or phone (projector.h); NULL when none
+    last_event_at      INTEGER,
+    event_count        INTEGER NOT NULL
+);
+-- Covering for the chain's complaint figures and the list's filtered counts;
+-- also the list's order (newest first).
+CREATE INDEX dashboard_complaints_by_opened ON dashboard_complaints(opened_at, store_code, status, category, channel,
+    deadline_at, close_outcome, solved_on_the_spot, handling_score, satisfied);
+CREATE INDEX dashboard_complaints_by_store ON dashboard_complaints(store_code, opened_at);
+CREATE INDEX dashboard_complaints_by_category ON dashboard_complaints(store_code, category, opened_at);
+CREATE INDEX dashboard_complaints_by_customer ON dashboard_complaints(customer_key, opened_at)
+    WHERE customer_key IS NOT NULL;
+CREATE INDEX dashboard_complaints_by_product ON dashboard_complaints(product_ref, category, opened_at)
+    WHERE product_ref IS NOT NULL;
+CREATE TABLE dashboard_actions(
+    complaint_id TEXT    NOT NULL,
+    action_id    TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,        -- corrective | preventive
+    owner        TEXT    NOT NULL,
+    due_at       INTEGER NOT NULL,
+    planned_at   INTEGER NOT NULL,
+    checked_at   INTEGER,                 -- the last check
+    effective    INTEGER,                 -- of the last check
+    PRIMARY KEY (complaint_id, action_id)
+) WITHOUT ROWID;
+CREATE INDEX dashboard_actions_by_planned ON dashboard_actions(planned_at);
+)sql",
+    // Replacement codes (feedback-hq enroll --replace): the one known device
+    // a code may enrol again; NULL for a code any new device may use.
+    R"sql(
+ALTER TABLE enrolment_codes ADD COLUMN replaces_device_id TEXT;
+)sql",
+    // Complaints registered at head office: per store, the terminal code head
+    // office makes reference codes with (also held in terminal_codes, so no
+    // terminal ever gets it) and the next complaint number.
+    R"sql(
+CREATE TABLE hq_reference_codes(
+    store_code    TEXT PRIMARY KEY,
+    terminal_code TEXT NOT NULL,
+    next_counter  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
+    // Central handling: a complaint's assessment in the read model, and
+    // first_response_at now the first answer the customer had (not a staff
+    // acknowledgement), so the read model is projected again from the events.
+    // Users scoped to stores: a user with rows here sees and handles only
+    // those stores (a store manager); without rows, the whole chain.
+    R"sql(
+ALTER TABLE dashboard_complaints ADD COLUMN severity TEXT NOT NULL DEFAULT 'normal';
+ALTER TABLE dashboard_complaints ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+-- For the management review: escalated at some time, how often reopened,
+-- the last remedy given and its amount.
+ALTER TABLE dashboard_complaints ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE dashboard_complaints ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE dashboard_complaints ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
+ALTER TABLE dashboard_complaints ADD COLUMN amount_cents INTEGER;
+-- From opening to the first answer, and to the close as resolved, in the
+-- store's working hours (ms) when projected; NULL until then.
+ALTER TABLE dashboard_complaints ADD COLUMN answer_working_ms INTEGER;
+ALTER TABLE dashboard_complaints ADD COLUMN resolution_working_ms INTEGER;
+-- Covering: the NPS drivers read only the ratings that name reasons.
+CREATE INDEX dashboard_ratings_with_reasons ON dashboard_ratings(occurred_at, store_code, score, misuse, reason_ids)
+    WHERE reason_ids <> '[]';
+-- Shoppers' comments, searchable (the NPS drivers on the review page).
+CREATE VIRTUAL TABLE dashboard_comment_search USING fts5(comment, rating_id UNINDEXED);
+DELETE FROM dashboard_complaints;
+DELETE FROM dashboard_actions;
+DELETE FROM dashboard_ratings;
+DELETE FROM dashboard_nps_days;
+UPDATE dashboard_cursor SET last_seq = 0;
+CREATE TABLE web_user_stores(
+    user_name  TEXT NOT NULL REFERENCES web_users(name),
+    store_code TEXT NOT NULL,
+    PRIMARY KEY (user_name, store_code)
+) WITHOUT ROWID;
+)sql",
+    // The intake API (sync/API.md, hq/api/): the tokens of the tools that
+    // register complaints (only a hash of each), the answer given to each
+    // Idempotency-Key of a token, and complaints found by their reference.
+    R"sql(
+CREATE TABLE api_tokens(
+    name         TEXT PRIMARY KEY,      -- events name the tool as actor "hq:api.<name>"; never given twice
+    token_hash   TEXT NOT NULL UNIQUE,  -- SHA-256 of the token; the token is never stored
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER,               -- to the minute
+    revoked_at   INTEGER
+) WITHOUT ROWID;
+CREATE TABLE api_idempotency(
+    token_name     TEXT NOT NULL REFERENCES api_tokens(name),
+    key            TEXT NOT NULL,        -- the Idempotency-Key header, per token
+    request_sha256 TEXT NOT NULL,        -- of the request body as read (its JSON written anew)
+    status         INTEGER NOT NULL,
+    answer         TEXT NOT NULL,        -- the body answered, given again byte for byte
+    complaint_id   TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (token_name, key)
+) WITHOUT ROWID;
+CREATE INDEX events_by_reference ON events(json_extract(body, '$.payload.reference'))
+    WHERE type = 'complaint.opened';
+)sql",
+    // The mail outbox (hq/mail/outbox.h): messages to complainants, stored
+    // before they are sent, one per event and kind; how far the planner has
+    // read the events (from now on: history already received is not
+    // mailed); the survey links' tokens (only a hash of each).
+    R"sql(
+CREATE TABLE mail_cursor(
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq INTEGER NOT NULL
+);
+INSERT INTO mail_cursor(id, last_seq) SELECT 1, coalesce(max(seq), 0) FROM events;
+CREATE TABLE mail_outbox(
+    id              INTEGER PRIMARY KEY,
+    message_key     TEXT NOT NULL UNIQUE,  -- "decision:<event id>": one message per event and kind
+    kind            TEXT NOT NULL,         -- acknowledgement | decision | survey
+    complaint_id    TEXT NOT NULL,
+    store_code      TEXT NOT NULL,
+    recipient       TEXT NOT NULL,         -- personal data: emptied once the message is done with
+    subject         TEXT NOT NULL,
+    body            TEXT NOT NULL,         -- emptied once sent (it holds the survey link)
+    status          TEXT NOT NULL,         -- queued | sent | failed
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until     INTEGER NOT NULL DEFAULT 0, -- a sender is on it until then (a sender that died: free again)
+    last_error      TEXT NOT NULL DEFAULT '',   -- the server's words, never an address
+    queued_at       INTEGER NOT NULL,
+    done_at         INTEGER                     -- sent or given up
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at) WHERE status = 'queued';
+CREATE INDEX mail_outbox_by_complaint ON mail_outbox(complaint_id);
+CREATE TABLE survey_tokens(
+    token_hash   TEXT PRIMARY KEY,   -- SHA-256 of the token in the survey link
+    complaint_id TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    answered_at  INTEGER             -- the link works once
+) WITHOUT ROWID;
+)sql",
+    // Alerts to head office's own people (hq/mail/alerts.h): each user's
+    // e-mail address and choices, every cause alerted once per user, the
+    // daily digest's lines, and the backlog each terminal last reported.
+    R"sql(
+ALTER TABLE web_users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+CREATE TABLE alert_choices(
+    user_name TEXT NOT NULL REFERENCES web_users(name),
+    cause     TEXT NOT NULL,          -- escalated | serious | deadline_near | ... (alerts.h)
+    delivery  TEXT NOT NULL CHECK (delivery IN ('off', 'immediate', 'digest')),
+    PRIMARY KEY (user_name, cause)
+) WITHOUT ROWID;
+CREATE TABLE alerts_raised(
+    cause_key TEXT NOT NULL,          -- "deadline_missed:<complaint id>": what happened, once
+    user_name TEXT NOT NULL,
+    delivery  TEXT NOT NULL,          -- immediate | digest
+    line      TEXT NOT NULL,          -- the digest's line (reference and link, never personal data)
+    raised_at INTEGER NOT NULL,
+    digest_at INTEGER,                -- digest lines: when the digest took it
+    PRIMARY KEY (cause_key, user_name)
+) WITHOUT ROWID;
+CREATE INDEX alerts_raised_digest ON alerts_raised(user_name) WHERE delivery = 'digest' AND digest_at IS NULL;
+CREATE TABLE alert_backlogs(
+    device_id     TEXT PRIMARY KEY,
+    backlog       INTEGER NOT NULL,   -- as last seen by the alert scan
+    growing_since INTEGER             -- the first scan that saw it grow, while it keeps growing
+) WITHOUT ROWID;
+)sql",
+    // Each terminal's condition as it last reported it (Feedback-Health:
+    // uptime, restarts, disk, store size, bytes written, system, screen).
+    R"sql(
+ALTER TABLE devices ADD COLUMN condition TEXT; -- JSON, common/device_condition.h
+)sql",
+    // Days and weeks in the store's zone: the read model keeps each rating's,
+    // complaint's and action's time also as the wall clock of its store
+    // ("local ms": the local date and time read as if it were UTC), and the
+    // dashboard's periods, days and weeks are counted on those. Rebuilt.
+    R"sql(
+ALTER TABLE dashboard_ratings ADD COLUMN occurred_local INTEGER;
+ALTER TABLE dashboard_complaints ADD COLUMN opened_local INTEGER;
+ALTER TABLE dashboard_actions ADD COLUMN planned_local INTEGER NOT NULL DEFAULT 0;
+DROP INDEX dashboard_ratings_by_time;
+DROP INDEX dashboard_ratings_call_backs;
+DROP INDEX dashboard_ratings_with_reasons;
+DROP INDEX dashboard_complaints_by_opened;
+DROP INDEX dashboard_complaints_by_store;
+DROP INDEX dashboard_complaints_by_category;
+DROP INDEX dashboard_actions_by_planned;
+CREATE INDEX dashboard_ratings_by_time ON dashboard_ratings(occurred_local, store_code, score, misuse);
+CREATE INDEX dashboard_ratings_call_backs ON dashboard_ratings(occurred_local)
+    WHERE contact_given = 1 AND score <= 6 AND misuse = 0;
+CREATE INDEX dashboard_ratings_with_reasons ON dashboard_ratings(occurred_local, store_code, score, misuse, reason_ids)
+    WHERE reason_ids <> '[]';
+CREATE INDEX dashboard_complaints_by_opened ON dashboard_complaints(opened_local, store_code, status, category, channel,
+    deadline_at, close_outcome, solved_on_the_spot, handling_score, satisfied);
+CREATE INDEX dashboard_complaints_by_store ON dashboard_complaints(store_code, opened_local);
+CREATE INDEX dashboard_complaints_by_category ON dashboard_complaints(store_code, category, opened_local);
+CREATE INDEX dashboard_actions_by_planned ON dashboard_actions(planned_local);
+DELETE FROM dashboard_complaints;
+DELETE FROM dashboard_actions;
+DELETE FROM dashboard_ratings;
+DELETE FROM dashboard_nps_days;
+DELETE FROM dashboard_comment_search;
+UPDATE dashboard_cursor SET last_seq = 0;
+)sql",
+    // 12: a screenshot of a terminal's start screen on request (the devices
+    // page): when a user asked, when the kiosk took the last one and when it
+    // arrived; the picture itself in a table of its own, one per device.
+    R"sql(
+ALTER TABLE devices ADD COLUMN screenshot_requested_at INTEGER;
+ALTER TABLE devices ADD COLUMN screenshot_taken_at INTEGER;
+ALTER TABLE devices ADD COLUMN screenshot_received_at INTEGER;
+CREATE TABLE device_screenshots (
+    device_id TEXT PRIMARY KEY REFERENCES devices(id),
+    png       BLOB NOT NULL
+) STRICT;
+)sql",
+    // 13: a terminal that left its store on its own screen (staff mode):
+    // revoked then too, and this says it was the shop's doing.
+    R"sql(
+ALTER TABLE devices ADD COLUMN left_at INTEGER;
+)sql",
+    // 14: customers' contact details sealed to head office's key (issue 13,
+    // contact_keys.h): the public halves (the secret ones are in files
+    // outside DIR), the events that hold a contact (what retention and
+    // erasure look at without reading every body), and what was erased.
+    R"sql(
+CREATE TABLE contact_keys(
+    seq        INTEGER PRIMARY KEY,    -- the newest is the current key
+    id         TEXT    NOT NULL UNIQUE,
+    public_key TEXT    NOT NULL,       -- base64
+    added_at   INTEGER NOT NULL
+);
+CREATE TABLE personal_events(
+    seq     INTEGER PRIMARY KEY REFERENCES events(seq),
+    type    TEXT NOT NULL,
+    subject TEXT
+);
+INSERT INTO personal_events(seq, type, subject)
+    SELECT seq, type, subject FROM events WHERE json_extract(body, '$.payload.contact') IS NOT NULL;
+CREATE INDEX personal_events_by_subject ON personal_events(subject);
+CREATE TABLE erasures(
+    id        INTEGER PRIMARY KEY,
+    subject   TEXT    NOT NULL,        -- the complaint (or the rating of a call-back request)
+    why       TEXT    NOT NULL CHECK (why IN ('request', 'retention')),
+    texts     INTEGER NOT NULL,        -- the free texts too
+    events    INTEGER NOT NULL,        -- events whose body lost something
+    erased_at INTEGER NOT NULL
+);
+CREATE INDEX erasures_by_subject ON erasures(subject);
+)sql",
+};
+
+
+} // namespace
+
+int64_t schema_version() { return static_cast<int64_t>(migrations.size()); }
+
+Result<void> migrate_schema(Database& db)
+{
+    auto version = db.query_int64("PRAGMA user_version");
+    FEEDBACK_TRY(version);
+    auto known = static_cast<int64_t>(migrations.size());
+    if (*version > known)
+        return Error{ErrorKind::conflict, "head office's database has schema version " + std::to_string(*version) +
+                                              ", newer than this program knows; update the program"};
+    for (auto next = *version; next < known; ++next) {
+        auto txn = Transaction::begin(db);
+        FEEDBACK_TRY(txn);
+        FEEDBACK_TRY(db.exec(migrations[static_cast<size_t>(next)]));
+        FEEDBACK_TRY(db.exec("PRAGMA user_version = " + std::to_string(next + 1)));
+        FEEDBACK_TRY(txn->commit());
+    }
+    return {};
+}
+
+} // namespace feedback::hq
