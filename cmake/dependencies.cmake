@@ -4,6 +4,8 @@ find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# Head office's PostgreSQL 15 (issue 14): Debian's libpq (libpq-dev).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 # The kiosk's user interface: SDL2 (window, input, software renderer), Dear
 # ImGui 1.86 (libimgui-dev; its pkg-config file also brings -lstb) and stb
 # (stb_image, compiled into Debian's libstb: the tests read screenshots back).

@@ -18,6 +18,9 @@ packages=(
   # sync: libcurl on the terminal, cpp-httplib + OpenSSL at head office, zlib,
   # and the openssl tool that makes head office's private CA
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev zlib1g-dev openssl
+  # head office's PostgreSQL 15: libpq to build against, and the server whose
+  # private clusters the tests start themselves (tests/support/postgres_cluster.h)
+  postgresql-15 libpq-dev
   # tests, and a real browser (headless, driven over WebDriver) for the
   # head-office dashboard's tests
   catch2 chromium chromium-driver poppler-utils

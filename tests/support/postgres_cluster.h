@@ -1,0 +1,53 @@
+// A private PostgreSQL 15 cluster for tests: made in a temp folder, reached
+// only through a Unix socket in that folder (no TCP), stopped and removed at
+// the end. See shared/docs/platform-notes.md, "PostgreSQL 15 in tests".
+#pragma once
+
+#include "support/temp_dir.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace feedback::testing {
+
+// Lifecycle (each step waits until it is done; about 2 s to start):
+//
+//   constructor: initdb, start, createdb feedback -> running
+//   running --stop()--> stopped --start()--> running
+//   running --restart()--> running (a new server: every session is cut)
+//   destructor: stop if running, remove the folder
+//
+// As root the server runs as the `postgres` user (PostgreSQL refuses root),
+// which owns the folder; as anyone else it runs as that user. Failures throw
+// std::runtime_error with the tool's output and the server's log.
+class PostgresCluster {
+public:
+    // Where Debian's postgresql-15 puts initdb, pg_ctl and createdb.
+    static constexpr const char* bin_dir = "/usr/lib/postgresql/15/bin";
+
+    PostgresCluster();
+    ~PostgresCluster();
+    PostgresCluster(const PostgresCluster&) = delete;
+    PostgresCluster& operator=(const PostgresCluster&) = delete;
+
+    // postgresql://postgres@/feedback?host=DIR&port=PORT (trust: no password).
+    std::string url() const;
+    const std::filesystem::path& folder() const { return m_dir.path(); }
+    int port() const { return m_port; }
+
+    void start();
+    void stop(); // pg_ctl -m fast: sessions are cut, nothing committed is lost
+    void restart();
+
+private:
+    // Runs a PostgreSQL tool as the user the server runs as; throws when it fails.
+    void run_tool(const std::string& tool, std::vector<std::string> args, const std::string& what) const;
+    std::filesystem::path data_dir() const { return m_dir.path() / "data"; }
+
+    TempDir m_dir;
+    int m_port = 0; // names the socket, DIR/.s.PGSQL.PORT
+    bool m_running = false;
+};
+
+} // namespace feedback::testing
