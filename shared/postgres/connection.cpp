@@ -232,7 +232,7 @@ namespace detail {
 // across a move of the Connection.
 struct Session {
     struct Finisher {
-        void operator()(PGconn* conn) const { PQfinish(conn); }
+        void operator()(PGconn* connection) const { PQfinish(connection); }
     };
     std::unique_ptr<PGconn, Finisher> conn;
     // Starts again at each reconnect(): statements prepared on the server in

@@ -2,6 +2,7 @@
 // dialect's few differences, and telling a PostgreSQL URL from a folder.
 #include "sql/connection.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace feedback::sql {
@@ -30,9 +31,36 @@ std::string Dialect::greatest(std::string_view a, std::string_view b) const
            ")";
 }
 
+std::string Dialect::json_text(std::string_view column, std::string_view path) const
+{
+    if (backend == Backend::sqlite)
+        return "json_extract(" + std::string(column) + ", '$." + std::string(path) + "')";
+    std::string keys(path);
+    std::replace(keys.begin(), keys.end(), '.', ',');
+    return "(" + std::string(column) + "::jsonb #>> '{" + keys + "}')";
+}
+
 bool is_postgresql_url(std::string_view url)
 {
     return url.starts_with("postgresql://") || url.starts_with("postgres://");
+}
+
+std::string without_password(std::string_view url)
+{
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos)
+        return std::string(url);
+    const auto authority_start = scheme_end + 3;
+    const auto authority_end = url.find_first_of("/?", authority_start);
+    const std::string_view authority = url.substr(authority_start, authority_end == std::string_view::npos
+                                                                       ? std::string_view::npos
+                                                                       : authority_end - authority_start);
+    const auto at = authority.rfind('@');
+    const auto colon = authority.substr(0, at == std::string_view::npos ? 0 : at).find(':');
+    if (at == std::string_view::npos || colon == std::string_view::npos)
+        return std::string(url);
+    return std::string(url.substr(0, authority_start + colon + 1)) + "***" +
+           std::string(url.substr(authority_start + at));
 }
 
 Result<Transaction> Transaction::begin(Connection& connection)

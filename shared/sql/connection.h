@@ -28,39 +28,80 @@ namespace feedback::sql {
 enum class Backend { sqlite, postgresql };
 const char* to_string(Backend backend);
 
-// A statement with its binds and, after step(), its current row. Must not
-// outlive its Connection.
-class Statement {
+// What a backend implements for a statement (sqlite_backend.cpp,
+// postgres_backend.cpp); callers use Statement.
+class StatementBackend {
 public:
-    virtual ~Statement() = default;
-
-    // Binds are 1-based, as in SQL's "?1".
-    Statement& bind(int index, int64_t value) { return bind_int64(index, value); }
-    Statement& bind(int index, int value) { return bind_int64(index, value); }
-    Statement& bind(int index, double value) { return bind_double(index, value); }
-    Statement& bind(int index, std::string_view text) { return bind_text(index, text); }
-    Statement& bind(int index, const char* text) { return bind_text(index, text); }
-    Statement& bind(int index, const std::string& text) { return bind_text(index, text); }
-    template <class T>
-    Statement& bind(int index, const std::optional<T>& value)
-    {
-        return value ? bind(index, *value) : bind_null(index);
-    }
-    virtual Statement& bind_blob(int index, std::string_view bytes) = 0;
-    virtual Statement& bind_null(int index) = 0;
-
-    // true: a row is ready to read; false: done. Resets itself when done or
-    // failed, so a cached statement is ready for the next use.
+    virtual ~StatementBackend() = default;
+    virtual void bind_int64(int index, int64_t value) = 0;
+    virtual void bind_double(int index, double value) = 0;
+    virtual void bind_text(int index, std::string_view text) = 0;
+    virtual void bind_blob(int index, std::string_view bytes) = 0;
+    virtual void bind_null(int index) = 0;
     virtual Result<bool> step() = 0;
-    // Runs a statement that returns no rows (or ignores them).
     virtual Result<void> run() = 0;
     virtual void reset() = 0;
-
     virtual bool is_null(int column) const = 0;
     virtual int64_t column_int64(int column) const = 0;
     virtual double column_double(int column) const = 0;
     virtual std::string column_text(int column) const = 0;
     virtual std::string column_blob(int column) const = 0;
+};
+
+// A statement with its binds and, after step(), its current row: the
+// SQLite wrapper's shape, over either backend. Must not outlive its
+// Connection.
+class Statement {
+public:
+    explicit Statement(std::unique_ptr<StatementBackend> backend) : m_backend(std::move(backend)) {}
+
+    // Binds are 1-based, as in SQL's "?1".
+    Statement& bind(int index, int64_t value)
+    {
+        m_backend->bind_int64(index, value);
+        return *this;
+    }
+    Statement& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
+    Statement& bind(int index, double value)
+    {
+        m_backend->bind_double(index, value);
+        return *this;
+    }
+    Statement& bind(int index, std::string_view text)
+    {
+        m_backend->bind_text(index, text);
+        return *this;
+    }
+    Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+    Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+    Statement& bind_blob(int index, std::string_view bytes)
+    {
+        m_backend->bind_blob(index, bytes);
+        return *this;
+    }
+    Statement& bind_null(int index)
+    {
+        m_backend->bind_null(index);
+        return *this;
+    }
+    template <class T>
+    Statement& bind(int index, const std::optional<T>& value)
+    {
+        return value ? bind(index, *value) : bind_null(index);
+    }
+
+    // true: a row is ready to read; false: done. Resets itself when done or
+    // failed, so a cached statement is ready for the next use.
+    Result<bool> step() { return m_backend->step(); }
+    // Runs a statement that returns no rows (or ignores them).
+    Result<void> run() { return m_backend->run(); }
+    void reset() { m_backend->reset(); }
+
+    bool is_null(int column) const { return m_backend->is_null(column); }
+    int64_t column_int64(int column) const { return m_backend->column_int64(column); }
+    double column_double(int column) const { return m_backend->column_double(column); }
+    std::string column_text(int column) const { return m_backend->column_text(column); }
+    std::string column_blob(int column) const { return m_backend->column_blob(column); }
     std::optional<std::string> column_optional_text(int column) const
     {
         return is_null(column) ? std::nullopt : std::optional<std::string>(column_text(column));
@@ -70,10 +111,8 @@ public:
         return is_null(column) ? std::nullopt : std::optional<int64_t>(column_int64(column));
     }
 
-protected:
-    virtual Statement& bind_int64(int index, int64_t value) = 0;
-    virtual Statement& bind_double(int index, double value) = 0;
-    virtual Statement& bind_text(int index, std::string_view text) = 0;
+private:
+    std::unique_ptr<StatementBackend> m_backend;
 };
 
 // What SQL the two backends write differently, for the few statements that
@@ -87,6 +126,12 @@ struct Dialect {
     std::string_view bytes_type() const;
     // The larger of two values: SQLite's two-argument max(), PostgreSQL's greatest().
     std::string greatest(std::string_view a, std::string_view b) const;
+    // The text at a dotted path ("payload.reference") of a column holding
+    // JSON: json_extract(column, '$.payload.reference') or
+    // (column::jsonb #>> '{payload,reference}'). An expression index must be
+    // written the same way for a query to use it. The path is the program's,
+    // never a user's.
+    std::string json_text(std::string_view column, std::string_view path) const;
 };
 
 // One connection, used by one thread at a time.
@@ -100,7 +145,7 @@ public:
     // Runs one or more statements without binds or results (schema).
     virtual Result<void> exec(std::string_view sql) = 0;
     // A new statement the caller owns.
-    virtual Result<std::unique_ptr<Statement>> prepare(std::string_view sql) = 0;
+    virtual Result<Statement> prepare(std::string_view sql) = 0;
     // A statement kept for the life of the connection, reset and ready.
     virtual Result<Statement*> cached(std::string_view sql) = 0;
     // The first column of the first row as an integer (SELECT count(*)).
@@ -137,10 +182,16 @@ private:
 
 // An SQLite connection (sqlite/database.h) behind the interface.
 std::unique_ptr<Connection> over_sqlite(sqlite::Database database);
+// The SQLite database behind a connection over_sqlite() made; nothing for
+// PostgreSQL. For what only SQLite has (its online backup).
+sqlite::Database* sqlite_database(Connection& connection);
 // Opens a PostgreSQL database by its URL (postgres/connection.h).
 Result<std::unique_ptr<Connection>> open_postgresql(std::string_view url);
 
 // The URL names a PostgreSQL database: postgresql://... or postgres://...
 bool is_postgresql_url(std::string_view url);
+// The URL without the password of its user part, for messages and logs:
+// postgresql://hq:secret@db/feedback -> postgresql://hq:***@db/feedback.
+std::string without_password(std::string_view url);
 
 } // namespace feedback::sql

@@ -10,7 +10,7 @@ namespace feedback::sql {
 
 namespace {
 
-class PostgresStatement final : public Statement {
+class PostgresStatement final : public StatementBackend {
 public:
     explicit PostgresStatement(postgres::Statement* statement) : m_statement(statement) {}
     explicit PostgresStatement(postgres::Statement owned) : m_owned(std::move(owned)), m_statement(&*m_owned) {}
@@ -18,16 +18,11 @@ public:
     PostgresStatement(PostgresStatement&&) = delete;
     PostgresStatement& operator=(PostgresStatement&&) = delete;
 
-    Statement& bind_blob(int index, std::string_view bytes) override
-    {
-        m_statement->bind_blob(index, bytes);
-        return *this;
-    }
-    Statement& bind_null(int index) override
-    {
-        m_statement->bind_null(index);
-        return *this;
-    }
+    void bind_int64(int index, int64_t value) override { m_statement->bind(index, value); }
+    void bind_double(int index, double value) override { m_statement->bind(index, value); }
+    void bind_text(int index, std::string_view text) override { m_statement->bind(index, text); }
+    void bind_blob(int index, std::string_view bytes) override { m_statement->bind_blob(index, bytes); }
+    void bind_null(int index) override { m_statement->bind_null(index); }
     Result<bool> step() override { return m_statement->step(); }
     Result<void> run() override { return m_statement->run(); }
     void reset() override { m_statement->reset(); }
@@ -36,23 +31,6 @@ public:
     double column_double(int column) const override { return m_statement->column_double(column); }
     std::string column_text(int column) const override { return m_statement->column_text(column); }
     std::string column_blob(int column) const override { return m_statement->column_blob(column); }
-
-protected:
-    Statement& bind_int64(int index, int64_t value) override
-    {
-        m_statement->bind(index, value);
-        return *this;
-    }
-    Statement& bind_double(int index, double value) override
-    {
-        m_statement->bind(index, value);
-        return *this;
-    }
-    Statement& bind_text(int index, std::string_view text) override
-    {
-        m_statement->bind(index, text);
-        return *this;
-    }
 
 private:
     std::optional<postgres::Statement> m_owned; // a prepared one; a cached one belongs to the Connection
@@ -65,23 +43,23 @@ public:
 
     Backend backend() const override { return Backend::postgresql; }
     Result<void> exec(std::string_view sql) override { return m_connection.exec(sql); }
-    Result<std::unique_ptr<Statement>> prepare(std::string_view sql) override
+    Result<Statement> prepare(std::string_view sql) override
     {
         auto prepared = m_connection.prepare(sql);
         FEEDBACK_TRY(prepared);
-        return std::unique_ptr<Statement>(std::make_unique<PostgresStatement>(std::move(*prepared)));
+        return Statement(std::make_unique<PostgresStatement>(std::move(*prepared)));
     }
     Result<Statement*> cached(std::string_view sql) override
     {
         auto found = m_cache.find(std::string(sql));
         if (found != m_cache.end()) {
             found->second.reset();
-            return static_cast<Statement*>(&found->second);
+            return &found->second;
         }
         auto statement = m_connection.cached(sql);
         FEEDBACK_TRY(statement);
-        auto [kept, added] = m_cache.try_emplace(std::string(sql), *statement);
-        return static_cast<Statement*>(&kept->second);
+        auto [kept, added] = m_cache.try_emplace(std::string(sql), std::make_unique<PostgresStatement>(*statement));
+        return &kept->second;
     }
     Result<int64_t> query_int64(std::string_view sql) override { return m_connection.query_int64(sql); }
     Result<std::vector<std::string>> query_texts(std::string_view sql) override
@@ -107,7 +85,7 @@ private:
 
     postgres::Connection m_connection;
     // Wrappers of the Connection's own cached statements, by their SQL.
-    std::unordered_map<std::string, PostgresStatement> m_cache;
+    std::unordered_map<std::string, Statement> m_cache;
     std::optional<postgres::Transaction> m_transaction;
 };
 

@@ -8,7 +8,7 @@ namespace feedback::sql {
 
 namespace {
 
-class SqliteStatement final : public Statement {
+class SqliteStatement final : public StatementBackend {
 public:
     explicit SqliteStatement(sqlite::Statement* statement) : m_statement(statement) {}
     explicit SqliteStatement(sqlite::Statement owned) : m_owned(std::move(owned)), m_statement(&*m_owned) {}
@@ -16,16 +16,11 @@ public:
     SqliteStatement(SqliteStatement&&) = delete;
     SqliteStatement& operator=(SqliteStatement&&) = delete;
 
-    Statement& bind_blob(int index, std::string_view bytes) override
-    {
-        m_statement->bind_blob(index, bytes);
-        return *this;
-    }
-    Statement& bind_null(int index) override
-    {
-        m_statement->bind_null(index);
-        return *this;
-    }
+    void bind_int64(int index, int64_t value) override { m_statement->bind(index, value); }
+    void bind_double(int index, double value) override { m_statement->bind(index, value); }
+    void bind_text(int index, std::string_view text) override { m_statement->bind(index, text); }
+    void bind_blob(int index, std::string_view bytes) override { m_statement->bind_blob(index, bytes); }
+    void bind_null(int index) override { m_statement->bind_null(index); }
     Result<bool> step() override { return m_statement->step(); }
     Result<void> run() override { return m_statement->run(); }
     void reset() override { m_statement->reset(); }
@@ -34,23 +29,6 @@ public:
     double column_double(int column) const override { return m_statement->column_double(column); }
     std::string column_text(int column) const override { return m_statement->column_text(column); }
     std::string column_blob(int column) const override { return m_statement->column_blob(column); }
-
-protected:
-    Statement& bind_int64(int index, int64_t value) override
-    {
-        m_statement->bind(index, value);
-        return *this;
-    }
-    Statement& bind_double(int index, double value) override
-    {
-        m_statement->bind(index, value);
-        return *this;
-    }
-    Statement& bind_text(int index, std::string_view text) override
-    {
-        m_statement->bind(index, text);
-        return *this;
-    }
 
 private:
     std::optional<sqlite::Statement> m_owned; // a prepared one; a cached one belongs to the Database
@@ -63,25 +41,26 @@ public:
 
     Backend backend() const override { return Backend::sqlite; }
     Result<void> exec(std::string_view sql) override { return m_database.exec(sql); }
-    Result<std::unique_ptr<Statement>> prepare(std::string_view sql) override
+    Result<Statement> prepare(std::string_view sql) override
     {
         auto prepared = m_database.prepare(sql);
         FEEDBACK_TRY(prepared);
-        return std::unique_ptr<Statement>(std::make_unique<SqliteStatement>(std::move(*prepared)));
+        return Statement(std::make_unique<SqliteStatement>(std::move(*prepared)));
     }
     Result<Statement*> cached(std::string_view sql) override
     {
         auto found = m_cache.find(std::string(sql));
         if (found != m_cache.end()) {
             found->second.reset();
-            return static_cast<Statement*>(&found->second);
+            return &found->second;
         }
         auto statement = m_database.cached(sql);
         FEEDBACK_TRY(statement);
-        auto [kept, added] = m_cache.try_emplace(std::string(sql), *statement);
-        return static_cast<Statement*>(&kept->second);
+        auto [kept, added] = m_cache.try_emplace(std::string(sql), std::make_unique<SqliteStatement>(*statement));
+        return &kept->second;
     }
     Result<int64_t> query_int64(std::string_view sql) override { return m_database.query_int64(sql); }
+    sqlite::Database& database() { return m_database; }
     Result<std::vector<std::string>> query_texts(std::string_view sql) override
     {
         return m_database.query_texts(sql);
@@ -105,7 +84,7 @@ private:
 
     sqlite::Database m_database;
     // Wrappers of the Database's own cached statements, by their SQL.
-    std::unordered_map<std::string, SqliteStatement> m_cache;
+    std::unordered_map<std::string, Statement> m_cache;
     std::optional<sqlite::Transaction> m_transaction;
 };
 
@@ -114,6 +93,12 @@ private:
 std::unique_ptr<Connection> over_sqlite(sqlite::Database database)
 {
     return std::make_unique<SqliteConnection>(std::move(database));
+}
+
+sqlite::Database* sqlite_database(Connection& connection)
+{
+    auto* over = dynamic_cast<SqliteConnection*>(&connection);
+    return over ? &over->database() : nullptr;
 }
 
 } // namespace feedback::sql

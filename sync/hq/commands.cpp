@@ -20,6 +20,7 @@
 #include "retention_worker.h"
 #include "mail/mail_worker.h"
 #include "server.h"
+#include "sql/connection.h"
 #include "web/assets.h"
 #include "web/dashboard.h"
 #include "web/text.h"
@@ -68,8 +69,13 @@ std::array<cli::Command, 13> commands()
          "Give ca.pem to terminals: feedback-terminal enroll ... --ca ca.pem.\n"
          "Also makes the contact key that customers' contact details are sealed to: its\n"
          "file goes to KEYDIR, outside DIR (hq.json names it). Back it up apart from DIR:\n"
-         "without it no contact detail can be read again.",
+         "without it no contact detail can be read again.\n"
+         "With --database, the data goes to that PostgreSQL 15 database instead of\n"
+         "DIR/hq.db (its URL is kept in hq.json, mode 0600); the tables are made on first\n"
+         "use, and every other command works the same.",
          {dir_option(), key_dir_option(),
+          {"database", Arity::value, Presence::optional, "URL",
+           "a PostgreSQL database, postgresql://USER@HOST/NAME (default: SQLite in DIR/hq.db)"},
           {"hostname", Arity::value, Presence::optional, "NAME",
            "the name terminals use to reach head office (default localhost, which also covers 127.0.0.1)"}}},
         {"serve", "serve terminals over HTTPS until SIGTERM",
@@ -297,11 +303,25 @@ int init(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err
     // only (an existing folder is made private when the store opens it).
     if (auto made = files::make_private_directory(dir); !made)
         return fail(err, "init", made.error());
-    if (std::filesystem::exists(dir / database_file_name, ec))
-        return fail(err, "init", Error{ErrorKind::conflict, dir.string() + " already holds a head office (" +
-                                                                database_file_name + "); nothing was changed"});
+    for (const char* name : {database_file_name, settings_file_name})
+        if (std::filesystem::exists(dir / name, ec))
+            return fail(err, "init", Error{ErrorKind::conflict, dir.string() + " already holds a head office (" +
+                                                                    name + "); nothing was changed"});
     HqSettings settings;
     settings.hostname = options.value_or("hostname", "localhost");
+    settings.database = options.value_or("database", "");
+    if (!settings.database.empty() && !sql::is_postgresql_url(settings.database)) {
+        err << tool << " init: --database must be a postgresql:// URL (got \""
+            << escape_control_characters(sql::without_password(settings.database)) << "\")\n";
+        return exit_usage;
+    }
+    if (!settings.database.empty()) {
+        auto reached = sql::open_postgresql(settings.database);
+        if (!reached)
+            return fail(err, "init", Error{reached.error().kind, "cannot reach the database " +
+                                                                     sql::without_password(settings.database) + ": " +
+                                                                     reached.error().message + "; nothing was changed"});
+    }
     auto files = tls_files(dir);
     bool have_certificate = std::filesystem::exists(files.server_certificate, ec) &&
                             std::filesystem::exists(files.server_key, ec);
@@ -319,7 +339,9 @@ int init(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err
     auto key = ensure_contact_key(dir, *store, key_dir ? std::optional<std::filesystem::path>(*key_dir) : std::nullopt);
     if (!key)
         return fail(err, "init", key.error());
-    out << "database        " << (dir / database_file_name).string() << "\n";
+    out << "database        "
+        << (settings.database.empty() ? (dir / database_file_name).string() : sql::without_password(settings.database))
+        << "\n";
     out << "settings        " << (dir / settings_file_name).string() << "\n";
     out << "contact key     " << *key << "\n";
     if (have_certificate) {
@@ -708,6 +730,23 @@ int restore_command(const cli::ParsedOptions& options, std::ostream& out, std::o
     return exit_ok;
 }
 
+// What a head office whose hq.json names a PostgreSQL database cannot do
+// (yet), said before anything is touched.
+std::optional<Error> not_on_postgresql(std::string_view command, const cli::ParsedOptions& options)
+{
+    if (command != "serve" && command != "backup" && command != "restore")
+        return std::nullopt;
+    auto settings = load_settings(dir_of(options));
+    if (!settings || settings->database.empty())
+        return std::nullopt;
+    if (command == "serve")
+        return Error{ErrorKind::invalid_input,
+                     "serving from PostgreSQL is not finished yet (the dashboard, mail and alerts still need "
+                     "DIR/hq.db): make the head office without --database for now"};
+    return Error{ErrorKind::invalid_input, "a PostgreSQL head office is backed up and restored with PostgreSQL's "
+                                           "own tools (pg_dump and pg_restore, or the database's backups)"};
+}
+
 } // namespace
 
 int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& err)
@@ -722,6 +761,8 @@ int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& 
     if (const int* exit_code = std::get_if<int>(&invocation))
         return *exit_code;
     auto& [command, options] = std::get<cli::Invocation>(invocation);
+    if (auto refused = not_on_postgresql(command->name, options))
+        return fail(err, command->name, *refused);
     if (command->name == "init")
         return init(options, out, err);
     if (command->name == "serve")

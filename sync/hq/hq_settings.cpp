@@ -2,6 +2,7 @@
 #include "hq_settings.h"
 
 #include "files/private_files.h"
+#include "sql/connection.h"
 
 #include <algorithm>
 #include <charconv>
@@ -95,6 +96,9 @@ Result<HqSettings> load_settings(const std::filesystem::path& dir)
         return {};
     };
     FEEDBACK_TRY(text_field("listen", settings.listen));
+    FEEDBACK_TRY(text_field("database", settings.database));
+    if (!settings.database.empty() && !sql::is_postgresql_url(settings.database))
+        return bad(file.string() + ": database must be a postgresql:// URL (leave it out for DIR/hq.db)");
     FEEDBACK_TRY(text_field("hostname", settings.hostname));
     if (json.contains("mail")) {
         auto mail = mail::mail_settings_from_json(json["mail"]);
@@ -182,6 +186,8 @@ Result<void> save_settings(const std::filesystem::path& dir, const HqSettings& s
     }
     if (!settings.public_url.empty())
         json["public_url"] = settings.public_url;
+    if (!settings.database.empty())
+        json["database"] = settings.database;
     if (!settings.tls_certificate.empty())
         json["tls"] = {{"certificate", settings.tls_certificate.string()}, {"key", settings.tls_key.string()}};
     return files::write_private_file(dir / settings_file_name, json.dump(2) + "\n", files::Durability::synced);

@@ -61,6 +61,11 @@ struct HqSettings {
     // call-back requests answered that long ago, are erased (the terminal's
     // rule, `feedback-terminal retention`), checked every hour by serve.
     int contact_retention_days = default_contact_retention_days;
+    // Where head office keeps its data: empty (the default, not written to
+    // hq.json) is DIR/hq.db, SQLite; a postgresql:// URL is that PostgreSQL
+    // database, which several head-office processes may share
+    // (`feedback-hq init --database URL`).
+    std::string database;
     mail::MailSettings mail;
 };
 

@@ -5,6 +5,7 @@
 #include "hq_store.h"
 
 #include "hq_schema.h"
+#include "hq_settings.h"
 
 #include "config/kiosk_config.h"
 #include "crypto/contact_seal.h"
@@ -29,9 +30,8 @@ namespace feedback::hq {
 
 namespace {
 
-using sqlite::Database;
-using sqlite::Statement;
-using sqlite::Transaction;
+using sql::Statement;
+using sql::Transaction;
 
 constexpr size_t enrolment_code_length = 10;
 
@@ -100,19 +100,47 @@ Result<HqStore> HqStore::open(const std::filesystem::path& dir, Intent intent, i
         return Error{ErrorKind::not_found, "the folder " + dir.string() + " does not exist"};
     // A folder made by an older version (0755, files 0644) is private from now on.
     FEEDBACK_TRY(files::tighten_private_directory(dir));
+    // hq.json may name a PostgreSQL database; without one (or without
+    // hq.json, before init has written it) the data is in DIR/hq.db.
+    if (auto settings = load_settings(dir); settings && !settings->database.empty()) {
+        auto db = sql::open_postgresql(settings->database);
+        if (!db)
+            return Error{db.error().kind, "head office's database (hq.json \"database\"): " + db.error().message};
+        FEEDBACK_TRY(migrate_schema(**db));
+        return HqStore(std::move(*db), dir);
+    } else if (!settings && settings.error().kind != ErrorKind::not_found) {
+        return settings.error();
+    }
     auto file = dir / database_file_name;
     if (intent == Intent::existing_only && !std::filesystem::exists(file, ec))
         return Error{ErrorKind::not_found,
                      "there is no head-office database in " + dir.string() + " (run feedback-hq init first)"};
-    auto db = Database::open(file, sqlite::OpenMode::read_write_create);
+    auto db = sqlite::Database::open(file, sqlite::OpenMode::read_write_create);
     FEEDBACK_TRY(db);
     // WAL + FULL: an acknowledged batch is on disk before the answer leaves.
     // secure_delete: what an erasure or retention rewrites is overwritten, not left in free space.
     FEEDBACK_TRY(db->exec("PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms) +
                           "; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
                           " PRAGMA secure_delete = ON;"));
-    FEEDBACK_TRY(migrate_schema(*db));
-    return HqStore(std::move(*db), dir);
+    auto connection = sql::over_sqlite(std::move(*db));
+    FEEDBACK_TRY(migrate_schema(*connection));
+    return HqStore(std::move(connection), dir);
+}
+
+Result<void> HqStore::sqlite_only(std::string_view what)
+{
+    if (m_db->backend() == sql::Backend::sqlite)
+        return {};
+    return Error{ErrorKind::invalid_input, std::string(what) +
+                                               " do not work on a PostgreSQL head office yet (hq.json \"database\"); "
+                                               "a head office made without --database keeps them in DIR/hq.db"};
+}
+
+Result<void> HqStore::check_reachable()
+{
+    auto answered = m_db->query_int64("SELECT 1");
+    FEEDBACK_TRY(answered);
+    return {};
 }
 
 // [SECTION] Enrolment and devices
@@ -129,7 +157,7 @@ Result<EnrolmentCode> HqStore::create_enrolment_code(std::string_view store_code
         return Error{ErrorKind::invalid_input, "the terminal's name must be 1-100 characters"};
     if (!replaces_device_id.empty()) {
         // An admin's decision about a terminal head office knows, in its own store only.
-        auto owner = m_db.prepare("SELECT store_code FROM devices WHERE id = ?1");
+        auto owner = m_db->prepare("SELECT store_code FROM devices WHERE id = ?1");
         FEEDBACK_TRY(owner);
         auto found = owner->bind(1, replaces_device_id).step();
         FEEDBACK_TRY(found);
@@ -151,7 +179,7 @@ Result<EnrolmentCode> HqStore::create_enrolment_code(std::string_view store_code
         raw.push_back(refcode_alphabet[sync::random_below(static_cast<uint32_t>(refcode_alphabet.size()))]);
     EnrolmentCode code{raw.substr(0, 5) + "-" + raw.substr(5), std::string(store_code), std::string(name),
                        now_ms + ttl_ms, std::string(replaces_device_id)};
-    auto insert = m_db.prepare("INSERT INTO enrolment_codes(code_hash, store_code, name, created_at, expires_at, "
+    auto insert = m_db->prepare("INSERT INTO enrolment_codes(code_hash, store_code, name, created_at, expires_at, "
                                "replaces_device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     FEEDBACK_TRY(insert);
     insert->bind(1, crypto::sha256_hex(raw)).bind(2, store_code).bind(3, name).bind(4, now_ms).bind(5, code.expires_at);
@@ -166,7 +194,7 @@ Result<EnrolmentCode> HqStore::create_enrolment_code(std::string_view store_code
 Result<std::string> HqStore::next_terminal_code(std::string_view store_code, bool for_head_office)
 {
     std::set<std::string> taken;
-    auto stmt = m_db.cached("SELECT terminal_code FROM terminal_codes WHERE store_code = ?1");
+    auto stmt = m_db->cached("SELECT terminal_code FROM terminal_codes WHERE store_code = ?1");
     FEEDBACK_TRY(stmt);
     (*stmt)->bind(1, store_code);
     for (;;) {
@@ -197,9 +225,9 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
         return Error{ErrorKind::not_found, "the enrolment code is unknown, used or expired"};
     if (!is_uuid(device_id))
         return Error{ErrorKind::invalid_input, "device_id: must be a UUID"};
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
-    auto find = m_db.prepare("SELECT store_code, name, replaces_device_id FROM enrolment_codes "
+    auto find = m_db->prepare("SELECT store_code, name, replaces_device_id FROM enrolment_codes "
                              "WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2");
     FEEDBACK_TRY(find);
     auto found = find->bind(1, crypto::sha256_hex(*code)).bind(2, now_ms).step();
@@ -219,7 +247,7 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
                              "this code was made to replace another terminal, not device " + enrolled.device_id +
                                  ": head office must make a code for this one");
 
-    auto existing = m_db.prepare("SELECT store_code, terminal_code, token_hash, revoked_at FROM devices WHERE id = ?1");
+    auto existing = m_db->prepare("SELECT store_code, terminal_code, token_hash, revoked_at FROM devices WHERE id = ?1");
     FEEDBACK_TRY(existing);
     auto known = existing->bind(1, device_id).step();
     FEEDBACK_TRY(known);
@@ -250,13 +278,13 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
         auto terminal_code = next_terminal_code(enrolled.store_code);
         FEEDBACK_TRY(terminal_code);
         enrolled.terminal_code = *terminal_code;
-        auto reserve = m_db.prepare("INSERT INTO terminal_codes(store_code, terminal_code, device_id) VALUES (?1, ?2, ?3)");
+        auto reserve = m_db->prepare("INSERT INTO terminal_codes(store_code, terminal_code, device_id) VALUES (?1, ?2, ?3)");
         FEEDBACK_TRY(reserve);
         FEEDBACK_TRY(reserve->bind(1, enrolled.store_code).bind(2, enrolled.terminal_code).bind(3, device_id).run());
     }
 
     enrolled.token = sync::random_hex(32);
-    auto upsert = m_db.prepare(R"sql(
+    auto upsert = m_db->prepare(R"sql(
         INSERT INTO devices(id, name, store_code, terminal_code, token_hash, enrolled_at, app_version)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
         ON CONFLICT(id) DO UPDATE SET name = excluded.name, store_code = excluded.store_code,
@@ -271,7 +299,7 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
                      .bind(6, now_ms)
                      .bind(7, app_version)
                      .run());
-    auto use = m_db.prepare("UPDATE enrolment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1");
+    auto use = m_db->prepare("UPDATE enrolment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1");
     FEEDBACK_TRY(use);
     FEEDBACK_TRY(use->bind(1, crypto::sha256_hex(*code)).bind(2, now_ms).bind(3, device_id).run());
     FEEDBACK_TRY(txn->commit());
@@ -280,7 +308,7 @@ Result<Enrolled> HqStore::enrol(std::string_view typed_code, std::string_view de
 
 Result<Device> HqStore::authenticate(std::string_view token)
 {
-    auto stmt = m_db.cached(std::string("SELECT ") + device_columns + " FROM devices WHERE token_hash = ?1");
+    auto stmt = m_db->cached(std::string("SELECT ") + device_columns + " FROM devices WHERE token_hash = ?1");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, crypto::sha256_hex(token)).step();
     FEEDBACK_TRY(row);
@@ -295,11 +323,13 @@ Result<Device> HqStore::authenticate(std::string_view token)
 
 Result<void> HqStore::revoke(std::string_view device_id, int64_t now_ms)
 {
-    auto stmt = m_db.prepare("UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
+    auto stmt = m_db->prepare("UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL RETURNING 1");
     FEEDBACK_TRY(stmt);
-    FEEDBACK_TRY(stmt->bind(1, device_id).bind(2, now_ms).run());
-    if (m_db.changes() == 0) {
-        auto known = m_db.prepare("SELECT 1 FROM devices WHERE id = ?1");
+    auto revoked = stmt->bind(1, device_id).bind(2, now_ms).step();
+    FEEDBACK_TRY(revoked);
+    stmt->reset();
+    if (!*revoked) {
+        auto known = m_db->prepare("SELECT 1 FROM devices WHERE id = ?1");
         FEEDBACK_TRY(known);
         auto row = known->bind(1, device_id).step();
         FEEDBACK_TRY(row);
@@ -312,17 +342,20 @@ Result<void> HqStore::revoke(std::string_view device_id, int64_t now_ms)
 
 Result<void> HqStore::leave(std::string_view device_id, int64_t now_ms)
 {
-    auto stmt = m_db.prepare("UPDATE devices SET revoked_at = ?2, left_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
+    auto stmt = m_db->prepare(
+        "UPDATE devices SET revoked_at = ?2, left_at = ?2 WHERE id = ?1 AND revoked_at IS NULL RETURNING 1");
     FEEDBACK_TRY(stmt);
-    FEEDBACK_TRY(stmt->bind(1, device_id).bind(2, now_ms).run());
-    if (m_db.changes() == 0)
+    auto left = stmt->bind(1, device_id).bind(2, now_ms).step();
+    FEEDBACK_TRY(left);
+    stmt->reset();
+    if (!*left)
         return Error{ErrorKind::conflict, "device " + std::string(device_id) + " is not enrolled here (any more)"};
     return {};
 }
 
 Result<std::vector<Device>> HqStore::devices()
 {
-    auto stmt = m_db.prepare(std::string("SELECT ") + device_columns + " FROM devices ORDER BY store_code, terminal_code");
+    auto stmt = m_db->prepare(std::string("SELECT ") + device_columns + " FROM devices ORDER BY store_code, terminal_code");
     FEEDBACK_TRY(stmt);
     std::vector<Device> out;
     for (;;) {
@@ -336,7 +369,7 @@ Result<std::vector<Device>> HqStore::devices()
 
 Result<Device> HqStore::device(std::string_view device_id)
 {
-    auto stmt = m_db.prepare(std::string("SELECT ") + device_columns + " FROM devices WHERE id = ?1");
+    auto stmt = m_db->prepare(std::string("SELECT ") + device_columns + " FROM devices WHERE id = ?1");
     FEEDBACK_TRY(stmt);
     auto row = stmt->bind(1, device_id).step();
     FEEDBACK_TRY(row);
@@ -353,7 +386,7 @@ Result<void> HqStore::request_screenshot(std::string_view device_id, int64_t now
     FEEDBACK_TRY(known);
     if (known->revoked_at)
         return Error{ErrorKind::conflict, "terminal " + std::string(device_id) + " was revoked"};
-    auto stmt = m_db.prepare("UPDATE devices SET screenshot_requested_at = ?2 WHERE id = ?1");
+    auto stmt = m_db->prepare("UPDATE devices SET screenshot_requested_at = ?2 WHERE id = ?1");
     FEEDBACK_TRY(stmt);
     return stmt->bind(1, device_id).bind(2, now_ms).run();
 }
@@ -361,13 +394,13 @@ Result<void> HqStore::request_screenshot(std::string_view device_id, int64_t now
 Result<void> HqStore::store_screenshot(std::string_view device_id, std::string_view png, int64_t taken_at_ms,
                                        int64_t now_ms)
 {
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
-    auto picture = m_db.prepare("INSERT INTO device_screenshots(device_id, png) VALUES (?1, ?2) "
+    auto picture = m_db->prepare("INSERT INTO device_screenshots(device_id, png) VALUES (?1, ?2) "
                                 "ON CONFLICT(device_id) DO UPDATE SET png = excluded.png");
     FEEDBACK_TRY(picture);
     FEEDBACK_TRY(picture->bind(1, device_id).bind_blob(2, png).run());
-    auto times = m_db.prepare("UPDATE devices SET screenshot_taken_at = ?2, screenshot_received_at = ?3 WHERE id = ?1");
+    auto times = m_db->prepare("UPDATE devices SET screenshot_taken_at = ?2, screenshot_received_at = ?3 WHERE id = ?1");
     FEEDBACK_TRY(times);
     FEEDBACK_TRY(times->bind(1, device_id).bind(2, taken_at_ms).bind(3, now_ms).run());
     return txn->commit();
@@ -375,7 +408,7 @@ Result<void> HqStore::store_screenshot(std::string_view device_id, std::string_v
 
 Result<std::optional<std::string>> HqStore::screenshot(std::string_view device_id)
 {
-    auto stmt = m_db.prepare("SELECT png FROM device_screenshots WHERE device_id = ?1");
+    auto stmt = m_db->prepare("SELECT png FROM device_screenshots WHERE device_id = ?1");
     FEEDBACK_TRY(stmt);
     auto row = stmt->bind(1, device_id).step();
     FEEDBACK_TRY(row);
@@ -411,9 +444,11 @@ std::vector<Result<IngestResult>> HqStore::store_batches(const std::vector<Batch
             out.emplace_back(error);
         return std::move(out);
     };
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     if (!txn)
         return fail_all(txn.error());
+    if (auto locked = lock_batch_ids(batches); !locked)
+        return fail_all(locked.error());
     for (const BatchToStore& item : batches) {
         auto stored = store_in_transaction(*item.device, *item.batch, *item.health, now_ms);
         // A batch_conflict is found before the batch writes anything; any
@@ -430,11 +465,31 @@ std::vector<Result<IngestResult>> HqStore::store_batches(const std::vector<Batch
     return out;
 }
 
+Result<void> HqStore::lock_batch_ids(const std::vector<BatchToStore>& batches)
+{
+    // SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
+    if (m_db->backend() != sql::Backend::postgresql)
+        return {};
+    // Another process storing the same batch waits here until this
+    // transaction ends, then finds it stored and replays its answer. In the
+    // same order everywhere, so that two groups never wait on each other.
+    std::vector<std::string_view> ids;
+    for (const BatchToStore& item : batches)
+        ids.push_back(item.batch->batch_id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    auto lock = m_db->cached("SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))");
+    FEEDBACK_TRY(lock);
+    for (std::string_view id : ids)
+        FEEDBACK_TRY((*lock)->bind(1, id).run());
+    return {};
+}
+
 Result<IngestResult> HqStore::store_in_transaction(const Device& device, const CheckedBatch& batch,
                                                    const DeviceHealth& health, int64_t now_ms)
 {
     const std::string& batch_id = batch.batch_id;
-    auto earlier = m_db.cached("SELECT device_id, body_sha256, answer FROM batches WHERE id = ?1");
+    auto earlier = m_db->cached("SELECT device_id, body_sha256, answer FROM batches WHERE id = ?1");
     FEEDBACK_TRY(earlier);
     auto seen = (*earlier)->bind(1, batch_id).step();
     FEEDBACK_TRY(seen);
@@ -459,9 +514,9 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
         return replay;
     }
 
-    auto insert = m_db.cached("INSERT INTO events(id, type, subject, occurred_at, device_id, store_code, "
-                              "received_at, batch_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                              "ON CONFLICT(id) DO NOTHING");
+    auto insert = m_db->cached("INSERT INTO events(id, type, subject, occurred_at, device_id, store_code, "
+                               "received_at, batch_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                               "ON CONFLICT(id) DO NOTHING RETURNING seq");
     FEEDBACK_TRY(insert);
     sync::BatchAnswer answer;
     answer.batch_id = batch_id;
@@ -514,10 +569,13 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
                 s.bind_null(3);
             else
                 s.bind(3, event.subject);
-            FEEDBACK_TRY(s.run());
-            if (m_db.changes() == 1) {
+            auto inserted = s.step(); // a row (its seq) when stored now, none for an id stored before
+            FEEDBACK_TRY(inserted);
+            const int64_t seq = *inserted ? s.column_int64(0) : 0;
+            s.reset();
+            if (*inserted) {
                 if (has_contact)
-                    FEEDBACK_TRY(note_personal_event(m_db.last_insert_rowid(), event.type, event.subject));
+                    FEEDBACK_TRY(note_personal_event(seq, event.type, event.subject));
                 result.outcome = sync::EventOutcome::accepted;
                 ++answer.accepted;
             } else {
@@ -530,7 +588,7 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
 
     // Reasons quote the input, which the JSON parser has already checked is UTF-8.
     IngestResult out{IngestKind::stored, batch_answer_text(answer), std::move(answer)};
-    auto keep = m_db.cached("INSERT INTO batches(id, device_id, body_sha256, received_at, event_count, answer) "
+    auto keep = m_db->cached("INSERT INTO batches(id, device_id, body_sha256, received_at, event_count, answer) "
                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     FEEDBACK_TRY(keep);
     FEEDBACK_TRY((*keep)
@@ -541,7 +599,7 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
                      .bind(5, static_cast<int64_t>(out.summary.results.size()))
                      .bind(6, out.answer)
                      .run());
-    auto health_update = m_db.cached(
+    auto health_update = m_db->cached(
         "UPDATE devices SET last_seen_at = ?2, events_received = events_received + ?3, "
         "last_backlog = coalesce(?4, last_backlog), clock_offset_ms = coalesce(?5, clock_offset_ms), "
         "app_version = CASE WHEN ?6 = '' THEN app_version ELSE ?6 END, condition = coalesce(?7, condition) "
@@ -562,7 +620,7 @@ Result<IngestResult> HqStore::store_in_transaction(const Device& device, const C
 Result<std::optional<std::string>> HqStore::complaint_store(std::string_view complaint_id)
 {
     // events_by_subject: a complaint's few events, in arrival order.
-    auto stmt = m_db.cached("SELECT store_code FROM events WHERE subject = ?1 AND type = 'complaint.opened' "
+    auto stmt = m_db->cached("SELECT store_code FROM events WHERE subject = ?1 AND type = 'complaint.opened' "
                             "ORDER BY seq LIMIT 1");
     FEEDBACK_TRY(stmt);
     auto found = (*stmt)->bind(1, complaint_id).step();
@@ -576,7 +634,7 @@ Result<std::optional<std::string>> HqStore::complaint_store(std::string_view com
 
 Result<void> HqStore::touch(std::string_view device_id, int64_t now_ms, const DeviceHealth& health)
 {
-    auto stmt = m_db.cached("UPDATE devices SET last_seen_at = ?2, last_backlog = coalesce(?3, last_backlog), "
+    auto stmt = m_db->cached("UPDATE devices SET last_seen_at = ?2, last_backlog = coalesce(?3, last_backlog), "
                             "clock_offset_ms = coalesce(?4, clock_offset_ms), "
                             "app_version = CASE WHEN ?5 = '' THEN app_version ELSE ?5 END, "
                             "condition = coalesce(?6, condition) WHERE id = ?1");
@@ -596,7 +654,7 @@ Result<void> HqStore::touch(std::string_view device_id, int64_t now_ms, const De
 Result<void> HqStore::for_each_event(std::optional<int64_t> since_ms,
                                      const std::function<void(const std::string&)>& visit)
 {
-    auto stmt = m_db.prepare("SELECT body FROM events WHERE received_at >= ?1 ORDER BY seq");
+    auto stmt = m_db->prepare("SELECT body FROM events WHERE received_at >= ?1 ORDER BY seq");
     FEEDBACK_TRY(stmt);
     stmt->bind(1, since_ms.value_or(INT64_MIN));
     for (;;) {
@@ -608,11 +666,11 @@ Result<void> HqStore::for_each_event(std::optional<int64_t> since_ms,
     }
 }
 
-Result<int64_t> HqStore::event_count() { return m_db.query_int64("SELECT count(*) FROM events"); }
+Result<int64_t> HqStore::event_count() { return m_db->query_int64("SELECT count(*) FROM events"); }
 
 Result<FeedPage> HqStore::feed(const Device& device, int64_t after, int64_t limit)
 {
-    auto stmt = m_db.cached("SELECT seq, body FROM events WHERE store_code = ?1 AND device_id <> ?2 AND seq > ?3 "
+    auto stmt = m_db->cached("SELECT seq, body FROM events WHERE store_code = ?1 AND device_id <> ?2 AND seq > ?3 "
                             "ORDER BY seq LIMIT ?4");
     FEEDBACK_TRY(stmt);
     (*stmt)->bind(1, device.store_code).bind(2, device.id).bind(3, after).bind(4, limit + 1);
@@ -639,7 +697,7 @@ Result<FeedPage> HqStore::feed(const Device& device, int64_t after, int64_t limi
 
 Result<ComplaintState> HqStore::complaint_state(std::string_view complaint_id)
 {
-    auto stmt = m_db.prepare("SELECT body FROM events WHERE subject = ?1");
+    auto stmt = m_db->prepare("SELECT body FROM events WHERE subject = ?1");
     FEEDBACK_TRY(stmt);
     stmt->bind(1, complaint_id);
     std::vector<Event> events;
@@ -659,7 +717,7 @@ Result<ComplaintState> HqStore::complaint_state(std::string_view complaint_id)
 
 Result<std::vector<StoredEvent>> HqStore::events_about(std::string_view subject)
 {
-    auto stmt = m_db.prepare("SELECT body, store_code, received_at, seq FROM events WHERE subject = ?1 OR id = ?1 "
+    auto stmt = m_db->prepare("SELECT body, store_code, received_at, seq FROM events WHERE subject = ?1 OR id = ?1 "
                              "ORDER BY seq");
     FEEDBACK_TRY(stmt);
     stmt->bind(1, subject);
@@ -687,7 +745,7 @@ struct HqIdentity {
 };
 
 // Head office's recorder identity, made on first use; inside the caller's transaction.
-Result<HqIdentity> hq_identity(Database& db, int64_t now_ms)
+Result<HqIdentity> hq_identity(sql::Connection& db, int64_t now_ms)
 {
     auto read = db.prepare("SELECT device_id, last_seq FROM hq_identity WHERE id = 1");
     FEEDBACK_TRY(read);
@@ -709,9 +767,9 @@ Result<HqIdentity> hq_identity(Database& db, int64_t now_ms)
 
 Result<std::string> HqStore::hq_device_id()
 {
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
-    auto identity = hq_identity(m_db, now_utc_ms());
+    auto identity = hq_identity(*m_db, now_utc_ms());
     FEEDBACK_TRY(identity);
     FEEDBACK_TRY(txn->commit());
     return identity->device_id;
@@ -723,27 +781,31 @@ Result<void> HqStore::store_head_office_event(const Event& event, std::string_vi
     const bool has_contact = event.payload.contains("contact");
     if (has_contact)
         FEEDBACK_TRY(seal_contact(body["payload"])); // what a person typed at head office is sealed like a kiosk's
-    auto insert = m_db.prepare("INSERT INTO events(id, type, subject, occurred_at, device_id, store_code, "
-                               "received_at, batch_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'head-office', ?8)");
+    auto insert = m_db->prepare("INSERT INTO events(id, type, subject, occurred_at, device_id, store_code, "
+                                "received_at, batch_id, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'head-office', ?8) "
+                                "RETURNING seq");
     FEEDBACK_TRY(insert);
-    FEEDBACK_TRY(insert->bind(1, event.id)
-                     .bind(2, to_string(event.type))
-                     .bind(3, event.subject)
-                     .bind(4, event.occurred_at_ms)
-                     .bind(5, event.device_id)
-                     .bind(6, store_code)
-                     .bind(7, now_ms)
-                     .bind(8, body.dump())
-                     .run());
+    auto inserted = insert->bind(1, event.id)
+                        .bind(2, to_string(event.type))
+                        .bind(3, event.subject)
+                        .bind(4, event.occurred_at_ms)
+                        .bind(5, event.device_id)
+                        .bind(6, store_code)
+                        .bind(7, now_ms)
+                        .bind(8, body.dump())
+                        .step();
+    FEEDBACK_TRY(inserted);
+    const int64_t seq = insert->column_int64(0);
+    insert->reset();
     if (has_contact)
-        FEEDBACK_TRY(note_personal_event(m_db.last_insert_rowid(), to_string(event.type), event.subject));
+        FEEDBACK_TRY(note_personal_event(seq, to_string(event.type), event.subject));
     return {};
 }
 
 Result<Event> HqStore::record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
                                        int64_t now_ms)
 {
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     auto event = record_hq_event_in_transaction(type, std::move(subject), std::move(actor), std::move(payload), now_ms);
     FEEDBACK_TRY(event);
@@ -767,7 +829,7 @@ Result<Event> HqStore::record_hq_event_in_transaction(EventType type, std::strin
         FEEDBACK_TRY(store);
         owner = std::move(*store);
     } else {
-        auto rating = m_db.prepare("SELECT store_code FROM events WHERE id = ?1 AND type = 'nps.rated'");
+        auto rating = m_db->prepare("SELECT store_code FROM events WHERE id = ?1 AND type = 'nps.rated'");
         FEEDBACK_TRY(rating);
         auto found = rating->bind(1, subject).step();
         FEEDBACK_TRY(found);
@@ -793,7 +855,7 @@ Result<Event> HqStore::record_hq_event_in_transaction(EventType type, std::strin
 Result<Event> HqStore::make_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
                                      int64_t occurred_at_ms, int64_t now_ms)
 {
-    auto identity = hq_identity(m_db, now_ms);
+    auto identity = hq_identity(*m_db, now_ms);
     FEEDBACK_TRY(identity);
     Event event;
     event.id = make_uuid_v7(now_ms);
@@ -812,14 +874,14 @@ Result<Event> HqStore::make_hq_event(EventType type, std::string subject, std::s
 Result<void> HqStore::store_hq_event(const Event& event, std::string_view store_code, int64_t now_ms)
 {
     FEEDBACK_TRY(store_head_office_event(event, store_code, now_ms));
-    auto advance = m_db.prepare("UPDATE hq_identity SET last_seq = ?1 WHERE id = 1");
+    auto advance = m_db->prepare("UPDATE hq_identity SET last_seq = ?1 WHERE id = 1");
     FEEDBACK_TRY(advance);
     return advance->bind(1, event.device_seq).run();
 }
 
 Result<bool> HqStore::is_known_store(std::string_view store_code)
 {
-    auto stmt = m_db.cached("SELECT EXISTS (SELECT 1 FROM terminal_codes WHERE store_code = ?1) "
+    auto stmt = m_db->cached("SELECT EXISTS (SELECT 1 FROM terminal_codes WHERE store_code = ?1) "
                             "OR EXISTS (SELECT 1 FROM enrolment_codes WHERE store_code = ?1) "
                             "OR EXISTS (SELECT 1 FROM configs WHERE scope = ?1)");
     FEEDBACK_TRY(stmt);
@@ -831,7 +893,7 @@ Result<bool> HqStore::is_known_store(std::string_view store_code)
 
 Result<std::vector<std::string>> HqStore::known_stores()
 {
-    auto stmt = m_db.cached("SELECT store_code FROM terminal_codes UNION SELECT store_code FROM enrolment_codes "
+    auto stmt = m_db->cached("SELECT store_code FROM terminal_codes UNION SELECT store_code FROM enrolment_codes "
                             "UNION SELECT scope FROM configs WHERE scope != 'default' ORDER BY 1");
     FEEDBACK_TRY(stmt);
     std::vector<std::string> stores;
@@ -846,7 +908,7 @@ Result<std::vector<std::string>> HqStore::known_stores()
 
 Result<std::string> HqStore::next_hq_reference(std::string_view store_code, const std::string& hq_device_id)
 {
-    auto read = m_db.cached("SELECT terminal_code, next_counter FROM hq_reference_codes WHERE store_code = ?1");
+    auto read = m_db->cached("SELECT terminal_code, next_counter FROM hq_reference_codes WHERE store_code = ?1");
     FEEDBACK_TRY(read);
     auto row = (*read)->bind(1, store_code).step();
     FEEDBACK_TRY(row);
@@ -860,11 +922,11 @@ Result<std::string> HqStore::next_hq_reference(std::string_view store_code, cons
         auto code = next_terminal_code(store_code, true);
         FEEDBACK_TRY(code);
         terminal_code = std::move(*code);
-        auto reserve = m_db.prepare("INSERT INTO terminal_codes(store_code, terminal_code, device_id) VALUES (?1, ?2, ?3)");
+        auto reserve = m_db->prepare("INSERT INTO terminal_codes(store_code, terminal_code, device_id) VALUES (?1, ?2, ?3)");
         FEEDBACK_TRY(reserve);
         FEEDBACK_TRY(reserve->bind(1, store_code).bind(2, terminal_code).bind(3, hq_device_id).run());
     }
-    auto advance = m_db.prepare("INSERT INTO hq_reference_codes(store_code, terminal_code, next_counter) "
+    auto advance = m_db->prepare("INSERT INTO hq_reference_codes(store_code, terminal_code, next_counter) "
                                 "VALUES (?1, ?2, ?3) ON CONFLICT(store_code) DO UPDATE SET next_counter = ?3");
     FEEDBACK_TRY(advance);
     FEEDBACK_TRY(advance->bind(1, store_code).bind(2, terminal_code).bind(3, counter + 1).run());
@@ -888,7 +950,7 @@ Result<RegisteredComplaint> HqStore::register_complaint(const ComplaintIntake& i
     if (received_at > now_ms + max_received_ahead_ms)
         return Error{ErrorKind::invalid_input, "received_at: lies in the future"};
 
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     auto known = is_known_store(intake.store_code);
     FEEDBACK_TRY(known);
@@ -897,7 +959,7 @@ Result<RegisteredComplaint> HqStore::register_complaint(const ComplaintIntake& i
                                                " at head office (no terminal, enrolment code or configuration)"};
     FEEDBACK_TRY(check_intake_choices(intake));
 
-    auto identity = hq_identity(m_db, now_ms);
+    auto identity = hq_identity(*m_db, now_ms);
     FEEDBACK_TRY(identity);
     auto reference = next_hq_reference(intake.store_code, identity->device_id);
     FEEDBACK_TRY(reference);
@@ -918,8 +980,8 @@ Result<RegisteredComplaint> HqStore::register_complaint(const ComplaintIntake& i
 Result<std::optional<ComplaintLocation>> HqStore::find_complaint(std::string_view reference)
 {
     // The expression and the condition are events_by_reference's, so the index answers.
-    auto stmt = m_db.cached("SELECT subject, store_code FROM events WHERE type = 'complaint.opened' "
-                            "AND json_extract(body, '$.payload.reference') = ?1 ORDER BY seq LIMIT 1");
+    auto stmt = m_db->cached("SELECT subject, store_code FROM events WHERE type = 'complaint.opened' AND " +
+                             m_db->dialect().json_text("body", "payload.reference") + " = ?1 ORDER BY seq LIMIT 1");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, reference).step();
     FEEDBACK_TRY(row);
@@ -968,14 +1030,14 @@ Result<ConfigDocument> HqStore::publish_config(std::string_view scope, const nlo
         return Error{ErrorKind::invalid_input, "a configuration's scope is a store code or \"default\""};
     if (!document.is_object())
         return Error{ErrorKind::invalid_input, "a configuration document must be a JSON object"};
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
-    auto last = m_db.prepare("SELECT coalesce(max(version), 0) FROM configs WHERE scope = ?1");
+    auto last = m_db->prepare("SELECT coalesce(max(version), 0) FROM configs WHERE scope = ?1");
     FEEDBACK_TRY(last);
     FEEDBACK_TRY(last->bind(1, scope).step());
     ConfigDocument out{std::string(scope), last->column_int64(0) + 1, document};
     last->reset();
-    auto insert = m_db.prepare("INSERT INTO configs(scope, version, document, published_at) VALUES (?1, ?2, ?3, ?4)");
+    auto insert = m_db->prepare("INSERT INTO configs(scope, version, document, published_at) VALUES (?1, ?2, ?3, ?4)");
     FEEDBACK_TRY(insert);
     FEEDBACK_TRY(insert->bind(1, scope).bind(2, out.version).bind(3, document.dump()).bind(4, now_ms).run());
     FEEDBACK_TRY(txn->commit());
@@ -984,7 +1046,7 @@ Result<ConfigDocument> HqStore::publish_config(std::string_view scope, const nlo
 
 Result<std::optional<ConfigDocument>> HqStore::config_for(std::string_view store_code)
 {
-    auto stmt = m_db.cached("SELECT scope, version, document FROM configs WHERE scope IN (?1, 'default') "
+    auto stmt = m_db->cached("SELECT scope, version, document FROM configs WHERE scope IN (?1, 'default') "
                             "ORDER BY scope = 'default', version DESC LIMIT 1");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, store_code).step();
@@ -1001,7 +1063,7 @@ Result<std::optional<ConfigDocument>> HqStore::config_for(std::string_view store
 
 Result<std::optional<crypto::ContactPublicKey>> HqStore::contact_key()
 {
-    auto stmt = m_db.cached("SELECT id, public_key FROM contact_keys ORDER BY seq DESC LIMIT 1");
+    auto stmt = m_db->cached("SELECT id, public_key FROM contact_keys ORDER BY seq DESC LIMIT 1");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->step();
     FEEDBACK_TRY(row);
@@ -1016,7 +1078,7 @@ Result<std::optional<crypto::ContactPublicKey>> HqStore::contact_key()
 
 Result<void> HqStore::add_contact_key(const crypto::ContactPublicKey& key, int64_t now_ms)
 {
-    auto insert = m_db.prepare("INSERT INTO contact_keys(id, public_key, added_at) VALUES (?1, ?2, ?3)");
+    auto insert = m_db->prepare("INSERT INTO contact_keys(id, public_key, added_at) VALUES (?1, ?2, ?3)");
     FEEDBACK_TRY(insert);
     return insert->bind(1, key.id)
         .bind(2, crypto::to_json(key)["public_key"].get<std::string>())
@@ -1060,26 +1122,35 @@ Result<void> HqStore::seal_contact(nlohmann::json& payload)
     return {};
 }
 
+void HqStore::flush_rewritten_pages()
+{
+    // SQLite: the old pages leave the WAL too, when no reader holds them.
+    // (PostgreSQL keeps old row versions until its autovacuum reclaims them.)
+    if (m_db->backend() == sql::Backend::sqlite)
+        (void)m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
 Result<void> HqStore::note_personal_event(int64_t seq, std::string_view type, std::string_view subject)
 {
-    auto note = m_db.cached("INSERT OR IGNORE INTO personal_events(seq, type, subject) VALUES (?1, ?2, ?3)");
+    auto note = m_db->cached("INSERT INTO personal_events(seq, type, subject) VALUES (?1, ?2, ?3) "
+                             "ON CONFLICT DO NOTHING");
     FEEDBACK_TRY(note);
     return (*note)->bind(1, seq).bind(2, type).bind(3, subject).run();
 }
 
 Result<void> HqStore::rewrite_body(int64_t seq, const nlohmann::json& body)
 {
-    auto update = m_db.cached("UPDATE events SET body = ?2 WHERE seq = ?1");
+    auto update = m_db->cached("UPDATE events SET body = ?2 WHERE seq = ?1");
     FEEDBACK_TRY(update);
     return (*update)->bind(1, seq).bind(2, body.dump()).run();
 }
 
 Result<int64_t> HqStore::seal_clear_contacts()
 {
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
-    auto rows = m_db.prepare("SELECT e.seq, e.body FROM personal_events p JOIN events e ON e.seq = p.seq "
-                             "WHERE json_extract(e.body, '$.payload.contact.sealed') IS NULL");
+    auto rows = m_db->prepare("SELECT e.seq, e.body FROM personal_events p JOIN events e ON e.seq = p.seq WHERE " +
+                              m_db->dialect().json_text("e.body", "payload.contact.sealed") + " IS NULL");
     FEEDBACK_TRY(rows);
     std::vector<std::pair<int64_t, nlohmann::json>> clear;
     for (;;) {
@@ -1097,7 +1168,7 @@ Result<int64_t> HqStore::seal_clear_contacts()
     }
     FEEDBACK_TRY(txn->commit());
     if (!clear.empty())
-        (void)m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); // the clear pages leave the WAL too, when no reader holds them
+        flush_rewritten_pages();
     return static_cast<int64_t>(clear.size());
 }
 
@@ -1122,7 +1193,7 @@ bool erase_from_body(nlohmann::json& body, bool texts)
 
 Result<int64_t> HqStore::erase_subject(std::string_view subject, bool texts, std::string_view why, int64_t now_ms)
 {
-    auto rows = m_db.prepare("SELECT seq, body FROM events WHERE subject = ?1 ORDER BY seq");
+    auto rows = m_db->prepare("SELECT seq, body FROM events WHERE subject = ?1 ORDER BY seq");
     FEEDBACK_TRY(rows);
     rows->bind(1, subject);
     std::vector<std::pair<int64_t, nlohmann::json>> changed;
@@ -1137,16 +1208,16 @@ Result<int64_t> HqStore::erase_subject(std::string_view subject, bool texts, std
     }
     for (const auto& [seq, body] : changed)
         FEEDBACK_TRY(rewrite_body(seq, body));
-    auto forget = m_db.cached("DELETE FROM personal_events WHERE subject = ?1");
+    auto forget = m_db->cached("DELETE FROM personal_events WHERE subject = ?1");
     FEEDBACK_TRY(forget);
     FEEDBACK_TRY((*forget)->bind(1, subject).run());
     // Messages not yet sent hold the address and the name (sealed): they go too.
-    auto unsent = m_db.cached("UPDATE mail_outbox SET status = 'failed', recipient = '', body = '', "
+    auto unsent = m_db->cached("UPDATE mail_outbox SET status = 'failed', recipient = '', body = '', "
                               "last_error = 'personal data erased', done_at = ?2 "
                               "WHERE complaint_id = ?1 AND status = 'queued'");
     FEEDBACK_TRY(unsent);
     FEEDBACK_TRY((*unsent)->bind(1, subject).bind(2, now_ms).run());
-    auto note = m_db.cached("INSERT INTO erasures(subject, why, texts, events, erased_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    auto note = m_db->cached("INSERT INTO erasures(subject, why, texts, events, erased_at) VALUES (?1, ?2, ?3, ?4, ?5)");
     FEEDBACK_TRY(note);
     FEEDBACK_TRY((*note)
                      ->bind(1, subject)
@@ -1161,7 +1232,7 @@ Result<int64_t> HqStore::erase_subject(std::string_view subject, bool texts, std
 Result<ErasureReport> HqStore::erase_complaint(std::string_view complaint_id, bool texts, std::string actor,
                                                int64_t now_ms)
 {
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     // The event first: it checks that the complaint exists (not_found otherwise).
     FEEDBACK_TRY(record_hq_event_in_transaction(EventType::complaint_erased, std::string(complaint_id),
@@ -1169,14 +1240,14 @@ Result<ErasureReport> HqStore::erase_complaint(std::string_view complaint_id, bo
     auto events = erase_subject(complaint_id, texts, "request", now_ms);
     FEEDBACK_TRY(events);
     FEEDBACK_TRY(txn->commit());
-    (void)m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); // the old pages leave the WAL too, when no reader holds them
+    flush_rewritten_pages();
     return ErasureReport{1, *events};
 }
 
 Result<ErasureReport> HqStore::apply_retention(int64_t now_ms, int days)
 {
     const int64_t cutoff = now_ms - static_cast<int64_t>(days) * ms_per_day;
-    auto candidates = m_db.prepare("SELECT DISTINCT subject, type GLOB 'complaint.*' FROM personal_events "
+    auto candidates = m_db->prepare("SELECT DISTINCT subject, type LIKE 'complaint.%' FROM personal_events "
                                    "WHERE subject IS NOT NULL AND subject <> ''");
     FEEDBACK_TRY(candidates);
     std::vector<std::pair<std::string, bool>> subjects;
@@ -1187,10 +1258,10 @@ Result<ErasureReport> HqStore::apply_retention(int64_t now_ms, int days)
             break;
         subjects.emplace_back(candidates->column_text(0), candidates->column_int64(1) != 0);
     }
-    auto followed_up = m_db.prepare("SELECT max(occurred_at) FROM events WHERE subject = ?1 AND type = 'nps.followed_up'");
+    auto followed_up = m_db->prepare("SELECT max(occurred_at) FROM events WHERE subject = ?1 AND type = 'nps.followed_up'");
     FEEDBACK_TRY(followed_up);
     ErasureReport report;
-    auto txn = Transaction::begin(m_db);
+    auto txn = Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     for (const auto& [subject, is_complaint] : subjects) {
         bool expired = false;
@@ -1213,7 +1284,7 @@ Result<ErasureReport> HqStore::apply_retention(int64_t now_ms, int days)
     }
     FEEDBACK_TRY(txn->commit());
     if (report.subjects > 0)
-        (void)m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        flush_rewritten_pages();
     return report;
 }
 

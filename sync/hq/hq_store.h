@@ -32,13 +32,16 @@
 #include "domain/complaint_fold.h"
 #include "domain/event.h"
 #include "domain/result.h"
+#include "sql/connection.h"
 #include "sqlite/database.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cassert>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -285,7 +288,23 @@ public:
     // The newest document for the store, else the newest "default"; nothing when none.
     Result<std::optional<ConfigDocument>> config_for(std::string_view store_code);
 
-    sqlite::Database& database() { return m_db; }
+    // The database answers a query now (GET /v1/health).
+    Result<void> check_reachable();
+
+    // The connection head office stores through (either backend).
+    sql::Connection& connection() { return *m_db; }
+    // For the parts of head office that still talk to SQLite directly (being
+    // moved to sql::Connection, issue 14): on PostgreSQL, an error saying
+    // that `what` is not there yet, in words.
+    Result<void> sqlite_only(std::string_view what);
+    // The SQLite database behind it, for the parts of head office that still
+    // talk to SQLite directly (being moved to sql::Connection, issue 14).
+    sqlite::Database& database()
+    {
+        sqlite::Database* db = sql::sqlite_database(*m_db);
+        assert(db && "this part of head office does not work on PostgreSQL yet");
+        return *db;
+    }
 
     // [SECTION] Contact details (crypto/contact_seal.h, contact_keys.h)
     // The current contact key's public half (the newest recorded), which
@@ -317,7 +336,9 @@ public:
     Result<ErasureReport> apply_retention(int64_t now_ms, int days);
 
 private:
-    HqStore(sqlite::Database db, std::filesystem::path dir) : m_db(std::move(db)), m_dir(std::move(dir)) {}
+    HqStore(std::unique_ptr<sql::Connection> db, std::filesystem::path dir) : m_db(std::move(db)), m_dir(std::move(dir))
+    {
+    }
     Result<std::string> next_terminal_code(std::string_view store_code, bool for_head_office = false);
     // A new event of head office's own device (the next sequence), checked
     // with validate_event(); stored by store_hq_event() in the same transaction.
@@ -328,6 +349,10 @@ private:
     // The channel is one people register (not the kiosk's) and the category
     // one of the store's configured ones.
     Result<void> check_intake_choices(const ComplaintIntake& intake);
+    // On PostgreSQL, where several processes store at once: a lock per batch
+    // id for the caller's transaction, so the same batch sent to two
+    // processes is stored by one and replayed by the other.
+    Result<void> lock_batch_ids(const std::vector<BatchToStore>& batches);
     // store_batch() inside a transaction the caller holds.
     Result<IngestResult> store_in_transaction(const Device& device, const CheckedBatch& batch,
                                               const DeviceHealth& health, int64_t now_ms);
@@ -335,6 +360,8 @@ private:
     // Seals a clear "contact" in `payload` to the current contact key; an
     // error when head office has none yet.
     Result<void> seal_contact(nlohmann::json& payload);
+    // After an erasure or a late sealing: what was rewritten leaves SQLite's WAL.
+    void flush_rewritten_pages();
     // Notes an event that holds a contact (personal_events).
     Result<void> note_personal_event(int64_t seq, std::string_view type, std::string_view subject);
     // Rewrites the stored body of event `seq` (an erasure, a late sealing).
@@ -344,7 +371,7 @@ private:
     // inside the caller's transaction; the number of events changed.
     Result<int64_t> erase_subject(std::string_view subject, bool texts, std::string_view why, int64_t now_ms);
 
-    sqlite::Database m_db;
+    std::unique_ptr<sql::Connection> m_db;
     std::filesystem::path m_dir;
     std::optional<ContactKeyring> m_keyring; // read from hq.json on first use
 };

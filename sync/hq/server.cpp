@@ -232,6 +232,7 @@ struct HqServer::Impl {
     bool rate_limited(const Device& device, httplib::Response& res);
 
     void hello(const httplib::Request& req, httplib::Response& res);
+    void health(const httplib::Request& req, httplib::Response& res);
     void ca_certificate(const httplib::Request& req, httplib::Response& res);
     void enrol(const httplib::Request& req, httplib::Response& res);
     void batches(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
@@ -309,6 +310,21 @@ void HqServer::Impl::hello(const httplib::Request&, httplib::Response& res)
     send_json(res, {{"protocol", sync::protocol_version},
                     {"server_time", now_utc_ms()},
                     {"limits", sync::to_json(settings.limits)}});
+}
+
+// For a load balancer in front of several head-office processes (PROTOCOL.md
+// 1): 200 while this process can reach its database, else 503, so traffic
+// goes to the others. Says nothing more than that, to anyone.
+void HqServer::Impl::health(const httplib::Request&, httplib::Response& res)
+{
+    auto store = pool.borrow();
+    Result<void> reachable = store ? (*store)->check_reachable() : Result<void>(store.error());
+    if (!reachable) {
+        res.set_header("Retry-After", "1");
+        send_json(res, {{"status", "unavailable"}}, 503);
+        return;
+    }
+    send_json(res, {{"status", "ok"}});
 }
 
 // Head office's own CA (feedback-hq init), public by nature, for a kiosk's
@@ -614,6 +630,7 @@ void HqServer::Impl::install_routes()
     http->set_logger([this](const httplib::Request& req, const httplib::Response& res) { write_log_line(req, res); });
 
     http->Get("/v1/hello", [this](const httplib::Request& req, httplib::Response& res) { hello(req, res); });
+    http->Get("/v1/health", [this](const httplib::Request& req, httplib::Response& res) { health(req, res); });
     http->Get("/v1/ca.pem", [this](const httplib::Request& req, httplib::Response& res) { ca_certificate(req, res); });
     http->Post("/v1/enrol", [this](const httplib::Request& req, httplib::Response& res) { enrol(req, res); });
     http->Post("/v1/batches", [this](const httplib::Request& req, httplib::Response& res,

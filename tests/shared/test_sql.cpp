@@ -50,19 +50,19 @@ TEST_CASE("every bind and column type reads back the same on both backends", "[s
     const std::string text = "Zoë's klacht: € 12,50 — 👍";
     for (int64_t n : {std::numeric_limits<int64_t>::min(), int64_t{-1}, int64_t{0}, std::numeric_limits<int64_t>::max()}) {
         auto insert = must(db->prepare("INSERT INTO kinds (n, x, t, b, maybe) VALUES (?1, ?2, ?3, ?4, ?5)"));
-        insert->bind(1, n).bind(2, 0.25).bind(3, text).bind_blob(4, all_bytes).bind(5, std::optional<std::string>());
-        must(insert->run());
+        insert.bind(1, n).bind(2, 0.25).bind(3, text).bind_blob(4, all_bytes).bind(5, std::optional<std::string>());
+        must(insert.run());
     }
     auto read = must(db->prepare("SELECT n, x, t, b, maybe FROM kinds ORDER BY n"));
     std::vector<int64_t> numbers;
-    while (must(read->step())) {
-        numbers.push_back(read->column_int64(0));
-        CHECK(read->column_double(1) == 0.25);
-        CHECK(read->column_text(2) == text);
-        CHECK(read->column_blob(3) == all_bytes);
-        CHECK(read->is_null(4));
-        CHECK_FALSE(read->column_optional_text(4));
-        CHECK(read->column_optional_int64(0) == numbers.back());
+    while (must(read.step())) {
+        numbers.push_back(read.column_int64(0));
+        CHECK(read.column_double(1) == 0.25);
+        CHECK(read.column_text(2) == text);
+        CHECK(read.column_blob(3) == all_bytes);
+        CHECK(read.is_null(4));
+        CHECK_FALSE(read.column_optional_text(4));
+        CHECK(read.column_optional_int64(0) == numbers.back());
     }
     CHECK(numbers == std::vector<int64_t>{std::numeric_limits<int64_t>::min(), -1, 0,
                                           std::numeric_limits<int64_t>::max()});
@@ -127,21 +127,29 @@ TEST_CASE("a repeated key is a conflict on both backends, and the connection goe
     SqlBackends databases;
     auto db = databases.fresh(backend);
     must(db->exec("CREATE TABLE events (id TEXT PRIMARY KEY)"));
-    must(must(db->prepare("INSERT INTO events (id) VALUES (?1)"))->bind(1, "same").run());
-    auto repeated = must(db->prepare("INSERT INTO events (id) VALUES (?1)"))->bind(1, "same").run();
+    must(must(db->prepare("INSERT INTO events (id) VALUES (?1)")).bind(1, "same").run());
+    auto repeated = must(db->prepare("INSERT INTO events (id) VALUES (?1)")).bind(1, "same").run();
     REQUIRE_FALSE(repeated);
     CHECK(repeated.error().kind == ErrorKind::conflict);
     CHECK(repeated.error().message.find("same") == std::string::npos); // values stay out of messages
     // Inserting what is already there is skipped the same way on both.
-    must(must(db->prepare("INSERT INTO events (id) VALUES (?1) ON CONFLICT DO NOTHING"))->bind(1, "same").run());
+    must(must(db->prepare("INSERT INTO events (id) VALUES (?1) ON CONFLICT DO NOTHING")).bind(1, "same").run());
     CHECK(must(db->query_int64("SELECT count(*) FROM events")) == 1);
 }
 
-TEST_CASE("PostgreSQL URLs are told from SQLite files", "[sql]")
+TEST_CASE("PostgreSQL URLs are told from SQLite files, and shown without their password", "[sql]")
 {
     CHECK(sql::is_postgresql_url("postgresql://hq@db.example/feedback"));
     CHECK(sql::is_postgresql_url("postgres://hq@/feedback?host=/run/postgresql"));
     CHECK_FALSE(sql::is_postgresql_url("/var/lib/feedback-hq/hq.db"));
     CHECK_FALSE(sql::is_postgresql_url("postgresql"));
     CHECK(std::string(sql::to_string(sql::Backend::postgresql)) == "postgresql");
+    // Passwords stay out of messages and logs.
+    CHECK(sql::without_password("postgresql://hq:s3cret@db.example:5432/feedback?sslmode=require") ==
+          "postgresql://hq:***@db.example:5432/feedback?sslmode=require");
+    CHECK(sql::without_password("postgresql://hq@db.example/feedback") == "postgresql://hq@db.example/feedback");
+    CHECK(sql::without_password("postgresql://db.example/feedback") == "postgresql://db.example/feedback");
+    CHECK(sql::without_password("postgresql:///feedback?host=/run/postgresql") ==
+          "postgresql:///feedback?host=/run/postgresql");
+    CHECK(sql::without_password("postgresql://hq:p@ss@db/feedback") == "postgresql://hq:***@db/feedback");
 }

@@ -7,6 +7,7 @@
 #include "hq/contact_keys.h"
 #include "hq/hq_settings.h"
 #include "hq/hq_store.h"
+#include "support/sql_backends.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -19,16 +20,20 @@ using feedback::testing::TempDir;
 
 namespace {
 
-// A head office as init leaves it: hq.json, hq.db and one contact key beside DIR.
+// A head office as init leaves it: hq.json, hq.db (or a PostgreSQL database
+// hq.json names) and one contact key beside DIR.
 struct HeadOffice {
     TempDir temp;
     std::filesystem::path dir = temp.path() / "hq";
     std::filesystem::path key_dir = temp.path() / "hq-keys";
 
-    HeadOffice()
+    explicit HeadOffice(sql::Backend backend = sql::Backend::sqlite)
     {
         std::filesystem::create_directories(dir);
-        REQUIRE(save_settings(dir, HqSettings{}));
+        HqSettings settings;
+        if (backend == sql::Backend::postgresql)
+            settings.database = testing::SqlBackends().new_database(backend);
+        REQUIRE(save_settings(dir, settings));
         auto store = HqStore::open(dir, HqStore::Intent::create);
         REQUIRE(store);
         add_key(*store);
@@ -135,9 +140,12 @@ TEST_CASE("a missing or broken contact key file is named, never half read", "[hq
     CHECK(unreadable.error().message.find("absolute paths") != std::string::npos);
 }
 
-TEST_CASE("head office seals a contact that arrives in the clear before it stores it", "[hq][contact_keys]")
+TEST_CASE("head office seals a contact that arrives in the clear before it stores it, and erases it on request",
+          "[hq][contact_keys][storage]")
 {
-    HeadOffice office;
+    const sql::Backend backend = GENERATE(sql::Backend::sqlite, sql::Backend::postgresql);
+    INFO(sql::to_string(backend));
+    HeadOffice office(backend);
     auto store = HqStore::open(office.dir, HqStore::Intent::existing_only);
     REQUIRE(store);
     // A complaint registered at head office with the contact a person typed.
@@ -153,7 +161,7 @@ TEST_CASE("head office seals a contact that arrives in the clear before it store
     auto registered = store->register_complaint(intake, now_utc_ms());
     INFO((registered ? "" : registered.error().message));
     REQUIRE(registered);
-    auto rows = store->database().query_int64(
+    auto rows = store->connection().query_int64(
         "SELECT count(*) FROM events WHERE body LIKE '%Kievit%' OR body LIKE '%ans@example.nl%'");
     REQUIRE(rows);
     CHECK(*rows == 0);
@@ -165,7 +173,25 @@ TEST_CASE("head office seals a contact that arrives in the clear before it store
     auto opened = store->open_contact(sealed);
     REQUIRE(opened);
     CHECK(*opened == clear);
-    auto noted = store->database().query_int64("SELECT count(*) FROM personal_events");
+    auto noted = store->connection().query_int64("SELECT count(*) FROM personal_events");
     REQUIRE(noted);
     CHECK(*noted == 1);
+
+    // Found by the reference the customer quotes (the JSON expression index).
+    const std::string reference = registered->event.payload.at("reference").get<std::string>();
+    auto found = store->find_complaint(reference);
+    REQUIRE(found);
+    REQUIRE(*found);
+    CHECK((*found)->complaint_id == registered->event.subject);
+    // Erased on request with the free texts: the facts stay.
+    auto erased = store->erase_complaint(registered->event.subject, true, "hq:mira", now_utc_ms());
+    INFO((erased ? "" : erased.error().message));
+    REQUIRE(erased);
+    auto after = store->events_about(registered->event.subject);
+    REQUIRE(after);
+    const Event& opened_after = after->front().event;
+    CHECK_FALSE(opened_after.payload.contains("contact"));
+    CHECK(opened_after.payload.at("description") == erased_text);
+    CHECK(opened_after.payload.at("category") == "product");
+    CHECK(*store->connection().query_int64("SELECT count(*) FROM erasures WHERE why = 'request'") == 1);
 }

@@ -12,10 +12,12 @@
 #include "domain/refcode.h"
 #include "domain/validation.h"
 #include "hq/device_flags.h"
+#include "hq/hq_settings.h"
 #include "hq/hq_store.h"
 #include "hq/rate_limiter.h"
 #include "store/local_store.h"
 #include "support/child_process.h"
+#include "support/sql_backends.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -23,8 +25,10 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <latch>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace feedback;
 using feedback::testing::TempDir;
@@ -49,20 +53,41 @@ struct EnrolledHq {
     hq::Device device;
 };
 
+// The storage tests run on both backends: head office's data in DIR/hq.db,
+// or in a new database of this process's private PostgreSQL cluster that
+// DIR/hq.json names (support/sql_backends.h).
+sql::Backend each_backend() { return GENERATE(sql::Backend::sqlite, sql::Backend::postgresql); }
+
+hq::HqStore open_hq(const TempDir& dir, sql::Backend backend)
+{
+    INFO(sql::to_string(backend));
+    if (backend == sql::Backend::postgresql) {
+        testing::SqlBackends databases;
+        hq::HqSettings settings;
+        settings.database = databases.new_database(backend);
+        REQUIRE(hq::save_settings(dir.path(), settings));
+    }
+    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
+    INFO((store ? "" : store.error().message));
+    REQUIRE(store);
+    REQUIRE(store->connection().backend() == backend);
+    return std::move(*store);
+}
+
 // Head office in `dir` (which must outlive it) with one enrolled device and
 // a contact key to seal contacts to (its public half: nothing here opens one).
-EnrolledHq enrolled_hq(const TempDir& dir, const std::string& store_code = "UTR")
+EnrolledHq enrolled_hq(const TempDir& dir, const std::string& store_code = "UTR",
+                       sql::Backend backend = sql::Backend::sqlite)
 {
-    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
-    REQUIRE(store);
-    REQUIRE(store->add_contact_key(crypto::make_contact_key_pair().public_half, now));
-    auto code = store->create_enrolment_code(store_code, "Counter 1", now, 3600 * 1000);
+    auto store = open_hq(dir, backend);
+    REQUIRE(store.add_contact_key(crypto::make_contact_key_pair().public_half, now));
+    auto code = store.create_enrolment_code(store_code, "Counter 1", now, 3600 * 1000);
     REQUIRE(code);
-    auto enrolled = store->enrol(code->code, make_uuid_v7(now), "0.1.0", now);
+    auto enrolled = store.enrol(code->code, make_uuid_v7(now), "0.1.0", now);
     REQUIRE(enrolled);
-    auto device = store->authenticate(enrolled->token);
+    auto device = store.authenticate(enrolled->token);
     REQUIRE(device);
-    return {std::move(*store), *device};
+    return {std::move(store), *device};
 }
 
 } // namespace
@@ -257,11 +282,12 @@ TEST_CASE("Retry-After in seconds and as an HTTP date", "[sync][unit]")
 
 // [SECTION] Head office's storage
 
-TEST_CASE("enrolment codes work once, expire, and give unique terminal codes", "[sync][unit][hq]")
+TEST_CASE("enrolment codes work once, expire, and give unique terminal codes", "[sync][unit][hq][storage]")
 {
+    const sql::Backend backend = each_backend();
     TempDir dir;
-    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
-    REQUIRE(store);
+    hq::HqStore opened = open_hq(dir, backend);
+    hq::HqStore* store = &opened;
     CHECK_FALSE(store->create_enrolment_code("ut", "x", now, 1000));
     auto first = store->create_enrolment_code("UTR", "Counter 1", now, 1000);
     auto second = store->create_enrolment_code("UTR", "Counter 2", now, 1000);
@@ -286,7 +312,7 @@ TEST_CASE("enrolment codes work once, expire, and give unique terminal codes", "
     CHECK_FALSE(store->enrol(late->code, make_uuid_v7(now), "0.1.0", now + 1000)); // expired
 
     // Only the token's hash is stored.
-    auto hashes = store->database().query_texts("SELECT token_hash FROM devices");
+    auto hashes = store->connection().query_texts("SELECT token_hash FROM devices");
     REQUIRE(hashes);
     for (const auto& hash : *hashes) {
         CHECK(hash != a->token);
@@ -368,10 +394,11 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
 }
 
 TEST_CASE("ingest: one transaction per batch, duplicates by id, rejections per event, replay and conflict",
-          "[sync][unit][hq]")
+          "[sync][unit][hq][storage]")
 {
+    const sql::Backend backend = each_backend();
     TempDir dir;
-    auto hq = enrolled_hq(dir);
+    auto hq = enrolled_hq(dir, "UTR", backend);
     auto e1 = rating(hq.device.id, 1, 9);
     auto e2 = rating(hq.device.id, 2, 3);
     auto bad = rating(hq.device.id, 3, 11);
@@ -423,10 +450,56 @@ TEST_CASE("ingest: one transaction per batch, duplicates by id, rejections per e
     CHECK(exported == 0);
 }
 
-TEST_CASE("the feed relays other devices' events of the same store without personal data", "[sync][unit][hq]")
+TEST_CASE("the same batch through two connections at the same moment is stored once, and both answer alike",
+          "[sync][unit][hq][storage]")
 {
+    // Two head-office processes on one database (PostgreSQL), or two
+    // connections to hq.db (SQLite), handed the same batch at once.
+    const sql::Backend backend = each_backend();
     TempDir dir;
-    auto hq = enrolled_hq(dir);
+    auto hq = enrolled_hq(dir, "UTR", backend);
+    auto other_process = hq::HqStore::open(dir.path(), hq::HqStore::Intent::existing_only);
+    REQUIRE(other_process);
+    constexpr int rounds = 20;
+    constexpr int events_per_batch = 50;
+    for (int round = 0; round < rounds; ++round) {
+        std::string batch = make_uuid_v7(now);
+        nlohmann::json events = nlohmann::json::array();
+        for (int i = 0; i < events_per_batch; ++i)
+            events.push_back(rating(hq.device.id, round * events_per_batch + i + 1, i % 11));
+        auto checked = hq::check_batch(hq.device, batch, batch_body(batch, events), 1000);
+        REQUIRE(checked);
+        std::latch both_ready(2);
+        Result<hq::IngestResult> first = Error{ErrorKind::internal, "not run"};
+        Result<hq::IngestResult> second = Error{ErrorKind::internal, "not run"};
+        std::thread one([&] {
+            both_ready.arrive_and_wait();
+            first = hq.store.store_batch(hq.device, *checked, {}, now);
+        });
+        std::thread two([&] {
+            both_ready.arrive_and_wait();
+            second = other_process->store_batch(hq.device, *checked, {}, now);
+        });
+        one.join();
+        two.join();
+        INFO((first ? "" : first.error().message) << (second ? "" : second.error().message));
+        REQUIRE(first);
+        REQUIRE(second);
+        CHECK(first->answer == second->answer);
+        // One stored it, the other found it stored and replayed that answer.
+        CHECK((first->kind == hq::IngestKind::stored) != (second->kind == hq::IngestKind::stored));
+        CHECK(first->summary.accepted == events_per_batch);
+    }
+    CHECK(*hq.store.event_count() == rounds * events_per_batch);
+    CHECK(*other_process->event_count() == rounds * events_per_batch);
+}
+
+TEST_CASE("the feed relays other devices' events of the same store without personal data",
+          "[sync][unit][hq][storage]")
+{
+    const sql::Backend backend = each_backend();
+    TempDir dir;
+    auto hq = enrolled_hq(dir, "UTR", backend);
     auto code = hq.store.create_enrolment_code("UTR", "Counter 2", now, 3600 * 1000);
     auto other_enrolled = hq.store.enrol(code->code, make_uuid_v7(now), "0.1.0", now);
     REQUIRE(other_enrolled);
@@ -461,10 +534,11 @@ TEST_CASE("the feed relays other devices' events of the same store without perso
     CHECK(state->status == ComplaintStatus::open);
 }
 
-TEST_CASE("configuration documents are versioned per store with a default", "[sync][unit][hq]")
+TEST_CASE("configuration documents are versioned per store with a default", "[sync][unit][hq][storage]")
 {
+    const sql::Backend backend = each_backend();
     TempDir dir;
-    auto hq = enrolled_hq(dir);
+    auto hq = enrolled_hq(dir, "UTR", backend);
     auto none = hq.store.config_for("UTR");
     REQUIRE(none);
     CHECK_FALSE(*none);
@@ -592,10 +666,12 @@ TEST_CASE("a certificate's fingerprint for people is the start of its SHA-256, a
     CHECK_FALSE(crypto::certificate_fingerprint(""));
 }
 
-TEST_CASE("a device that leaves its store is revoked, head office notes the shop did it", "[sync][unit][hq][leave]")
+TEST_CASE("a device that leaves its store is revoked, head office notes the shop did it",
+          "[sync][unit][hq][leave][storage]")
 {
+    const sql::Backend backend = each_backend();
     TempDir dir;
-    auto hq = enrolled_hq(dir);
+    auto hq = enrolled_hq(dir, "UTR", backend);
     auto other = hq.store.create_enrolment_code("UTR", "Counter 2", now, 3600 * 1000);
     REQUIRE(other);
     auto second = hq.store.enrol(other->code, make_uuid_v7(now + 1), "0.1.0", now);
