@@ -447,7 +447,7 @@ std::vector<Result<IngestResult>> HqStore::store_batches(const std::vector<Batch
     auto txn = Transaction::begin(*m_db);
     if (!txn)
         return fail_all(txn.error());
-    if (auto locked = lock_batch_ids(batches); !locked)
+    if (auto locked = lock_event_order(); !locked)
         return fail_all(locked.error());
     for (const BatchToStore& item : batches) {
         auto stored = store_in_transaction(*item.device, *item.batch, *item.health, now_ms);
@@ -465,24 +465,21 @@ std::vector<Result<IngestResult>> HqStore::store_batches(const std::vector<Batch
     return out;
 }
 
-Result<void> HqStore::lock_batch_ids(const std::vector<BatchToStore>& batches)
+Result<void> HqStore::lock_event_order()
 {
     // SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
     if (m_db->backend() != sql::Backend::postgresql)
         return {};
-    // Another process storing the same batch waits here until this
-    // transaction ends, then finds it stored and replays its answer. In the
-    // same order everywhere, so that two groups never wait on each other.
-    std::vector<std::string_view> ids;
-    for (const BatchToStore& item : batches)
-        ids.push_back(item.batch->batch_id);
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    auto lock = m_db->cached("SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))");
+    // PostgreSQL hands out events.seq at each insert, and transactions
+    // commit in any order: a reader of "seq > cursor" (the store feed, the
+    // projector, the mail planner) would pass over an event committed late
+    // with a lower seq. So one transaction at a time, across all processes,
+    // inserts events, as on SQLite: held until its commit. It also makes the
+    // same batch sent to two processes be stored by one and replayed, with
+    // the same answer, by the other.
+    auto lock = m_db->cached("SELECT pg_advisory_xact_lock(7461636802)");
     FEEDBACK_TRY(lock);
-    for (std::string_view id : ids)
-        FEEDBACK_TRY((*lock)->bind(1, id).run());
-    return {};
+    return (*lock)->run();
 }
 
 Result<IngestResult> HqStore::store_in_transaction(const Device& device, const CheckedBatch& batch,
@@ -777,6 +774,7 @@ Result<std::string> HqStore::hq_device_id()
 
 Result<void> HqStore::store_head_office_event(const Event& event, std::string_view store_code, int64_t now_ms)
 {
+    FEEDBACK_TRY(lock_event_order());
     nlohmann::json body = to_json(event);
     const bool has_contact = event.payload.contains("contact");
     if (has_contact)

@@ -349,10 +349,10 @@ private:
     // The channel is one people register (not the kiosk's) and the category
     // one of the store's configured ones.
     Result<void> check_intake_choices(const ComplaintIntake& intake);
-    // On PostgreSQL, where several processes store at once: a lock per batch
-    // id for the caller's transaction, so the same batch sent to two
-    // processes is stored by one and replayed by the other.
-    Result<void> lock_batch_ids(const std::vector<BatchToStore>& batches);
+    // On PostgreSQL, where several processes store at once: one transaction
+    // at a time inserts events (until its commit), so events.seq grows in
+    // commit order and readers that follow it miss nothing.
+    Result<void> lock_event_order();
     // store_batch() inside a transaction the caller holds.
     Result<IngestResult> store_in_transaction(const Device& device, const CheckedBatch& batch,
                                               const DeviceHealth& health, int64_t now_ms);

@@ -156,7 +156,7 @@ private:
     // [SECTION] Setup
     void add_admin()
     {
-        web::UserStore users(m_hq.store().database());
+        web::UserStore users(m_hq.store().connection());
         auto hash = fuzz::must(web::hash_password(user_password), "hashing the password");
         fuzz::must(users.add_user(user_name, web::Role::admin, hash, now_utc_ms()), "adding the admin");
     }

@@ -46,7 +46,7 @@ class IntakeHarness {
 public:
     IntakeHarness() : m_pool(m_hq.dir()), m_api(m_pool, m_hq.write_mutex, m_hq.settings)
     {
-        hq::api::ApiTokenStore tokens(m_hq.store().database());
+        hq::api::ApiTokenStore tokens(m_hq.store().connection());
         m_token = fuzz::must(tokens.add("fuzz", now_utc_ms()), "adding an API token").token;
         m_api.install(m_http);
         m_hq.snapshot();

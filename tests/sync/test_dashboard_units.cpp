@@ -1,10 +1,12 @@
 // The dashboard's parts without a server: HTML and CSV helpers, SVG charts,
 // the translation files, users with failed-login slowing and session
-// expiry, and events head office records itself (HqStore::record_hq_event).
+// expiry (on both backends: hq_backends.h), and events head office records
+// itself (HqStore::record_hq_event).
 #include "domain/clock.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
 #include "hq/hq_store.h"
+#include "hq_backends.h"
 #include "hq_contents.h"
 #include "hq/web/assets.h"
 #include "hq/web/html.h"
@@ -158,10 +160,10 @@ TEST_CASE("the dashboard's translations have the same keys and placeholders in D
 
 TEST_CASE("users: names, passwords, roles and disabling", "[dashboard][unit]")
 {
+    const sql::Backend backend = each_backend();
     TempDir temp;
-    auto store = HqStore::open(temp.path(), HqStore::Intent::create);
-    REQUIRE(store);
-    UserStore users(store->database());
+    auto store = open_hq(temp, backend);
+    UserStore users(store.connection());
     CHECK(password_problem("short"));
     CHECK_FALSE(password_problem("twelve chars"));
     CHECK_FALSE(hash_password("short"));
@@ -193,21 +195,72 @@ TEST_CASE("users: names, passwords, roles and disabling", "[dashboard][unit]")
     CHECK_FALSE((*users.password_hash("mia")).empty());
     CHECK(at_least(Role::admin, Role::manager));
     CHECK_FALSE(at_least(Role::viewer, Role::manager));
+
+    // A store manager's stores, read back sorted; set_stores() replaces them
+    // and ends the sessions; an unknown user or a bad code is refused.
+    REQUIRE(users.add_user("sam", Role::manager, *hash, t0, {"UTR", "AMS", "UTR"}));
+    auto sam = users.find_user("sam");
+    REQUIRE(sam);
+    REQUIRE(*sam);
+    CHECK((*sam)->stores == std::vector<std::string>{"AMS", "UTR"});
+    CHECK((*sam)->may_see("AMS"));
+    CHECK_FALSE((*sam)->may_see("RTD"));
+    token = users.create_session("sam", t0);
+    REQUIRE(token);
+    REQUIRE(users.set_stores("sam", {"RTD"}));
+    CHECK_FALSE(*users.session(*token, t0 + 1000));
+    CHECK((*users.find_user("sam"))->stores == std::vector<std::string>{"RTD"});
+    CHECK(users.set_stores("sam", {"nope"}).error().kind == ErrorKind::invalid_input);
+    CHECK(users.set_stores("nobody", {}).error().kind == ErrorKind::not_found);
+    REQUIRE(users.set_email("sam", "sam@example.nl"));
+    CHECK_FALSE(users.set_email("sam", "not an address"));
+
+    // Whole-chain users have no stores; the list is sorted by name.
+    auto all = users.users();
+    REQUIRE(all);
+    REQUIRE(all->size() == 2);
+    CHECK(all->at(0).name == "mia");
+    CHECK(all->at(0).stores.empty());
+    CHECK(all->at(1).name == "sam");
+    CHECK(all->at(1).email == "sam@example.nl");
+
+    // A new password ends the sessions too; the disabled time stays the first one.
+    token = users.create_session("sam", t0);
+    REQUIRE(users.set_password_hash("sam", *hash, t0 + 5));
+    CHECK_FALSE(*users.session(*token, t0 + 1000));
+    REQUIRE(users.set_disabled("sam", true, t0 + 10));
+    REQUIRE(users.set_disabled("sam", true, t0 + 20));
+    CHECK((*users.find_user("sam"))->disabled_at == t0 + 10);
+
+    // The audit log, newest first.
+    REQUIRE(users.audit("mia", "user.added", "sam", "10.0.0.1", t0));
+    REQUIRE(users.audit("mia", "contact.viewed", "complaint-1", "10.0.0.1", t0 + 1));
+    CHECK(*users.audit_count() == 2);
+    auto log = users.audit_log(0, 10);
+    REQUIRE(log);
+    REQUIRE(log->size() == 2);
+    CHECK(log->at(0).action == "contact.viewed");
+    CHECK(log->at(1).subject == "sam");
+    CHECK(log->at(0).seq > log->at(1).seq);
+    auto second = users.audit_log(1, 10);
+    REQUIRE(second);
+    REQUIRE(second->size() == 1);
+    CHECK(second->front().action == "user.added");
 }
 
 TEST_CASE("sessions expire when idle and after their absolute lifetime", "[dashboard][unit]")
 {
+    const sql::Backend backend = each_backend();
     TempDir temp;
-    auto store = HqStore::open(temp.path(), HqStore::Intent::create);
-    REQUIRE(store);
+    auto store = open_hq(temp, backend);
     SessionLimits limits{10 * 60 * 1000, 60 * 60 * 1000}; // 10 min idle, 1 h absolute
-    UserStore users(store->database(), limits);
+    UserStore users(store.connection(), limits);
     REQUIRE(users.add_user("max", Role::manager, *hash_password("correct horse battery"), t0));
     auto token = users.create_session("max", t0);
     REQUIRE(token);
     CHECK(token->size() == 64);
     // Only the hash is stored.
-    auto stored = store->database().query_texts("SELECT token_hash FROM web_sessions");
+    auto stored = store.connection().query_texts("SELECT token_hash FROM web_sessions");
     REQUIRE(stored);
     REQUIRE(stored->size() == 1);
     CHECK(stored->front() != *token);
@@ -233,10 +286,10 @@ TEST_CASE("sessions expire when idle and after their absolute lifetime", "[dashb
 
 TEST_CASE("failed logins slow further attempts, more and more", "[dashboard][unit]")
 {
+    const sql::Backend backend = each_backend();
     TempDir temp;
-    auto store = HqStore::open(temp.path(), HqStore::Intent::create);
-    REQUIRE(store);
-    UserStore users(store->database());
+    auto store = open_hq(temp, backend);
+    UserStore users(store.connection());
     int64_t now = t0;
     for (int i = 0; i < 5; ++i) {
         auto wait = users.begin_attempt("mia", "10.0.0.1", now);
@@ -263,7 +316,7 @@ TEST_CASE("failed logins slow further attempts, more and more", "[dashboard][uni
     REQUIRE(users.attempt_succeeded("mia", "10.0.0.1"));
     CHECK_FALSE(*users.begin_attempt("mia", "10.0.0.1", now));
     // The name is stored only as a hash of what was typed.
-    auto keys = store->database().query_texts("SELECT key FROM web_login_failures");
+    auto keys = store.connection().query_texts("SELECT key FROM web_login_failures");
     REQUIRE(keys);
     for (const auto& key : *keys)
         CHECK(key.find("mia") == std::string::npos);

@@ -2,13 +2,16 @@
 // reference code head office makes itself per store ("UTR-HQ-..."), which no
 // terminal is ever given, the checks on store and category, and that a
 // refused registration stores nothing; the customer's status key it makes,
-// of which it keeps only the hash.
+// of which it keeps only the hash; the intake API's tokens and kept answers
+// (api/api_tokens.h) on both backends.
 #include "config/kiosk_config.h"
 #include "crypto/status_key.h"
 #include "domain/complaint_fold.h"
 #include "domain/ids.h"
 #include "domain/refcode.h"
+#include "hq/api/api_tokens.h"
 #include "hq/hq_store.h"
+#include "hq_backends.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -182,4 +185,62 @@ TEST_CASE("head office makes each registered complaint a status key and keeps on
         CHECK(body.find(first->status_key) == std::string::npos);
         CHECK(body.find(second->status_key) == std::string::npos);
     }
+}
+
+TEST_CASE("the intake API's tokens: made once per name, only their hash kept, revoked for good", "[sync][unit][hq]")
+{
+    const sql::Backend backend = testing::each_backend();
+    TempDir dir;
+    auto store = testing::open_hq(dir, backend);
+    hq::api::ApiTokenStore tokens(store.connection());
+
+    CHECK(tokens.add("no spaces", now).error().kind == ErrorKind::invalid_input);
+    auto crm = tokens.add("crm", now);
+    REQUIRE(crm);
+    CHECK(crm->token.size() == 64);
+    auto hashes = store.connection().query_texts("SELECT token_hash FROM api_tokens");
+    REQUIRE(hashes);
+    REQUIRE(hashes->size() == 1);
+    CHECK(hashes->front() != crm->token);
+    CHECK(tokens.add("crm", now).error().kind == ErrorKind::conflict);
+    REQUIRE(tokens.add("webshop", now + 1));
+
+    auto found = tokens.authenticate(crm->token);
+    REQUIRE(found);
+    CHECK(found->name == "crm");
+    CHECK_FALSE(found->last_used_at);
+    CHECK(hq::api::ApiTokenStore::use_is_stale(*found, now));
+    REQUIRE(tokens.note_use("crm", now + 10));
+    found = tokens.authenticate(crm->token);
+    REQUIRE(found);
+    CHECK(found->last_used_at == now + 10);
+    CHECK_FALSE(hq::api::ApiTokenStore::use_is_stale(*found, now + 20));
+    CHECK(tokens.authenticate(std::string(64, 'a')).error().kind == ErrorKind::not_found);
+
+    // Answers kept per token and Idempotency-Key.
+    CHECK_FALSE(*tokens.kept_answer("crm", "key-1"));
+    hq::api::KeptAnswer answer{"sha", 201, R"({"reference":"UTR-HQ-0001"})", "complaint-1"};
+    REQUIRE(tokens.keep_answer("crm", "key-1", answer, now));
+    CHECK(tokens.keep_answer("crm", "key-1", answer, now).error().kind == ErrorKind::conflict);
+    auto kept = tokens.kept_answer("crm", "key-1");
+    REQUIRE(kept);
+    REQUIRE(*kept);
+    CHECK((*kept)->status == 201);
+    CHECK((*kept)->body == answer.body);
+    CHECK((*kept)->complaint_id == "complaint-1");
+    CHECK_FALSE(*tokens.kept_answer("webshop", "key-1"));
+
+    // Revoked: refused from then on, and the name is never given again.
+    CHECK(tokens.revoke("nobody", now).error().kind == ErrorKind::not_found);
+    REQUIRE(tokens.revoke("crm", now + 30));
+    CHECK(tokens.revoke("crm", now + 40).error().kind == ErrorKind::conflict);
+    CHECK(tokens.authenticate(crm->token).error().kind == ErrorKind::conflict);
+    CHECK(tokens.add("crm", now + 50).error().kind == ErrorKind::conflict);
+    auto list = tokens.tokens();
+    REQUIRE(list);
+    REQUIRE(list->size() == 2);
+    CHECK(list->at(0).name == "crm");
+    CHECK(list->at(0).revoked_at == now + 30);
+    CHECK(list->at(1).name == "webshop");
+    CHECK_FALSE(list->at(1).revoked_at);
 }

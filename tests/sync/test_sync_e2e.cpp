@@ -300,11 +300,31 @@ TEST_CASE("feedback-hq init --database keeps head office in PostgreSQL, and its 
     auto backup = hq_command({"backup", "--dir", dir.string(), "--to", (temp.path() / "b").string()});
     CHECK(backup.exit_code != 0);
     CHECK(backup.err.find("pg_dump") != std::string::npos);
-    auto user = hq_command({"user", "add", "--dir", dir.string(), "--name", "kwaliteit", "--role", "admin",
-                            "--password-stdin"},
+
+    // Dashboard users and intake API tokens live there too.
+    auto user = hq_command({"user", "add", "--dir", dir.string(), "--name", "kwaliteit", "--role", "manager",
+                            "--stores", "UTR,AMS", "--password-stdin"},
                            "demo-password-2026\n");
-    CHECK(user.exit_code != 0);
-    CHECK(user.err.find("PostgreSQL") != std::string::npos);
+    CHECK(user.exit_code == 0);
+    CHECK(*(*database)->query_int64("SELECT count(*) FROM web_users WHERE name = 'kwaliteit' AND role = 'manager' "
+                                    "AND password_hash LIKE '$argon2id$%'") == 1);
+    CHECK(*(*database)->query_texts("SELECT store_code FROM web_user_stores ORDER BY store_code") ==
+          std::vector<std::string>{"AMS", "UTR"});
+    CHECK(*(*database)->query_int64("SELECT count(*) FROM web_audit WHERE action = 'user.added' "
+                                    "AND subject = 'kwaliteit'") == 1);
+    auto users = hq_command({"user", "list", "--dir", dir.string()});
+    CHECK(users.exit_code == 0);
+    CHECK(users.out.find("kwaliteit") != std::string::npos);
+    auto token = hq_command({"token", "add", "--dir", dir.string(), "--name", "crm"});
+    CHECK(token.exit_code == 0);
+    const std::string token_text = token.out.substr(0, token.out.find('\n'));
+    CHECK(token_text.size() == 64);
+    CHECK(*(*database)->query_int64("SELECT count(*) FROM api_tokens WHERE name = 'crm' AND revoked_at IS NULL "
+                                    "AND token_hash <> '" + token_text + "'") == 1);
+    CHECK(hq_command({"token", "add", "--dir", dir.string(), "--name", "crm"}).exit_code != 0); // never twice
+    CHECK(hq_command({"token", "revoke", "--dir", dir.string(), "--name", "crm"}).exit_code == 0);
+    CHECK(*(*database)->query_int64("SELECT count(*) FROM api_tokens WHERE revoked_at IS NOT NULL") == 1);
+    CHECK_FALSE(std::filesystem::exists(dir / "hq.db"));
     // A second init, or a database that is not PostgreSQL's, is refused.
     CHECK(hq_command({"init", "--dir", dir.string(), "--database", url}).exit_code != 0);
     auto mysql = hq_command({"init", "--dir", (temp.path() / "other").string(), "--database", "mysql://u:pw@db/x"});

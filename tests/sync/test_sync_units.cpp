@@ -14,10 +14,10 @@
 #include "hq/device_flags.h"
 #include "hq/hq_settings.h"
 #include "hq/hq_store.h"
+#include "hq_backends.h"
 #include "hq/rate_limiter.h"
 #include "store/local_store.h"
 #include "support/child_process.h"
-#include "support/sql_backends.h"
 #include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -31,6 +31,8 @@
 #include <thread>
 
 using namespace feedback;
+using feedback::testing::each_backend;
+using feedback::testing::open_hq;
 using feedback::testing::TempDir;
 
 namespace {
@@ -52,27 +54,6 @@ struct EnrolledHq {
     hq::HqStore store;
     hq::Device device;
 };
-
-// The storage tests run on both backends: head office's data in DIR/hq.db,
-// or in a new database of this process's private PostgreSQL cluster that
-// DIR/hq.json names (support/sql_backends.h).
-sql::Backend each_backend() { return GENERATE(sql::Backend::sqlite, sql::Backend::postgresql); }
-
-hq::HqStore open_hq(const TempDir& dir, sql::Backend backend)
-{
-    INFO(sql::to_string(backend));
-    if (backend == sql::Backend::postgresql) {
-        testing::SqlBackends databases;
-        hq::HqSettings settings;
-        settings.database = databases.new_database(backend);
-        REQUIRE(hq::save_settings(dir.path(), settings));
-    }
-    auto store = hq::HqStore::open(dir.path(), hq::HqStore::Intent::create);
-    INFO((store ? "" : store.error().message));
-    REQUIRE(store);
-    REQUIRE(store->connection().backend() == backend);
-    return std::move(*store);
-}
 
 // Head office in `dir` (which must outlive it) with one enrolled device and
 // a contact key to seal contacts to (its public half: nothing here opens one).

@@ -1,4 +1,5 @@
-// The intake API's tokens and kept answers on hq.db (api_tokens.h).
+// The intake API's tokens and kept answers on head office's database, SQLite
+// or PostgreSQL (api_tokens.h).
 #include "api_tokens.h"
 
 #include "common/protocol.h"
@@ -12,7 +13,7 @@ namespace {
 
 constexpr int64_t use_resolution_ms = 60 * 1000;
 
-ApiToken token_from_row(const sqlite::Statement& s)
+ApiToken token_from_row(const sql::Statement& s)
 {
     return ApiToken{s.column_text(0), s.column_int64(1), s.column_optional_int64(2), s.column_optional_int64(3)};
 }
@@ -50,7 +51,7 @@ Result<NewToken> ApiTokenStore::add(std::string_view name, int64_t now_ms)
         return Error{ErrorKind::invalid_input, "a token's name is 1-" + std::to_string(max_token_name_length) +
                                                    " characters of A-Z a-z 0-9 _ . - (complaints name it as "
                                                    "actor hq:api.NAME)"};
-    auto txn = sqlite::Transaction::begin(*m_db);
+    auto txn = sql::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     auto existing = m_db->prepare("SELECT revoked_at FROM api_tokens WHERE name = ?1");
     FEEDBACK_TRY(existing);
@@ -88,11 +89,15 @@ Result<std::vector<ApiToken>> ApiTokenStore::tokens()
 
 Result<void> ApiTokenStore::revoke(std::string_view name, int64_t now_ms)
 {
-    auto stmt = m_db->prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL");
+    auto stmt =
+        m_db->prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL RETURNING name");
     FEEDBACK_TRY(stmt);
-    FEEDBACK_TRY(stmt->bind(1, name).bind(2, now_ms).run());
-    if (m_db->changes() > 0)
+    auto revoked = stmt->bind(1, name).bind(2, now_ms).step();
+    FEEDBACK_TRY(revoked);
+    if (*revoked) {
+        stmt->reset();
         return {};
+    }
     auto known = m_db->prepare("SELECT 1 FROM api_tokens WHERE name = ?1");
     FEEDBACK_TRY(known);
     auto row = known->bind(1, name).step();

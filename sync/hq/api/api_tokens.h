@@ -1,6 +1,6 @@
 // The intake API's tokens and the answers kept per Idempotency-Key (tables
-// api_tokens and api_idempotency of hq.db; the migration is in
-// hq_store.cpp). A token is 32 random bytes as 64 hex digits, shown once
+// api_tokens and api_idempotency of head office's database, SQLite or
+// PostgreSQL; the schema is in hq_schema.cpp). A token is 32 random bytes as 64 hex digits, shown once
 // when it is made; like a terminal's token, only its SHA-256 is kept.
 //
 //   add() --> ACTIVE --revoke()--> REVOKED (401 from then on; the name is never given again)
@@ -9,12 +9,13 @@
 // registered name it as their actor ("hq:api.<name>"), and must keep
 // meaning that tool.
 //
-// ApiTokenStore is one SQLite connection's view: use it from one thread at a
-// time, and hold head office's write mutex around the methods that write.
+// ApiTokenStore is one connection's view (either backend): use it from one
+// thread at a time, and hold head office's write mutex around the methods
+// that write.
 #pragma once
 
 #include "domain/result.h"
-#include "sqlite/database.h"
+#include "sql/connection.h"
 
 #include <cstdint>
 #include <optional>
@@ -60,7 +61,7 @@ struct KeptAnswer {
 
 class ApiTokenStore {
 public:
-    explicit ApiTokenStore(sqlite::Database& db) : m_db(&db) {}
+    explicit ApiTokenStore(sql::Connection& db) : m_db(&db) {}
 
     // [SECTION] Tokens
     // invalid_input for a bad name; conflict when a token had that name, revoked or not.
@@ -83,7 +84,7 @@ public:
                              int64_t now_ms);
 
 private:
-    sqlite::Database* m_db;
+    sql::Connection* m_db;
 };
 
 } // namespace feedback::hq::api

@@ -248,7 +248,7 @@ std::optional<IntakeApi::Caller> IntakeApi::authorise(const httplib::Request& re
         send_storage_failure(res, store.error());
         return std::nullopt;
     }
-    ApiTokenStore tokens((*store)->database());
+    ApiTokenStore tokens((*store)->connection());
     auto found = tokens.authenticate(*token);
     if (!found) {
         if (found.error().kind == ErrorKind::not_found)
@@ -291,7 +291,7 @@ void IntakeApi::post_complaint(const httplib::Request& req, httplib::Response& r
     }
 
     HqStore& store = *caller->store;
-    ApiTokenStore tokens(store.database());
+    ApiTokenStore tokens(store.connection());
     const std::string& token_name = caller->token.name;
     std::lock_guard lock(m_write_mutex);
     if (keyed) {

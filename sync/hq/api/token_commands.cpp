@@ -79,9 +79,7 @@ int run_token_cli(std::span<const std::string> args, std::ostream& out, std::ost
     auto store = HqStore::open(*options.value("dir"), HqStore::Intent::existing_only);
     if (!store)
         return fail(err, name, store.error().message);
-    if (auto only = store->sqlite_only("intake API tokens"); !only)
-        return fail(err, name, only.error().message);
-    ApiTokenStore tokens(store->database());
+    ApiTokenStore tokens(store->connection());
     if (name == "add") {
         auto made = tokens.add(token_name, now_utc_ms());
         if (!made)

@@ -16,7 +16,7 @@ namespace feedback::hq::mail {
 
 namespace {
 
-using sqlite::Transaction;
+using sql::Transaction;
 
 constexpr int64_t day_ms = 24 * 3'600'000LL;
 // Complaints this old are history, not alerts (a head office that starts
@@ -39,11 +39,10 @@ struct Person {
 };
 
 // Every enabled user with an e-mail address, with their choices.
-Result<std::vector<Person>> people(sqlite::Database& db)
+Result<std::vector<Person>> people(sql::Connection& db)
 {
-    auto stmt = db.prepare("SELECT u.name, u.role, u.email, (SELECT group_concat(store_code, ',') FROM "
-                           "web_user_stores s WHERE s.user_name = u.name) FROM web_users u "
-                           "WHERE u.disabled_at IS NULL AND u.email != '' ORDER BY u.name");
+    auto stmt = db.prepare("SELECT name, role, email FROM web_users WHERE disabled_at IS NULL AND email != '' "
+                           "ORDER BY name");
     FEEDBACK_TRY(stmt);
     std::vector<Person> out;
     for (;;) {
@@ -51,16 +50,21 @@ Result<std::vector<Person>> people(sqlite::Database& db)
         FEEDBACK_TRY(row);
         if (!*row)
             break;
-        Person person{stmt->column_text(0), stmt->column_text(1), stmt->column_text(2), {}, {}};
-        const std::string stores = stmt->column_text(3);
-        for (size_t start = 0; start < stores.size();) {
-            size_t comma = std::min(stores.find(',', start), stores.size());
-            person.stores.push_back(stores.substr(start, comma - start));
-            start = comma + 1;
-        }
-        out.push_back(std::move(person));
+        out.push_back(Person{stmt->column_text(0), stmt->column_text(1), stmt->column_text(2), {}, {}});
     }
+    // Each one's stores by a query of their own: the two backends join
+    // texts differently (group_concat, string_agg).
+    auto stores = db.cached("SELECT store_code FROM web_user_stores WHERE user_name = ?1 ORDER BY store_code");
+    FEEDBACK_TRY(stores);
     for (Person& person : out) {
+        (*stores)->bind(1, person.name);
+        for (;;) {
+            auto row = (*stores)->step();
+            FEEDBACK_TRY(row);
+            if (!*row)
+                break;
+            person.stores.push_back((*stores)->column_text(0));
+        }
         auto choices = alert_choices(db, person.name);
         FEEDBACK_TRY(choices);
         person.choices = std::move(*choices);
@@ -104,7 +108,7 @@ struct Alert {
 class Raiser {
 public:
     Raiser(HqStore& store, const AlertContext& context, std::vector<Person> people, int64_t now_ms)
-        : m_db(store.database()), m_context(context), m_people(std::move(people)), m_now(now_ms)
+        : m_db(store.connection()), m_context(context), m_people(std::move(people)), m_now(now_ms)
     {
     }
 
@@ -122,16 +126,18 @@ public:
                 continue;
             const std::string line = alert.subject + "\n  " + alert.link;
             auto insert = m_db.cached("INSERT INTO alerts_raised(cause_key, user_name, delivery, line, raised_at) "
-                                      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING");
+                                      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING RETURNING 1");
             FEEDBACK_TRY(insert);
-            FEEDBACK_TRY((*insert)
-                             ->bind(1, alert.key)
-                             .bind(2, person.name)
-                             .bind(3, to_string(delivery))
-                             .bind(4, line)
-                             .bind(5, m_now)
-                             .run());
-            if (m_db.changes() == 0)
+            auto inserted = (*insert)
+                                ->bind(1, alert.key)
+                                .bind(2, person.name)
+                                .bind(3, to_string(delivery))
+                                .bind(4, line)
+                                .bind(5, m_now)
+                                .step();
+            FEEDBACK_TRY(inserted);
+            (*insert)->reset();
+            if (!*inserted)
                 continue; // raised before: once per cause
             ++m_scan.raised;
             if (delivery == AlertDelivery::immediate) {
@@ -202,25 +208,27 @@ private:
         auto insert = m_db.cached(
             "INSERT INTO mail_outbox(message_key, kind, complaint_id, store_code, recipient, subject, body, status, "
             "next_attempt_at, queued_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8) "
-            "ON CONFLICT(message_key) DO NOTHING");
+            "ON CONFLICT(message_key) DO NOTHING RETURNING id");
         FEEDBACK_TRY(insert);
-        FEEDBACK_TRY((*insert)
-                         ->bind(1, key)
-                         .bind(2, kind)
-                         .bind(3, complaint_id)
-                         .bind(4, store_code)
-                         .bind(5, to)
-                         .bind(6, subject)
-                         .bind(7, body)
-                         .bind(8, m_now)
-                         .run());
-        if (m_db.changes() == 0)
+        auto inserted = (*insert)
+                            ->bind(1, key)
+                            .bind(2, kind)
+                            .bind(3, complaint_id)
+                            .bind(4, store_code)
+                            .bind(5, to)
+                            .bind(6, subject)
+                            .bind(7, body)
+                            .bind(8, m_now)
+                            .step();
+        FEEDBACK_TRY(inserted);
+        (*insert)->reset();
+        if (!*inserted)
             return false;
         ++m_scan.queued;
         return true;
     }
 
-    sqlite::Database& m_db;
+    sql::Connection& m_db;
     const AlertContext& m_context;
     std::vector<Person> m_people;
     int64_t m_now;
@@ -231,7 +239,7 @@ private:
 Result<std::vector<Alert>> complaint_alerts(HqStore& store, const AlertContext& context, ConfigCache& configs,
                                             int64_t now_ms)
 {
-    auto stmt = store.database().prepare(
+    auto stmt = store.connection().prepare(
         "SELECT complaint_id, reference, store_code, severity, owner, escalated, opened_at, deadline_at, "
         "first_response_at FROM dashboard_complaints WHERE opened_at >= ?1 AND status NOT IN ('closed', '') "
         "ORDER BY opened_at, complaint_id");
@@ -282,7 +290,7 @@ Result<std::vector<Alert>> complaint_alerts(HqStore& store, const AlertContext& 
 Result<std::vector<Alert>> call_back_alerts(HqStore& store, const AlertContext& context, ConfigCache& configs,
                                             int64_t now_ms)
 {
-    auto stmt = store.database().prepare(
+    auto stmt = store.connection().prepare(
         "SELECT rating_id, store_code, score FROM dashboard_ratings WHERE contact_given = 1 AND score <= 6 AND "
         "misuse = 0 AND followed_up_at IS NULL AND occurred_at >= ?1 ORDER BY occurred_at, rating_id");
     FEEDBACK_TRY(stmt);
@@ -309,7 +317,7 @@ Result<std::vector<Alert>> call_back_alerts(HqStore& store, const AlertContext& 
 Result<std::vector<Alert>> terminal_alerts(HqStore& store, const AlertContext& context, ConfigCache& configs,
                                            int64_t now_ms)
 {
-    sqlite::Database& db = store.database();
+    sql::Connection& db = store.connection();
     auto stmt = db.prepare("SELECT d.id, d.store_code, d.terminal_code, d.last_seen_at, d.last_backlog, "
                            "b.backlog, b.growing_since FROM devices d LEFT JOIN alert_backlogs b ON b.device_id = d.id "
                            "WHERE d.revoked_at IS NULL AND d.last_seen_at IS NOT NULL ORDER BY d.id");
@@ -437,7 +445,7 @@ std::optional<AlertDelivery> alert_delivery_from_string(std::string_view name)
     return std::nullopt;
 }
 
-Result<std::map<AlertCause, AlertDelivery>> alert_choices(sqlite::Database& db, std::string_view user_name)
+Result<std::map<AlertCause, AlertDelivery>> alert_choices(sql::Connection& db, std::string_view user_name)
 {
     std::map<AlertCause, AlertDelivery> choices;
     for (AlertCause cause : all_alert_causes)
@@ -458,7 +466,7 @@ Result<std::map<AlertCause, AlertDelivery>> alert_choices(sqlite::Database& db, 
     return choices;
 }
 
-Result<void> set_alert_choice(sqlite::Database& db, std::string_view user_name, AlertCause cause,
+Result<void> set_alert_choice(sql::Connection& db, std::string_view user_name, AlertCause cause,
                               AlertDelivery delivery)
 {
     auto stmt = db.cached("INSERT INTO alert_choices(user_name, cause, delivery) VALUES (?1, ?2, ?3) "
@@ -469,7 +477,7 @@ Result<void> set_alert_choice(sqlite::Database& db, std::string_view user_name, 
 
 Result<AlertScan> scan_alerts(HqStore& store, const AlertContext& context, int64_t now_ms)
 {
-    sqlite::Database& db = store.database();
+    sql::Connection& db = store.connection();
     auto txn = Transaction::begin(db);
     FEEDBACK_TRY(txn);
     auto everyone = people(db);

@@ -29,7 +29,7 @@
 #pragma once
 
 #include "hq/hq_store.h"
-#include "sqlite/database.h"
+#include "sql/connection.h"
 
 #include <array>
 #include <cstdint>
@@ -63,8 +63,8 @@ std::string_view to_string(AlertDelivery delivery);
 std::optional<AlertDelivery> alert_delivery_from_string(std::string_view name);
 
 // A user's choice per cause (immediate where they have not chosen).
-Result<std::map<AlertCause, AlertDelivery>> alert_choices(sqlite::Database& db, std::string_view user_name);
-Result<void> set_alert_choice(sqlite::Database& db, std::string_view user_name, AlertCause cause,
+Result<std::map<AlertCause, AlertDelivery>> alert_choices(sql::Connection& db, std::string_view user_name);
+Result<void> set_alert_choice(sql::Connection& db, std::string_view user_name, AlertCause cause,
                               AlertDelivery delivery);
 
 struct AlertContext {

@@ -20,7 +20,7 @@ namespace feedback::hq::mail {
 namespace {
 
 using Json = nlohmann::json;
-using sqlite::Transaction;
+using sql::Transaction;
 
 constexpr const char* mail_actor = "hq:mail";
 constexpr const char* survey_actor = "hq:survey";
@@ -44,7 +44,7 @@ std::string local_time_text(const config::KioskConfig& config, int64_t utc_ms)
 // The complaint.opened of a complaint, as stored.
 Result<std::optional<Event>> opening_of(HqStore& store, const std::string& complaint_id)
 {
-    auto stmt = store.database().cached(
+    auto stmt = store.connection().cached(
         "SELECT body FROM events WHERE subject = ?1 AND type = 'complaint.opened' ORDER BY seq LIMIT 1");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, complaint_id).step();
@@ -126,7 +126,7 @@ Result<std::map<std::string, std::string>> values_for(HqStore& store, std::strin
         values["resolution"] = words;
     } else if (kind == "survey") {
         std::string token = sync::random_hex(16);
-        auto insert = store.database().cached(
+        auto insert = store.connection().cached(
             "INSERT INTO survey_tokens(token_hash, complaint_id, created_at) VALUES (?1, ?2, ?3)");
         FEEDBACK_TRY(insert);
         FEEDBACK_TRY((*insert)->bind(1, crypto::sha256_hex(token)).bind(2, event.subject).bind(3, now_ms).run());
@@ -154,7 +154,7 @@ Result<bool> queue_message(HqStore& store, const Event& event, const std::string
     if (!*recipient)
         return false;
     std::string key = std::string(kind) + ":" + event.id;
-    auto exists = store.database().cached("SELECT 1 FROM mail_outbox WHERE message_key = ?1");
+    auto exists = store.connection().cached("SELECT 1 FROM mail_outbox WHERE message_key = ?1");
     FEEDBACK_TRY(exists);
     auto found = (*exists)->bind(1, key).step();
     FEEDBACK_TRY(found);
@@ -170,7 +170,7 @@ Result<bool> queue_message(HqStore& store, const Event& event, const std::string
     FEEDBACK_TRY(keys);
     const Recipient& to = **recipient;
     const config::MessageTemplate& message = config.messages.at(std::string(kind));
-    auto insert = store.database().cached(
+    auto insert = store.connection().cached(
         "INSERT INTO mail_outbox(message_key, kind, complaint_id, store_code, recipient, subject, body, status, "
         "next_attempt_at, queued_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?8)");
     FEEDBACK_TRY(insert);
@@ -238,7 +238,7 @@ const config::KioskConfig& store_config(HqStore& store, const std::string& store
 
 Result<Planned> plan_messages(HqStore& store, const PlanContext& context, int64_t now_ms, int64_t chunk)
 {
-    sqlite::Database& db = store.database();
+    sql::Connection& db = store.connection();
     auto cursor = db.query_int64("SELECT last_seq FROM mail_cursor WHERE id = 1");
     FEEDBACK_TRY(cursor);
     auto newest = db.query_int64("SELECT coalesce(max(seq), 0) FROM events");
@@ -249,9 +249,20 @@ Result<Planned> plan_messages(HqStore& store, const PlanContext& context, int64_
 
     auto txn = Transaction::begin(db);
     FEEDBACK_TRY(txn);
+    // The cursor again, now locked: on PostgreSQL another process planning
+    // at the same moment waits here until this one commits, then reads the
+    // cursor it left (SQLite's BEGIN IMMEDIATE already let one writer in).
+    auto locked = db.cached("UPDATE mail_cursor SET last_seq = last_seq WHERE id = 1 RETURNING last_seq");
+    FEEDBACK_TRY(locked);
+    auto found = (*locked)->step();
+    FEEDBACK_TRY(found);
+    if (!*found)
+        return Error{ErrorKind::corrupt, "head office's mail cursor is missing"};
+    const int64_t from = (*locked)->column_int64(0);
+    (*locked)->reset();
     auto events = db.prepare("SELECT seq, store_code, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
     FEEDBACK_TRY(events);
-    events->bind(1, *cursor).bind(2, chunk);
+    events->bind(1, from).bind(2, chunk);
     struct Row {
         int64_t seq;
         std::string store_code;
@@ -266,7 +277,7 @@ Result<Planned> plan_messages(HqStore& store, const PlanContext& context, int64_
         rows.push_back({events->column_int64(0), events->column_text(1), events->column_text(2)});
     }
     ConfigCache configs;
-    int64_t last = *cursor;
+    int64_t last = from;
     for (const Row& row : rows) {
         last = row.seq;
         ++planned.events;
@@ -292,12 +303,18 @@ Result<Planned> plan_messages(HqStore& store, const PlanContext& context, int64_
 Result<std::vector<ClaimedMessage>> claim_due_messages(HqStore& store, const MailSettings& settings, int64_t now_ms,
                                                        int limit, int64_t lease_ms)
 {
-    sqlite::Database& db = store.database();
+    sql::Connection& db = store.connection();
     auto txn = Transaction::begin(db);
     FEEDBACK_TRY(txn);
-    auto due = db.prepare("SELECT id, kind, complaint_id, recipient, subject, body, attempts, queued_at "
-                          "FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= ?1 AND lease_until <= ?1 "
-                          "ORDER BY next_attempt_at, id LIMIT ?2");
+    // On PostgreSQL, the rows are locked until the leases are committed and
+    // those another process is leasing now are skipped: a message is never
+    // leased to two senders at once (SQLite lets one writer in at a time).
+    std::string select_due = "SELECT id, kind, complaint_id, recipient, subject, body, attempts, queued_at "
+                             "FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= ?1 AND lease_until <= ?1 "
+                             "ORDER BY next_attempt_at, id LIMIT ?2";
+    if (db.backend() == sql::Backend::postgresql)
+        select_due += " FOR UPDATE SKIP LOCKED";
+    auto due = db.prepare(select_due);
     FEEDBACK_TRY(due);
     due->bind(1, now_ms).bind(2, limit);
     std::vector<ClaimedMessage> claimed;
@@ -346,7 +363,7 @@ Result<std::vector<ClaimedMessage>> claim_due_messages(HqStore& store, const Mai
 Result<void> record_delivery(HqStore& store, const ClaimedMessage& message, const SendResult& result,
                              const MailSettings& settings, int64_t now_ms)
 {
-    sqlite::Database& db = store.database();
+    sql::Connection& db = store.connection();
     auto txn = Transaction::begin(db);
     FEEDBACK_TRY(txn);
     std::string reason = short_reason(result.reason);
@@ -388,11 +405,12 @@ Result<void> record_delivery(HqStore& store, const ClaimedMessage& message, cons
     return txn->commit();
 }
 
-Result<OutboxSummary> outbox_summary(sqlite::Database& db)
+Result<OutboxSummary> outbox_summary(sql::Connection& db)
 {
-    auto stmt = db.cached("SELECT coalesce(sum(status = 'queued'), 0), coalesce(sum(status = 'failed'), 0), "
-                          "coalesce(sum(status = 'sent'), 0), min(CASE WHEN status = 'queued' THEN queued_at END) "
-                          "FROM mail_outbox");
+    // count(CASE ...), not sum(status = ...): PostgreSQL sums no booleans.
+    auto stmt = db.cached("SELECT count(CASE WHEN status = 'queued' THEN 1 END), "
+                          "count(CASE WHEN status = 'failed' THEN 1 END), count(CASE WHEN status = 'sent' THEN 1 END), "
+                          "min(CASE WHEN status = 'queued' THEN queued_at END) FROM mail_outbox");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->step();
     FEEDBACK_TRY(row);
@@ -402,7 +420,7 @@ Result<OutboxSummary> outbox_summary(sqlite::Database& db)
     return summary;
 }
 
-Result<std::vector<MessageLine>> messages_of(sqlite::Database& db, std::string_view complaint_id)
+Result<std::vector<MessageLine>> messages_of(sql::Connection& db, std::string_view complaint_id)
 {
     auto stmt = db.cached("SELECT kind, status, attempts, last_error, queued_at, next_attempt_at, done_at "
                           "FROM mail_outbox WHERE complaint_id = ?1 AND kind NOT IN ('alert', 'digest') ORDER BY id");
@@ -421,7 +439,7 @@ Result<std::vector<MessageLine>> messages_of(sqlite::Database& db, std::string_v
     return lines;
 }
 
-Result<std::optional<SurveyLink>> find_survey(sqlite::Database& db, std::string_view token)
+Result<std::optional<SurveyLink>> find_survey(sql::Connection& db, std::string_view token)
 {
     auto stmt = db.cached("SELECT complaint_id, answered_at FROM survey_tokens WHERE token_hash = ?1");
     FEEDBACK_TRY(stmt);
@@ -436,7 +454,7 @@ Result<std::optional<SurveyLink>> find_survey(sqlite::Database& db, std::string_
 
 Result<Event> answer_survey(HqStore& store, std::string_view token, nlohmann::json answer, int64_t now_ms)
 {
-    sqlite::Database& db = store.database();
+    sql::Connection& db = store.connection();
     auto txn = Transaction::begin(db);
     FEEDBACK_TRY(txn);
     auto link = find_survey(db, token);
@@ -445,13 +463,20 @@ Result<Event> answer_survey(HqStore& store, std::string_view token, nlohmann::js
         return Error{ErrorKind::not_found, "no survey has this link"};
     if ((*link)->answered_at)
         return Error{ErrorKind::conflict, "this survey was answered already"};
+    // Spent only if nobody spent it since: on PostgreSQL another process
+    // answering at the same moment waits for this row, then finds it spent.
+    auto spend = db.cached(
+        "UPDATE survey_tokens SET answered_at = ?2 WHERE token_hash = ?1 AND answered_at IS NULL RETURNING 1");
+    FEEDBACK_TRY(spend);
+    auto spent = (*spend)->bind(1, crypto::sha256_hex(token)).bind(2, now_ms).step();
+    FEEDBACK_TRY(spent);
+    (*spend)->reset();
+    if (!*spent)
+        return Error{ErrorKind::conflict, "this survey was answered already"};
     answer["channel"] = "email";
     auto event = store.record_hq_event_in_transaction(EventType::complaint_customer_response, (*link)->complaint_id,
                                                       survey_actor, std::move(answer), now_ms);
     FEEDBACK_TRY(event);
-    auto spend = db.cached("UPDATE survey_tokens SET answered_at = ?2 WHERE token_hash = ?1");
-    FEEDBACK_TRY(spend);
-    FEEDBACK_TRY((*spend)->bind(1, crypto::sha256_hex(token)).bind(2, now_ms).run());
     FEEDBACK_TRY(txn->commit());
     return event;
 }

@@ -1,8 +1,8 @@
 // Head office's durable mail outbox (issue 11): every message to a
-// complainant is stored in hq.db before it is sent, sent once per event, and
-// its fate is on the complaint's timeline (complaint.messaged: queued, sent,
-// failed with the server's words), which the feed also brings to the store's
-// terminals.
+// complainant is stored in head office's database before it is sent, sent
+// once per event, and its fate is on the complaint's timeline
+// (complaint.messaged: queued, sent, failed with the server's words), which
+// the feed also brings to the store's terminals.
 //
 //   events --plan_messages()--> mail_outbox (queued) + complaint.messaged(queued)
 //                                    |
@@ -36,7 +36,7 @@
 #include "config/kiosk_config.h"
 #include "hq/hq_store.h"
 #include "hq/mail/smtp_client.h"
-#include "sqlite/database.h"
+#include "sql/connection.h"
 
 #include <cstdint>
 #include <functional>
@@ -100,7 +100,7 @@ struct OutboxSummary {
     int64_t sent = 0;
     std::optional<int64_t> oldest_queued_at;
 };
-Result<OutboxSummary> outbox_summary(sqlite::Database& db);
+Result<OutboxSummary> outbox_summary(sql::Connection& db);
 
 struct MessageLine {
     std::string kind;
@@ -112,14 +112,14 @@ struct MessageLine {
     std::optional<int64_t> done_at;
 };
 // The messages of one complaint, oldest first (never the address or body).
-Result<std::vector<MessageLine>> messages_of(sqlite::Database& db, std::string_view complaint_id);
+Result<std::vector<MessageLine>> messages_of(sql::Connection& db, std::string_view complaint_id);
 
 // The survey behind a link's token: its complaint, and whether it was answered.
 struct SurveyLink {
     std::string complaint_id;
     std::optional<int64_t> answered_at;
 };
-Result<std::optional<SurveyLink>> find_survey(sqlite::Database& db, std::string_view token);
+Result<std::optional<SurveyLink>> find_survey(sql::Connection& db, std::string_view token);
 // Records the customer's answer (complaint.customer_response, channel
 // "email", actor "hq:survey") and spends the token, together. conflict when
 // the token was used already; not_found when it is unknown.

@@ -126,7 +126,7 @@ public:
     const std::vector<std::string>& scope() const;
     const std::string& user_name() const;
     std::string actor() const { return "hq:" + user_name(); }
-    UserStore users() { return UserStore(store.database(), app.sessions, app.logins); }
+    UserStore users() { return UserStore(store.connection(), app.sessions, app.logins); }
     // Runs `work` holding the write mutex (every write to hq.db takes turns).
     template <class F>
     auto write(F&& work)

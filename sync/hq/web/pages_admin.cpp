@@ -506,7 +506,7 @@ std::string alerts_form(Page& page, const FormFeedback* feedback)
 {
     const Text& t = page.t;
     auto user = page.users().find_user(page.user_name());
-    auto choices = mail::alert_choices(page.store.database(), page.user_name());
+    auto choices = mail::alert_choices(page.store.connection(), page.user_name());
     if (!user || !*user || !choices)
         return {};
     const bool retry = feedback && feedback->form == "alerts";
@@ -580,11 +580,11 @@ void post_alerts(Page& page)
         return render_account(page, 400, &feedback);
     }
     auto done = page.write([&]() -> Result<void> {
-        auto txn = sqlite::Transaction::begin(page.store.database());
+        auto txn = sql::Transaction::begin(page.store.connection());
         FEEDBACK_TRY(txn);
         FEEDBACK_TRY(page.users().set_email(page.user_name(), email));
         for (const auto& [cause, delivery] : chosen)
-            FEEDBACK_TRY(mail::set_alert_choice(page.store.database(), page.user_name(), cause, delivery));
+            FEEDBACK_TRY(mail::set_alert_choice(page.store.connection(), page.user_name(), cause, delivery));
         FEEDBACK_TRY(page.users().audit(page.user_name(), "user.alerts", page.user_name(), page.address(),
                                         page.now_ms));
         return txn->commit();

@@ -2,7 +2,9 @@
 // the lists hold none), and a JSON dump for audits (every event without its
 // personal fields, every configuration version and the audit log), streamed
 // so a large head office does not build it in memory. Each export is
-// written to the audit log.
+// written to the audit log. The dump reads head office's database through
+// sql::Connection (SQLite or PostgreSQL); the lists' figures come from
+// dashboard/analytics.h, which still reads the SQLite database.
 #include "pages.h"
 
 #include "common/protocol.h"
@@ -36,14 +38,13 @@ void export_csv(Page& page)
     if (auto fresh = page.refresh_figures(); !fresh)
         return page.send_failure(fresh.error());
     std::string csv;
-    sqlite::Database& db = page.store.database();
     if (list == "complaints") {
         auto query = complaint_query_of(page, filters);
         csv = csv_line({"complaint_id", "reference", "store", "status", "channel", "category", "opened_at",
                         "deadline_at", "overdue", "closed_at", "root_cause", "solved_on_the_spot"});
         query.limit = 1000;
         for (query.offset = 0;; query.offset += query.limit) {
-            auto found = dashboard::complaints(db, query, page.now_ms);
+            auto found = dashboard::complaints(page.store.database(), query, page.now_ms);
             if (!found)
                 return page.send_failure(found.error());
             for (const auto& row : found->rows)
@@ -56,7 +57,7 @@ void export_csv(Page& page)
                 break;
         }
     } else if (list == "callbacks") {
-        auto rows = dashboard::call_backs(db, filters.filter, page.param("all") != "1");
+        auto rows = dashboard::call_backs(page.store.database(), filters.filter, page.param("all") != "1");
         if (!rows)
             return page.send_failure(rows.error());
         csv = csv_line({"rating_id", "store", "rated_at", "score", "reason_ids", "comment", "outcome", "followed_up_at"});
@@ -69,7 +70,7 @@ void export_csv(Page& page)
                              row.followed_up_at ? format_utc_iso8601(*row.followed_up_at) : ""});
         }
     } else if (list == "stores" || list == "weeks") {
-        auto figures = dashboard::overview(db, filters.filter, page.now_ms);
+        auto figures = dashboard::overview(page.store.database(), filters.filter, page.now_ms);
         if (!figures)
             return page.send_failure(figures.error());
         if (list == "stores") {
@@ -91,7 +92,7 @@ void export_csv(Page& page)
             }
         }
     } else if (list == "promises") {
-        auto measures = dashboard::promise_measures(db, filters.filter, page.now_ms);
+        auto measures = dashboard::promise_measures(page.store.database(), filters.filter, page.now_ms);
         if (!measures)
             return page.send_failure(measures.error());
         csv = csv_line({"promise_id", "store", "measure", "target", "actual", "counted", "met"});
@@ -101,7 +102,7 @@ void export_csv(Page& page)
                              std::to_string(m.met)});
     } else if (list == "learning") {
         int64_t window = repeat_window_days(page, filters);
-        auto found = dashboard::learning(db, filters.filter, window * ms_per_day);
+        auto found = dashboard::learning(page.store.database(), filters.filter, window * ms_per_day);
         if (!found)
             return page.send_failure(found.error());
         csv = csv_line({"kind", "key", "count", "complaint_id", "other_id", "before", "after"});
@@ -164,7 +165,8 @@ struct DumpCursor {
 
 bool write_events(DumpCursor& cursor, httplib::DataSink& sink)
 {
-    auto stmt = cursor.store->database().prepare("SELECT seq, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT 500");
+    auto stmt =
+        cursor.store->connection().prepare("SELECT seq, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT 500");
     if (!stmt)
         return false;
     stmt->bind(1, cursor.after_seq);
@@ -193,7 +195,7 @@ bool write_events(DumpCursor& cursor, httplib::DataSink& sink)
 
 bool write_rest(DumpCursor& cursor, httplib::DataSink& sink)
 {
-    sqlite::Database& db = cursor.store->database();
+    sql::Connection& db = cursor.store->connection();
     nlohmann::json configs = nlohmann::json::array();
     auto stmt = db.prepare("SELECT scope, version, published_at, document FROM configs ORDER BY scope, version");
     if (!stmt)

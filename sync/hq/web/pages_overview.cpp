@@ -49,7 +49,7 @@ namespace {
 // could not be sent: said where quality staff look first.
 std::string mail_banner(Page& page)
 {
-    auto summary = mail::outbox_summary(page.store.database());
+    auto summary = mail::outbox_summary(page.store.connection());
     if (!summary)
         return {};
     const Text& t = page.t;

@@ -58,7 +58,7 @@ void survey_page(Page& page)
         send_gone(page, 404, "survey.unknown");
         return;
     }
-    auto link = mail::find_survey(page.store.database(), token);
+    auto link = mail::find_survey(page.store.connection(), token);
     if (!link) {
         page.send_failure(link.error());
         return;

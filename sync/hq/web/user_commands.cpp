@@ -197,9 +197,7 @@ int run_user_cli(std::span<const std::string> args, std::istream& in, bool in_is
     auto store = HqStore::open(*options.value("dir"), HqStore::Intent::existing_only);
     if (!store)
         return fail(err, name, store.error().message);
-    if (auto only = store->sqlite_only("dashboard users"); !only)
-        return fail(err, name, only.error().message);
-    UserStore users(store->database());
+    UserStore users(store->connection());
     int64_t now = now_utc_ms();
     std::string user = options.value_or("name", "");
     Result<void> done;

@@ -1,5 +1,6 @@
-// The dashboard's users, sessions, failed-login counts and audit log on
-// hq.db's web_* tables (the migration is in hq_store.cpp).
+// The dashboard's users, sessions, failed-login counts and audit log on the
+// web_* tables of head office's database, SQLite or PostgreSQL (the schemas
+// are in hq_schema.cpp).
 #include "users.h"
 
 #include "common/protocol.h"
@@ -23,17 +24,20 @@ constexpr size_t max_password_chars = 256;
 // not make a write each time.
 constexpr int64_t touch_interval_ms = 60 * 1000;
 
-// A user's columns, their stores as one comma-separated text; `table` is the
-// name or alias of web_users in the query.
-std::string user_columns(std::string_view table = "web_users")
+// A user's columns, their stores as one comma-separated text (SQLite 3.40
+// has group_concat() but not yet string_agg(), PostgreSQL only the latter);
+// `table` is the name or alias of web_users in the query.
+std::string user_columns(sql::Backend backend, std::string_view table = "web_users")
 {
     std::string t(table);
+    std::string list =
+        backend == sql::Backend::sqlite ? "group_concat(store_code, ',')" : "string_agg(store_code, ',')";
     return t + ".name, " + t + ".role, " + t + ".created_at, " + t + ".disabled_at, "
-           "(SELECT group_concat(store_code, ',') FROM web_user_stores WHERE user_name = " + t + ".name), " + t +
+           "(SELECT coalesce(" + list + ", '') FROM web_user_stores WHERE user_name = " + t + ".name), " + t +
            ".email";
 }
 
-User user_from_row(const sqlite::Statement& s, int first = 0)
+User user_from_row(const sql::Statement& s, int first = 0)
 {
     User user;
     user.name = s.column_text(first);
@@ -155,7 +159,7 @@ Result<User> UserStore::add_user(std::string_view name, Role role, std::string_v
     FEEDBACK_TRY(known);
     if (*known)
         return Error{ErrorKind::conflict, "there is already a user called " + std::string(name)};
-    auto txn = sqlite::Transaction::begin(*m_db);
+    auto txn = sql::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     auto insert = m_db->prepare("INSERT INTO web_users(name, role, password_hash, created_at, password_set_at) "
                                 "VALUES (?1, ?2, ?3, ?4, ?4)");
@@ -170,7 +174,7 @@ Result<User> UserStore::add_user(std::string_view name, Role role, std::string_v
 
 Result<std::vector<User>> UserStore::users()
 {
-    auto stmt = m_db->prepare("SELECT " + user_columns() + " FROM web_users ORDER BY name");
+    auto stmt = m_db->prepare("SELECT " + user_columns(m_db->backend()) + " FROM web_users ORDER BY name");
     FEEDBACK_TRY(stmt);
     std::vector<User> out;
     for (;;) {
@@ -184,7 +188,7 @@ Result<std::vector<User>> UserStore::users()
 
 Result<std::optional<User>> UserStore::find_user(std::string_view name)
 {
-    auto stmt = m_db->cached("SELECT " + user_columns() + " FROM web_users WHERE name = ?1");
+    auto stmt = m_db->cached("SELECT " + user_columns(m_db->backend()) + " FROM web_users WHERE name = ?1");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, name).step();
     FEEDBACK_TRY(row);
@@ -207,7 +211,7 @@ Result<void> UserStore::check_user_exists(std::string_view name)
 Result<void> UserStore::set_role(std::string_view name, Role role)
 {
     FEEDBACK_TRY(check_user_exists(name));
-    auto txn = sqlite::Transaction::begin(*m_db);
+    auto txn = sql::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     auto stmt = m_db->prepare("UPDATE web_users SET role = ?2 WHERE name = ?1");
     FEEDBACK_TRY(stmt);
@@ -241,7 +245,8 @@ Result<void> UserStore::write_stores(std::string_view name, const std::vector<st
     auto clear = m_db->prepare("DELETE FROM web_user_stores WHERE user_name = ?1");
     FEEDBACK_TRY(clear);
     FEEDBACK_TRY(clear->bind(1, name).run());
-    auto insert = m_db->prepare("INSERT OR IGNORE INTO web_user_stores(user_name, store_code) VALUES (?1, ?2)");
+    auto insert =
+        m_db->prepare("INSERT INTO web_user_stores(user_name, store_code) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
     FEEDBACK_TRY(insert);
     for (const auto& code : stores) {
         FEEDBACK_TRY(insert->bind(1, name).bind(2, code).run());
@@ -254,7 +259,7 @@ Result<void> UserStore::set_stores(std::string_view name, const std::vector<std:
 {
     FEEDBACK_TRY(check_store_codes(stores));
     FEEDBACK_TRY(check_user_exists(name));
-    auto txn = sqlite::Transaction::begin(*m_db);
+    auto txn = sql::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     FEEDBACK_TRY(write_stores(name, stores));
     FEEDBACK_TRY(end_sessions_of(name));
@@ -266,7 +271,7 @@ Result<void> UserStore::set_password_hash(std::string_view name, std::string_vie
     if (!crypto::is_argon2id_hash(password_hash))
         return Error{ErrorKind::invalid_input, "the password hash is not an argon2id hash"};
     FEEDBACK_TRY(check_user_exists(name));
-    auto txn = sqlite::Transaction::begin(*m_db);
+    auto txn = sql::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     auto stmt = m_db->prepare("UPDATE web_users SET password_hash = ?2, password_set_at = ?3 WHERE name = ?1");
     FEEDBACK_TRY(stmt);
@@ -278,12 +283,17 @@ Result<void> UserStore::set_password_hash(std::string_view name, std::string_vie
 Result<void> UserStore::set_disabled(std::string_view name, bool disabled, int64_t now_ms)
 {
     FEEDBACK_TRY(check_user_exists(name));
-    auto txn = sqlite::Transaction::begin(*m_db);
+    auto txn = sql::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
+    // (PostgreSQL cannot type a parameter that no column gives a type, so
+    // enabling binds no time.)
     auto stmt = m_db->prepare(disabled ? "UPDATE web_users SET disabled_at = coalesce(disabled_at, ?2) WHERE name = ?1"
-                                       : "UPDATE web_users SET disabled_at = NULL WHERE name = ?1 AND ?2 IS NOT NULL");
+                                       : "UPDATE web_users SET disabled_at = NULL WHERE name = ?1");
     FEEDBACK_TRY(stmt);
-    FEEDBACK_TRY(stmt->bind(1, name).bind(2, now_ms).run());
+    stmt->bind(1, name);
+    if (disabled)
+        stmt->bind(2, now_ms);
+    FEEDBACK_TRY(stmt->run());
     FEEDBACK_TRY(end_sessions_of(name));
     return txn->commit();
 }
@@ -312,9 +322,24 @@ Result<std::optional<int64_t>> UserStore::begin_attempt(std::string_view name, s
     };
     const Key keys[] = {{name_key(name, address), m_logins.free_failures_per_name},
                         {address_key(address), m_logins.free_failures_per_address}};
-    auto txn = sqlite::Transaction::begin(*m_db);
+    auto txn = sql::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
-    auto read = m_db->cached("SELECT failures, last_failure_at FROM web_login_failures WHERE key = ?1");
+    const bool postgresql = m_db->backend() == sql::Backend::postgresql;
+    if (postgresql) {
+        // SQLite's BEGIN IMMEDIATE makes this transaction the only writer;
+        // under PostgreSQL's READ COMMITTED parallel guesses (from several
+        // head-office processes too) could read the same count. Each key's
+        // row is made first and then locked, in the same order everywhere,
+        // so that every attempt counts; a refusal rolls the new rows back.
+        auto make = m_db->cached("INSERT INTO web_login_failures(key, failures, last_failure_at) VALUES (?1, 0, 0) "
+                                 "ON CONFLICT (key) DO NOTHING");
+        FEEDBACK_TRY(make);
+        for (const Key& key : keys)
+            FEEDBACK_TRY((*make)->bind(1, key.key).run());
+    }
+    auto read = m_db->cached(postgresql ? "SELECT failures, last_failure_at FROM web_login_failures WHERE key = ?1 "
+                                          "FOR UPDATE"
+                                        : "SELECT failures, last_failure_at FROM web_login_failures WHERE key = ?1");
     FEEDBACK_TRY(read);
     int64_t wait_ms = 0;
     std::vector<int64_t> counts;
@@ -345,7 +370,11 @@ Result<std::optional<int64_t>> UserStore::begin_attempt(std::string_view name, s
     for (size_t i = 0; i < std::size(keys); ++i)
         FEEDBACK_TRY((*write)->bind(1, keys[i].key).bind(2, counts[i] + 1).bind(3, now_ms).run());
     // Forget what is long past, so the table does not grow without bound.
-    auto forget = m_db->cached("DELETE FROM web_login_failures WHERE last_failure_at < ?1");
+    // (On PostgreSQL, rows another attempt holds are left for later: waiting
+    // for them could deadlock with that attempt doing the same.)
+    auto forget = m_db->cached(postgresql ? "DELETE FROM web_login_failures WHERE key IN (SELECT key FROM "
+                                            "web_login_failures WHERE last_failure_at < ?1 FOR UPDATE SKIP LOCKED)"
+                                          : "DELETE FROM web_login_failures WHERE last_failure_at < ?1");
     FEEDBACK_TRY(forget);
     FEEDBACK_TRY((*forget)->bind(1, now_ms - std::max(m_logins.forget_after_ms, m_logins.max_delay_ms) * 2).run());
     FEEDBACK_TRY(txn->commit());
@@ -354,12 +383,13 @@ Result<std::optional<int64_t>> UserStore::begin_attempt(std::string_view name, s
 
 Result<void> UserStore::attempt_succeeded(std::string_view name, std::string_view address)
 {
-    auto txn = sqlite::Transaction::begin(*m_db);
+    auto txn = sql::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     auto clear = m_db->cached("DELETE FROM web_login_failures WHERE key = ?1");
     FEEDBACK_TRY(clear);
     FEEDBACK_TRY((*clear)->bind(1, name_key(name, address)).run());
-    auto undo = m_db->cached("UPDATE web_login_failures SET failures = max(failures - 1, 0) WHERE key = ?1");
+    auto undo = m_db->cached("UPDATE web_login_failures SET failures = " +
+                             m_db->dialect().greatest("failures - 1", "0") + " WHERE key = ?1");
     FEEDBACK_TRY(undo);
     FEEDBACK_TRY((*undo)->bind(1, address_key(address)).run());
     return txn->commit();
@@ -370,7 +400,7 @@ Result<void> UserStore::attempt_succeeded(std::string_view name, std::string_vie
 Result<std::string> UserStore::create_session(std::string_view user_name, int64_t now_ms)
 {
     std::string token = sync::random_hex(32);
-    auto txn = sqlite::Transaction::begin(*m_db);
+    auto txn = sql::Transaction::begin(*m_db);
     FEEDBACK_TRY(txn);
     auto insert = m_db->prepare("INSERT INTO web_sessions(token_hash, user_name, created_at, last_seen_at) "
                                 "VALUES (?1, ?2, ?3, ?3)");
@@ -389,7 +419,7 @@ Result<UserStore::Lookup> UserStore::look_up_session(std::string_view token, int
     if (token.size() != 64)
         return Lookup{};
     std::string hash = crypto::sha256_hex(token);
-    auto stmt = m_db->cached("SELECT s.created_at, s.last_seen_at, " + user_columns("u") +
+    auto stmt = m_db->cached("SELECT s.created_at, s.last_seen_at, " + user_columns(m_db->backend(), "u") +
                              " FROM web_sessions s JOIN web_users u ON u.name = s.user_name WHERE s.token_hash = ?1");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, hash).step();

@@ -1,7 +1,8 @@
 // The dashboard's people: users with a role and an argon2id password hash,
 // their login sessions (only a hash of each session token is kept), failed
 // logins that slow further attempts, and the audit log of who looked at
-// personal data or changed what. Tables: web_* in hq.db (hq_store.cpp).
+// personal data or changed what. Tables: web_* of head office's database,
+// SQLite or PostgreSQL (hq_schema.cpp).
 //
 // A session:
 //
@@ -18,12 +19,13 @@
 // attempts made while waiting are refused without checking the password and
 // are not counted. Guesses from elsewhere never slow the owner's own login.
 //
-// UserStore is one SQLite connection's view: use it from one thread at a
-// time, and hold head office's write mutex around the methods that write.
+// UserStore is one connection's view (either backend): use it from one
+// thread at a time, and hold head office's write mutex around the methods
+// that write.
 #pragma once
 
 #include "domain/result.h"
-#include "sqlite/database.h"
+#include "sql/connection.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -103,7 +105,7 @@ Result<std::string> hash_password(std::string_view password);
 
 class UserStore {
 public:
-    explicit UserStore(sqlite::Database& db, SessionLimits sessions = {}, LoginLimits logins = {})
+    explicit UserStore(sql::Connection& db, SessionLimits sessions = {}, LoginLimits logins = {})
         : m_db(&db), m_sessions(sessions), m_logins(logins)
     {
     }
@@ -171,7 +173,7 @@ private:
     Result<void> write_stores(std::string_view name, const std::vector<std::string>& stores);
     Result<void> check_user_exists(std::string_view name);
 
-    sqlite::Database* m_db;
+    sql::Connection* m_db;
     SessionLimits m_sessions;
     LoginLimits m_logins;
 };
