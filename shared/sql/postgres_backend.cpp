@@ -1,93 +1,16 @@
-// sql::Connection over PostgreSQL (postgres/connection.h): each call passed on.
+// sql::Connection over PostgreSQL (postgres/connection.h), through the one
+// adapter both backends share (forwarding.h).
 #include "sql/connection.h"
 
 #include "postgres/connection.h"
-
-#include <optional>
-#include <unordered_map>
+#include "sql/forwarding.h"
 
 namespace feedback::sql {
 
 namespace {
 
-class PostgresStatement final : public StatementBackend {
-public:
-    explicit PostgresStatement(postgres::Statement* statement) : m_statement(statement) {}
-    explicit PostgresStatement(postgres::Statement owned) : m_owned(std::move(owned)), m_statement(&*m_owned) {}
-    // m_statement may point into m_owned: made where it stays.
-    PostgresStatement(PostgresStatement&&) = delete;
-    PostgresStatement& operator=(PostgresStatement&&) = delete;
-
-    void bind_int64(int index, int64_t value) override { m_statement->bind(index, value); }
-    void bind_double(int index, double value) override { m_statement->bind(index, value); }
-    void bind_text(int index, std::string_view text) override { m_statement->bind(index, text); }
-    void bind_blob(int index, std::string_view bytes) override { m_statement->bind_blob(index, bytes); }
-    void bind_null(int index) override { m_statement->bind_null(index); }
-    Result<bool> step() override { return m_statement->step(); }
-    Result<void> run() override { return m_statement->run(); }
-    void reset() override { m_statement->reset(); }
-    bool is_null(int column) const override { return m_statement->is_null(column); }
-    int64_t column_int64(int column) const override { return m_statement->column_int64(column); }
-    double column_double(int column) const override { return m_statement->column_double(column); }
-    std::string column_text(int column) const override { return m_statement->column_text(column); }
-    std::string column_blob(int column) const override { return m_statement->column_blob(column); }
-
-private:
-    std::optional<postgres::Statement> m_owned; // a prepared one; a cached one belongs to the Connection
-    postgres::Statement* m_statement;
-};
-
-class PostgresConnection final : public Connection {
-public:
-    explicit PostgresConnection(postgres::Connection connection) : m_connection(std::move(connection)) {}
-
-    Backend backend() const override { return Backend::postgresql; }
-    Result<void> exec(std::string_view sql) override { return m_connection.exec(sql); }
-    Result<Statement> prepare(std::string_view sql) override
-    {
-        auto prepared = m_connection.prepare(sql);
-        FEEDBACK_TRY(prepared);
-        return Statement(std::make_unique<PostgresStatement>(std::move(*prepared)));
-    }
-    Result<Statement*> cached(std::string_view sql) override
-    {
-        auto found = m_cache.find(std::string(sql));
-        if (found != m_cache.end()) {
-            found->second.reset();
-            return &found->second;
-        }
-        auto statement = m_connection.cached(sql);
-        FEEDBACK_TRY(statement);
-        auto [kept, added] = m_cache.try_emplace(std::string(sql), std::make_unique<PostgresStatement>(*statement));
-        return &kept->second;
-    }
-    Result<int64_t> query_int64(std::string_view sql) override { return m_connection.query_int64(sql); }
-    Result<std::vector<std::string>> query_texts(std::string_view sql) override
-    {
-        return m_connection.query_texts(sql);
-    }
-
-private:
-    Result<void> begin() override
-    {
-        auto begun = postgres::Transaction::begin(m_connection);
-        FEEDBACK_TRY(begun);
-        m_transaction.emplace(std::move(*begun));
-        return {};
-    }
-    Result<void> commit() override
-    {
-        auto committed = m_transaction->commit();
-        m_transaction.reset();
-        return committed;
-    }
-    void rollback() override { m_transaction.reset(); }
-
-    postgres::Connection m_connection;
-    // Wrappers of the Connection's own cached statements, by their SQL.
-    std::unordered_map<std::string, Statement> m_cache;
-    std::optional<postgres::Transaction> m_transaction;
-};
+using PostgresConnection = detail::ForwardingConnection<Backend::postgresql, postgres::Connection,
+                                                        postgres::Statement, postgres::Transaction>;
 
 } // namespace
 
