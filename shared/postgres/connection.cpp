@@ -1,4 +1,4 @@
-// PostgreSQL RAII wrapper over libpq: placeholder rewriting, the mapping of
+// PostgreSQL RAII wrapper over libpq: parameter rewriting, the mapping of
 // SQLSTATEs to typed errors, statements, the connection and transactions.
 #include "connection.h"
 
@@ -67,7 +67,7 @@ Rewritten rewrite(std::string_view sql)
     out.sql.reserve(sql.size() + 8);
     const size_t n = sql.size();
     size_t i = 0;
-    // Copies the placeholder's digits from `start` as $digits and counts it.
+    // Copies the parameter's digits from `start` as $digits and counts it.
     auto take_parameter = [&](size_t start) {
         size_t end = start;
         while (end < n && is_digit(sql[end]))

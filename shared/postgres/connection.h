@@ -3,7 +3,7 @@
 // mechanically: a connection with a statement cache, statements with typed
 // binds and columns, and transactions that roll back unless committed.
 //
-// SQL keeps SQLite's numbered placeholders (?1, ?2...); they are rewritten to
+// SQL keeps SQLite's numbered parameters (?1, ?2...); they are rewritten to
 // PostgreSQL's $1, $2. Every failure is a feedback::Error whose kind comes
 // from the SQLSTATE (see kind_of_sqlstate); messages never hold parameter
 // values, which may be personal data.
@@ -27,7 +27,7 @@ namespace feedback::postgres {
 
 // [SECTION] Pure helpers
 
-// SQLite's numbered placeholders ?1, ?2... as PostgreSQL's $1, $2...; a "?"
+// SQLite's numbered parameters ?1, ?2... as PostgreSQL's $1, $2...; a "?"
 // inside a string ('...', E'...', $tag$...$tag$), a quoted identifier ("...")
 // or a comment (--, /* */), and a "?" without digits (jsonb's operator), are
 // left alone.
@@ -71,7 +71,7 @@ public:
 
     // Binds are 1-based, as in SQL's "?1"; an unbound parameter is NULL.
     // Numbers and text go as text and take the type PostgreSQL infers for
-    // the placeholder; text must not hold a NUL byte (step() refuses it).
+    // the parameter; text must not hold a NUL byte (step() refuses it).
     Statement& bind(int index, int64_t value);
     Statement& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
     Statement& bind(int index, double value);

@@ -5,7 +5,7 @@
 // once, when the connection is opened (open_sqlite, open_postgresql).
 //
 // The shape is the SQLite wrapper's (sqlite/database.h) and the PostgreSQL
-// one's (postgres/connection.h): numbered placeholders ?1, ?2..., 1-based
+// one's (postgres/connection.h): numbered parameters ?1, ?2..., 1-based
 // binds, 0-based columns, step() until false, statements cached per
 // connection, transactions that roll back unless committed. SQL must be
 // written so both backends read it the same (see Dialect for what differs);

@@ -1,8 +1,9 @@
-// Tests of the PostgreSQL layer (shared/postgres/): placeholder rewriting and
+// Tests of the PostgreSQL layer (shared/postgres/): parameter rewriting and
 // the SQLSTATE mapping without a server, then every bind and column type,
 // cached statements, transactions, typed errors, a restart and a second
 // connection against a real private PostgreSQL 15 cluster the test starts.
 #include "postgres/connection.h"
+#include "support/must.h"
 #include "support/postgres_cluster.h"
 
 #include <catch2/catch.hpp>
@@ -11,6 +12,7 @@
 #include <limits>
 
 using namespace feedback;
+using feedback::testing::must;
 using feedback::postgres::Connection;
 using feedback::postgres::numbered_parameters;
 using feedback::postgres::Statement;
@@ -29,21 +31,6 @@ PostgresCluster& cluster()
     return shared;
 }
 
-// The value of a Result that must have succeeded; its message when not.
-template <class T>
-T must(Result<T> result)
-{
-    INFO((result ? "" : result.error().message));
-    REQUIRE(result);
-    return std::move(*result);
-}
-
-void must(Result<void> result)
-{
-    INFO((result ? "" : result.error().message));
-    REQUIRE(result);
-}
-
 Connection connect() { return must(Connection::open(cluster().url())); }
 
 int64_t count(Connection& conn, const std::string& sql) { return must(conn.query_int64(sql)); }
@@ -60,7 +47,7 @@ void fresh_table(Connection& conn, const std::string& name, const std::string& c
 
 // [SECTION] Without a server
 
-TEST_CASE("numbered_parameters rewrites SQLite placeholders outside strings, identifiers and comments", "[postgres]")
+TEST_CASE("numbered_parameters rewrites SQLite parameters outside strings, identifiers and comments", "[postgres]")
 {
     CHECK(numbered_parameters("SELECT ?1, ?2 FROM t WHERE a = ?10") == "SELECT $1, $2 FROM t WHERE a = $10");
     CHECK(numbered_parameters("INSERT INTO t VALUES (?1,?2)") == "INSERT INTO t VALUES ($1,$2)");
@@ -82,7 +69,7 @@ TEST_CASE("numbered_parameters rewrites SQLite placeholders outside strings, ide
     CHECK(numbered_parameters("SELECT 1 -- ?1") == "SELECT 1 -- ?1");
     CHECK(numbered_parameters("/* ?1 /* ?2 */ ?3 */ SELECT ?4") == "/* ?1 /* ?2 */ ?3 */ SELECT $4");
     CHECK(numbered_parameters("SELECT 4 / ?1 - ?2") == "SELECT 4 / $1 - $2");
-    // "$": dollar quotes, PostgreSQL's own placeholders, "$" in identifiers.
+    // "$": dollar quotes, PostgreSQL's own parameters, "$" in identifiers.
     CHECK(numbered_parameters("SELECT $$ ?1 'x $$, ?1") == "SELECT $$ ?1 'x $$, $1");
     CHECK(numbered_parameters("SELECT $fn$ ?1 $$ ?2 $fn$, ?3") == "SELECT $fn$ ?1 $$ ?2 $fn$, $3");
     CHECK(numbered_parameters("SELECT $1, ?2") == "SELECT $1, $2");
@@ -195,7 +182,7 @@ TEST_CASE("every bind and column type round-trips through PostgreSQL", "[postgre
         CHECK(special.column_int64(4) == 0);
         CHECK(special.column_text(3) == "t");
     }
-    SECTION("a blob is bytea wherever the placeholder stands, cached or not")
+    SECTION("a blob is bytea wherever the parameter stands, cached or not")
     {
         Statement echo = must(conn.prepare("SELECT ?1"));
         echo.bind_blob(1, all_bytes);

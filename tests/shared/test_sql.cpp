@@ -2,6 +2,7 @@
 // interface (shared/sql/connection.h): a real SQLite file and a real
 // PostgreSQL 15 database in a private cluster the test starts itself.
 #include "sql/connection.h"
+#include "support/must.h"
 #include "support/postgres_cluster.h"
 #include "support/sql_backends.h"
 
@@ -10,28 +11,9 @@
 #include <limits>
 
 using namespace feedback;
+using feedback::testing::each_backend;
+using feedback::testing::must;
 using feedback::testing::SqlBackends;
-
-namespace {
-
-template <class T>
-T must(Result<T> result)
-{
-    INFO((result ? "" : result.error().message));
-    REQUIRE(result);
-    return std::move(*result);
-}
-
-void must(Result<void> result)
-{
-    INFO((result ? "" : result.error().message));
-    REQUIRE(result);
-}
-
-// Every test case runs once per backend.
-sql::Backend each_backend() { return GENERATE(sql::Backend::sqlite, sql::Backend::postgresql); }
-
-} // namespace
 
 TEST_CASE("every bind and column type reads back the same on both backends", "[sql]")
 {

@@ -7,12 +7,17 @@
 #include "sql/connection.h"
 #include "support/temp_dir.h"
 
+#include <catch2/catch.hpp>
+
 #include <memory>
 #include <string>
 
 namespace feedback::testing {
 
 class PostgresCluster;
+
+// Runs the calling test case once per backend (Catch2 GENERATE).
+inline sql::Backend each_backend() { return GENERATE(sql::Backend::sqlite, sql::Backend::postgresql); }
 
 class SqlBackends {
 public:

@@ -40,13 +40,6 @@ constexpr int64_t hour = 60 * minute;
 
 int64_t at(const char* iso) { return *parse_iso8601_instant(iso); }
 
-Json default_document()
-{
-    auto document = config::read_json_file(FEEDBACK_SOURCE_DIR "/assets/config/default.json", "config file");
-    REQUIRE(document);
-    return *document;
-}
-
 struct QueuedMail {
     std::string kind;
     std::string key;
@@ -74,8 +67,8 @@ struct Office {
     explicit Office(sql::Backend on = sql::Backend::sqlite) : backend(on)
     {
         const int64_t t = at("2026-12-01T08:00:00Z");
-        REQUIRE(store.publish_config("UTR", default_document(), t));
-        REQUIRE(store.publish_config("AMS", default_document(), t));
+        REQUIRE(store.publish_config("UTR", testing::default_config_document(), t));
+        REQUIRE(store.publish_config("AMS", testing::default_config_document(), t));
         // Written straight into the tables (the users module is tested on
         // its own): only who they are, their stores and their address count here.
         sql::Connection& db = store.connection();
@@ -96,7 +89,7 @@ struct Office {
         add("viewer", "viewer", {}, "viewer@example.nl");
         add("no.address", "manager", {}, "");
         context.public_url = "https://feedback.example.nl";
-        context.fallback_config = default_document();
+        context.fallback_config = testing::default_config_document();
         // The texts as the dashboard's would be: the key and its values, easy to check.
         context.text = [](std::string_view key, const std::map<std::string, std::string>& values) {
             std::string out(key);

@@ -32,13 +32,6 @@ constexpr int64_t minute = 60'000;
 
 int64_t at(const char* iso) { return *parse_iso8601_instant(iso); }
 
-Json default_document()
-{
-    auto document = config::read_json_file(FEEDBACK_SOURCE_DIR "/assets/config/default.json", "config file");
-    REQUIRE(document);
-    return *document;
-}
-
 // A head office on `backend` with a contact key and UTR's configuration.
 struct Office {
     TempDir dir;
@@ -48,9 +41,9 @@ struct Office {
 
     explicit Office(sql::Backend backend) : store(open_in(dir, backend))
     {
-        REQUIRE(store.publish_config("UTR", default_document(), at("2026-12-01T08:00:00Z")));
+        REQUIRE(store.publish_config("UTR", testing::default_config_document(), at("2026-12-01T08:00:00Z")));
         context.public_url = "https://feedback.example.nl";
-        context.fallback_config = default_document();
+        context.fallback_config = testing::default_config_document();
         settings.mail_from = "Klantenservice <service@example.nl>";
         settings.retry_first_seconds = 60;
     }
