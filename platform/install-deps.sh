@@ -41,6 +41,10 @@ packages=(
   # head office behind a reverse proxy that terminates TLS (the documented
   # production layout, tested with a private nginx the test starts itself)
   nginx
+  # several head-office processes on one PostgreSQL database behind a load
+  # balancer (platform/reverse-proxy/haproxy-feedback-hq.cfg, tested with a
+  # private haproxy the tests and the fleet benchmark start themselves)
+  haproxy
   # the Debian packages (platform/package.sh, platform/debian/): the build
   # tools, man pages from --help, lintian's checks, and a compiler cache
   # that makes a second package build quick

@@ -3,9 +3,11 @@
 #include "connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cassert>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <new>
@@ -239,7 +241,28 @@ struct Session {
     // an earlier generation are gone with its session.
     uint64_t generation = 1;
     uint64_t names_given = 0; // for the names of server-side statements
+    // A Transaction is open on this session: a broken connection must then
+    // fail the rest of it, never quietly go on outside the transaction.
+    bool transaction_open = false;
 };
+
+// Before a statement is sent: a session libpq knows is broken (the server
+// restarted, the network dropped) and that no transaction is using is
+// opened again (PQreset), so connections kept in a pool heal at their
+// next use. Inside a transaction it is an io error, as the statement's.
+Result<void> usable_session(Session& session, std::string_view context)
+{
+    PGconn* conn = session.conn.get();
+    if (PQstatus(conn) != CONNECTION_BAD)
+        return {};
+    if (session.transaction_open)
+        return make_error(conn, nullptr, context);
+    PQreset(conn);
+    ++session.generation; // a new server session, even when this one failed
+    if (PQstatus(conn) != CONNECTION_OK)
+        return make_error(conn, nullptr, "reconnecting to PostgreSQL");
+    return {};
+}
 
 } // namespace detail
 
@@ -331,6 +354,7 @@ Result<void> Statement::execute()
     if (m_nul_in_text != 0)
         return Error{ErrorKind::invalid_input, "running SQL: parameter ?" + std::to_string(m_nul_in_text) +
                                                    " is text with a NUL byte, which PostgreSQL cannot hold"};
+    FEEDBACK_TRY(detail::usable_session(*m_session, "running SQL"));
     PGconn* conn = m_session->conn.get();
     const size_t count = m_parameters.size();
     std::vector<const char*> values(count, nullptr);
@@ -513,15 +537,9 @@ pg_conn* Connection::handle() const
     return m_session->conn.get();
 }
 
-Result<void> Connection::check_connected(std::string_view context) const
-{
-    if (PQstatus(handle()) == CONNECTION_BAD)
-        return make_error(handle(), nullptr, context);
-    return {};
-}
-
 Result<void> Connection::exec(std::string_view sql)
 {
+    FEEDBACK_TRY(detail::usable_session(*m_session, "running SQL"));
     const std::string text(sql);
     ResultPtr result(PQexec(handle(), text.c_str()));
     ExecStatusType status = PQresultStatus(result.get());
@@ -532,13 +550,11 @@ Result<void> Connection::exec(std::string_view sql)
 
 Result<Statement> Connection::prepare(std::string_view sql)
 {
-    FEEDBACK_TRY(check_connected("preparing SQL"));
     return Statement(m_session.get(), sql, false);
 }
 
 Result<Statement*> Connection::cached(std::string_view sql)
 {
-    FEEDBACK_TRY(check_connected("preparing SQL"));
     std::string key(sql);
     auto it = m_cache.find(key);
     if (it == m_cache.end())
@@ -585,6 +601,38 @@ Result<void> Connection::reconnect()
     return {};
 }
 
+Result<void> Connection::listen(std::string_view channel)
+{
+    return exec("LISTEN " + std::string(channel));
+}
+
+Result<bool> Connection::await_notification(std::chrono::milliseconds timeout)
+{
+    FEEDBACK_TRY(detail::usable_session(*m_session, "waiting for a notification"));
+    PGconn* conn = handle();
+    auto drained = [&] {
+        bool any = false;
+        while (PGnotify* notice = PQnotifies(conn)) {
+            PQfreemem(notice);
+            any = true;
+        }
+        return any;
+    };
+    if (PQconsumeInput(conn) == 0)
+        return make_error(conn, nullptr, "waiting for a notification");
+    if (drained())
+        return true;
+    pollfd wait{PQsocket(conn), POLLIN, 0};
+    int ready = ::poll(&wait, 1, static_cast<int>(timeout.count()));
+    if (ready < 0 && errno != EINTR)
+        return Error{ErrorKind::io, std::string("waiting for a notification: ") + std::strerror(errno)};
+    if (ready <= 0)
+        return false;
+    if (PQconsumeInput(conn) == 0)
+        return make_error(conn, nullptr, "waiting for a notification");
+    return drained();
+}
+
 // [SECTION] Transaction
 
 namespace {
@@ -602,6 +650,7 @@ Result<Transaction> Transaction::begin(Connection& conn)
 {
     assert(!in_transaction(conn.handle()) && "Transaction::begin() inside a transaction");
     FEEDBACK_TRY(conn.exec("BEGIN"));
+    conn.m_session->transaction_open = true;
     return Transaction(conn);
 }
 
@@ -612,9 +661,12 @@ Transaction::Transaction(Transaction&& other) noexcept : m_conn(other.m_conn), m
 
 Transaction::~Transaction()
 {
+    if (!m_open)
+        return;
     // Nothing to roll back once a reconnect or a failed COMMIT ended it.
-    if (m_open && in_transaction(m_conn->handle()))
+    if (in_transaction(m_conn->handle()))
         ResultPtr ignored(PQexec(m_conn->handle(), "ROLLBACK"));
+    m_conn->m_session->transaction_open = false;
 }
 
 Result<void> Transaction::commit()
@@ -625,6 +677,7 @@ Result<void> Transaction::commit()
     // A failed COMMIT (a deferred constraint, a serialization failure) ends
     // the transaction too, unless the connection could not even send it.
     m_open = in_transaction(conn);
+    m_conn->m_session->transaction_open = m_open;
     if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
         return make_error(conn, result.get(), "committing a transaction");
     // COMMIT of a transaction in which a statement failed answers ROLLBACK.

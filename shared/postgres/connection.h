@@ -11,6 +11,7 @@
 
 #include "domain/result.h"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -171,15 +172,24 @@ public:
     // After an io error (the server restarted, the network dropped): a new
     // session to the same server (PQreset). Cached statements stay valid for
     // their callers and are prepared again on their next use; an open
-    // transaction is gone.
+    // transaction is gone. Done by itself too: a connection libpq knows is
+    // broken is opened again when its next statement or BEGIN is sent
+    // outside a transaction (inside one, that statement fails with io).
     Result<void> reconnect();
+
+    // LISTEN/NOTIFY: the session hears NOTIFYs on `channel` from now on
+    // (from every session, its own included, each delivered at its commit).
+    // After a reconnect it must listen again.
+    Result<void> listen(std::string_view channel);
+    // Waits up to `timeout` for a notification on a channel listened to:
+    // true when one or more came (all taken), false when none did.
+    Result<bool> await_notification(std::chrono::milliseconds timeout);
 
     pg_conn* handle() const;
 
 private:
     explicit Connection(std::unique_ptr<detail::Session> session);
-    // Fails with io when libpq already knows the connection is broken.
-    Result<void> check_connected(std::string_view context) const;
+    friend class Transaction; // marks the session's transaction open
 
     // Declared first so that it is destroyed last: statements point to it.
     std::unique_ptr<detail::Session> m_session;

@@ -40,6 +40,15 @@ std::string Dialect::json_text(std::string_view column, std::string_view path) c
     return "(" + std::string(column) + "::jsonb #>> '{" + keys + "}')";
 }
 
+std::string Dialect::json_array_items(std::string_view column, std::string_view alias) const
+{
+    if (backend == Backend::sqlite)
+        return "json_each(" + std::string(column) + ") AS " + std::string(alias);
+    return "jsonb_array_elements_text(" + std::string(column) + "::jsonb) AS " + std::string(alias) + "(value)";
+}
+
+std::string_view Dialect::for_update() const { return backend == Backend::sqlite ? "" : " FOR UPDATE"; }
+
 bool is_postgresql_url(std::string_view url)
 {
     return url.starts_with("postgresql://") || url.starts_with("postgres://");

@@ -23,6 +23,10 @@
 #include <string_view>
 #include <vector>
 
+namespace feedback::postgres {
+class Connection;
+}
+
 namespace feedback::sql {
 
 enum class Backend { sqlite, postgresql };
@@ -132,6 +136,14 @@ struct Dialect {
     // written the same way for a query to use it. The path is the program's,
     // never a user's.
     std::string json_text(std::string_view column, std::string_view path) const;
+    // A FROM item with one row per element of a JSON array held as text in
+    // `column`, each element's text as `alias`.value: json_each(column) AS
+    // alias, or jsonb_array_elements_text(column::jsonb) AS alias(value).
+    std::string json_array_items(std::string_view column, std::string_view alias) const;
+    // What a SELECT ends with to lock the rows it reads until the
+    // transaction ends: " FOR UPDATE" on PostgreSQL; nothing on SQLite,
+    // whose write transaction (BEGIN IMMEDIATE) already excludes writers.
+    std::string_view for_update() const;
 };
 
 // One connection, used by one thread at a time.
@@ -187,6 +199,9 @@ std::unique_ptr<Connection> over_sqlite(sqlite::Database database);
 sqlite::Database* sqlite_database(Connection& connection);
 // Opens a PostgreSQL database by its URL (postgres/connection.h).
 Result<std::unique_ptr<Connection>> open_postgresql(std::string_view url);
+// The PostgreSQL connection behind a connection open_postgresql() made;
+// nothing for SQLite. For what only PostgreSQL has (LISTEN/NOTIFY).
+postgres::Connection* postgres_connection(Connection& connection);
 
 // The URL names a PostgreSQL database: postgresql://... or postgres://...
 bool is_postgresql_url(std::string_view url);

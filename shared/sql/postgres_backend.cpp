@@ -21,4 +21,10 @@ Result<std::unique_ptr<Connection>> open_postgresql(std::string_view url)
     return std::unique_ptr<Connection>(std::make_unique<PostgresConnection>(std::move(*opened)));
 }
 
+postgres::Connection* postgres_connection(Connection& connection)
+{
+    auto* over = dynamic_cast<PostgresConnection*>(&connection);
+    return over ? &over->wrapped() : nullptr;
+}
+
 } // namespace feedback::sql

@@ -126,7 +126,8 @@ Result<ServeLock> ServeLock::take(const fs::path& dir, Kind kind)
                      kind == Kind::exclusive
                          ? "head office is serving from " + dir.string() +
                                " (feedback-hq serve holds hq.lock): stop it first (systemctl stop feedback-hq)"
-                         : "a restore is running in " + dir.string() + ": start head office when it is done"};
+                         : "a restore or a migration is running in " + dir.string() +
+                               ": start head office when it is done"};
     }
     return ServeLock(fd);
 }
@@ -253,7 +254,11 @@ Result<RestoreSummary> restore(const fs::path& dir, const fs::path& from, int64_
     FEEDBACK_TRY(files::durable_rename(restoring, database));
     auto store = HqStore::open(dir, HqStore::Intent::existing_only); // migrates an older schema
     FEEDBACK_TRY(store);
-    auto figures = event_figures(store->database());
+    sqlite::Database* restored = sql::sqlite_database(store->connection());
+    if (!restored)
+        return Error{ErrorKind::invalid_input, "hq.json names a PostgreSQL database: restore it with PostgreSQL's "
+                                               "own tools, not from an SQLite backup"};
+    auto figures = event_figures(*restored);
     FEEDBACK_TRY(figures);
     summary.events = figures->events;
     summary.last_seq = figures->last_seq;

@@ -19,6 +19,7 @@
 #include "contact_keys.h"
 #include "retention_worker.h"
 #include "mail/mail_worker.h"
+#include "migrate.h"
 #include "server.h"
 #include "sql/connection.h"
 #include "web/assets.h"
@@ -57,7 +58,7 @@ cli::OptionSpec key_dir_option()
             "e.g. /var/lib/feedback-hq-keys)"};
 }
 
-std::array<cli::Command, 13> commands()
+std::array<cli::Command, 14> commands()
 {
     using cli::Arity;
     using cli::Presence;
@@ -177,6 +178,19 @@ std::array<cli::Command, 13> commands()
          "it replaces is kept beside it as hq.db.replaced-<UTC time>. DIR keeps its\n"
          "hq.json and tls/ (on a new machine: feedback-hq init first).",
          {dir_option(), {"from", Arity::value, Presence::required, "FILE", "the backup to restore"}}},
+        {"migrate", "move head office from DIR/hq.db into an empty PostgreSQL database",
+         "Stop head office first (systemctl stop feedback-hq): migrate refuses while serve\n"
+         "runs. Copies every table of DIR/hq.db (one consistent snapshot) into URL, a\n"
+         "PostgreSQL 15 database holding no head-office data, in one transaction; the\n"
+         "dashboard's figures are not copied but made again from the events. Then counts\n"
+         "and hashes every table on both sides and prints them with a SHA-256 of the\n"
+         "event ids in arrival order. Only when both sides are the same does it commit\n"
+         "and write URL into hq.json (\"database\"): from then on every command of DIR\n"
+         "uses PostgreSQL. DIR/hq.db is only read, and stays as it was (no longer used).\n"
+         "Any difference or error: nothing is committed and hq.json is left as it was.",
+         {dir_option(),
+          {"to", Arity::value, Presence::required, "URL",
+           "the PostgreSQL database, postgresql://USER@HOST/NAME (its tables are made if missing)"}}},
     }};
 }
 
@@ -730,19 +744,67 @@ int restore_command(const cli::ParsedOptions& options, std::ostream& out, std::o
     return exit_ok;
 }
 
-// What a head office whose hq.json names a PostgreSQL database cannot do
-// (yet), said before anything is touched.
+// [SECTION] migrate
+
+int migrate_command(const cli::ParsedOptions& options, std::ostream& out, std::ostream& err)
+{
+    const std::string url = *options.value("to");
+    if (!sql::is_postgresql_url(url)) {
+        err << tool << " migrate: --to must be a postgresql:// URL (got \""
+            << escape_control_characters(sql::without_password(url)) << "\")\n";
+        return exit_usage;
+    }
+    auto report = migrate_to_postgresql({dir_of(options), url, {}});
+    if (!report)
+        return fail(err, "migrate", report.error());
+    out << "from    " << escape_control_characters(report->source.string()) << "\n";
+    out << "into    " << escape_control_characters(report->target) << "\n\n";
+    out << std::left << std::setw(24) << "table" << std::right << std::setw(12) << "hq.db" << std::setw(12)
+        << "PostgreSQL" << "  content (SHA-256)\n";
+    std::string differing;
+    for (const auto& table : report->tables) {
+        out << std::left << std::setw(24) << table.name << std::right << std::setw(12) << table.source_rows
+            << std::setw(12) << table.target_rows << "  "
+            << (table.same() ? "same " + table.source_sha256.substr(0, 16) : std::string("DIFFERENT")) << "\n";
+        if (!table.same())
+            differing += (differing.empty() ? "" : ", ") + table.name;
+    }
+    out << "\nevent ids in seq order, SHA-256:\n  hq.db       " << report->source_event_ids_sha256
+        << "\n  PostgreSQL  " << report->target_event_ids_sha256 << "\n";
+    out << "not copied (the dashboard makes them again from the events): ";
+    for (size_t i = 0; i < report->left_out.size(); ++i)
+        out << (i ? ", " : "") << report->left_out[i];
+    out << "\nnumbering goes on after the copied keys: ";
+    for (size_t i = 0; i < report->sequences.size(); ++i)
+        out << (i ? ", " : "") << report->sequences[i];
+    out << "\n";
+    const double rate = report->copy_seconds > 0 ? static_cast<double>(report->rows) / report->copy_seconds : 0;
+    out << std::fixed << std::setprecision(1) << "copied " << report->rows << " rows in " << report->copy_seconds
+        << " s (" << std::setprecision(0) << rate << " rows/s), checked in " << std::setprecision(1)
+        << report->check_seconds << " s\n";
+    if (!report->verified) {
+        if (report->source_event_ids_sha256 != report->target_event_ids_sha256)
+            differing += (differing.empty() ? "" : ", ") + std::string("event ids");
+        return fail(err, "migrate", Error{ErrorKind::corrupt, "the copy differs from hq.db (" + differing +
+                                                                  "): it was rolled back, and hq.json still names "
+                                                                  "hq.db; nothing was changed"});
+    }
+    out << "done: hq.json names the database, so every command of "
+        << escape_control_characters(dir_of(options).string()) << " uses PostgreSQL from now on; "
+        << escape_control_characters(report->source.string())
+        << " is kept as it was and no longer used\n";
+    return exit_ok;
+}
+
+// What a head office whose hq.json names a PostgreSQL database does with
+// PostgreSQL's own tools instead, said before anything is touched.
 std::optional<Error> not_on_postgresql(std::string_view command, const cli::ParsedOptions& options)
 {
-    if (command != "serve" && command != "backup" && command != "restore")
+    if (command != "backup" && command != "restore")
         return std::nullopt;
     auto settings = load_settings(dir_of(options));
     if (!settings || settings->database.empty())
         return std::nullopt;
-    if (command == "serve")
-        return Error{ErrorKind::invalid_input,
-                     "serving from PostgreSQL is not finished yet (the dashboard, mail and alerts still need "
-                     "DIR/hq.db): make the head office without --database for now"};
     return Error{ErrorKind::invalid_input, "a PostgreSQL head office is backed up and restored with PostgreSQL's "
                                            "own tools (pg_dump and pg_restore, or the database's backups)"};
 }
@@ -783,6 +845,8 @@ int run_cli(std::span<const std::string> args, std::ostream& out, std::ostream& 
         return erase(options, out, err);
     if (command->name == "retention")
         return retention(options, out, err);
+    if (command->name == "migrate")
+        return migrate_command(options, out, err);
     return export_events(options, out, err);
 }
 

@@ -441,7 +441,8 @@ struct PostgresMigration {
 // SQLite's schema at version 14 in PostgreSQL's words: BIGINT for INTEGER
 // (SQLite's integers are 64-bit), BYTEA for BLOB, identity columns for the
 // auto-numbered keys, JSON read with ::jsonb, and the comment search as a
-// table with a text-search index instead of an FTS5 virtual table.
+// table with a text-search index instead of an FTS5 virtual table; plus the
+// one table only several processes need (rate_buckets).
 constexpr std::array postgres_migrations{
     PostgresMigration{14, R"sql(
 CREATE TABLE devices(
@@ -639,6 +640,15 @@ CREATE INDEX dashboard_actions_by_planned ON dashboard_actions(planned_local);
 CREATE TABLE dashboard_comment_search(
     rating_id TEXT PRIMARY KEY,
     comment   TEXT NOT NULL
+);
+-- PostgreSQL only: the rate limits' token buckets, shared by the processes
+-- (rate_limiter.h); SQLite's one process keeps them in memory. Unlogged:
+-- after a crash they start full, as a new key's would.
+CREATE UNLOGGED TABLE rate_buckets(
+    key        TEXT PRIMARY KEY,
+    tokens     DOUBLE PRECISION NOT NULL,
+    updated_ms BIGINT NOT NULL,
+    taken      BIGINT NOT NULL
 );
 CREATE INDEX dashboard_comment_search_words ON dashboard_comment_search USING gin (to_tsvector('simple', comment));
 CREATE TABLE hq_reference_codes(

@@ -4,6 +4,7 @@
 #include "domain/result.h"
 #include "sql/connection.h"
 
+#include <array>
 #include <cstdint>
 
 namespace feedback::hq {
@@ -15,5 +16,12 @@ int64_t schema_version();
 // migration. A database newer than this program is a conflict, and is left
 // alone.
 Result<void> migrate_schema(sql::Connection& db);
+
+// The dashboard's read model (dashboard/projector.h): derived from the
+// events, never copied or edited by hand; emptied with dashboard_cursor at
+// 0, the projector builds it again.
+inline constexpr std::array dashboard_read_model_tables{"dashboard_cursor",  "dashboard_ratings",
+                                                        "dashboard_nps_days", "dashboard_complaints",
+                                                        "dashboard_actions", "dashboard_comment_search"};
 
 } // namespace feedback::hq

@@ -127,15 +127,6 @@ Result<HqStore> HqStore::open(const std::filesystem::path& dir, Intent intent, i
     return HqStore(std::move(connection), dir);
 }
 
-Result<void> HqStore::sqlite_only(std::string_view what)
-{
-    if (m_db->backend() == sql::Backend::sqlite)
-        return {};
-    return Error{ErrorKind::invalid_input, std::string(what) +
-                                               " do not work on a PostgreSQL head office yet (hq.json \"database\"); "
-                                               "a head office made without --database keeps them in DIR/hq.db"};
-}
-
 Result<void> HqStore::check_reachable()
 {
     auto answered = m_db->query_int64("SELECT 1");
@@ -476,8 +467,10 @@ Result<void> HqStore::lock_event_order()
     // with a lower seq. So one transaction at a time, across all processes,
     // inserts events, as on SQLite: held until its commit. It also makes the
     // same batch sent to two processes be stored by one and replayed, with
-    // the same answer, by the other.
-    auto lock = m_db->cached("SELECT pg_advisory_xact_lock(7461636802)");
+    // the same answer, by the other. The NOTIFY reaches every listener (the
+    // dashboard's projector worker in each process) when this commits.
+    auto lock = m_db->cached("SELECT pg_advisory_xact_lock(7461636802), pg_notify('" + std::string(events_channel) +
+                             "', '')");
     FEEDBACK_TRY(lock);
     return (*lock)->run();
 }

@@ -37,7 +37,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cassert>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -50,6 +49,10 @@
 namespace feedback::hq {
 
 constexpr const char* database_file_name = "hq.db";
+// PostgreSQL: the LISTEN/NOTIFY channel on which each transaction that
+// stores events tells the listeners (dashboard/projector_worker.h) when it
+// commits.
+constexpr const char* events_channel = "feedback_events";
 
 struct EnrolmentCode {
     std::string code;       // "ABCDE-FGHJK", shown once; only its hash is kept
@@ -293,18 +296,6 @@ public:
 
     // The connection head office stores through (either backend).
     sql::Connection& connection() { return *m_db; }
-    // For the parts of head office that still talk to SQLite directly (being
-    // moved to sql::Connection, issue 14): on PostgreSQL, an error saying
-    // that `what` is not there yet, in words.
-    Result<void> sqlite_only(std::string_view what);
-    // The SQLite database behind it, for the parts of head office that still
-    // talk to SQLite directly (being moved to sql::Connection, issue 14).
-    sqlite::Database& database()
-    {
-        sqlite::Database* db = sql::sqlite_database(*m_db);
-        assert(db && "this part of head office does not work on PostgreSQL yet");
-        return *db;
-    }
 
     // [SECTION] Contact details (crypto/contact_seal.h, contact_keys.h)
     // The current contact key's public half (the newest recorded), which

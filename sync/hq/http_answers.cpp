@@ -38,9 +38,10 @@ void send_storage_failure(httplib::Response& res, const Error& error)
     send_error(res, 500, sync::ErrorCode::storage, std::string("head office could not store this: ") + to_string(error.kind));
 }
 
-bool refused_by(RateLimiter& bucket, std::string_view key, std::string_view what, httplib::Response& res)
+bool refused_by(RateLimiter& bucket, std::string_view key, sql::Connection& db, std::string_view what,
+                httplib::Response& res)
 {
-    auto wait = bucket.take(key, std::chrono::steady_clock::now());
+    auto wait = bucket.take(key, std::chrono::steady_clock::now(), db);
     if (!wait)
         return false;
     res.set_header("Retry-After", std::to_string(*wait));

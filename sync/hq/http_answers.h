@@ -29,10 +29,11 @@ void send_json_in_order(httplib::Response& res, const nlohmann::ordered_json& bo
 // Head office failed, not the request: 503 busy (Retry-After: 1) when the
 // database was busy, else 500 storage; the client sends it again later.
 void send_storage_failure(httplib::Response& res, const Error& error);
-// Takes a token from `bucket` for `key`; when there is none, answers 429
-// rate_limited with Retry-After, `what` saying what was too much, and
-// returns true.
-bool refused_by(RateLimiter& bucket, std::string_view key, std::string_view what, httplib::Response& res);
+// Takes a token from `bucket` for `key` (in `db` when it is PostgreSQL,
+// shared by the processes); when there is none, answers 429 rate_limited
+// with Retry-After, `what` saying what was too much, and returns true.
+bool refused_by(RateLimiter& bucket, std::string_view key, sql::Connection& db, std::string_view what,
+                httplib::Response& res);
 // Sets `name` to `value`, replacing what was set before under that name (in
 // any case): the routes' common headers are set before a handler runs, and a
 // header sent twice is read differently by different clients (testssl.sh

@@ -1,6 +1,8 @@
 // Token buckets per key, forgetting the ones that have filled up again.
 #include "rate_limiter.h"
 
+#include "domain/clock.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -24,6 +26,57 @@ std::optional<int> RateLimiter::take(std::string_view key, std::chrono::steady_c
     }
     double wait = (1 - bucket.tokens) / m_per_second;
     return std::max(1, static_cast<int>(std::ceil(wait)));
+}
+
+std::optional<int> RateLimiter::take(std::string_view key, std::chrono::steady_clock::time_point now,
+                                     sql::Connection& db)
+{
+    if (db.backend() != sql::Backend::postgresql)
+        return take(key, now);
+    return take_in_database(key, db);
+}
+
+std::optional<int> RateLimiter::take_in_database(std::string_view key, sql::Connection& db)
+{
+    double per_second = 0;
+    double burst = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        per_second = m_per_second;
+        burst = m_burst;
+    }
+    const int64_t now_ms = now_utc_ms();
+    // The bucket refilled since its last request, then one token taken if
+    // there is one: in one statement, under the row's lock, so requests at
+    // several processes at once each see the others'.
+    constexpr const char* refilled = "least(CAST(?3 AS DOUBLE PRECISION), b.tokens + "
+                                     "greatest(0, CAST(?2 AS BIGINT) - b.updated_ms) * CAST(?4 AS DOUBLE PRECISION) "
+                                     "/ 1000.0)";
+    auto take = db.cached(std::string("INSERT INTO rate_buckets AS b (key, tokens, updated_ms, taken) "
+                                      "VALUES (?1, CAST(?3 AS DOUBLE PRECISION) - 1, ?2, 1) "
+                                      "ON CONFLICT (key) DO UPDATE SET tokens = ") +
+                          refilled + " - CASE WHEN " + refilled + " >= 1 THEN 1 ELSE 0 END, taken = CASE WHEN " +
+                          refilled + " >= 1 THEN 1 ELSE 0 END, updated_ms = greatest(b.updated_ms, ?2) "
+                          "RETURNING taken, tokens");
+    if (!take)
+        return std::nullopt;
+    (*take)->bind(1, m_scope + ":" + std::string(key)).bind(2, now_ms).bind(3, burst).bind(4, per_second);
+    auto row = (*take)->step();
+    if (!row || !*row)
+        return std::nullopt;
+    const bool taken = (*take)->column_int64(0) != 0;
+    const double tokens = (*take)->column_double(1);
+    (*take)->reset();
+    if (++m_shared_takes % shared_sweep_every == 0) {
+        // Buckets full again are what a new key gets anyway: forgotten.
+        auto sweep = db.cached("DELETE FROM rate_buckets WHERE key LIKE ?1 AND tokens + greatest(0, CAST(?2 AS BIGINT) "
+                               "- updated_ms) * CAST(?4 AS DOUBLE PRECISION) / 1000.0 >= CAST(?3 AS DOUBLE PRECISION)");
+        if (sweep)
+            (void)(*sweep)->bind(1, m_scope + ":%").bind(2, now_ms).bind(3, burst).bind(4, per_second).run();
+    }
+    if (taken)
+        return std::nullopt;
+    return std::max(1, static_cast<int>(std::ceil((1 - tokens) / per_second)));
 }
 
 void RateLimiter::configure(double per_second, double burst)

@@ -191,7 +191,7 @@ struct HqServer::Impl {
     Impl(const std::filesystem::path& folder, const HqSettings& given, std::ostream& log_stream,
          front::TlsFront::TlsContext tls, HqStore writer_store)
         : dir(folder), settings(given), log(log_stream), pool(folder),
-          limiter(given.limits.rate_per_second, given.limits.rate_burst),
+          limiter("device", given.limits.rate_per_second, given.limits.rate_burst),
           writer(std::move(writer_store), write_mutex), http(std::make_unique<httplib::Server>()),
           tls_context(std::move(tls)), front_secret(sync::random_hex(32))
     {
@@ -203,7 +203,7 @@ struct HqServer::Impl {
     std::mutex log_mutex;
     StorePool pool;
     RateLimiter limiter;       // requests per device (its token)
-    RateLimiter enrol_limiter{enrol_attempts_per_second, enrol_attempt_burst}; // POST /v1/enrol per client address
+    RateLimiter enrol_limiter{"enrol", enrol_attempts_per_second, enrol_attempt_burst}; // POST /v1/enrol per address
     std::mutex write_mutex; // one writer at a time (see server.h)
     BatchWriter writer;     // after write_mutex, before http: ends after the last request
     api::IntakeApi intake_api{pool, write_mutex, settings}; // before http, like the writer
@@ -229,7 +229,7 @@ struct HqServer::Impl {
         Device device;
     };
     std::optional<Authorised> authorise(const httplib::Request& req, httplib::Response& res);
-    bool rate_limited(const Device& device, httplib::Response& res);
+    bool rate_limited(const Device& device, sql::Connection& db, httplib::Response& res);
 
     void hello(const httplib::Request& req, httplib::Response& res);
     void health(const httplib::Request& req, httplib::Response& res);
@@ -270,7 +270,7 @@ std::optional<HqServer::Impl::Authorised> HqServer::Impl::authorise(const httpli
         return std::nullopt;
     }
     auto device = authenticate(req, res, **store);
-    if (!device || rate_limited(*device, res))
+    if (!device || rate_limited(*device, (*store)->connection(), res))
         return std::nullopt;
     // A user asked for a picture of its start screen (PROTOCOL.md 9): said
     // in whatever answer the terminal gets next.
@@ -300,9 +300,9 @@ std::optional<Device> HqServer::Impl::authenticate(const httplib::Request& req, 
     return std::move(*device);
 }
 
-bool HqServer::Impl::rate_limited(const Device& device, httplib::Response& res)
+bool HqServer::Impl::rate_limited(const Device& device, sql::Connection& db, httplib::Response& res)
 {
-    return refused_by(limiter, device.id, "too many requests from this terminal", res);
+    return refused_by(limiter, device.id, db, "too many requests from this terminal", res);
 }
 
 void HqServer::Impl::hello(const httplib::Request&, httplib::Response& res)
@@ -343,9 +343,15 @@ void HqServer::Impl::ca_certificate(const httplib::Request&, httplib::Response& 
 
 void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
 {
+    auto store = pool.borrow();
+    if (!store) {
+        send_storage_failure(res, store.error());
+        return;
+    }
     // Every attempt counts, good code or not: guessing costs time, and a
     // flood cannot keep the write lock from the uploads (PROTOCOL.md 2).
-    if (refused_by(enrol_limiter, client_address(req), "too many enrolment attempts from this address", res))
+    if (refused_by(enrol_limiter, client_address(req), (*store)->connection(),
+                   "too many enrolment attempts from this address", res))
         return;
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("code") || !body["code"].is_string() || !body.contains("device_id") ||
@@ -356,11 +362,6 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
     std::string app_version = body.contains("app_version") && body["app_version"].is_string()
                                   ? body["app_version"].get<std::string>()
                                   : "";
-    auto store = pool.borrow();
-    if (!store) {
-        send_storage_failure(res, store.error());
-        return;
-    }
     // A device head office knows enrols again only with its current token
     // (PROTOCOL.md 2); HqStore::enrol() decides, and ignores it otherwise.
     std::string current_token(bearer_token(req).value_or(""));

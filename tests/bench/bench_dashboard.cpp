@@ -557,7 +557,7 @@ int main(int argc, char** argv)
 
     // [SECTION] 3. Reading, on a connection of its own as a web server would
     auto reader = must(hq::HqStore::open(options.dir, hq::HqStore::Intent::existing_only), "reopening head office");
-    sqlite::Database& db = reader.database();
+    sql::Connection& db = reader.connection();
     // The days the data falls on, as the dashboard's date filter asks for
     // them: whole days on the stores' clocks (analytics.h), today included.
     int64_t today = now_ms - now_ms % ms_per_day;

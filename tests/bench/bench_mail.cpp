@@ -120,7 +120,7 @@ int main(int argc, char** argv)
     std::map<std::string, int64_t> arrived;
     {
         auto office = bench::must(program, hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only), "opening hq.db");
-        auto rows = bench::must(program, office.database().query_texts(
+        auto rows = bench::must(program, office.connection().query_texts(
                              "SELECT json_extract(body, '$.payload.reference') || ' ' || received_at FROM events "
                              "WHERE type = 'complaint.opened'"),
                          "reading arrivals");

@@ -348,7 +348,7 @@ int main(int argc, char** argv)
             std::vector<nlohmann::json> parsed;
             for (const auto& body : bodies)
                 parsed.push_back(nlohmann::json::parse(body));
-            auto& db = direct.database();
+            auto& db = *sql::sqlite_database(direct.connection()); // the limit is SQLite's own
             auto insert_started = Clock::now();
             {
                 auto txn = must(sqlite::Transaction::begin(db), "begin");

@@ -371,7 +371,7 @@ TEST_CASE("errors are typed and never quote the values", "[postgres]")
     }
 }
 
-TEST_CASE("after a server restart calls fail with io until reconnect", "[postgres]")
+TEST_CASE("after a server restart one call fails with io, and the next opens the connection again", "[postgres]")
 {
     Connection conn = connect();
     fresh_table(conn, "survivors", "id integer PRIMARY KEY");
@@ -380,36 +380,69 @@ TEST_CASE("after a server restart calls fail with io until reconnect", "[postgre
 
     cluster().restart();
 
-    // The first call finds the connection cut; later ones know it is.
+    // The first call finds the connection cut (libpq cannot know before);
+    // the next one outside a transaction opens it again by itself, and the
+    // cached statement is prepared again on the new session.
     auto cut = must(conn.cached(insert_sql))->bind(1, 2).run();
     REQUIRE_FALSE(cut);
     CHECK(cut.error().kind == ErrorKind::io);
-    auto still = conn.query_int64("SELECT count(*) FROM survivors");
-    REQUIRE_FALSE(still);
-    CHECK(still.error().kind == ErrorKind::io);
-    auto begun = Transaction::begin(conn);
-    REQUIRE_FALSE(begun);
-    CHECK(begun.error().kind == ErrorKind::io);
-
-    must(conn.reconnect());
-    // The cached statement is prepared again on the new session.
     must(must(conn.cached(insert_sql))->bind(1, 2).run());
     must(must(conn.cached(insert_sql))->bind(1, 3).run());
     CHECK(count(conn, "SELECT count(*) FROM survivors") == 3);
 
-    SECTION("a transaction open across the restart is gone, and says nothing on destruction")
+    SECTION("a transaction open across the restart fails to its end, and never goes on outside it")
     {
         {
             auto transaction = must(Transaction::begin(conn));
             must(must(conn.cached(insert_sql))->bind(1, 4).run());
             cluster().restart();
+            auto cut_inside = must(conn.cached(insert_sql))->bind(1, 5).run();
+            REQUIRE_FALSE(cut_inside);
+            CHECK(cut_inside.error().kind == ErrorKind::io);
+            // Still inside: no new session, so 6 is not written on its own.
+            auto after_cut = must(conn.cached(insert_sql))->bind(1, 6).run();
+            REQUIRE_FALSE(after_cut);
+            CHECK(after_cut.error().kind == ErrorKind::io);
             auto commit = transaction.commit();
             REQUIRE_FALSE(commit);
             CHECK(commit.error().kind == ErrorKind::io);
         }
-        must(conn.reconnect());
         CHECK(count(conn, "SELECT count(*) FROM survivors") == 3);
+        auto again = must(Transaction::begin(conn));
+        must(must(conn.cached(insert_sql))->bind(1, 7).run());
+        must(again.commit());
+        CHECK(count(conn, "SELECT count(*) FROM survivors") == 4);
     }
+}
+
+TEST_CASE("a NOTIFY reaches a listening connection when its transaction commits, and after a reconnect too",
+          "[postgres]")
+{
+    Connection listener = connect();
+    Connection writer = connect();
+    must(listener.listen("feedback_test"));
+    CHECK_FALSE(must(listener.await_notification(std::chrono::milliseconds(0))));
+    {
+        auto transaction = must(Transaction::begin(writer));
+        must(writer.exec("NOTIFY feedback_test"));
+        CHECK_FALSE(must(listener.await_notification(std::chrono::milliseconds(100)))); // not yet committed
+        must(transaction.commit());
+    }
+    CHECK(must(listener.await_notification(std::chrono::seconds(5))));
+    CHECK_FALSE(must(listener.await_notification(std::chrono::milliseconds(0)))); // taken
+    // Two in a row are taken at once.
+    must(writer.exec("NOTIFY feedback_test, 'a'"));
+    must(writer.exec("NOTIFY feedback_test, 'b'"));
+    CHECK(must(listener.await_notification(std::chrono::seconds(5))));
+
+    cluster().restart();
+    auto cut = listener.await_notification(std::chrono::seconds(5));
+    REQUIRE_FALSE(cut);
+    CHECK(cut.error().kind == ErrorKind::io);
+    must(listener.listen("feedback_test")); // a new session: listens again
+    CHECK_FALSE(writer.exec("NOTIFY feedback_test")); // the writer finds out its session was cut
+    must(writer.exec("NOTIFY feedback_test"));
+    CHECK(must(listener.await_notification(std::chrono::seconds(5))));
 }
 
 TEST_CASE("two connections see each other's committed rows", "[postgres]")

@@ -135,3 +135,28 @@ TEST_CASE("PostgreSQL URLs are told from SQLite files, and shown without their p
           "postgresql:///feedback?host=/run/postgresql");
     CHECK(sql::without_password("postgresql://hq:p@ss@db/feedback") == "postgresql://hq:***@db/feedback");
 }
+
+TEST_CASE("JSON held as text is read the same way on both backends", "[sql]")
+{
+    const sql::Backend backend = each_backend();
+    INFO(sql::to_string(backend));
+    SqlBackends databases;
+    auto db = databases.fresh(backend);
+    const sql::Dialect dialect = db->dialect();
+    must(db->exec("CREATE TABLE events (id TEXT PRIMARY KEY, body TEXT NOT NULL)"));
+    must(must(db->prepare("INSERT INTO events (id, body) VALUES (?1, ?2)"))
+             .bind(1, "a")
+             .bind(2, R"({"payload": {"score": 9, "reason_ids": ["staff", "price"], "store": "UTR"}})")
+             .run());
+    must(must(db->prepare("INSERT INTO events (id, body) VALUES (?1, ?2)"))
+             .bind(1, "b")
+             .bind(2, R"({"payload": {"reason_ids": []}})")
+             .run());
+    CHECK(must(db->query_texts("SELECT " + dialect.json_text("body", "payload.store") + " FROM events ORDER BY id")) ==
+          std::vector<std::string>{"UTR", ""});
+    CHECK(must(db->query_int64("SELECT CAST(" + dialect.json_text("body", "payload.score") +
+                               " AS BIGINT) + 1 FROM events WHERE id = 'a'")) == 10);
+    CHECK(must(db->query_texts("SELECT j.value FROM events AS e, " +
+                               dialect.json_array_items(dialect.json_text("e.body", "payload.reason_ids"), "j") +
+                               " ORDER BY 1")) == std::vector<std::string>{"price", "staff"});
+}

@@ -1,7 +1,14 @@
 // The sync tests' helpers: running feedback-hq and feedback-terminal.
 #include "sync_support.h"
 
+#include "domain/ids.h"
+
 #include <httplib.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <fstream>
@@ -12,6 +19,43 @@
 #include <thread>
 
 namespace feedback::testing {
+
+int free_port()
+{
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+std::string filled(std::string text, const std::map<std::string, std::string>& names)
+{
+    for (const auto& [name, value] : names)
+        text = std::regex_replace(text, std::regex("@" + name + "@"), value);
+    return text;
+}
+
+std::set<std::string> printed_ids(const Finished& recorded)
+{
+    std::set<std::string> ids;
+    for (const auto& line : lines_of(recorded.out))
+        if (is_uuid(line))
+            ids.insert(line);
+    return ids;
+}
+
+int count_of(const std::string& text, const std::string& needle)
+{
+    int count = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+        ++count;
+    return count;
+}
 
 std::string read_text(const std::filesystem::path& file)
 {
@@ -49,9 +93,13 @@ std::vector<nlohmann::json> json_lines(const std::string& text)
 
 // [SECTION] HqProcess
 
-HqProcess::HqProcess(std::filesystem::path dir, const nlohmann::json& settings_patch) : m_dir(std::move(dir))
+HqProcess::HqProcess(std::filesystem::path dir, const nlohmann::json& settings_patch,
+                     const std::vector<std::string>& init_args)
+    : m_dir(std::move(dir))
 {
-    auto init = run_process({FEEDBACK_HQ_BINARY, "init", "--dir", m_dir.string(), "--hostname", "127.0.0.1"});
+    std::vector<std::string> init_argv{FEEDBACK_HQ_BINARY, "init", "--dir", m_dir.string(), "--hostname", "127.0.0.1"};
+    init_argv.insert(init_argv.end(), init_args.begin(), init_args.end());
+    auto init = run_process(init_argv);
     if (init.exit_code != 0)
         throw std::runtime_error("feedback-hq init failed: " + init.err);
     if (!settings_patch.empty()) {
@@ -59,6 +107,14 @@ HqProcess::HqProcess(std::filesystem::path dir, const nlohmann::json& settings_p
         settings.merge_patch(settings_patch);
         std::ofstream(m_dir / "hq.json") << settings.dump(2);
     }
+    start();
+}
+
+HqProcess::HqProcess(const HqProcess& same_office, std::filesystem::path dir) : m_dir(std::move(dir))
+{
+    std::filesystem::create_directories(m_dir);
+    std::filesystem::copy_file(same_office.dir() / "hq.json", m_dir / "hq.json");
+    std::filesystem::copy(same_office.dir() / "tls", m_dir / "tls", std::filesystem::copy_options::recursive);
     start();
 }
 

@@ -18,6 +18,12 @@
 
 namespace feedback::testing {
 
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_port();
+// `text` with each @NAME@ of `names` replaced by its value (the
+// configuration templates in platform/).
+std::string filled(std::string text, const std::map<std::string, std::string>& names);
+
 // Reads a whole file ("" when missing).
 std::string read_text(const std::filesystem::path& file);
 std::vector<std::string> lines_of(const std::string& text);
@@ -29,7 +35,13 @@ std::set<std::string> event_ids(const std::vector<nlohmann::json>& events);
 // first time, the same one after restart()); its output goes to DIR/serve.log.
 class HqProcess {
 public:
-    explicit HqProcess(std::filesystem::path dir, const nlohmann::json& settings_patch = nlohmann::json::object());
+    // `init_args` go to init as they are (e.g. {"--database", URL}).
+    explicit HqProcess(std::filesystem::path dir, const nlohmann::json& settings_patch = nlohmann::json::object(),
+                       const std::vector<std::string>& init_args = {});
+    // A second process of the same head office (its database, hq.json,
+    // certificates and contact keys) with its own DIR (log, lock) and port:
+    // several processes on one PostgreSQL database.
+    HqProcess(const HqProcess& same_office, std::filesystem::path dir);
     ~HqProcess();
     HqProcess(const HqProcess&) = delete;
     HqProcess& operator=(const HqProcess&) = delete;
@@ -80,6 +92,11 @@ public:
 private:
     std::filesystem::path m_dir;
 };
+
+// The ids `record` printed (every line that is a UUID).
+std::set<std::string> printed_ids(const Finished& recorded);
+// How often `needle` occurs in `text` (lines of a log).
+int count_of(const std::string& text, const std::string& needle);
 
 // `count` ratings as record input lines.
 std::vector<std::string> rating_lines(int count);

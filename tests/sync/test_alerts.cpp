@@ -1,9 +1,8 @@
 // Alerts to head office's own people (hq/mail/alerts.h) on a real head
 // office database: who is concerned by each cause, once per cause, each
 // person's choices (at once, the daily digest, off), the terminal causes only
-// while the store is open, and never a customer's details in an alert. The
-// cases that need no dashboard read model run on both backends (SQLite and
-// PostgreSQL); the dashboard's projector is on SQLite only yet.
+// while the store is open, and never a customer's details in an alert. Every
+// case runs on both backends (SQLite and PostgreSQL).
 #include "config/kiosk_config.h"
 #include "domain/clock.h"
 #include "domain/event.h"
@@ -64,7 +63,7 @@ struct Office {
         return opened;
     }
 
-    explicit Office(sql::Backend on = sql::Backend::sqlite) : backend(on)
+    explicit Office(sql::Backend on) : backend(on)
     {
         const int64_t t = at("2026-12-01T08:00:00Z");
         REQUIRE(store.publish_config("UTR", testing::default_config_document(), t));
@@ -120,12 +119,9 @@ struct Office {
 
     mail::AlertScan scan(int64_t now)
     {
-        // The dashboard's read model, which the complaint and call-back
-        // causes read: on SQLite only yet, so their cases run on SQLite only.
-        if (backend == sql::Backend::sqlite) {
-            hq::dashboard::Projector projector(store);
-            REQUIRE(projector.catch_up());
-        }
+        // The dashboard's read model, which the complaint and call-back causes read.
+        hq::dashboard::Projector projector(store);
+        REQUIRE(projector.catch_up());
         auto scanned = mail::scan_alerts(store, context, now);
         INFO((scanned ? "" : scanned.error().message));
         REQUIRE(scanned);
@@ -169,7 +165,7 @@ std::string enrol_counter(Office& office, int64_t t)
 TEST_CASE("a serious complaint alerts the store's managers and the quality team once, without customer details",
           "[alerts]")
 {
-    Office office;
+    Office office(each_backend());
     const int64_t opened = at("2026-12-07T09:00:00Z"); // Monday 10:00 in Utrecht
     auto safety = office.complaint("UTR", "safety", opened);
     office.complaint("UTR", "normal", opened + minute); // nothing to alert yet
@@ -216,7 +212,7 @@ TEST_CASE("a serious complaint alerts the store's managers and the quality team 
 
 TEST_CASE("a deadline alerts at 80% of its time and again when it is missed, each once", "[alerts]")
 {
-    Office office;
+    Office office(each_backend());
     const int64_t opened = at("2026-12-07T09:00:00Z"); // Monday 10:00; answer by Wednesday 10:00
     auto complaint = office.complaint("UTR", "normal", opened);
     const int64_t deadline = at("2026-12-09T09:00:00Z");
@@ -245,7 +241,7 @@ TEST_CASE("a deadline alerts at 80% of its time and again when it is missed, eac
 
 TEST_CASE("each person chooses per alert: at once, in the daily digest after 7:00, or off", "[alerts]")
 {
-    Office office;
+    Office office(each_backend());
     REQUIRE(mail::set_alert_choice(office.store.connection(), "utr.manager", mail::AlertCause::serious,
                                    mail::AlertDelivery::digest));
     REQUIRE(mail::set_alert_choice(office.store.connection(), "quality.lead", mail::AlertCause::serious,
@@ -278,7 +274,7 @@ TEST_CASE("each person chooses per alert: at once, in the daily digest after 7:0
     CHECK(office.scan(at("2026-12-09T06:01:00Z")).queued == 1);
 }
 
-TEST_CASE("the choices and the daily digest of a terminal's alerts, on either backend", "[alerts]")
+TEST_CASE("the choices and the daily digest of a terminal's alerts", "[alerts]")
 {
     Office office(each_backend());
     REQUIRE(mail::set_alert_choice(office.store.connection(), "utr.manager", mail::AlertCause::terminal_silent,
@@ -393,7 +389,7 @@ TEST_CASE("a terminal in a crash loop or with a nearly full disk alerts the stor
 TEST_CASE("a detractor who asks to be called back alerts the store's people once, without their details",
           "[alerts]")
 {
-    Office office;
+    Office office(each_backend());
     const int64_t t = at("2026-12-07T10:00:00Z");
     auto code = office.store.create_enrolment_code("UTR", "Counter 1", t, 3600 * 1000);
     REQUIRE(code);

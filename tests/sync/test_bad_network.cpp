@@ -157,14 +157,6 @@ struct BadNetwork {
     std::string kiosk_output;
 };
 
-int count_of(const std::string& text, const std::string& needle)
-{
-    int count = 0;
-    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-        ++count;
-    return count;
-}
-
 } // namespace
 
 TEST_CASE("over a link with 30% loss, 2 s delay with jitter and 64 kbit/s, every event reaches head office once",

@@ -157,7 +157,7 @@ TEST_CASE("a real browser logs in, opens the overview and a complaint, and recor
     CHECK(feed->events[1]["type"] == "complaint.action_planned");
     CHECK(feed->events[1]["payload"]["kind"] == "preventive");
     CHECK(feed->events[1]["actor"] == "hq:max");
-    auto audited = store->database().query_texts("SELECT action FROM web_audit WHERE action = 'contact.viewed'");
+    auto audited = store->connection().query_texts("SELECT action FROM web_audit WHERE action = 'contact.viewed'");
     REQUIRE(audited);
     CHECK(audited->size() == 1);
     for (const char* name : {"01-login.png", "02-overview.png", "03-config.png", "04-complaint.png", "05-follow-up.png",

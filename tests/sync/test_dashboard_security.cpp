@@ -102,14 +102,14 @@ struct Chain {
     {
         auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
         REQUIRE(store);
-        REQUIRE(store->database().exec(sql));
+        REQUIRE(store->connection().exec(sql));
     }
 
     std::vector<std::string> query(const std::string& sql)
     {
         auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
         REQUIRE(store);
-        auto rows = store->database().query_texts(sql);
+        auto rows = store->connection().query_texts(sql);
         REQUIRE(rows);
         return *rows;
     }
@@ -817,7 +817,7 @@ TEST_CASE("feedback-hq user add refuses short passwords, bad roles and bad names
     {
         auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
         REQUIRE(store);
-        CHECK(store->database().query_texts("SELECT email FROM web_users WHERE name = 'mia'").value() ==
+        CHECK(store->connection().query_texts("SELECT email FROM web_users WHERE name = 'mia'").value() ==
               std::vector<std::string>{"mia@example.nl"});
     }
     CHECK(run_process({FEEDBACK_HQ_BINARY, "user", "email", "--dir", hq.dir().string(), "--name", "mia", "--remove"})
@@ -829,7 +829,7 @@ TEST_CASE("feedback-hq user add refuses short passwords, bad roles and bad names
     WebClient client(hq);
     CHECK(client.login("mia", "long enough password").status == 303);
     auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
-    auto hashes = store->database().query_texts("SELECT password_hash FROM web_users");
+    auto hashes = store->connection().query_texts("SELECT password_hash FROM web_users");
     REQUIRE(hashes);
     CHECK(hashes->front().rfind("$argon2id$", 0) == 0);
 }

@@ -23,26 +23,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int free_port()
-{
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
-std::string filled(std::string text, const std::map<std::string, std::string>& names)
-{
-    for (const auto& [name, value] : names)
-        text = std::regex_replace(text, std::regex("@" + name + "@"), value);
-    return text;
-}
-
 // nginx in the foreground with a prefix of its own, running the documented
 // server block; stopped (SIGQUIT, a graceful stop) when it goes out of scope.
 class NginxProcess {

@@ -178,7 +178,7 @@ TEST_CASE("head office makes each registered complaint a status key and keeps on
     auto state = store->complaint_state(first->event.subject);
     REQUIRE(state);
     CHECK(state->status_key_hash == crypto::status_key_hash(first->status_key));
-    auto stored = store->database().query_texts("SELECT body FROM events");
+    auto stored = store->connection().query_texts("SELECT body FROM events");
     REQUIRE(stored);
     REQUIRE(stored->size() == 2);
     for (const std::string& body : *stored) {

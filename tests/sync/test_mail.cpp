@@ -118,7 +118,7 @@ TEST_CASE("the acknowledgement waits for SMTP settings and arrives once, though 
     {
         auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
         REQUIRE(store);
-        CHECK(store->database().query_texts("SELECT recipient || body FROM mail_outbox").value() ==
+        CHECK(store->connection().query_texts("SELECT recipient || body FROM mail_outbox").value() ==
               std::vector<std::string>{""});
     }
     CHECK(hq.log().find(customer_email) == std::string::npos);
@@ -152,7 +152,7 @@ TEST_CASE("a message the server refuses for now (4xx) is retried with backoff an
     CHECK(smtp.messages().size() == 1);
     auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
     REQUIRE(store);
-    CHECK(store->database().query_texts("SELECT attempts || ' ' || status FROM mail_outbox").value() ==
+    CHECK(store->connection().query_texts("SELECT attempts || ' ' || status FROM mail_outbox").value() ==
           std::vector<std::string>{"3 sent"});
 }
 
@@ -303,7 +303,7 @@ TEST_CASE("a safety complaint alerts the quality team by e-mail once, with its r
         auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
         REQUIRE(store);
         // The address the user gives on their account page.
-        REQUIRE(store->database().exec("UPDATE web_users SET email = 'quality@bakkerij.example' WHERE name = 'quality'"));
+        REQUIRE(store->connection().exec("UPDATE web_users SET email = 'quality@bakkerij.example' WHERE name = 'quality'"));
         hq::ComplaintIntake intake{"UTR",
                                    {{"channel", "phone"},
                                     {"category", "product"},

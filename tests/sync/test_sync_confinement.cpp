@@ -266,10 +266,10 @@ TEST_CASE("feedback-hq enroll --replace refuses an unknown device and one of ano
     // No code was made by the refusals; one for its own store is.
     auto store = hq::HqStore::open(hq.dir(), hq::HqStore::Intent::existing_only);
     REQUIRE(store);
-    CHECK(*store->database().query_int64("SELECT count(*) FROM enrolment_codes") == 1);
+    CHECK(*store->connection().query_int64("SELECT count(*) FROM enrolment_codes") == 1);
     auto own = replacement_code(hq, "AMS", device);
     CHECK(own.exit_code == 0);
-    CHECK(*store->database().query_int64("SELECT count(*) FROM enrolment_codes WHERE replaces_device_id = '" +
+    CHECK(*store->connection().query_int64("SELECT count(*) FROM enrolment_codes WHERE replaces_device_id = '" +
                                          device + "'") == 1);
 }
 

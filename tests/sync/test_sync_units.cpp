@@ -329,8 +329,8 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         issued = code->code;
         // As the version before left it: the migrations from replacement
         // codes on undone, newest first (each later one is applied again too).
-        REQUIRE(store->database().query_int64("PRAGMA user_version").value() == 14);
-        REQUIRE(store->database().exec(
+        REQUIRE(store->connection().query_int64("PRAGMA user_version").value() == 14);
+        REQUIRE(store->connection().exec(
             "DROP TABLE erasures; DROP TABLE personal_events; DROP TABLE contact_keys; "
             "ALTER TABLE devices DROP COLUMN left_at; "
             "DROP TABLE device_screenshots; ALTER TABLE devices DROP COLUMN screenshot_requested_at; "
@@ -538,7 +538,7 @@ TEST_CASE("configuration documents are versioned per store with a default", "[sy
 
 TEST_CASE("the rate limiter allows a burst, then asks to wait", "[sync][unit][hq]")
 {
-    hq::RateLimiter limiter(2, 3);
+    hq::RateLimiter limiter("test", 2, 3);
     auto t = std::chrono::steady_clock::now();
     CHECK_FALSE(limiter.take("a", t));
     CHECK_FALSE(limiter.take("a", t));
@@ -553,7 +553,7 @@ TEST_CASE("the rate limiter allows a burst, then asks to wait", "[sync][unit][hq
 TEST_CASE("the rate limiter forgets keys whose bucket is full again, so many addresses cost no lasting memory",
           "[sync][unit][hq]")
 {
-    hq::RateLimiter limiter(1, 2);
+    hq::RateLimiter limiter("test", 1, 2);
     auto t = std::chrono::steady_clock::now();
     for (int i = 0; i < 5000; ++i)
         CHECK_FALSE(limiter.take("10.0." + std::to_string(i), t));

@@ -221,7 +221,7 @@ struct IntakeApi::Caller {
 
 IntakeApi::IntakeApi(StorePool& pool, std::mutex& write_mutex, const HqSettings& settings)
     : m_pool(pool), m_write_mutex(write_mutex), m_settings(settings),
-      m_limiter(settings.limits.rate_per_second, settings.limits.rate_burst)
+      m_limiter("api", settings.limits.rate_per_second, settings.limits.rate_burst)
 {
 }
 
@@ -259,7 +259,7 @@ std::optional<IntakeApi::Caller> IntakeApi::authorise(const httplib::Request& re
             send_storage_failure(res, found.error());
         return std::nullopt;
     }
-    if (refused_by(m_limiter, found->name, "too many requests with this token", res))
+    if (refused_by(m_limiter, found->name, (*store)->connection(), "too many requests with this token", res))
         return std::nullopt;
     int64_t now = now_utc_ms();
     if (ApiTokenStore::use_is_stale(*found, now)) {

@@ -97,7 +97,8 @@ Result<void> collect_nps(Database& db, const Period& period, const std::string& 
 // Store names from each store's own newest configuration document.
 Result<std::map<std::string, std::string>> store_names(Database& db, const std::string& store_code)
 {
-    Sql sql("SELECT scope, coalesce(json_extract(document, '$.store_name'), '') FROM configs AS c "
+    Sql sql("SELECT scope, coalesce(" + db.dialect().json_text("document", "store_name") +
+            ", '') FROM configs AS c "
             "WHERE scope <> 'default' AND version = (SELECT max(version) FROM configs WHERE scope = c.scope)");
     if (!store_code.empty())
         sql += " AND scope = " + sql.arg(store_code);
@@ -110,10 +111,12 @@ Result<std::map<std::string, std::string>> store_names(Database& db, const std::
 
 Result<ComplaintFigures> complaint_figures(Database& db, const Filter& filter, const Period& period, int64_t now_ms)
 {
-    Sql sql("SELECT count(*), coalesce(sum(status <> 'closed'), 0), ");
+    // count(*) FILTER (WHERE ...): both backends read it (SQLite cannot
+    // sum a comparison in PostgreSQL, which has booleans).
+    Sql sql("SELECT count(*), count(*) FILTER (WHERE status <> 'closed'), ");
     std::string now = sql.arg(now_ms);
-    sql += "coalesce(sum(first_response_at IS NULL AND deadline_at < " + now + "), 0), "
-           "coalesce(sum(status = 'closed' AND close_outcome = 'resolved'), 0), "
+    sql += "count(*) FILTER (WHERE first_response_at IS NULL AND deadline_at < " + now + "), "
+           "count(*) FILTER (WHERE status = 'closed' AND close_outcome = 'resolved'), "
            "coalesce(sum(solved_on_the_spot), 0), count(handling_score), avg(handling_score), "
            "count(satisfied), coalesce(sum(satisfied), 0) "
            "FROM dashboard_complaints WHERE ";

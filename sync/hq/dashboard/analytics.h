@@ -19,12 +19,12 @@
 // "everything" may be asked as {0, INT64_MAX}. Ratings count in the period
 // of their occurred_at, complaints in the period of their opened_at.
 // Every function reads with plain SELECTs: give it any connection to head
-// office's database (HqStore::database(), or one of its own).
+// office's database on either backend (HqStore::connection(), or one of its own).
 #pragma once
 
 #include "domain/nps.h"
 #include "domain/result.h"
-#include "sqlite/database.h"
+#include "sql/connection.h"
 
 #include <cstdint>
 #include <optional>
@@ -81,7 +81,7 @@ struct Overview {
     ComplaintFigures complaints;
 };
 
-Result<Overview> overview(sqlite::Database& db, const Filter& filter, int64_t now_ms);
+Result<Overview> overview(sql::Connection& db, const Filter& filter, int64_t now_ms);
 
 // [SECTION] Complaints
 // Errors: invalid_input for a status that is neither "open" nor a
@@ -120,11 +120,11 @@ struct ComplaintPage {
     int64_t total = 0;              // matching rows without offset and limit
 };
 
-Result<ComplaintPage> complaints(sqlite::Database& db, const ComplaintQuery& query, int64_t now_ms);
+Result<ComplaintPage> complaints(sql::Connection& db, const ComplaintQuery& query, int64_t now_ms);
 
 // The escalation queue's length: complaints escalated to head office and
 // waiting there now, in the filter's store(s), whenever they were opened.
-Result<int64_t> escalated_count(sqlite::Database& db, const Filter& filter);
+Result<int64_t> escalated_count(sql::Connection& db, const Filter& filter);
 
 // [SECTION] Call-back list: detractors who agreed to be contacted
 // Ratings of 0-6 in the filter (misuse-marked ones left out) whose detail
@@ -145,7 +145,7 @@ struct CallBackRow {
     std::optional<int64_t> followed_up_at;
 };
 
-Result<std::vector<CallBackRow>> call_backs(sqlite::Database& db, const Filter& filter, bool pending_only);
+Result<std::vector<CallBackRow>> call_backs(sql::Connection& db, const Filter& filter, bool pending_only);
 
 // [SECTION] Promises (ISO 10001)
 // Each promise with a measure (config::Promise::measure), over complaints
@@ -173,7 +173,7 @@ struct PromiseMeasure {
     int64_t met = 0;
 };
 
-Result<std::vector<PromiseMeasure>> promise_measures(sqlite::Database& db, const Filter& filter, int64_t now_ms);
+Result<std::vector<PromiseMeasure>> promise_measures(sql::Connection& db, const Filter& filter, int64_t now_ms);
 
 // [SECTION] Learning
 // Over complaints opened in the filter. Top categories and root causes:
@@ -216,6 +216,6 @@ struct Learning {
     std::vector<ActionEffect> action_effects;
 };
 
-Result<Learning> learning(sqlite::Database& db, const Filter& filter, int64_t repeat_window_ms);
+Result<Learning> learning(sql::Connection& db, const Filter& filter, int64_t repeat_window_ms);
 
 } // namespace feedback::hq::dashboard

@@ -40,19 +40,4 @@ std::string iso_week_label(int64_t week_start_ms)
     return label;
 }
 
-std::string sql_day_start(const std::string& column)
-{
-    // value - ((value % step) + step) % step: floor, also for negative values
-    // (SQLite's % truncates toward zero like C++'s).
-    std::string day = std::to_string(ms_per_day);
-    return "(" + column + " - ((" + column + " % " + day + ") + " + day + ") % " + day + ")";
-}
-
-std::string sql_week_start(const std::string& column)
-{
-    std::string week = std::to_string(ms_per_week);
-    std::string origin = std::to_string(first_monday_ms);
-    return "(" + column + " - (((" + column + " - " + origin + ") % " + week + ") + " + week + ") % " + week + ")";
-}
-
 } // namespace feedback::hq::dashboard

@@ -23,9 +23,4 @@ int64_t week_start_of(int64_t ms);
 // 2024-12-30 is "2025-W01".
 std::string iso_week_label(int64_t week_start_ms);
 
-// The same buckets as SQL expressions over an integer column, for
-// the projector's set-based statements. `column` is pasted as is.
-std::string sql_day_start(const std::string& column);
-std::string sql_week_start(const std::string& column);
-
 } // namespace feedback::hq::dashboard

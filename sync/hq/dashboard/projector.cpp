@@ -1,6 +1,8 @@
 // Projects head office's events into the dashboard's read model
-// (projector.h): ratings with set-based upserts per chunk, complaints by
-// re-folding each touched complaint with the fold the terminal uses.
+// (projector.h): ratings with set-based upserts per chunk (their times on
+// the stores' wall clocks worked out here, in C++), complaints by re-folding
+// each touched complaint with the fold the terminal uses. The SQL is the
+// same on both backends.
 #include "hq/dashboard/projector.h"
 
 #include "config/kiosk_config.h"
@@ -8,8 +10,6 @@
 #include "domain/nps.h"
 #include "hq/dashboard/calendar.h"
 #include "hq/dashboard/query_kit.h"
-
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <map>
@@ -22,113 +22,6 @@
 namespace feedback::hq::dashboard {
 
 namespace {
-
-using sqlite::Database;
-using sqlite::Statement;
-using sqlite::Transaction;
-
-// [SECTION] Ratings: set-based statements over the events (?1, ?2] of a chunk
-
-// The chunk's ratings with their store's wall clock (store_local_ms(), which
-// StoreRules registers for the catch-up).
-constexpr const char* chunk_ratings_sql =
-    "SELECT id, store_code, device_id, occurred_at, store_local_ms(store_code, occurred_at) AS occurred_local, "
-    "       json_extract(body, '$.payload.score') AS score, json_extract(body, '$.payload.misuse') AS misuse "
-    "FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.rated'";
-
-std::string rated_sql()
-{
-    return "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, occurred_at, occurred_local, week_start, "
-           "                              score, misuse) "
-           "SELECT id, store_code, device_id, occurred_at, occurred_local, " +
-           sql_week_start("occurred_local") + ", score, misuse IS NOT NULL FROM (" + chunk_ratings_sql +
-           ") WHERE true "
-           "ON CONFLICT(rating_id) DO UPDATE SET store_code = excluded.store_code, device_id = excluded.device_id, "
-           "occurred_at = excluded.occurred_at, occurred_local = excluded.occurred_local, "
-           "week_start = excluded.week_start, score = excluded.score, misuse = excluded.misuse";
-}
-
-// The chunk's ratings (misuse left out) counted per store, day (the store's)
-// and score; the bands are nps_band()'s, applied in add_day_counts().
-std::string rated_scores_sql()
-{
-    return "SELECT store_code, " + sql_day_start("occurred_local") + " AS day_start, score, count(*) FROM (" +
-           chunk_ratings_sql + ") WHERE misuse IS NULL AND score BETWEEN 0 AND 10 GROUP BY 1, 2, 3";
-}
-
-// Each nps.rated is projected exactly once (ids are unique and the cursor
-// moves in the same transaction), so the day counts can be added to.
-Result<void> add_day_counts(Database& db, int64_t after, int64_t last)
-{
-    auto scores = db.cached(rated_scores_sql());
-    FEEDBACK_TRY(scores);
-    (*scores)->bind(1, after).bind(2, last);
-    std::map<std::pair<std::string, int64_t>, NpsSummary> days;
-    for (;;) {
-        auto row = (*scores)->step();
-        FEEDBACK_TRY(row);
-        if (!*row)
-            break;
-        NpsSummary& counts = days[{(*scores)->column_text(0), (*scores)->column_int64(1)}];
-        long ratings = (*scores)->column_int64(3);
-        switch (nps_band(static_cast<int>((*scores)->column_int64(2)))) {
-        case NpsBand::promoter: counts.promoters += ratings; break;
-        case NpsBand::passive: counts.passives += ratings; break;
-        case NpsBand::detractor: counts.detractors += ratings; break;
-        }
-    }
-    auto add = db.cached("INSERT INTO dashboard_nps_days(store_code, day_start, promoters, passives, detractors) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5) "
-                         "ON CONFLICT(store_code, day_start) DO UPDATE SET promoters = promoters + excluded.promoters, "
-                         "passives = passives + excluded.passives, detractors = detractors + excluded.detractors");
-    FEEDBACK_TRY(add);
-    for (const auto& [key, counts] : days)
-        FEEDBACK_TRY((*add)
-                         ->bind(1, key.first)
-                         .bind(2, key.second)
-                         .bind(3, int64_t{counts.promoters})
-                         .bind(4, int64_t{counts.passives})
-                         .bind(5, int64_t{counts.detractors})
-                         .run());
-    return {};
-}
-
-// The last detail wins (occurred_at, then event id), whatever the arrival
-// order; a detail that comes before its rating makes a row the rating fills in.
-constexpr const char* detailed_sql =
-    "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, reason_ids, comment, contact_given, "
-    "                              detailed_at, detail_event_id) "
-    "SELECT subject, store_code, device_id, coalesce(json_extract(body, '$.payload.reason_ids'), '[]'), "
-    "       coalesce(json_extract(body, '$.payload.comment'), ''), "
-    "       coalesce(json_extract(body, '$.payload.contact.consent'), 0) = 1, occurred_at, id "
-    "FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.detailed' "
-    "ON CONFLICT(rating_id) DO UPDATE SET reason_ids = excluded.reason_ids, comment = excluded.comment, "
-    "  contact_given = excluded.contact_given, detailed_at = excluded.detailed_at, "
-    "  detail_event_id = excluded.detail_event_id "
-    "WHERE dashboard_ratings.detailed_at IS NULL "
-    "   OR (excluded.detailed_at, excluded.detail_event_id) > "
-    "      (dashboard_ratings.detailed_at, dashboard_ratings.detail_event_id)";
-
-// The comment search (FTS5) holds each rating's comment as its last detail
-// says: the chunk's detailed ratings are taken out and put back.
-constexpr const char* comment_search_removed_sql =
-    "DELETE FROM dashboard_comment_search WHERE rating_id IN "
-    "(SELECT subject FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.detailed')";
-constexpr const char* comment_search_added_sql =
-    "INSERT INTO dashboard_comment_search(rating_id, comment) SELECT rating_id, comment FROM dashboard_ratings "
-    "WHERE comment <> '' AND rating_id IN "
-    "(SELECT subject FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.detailed')";
-
-constexpr const char* followed_up_sql =
-    "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, follow_up_outcome, followed_up_at, "
-    "                              follow_up_event_id) "
-    "SELECT subject, store_code, device_id, coalesce(json_extract(body, '$.payload.outcome'), ''), occurred_at, id "
-    "FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.followed_up' "
-    "ON CONFLICT(rating_id) DO UPDATE SET follow_up_outcome = excluded.follow_up_outcome, "
-    "  followed_up_at = excluded.followed_up_at, follow_up_event_id = excluded.follow_up_event_id "
-    "WHERE dashboard_ratings.followed_up_at IS NULL "
-    "   OR (excluded.followed_up_at, excluded.follow_up_event_id) > "
-    "      (dashboard_ratings.followed_up_at, dashboard_ratings.follow_up_event_id)";
 
 // [SECTION] The stores' rules
 
@@ -187,62 +80,7 @@ public:
         return (*calendar)->zone.wall_clock_ms(utc_ms);
     }
 
-    // Reads the calendars of the stores of the ratings in seq (after, last],
-    // so that store_local_ms() finds them without a query of its own.
-    Result<void> prepare_rating_stores(Database& db, int64_t after, int64_t last)
-    {
-        auto stores = db.cached("SELECT DISTINCT store_code FROM events "
-                                "WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.rated'");
-        FEEDBACK_TRY(stores);
-        (*stores)->bind(1, after).bind(2, last);
-        std::vector<std::string> codes;
-        FEEDBACK_TRY(each_row(**stores, [&](const Statement& row) { codes.push_back(row.column_text(0)); }));
-        for (const std::string& code : codes)
-            FEEDBACK_TRY(calendar_of(code));
-        return {};
-    }
-
-    // Makes store_local_ms(store_code, utc_ms) an SQL function of `db` while
-    // the returned guard lives: a store's wall clock for the set-based
-    // statements, from the calendars prepare_rating_stores() read.
-    class SqlFunction {
-    public:
-        SqlFunction(const SqlFunction&) = delete;
-        SqlFunction& operator=(const SqlFunction&) = delete;
-        ~SqlFunction()
-        {
-            sqlite3_create_function_v2(m_db, "store_local_ms", 2, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr,
-                                       nullptr);
-        }
-
-    private:
-        friend class StoreRules;
-        explicit SqlFunction(sqlite3* db) : m_db(db) {}
-        sqlite3* m_db;
-    };
-
-    Result<std::unique_ptr<SqlFunction>> define_sql_function(Database& db)
-    {
-        int rc = sqlite3_create_function_v2(db.handle(), "store_local_ms", 2, SQLITE_UTF8, this, &sql_local_ms,
-                                            nullptr, nullptr, nullptr);
-        if (rc != SQLITE_OK)
-            return sqlite::make_error(db.handle(), rc, "defining store_local_ms()");
-        return std::unique_ptr<SqlFunction>(new SqlFunction(db.handle()));
-    }
-
 private:
-    static void sql_local_ms(sqlite3_context* context, int, sqlite3_value** args)
-    {
-        auto* rules = static_cast<StoreRules*>(sqlite3_user_data(context));
-        const auto* code = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
-        auto found = code ? rules->m_calendars.find(code) : rules->m_calendars.end();
-        if (found == rules->m_calendars.end()) {
-            sqlite3_result_error(context, "store_local_ms: the store's calendar was not prepared", -1);
-            return;
-        }
-        sqlite3_result_int64(context, found->second->zone.wall_clock_ms(sqlite3_value_int64(args[1])));
-    }
-
     Result<const config::KioskConfig*> config_of(const std::string& store_code)
     {
         auto it = m_configs.find(store_code);
@@ -281,6 +119,180 @@ private:
     std::optional<config::StoreCalendar> m_default_calendar;
     std::map<std::string, const config::StoreCalendar*, std::less<>> m_calendars; // into the two above
 };
+
+
+using sql::Transaction;
+
+// [SECTION] Ratings: the events of a chunk, seq in (?1, ?2]
+
+// One nps.rated of a chunk, with its time on the store's wall clock.
+struct Rated {
+    std::string rating_id;
+    std::string store_code;
+    std::string device_id;
+    int64_t occurred_at = 0;
+    int64_t occurred_local = 0;
+    std::optional<int64_t> score;
+    bool misuse = false;
+};
+
+Result<std::vector<Rated>> chunk_ratings(Database& db, StoreRules& rules, int64_t after, int64_t last)
+{
+    const sql::Dialect dialect = db.dialect();
+    auto stmt = db.cached("SELECT id, store_code, device_id, occurred_at, CAST(" +
+                          dialect.json_text("body", "payload.score") + " AS BIGINT), " +
+                          dialect.json_text("body", "payload.misuse") +
+                          " FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.rated' ORDER BY seq");
+    FEEDBACK_TRY(stmt);
+    (*stmt)->bind(1, after).bind(2, last);
+    std::vector<Rated> rows;
+    FEEDBACK_TRY(each_row(**stmt, [&](const Statement& row) {
+        rows.push_back({row.column_text(0), row.column_text(1), row.column_text(2), row.column_int64(3), 0,
+                        row.column_optional_int64(4), !row.is_null(5)});
+    }));
+    for (Rated& rated : rows) {
+        auto local = rules.local_ms(rated.store_code, rated.occurred_at);
+        FEEDBACK_TRY(local);
+        rated.occurred_local = *local;
+    }
+    return rows;
+}
+
+// INSERT of `count` dashboard_ratings rows; a detail that came first made
+// the row, and the rating fills it in.
+std::string insert_ratings_sql(size_t count)
+{
+    constexpr size_t columns = 8;
+    std::string sql = "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, occurred_at, occurred_local, "
+                      "week_start, score, misuse) VALUES ";
+    for (size_t row = 0; row < count; ++row) {
+        sql += row == 0 ? "(" : ", (";
+        for (size_t column = 1; column <= columns; ++column)
+            sql += (column == 1 ? "?" : ", ?") + std::to_string(row * columns + column);
+        sql += ")";
+    }
+    return sql + " ON CONFLICT(rating_id) DO UPDATE SET store_code = excluded.store_code, "
+                 "device_id = excluded.device_id, occurred_at = excluded.occurred_at, "
+                 "occurred_local = excluded.occurred_local, week_start = excluded.week_start, "
+                 "score = excluded.score, misuse = excluded.misuse";
+}
+
+// Many rows per statement: one round trip for each on PostgreSQL.
+Result<void> upsert_ratings(Database& db, const std::vector<Rated>& rows)
+{
+    constexpr size_t rows_per_statement = 100;
+    for (size_t first = 0; first < rows.size(); first += rows_per_statement) {
+        size_t count = std::min(rows_per_statement, rows.size() - first);
+        // The full statement is kept; a chunk's shorter rest is made once.
+        std::optional<Statement> rest;
+        Statement* stmt = nullptr;
+        if (count == rows_per_statement) {
+            auto cached = db.cached(insert_ratings_sql(count));
+            FEEDBACK_TRY(cached);
+            stmt = *cached;
+        } else {
+            auto prepared = db.prepare(insert_ratings_sql(count));
+            FEEDBACK_TRY(prepared);
+            stmt = &rest.emplace(std::move(*prepared));
+        }
+        for (size_t i = 0; i < count; ++i) {
+            const Rated& rated = rows[first + i];
+            int base = static_cast<int>(i) * 8;
+            stmt->bind(base + 1, rated.rating_id)
+                .bind(base + 2, rated.store_code)
+                .bind(base + 3, rated.device_id)
+                .bind(base + 4, rated.occurred_at)
+                .bind(base + 5, rated.occurred_local)
+                .bind(base + 6, week_start_of(rated.occurred_local))
+                .bind(base + 7, rated.score)
+                .bind(base + 8, int64_t{rated.misuse ? 1 : 0});
+        }
+        FEEDBACK_TRY(stmt->run());
+    }
+    return {};
+}
+
+// Each nps.rated is projected exactly once (ids are unique and the cursor
+// moves in the same transaction), so the day counts (the store's days,
+// misuse left out, nps_band()'s bands) can be added to.
+Result<void> add_day_counts(Database& db, const std::vector<Rated>& rows)
+{
+    std::map<std::pair<std::string, int64_t>, NpsSummary> days;
+    for (const Rated& rated : rows)
+        if (!rated.misuse && rated.score && *rated.score >= 0 && *rated.score <= 10)
+            days[{rated.store_code, day_start_of(rated.occurred_local)}].add(static_cast<int>(*rated.score));
+    auto add = db.cached("INSERT INTO dashboard_nps_days(store_code, day_start, promoters, passives, detractors) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5) "
+                         "ON CONFLICT(store_code, day_start) DO UPDATE SET "
+                         "promoters = dashboard_nps_days.promoters + excluded.promoters, "
+                         "passives = dashboard_nps_days.passives + excluded.passives, "
+                         "detractors = dashboard_nps_days.detractors + excluded.detractors");
+    FEEDBACK_TRY(add);
+    for (const auto& [key, counts] : days)
+        FEEDBACK_TRY((*add)
+                         ->bind(1, key.first)
+                         .bind(2, key.second)
+                         .bind(3, int64_t{counts.promoters})
+                         .bind(4, int64_t{counts.passives})
+                         .bind(5, int64_t{counts.detractors})
+                         .run());
+    return {};
+}
+
+// The chunk's events of `type` that are the last of their rating in the
+// chunk (occurred_at, then event id): one row per rating, as an upsert on
+// PostgreSQL must have, and the row the upsert would keep anyway.
+std::string last_of_each_rating(std::string_view type)
+{
+    return "FROM events AS e WHERE e.seq > ?1 AND e.seq <= ?2 AND e.type = '" + std::string(type) +
+           "' AND NOT EXISTS (SELECT 1 FROM events AS o WHERE o.seq > ?1 AND o.seq <= ?2 AND o.type = e.type "
+           "AND o.subject = e.subject AND (o.occurred_at, o.id) > (e.occurred_at, e.id))";
+}
+
+// The last detail wins (occurred_at, then event id), whatever the arrival
+// order; a detail that comes before its rating makes a row the rating fills in.
+std::string detailed_sql(const sql::Dialect& dialect)
+{
+    // A JSON true reads as 1 on SQLite and "true" on PostgreSQL.
+    return "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, reason_ids, comment, contact_given, "
+           "                              detailed_at, detail_event_id) "
+           "SELECT e.subject, e.store_code, e.device_id, coalesce(" +
+           dialect.json_text("e.body", "payload.reason_ids") + ", '[]'), coalesce(" +
+           dialect.json_text("e.body", "payload.comment") + ", ''), CASE WHEN CAST(" +
+           dialect.json_text("e.body", "payload.contact.consent") +
+           " AS TEXT) IN ('1', 'true') THEN 1 ELSE 0 END, e.occurred_at, e.id " + last_of_each_rating("nps.detailed") +
+           " ON CONFLICT(rating_id) DO UPDATE SET reason_ids = excluded.reason_ids, comment = excluded.comment, "
+           "  contact_given = excluded.contact_given, detailed_at = excluded.detailed_at, "
+           "  detail_event_id = excluded.detail_event_id "
+           "WHERE dashboard_ratings.detailed_at IS NULL "
+           "   OR (excluded.detailed_at, excluded.detail_event_id) > "
+           "      (dashboard_ratings.detailed_at, dashboard_ratings.detail_event_id)";
+}
+
+// The comment search (FTS5 on SQLite, a table with a text-search index on
+// PostgreSQL) holds each rating's comment as its last detail says: the
+// chunk's detailed ratings are taken out and put back.
+constexpr const char* comment_search_removed_sql =
+    "DELETE FROM dashboard_comment_search WHERE rating_id IN "
+    "(SELECT subject FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.detailed')";
+constexpr const char* comment_search_added_sql =
+    "INSERT INTO dashboard_comment_search(rating_id, comment) SELECT rating_id, comment FROM dashboard_ratings "
+    "WHERE comment <> '' AND rating_id IN "
+    "(SELECT subject FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.detailed')";
+
+std::string followed_up_sql(const sql::Dialect& dialect)
+{
+    return "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, follow_up_outcome, followed_up_at, "
+           "                              follow_up_event_id) "
+           "SELECT e.subject, e.store_code, e.device_id, coalesce(" +
+           dialect.json_text("e.body", "payload.outcome") + ", ''), e.occurred_at, e.id " +
+           last_of_each_rating("nps.followed_up") +
+           " ON CONFLICT(rating_id) DO UPDATE SET follow_up_outcome = excluded.follow_up_outcome, "
+           "  followed_up_at = excluded.followed_up_at, follow_up_event_id = excluded.follow_up_event_id "
+           "WHERE dashboard_ratings.followed_up_at IS NULL "
+           "   OR (excluded.followed_up_at, excluded.follow_up_event_id) > "
+           "      (dashboard_ratings.followed_up_at, dashboard_ratings.follow_up_event_id)";
+}
 
 // [SECTION] Complaints
 
@@ -385,8 +397,11 @@ Result<void> project_complaint(Database& db, StoreRules& rules, const std::strin
                                             [](const PlannedAction& action) { return action.checked_at.has_value(); });
     int64_t actions_open = static_cast<int64_t>(state.actions.size()) - actions_checked;
 
+    auto replaced = db.cached("DELETE FROM dashboard_complaints WHERE complaint_id = ?1");
+    FEEDBACK_TRY(replaced);
+    FEEDBACK_TRY((*replaced)->bind(1, complaint_id).run());
     auto upsert = db.cached(
-        "INSERT OR REPLACE INTO dashboard_complaints(complaint_id, reference, store_code, status, channel, category, "
+        "INSERT INTO dashboard_complaints(complaint_id, reference, store_code, status, channel, category, "
         "opened_at, acknowledged_at, first_response_at, closed_at, close_outcome, deadline_at, solved_on_the_spot, "
         "satisfied, handling_score, root_cause, actions_open, actions_checked, product_ref, customer_key, "
         "last_event_at, event_count, severity, owner, escalated, reopen_count, resolution, amount_cents, "
@@ -461,6 +476,13 @@ Result<int64_t> read_cursor(Database& db)
     return db.query_int64("SELECT last_seq FROM dashboard_cursor WHERE id = 1");
 }
 
+// The cursor, locked until the transaction ends: a second projector (another
+// process on PostgreSQL) waits here and then reads where this one left off.
+Result<int64_t> lock_cursor(Database& db)
+{
+    return db.query_int64("SELECT last_seq FROM dashboard_cursor WHERE id = 1" + std::string(db.dialect().for_update()));
+}
+
 // Projects up to `limit` events after the cursor in one transaction.
 // Returns how many it projected (0: nothing was new).
 Result<int64_t> project_chunk(Database& db, StoreRules& rules, int64_t limit, CatchUp& stats)
@@ -468,7 +490,7 @@ Result<int64_t> project_chunk(Database& db, StoreRules& rules, int64_t limit, Ca
     auto txn = Transaction::begin(db);
     FEEDBACK_TRY(txn);
     // Read inside the transaction: another connection may have moved it.
-    auto after = read_cursor(db);
+    auto after = lock_cursor(db);
     FEEDBACK_TRY(after);
 
     auto chunk = db.cached("SELECT seq, type, subject FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
@@ -502,23 +524,24 @@ Result<int64_t> project_chunk(Database& db, StoreRules& rules, int64_t limit, Ca
     if (count == 0)
         return int64_t{0};
 
-    auto run_range = [&](std::string_view sql) -> Result<void> {
+    auto run_range = [&](const std::string& sql) -> Result<void> {
         auto stmt = db.cached(sql);
         FEEDBACK_TRY(stmt);
         return (*stmt)->bind(1, *after).bind(2, last).run();
     };
     if (rated > 0) {
-        FEEDBACK_TRY(rules.prepare_rating_stores(db, *after, last));
-        FEEDBACK_TRY(run_range(rated_sql()));
-        FEEDBACK_TRY(add_day_counts(db, *after, last));
+        auto ratings = chunk_ratings(db, rules, *after, last);
+        FEEDBACK_TRY(ratings);
+        FEEDBACK_TRY(upsert_ratings(db, *ratings));
+        FEEDBACK_TRY(add_day_counts(db, *ratings));
     }
     if (detailed) {
-        FEEDBACK_TRY(run_range(detailed_sql));
+        FEEDBACK_TRY(run_range(detailed_sql(db.dialect())));
         FEEDBACK_TRY(run_range(comment_search_removed_sql));
         FEEDBACK_TRY(run_range(comment_search_added_sql));
     }
     if (followed_up)
-        FEEDBACK_TRY(run_range(followed_up_sql));
+        FEEDBACK_TRY(run_range(followed_up_sql(db.dialect())));
     for (const std::string& complaint_id : complaints)
         FEEDBACK_TRY(project_complaint(db, rules, complaint_id));
 
@@ -557,24 +580,22 @@ Projector::Projector(HqStore& store, int64_t chunk_events)
 {
 }
 
-Result<int64_t> Projector::cursor() { return read_cursor(m_store->database()); }
+Result<int64_t> Projector::cursor() { return read_cursor(m_store->connection()); }
 
 Result<CatchUp> Projector::catch_up(std::mutex* write_lock)
 {
-    Database& db = m_store->database();
+    Database& db = m_store->connection();
     CatchUp stats;
     auto cursor = read_cursor(db);
     FEEDBACK_TRY(cursor);
     stats.cursor = *cursor;
-    // Cheap when nothing is new: max() of the integer primary key is one
-    // page lookup, and no write lock is taken.
+    // Cheap when nothing is new: max() of the primary key is one index
+    // lookup, and no lock is taken.
     auto newest = db.query_int64("SELECT coalesce(max(seq), 0) FROM events");
     FEEDBACK_TRY(newest);
     if (*newest <= *cursor)
         return stats;
     StoreRules rules(*m_store);
-    auto local_time_function = rules.define_sql_function(db);
-    FEEDBACK_TRY(local_time_function);
     for (;;) {
         std::unique_lock<std::mutex> turn;
         if (write_lock)

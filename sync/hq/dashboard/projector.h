@@ -5,7 +5,7 @@
 // transaction as the rows it wrote, so a crash never projects an event twice
 // or skips one.
 //
-// Tables (schema in hq_store.cpp's migrations; all derived, never edited by
+// Tables (schema in hq_schema.cpp, for both backends; all derived, never edited by
 // hand, and rebuilt by emptying them and setting the cursor to 0):
 //
 //   dashboard_cursor      one row: last_seq, the last events.seq projected
@@ -35,8 +35,12 @@
 //   catch_up():  cursor == max(seq)? --yes--> done (two small reads, no lock)
 //                    | no
 //                    v
-//   +--> BEGIN IMMEDIATE; read up to `chunk` events after the cursor
-//   |    ratings, details, call-backs: set-based upserts over the chunk
+//   +--> BEGIN; lock the cursor row (SQLite: BEGIN IMMEDIATE does it; PostgreSQL:
+//   |    SELECT ... FOR UPDATE, so projectors in several processes take turns
+//   |    and each goes on from where the last one committed)
+//   |    read up to `chunk` events after the cursor
+//   |    ratings: their store's wall clock worked out in C++ (StoreRules),
+//   |    then multi-row upserts; details, call-backs: set-based upserts
 //   |    each complaint the chunk touches: fold ALL its events again, replace its row
 //   |    cursor = last seq of the chunk; COMMIT
 //   +--- more events after the cursor?

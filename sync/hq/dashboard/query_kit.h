@@ -7,7 +7,7 @@
 #include "config/kiosk_config.h"
 #include "domain/validation.h"
 #include "hq/dashboard/analytics.h"
-#include "sqlite/database.h"
+#include "sql/connection.h"
 
 #include <nlohmann/json.hpp>
 
@@ -22,8 +22,9 @@
 
 namespace feedback::hq::dashboard {
 
-using sqlite::Database;
-using sqlite::Statement;
+// Either backend (sql/connection.h): the dashboard writes its SQL once.
+using Database = sql::Connection;
+using Statement = sql::Statement;
 
 // The times events can have (validation.h): a period is cut to them, which
 // changes no count and bounds the list of weeks.

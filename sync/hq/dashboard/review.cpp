@@ -1,7 +1,8 @@
 // The management review's figures (review.h): the read model's complaints,
 // actions and ratings queried per period and store (the times in working
-// hours the projector works out per complaint), and the comment search on
-// the FTS5 table the projector keeps.
+// hours the projector works out per complaint), and the search in the
+// comments the projector keeps searchable (FTS5 on SQLite, a text-search
+// index on PostgreSQL).
 #include "hq/dashboard/review.h"
 
 #include "hq/dashboard/query_kit.h"
@@ -82,7 +83,7 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
     FEEDBACK_TRY(resolution);
     out.resolution = *resolution;
 
-    Sql rates("SELECT coalesce(sum(escalated), 0), coalesce(sum(reopen_count > 0), 0) FROM dashboard_complaints WHERE ");
+    Sql rates("SELECT coalesce(sum(escalated), 0), count(*) FILTER (WHERE reopen_count > 0) FROM dashboard_complaints WHERE ");
     rates.filter(*period, filter.store_code, "opened_local");
     auto rate_stmt = rates.prepare(db);
     FEEDBACK_TRY(rate_stmt);
@@ -124,7 +125,8 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
 
     // The bands are nps.h's: 9-10 promoter, 7-8 passive, 0-6 detractor.
     Sql drivers("SELECT CASE WHEN r.score >= 9 THEN 'promoter' WHEN r.score >= 7 THEN 'passive' ELSE 'detractor' END, "
-                "j.value, count(*) FROM dashboard_ratings AS r, json_each(r.reason_ids) AS j WHERE ");
+                "j.value, count(*) FROM dashboard_ratings AS r, " +
+                db.dialect().json_array_items("r.reason_ids", "j") + " WHERE ");
     drivers.filter(*period, filter.store_code, "occurred_local", "r");
     drivers += " AND r.misuse = 0 AND r.score IS NOT NULL AND r.reason_ids <> '[]' GROUP BY 1, 2 ORDER BY 3 DESC, 2";
     auto driver_stmt = drivers.prepare(db);
@@ -145,8 +147,11 @@ Result<std::vector<CommentHit>> search_comments(Database& db, const Filter& filt
 {
     auto period = checked_period(filter.period);
     FEEDBACK_TRY(period);
-    // Each word quoted (a " inside doubled) and made a prefix: what people
-    // type is never FTS5 syntax.
+    const bool sqlite = db.backend() == sql::Backend::sqlite;
+    // Each word quoted and made a prefix, so what people type is never the
+    // search syntax: FTS5's "word"* (a " inside doubled) on SQLite, the
+    // text-search query 'word':* (a ' and a \ inside escaped) on PostgreSQL,
+    // all words required on both.
     std::string match;
     for (size_t start = 0; start < words.size();) {
         size_t end = words.find_first_of(" \t", start);
@@ -154,10 +159,17 @@ Result<std::vector<CommentHit>> search_comments(Database& db, const Filter& filt
             end = words.size();
         std::string_view word = words.substr(start, end - start);
         if (!word.empty()) {
-            std::string quoted = "\"";
-            for (char c : word)
-                quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-            match += (match.empty() ? "" : " ") + quoted + "\"*";
+            const char quote = sqlite ? '"' : '\'';
+            std::string quoted(1, quote);
+            for (char c : word) {
+                if (c == quote)
+                    quoted += std::string(2, c);
+                else if (!sqlite && c == '\\')
+                    quoted += "\\\\";
+                else
+                    quoted += c;
+            }
+            match += (match.empty() ? "" : sqlite ? " " : " & ") + quoted + (sqlite ? "\"*" : "':*");
         }
         start = end + 1;
     }
@@ -165,8 +177,10 @@ Result<std::vector<CommentHit>> search_comments(Database& db, const Filter& filt
     if (match.empty())
         return hits;
     Sql sql("SELECT r.rating_id, r.store_code, r.occurred_at, r.score, r.comment FROM dashboard_comment_search AS s "
-            "JOIN dashboard_ratings AS r ON r.rating_id = s.rating_id WHERE dashboard_comment_search MATCH ");
-    sql += sql.arg(match) + " AND ";
+            "JOIN dashboard_ratings AS r ON r.rating_id = s.rating_id WHERE ");
+    // PostgreSQL: the expression of the index dashboard_comment_search_words.
+    sql += (sqlite ? "dashboard_comment_search MATCH " : "to_tsvector('simple', s.comment) @@ to_tsquery('simple', ") +
+           sql.arg(match) + (sqlite ? " AND " : ") AND ");
     sql.filter(*period, filter.store_code, "occurred_local", "r");
     sql += " AND r.score IS NOT NULL ORDER BY r.occurred_at DESC, r.rating_id LIMIT " + sql.arg(limit);
     auto stmt = sql.prepare(db);

@@ -62,7 +62,7 @@ struct Review {
     std::vector<DriverRow> drivers;      // per band (promoter, passive, detractor), most chosen first
 };
 
-Result<Review> review(sqlite::Database& db, const Filter& filter, int64_t now_ms);
+Result<Review> review(sql::Connection& db, const Filter& filter, int64_t now_ms);
 
 struct CommentHit {
     std::string rating_id;
@@ -75,7 +75,7 @@ struct CommentHit {
 // Comments of ratings in the filter that hold every word of `words` (each
 // word a prefix, any case; FTS5 syntax in `words` is taken as plain text),
 // newest first, at most `limit`. Nothing for no words.
-Result<std::vector<CommentHit>> search_comments(sqlite::Database& db, const Filter& filter, std::string_view words,
+Result<std::vector<CommentHit>> search_comments(sql::Connection& db, const Filter& filter, std::string_view words,
                                                 int64_t limit);
 
 // The nearest-rank percentile (0 < p <= 1) of unsorted values; nothing when empty.

@@ -6,7 +6,6 @@
 #include "domain/clock.h"
 #include "domain/refcode.h"
 #include "hq/dashboard/calendar.h"
-#include "hq/dashboard/projector.h"
 #include "hq/http_answers.h"
 
 #include <algorithm>
@@ -61,15 +60,10 @@ Result<void> Page::audit(std::string_view action, std::string_view subject)
 
 Result<void> Page::refresh_figures()
 {
-    dashboard::Projector projector(store);
-    auto cursor = projector.cursor();
-    FEEDBACK_TRY(cursor);
-    auto last = store.database().query_int64("SELECT coalesce(max(seq), 0) FROM events");
-    FEEDBACK_TRY(last);
-    if (*cursor >= *last)
-        return {};
-    auto done = projector.catch_up(&app.write_mutex); // uploads go on between its chunks
-    FEEDBACK_TRY(done);
+    // The worker projects; the page only waits for it, a few seconds at most,
+    // and then shows what there is.
+    auto current = app.projector.wait_until_current(store, figures_wait);
+    FEEDBACK_TRY(current);
     return {};
 }
 
@@ -352,7 +346,7 @@ std::vector<std::string> Page::known_stores()
     for (const char* sql : {"SELECT DISTINCT store_code FROM dashboard_nps_days",
                             "SELECT DISTINCT store_code FROM dashboard_complaints",
                             "SELECT scope FROM configs WHERE scope <> 'default'"}) {
-        auto stmt = store.database().prepare(sql);
+        auto stmt = store.connection().prepare(sql);
         if (!stmt)
             continue;
         for (auto row = stmt->step(); row && *row; row = stmt->step())

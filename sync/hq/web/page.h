@@ -17,9 +17,11 @@
 
 #include "domain/time_zone.h"
 #include "hq/dashboard/analytics.h"
+#include "hq/dashboard/projector_worker.h"
 
 #include <httplib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -36,7 +38,8 @@ struct App {
         SessionLimits sessions_, LoginLimits logins_)
         : dir(std::move(dir_)), settings(settings_), write_mutex(write_mutex_), text(std::move(text_)),
           sessions(sessions_), logins(logins_), pool(dir),
-          status_lookups(settings_.status_lookups_per_minute / 60.0, settings_.status_lookups_per_minute)
+          status_lookups("status", settings_.status_lookups_per_minute / 60.0, settings_.status_lookups_per_minute),
+          projector(dir, write_mutex_)
     {
     }
     std::filesystem::path dir;
@@ -55,6 +58,8 @@ struct App {
     ComplaintViewer complaints;
     // Status links of complaints just registered, until their confirmation shows them.
     StatusLinkHandoff status_links;
+    // Keeps the figures up to date in the background (Page::refresh_figures).
+    dashboard::ProjectorWorker projector;
 };
 
 // A form's answer shown on the page again after a mistake: which form,
@@ -135,9 +140,10 @@ public:
         return work();
     }
     Result<void> audit(std::string_view action, std::string_view subject);
-    // Brings the read model the figures come from (hq/dashboard/projector.h)
-    // up to the newest event; takes the write mutex only when behind, one
-    // chunk at a time.
+    // Waits until the read model the figures come from (hq/dashboard/
+    // projector.h) holds every event stored before this request: the
+    // projector worker does the work, the page waits `figures_wait` at most.
+    static constexpr std::chrono::milliseconds figures_wait{3000};
     Result<void> refresh_figures();
 
     // [SECTION] Answering

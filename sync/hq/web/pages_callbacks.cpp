@@ -27,7 +27,7 @@ void callbacks_page(Page& page)
                         std::string(all ? " checked" : "") + "> " + escape(t("callbacks.include_done")) + "</label>";
     std::string body = "<p class=\"intro\">" + escape(t("callbacks.intro")) + "</p>" +
                        filter_form(page, filters, "/callbacks", extra);
-    auto rows = dashboard::call_backs(page.store.database(), filters.filter, !all);
+    auto rows = dashboard::call_backs(page.store.connection(), filters.filter, !all);
     if (!rows) {
         page.send_failure(rows.error());
         return;

@@ -155,13 +155,13 @@ void complaints_page(Page& page)
     if (page.can(Role::manager))
         body += "<a class=\"button\" id=\"register\" href=\"/complaints/new\">" + escape(t("register.link")) +
                 "</a> ";
-    auto escalated = dashboard::escalated_count(page.store.database(), filters.filter);
+    auto escalated = dashboard::escalated_count(page.store.connection(), filters.filter);
     if (!escalated)
         return page.send_failure(escalated.error());
     body += "<a id=\"escalated-queue\" href=\"/complaints" +
             escape(query_string({{"store", filters.store}, {"status", "escalated"}, {"from", "2020-01-01"}})) + "\">" +
             escape(t.format("complaints.escalated_queue", {{"count", std::to_string(*escalated)}})) + "</a></p>";
-    auto found = dashboard::complaints(page.store.database(), query, page.now_ms);
+    auto found = dashboard::complaints(page.store.connection(), query, page.now_ms);
     if (!found) {
         page.send_failure(found.error());
         return;

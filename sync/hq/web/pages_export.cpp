@@ -44,7 +44,7 @@ void export_csv(Page& page)
                         "deadline_at", "overdue", "closed_at", "root_cause", "solved_on_the_spot"});
         query.limit = 1000;
         for (query.offset = 0;; query.offset += query.limit) {
-            auto found = dashboard::complaints(page.store.database(), query, page.now_ms);
+            auto found = dashboard::complaints(page.store.connection(), query, page.now_ms);
             if (!found)
                 return page.send_failure(found.error());
             for (const auto& row : found->rows)
@@ -57,7 +57,7 @@ void export_csv(Page& page)
                 break;
         }
     } else if (list == "callbacks") {
-        auto rows = dashboard::call_backs(page.store.database(), filters.filter, page.param("all") != "1");
+        auto rows = dashboard::call_backs(page.store.connection(), filters.filter, page.param("all") != "1");
         if (!rows)
             return page.send_failure(rows.error());
         csv = csv_line({"rating_id", "store", "rated_at", "score", "reason_ids", "comment", "outcome", "followed_up_at"});
@@ -70,7 +70,7 @@ void export_csv(Page& page)
                              row.followed_up_at ? format_utc_iso8601(*row.followed_up_at) : ""});
         }
     } else if (list == "stores" || list == "weeks") {
-        auto figures = dashboard::overview(page.store.database(), filters.filter, page.now_ms);
+        auto figures = dashboard::overview(page.store.connection(), filters.filter, page.now_ms);
         if (!figures)
             return page.send_failure(figures.error());
         if (list == "stores") {
@@ -92,7 +92,7 @@ void export_csv(Page& page)
             }
         }
     } else if (list == "promises") {
-        auto measures = dashboard::promise_measures(page.store.database(), filters.filter, page.now_ms);
+        auto measures = dashboard::promise_measures(page.store.connection(), filters.filter, page.now_ms);
         if (!measures)
             return page.send_failure(measures.error());
         csv = csv_line({"promise_id", "store", "measure", "target", "actual", "counted", "met"});
@@ -102,7 +102,7 @@ void export_csv(Page& page)
                              std::to_string(m.met)});
     } else if (list == "learning") {
         int64_t window = repeat_window_days(page, filters);
-        auto found = dashboard::learning(page.store.database(), filters.filter, window * ms_per_day);
+        auto found = dashboard::learning(page.store.connection(), filters.filter, window * ms_per_day);
         if (!found)
             return page.send_failure(found.error());
         csv = csv_line({"kind", "key", "count", "complaint_id", "other_id", "before", "after"});

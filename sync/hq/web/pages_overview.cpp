@@ -71,7 +71,7 @@ void overview_page(Page& page)
     Filters filters = page.filters();
     if (auto fresh = page.refresh_figures(); !fresh)
         return page.send_failure(fresh.error());
-    auto figures = dashboard::overview(page.store.database(), filters.filter, page.now_ms);
+    auto figures = dashboard::overview(page.store.connection(), filters.filter, page.now_ms);
     if (!figures) {
         page.send_failure(figures.error());
         return;
@@ -149,7 +149,7 @@ void promises_page(Page& page)
     Filters filters = page.filters();
     if (auto fresh = page.refresh_figures(); !fresh)
         return page.send_failure(fresh.error());
-    auto measures = dashboard::promise_measures(page.store.database(), filters.filter, page.now_ms);
+    auto measures = dashboard::promise_measures(page.store.connection(), filters.filter, page.now_ms);
     if (!measures) {
         page.send_failure(measures.error());
         return;
@@ -203,7 +203,7 @@ void learning_page(Page& page)
     if (auto fresh = page.refresh_figures(); !fresh)
         return page.send_failure(fresh.error());
     int64_t window = repeat_window_days(page, filters);
-    auto found = dashboard::learning(page.store.database(), filters.filter, window * ms_per_day);
+    auto found = dashboard::learning(page.store.connection(), filters.filter, window * ms_per_day);
     if (!found) {
         page.send_failure(found.error());
         return;

@@ -48,7 +48,7 @@ void review_page(Page& page)
     Filters filters = page.filters();
     if (auto fresh = page.refresh_figures(); !fresh)
         return page.send_failure(fresh.error());
-    auto figures = dashboard::review(page.store.database(), filters.filter, page.now_ms);
+    auto figures = dashboard::review(page.store.connection(), filters.filter, page.now_ms);
     if (!figures)
         return page.send_failure(figures.error());
     auto config = page.config_document(filters.store);
@@ -145,7 +145,7 @@ void review_page(Page& page)
 
     // Comments.
     if (!words.empty()) {
-        auto hits = dashboard::search_comments(page.store.database(), filters.filter, words, comment_hits);
+        auto hits = dashboard::search_comments(page.store.connection(), filters.filter, words, comment_hits);
         if (!hits)
             return page.send_failure(hits.error());
         body += "<section class=\"card\"><h2>" +

@@ -246,7 +246,8 @@ void status_page(Page& page)
 
     if (typed.empty() && page.param("ref").empty())
         return answer(200, "", intro + lookup_form(t, "", ""));
-    if (auto wait = page.app.status_lookups.take(page.address(), std::chrono::steady_clock::now())) {
+    if (auto wait = page.app.status_lookups.take(page.address(), std::chrono::steady_clock::now(),
+                                                 page.store.connection())) {
         page.res.set_header("Retry-After", std::to_string(*wait));
         return answer(429, typed,
                       "<p class=\"error\" role=\"alert\" id=\"rate-limited\">" +

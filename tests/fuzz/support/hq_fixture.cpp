@@ -80,12 +80,12 @@ void HqFixture::snapshot()
 {
     if (!m_snapshot)
         m_snapshot = open_database(":memory:");
-    copy_database(m_store->database().handle(), m_snapshot, "taking a snapshot of hq.db");
+    copy_database(sql::sqlite_database(m_store->connection())->handle(), m_snapshot, "taking a snapshot of hq.db");
 }
 
 void HqFixture::restore()
 {
-    copy_database(m_snapshot, m_store->database().handle(), "restoring hq.db");
+    copy_database(m_snapshot, sql::sqlite_database(m_store->connection())->handle(), "restoring hq.db");
 }
 
 } // namespace feedback::fuzz
