@@ -1116,9 +1116,13 @@ Result<void> HqStore::seal_contact(nlohmann::json& payload)
 void HqStore::flush_rewritten_pages()
 {
     // SQLite: the old pages leave the WAL too, when no reader holds them.
-    // (PostgreSQL keeps old row versions until its autovacuum reclaims them.)
+    // PostgreSQL keeps the old version of each rewritten row until a VACUUM
+    // removes it: done now for the tables an erasure rewrites, not whenever
+    // autovacuum comes by (after the commit: VACUUM runs in none).
     if (m_db->backend() == sql::Backend::sqlite)
         (void)m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    else
+        (void)m_db->exec("VACUUM events, mail_outbox, personal_events");
 }
 
 Result<void> HqStore::note_personal_event(int64_t seq, std::string_view type, std::string_view subject)

@@ -24,7 +24,11 @@
 // device, one transaction per store); only the per-event JSON check of
 // check_batch() is skipped (every 1,000th event is validated instead).
 //
-//   bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] [--runs N]
+// With --postgresql the same runs with head office on PostgreSQL (a private
+// cluster the bench starts in a temporary folder and stops; `feedback-hq init
+// --database`), the trivial query being the baseline on that backend.
+//
+//   bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] [--runs N] [--postgresql]
 #include "bench_support.h"
 #include "config/kiosk_config.h"
 #include "domain/event.h"
@@ -37,6 +41,7 @@
 #include "hq/dashboard/review.h"
 #include "hq/hq_store.h"
 #include "support/child_process.h"
+#include "support/sql_backends.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -50,6 +55,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -72,6 +78,7 @@ struct Options {
     int64_t complaints = 50'000;
     int stores = 200;
     int runs = 21;
+    bool postgresql = false;
 };
 
 constexpr int64_t now_ms = 1'796'385'600'000; // Friday 2026-12-04 12:00 UTC
@@ -132,9 +139,11 @@ Options parse(int argc, char** argv)
             options.stores = std::stoi(value());
         else if (arg == "--runs")
             options.runs = std::max(15, std::stoi(value()));
+        else if (arg == "--postgresql")
+            options.postgresql = true;
         else {
-            std::fprintf(stderr,
-                         "usage: bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] [--runs N]\n");
+            std::fprintf(stderr, "usage: bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] "
+                                 "[--runs N] [--postgresql]\n");
             std::exit(2);
         }
     }
@@ -473,14 +482,21 @@ int main(int argc, char** argv)
         options.dir = std::filesystem::temp_directory_path() / ("bench-dashboard-" + std::to_string(std::random_device{}()));
     std::filesystem::remove_all(options.dir);
     std::filesystem::create_directories(options.dir);
-    std::printf("bench_dashboard: %lld ratings, %lld complaints, %d stores in %s\n",
+    std::printf("bench_dashboard: %lld ratings, %lld complaints, %d stores in %s on %s\n",
                 static_cast<long long>(options.ratings), static_cast<long long>(options.complaints), options.stores,
-                options.dir.c_str());
+                options.dir.c_str(), options.postgresql ? "PostgreSQL" : "SQLite");
 
-    // Head office's folder as `feedback-hq init` makes it (hq.db, hq.json,
-    // the private CA and the server certificate), so section 3 can serve it.
-    auto init = testing::run_process(
-        {FEEDBACK_HQ_BINARY, "init", "--dir", options.dir.string(), "--hostname", "127.0.0.1"});
+    // Head office's folder as `feedback-hq init` makes it (hq.db or the
+    // PostgreSQL database, hq.json, the private CA and the server
+    // certificate), so section 3 can serve it.
+    std::optional<testing::SqlBackends> databases;
+    std::vector<std::string> init_argv{FEEDBACK_HQ_BINARY, "init", "--dir", options.dir.string(), "--hostname",
+                                       "127.0.0.1"};
+    if (options.postgresql) {
+        databases.emplace();
+        init_argv.insert(init_argv.end(), {"--database", databases->new_database(sql::Backend::postgresql)});
+    }
+    auto init = testing::run_process(init_argv);
     if (init.exit_code != 0)
         fail("feedback-hq init failed: " + init.err);
 
