@@ -319,3 +319,34 @@ TEST_CASE("an upload through one process is in the figures of the other within 5
     CHECK(overview.body.find(dutch ? "6 promotors, 12 passieven, 42 criticasters (60 beoordelingen)"
                                    : "6 promoters, 12 passives, 42 detractors (60 ratings)") != std::string::npos);
 }
+
+TEST_CASE("through haproxy a browser stays with one process: a complaint registered on the dashboard shows its "
+          "status link once",
+          "[sync][cluster]")
+{
+    Office office;
+    HaproxyFront front(office.temp.path() / "haproxy", office.first, office.second);
+    TerminalDir terminal(office.temp.path() / "t1"); // a store the dashboard knows
+    REQUIRE(terminal.enroll(office.first, office.first.enrol_code("UTR", "Counter 1")).exit_code == 0);
+    REQUIRE(add_dashboard_user(office.first, "max", "admin", "a long enough password 1").exit_code == 0);
+    for (int attempt = 0; attempt < 4; ++attempt) { // each a new browser, wherever haproxy sends it first
+        WebClient max(front.port(), office.first.ca_file());
+        REQUIRE(max.login("max", "a long enough password 1").status == 303);
+        REQUIRE(max.get("/complaints/new").status == 200);
+        WebClient::Fields fields{{"csrf", max.csrf()},       {"store", "UTR"},
+                                 {"channel", "phone"},       {"category", "delivery"},
+                                 {"severity", "normal"},     {"received_date", "2026-12-04"},
+                                 {"received_time", "16:00"}, {"description", "De bank is beschadigd bezorgd."},
+                                 {"customer_wish", "Een nieuwe bank"}};
+        auto registered = max.post_multipart("/complaints/new", fields);
+        INFO(registered.body);
+        REQUIRE(registered.status == 303);
+        auto confirmation = max.get(registered.header("location"));
+        CHECK(confirmation.status == 200);
+        CHECK(confirmation.body.find("id=\"status-link\"") != std::string::npos);
+    }
+    // Both processes served the dashboard's browsers.
+    CHECK(count_of(office.first.log(), "POST /complaints/new 303") +
+              count_of(office.second.log(), "POST /complaints/new 303") ==
+          4);
+}
