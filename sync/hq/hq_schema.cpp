@@ -757,11 +757,6 @@ CREATE INDEX erasures_by_subject ON erasures(subject);
 )sql"},
 };
 
-// Any number of head-office processes may start at once: one migrates, the
-// others wait for it (a transaction-scoped advisory lock) and then find the
-// schema up to date.
-constexpr const char* postgres_migration_lock = "SELECT pg_advisory_xact_lock(7461636801)";
-
 Result<void> migrate_sqlite(sql::Connection& db)
 {
     auto version = db.query_int64("PRAGMA user_version");
@@ -787,7 +782,9 @@ Result<void> migrate_postgres(sql::Connection& db)
     for (const PostgresMigration& migration : postgres_migrations) {
         auto txn = sql::Transaction::begin(db);
         FEEDBACK_TRY(txn);
-        FEEDBACK_TRY(db.exec(postgres_migration_lock));
+        // Any number of processes may start at once: one migrates, the
+        // others wait for it and then find the schema up to date.
+        FEEDBACK_TRY(db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(advisory_lock::schema_migration) + ")"));
         // (No notice on stderr that the table is there already.)
         FEEDBACK_TRY(db.exec("SET LOCAL client_min_messages = warning; "
                              "CREATE TABLE IF NOT EXISTS schema_version(version BIGINT NOT NULL)"));

@@ -17,6 +17,15 @@ int64_t schema_version();
 // alone.
 Result<void> migrate_schema(sql::Connection& db);
 
+// The PostgreSQL advisory locks head office's processes take on one
+// database, one number each (the first bytes spell "tac"):
+namespace advisory_lock {
+inline constexpr int64_t schema_migration = 7461636801; // migrate_schema(): one process migrates
+inline constexpr int64_t event_order = 7461636802;      // HqStore: one transaction at a time inserts events
+inline constexpr int64_t projector = 7461636803;        // dashboard/projector_worker.h: one projector
+inline constexpr int64_t retention = 7461636804;        // HqStore::apply_retention(): one retention run
+} // namespace advisory_lock
+
 // The dashboard's read model (dashboard/projector.h): derived from the
 // events, never copied or edited by hand; emptied with dashboard_cursor at
 // 0, the projector builds it again.

@@ -3,6 +3,8 @@
 // answer kept for replays; a device's health noted on each request.
 #include "hq_store.h"
 
+#include "hq_schema.h"
+
 #include "crypto/contact_seal.h"
 #include "crypto/sha256.h"
 
@@ -83,7 +85,8 @@ Result<void> HqStore::lock_event_order()
     // same batch sent to two processes be stored by one and replayed, with
     // the same answer, by the other. The NOTIFY reaches every listener (the
     // dashboard's projector worker in each process) when this commits.
-    auto lock = m_db->cached("SELECT pg_advisory_xact_lock(7461636802), pg_notify('" + std::string(events_channel) +
+    auto lock = m_db->cached("SELECT pg_advisory_xact_lock(" + std::to_string(advisory_lock::event_order) +
+                             "), pg_notify('" + std::string(events_channel) +
                              "', '')");
     FEEDBACK_TRY(lock);
     return (*lock)->run();

@@ -4,6 +4,8 @@
 // they rewrote.
 #include "hq_store.h"
 
+#include "hq_schema.h"
+
 #include "crypto/contact_seal.h"
 #include "domain/clock.h"
 
@@ -208,6 +210,13 @@ Result<ErasureReport> HqStore::erase_complaint(std::string_view complaint_id, bo
 Result<ErasureReport> HqStore::apply_retention(int64_t now_ms, int days)
 {
     const int64_t cutoff = now_ms - static_cast<int64_t>(days) * ms_per_day;
+    auto txn = Transaction::begin(*m_db);
+    FEEDBACK_TRY(txn);
+    // Several processes on PostgreSQL run retention each hour: one at a
+    // time, each reading what is due only once it holds the lock, so a
+    // subject is erased (and its erasure noted) once.
+    if (m_db->backend() == sql::Backend::postgresql)
+        FEEDBACK_TRY(m_db->exec("SELECT pg_advisory_xact_lock(" + std::to_string(advisory_lock::retention) + ")"));
     auto candidates = m_db->prepare("SELECT DISTINCT subject, type LIKE 'complaint.%' FROM personal_events "
                                    "WHERE subject IS NOT NULL AND subject <> ''");
     FEEDBACK_TRY(candidates);
@@ -222,8 +231,6 @@ Result<ErasureReport> HqStore::apply_retention(int64_t now_ms, int days)
     auto followed_up = m_db->prepare("SELECT max(occurred_at) FROM events WHERE subject = ?1 AND type = 'nps.followed_up'");
     FEEDBACK_TRY(followed_up);
     ErasureReport report;
-    auto txn = Transaction::begin(*m_db);
-    FEEDBACK_TRY(txn);
     for (const auto& [subject, is_complaint] : subjects) {
         bool expired = false;
         if (is_complaint) {

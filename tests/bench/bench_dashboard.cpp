@@ -25,8 +25,9 @@
 // check_batch() is skipped (every 1,000th event is validated instead).
 //
 // With --postgresql the same runs with head office on PostgreSQL (a private
-// cluster the bench starts in a temporary folder and stops; `feedback-hq init
-// --database`), the trivial query being the baseline on that backend.
+// cluster the bench starts in a temporary folder and stops, with fsync on as
+// in production; `feedback-hq init --database`), the trivial query being the
+// baseline on that backend.
 //
 //   bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] [--runs N] [--postgresql]
 #include "bench_support.h"
@@ -147,7 +148,7 @@ Options parse(int argc, char** argv)
             std::exit(2);
         }
     }
-    options.stores = std::clamp(options.stores, 1, 31 * 31);
+    options.stores = std::clamp(options.stores, 1, 31 * 31 * 31);
     return options;
 }
 
@@ -285,9 +286,13 @@ private:
     int64_t m_counter = 0;
 };
 
+// "S00", "S01", ... for the first 961 stores, then on with the next first symbol.
 std::string store_code(int index)
 {
-    return std::string{'S', refcode_alphabet[static_cast<size_t>(index / 31)], refcode_alphabet[static_cast<size_t>(index % 31)]};
+    const std::string_view alphabet(refcode_alphabet);
+    const size_t first = (alphabet.find('S') + static_cast<size_t>(index / (31 * 31))) % alphabet.size();
+    return std::string{alphabet[first], alphabet[static_cast<size_t>(index / 31 % 31)],
+                       alphabet[static_cast<size_t>(index % 31)]};
 }
 
 // =============================================================================
@@ -493,6 +498,7 @@ int main(int argc, char** argv)
     std::vector<std::string> init_argv{FEEDBACK_HQ_BINARY, "init", "--dir", options.dir.string(), "--hostname",
                                        "127.0.0.1"};
     if (options.postgresql) {
+        testing::make_cluster_durable(); // fsync on, as SQLite's synchronous=FULL
         databases.emplace();
         init_argv.insert(init_argv.end(), {"--database", databases->new_database(sql::Backend::postgresql)});
     }

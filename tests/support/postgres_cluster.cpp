@@ -53,7 +53,7 @@ std::string log_tail(const std::filesystem::path& log)
 
 } // namespace
 
-PostgresCluster::PostgresCluster()
+PostgresCluster::PostgresCluster(Durability durability) : m_durability(durability)
 {
     const std::filesystem::path bin(bin_dir);
     for (const char* tool : {"initdb", "pg_ctl", "createdb", "postgres"}) {
@@ -71,8 +71,8 @@ PostgresCluster::PostgresCluster()
             throw std::runtime_error("PostgresCluster: cannot give " + m_dir.path().string() + " to postgres");
     }
     m_port = free_port();
-    // --no-sync and fsync=off (in start()): a test cluster has nothing to
-    // keep across a power cut, and both save seconds.
+    // --no-sync, and fsync=off in start() unless durable: a test cluster has
+    // nothing to keep across a power cut, and both save seconds.
     run_tool("initdb",
              {"-D", data_dir().string(), "--auth=trust", "-U", "postgres", "--encoding=UTF8", "--no-locale",
               "--no-sync"},
@@ -102,7 +102,8 @@ void PostgresCluster::start()
     // Only a Unix socket in the folder; pg_ctl passes -o through a shell,
     // where '' is the empty value.
     const std::string options = "-k " + m_dir.path().string() + " -p " + std::to_string(m_port) +
-                                " -c listen_addresses='' -c fsync=off";
+                                " -c listen_addresses=''" +
+                                (m_durability == Durability::test_speed ? " -c fsync=off" : "");
     run_tool("pg_ctl",
              {"-D", data_dir().string(), "-l", (m_dir.path() / "server.log").string(), "-o", options, "-w", "start"},
              "starting the server");

@@ -26,7 +26,12 @@ public:
     // Where Debian's postgresql-15 puts initdb, pg_ctl and createdb.
     static constexpr const char* bin_dir = "/usr/lib/postgresql/15/bin";
 
-    PostgresCluster();
+    // test_speed: fsync off (a test cluster has nothing to keep after a
+    // crash); durable: fsync on, as a production server is, for benchmarks
+    // that compare it with SQLite's synchronous=FULL.
+    enum class Durability { test_speed, durable };
+
+    explicit PostgresCluster(Durability durability = Durability::test_speed);
     ~PostgresCluster();
     PostgresCluster(const PostgresCluster&) = delete;
     PostgresCluster& operator=(const PostgresCluster&) = delete;
@@ -46,6 +51,7 @@ private:
     std::filesystem::path data_dir() const { return m_dir.path() / "data"; }
 
     TempDir m_dir;
+    Durability m_durability;
     int m_port = 0; // names the socket, DIR/.s.PGSQL.PORT
     bool m_running = false;
 };

@@ -12,9 +12,12 @@ namespace {
 
 // One cluster for the whole process: making and starting one takes about
 // 2 s, and each test gets a database of its own in it anyway.
+std::atomic<bool> durable_cluster{false};
+
 PostgresCluster& shared_cluster()
 {
-    static PostgresCluster cluster;
+    static PostgresCluster cluster(durable_cluster ? PostgresCluster::Durability::durable
+                                                   : PostgresCluster::Durability::test_speed);
     return cluster;
 }
 
@@ -41,6 +44,8 @@ SqlBackends::SqlBackends() = default;
 SqlBackends::~SqlBackends() = default;
 
 PostgresCluster& SqlBackends::cluster() { return shared_cluster(); }
+
+void make_cluster_durable() { durable_cluster = true; }
 
 std::string SqlBackends::new_database(sql::Backend backend)
 {

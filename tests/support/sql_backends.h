@@ -19,6 +19,10 @@ class PostgresCluster;
 // Runs the calling test case once per backend (Catch2 GENERATE).
 inline sql::Backend each_backend() { return GENERATE(sql::Backend::sqlite, sql::Backend::postgresql); }
 
+// For benchmarks: the process's cluster runs with fsync on, as a production
+// server does (tests run it with fsync off). Call before its first use.
+void make_cluster_durable();
+
 class SqlBackends {
 public:
     SqlBackends();

@@ -4,6 +4,7 @@
 #include "hq/dashboard/projector_worker.h"
 
 #include "hq/dashboard/projector.h"
+#include "hq/hq_schema.h"
 #include "postgres/connection.h"
 
 #include <iostream>
@@ -75,7 +76,7 @@ Result<void> ProjectorWorker::catch_up(HqStore& store)
     sql::Connection& db = store.connection();
     const bool shared = db.backend() == sql::Backend::postgresql;
     if (shared) {
-        const std::string key = std::to_string(projector_lock_key);
+        const std::string key = std::to_string(advisory_lock::projector);
         auto mine = db.query_int64("SELECT CASE WHEN pg_try_advisory_lock(" + key + ") THEN 1 ELSE 0 END");
         FEEDBACK_TRY(mine);
         if (*mine == 0)

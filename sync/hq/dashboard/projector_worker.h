@@ -35,9 +35,6 @@ namespace feedback::hq::dashboard {
 
 class ProjectorWorker {
 public:
-    // The advisory lock only one projector at a time holds (PostgreSQL).
-    static constexpr int64_t projector_lock_key = 7461636803;
-
     // Starts the thread, which opens head office in `dir` for itself.
     // `write_mutex`: the process's mutex of writers; must outlive the worker.
     ProjectorWorker(std::filesystem::path dir, std::mutex& write_mutex);
