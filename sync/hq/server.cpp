@@ -317,7 +317,13 @@ void HqServer::Impl::hello(const httplib::Request&, httplib::Response& res)
 // goes to the others. Says nothing more than that, to anyone.
 void HqServer::Impl::health(const httplib::Request&, httplib::Response& res)
 {
-    auto store = pool.borrow();
+    // Every connection lent means the database is answering this process's
+    // requests: healthy, without waiting for one.
+    auto store = pool.borrow(std::chrono::milliseconds(0));
+    if (!store && store.error().kind == ErrorKind::busy) {
+        send_json(res, {{"status", "ok"}});
+        return;
+    }
     Result<void> reachable = store ? (*store)->check_reachable() : Result<void>(store.error());
     if (!reachable) {
         res.set_header("Retry-After", "1");
