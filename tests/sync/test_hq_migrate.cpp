@@ -18,6 +18,7 @@
 #include "support/sql_backends.h"
 #include "support/temp_dir.h"
 #include "support/child_process.h"
+#include "sync/sync_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -40,23 +41,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string password = "demo-password-2026";
-
-std::string read_text(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text)
-{
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        lines.push_back(line);
-    return lines;
-}
 
 Finished hq_command(std::vector<std::string> args, const std::string& input = "")
 {
