@@ -158,11 +158,14 @@ Result<std::vector<Rated>> chunk_ratings(Database& db, StoreRules& rules, int64_
     return rows;
 }
 
+// The columns insert_ratings_sql() writes for each rating.
+constexpr size_t rating_columns = 8;
+
 // INSERT of `count` dashboard_ratings rows; a detail that came first made
 // the row, and the rating fills it in.
 std::string insert_ratings_sql(size_t count)
 {
-    constexpr size_t columns = 8;
+    constexpr size_t columns = rating_columns;
     std::string sql = "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, occurred_at, occurred_local, "
                       "week_start, score, misuse) VALUES ";
     for (size_t row = 0; row < count; ++row) {
@@ -197,7 +200,7 @@ Result<void> upsert_ratings(Database& db, const std::vector<Rated>& rows)
         }
         for (size_t i = 0; i < count; ++i) {
             const Rated& rated = rows[first + i];
-            int base = static_cast<int>(i) * 8;
+            int base = static_cast<int>(i * rating_columns);
             stmt->bind(base + 1, rated.rating_id)
                 .bind(base + 2, rated.store_code)
                 .bind(base + 3, rated.device_id)
