@@ -246,13 +246,27 @@ struct Session {
     bool transaction_open = false;
 };
 
-// Before a statement is sent: a session libpq knows is broken (the server
+// Before a statement is sent: a session that is broken (the server
 // restarted, the network dropped) and that no transaction is using is
 // opened again (PQreset), so connections kept in a pool heal at their
-// next use. Inside a transaction it is an io error, as the statement's.
+// next use rather than fail it. Inside a transaction it is an io error, as
+// the statement's.
 Result<void> usable_session(Session& session, std::string_view context)
 {
     PGconn* conn = session.conn.get();
+    // A server that ended the session while it sat idle in a pool (a
+    // restart: "terminating connection due to administrator command") has
+    // said so and closed the socket; libpq learns it only by reading. An
+    // idle session's socket has nothing to read otherwise (but a
+    // notification, kept for PQnotifies): one poll() when it is quiet; else
+    // the goodbye, then the end of the stream, which marks it broken.
+    if (!session.transaction_open && PQstatus(conn) == CONNECTION_OK) {
+        for (int reads = 0; reads < 4; ++reads) {
+            pollfd quiet{PQsocket(conn), POLLIN, 0};
+            if (::poll(&quiet, 1, 0) <= 0 || PQconsumeInput(conn) == 0)
+                break;
+        }
+    }
     if (PQstatus(conn) != CONNECTION_BAD)
         return {};
     if (session.transaction_open)
@@ -608,8 +622,12 @@ Result<void> Connection::listen(std::string_view channel)
 
 Result<bool> Connection::await_notification(std::chrono::milliseconds timeout)
 {
-    FEEDBACK_TRY(detail::usable_session(*m_session, "waiting for a notification"));
+    // Never opened again here: the session's LISTENs end with it, and the
+    // listener must hear so (an io error) to LISTEN again on the next one,
+    // which its next other call opens.
     PGconn* conn = handle();
+    if (PQstatus(conn) == CONNECTION_BAD)
+        return make_error(conn, nullptr, "waiting for a notification");
     auto drained = [&] {
         bool any = false;
         while (PGnotify* notice = PQnotifies(conn)) {

@@ -418,12 +418,12 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
             return fail(err, "serve", settings.error());
     }
     const HqSettings& loaded = *settings;
-    std::mutex* write_mutex_of_server = nullptr;
+    WriterTurns* writer_turns_of_server = nullptr;
     auto server = HqServer::create(
         dir, loaded, out,
-        [&dir, &write_mutex_of_server](httplib::Server& http, std::mutex& write_mutex, const HqSettings& live) {
-            write_mutex_of_server = &write_mutex;
-            return web::mount_dashboard(http, dir, live, write_mutex);
+        [&dir, &writer_turns_of_server](httplib::Server& http, WriterTurns& writer_turns, const HqSettings& live) {
+            writer_turns_of_server = &writer_turns;
+            return web::mount_dashboard(http, dir, live, writer_turns);
         });
     if (!server)
         return fail(err, "serve", server.error());
@@ -453,10 +453,10 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
         return labels->format(labels->has(chain_locale, key) ? chain_locale : std::string("en"), key, values);
     };
     auto mailer = mail::MailWorker::start(dir, loaded.mail, std::move(mail_context), std::move(alert_context),
-                                          *write_mutex_of_server, out);
+                                          *writer_turns_of_server, out);
     if (!mailer)
         return fail(err, "serve", mailer.error());
-    auto retention_worker = RetentionWorker::start(dir, loaded.contact_retention_days, *write_mutex_of_server, out);
+    auto retention_worker = RetentionWorker::start(dir, loaded.contact_retention_days, *writer_turns_of_server, out);
     if (!retention_worker)
         return fail(err, "serve", retention_worker.error());
     std::string shown_host = address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
@@ -478,7 +478,7 @@ int serve(const cli::ParsedOptions& options, std::ostream& out, std::ostream& er
         running.stop();
     });
     auto served = running.run();
-    mailer->reset(); // finishes its round while the server's mutex still exists
+    mailer->reset(); // finishes its round while the server's writer turns still exist
     retention_worker->reset();
     // Wake the waiter if the server stopped on its own.
     pthread_kill(waiter.native_handle(), SIGTERM);

@@ -24,6 +24,7 @@ inline constexpr int64_t schema_migration = 7461636801; // migrate_schema(): one
 inline constexpr int64_t event_order = 7461636802;      // HqStore: one transaction at a time inserts events
 inline constexpr int64_t projector = 7461636803;        // dashboard/projector_worker.h: one projector
 inline constexpr int64_t retention = 7461636804;        // HqStore::apply_retention(): one retention run
+inline constexpr int64_t alert_scan = 7461636805;       // mail/alerts.h scan_alerts(): one scan
 } // namespace advisory_lock
 
 // The dashboard's read model (dashboard/projector.h): derived from the

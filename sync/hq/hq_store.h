@@ -247,7 +247,7 @@ public:
     // delivers it to that store's terminals. Errors: not_found (no such
     // complaint or rating), invalid_input (the event breaks a rule, or a type
     // head office does not record), invalid_transition, and storage errors;
-    // nothing is stored then. Hold the write mutex.
+    // nothing is stored then. Take a writer's turn (writer_turns.h).
     Result<Event> record_hq_event(EventType type, std::string subject, std::string actor, nlohmann::json payload,
                                   int64_t now_ms);
     // The same inside a transaction the caller holds (with other writes that
@@ -320,7 +320,7 @@ public:
     // every event about it; records complaint.erased (so terminals erase
     // their copies through the feed) and the erasure. Facts for figures
     // (category, times, outcome, amounts) stay. not_found for an unknown
-    // complaint. Hold the write mutex.
+    // complaint. Take a writer's turn (writer_turns.h).
     Result<ErasureReport> erase_complaint(std::string_view complaint_id, bool texts, std::string actor, int64_t now_ms);
     // Retention: contact details of complaints closed at least `days` ago
     // and of call-back requests followed up that long ago are erased.

@@ -6,17 +6,17 @@
 namespace feedback::hq {
 
 Result<std::unique_ptr<RetentionWorker>> RetentionWorker::start(const std::filesystem::path& dir, int days,
-                                                                std::mutex& write_mutex, std::ostream& log,
+                                                                WriterTurns& writer_turns, std::ostream& log,
                                                                 std::chrono::minutes every)
 {
     auto store = HqStore::open(dir, HqStore::Intent::existing_only);
     FEEDBACK_TRY(store);
-    return std::unique_ptr<RetentionWorker>(new RetentionWorker(std::move(*store), days, write_mutex, log, every));
+    return std::unique_ptr<RetentionWorker>(new RetentionWorker(std::move(*store), days, writer_turns, log, every));
 }
 
-RetentionWorker::RetentionWorker(HqStore store, int days, std::mutex& write_mutex, std::ostream& log,
+RetentionWorker::RetentionWorker(HqStore store, int days, WriterTurns& writer_turns, std::ostream& log,
                                  std::chrono::minutes every)
-    : m_store(std::move(store)), m_days(days), m_write_mutex(write_mutex), m_log(log), m_every(every)
+    : m_store(std::move(store)), m_days(days), m_writer_turns(writer_turns), m_log(log), m_every(every)
 {
     m_thread = std::thread([this] { run(); });
 }
@@ -37,7 +37,7 @@ void RetentionWorker::run()
     while (!m_stopping) {
         lock.unlock();
         Result<ErasureReport> report = [&] {
-            std::lock_guard write(m_write_mutex);
+            auto turn = m_writer_turns.take();
             return m_store.apply_retention(now_utc_ms(), m_days);
         }();
         if (!report)

@@ -2,10 +2,11 @@
 // `feedback-hq serve` runs (HqStore::apply_retention: complaints closed, and
 // call-back requests followed up, hq.json's contact_retention_days ago): once
 // at start, then every hour, on a database connection of its own and under
-// head office's write mutex. The log says how many, never whose.
+// a writer's turn (writer_turns.h). The log says how many, never whose.
 #pragma once
 
 #include "hq/hq_store.h"
+#include "hq/writer_turns.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -20,7 +21,7 @@ namespace feedback::hq {
 class RetentionWorker {
 public:
     static Result<std::unique_ptr<RetentionWorker>> start(const std::filesystem::path& dir, int days,
-                                                          std::mutex& write_mutex, std::ostream& log,
+                                                          WriterTurns& writer_turns, std::ostream& log,
                                                           std::chrono::minutes every = std::chrono::minutes(60));
     // Finishes a run in progress, then ends the thread.
     ~RetentionWorker();
@@ -28,12 +29,12 @@ public:
     RetentionWorker& operator=(const RetentionWorker&) = delete;
 
 private:
-    RetentionWorker(HqStore store, int days, std::mutex& write_mutex, std::ostream& log, std::chrono::minutes every);
+    RetentionWorker(HqStore store, int days, WriterTurns& writer_turns, std::ostream& log, std::chrono::minutes every);
     void run();
 
     HqStore m_store;
     int m_days;
-    std::mutex& m_write_mutex;
+    WriterTurns& m_writer_turns;
     std::ostream& m_log;
     std::chrono::minutes m_every;
     std::mutex m_mutex;

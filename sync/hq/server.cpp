@@ -98,8 +98,8 @@ constexpr uint64_t enrol_body_bytes = 4 * 1024;
 //   store() --> QUEUED --(writer takes the group)--> STORING --commit--> ANSWERED (store() returns)
 class BatchWriter {
 public:
-    BatchWriter(HqStore store, std::mutex& write_mutex)
-        : m_store(std::move(store)), m_write_mutex(write_mutex), m_thread([this] { run(); })
+    BatchWriter(HqStore store, WriterTurns& writer_turns)
+        : m_store(std::move(store)), m_writer_turns(writer_turns), m_thread([this] { run(); })
     {
     }
     // Stores what was handed over, then ends the thread.
@@ -158,7 +158,7 @@ private:
                 batches.push_back(job->what);
             std::vector<Result<IngestResult>> results;
             try {
-                std::lock_guard write(m_write_mutex);
+                auto turn = m_writer_turns.take();
                 results = m_store.store_batches(batches, now_utc_ms());
             } catch (const std::exception& failure) {
                 // Nothing may escape the thread; the transaction rolled back.
@@ -176,7 +176,7 @@ private:
     }
 
     HqStore m_store;
-    std::mutex& m_write_mutex;
+    WriterTurns& m_writer_turns;
     std::mutex m_mutex;
     std::condition_variable m_wake; // the writer: work is queued, or stop
     std::condition_variable m_done; // request threads: a group is answered
@@ -192,7 +192,8 @@ struct HqServer::Impl {
          front::TlsFront::TlsContext tls, HqStore writer_store)
         : dir(folder), settings(given), log(log_stream), pool(folder),
           limiter("device", given.limits.rate_per_second, given.limits.rate_burst),
-          writer(std::move(writer_store), write_mutex), http(std::make_unique<httplib::Server>()),
+          writer_turns(writer_store.connection().backend()), writer(std::move(writer_store), writer_turns),
+          http(std::make_unique<httplib::Server>()),
           tls_context(std::move(tls)), front_secret(sync::random_hex(32))
     {
     }
@@ -204,9 +205,9 @@ struct HqServer::Impl {
     StorePool pool;
     RateLimiter limiter;       // requests per device (its token)
     RateLimiter enrol_limiter{"enrol", enrol_attempts_per_second, enrol_attempt_burst}; // POST /v1/enrol per address
-    std::mutex write_mutex; // one writer at a time (see server.h)
-    BatchWriter writer;     // after write_mutex, before http: ends after the last request
-    api::IntakeApi intake_api{pool, write_mutex, settings}; // before http, like the writer
+    WriterTurns writer_turns; // writers take turns where the database needs it (writer_turns.h)
+    BatchWriter writer;       // after writer_turns, before http: ends after the last request
+    api::IntakeApi intake_api{pool, writer_turns, settings}; // before http, like the writer
     // The routes: plain HTTP on a loopback port, reached only through the
     // front, which faces the network (front/tls_front.h).
     std::unique_ptr<httplib::Server> http;
@@ -372,7 +373,7 @@ void HqServer::Impl::enrol(const httplib::Request& req, httplib::Response& res)
     // (PROTOCOL.md 2); HqStore::enrol() decides, and ignores it otherwise.
     std::string current_token(bearer_token(req).value_or(""));
     Result<Enrolled> enrolled = [&] {
-        std::lock_guard lock(write_mutex);
+        auto turn = writer_turns.take();
         return (*store)->enrol(body["code"].get<std::string>(), body["device_id"].get<std::string>(), app_version,
                                now_utc_ms(), current_token);
     }();
@@ -508,7 +509,7 @@ void HqServer::Impl::screenshot(const httplib::Request& req, httplib::Response& 
     const int64_t now = now_utc_ms();
     std::optional<int64_t> taken = header_integer(req, sync::header_screenshot_taken);
     Result<void> stored = [&] {
-        std::lock_guard lock(write_mutex);
+        auto turn = writer_turns.take();
         return authorised->store->store_screenshot(authorised->device.id, req.body, taken.value_or(now), now);
     }();
     if (!stored) {
@@ -526,7 +527,7 @@ void HqServer::Impl::leave(const httplib::Request& req, httplib::Response& res)
     if (!authorised)
         return;
     Result<void> left = [&] {
-        std::lock_guard lock(write_mutex);
+        auto turn = writer_turns.take();
         return authorised->store->leave(authorised->device.id, now_utc_ms());
     }();
     if (!left) {
@@ -603,7 +604,7 @@ void HqServer::Impl::feed(const httplib::Request& req, httplib::Response& res)
         return;
     }
     {
-        std::lock_guard lock(write_mutex);
+        auto turn = writer_turns.take();
         (void)hq.touch(device.id, now_utc_ms(), health_of(req)); // not worth failing the read for
     }
     send_json(res, {{"events", page->events}, {"cursor", std::to_string(page->cursor)}, {"more", page->more}});
@@ -695,7 +696,7 @@ Result<std::unique_ptr<HqServer>> HqServer::create(const std::filesystem::path& 
                                                              settings.connections.max_form_bytes)));
     impl->install_routes();
     if (extra_routes)
-        FEEDBACK_TRY(extra_routes(http, impl->write_mutex, impl->settings));
+        FEEDBACK_TRY(extra_routes(http, impl->writer_turns, impl->settings));
     return std::unique_ptr<HqServer>(new HqServer(std::move(impl)));
 }
 

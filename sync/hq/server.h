@@ -4,8 +4,8 @@
 //
 //   create() --> bind() --> run() ... (serving) ... stop() from any thread --> run() returns
 //
-// Ingest, enrolment and other writes take turns on one in-process mutex, so
-// concurrent uploads queue in memory instead of spinning on SQLite's lock.
+// Ingest, enrolment and other writes take turns on SQLite (writer_turns.h),
+// so concurrent uploads queue in memory instead of spinning on SQLite's lock.
 // Uploads are checked on their request threads in parallel and stored by one
 // writer thread, which stores the batches waiting together in one
 // transaction (group commit) and answers each only after that commit.
@@ -15,11 +15,11 @@
 
 #include "hq_settings.h"
 #include "hq_store.h"
+#include "writer_turns.h"
 
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <ostream>
 #include <string>
 
@@ -30,12 +30,12 @@ class Server;
 namespace feedback::hq {
 
 // Routes another module mounts next to the protocol's on the same HTTPS
-// server (the web dashboard, sync/hq/web/dashboard.h), given the mutex
-// every write to hq.db takes turns on and the server's own settings, which
+// server (the web dashboard, sync/hq/web/dashboard.h), given the turns
+// of the process's writers (writer_turns.h) and the server's own settings, which
 // live as long as the routes; their public_url is filled in by bind() (the
 // default needs the port), before any request. Called once, from create().
 using ExtraRoutes =
-    std::function<Result<void>(httplib::Server& http, std::mutex& write_mutex, const HqSettings& settings)>;
+    std::function<Result<void>(httplib::Server& http, WriterTurns& writer_turns, const HqSettings& settings)>;
 
 class HqServer {
 public:

@@ -110,7 +110,7 @@ public:
         web::DashboardOptions options;
         // Inputs keep using the session made at setup (restore() puts it back as it was then).
         options.sessions.idle_ms = options.sessions.absolute_ms = 30LL * 24 * 60 * 60 * 1000;
-        fuzz::must(web::mount_dashboard(m_http, m_hq.dir(), m_hq.settings, m_hq.write_mutex, options),
+        fuzz::must(web::mount_dashboard(m_http, m_hq.dir(), m_hq.settings, m_hq.writer_turns, options),
                    "mounting the dashboard");
         add_admin();
         make_work();

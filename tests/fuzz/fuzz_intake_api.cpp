@@ -44,7 +44,7 @@ bool marker_only_in_contact(std::string_view body)
 // harness with no state of its own, so it lives for the whole run.
 class IntakeHarness {
 public:
-    IntakeHarness() : m_pool(m_hq.dir()), m_api(m_pool, m_hq.write_mutex, m_hq.settings)
+    IntakeHarness() : m_pool(m_hq.dir()), m_api(m_pool, m_hq.writer_turns, m_hq.settings)
     {
         hq::api::ApiTokenStore tokens(m_hq.store().connection());
         m_token = fuzz::must(tokens.add("fuzz", now_utc_ms()), "adding an API token").token;

@@ -16,6 +16,7 @@
 #include "hq/hq_store.h"
 #include "hq_backends.h"
 #include "hq/rate_limiter.h"
+#include "hq/writer_turns.h"
 #include "store/local_store.h"
 #include "support/child_process.h"
 #include "support/temp_dir.h"
@@ -23,6 +24,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <fstream>
 #include <latch>
@@ -570,6 +572,31 @@ TEST_CASE("the rate limiter forgets keys whose bucket is full again, so many add
     CHECK(limiter.take("busy", later));
     limiter.configure(1000, 1000);
     CHECK_FALSE(limiter.take("busy", later)); // new rates, buckets start full
+}
+
+TEST_CASE("writers take turns on SQLite and wait for nobody on PostgreSQL", "[sync][unit][hq]")
+{
+    // Whether a second writer got its turn while a first one held its own.
+    auto second_writer_went_ahead = [](hq::WriterTurns& turns) {
+        auto first = turns.take();
+        std::atomic<bool> went = false;
+        std::thread second([&] {
+            auto turn = turns.take();
+            went = true;
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const bool went_ahead = went;
+        first = {}; // the first writer's turn ends: the second one goes
+        second.join();
+        CHECK(went);
+        return went_ahead;
+    };
+    hq::WriterTurns on_sqlite(sql::Backend::sqlite);
+    CHECK(on_sqlite.take().owns_lock());
+    CHECK_FALSE(second_writer_went_ahead(on_sqlite));
+    hq::WriterTurns on_postgresql(sql::Backend::postgresql);
+    CHECK_FALSE(on_postgresql.take().owns_lock());
+    CHECK(second_writer_went_ahead(on_postgresql));
 }
 
 // [SECTION] The terminal store's side

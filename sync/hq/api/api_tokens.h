@@ -10,7 +10,7 @@
 // meaning that tool.
 //
 // ApiTokenStore is one connection's view (either backend): use it from one
-// thread at a time, and hold head office's write mutex around the methods
+// thread at a time, and take a writer's turn (hq/writer_turns.h) around the methods
 // that write.
 #pragma once
 
@@ -73,7 +73,7 @@ public:
     // The token's row: not_found when unknown, conflict when revoked.
     Result<ApiToken> authenticate(std::string_view token);
     // Whether note_use() would write (last use unknown or a minute old):
-    // callers take the write mutex only then.
+    // callers take a writer's turn only then.
     static bool use_is_stale(const ApiToken& token, int64_t now_ms);
     Result<void> note_use(std::string_view name, int64_t now_ms);
 

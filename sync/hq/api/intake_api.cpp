@@ -219,8 +219,8 @@ struct IntakeApi::Caller {
     ApiToken token;
 };
 
-IntakeApi::IntakeApi(StorePool& pool, std::mutex& write_mutex, const HqSettings& settings)
-    : m_pool(pool), m_write_mutex(write_mutex), m_settings(settings),
+IntakeApi::IntakeApi(StorePool& pool, WriterTurns& writer_turns, const HqSettings& settings)
+    : m_pool(pool), m_writer_turns(writer_turns), m_settings(settings),
       m_limiter("api", settings.limits.rate_per_second, settings.limits.rate_burst)
 {
 }
@@ -263,7 +263,7 @@ std::optional<IntakeApi::Caller> IntakeApi::authorise(const httplib::Request& re
         return std::nullopt;
     int64_t now = now_utc_ms();
     if (ApiTokenStore::use_is_stale(*found, now)) {
-        std::lock_guard lock(m_write_mutex);
+        auto turn = m_writer_turns.take();
         (void)tokens.note_use(found->name, now); // a report, not worth failing the request for
     }
     return Caller{std::move(*store), std::move(*found)};
@@ -293,7 +293,7 @@ void IntakeApi::post_complaint(const httplib::Request& req, httplib::Response& r
     HqStore& store = *caller->store;
     ApiTokenStore tokens(store.connection());
     const std::string& token_name = caller->token.name;
-    std::lock_guard lock(m_write_mutex);
+    auto turn = m_writer_turns.take();
     if (keyed) {
         auto kept = tokens.kept_answer(token_name, key);
         if (!kept) {

@@ -11,7 +11,7 @@
 //     | rate? --429--> refused     (per token, hq.json limits.rate_per_second / rate_burst)
 //     v
 //   body JSON of the right shape? --400--> refused (nothing stored)
-//     v  (under the write mutex)
+//     v  (in a writer's turn, hq/writer_turns.h)
 //   Idempotency-Key kept? --same body--> the kept answer again (Feedback-Replayed: true)
 //     |                   --other body--> 422 idempotency_conflict
 //     v
@@ -30,6 +30,7 @@
 #include "hq/hq_settings.h"
 #include "hq/rate_limiter.h"
 #include "hq/store_pool.h"
+#include "hq/writer_turns.h"
 
 #include <cstdint>
 #include <memory>
@@ -50,12 +51,12 @@ inline constexpr uint64_t max_body_bytes = 64 * 1024;
 
 class IntakeApi {
 public:
-    // `write_mutex`: the one every write to hq.db takes turns on (server.h).
+    // `writer_turns`: the process's writers' (hq/writer_turns.h).
     // Requests are limited per token like a terminal's (`settings.limits`);
     // status links start with settings.public_url, read when a complaint is
     // registered (the server fills it in when it binds), so `settings` must
     // outlive the API.
-    IntakeApi(StorePool& pool, std::mutex& write_mutex, const HqSettings& settings);
+    IntakeApi(StorePool& pool, WriterTurns& writer_turns, const HqSettings& settings);
     ~IntakeApi();
     IntakeApi(const IntakeApi&) = delete;
     IntakeApi& operator=(const IntakeApi&) = delete;
@@ -70,7 +71,7 @@ private:
     void get_complaint(const httplib::Request& req, httplib::Response& res);
 
     StorePool& m_pool;
-    std::mutex& m_write_mutex;
+    WriterTurns& m_writer_turns;
     const HqSettings& m_settings;
     RateLimiter m_limiter; // requests per token name
     ComplaintViewer m_viewer; // complaints by reference, deadlines

@@ -585,7 +585,7 @@ Projector::Projector(HqStore& store, int64_t chunk_events)
 
 Result<int64_t> Projector::cursor() { return read_cursor(m_store->connection()); }
 
-Result<CatchUp> Projector::catch_up(std::mutex* write_lock)
+Result<CatchUp> Projector::catch_up(WriterTurns* writer_turns)
 {
     Database& db = m_store->connection();
     CatchUp stats;
@@ -601,8 +601,8 @@ Result<CatchUp> Projector::catch_up(std::mutex* write_lock)
     StoreRules rules(*m_store);
     for (;;) {
         std::unique_lock<std::mutex> turn;
-        if (write_lock)
-            turn = std::unique_lock(*write_lock);
+        if (writer_turns)
+            turn = writer_turns->take();
         auto projected = project_chunk(db, rules, m_chunk_events, stats);
         FEEDBACK_TRY(projected);
         if (*projected < m_chunk_events)

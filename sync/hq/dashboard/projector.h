@@ -56,6 +56,7 @@
 #pragma once
 
 #include "hq/hq_store.h"
+#include "hq/writer_turns.h"
 
 #include <nlohmann/json.hpp>
 
@@ -78,14 +79,15 @@ public:
     static constexpr int64_t default_chunk_events = 5000;
 
     // `store` must outlive the projector. `chunk_events`: events per
-    // transaction (at least 1); smaller chunks hold the write lock shorter.
+    // transaction (at least 1); smaller chunks hold a writer's turn shorter.
     explicit Projector(HqStore& store, int64_t chunk_events = default_chunk_events);
 
     // Projects every event after the cursor, in seq order, one transaction
     // per chunk. Errors are the storage's; what was committed before stays.
-    // With `write_lock` (head office's mutex of writers), each chunk holds it
-    // only for its own transaction, so uploads go on between chunks.
-    Result<CatchUp> catch_up(std::mutex* write_lock = nullptr);
+    // With `writer_turns` (the process's, hq/writer_turns.h), each chunk
+    // takes a turn for its own transaction only, so uploads go on between
+    // chunks.
+    Result<CatchUp> catch_up(WriterTurns* writer_turns = nullptr);
     // The last projected seq (0 before the first catch_up).
     Result<int64_t> cursor();
 

@@ -28,8 +28,8 @@ Result<int64_t> newest_seq(HqStore& store)
 
 } // namespace
 
-ProjectorWorker::ProjectorWorker(std::filesystem::path dir, std::mutex& write_mutex)
-    : m_dir(std::move(dir)), m_write_mutex(write_mutex), m_thread([this] { run(); })
+ProjectorWorker::ProjectorWorker(std::filesystem::path dir, WriterTurns& writer_turns)
+    : m_dir(std::move(dir)), m_writer_turns(writer_turns), m_thread([this] { run(); })
 {
 }
 
@@ -82,13 +82,13 @@ Result<void> ProjectorWorker::catch_up(HqStore& store)
         if (*mine == 0)
             return {}; // another process projects; it goes on until nothing is new
         Projector projector(store);
-        auto done = projector.catch_up(&m_write_mutex);
+        auto done = projector.catch_up(&m_writer_turns);
         auto unlocked = db.exec("SELECT pg_advisory_unlock(" + key + ")");
         FEEDBACK_TRY(done);
         return unlocked;
     }
     Projector projector(store);
-    auto done = projector.catch_up(&m_write_mutex);
+    auto done = projector.catch_up(&m_writer_turns);
     FEEDBACK_TRY(done);
     return {};
 }

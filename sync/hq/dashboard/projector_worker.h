@@ -4,7 +4,7 @@
 //
 //   SQLite      the process is the only writer: the worker catches up when
 //               a page asks for it (wake) and every few seconds, holding
-//               the process's mutex of writers one chunk at a time.
+//               a writer's turn (hq/writer_turns.h) one chunk at a time.
 //   PostgreSQL  every transaction that stores events sends a NOTIFY on
 //               `events_channel` (hq_store.h), delivered when it commits; the
 //               worker LISTENs and catches up at once. One projector at a
@@ -23,6 +23,7 @@
 
 #include "domain/result.h"
 #include "hq/hq_store.h"
+#include "hq/writer_turns.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -36,8 +37,8 @@ namespace feedback::hq::dashboard {
 class ProjectorWorker {
 public:
     // Starts the thread, which opens head office in `dir` for itself.
-    // `write_mutex`: the process's mutex of writers; must outlive the worker.
-    ProjectorWorker(std::filesystem::path dir, std::mutex& write_mutex);
+    // `writer_turns`: the process's (hq/writer_turns.h); must outlive the worker.
+    ProjectorWorker(std::filesystem::path dir, WriterTurns& writer_turns);
     ~ProjectorWorker(); // stops the thread and waits for it (a second at most)
     ProjectorWorker(const ProjectorWorker&) = delete;
     ProjectorWorker& operator=(const ProjectorWorker&) = delete;
@@ -58,7 +59,7 @@ private:
     Result<bool> await_work(HqStore& store, bool& listening, std::chrono::milliseconds timeout);
 
     std::filesystem::path m_dir;
-    std::mutex& m_write_mutex;
+    WriterTurns& m_writer_turns;
     std::mutex m_mutex; // guards the two flags below
     std::condition_variable m_changed;
     bool m_stop = false;

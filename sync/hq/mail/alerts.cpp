@@ -6,6 +6,7 @@
 #include "domain/time_zone.h"
 #include "domain/vocabulary.h"
 #include "hq/device_flags.h"
+#include "hq/hq_schema.h"
 #include "hq/mail/outbox.h"
 
 #include <algorithm>
@@ -352,12 +353,16 @@ Result<std::vector<Alert>> terminal_alerts(HqStore& store, const AlertContext& c
         if (!reported)
             continue;
         const auto previous = stmt->column_optional_int64(5);
-        std::optional<int64_t> growing_since = stmt->column_optional_int64(6);
+        const std::optional<int64_t> growing_before = stmt->column_optional_int64(6);
+        std::optional<int64_t> growing_since = growing_before;
         if (previous && *reported > *previous)
             growing_since = growing_since.value_or(now_ms);
         else if (previous && *reported < *previous)
             growing_since.reset();
-        backlogs.push_back({device, *reported, growing_since});
+        // Only what changed is written: a fleet's terminals mostly report
+        // the same backlog (0) scan after scan.
+        if (previous != reported || growing_since != growing_before)
+            backlogs.push_back({device, *reported, growing_since});
         if (growing_since && now_ms - *growing_since >= context.backlog_growing_ms &&
             *reported >= context.backlog_minimum)
             alerts.push_back(Alert{AlertCause::backlog_growing,
@@ -480,6 +485,16 @@ Result<AlertScan> scan_alerts(HqStore& store, const AlertContext& context, int64
     sql::Connection& db = store.connection();
     auto txn = Transaction::begin(db);
     FEEDBACK_TRY(txn);
+    if (db.backend() == sql::Backend::postgresql) {
+        // One scan at a time across head-office processes: another one
+        // scanning now raises the same alerts (each once, alerts_raised is
+        // unique), so this one has nothing to add.
+        auto mine = db.query_int64("SELECT CASE WHEN pg_try_advisory_xact_lock(" +
+                                   std::to_string(advisory_lock::alert_scan) + ") THEN 1 ELSE 0 END");
+        FEEDBACK_TRY(mine);
+        if (*mine == 0)
+            return AlertScan{};
+    }
     auto everyone = people(db);
     FEEDBACK_TRY(everyone);
     ConfigCache configs;

@@ -25,7 +25,7 @@
 // raises what is due in alerts_raised (unique per cause and user: once) and
 // queues the e-mails in the mail outbox (outbox.h) in the same transaction;
 // the mail worker sends them like the messages to complainants, without a
-// step on any complaint's timeline. Call it with hq.db's write mutex held.
+// step on any complaint's timeline. Call it in a writer's turn (hq/writer_turns.h).
 #pragma once
 
 #include "hq/hq_store.h"

@@ -15,7 +15,7 @@ constexpr int64_t lease_ms = 5 * 60 * 1000; // longer than libcurl's 120 s timeo
 
 Result<std::unique_ptr<MailWorker>> MailWorker::start(const std::filesystem::path& dir, MailSettings settings,
                                                       PlanContext context, AlertContext alerts,
-                                                      std::mutex& write_mutex, std::ostream& log,
+                                                      WriterTurns& writer_turns, std::ostream& log,
                                                       std::chrono::milliseconds poll)
 {
     alerts.terminal_silent_ms = int64_t{settings.alert_terminal_silent_minutes} * 60'000;
@@ -25,15 +25,15 @@ Result<std::unique_ptr<MailWorker>> MailWorker::start(const std::filesystem::pat
     auto store = HqStore::open(dir, HqStore::Intent::existing_only);
     FEEDBACK_TRY(store);
     return std::unique_ptr<MailWorker>(new MailWorker(std::move(*store), std::move(settings), std::move(*password),
-                                                      std::move(context), std::move(alerts), write_mutex, log,
+                                                      std::move(context), std::move(alerts), writer_turns, log,
                                                       poll));
 }
 
 MailWorker::MailWorker(HqStore store, MailSettings settings, std::string password, PlanContext context,
-                       AlertContext alerts, std::mutex& write_mutex, std::ostream& log,
+                       AlertContext alerts, WriterTurns& writer_turns, std::ostream& log,
                        std::chrono::milliseconds poll)
     : m_store(std::move(store)), m_settings(std::move(settings)), m_password(std::move(password)),
-      m_context(std::move(context)), m_alerts(std::move(alerts)), m_write_mutex(write_mutex), m_log(log),
+      m_context(std::move(context)), m_alerts(std::move(alerts)), m_writer_turns(writer_turns), m_log(log),
       m_poll(poll),
       m_thread([this] { run(); })
 {
@@ -68,7 +68,7 @@ bool MailWorker::round()
     int64_t now = now_utc_ms();
     Result<Planned> planned = Planned{};
     {
-        std::lock_guard lock(m_write_mutex);
+        auto turn = m_writer_turns.take();
         planned = plan_messages(m_store, m_context, now);
     }
     if (!planned) {
@@ -87,7 +87,7 @@ bool MailWorker::round()
     }
     Result<std::vector<ClaimedMessage>> claimed = std::vector<ClaimedMessage>{};
     {
-        std::lock_guard lock(m_write_mutex);
+        auto turn = m_writer_turns.take();
         claimed = claim_due_messages(m_store, m_settings, now_utc_ms(), claim_batch, lease_ms);
     }
     if (!claimed) {
@@ -98,7 +98,7 @@ bool MailWorker::round()
         SendResult sent = send_mail(m_settings, m_password, message.mail);
         Result<void> recorded;
         {
-            std::lock_guard lock(m_write_mutex);
+            auto turn = m_writer_turns.take();
             recorded = record_delivery(m_store, message, sent, m_settings, now_utc_ms());
         }
         const char* what = sent.delivery == Delivery::accepted            ? "sent"
@@ -118,15 +118,15 @@ void MailWorker::scan_alerts_when_due(int64_t now_ms)
         return;
     m_last_alert_scan = now_ms;
     // Alerts read the dashboard's read model: bring it up to the newest event
-    // first (each chunk holds the write mutex only for its own transaction).
+    // first (each chunk takes a writer's turn for its own transaction only).
     dashboard::Projector projector(m_store);
-    if (auto caught_up = projector.catch_up(&m_write_mutex); !caught_up) {
+    if (auto caught_up = projector.catch_up(&m_writer_turns); !caught_up) {
         m_log << "mail: bringing the figures up to date for alerts failed: " << caught_up.error().message << std::endl;
         return;
     }
     Result<AlertScan> scan = AlertScan{};
     {
-        std::lock_guard lock(m_write_mutex);
+        auto turn = m_writer_turns.take();
         scan = scan_alerts(m_store, m_alerts, now_ms);
     }
     if (!scan)

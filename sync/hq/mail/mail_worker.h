@@ -3,10 +3,13 @@
 // raises the alerts that are due (alerts.h, every alert_scan_seconds) and
 // sends what is due over SMTP, on a database connection of its own.
 //
-//   start --> [ plan (write mutex) --> alerts (now and then: the read model
-//               brought up to date, then the scan, each under the write mutex) --> claim due (write mutex)
-//               --> send each (no lock: the SMTP server may be slow)
-//               --> record each (write mutex) ] --> wait `poll` or stop() --> ...
+//   start --> [ plan (a writer's turn) --> alerts (now and then: the read model
+//               brought up to date, then the scan, each in a writer's turn) --> claim due (a turn)
+//               --> send each (no turn: the SMTP server may be slow)
+//               --> record each (a turn) ] --> wait `poll` or stop() --> ...
+//
+// The turns are the process's writers' (hq/writer_turns.h): taken in turn on
+// SQLite, not waited for on PostgreSQL.
 //
 // Without SMTP settings it still queues: messages wait until head office is
 // started with them. The log names messages by their outbox id, kind and
@@ -16,6 +19,7 @@
 #include "hq/mail/alerts.h"
 #include "hq/mail/mail_settings.h"
 #include "hq/mail/outbox.h"
+#include "hq/writer_turns.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -33,7 +37,7 @@ public:
     // `alerts`' knobs from hq.json (mail.alert_*) are filled in here.
     static Result<std::unique_ptr<MailWorker>> start(const std::filesystem::path& dir, MailSettings settings,
                                                      PlanContext context, AlertContext alerts,
-                                                     std::mutex& write_mutex, std::ostream& log,
+                                                     WriterTurns& writer_turns, std::ostream& log,
                                                      std::chrono::milliseconds poll = std::chrono::milliseconds(200));
     // Finishes the round in progress, then ends the thread.
     ~MailWorker();
@@ -42,7 +46,7 @@ public:
 
 private:
     MailWorker(HqStore store, MailSettings settings, std::string password, PlanContext context, AlertContext alerts,
-               std::mutex& write_mutex, std::ostream& log, std::chrono::milliseconds poll);
+               WriterTurns& writer_turns, std::ostream& log, std::chrono::milliseconds poll);
     // Raises the alerts that are due, at most every alert_scan_seconds.
     void scan_alerts_when_due(int64_t now_ms);
     void run();
@@ -55,7 +59,7 @@ private:
     PlanContext m_context;
     AlertContext m_alerts;
     int64_t m_last_alert_scan = 0;
-    std::mutex& m_write_mutex;
+    WriterTurns& m_writer_turns;
     std::ostream& m_log;
     std::chrono::milliseconds m_poll;
     std::mutex m_stop_mutex;

@@ -30,7 +30,7 @@
 // "alert" and "digest", alerts.h): sent and retried the same way, on no
 // complaint's timeline.
 //
-// Call every function with hq.db's write mutex held (server.h).
+// Call every function in a writer's turn (hq/writer_turns.h).
 #pragma once
 
 #include "config/kiosk_config.h"

@@ -242,7 +242,7 @@ void serve(App& app, const Route& route, const httplib::Request& req, httplib::R
         }
         std::string token = cookie(req, session_cookie);
         if (!token.empty()) {
-            // Reading is enough for most requests; the write mutex only when
+            // Reading is enough for most requests; a writer's turn only when
             // the session's last use is to be refreshed or it expired.
             auto lookup = page.users().look_up_session(token, now);
             if (!lookup) {
@@ -293,14 +293,14 @@ void serve(App& app, const Route& route, const httplib::Request& req, httplib::R
 } // namespace
 
 Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path& dir, const HqSettings& settings,
-                             std::mutex& write_mutex, const DashboardOptions& options)
+                             WriterTurns& writer_turns, const DashboardOptions& options)
 {
     auto text = load_dashboard_text();
     FEEDBACK_TRY(text);
     auto css = embedded_asset("dashboard.css");
     if (!css)
         return Error{ErrorKind::internal, "the dashboard's stylesheet was not embedded at build time"};
-    auto app = std::make_shared<App>(dir, settings, write_mutex, std::move(*text), options.sessions, options.logins);
+    auto app = std::make_shared<App>(dir, settings, writer_turns, std::move(*text), options.sessions, options.logins);
     auto dummy = hash_password(sync::random_hex(16));
     FEEDBACK_TRY(dummy);
     app->dummy_password_hash = std::move(*dummy);

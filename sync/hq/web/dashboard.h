@@ -19,6 +19,7 @@
 #pragma once
 
 #include "hq/hq_settings.h"
+#include "hq/writer_turns.h"
 #include "hq/web/users.h"
 
 #include "domain/result.h"
@@ -26,7 +27,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 
 namespace httplib {
 class Server;
@@ -39,11 +39,11 @@ struct DashboardOptions {
     LoginLimits logins;
 };
 
-// Mounts the dashboard's routes on `http`. `write_mutex` is the one every
-// write to DIR/hq.db takes turns on, `settings` the server's own, which
+// Mounts the dashboard's routes on `http`. `writer_turns` are the
+// process's writers' (writer_turns.h), `settings` the server's own, which
 // outlive the routes (server.h ExtraRoutes). The routes keep the rest they
 // need alive themselves. Fails when the embedded translations are broken.
 Result<void> mount_dashboard(httplib::Server& http, const std::filesystem::path& dir, const HqSettings& settings,
-                             std::mutex& write_mutex, const DashboardOptions& options = {});
+                             WriterTurns& writer_turns, const DashboardOptions& options = {});
 
 } // namespace feedback::hq::web

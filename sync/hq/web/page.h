@@ -10,6 +10,7 @@
 #include "hq/hq_store.h"
 #include "hq/rate_limiter.h"
 #include "hq/store_pool.h"
+#include "hq/writer_turns.h"
 #include "hq/web/html.h"
 #include "hq/web/status_link_handoff.h"
 #include "hq/web/text.h"
@@ -34,17 +35,17 @@ namespace feedback::hq::web {
 
 // The dashboard's state, shared by every request; lives as long as the routes.
 struct App {
-    App(std::filesystem::path dir_, const HqSettings& settings_, std::mutex& write_mutex_, config::Translations text_,
+    App(std::filesystem::path dir_, const HqSettings& settings_, WriterTurns& writer_turns_, config::Translations text_,
         SessionLimits sessions_, LoginLimits logins_)
-        : dir(std::move(dir_)), settings(settings_), write_mutex(write_mutex_), text(std::move(text_)),
+        : dir(std::move(dir_)), settings(settings_), writer_turns(writer_turns_), text(std::move(text_)),
           sessions(sessions_), logins(logins_), pool(dir),
           status_lookups("status", settings_.status_lookups_per_minute / 60.0, settings_.status_lookups_per_minute),
-          projector(dir, write_mutex_)
+          projector(dir, writer_turns_)
     {
     }
     std::filesystem::path dir;
     const HqSettings& settings; // the server's (server.h ExtraRoutes), which outlive the routes
-    std::mutex& write_mutex;
+    WriterTurns& writer_turns;
     config::Translations text;
     SessionLimits sessions;
     LoginLimits logins;
@@ -132,11 +133,11 @@ public:
     const std::string& user_name() const;
     std::string actor() const { return "hq:" + user_name(); }
     UserStore users() { return UserStore(store.connection(), app.sessions, app.logins); }
-    // Runs `work` holding the write mutex (every write to hq.db takes turns).
+    // Runs `work` in a writer's turn (hq/writer_turns.h).
     template <class F>
     auto write(F&& work)
     {
-        std::lock_guard lock(app.write_mutex);
+        auto turn = app.writer_turns.take();
         return work();
     }
     Result<void> audit(std::string_view action, std::string_view subject);

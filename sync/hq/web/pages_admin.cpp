@@ -368,7 +368,7 @@ void post_user_add(Page& page)
         feedback.message = page.t("users.short_password");
         return render_users(page, 400, &feedback);
     }
-    auto hash = hash_password(password); // slow: outside the write mutex
+    auto hash = hash_password(password); // slow: outside a writer's turn
     if (!hash) {
         page.send_failure(hash.error());
         return;

@@ -20,7 +20,7 @@
 // are not counted. Guesses from elsewhere never slow the owner's own login.
 //
 // UserStore is one connection's view (either backend): use it from one
-// thread at a time, and hold head office's write mutex around the methods
+// thread at a time, and take a writer's turn (hq/writer_turns.h) around the methods
 // that write.
 #pragma once
 
@@ -146,11 +146,11 @@ public:
     Result<std::string> create_session(std::string_view user_name, int64_t now_ms);
     // The session of `token` when it is valid at now_ms (refreshing its last
     // use at most once a minute); nothing when unknown, expired (then
-    // deleted), or its user is disabled. Writes: hold the write mutex.
+    // deleted), or its user is disabled. Writes: in a writer's turn.
     Result<std::optional<Session>> session(std::string_view token, int64_t now_ms);
     // The same check reading only, for the common case: `write_due` says
     // session() would write (refresh the last use, or delete an expired
-    // session); then call that under the write mutex.
+    // session); then call that in a writer's turn.
     struct Lookup {
         std::optional<Session> session;
         bool write_due = false;

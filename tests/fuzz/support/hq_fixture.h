@@ -10,11 +10,11 @@
 #include "domain/result.h"
 #include "hq/hq_settings.h"
 #include "hq/hq_store.h"
+#include "hq/writer_turns.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -59,7 +59,7 @@ public:
     // What the routes are given: hq.json's defaults without the rate limits
     // per token and per address (a fuzzer sends thousands of requests a second).
     hq::HqSettings settings;
-    std::mutex write_mutex;
+    hq::WriterTurns writer_turns{sql::Backend::sqlite};
 
 private:
     std::filesystem::path m_root; // the temporary folder: hq/ (the data folder) and keys/
