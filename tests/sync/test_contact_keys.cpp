@@ -13,6 +13,9 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <latch>
+#include <optional>
+#include <thread>
 
 using namespace feedback;
 using namespace feedback::hq;
@@ -211,4 +214,70 @@ TEST_CASE("head office seals a contact that arrives in the clear before it store
         }
         CHECK(versions == *db.query_int64("SELECT count(*) FROM events")); // only the live ones
     }
+}
+
+TEST_CASE("retention run by two head-office processes at once erases each due contact once",
+          "[hq][contact_keys][storage]")
+{
+    const sql::Backend backend = GENERATE(sql::Backend::sqlite, sql::Backend::postgresql);
+    INFO(sql::to_string(backend));
+    HeadOffice office(backend);
+    // Two processes' own connections to the one database.
+    auto first = HqStore::open(office.dir, HqStore::Intent::existing_only);
+    auto second = HqStore::open(office.dir, HqStore::Intent::existing_only);
+    REQUIRE(first);
+    REQUIRE(second);
+    const int64_t now = now_utc_ms();
+    REQUIRE(first->create_enrolment_code("UTR", "Balie 1", now, 3600 * 1000)); // a store head office knows
+    REQUIRE(first->publish_config("default", nlohmann::json::parse(std::ifstream(std::filesystem::path(
+                                                 FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
+                                  now));
+    ComplaintIntake intake;
+    intake.store_code = "UTR";
+    intake.actor = "hq:mira";
+    intake.payload = {{"channel", "phone"},      {"category", "product"}, {"description", "Kapot"},
+                      {"customer_wish", "Nieuw"}, {"contact", clear}};
+    // 40 complaints closed 35 days ago (due after 30 days), one closed now.
+    constexpr int64_t days = 30;
+    constexpr int due = 40;
+    std::vector<std::string> subjects;
+    for (int i = 0; i <= due; ++i) {
+        const bool is_due = i < due;
+        auto registered = first->register_complaint(intake, now - (is_due ? 40 : 1) * ms_per_day);
+        INFO((registered ? "" : registered.error().message));
+        REQUIRE(registered);
+        subjects.push_back(registered->event.subject);
+        auto closed = first->record_hq_event(EventType::complaint_closed, registered->event.subject, "hq:mira",
+                                             {{"outcome", "withdrawn"}}, is_due ? now - 35 * ms_per_day : now);
+        INFO((closed ? "" : closed.error().message));
+        REQUIRE(closed);
+    }
+
+    std::latch start(2);
+    std::optional<Result<ErasureReport>> by_first;
+    std::optional<Result<ErasureReport>> by_second;
+    std::thread other([&] {
+        start.arrive_and_wait();
+        by_second = second->apply_retention(now, days);
+    });
+    start.arrive_and_wait();
+    by_first = first->apply_retention(now, days);
+    other.join();
+    INFO(((*by_first) ? "" : by_first->error().message) << ((*by_second) ? "" : by_second->error().message));
+    REQUIRE(*by_first);
+    REQUIRE(*by_second);
+    // Each due complaint erased by one of them, and its erasure noted once.
+    CHECK((*by_first)->subjects + (*by_second)->subjects == due);
+    sql::Connection& db = first->connection();
+    CHECK(*db.query_int64("SELECT count(*) FROM erasures WHERE why = 'retention'") == due);
+    CHECK(*db.query_int64("SELECT count(DISTINCT subject) FROM erasures") == due);
+    for (int i = 0; i <= due; ++i) {
+        auto events = first->events_about(subjects[static_cast<size_t>(i)]);
+        REQUIRE(events);
+        CHECK(events->front().event.payload.contains("contact") == (i == due)); // the recent one keeps it
+    }
+    // A later run finds nothing more to do.
+    auto again = second->apply_retention(now, days);
+    REQUIRE(again);
+    CHECK(again->subjects == 0);
 }
