@@ -533,13 +533,15 @@ Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_win
 
     Sql effects("SELECT a.complaint_id, a.action_id, c.category, a.planned_at, ");
     std::string effect_window = effects.arg(repeat_window_ms);
+    // In the store's own time, as the period: one store's wall clock, so the
+    // index on (store_code, category, opened_local) alone counts them.
     auto around = [&](const std::string& from, const std::string& to) {
         return "(SELECT count(*) FROM dashboard_complaints AS x WHERE x.store_code = c.store_code "
-               "AND x.category = c.category AND x.opened_at >= " +
-               from + " AND x.opened_at < " + to + ")";
+               "AND x.category = c.category AND x.opened_local >= " +
+               from + " AND x.opened_local < " + to + ")";
     };
-    effects += around("a.planned_at - " + effect_window, "a.planned_at") + ", " +
-               around("a.planned_at", "a.planned_at + " + effect_window) +
+    effects += around("a.planned_local - " + effect_window, "a.planned_local") + ", " +
+               around("a.planned_local", "a.planned_local + " + effect_window) +
                " FROM dashboard_actions AS a JOIN dashboard_complaints AS c ON c.complaint_id = a.complaint_id WHERE ";
     effects.filter(*period, "", "planned_local", "a");
     if (!filter.store_code.empty())

@@ -184,7 +184,8 @@ Result<std::vector<PromiseMeasure>> promise_measures(sql::Connection& db, const 
 // "same_customer" wins when both hold. Action effects: every action planned
 // in the period on a complaint of the filter's store(s), with the
 // complaints of its complaint's category and store opened in
-// [planned_at - window, planned_at) and [planned_at, planned_at + window),
+// [planned_at - window, planned_at) and [planned_at, planned_at + window)
+// on the store's wall clock (as the period),
 // the window being `repeat_window_ms` too (the complaint the action is
 // about is among "before"; "after" is partial while the window is not
 // over). Errors: invalid_input when repeat_window_ms is not positive.
