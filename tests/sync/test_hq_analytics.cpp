@@ -1217,3 +1217,89 @@ TEST_CASE("the management review's figures, worked out by hand from the fixture"
     CHECK(nearest_rank({}, 0.5) == std::nullopt);
     CHECK(nearest_rank({3, 1, 2}, 0.5) == 2);
 }
+
+TEST_CASE("learning: repeats agree with a look-up of the nearest earlier complaint, one per complaint",
+          "[hq][dashboard]")
+{
+    const sql::Backend backend = each_backend();
+    TempDir dir;
+    hq::HqStore store = testing::open_hq(dir, backend);
+    sql::Connection& db = store.connection();
+    // 400 complaints in the read model over six weeks in three stores whose
+    // clocks differ (UTC+1, UTC-5, UTC+9), with few customers and products
+    // so that keys repeat, some at the very same moment.
+    std::mt19937 random(20261207);
+    const std::vector<std::pair<std::string, int64_t>> stores{{"UTR", hour}, {"NYC", -5 * hour}, {"TYO", 9 * hour}};
+    auto insert = db.prepare("INSERT INTO dashboard_complaints(complaint_id, reference, store_code, status, channel, "
+                             "category, opened_at, close_outcome, solved_on_the_spot, root_cause, actions_open, "
+                             "actions_checked, product_ref, customer_key, event_count, opened_local) "
+                             "VALUES (?1, ?1, ?2, 'open', 'walk_in', ?3, ?4, '', 0, '', 0, 0, ?5, ?6, 1, ?7)");
+    REQUIRE(insert);
+    for (int i = 0; i < 400; ++i) {
+        const auto& [store_code, offset] = stores[random() % stores.size()];
+        const int64_t opened_at = w46 + static_cast<int64_t>(random() % (42 * 24 * 4)) * 15 * minute;
+        const char* id_letters = "0123456789abcdef";
+        std::string id = "c";
+        for (int k = 0; k < 8; ++k)
+            id += id_letters[random() % 16];
+        insert->bind(1, id).bind(2, store_code).bind(3, random() % 2 ? "product" : "service").bind(4, opened_at);
+        if (random() % 3 != 0)
+            insert->bind(5, "SKU-" + std::to_string(random() % 6));
+        else
+            insert->bind_null(5);
+        if (random() % 2 != 0)
+            insert->bind(6, "customer-" + std::to_string(random() % 40));
+        else
+            insert->bind_null(6);
+        insert->bind(7, opened_at + offset);
+        REQUIRE(insert->run());
+    }
+
+    // The definition: for each complaint of the filter, the nearest earlier
+    // one (opened_at, then id) of the same customer, else of the same
+    // product and category, within the window, from any store.
+    auto looked_up = [&](const hq::dashboard::Filter& filter, int64_t window) {
+        auto nearest_earlier = [&](const std::string& same) {
+            return "(SELECT e.complaint_id FROM dashboard_complaints AS e WHERE " + same +
+                   " AND e.opened_at >= c.opened_at - " + std::to_string(window) +
+                   " AND (e.opened_at < c.opened_at OR (e.opened_at = c.opened_at AND e.complaint_id < "
+                   "c.complaint_id)) ORDER BY e.opened_at DESC, e.complaint_id DESC LIMIT 1)";
+        };
+        std::string sql = "SELECT c.complaint_id, " + nearest_earlier("e.customer_key = c.customer_key") + ", " +
+                          nearest_earlier("e.product_ref = c.product_ref AND e.category = c.category") +
+                          " FROM dashboard_complaints AS c WHERE c.opened_local >= " +
+                          std::to_string(filter.period.from_ms) +
+                          " AND c.opened_local < " + std::to_string(filter.period.to_ms) +
+                          (filter.store_code.empty() ? "" : " AND c.store_code = '" + filter.store_code + "'") +
+                          " ORDER BY c.opened_at, c.complaint_id";
+        auto stmt = db.prepare(sql);
+        REQUIRE(stmt);
+        std::vector<std::string> out;
+        for (;;) {
+            auto row = stmt->step();
+            REQUIRE(row);
+            if (!*row)
+                break;
+            if (!stmt->is_null(1))
+                out.push_back(stmt->column_text(0) + " < " + stmt->column_text(1) + " same_customer");
+            else if (!stmt->is_null(2))
+                out.push_back(stmt->column_text(0) + " < " + stmt->column_text(2) + " same_product_and_category");
+        }
+        return out;
+    };
+    int64_t repeats_seen = 0;
+    for (const std::string store_code : {"", "UTR", "NYC", "TYO"})
+        for (const auto& [from, to] : {std::pair{w46, w46 + 42 * day}, std::pair{w47 + 5 * hour, w49 + 13 * hour}})
+            for (const int64_t window : {2 * hour, 3 * day, 14 * day}) {
+                const hq::dashboard::Filter filter{store_code, {from, to}};
+                INFO(store_code << " " << from << "-" << to << " window " << window);
+                auto learned = learning(db, filter, window);
+                REQUIRE(learned);
+                std::vector<std::string> walked;
+                for (const auto& repeat : learned->repeats)
+                    walked.push_back(repeat.complaint_id + " < " + repeat.earlier_complaint_id + " " + repeat.reason);
+                CHECK(walked == looked_up(filter, window));
+                repeats_seen += static_cast<int64_t>(walked.size());
+            }
+    CHECK(repeats_seen > 500); // the data does repeat
+}

@@ -14,6 +14,9 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
+#include <tuple>
+#include <unordered_map>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -488,6 +491,87 @@ Result<std::vector<PromiseMeasure>> promise_measures(Database& db, const Filter&
     return chain_rows;
 }
 
+// =============================================================================
+// [SECTION] Learning
+// =============================================================================
+
+// learning()'s repeats: the complaints opened around the period that name a
+// customer or a product, read in one scan and walked in (opened_at,
+// complaint_id) order, each key's last one seen being the nearest earlier
+// complaint of a later one (a lookup per complaint took seconds over 500,000
+// complaints). One store: only the rows with keys its complaints name.
+Result<std::vector<RepeatComplaint>> repeat_complaints(Database& db, const Filter& filter, const Period& period,
+                                                       int64_t window_ms)
+{
+    // Stores' wall clocks differ by at most 26 hours: rows this far around
+    // the period on their own store's clock hold every complaint that is
+    // the nearest earlier one, within the window, of one in the period.
+    constexpr int64_t clock_margin = 2 * ms_per_day;
+    const Period around{period.from_ms - window_ms - clock_margin, period.to_ms + clock_margin};
+    Sql sql("SELECT complaint_id, store_code, opened_at, opened_local, customer_key, product_ref, category "
+            "FROM dashboard_complaints WHERE ");
+    sql.filter(around, "", "opened_local");
+    sql += " AND (customer_key IS NOT NULL OR product_ref IS NOT NULL)";
+    if (!filter.store_code.empty()) {
+        auto keys_in_store = [&](std::string_view column) {
+            std::string keys = "SELECT " + std::string(column) + " FROM dashboard_complaints WHERE store_code = " +
+                               sql.arg(filter.store_code) + " AND opened_local >= " + sql.arg(period.from_ms) +
+                               " AND opened_local < " + sql.arg(period.to_ms) + " AND " + std::string(column) +
+                               " IS NOT NULL";
+            return std::string(column) + " IN (" + keys + ")";
+        };
+        sql += " AND (" + keys_in_store("customer_key") + " OR " + keys_in_store("product_ref") + ")";
+    }
+    struct Opened {
+        std::string id;
+        std::string store_code;
+        int64_t at = 0;
+        int64_t local = 0;
+        std::optional<std::string> customer;
+        std::optional<std::string> product; // product reference and category
+    };
+    std::vector<Opened> rows;
+    auto stmt = sql.prepare(db);
+    FEEDBACK_TRY(stmt);
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+        Opened opened{row.column_text(0), row.column_text(1), row.column_int64(2), row.column_int64(3), {}, {}};
+        if (!row.is_null(4))
+            opened.customer = row.column_text(4);
+        if (!row.is_null(5))
+            opened.product = row.column_text(5) + '\x1f' + row.column_text(6);
+        rows.push_back(std::move(opened));
+    }));
+    std::sort(rows.begin(), rows.end(),
+              [](const Opened& a, const Opened& b) { return std::tie(a.at, a.id) < std::tie(b.at, b.id); });
+
+    std::vector<RepeatComplaint> out;
+    std::unordered_map<std::string_view, const Opened*> last_of_customer;
+    std::unordered_map<std::string_view, const Opened*> last_of_product;
+    // The key's nearest earlier complaint within the window; this one is the key's last from now on.
+    auto earlier = [&](std::unordered_map<std::string_view, const Opened*>& last, const std::optional<std::string>& key,
+                       const Opened& now) -> const Opened* {
+        if (!key)
+            return nullptr;
+        const Opened*& slot = last[*key];
+        const Opened* before = slot;
+        slot = &now;
+        return before && before->at >= now.at - window_ms ? before : nullptr;
+    };
+    for (const Opened& row : rows) {
+        const Opened* same_customer = earlier(last_of_customer, row.customer, row);
+        const Opened* same_product = earlier(last_of_product, row.product, row);
+        const bool counted = row.local >= period.from_ms && row.local < period.to_ms &&
+                             (filter.store_code.empty() || row.store_code == filter.store_code);
+        if (!counted)
+            continue;
+        if (same_customer)
+            out.push_back({row.id, same_customer->id, "same_customer"});
+        else if (same_product)
+            out.push_back({row.id, same_product->id, "same_product_and_category"});
+    }
+    return out;
+}
+
 Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_window_ms)
 {
     auto period = checked_period(filter.period);
@@ -508,28 +592,9 @@ Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_win
     FEEDBACK_TRY(top("category", out.top_categories));
     FEEDBACK_TRY(top("root_cause", out.top_root_causes));
 
-    // The nearest earlier complaint (opened_at, then id) within the window.
-    Sql repeats("SELECT c.complaint_id, ");
-    std::string window = repeats.arg(repeat_window_ms);
-    auto nearest_earlier = [&](const std::string& same) {
-        return "(SELECT e.complaint_id FROM dashboard_complaints AS e WHERE " + same +
-               " AND e.opened_at >= c.opened_at - " + window +
-               " AND (e.opened_at < c.opened_at OR (e.opened_at = c.opened_at AND e.complaint_id < c.complaint_id))"
-               " ORDER BY e.opened_at DESC, e.complaint_id DESC LIMIT 1)";
-    };
-    repeats += nearest_earlier("e.customer_key = c.customer_key") + ", " +
-               nearest_earlier("e.product_ref = c.product_ref AND e.category = c.category") +
-               " FROM dashboard_complaints AS c WHERE ";
-    repeats.filter(*period, filter.store_code, "opened_local", "c");
-    repeats += " AND (c.customer_key IS NOT NULL OR c.product_ref IS NOT NULL) ORDER BY c.opened_at, c.complaint_id";
-    auto repeat_stmt = repeats.prepare(db);
-    FEEDBACK_TRY(repeat_stmt);
-    FEEDBACK_TRY(each_row(*repeat_stmt, [&](const Statement& row) {
-        if (!row.is_null(1))
-            out.repeats.push_back({row.column_text(0), row.column_text(1), "same_customer"});
-        else if (!row.is_null(2))
-            out.repeats.push_back({row.column_text(0), row.column_text(2), "same_product_and_category"});
-    }));
+    auto repeats = repeat_complaints(db, filter, *period, repeat_window_ms);
+    FEEDBACK_TRY(repeats);
+    out.repeats = std::move(*repeats);
 
     Sql effects("SELECT a.complaint_id, a.action_id, c.category, a.planned_at, ");
     std::string effect_window = effects.arg(repeat_window_ms);
