@@ -53,6 +53,26 @@ struct HeadOffice {
 
 const nlohmann::json clear{{"consent", true}, {"name", "Ans Kievit"}, {"email", "ans@example.nl"}};
 
+// Makes UTR a store head office knows, with the chain's default configuration.
+void know_store(HqStore& store, int64_t now_ms)
+{
+    REQUIRE(store.create_enrolment_code("UTR", "Balie 1", now_ms, 3600 * 1000));
+    REQUIRE(store.publish_config("default", nlohmann::json::parse(std::ifstream(std::filesystem::path(
+                                                FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
+                                 now_ms));
+}
+
+// A complaint at UTR as a person at head office types it, with the contact in the clear.
+ComplaintIntake complaint_with_contact()
+{
+    ComplaintIntake intake;
+    intake.store_code = "UTR";
+    intake.actor = "hq:mira";
+    intake.payload = {{"channel", "phone"},      {"category", "product"}, {"description", "Kapot"},
+                      {"customer_wish", "Nieuw"}, {"contact", clear}};
+    return intake;
+}
+
 } // namespace
 
 TEST_CASE("a contact key is made outside the data folder, and a rotation keeps older values readable",
@@ -152,16 +172,8 @@ TEST_CASE("head office seals a contact that arrives in the clear before it store
     auto store = HqStore::open(office.dir, HqStore::Intent::existing_only);
     REQUIRE(store);
     // A complaint registered at head office with the contact a person typed.
-    ComplaintIntake intake;
-    intake.store_code = "UTR";
-    intake.actor = "hq:mira";
-    intake.payload = {{"channel", "phone"},      {"category", "product"}, {"description", "Kapot"},
-                      {"customer_wish", "Nieuw"}, {"contact", clear}};
-    REQUIRE(store->create_enrolment_code("UTR", "Balie 1", now_utc_ms(), 3600 * 1000)); // a store head office knows
-    REQUIRE(store->publish_config("default", nlohmann::json::parse(std::ifstream(std::filesystem::path(
-                                                 FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
-                                  now_utc_ms()));
-    auto registered = store->register_complaint(intake, now_utc_ms());
+    know_store(*store, now_utc_ms());
+    auto registered = store->register_complaint(complaint_with_contact(), now_utc_ms());
     INFO((registered ? "" : registered.error().message));
     REQUIRE(registered);
     auto rows = store->connection().query_int64(
@@ -228,15 +240,8 @@ TEST_CASE("retention run by two head-office processes at once erases each due co
     REQUIRE(first);
     REQUIRE(second);
     const int64_t now = now_utc_ms();
-    REQUIRE(first->create_enrolment_code("UTR", "Balie 1", now, 3600 * 1000)); // a store head office knows
-    REQUIRE(first->publish_config("default", nlohmann::json::parse(std::ifstream(std::filesystem::path(
-                                                 FEEDBACK_SOURCE_DIR) / "assets/config/default.json")),
-                                  now));
-    ComplaintIntake intake;
-    intake.store_code = "UTR";
-    intake.actor = "hq:mira";
-    intake.payload = {{"channel", "phone"},      {"category", "product"}, {"description", "Kapot"},
-                      {"customer_wish", "Nieuw"}, {"contact", clear}};
+    know_store(*first, now);
+    const ComplaintIntake intake = complaint_with_contact();
     // 40 complaints closed 35 days ago (due after 30 days), one closed now.
     constexpr int64_t days = 30;
     constexpr int due = 40;
