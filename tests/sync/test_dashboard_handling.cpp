@@ -319,3 +319,55 @@ TEST_CASE("a store manager sees and handles only their own stores, by any page, 
     CHECK(has(all.body, chain.utr_complaint));
     CHECK(has(all.body, chain.ams_complaint));
 }
+
+TEST_CASE("the learning page lists the newest 100 repeat complaints and says how many there are; the export has all",
+          "[dashboard][handling]")
+{
+    TwoStores chain;
+    WebClient max(chain.hq);
+    REQUIRE(max.login("max", password).status == 303);
+    // 103 complaints about the same product in one day: 102 repeats.
+    std::vector<std::string> registered;
+    for (int i = 0; i < 103; ++i) {
+        char time[6];
+        std::snprintf(time, sizeof time, "%02d:%02d", 9 + i / 60, i % 60);
+        REQUIRE(max.get("/complaints/new").status == 200); // the form, as a person opens it
+        WebClient::Fields fields{{"csrf", max.csrf()},       {"store", "UTR"},           {"channel", "phone"},
+                                 {"category", "delivery"},   {"severity", "normal"},     {"received_date", "2026-12-04"},
+                                 {"received_time", time},    {"description", "Kapot"},   {"customer_wish", "Nieuw"},
+                                 {"product_ref", "SKU-7"}};
+        auto answer = max.post_multipart("/complaints/new", fields);
+        INFO(answer.body);
+        REQUIRE(answer.status == 303);
+        std::smatch match;
+        const std::string location = answer.header("location");
+        REQUIRE(std::regex_search(location, match, std::regex("/complaints/([0-9a-f-]{36})")));
+        registered.push_back(match[1].str());
+    }
+    auto page = max.get("/learning?store=UTR&from=2026-12-04&to=2026-12-04&window=14");
+    REQUIRE(page.status == 200);
+    CHECK(has(page.body, "102 herhaalklachten; de nieuwste 100 staan hier"));
+    const size_t section = page.body.find("id=\"repeats\"");
+    const size_t section_end = page.body.find("id=\"effects\"");
+    REQUIRE(section != std::string::npos);
+    REQUIRE(section_end != std::string::npos);
+    const std::string repeats = page.body.substr(section, section_end - section);
+    size_t rows = 0;
+    for (size_t at = repeats.find("<tr><td>"); at != std::string::npos; at = repeats.find("<tr><td>", at + 1))
+        ++rows;
+    CHECK(rows == 100);
+    // Newest first; the two oldest repeats (the second and third complaint) are left for the export.
+    auto row_of = [&](int i) { return repeats.find("<tr><td><a href=\"/complaints/" + registered[static_cast<size_t>(i)]); };
+    REQUIRE(row_of(102) != std::string::npos);
+    REQUIRE(row_of(3) != std::string::npos);
+    CHECK(row_of(102) < row_of(101));
+    CHECK(row_of(4) < row_of(3));
+    CHECK(row_of(2) == std::string::npos);
+    CHECK(row_of(1) == std::string::npos);
+    auto csv = max.get("/export/learning.csv?store=UTR&from=2026-12-04&to=2026-12-04&window=14");
+    REQUIRE(csv.status == 200);
+    size_t exported = 0;
+    for (size_t at = csv.body.find("\nrepeat,"); at != std::string::npos; at = csv.body.find("\nrepeat,", at + 1))
+        ++exported;
+    CHECK(exported == 102);
+}

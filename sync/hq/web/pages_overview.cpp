@@ -196,6 +196,9 @@ int64_t repeat_window_days(Page& page, Filters& filters)
     return *days;
 }
 
+// The repeat complaints the learning page lists, newest first.
+constexpr size_t repeats_listed = 100;
+
 void learning_page(Page& page)
 {
     const Text& t = page.t;
@@ -231,13 +234,23 @@ void learning_page(Page& page)
     if (found->repeats.empty()) {
         body += "<p class=\"empty\">" + escape(t("learning.nothing")) + "</p>";
     } else {
+        // A chain's year can hold a quarter of a million: the page lists the
+        // newest, the export (below) has every one.
+        const size_t listed = std::min(found->repeats.size(), repeats_listed);
+        if (listed < found->repeats.size())
+            body += "<p id=\"repeats-listed\">" +
+                    escape(t.format("learning.repeats_listed", {{"total", std::to_string(found->repeats.size())},
+                                                                {"listed", std::to_string(listed)}})) +
+                    "</p>";
         body += "<table class=\"list\"><thead><tr><th>" + escape(t("learning.complaint")) + "</th><th>" +
                 escape(t("learning.earlier")) + "</th><th>" + escape(t("learning.why")) + "</th></tr></thead><tbody>";
-        for (const auto& repeat : found->repeats)
+        for (size_t newest = 0; newest < listed; ++newest) {
+            const auto& repeat = found->repeats[found->repeats.size() - 1 - newest];
             body += "<tr><td><a href=\"/complaints/" + escape(repeat.complaint_id) + "\">" +
                     escape(repeat.complaint_id.substr(0, 8)) + "</a></td><td><a href=\"/complaints/" +
                     escape(repeat.earlier_complaint_id) + "\">" + escape(repeat.earlier_complaint_id.substr(0, 8)) +
                     "</a></td><td>" + escape(t("repeat." + repeat.reason)) + "</td></tr>";
+        }
         body += "</tbody></table>";
     }
     body += "</section><section class=\"card\" id=\"effects\"><h2>" + escape(t("learning.effects")) + "</h2><p>" +
