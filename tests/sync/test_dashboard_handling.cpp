@@ -320,7 +320,7 @@ TEST_CASE("a store manager sees and handles only their own stores, by any page, 
     CHECK(has(all.body, chain.ams_complaint));
 }
 
-TEST_CASE("the learning page lists the newest 100 repeat complaints and says how many there are; the export has all",
+TEST_CASE("the learning page lists the newest 100 repeat complaints and says how many there are, while the export has all",
           "[dashboard][handling]")
 {
     TwoStores chain;
