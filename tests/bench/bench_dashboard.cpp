@@ -29,7 +29,13 @@
 // in production; `feedback-hq init --database`), the trivial query being the
 // baseline on that backend.
 //
+// Filling a 10M-rating head office takes most of an hour: --keep leaves DIR
+// (and the PostgreSQL cluster, in DIR-postgres) behind, and a later
+// --reuse skips sections 1 and 2's filling and reads what is there (the
+// program's newer schema migrations and projector run over it first).
+//
 //   bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] [--runs N] [--postgresql]
+//                   [--keep | --reuse]
 #include "bench_support.h"
 #include "config/kiosk_config.h"
 #include "domain/event.h"
@@ -42,6 +48,7 @@
 #include "hq/dashboard/review.h"
 #include "hq/hq_store.h"
 #include "support/child_process.h"
+#include "support/postgres_cluster.h"
 #include "support/sql_backends.h"
 
 #include <httplib.h>
@@ -80,7 +87,15 @@ struct Options {
     int stores = 200;
     int runs = 21;
     bool postgresql = false;
+    bool keep = false;  // leave DIR and its database for a later --reuse
+    bool reuse = false; // read the head office a --keep run left in DIR
 };
+
+constexpr const char* usage =
+    "usage: bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] [--runs N] [--postgresql]\n"
+    "                       [--keep | --reuse]\n"
+    "  --keep   leave DIR (and the PostgreSQL cluster in DIR-postgres) for a later --reuse\n"
+    "  --reuse  read the head office a --keep run left in DIR (needs --dir; sizes from DIR/bench.json)\n";
 
 constexpr int64_t now_ms = 1'796'385'600'000; // Friday 2026-12-04 12:00 UTC
 constexpr int64_t span_ms = 364 * ms_per_day; // a year of data, up to now
@@ -142,11 +157,21 @@ Options parse(int argc, char** argv)
             options.runs = std::max(15, std::stoi(value()));
         else if (arg == "--postgresql")
             options.postgresql = true;
-        else {
-            std::fprintf(stderr, "usage: bench_dashboard [--dir DIR] [--ratings N] [--complaints N] [--stores N] "
-                                 "[--runs N] [--postgresql]\n");
+        else if (arg == "--keep")
+            options.keep = true;
+        else if (arg == "--reuse")
+            options.reuse = true;
+        else if (arg == "--help") {
+            std::fputs(usage, stdout);
+            std::exit(0);
+        } else {
+            std::fputs(usage, stderr);
             std::exit(2);
         }
+    }
+    if (options.reuse && (options.keep || options.dir.empty())) {
+        std::fprintf(stderr, "bench_dashboard: --reuse needs --dir, and not --keep (the folder stays anyway)\n");
+        std::exit(2);
     }
     options.stores = std::clamp(options.stores, 1, 31 * 31 * 31);
     return options;
@@ -477,6 +502,36 @@ Answer get_page(Browser& browser, const std::string& path, const std::vector<std
     return answer;
 }
 
+// The sizes a --keep run filled DIR with, for a later --reuse.
+void write_sizes(const Options& options)
+{
+    std::ofstream out(options.dir / "bench.json");
+    out << Json{{"ratings", options.ratings},
+                {"complaints", options.complaints},
+                {"stores", options.stores},
+                {"postgresql", options.postgresql}}
+               .dump()
+        << "\n";
+    if (!out.flush())
+        fail("cannot write " + (options.dir / "bench.json").string());
+}
+
+void read_sizes(Options& options)
+{
+    std::ifstream in(options.dir / "bench.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto sizes = Json::parse(text.str(), nullptr, false);
+    if (!sizes.is_object() || !sizes.contains("stores"))
+        fail((options.dir / "bench.json").string() + " is missing or unreadable: was DIR filled with --keep?");
+    if (sizes.value("postgresql", false) != options.postgresql)
+        fail(options.dir.string() + " was filled on " + (options.postgresql ? "SQLite" : "PostgreSQL") +
+             ": give --postgresql as that run did");
+    options.ratings = sizes.value("ratings", int64_t{0});
+    options.complaints = sizes.value("complaints", int64_t{0});
+    options.stores = sizes.value("stores", 1);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -485,85 +540,107 @@ int main(int argc, char** argv)
     bool temporary = options.dir.empty();
     if (temporary)
         options.dir = std::filesystem::temp_directory_path() / ("bench-dashboard-" + std::to_string(std::random_device{}()));
-    std::filesystem::remove_all(options.dir);
-    std::filesystem::create_directories(options.dir);
-    std::printf("bench_dashboard: %lld ratings, %lld complaints, %d stores in %s on %s\n",
+    if (options.reuse) {
+        read_sizes(options);
+    } else {
+        std::filesystem::remove_all(options.dir);
+        std::filesystem::create_directories(options.dir);
+    }
+    std::printf("bench_dashboard: %lld ratings, %lld complaints, %d stores in %s on %s%s\n",
                 static_cast<long long>(options.ratings), static_cast<long long>(options.complaints), options.stores,
-                options.dir.c_str(), options.postgresql ? "PostgreSQL" : "SQLite");
+                options.dir.c_str(), options.postgresql ? "PostgreSQL" : "SQLite",
+                options.reuse ? " (reused)" : options.keep ? " (kept)" : "");
 
     // Head office's folder as `feedback-hq init` makes it (hq.db or the
     // PostgreSQL database, hq.json, the private CA and the server
-    // certificate), so section 3 can serve it.
+    // certificate), so section 3 can serve it. A kept cluster is beside DIR:
+    // the folder init makes is private to its owner, PostgreSQL runs as its own.
+    std::optional<testing::PostgresCluster> kept_cluster;
     std::optional<testing::SqlBackends> databases;
-    std::vector<std::string> init_argv{FEEDBACK_HQ_BINARY, "init", "--dir", options.dir.string(), "--hostname",
-                                       "127.0.0.1"};
-    if (options.postgresql) {
+    if (options.postgresql && (options.keep || options.reuse)) {
+        std::filesystem::path beside = options.dir;
+        beside += "-postgres";
+        if (options.keep)
+            std::filesystem::remove_all(beside);
+        kept_cluster.emplace(beside, testing::PostgresCluster::Durability::durable);
+    } else if (options.postgresql) {
         testing::make_cluster_durable(); // fsync on, as SQLite's synchronous=FULL
         databases.emplace();
-        init_argv.insert(init_argv.end(), {"--database", databases->new_database(sql::Backend::postgresql)});
     }
-    auto init = testing::run_process(init_argv);
-    if (init.exit_code != 0)
-        fail("feedback-hq init failed: " + init.err);
+    if (!options.reuse) {
+        std::vector<std::string> init_argv{FEEDBACK_HQ_BINARY, "init", "--dir", options.dir.string(), "--hostname",
+                                           "127.0.0.1"};
+        if (options.postgresql)
+            init_argv.insert(init_argv.end(),
+                             {"--database", kept_cluster ? kept_cluster->url()
+                                                         : databases->new_database(sql::Backend::postgresql)});
+        auto init = testing::run_process(init_argv);
+        if (init.exit_code != 0)
+            fail("feedback-hq init failed: " + init.err);
+    }
 
     {
         auto office = must(hq::HqStore::open(options.dir, hq::HqStore::Intent::existing_only), "opening head office");
-        std::ifstream file(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets" / "config" / "default.json");
-        std::stringstream text;
-        text << file.rdbuf();
-        must(office.publish_config("default", Json::parse(text.str()), now_ms - span_ms), "publishing the configuration");
+        if (!options.reuse) {
+            std::ifstream file(std::filesystem::path(FEEDBACK_SOURCE_DIR) / "assets" / "config" / "default.json");
+            std::stringstream text;
+            text << file.rdbuf();
+            must(office.publish_config("default", Json::parse(text.str()), now_ms - span_ms), "publishing the configuration");
 
-        // [SECTION] 1. Generating
-        auto start = Clock::now();
-        std::mt19937_64 random(20261204);
-        int64_t validated = 0;
-        std::vector<Terminal> terminals;
-        for (int s = 0; s < options.stores; ++s) {
-            auto enrolment =
-                must(office.create_enrolment_code(store_code(s), "Kassa", now_ms - span_ms, ms_per_day), "enrolment code");
-            auto enrolled = must(office.enrol(enrolment.code, make_uuid_v7(now_ms), "0.1.0", now_ms - span_ms), "enrolling");
-            terminals.emplace_back(must(office.authenticate(enrolled.token), "authenticating"), random);
-        }
-        // Day by day, as a chain's terminals send them: each store's events of
-        // the day in one batch, the day's batches of all stores in one group
-        // commit. Each (store, day) gets its share, so the totals come out exactly.
-        int64_t days = span_ms / ms_per_day;
-        int64_t cells = days * options.stores;
-        auto share = [&](int64_t total, int64_t cell) { return total * (cell + 1) / cells - total * cell / cells; };
-        for (int64_t d = 0; d < days; ++d) {
-            int64_t day_start = now_ms - span_ms + d * ms_per_day;
-            std::vector<hq::CheckedBatch> batches;
-            std::vector<const hq::Device*> senders;
+            // [SECTION] 1. Generating
+            auto start = Clock::now();
+            std::mt19937_64 random(20261204);
+            int64_t validated = 0;
+            std::vector<Terminal> terminals;
             for (int s = 0; s < options.stores; ++s) {
-                Terminal& terminal = terminals[static_cast<size_t>(s)];
-                int64_t cell = d * options.stores + s;
-                for (int64_t i = share(options.ratings, cell); i > 0; --i)
-                    terminal.rating(day_start);
-                for (int64_t i = share(options.complaints, cell); i > 0; --i)
-                    terminal.complaint(day_start);
-                size_t before = batches.size();
-                terminal.take_batches(batches);
-                senders.insert(senders.end(), batches.size() - before, &terminal.device());
+                auto enrolment =
+                    must(office.create_enrolment_code(store_code(s), "Kassa", now_ms - span_ms, ms_per_day), "enrolment code");
+                auto enrolled = must(office.enrol(enrolment.code, make_uuid_v7(now_ms), "0.1.0", now_ms - span_ms), "enrolling");
+                terminals.emplace_back(must(office.authenticate(enrolled.token), "authenticating"), random);
             }
-            hq::DeviceHealth health;
-            std::vector<hq::BatchToStore> group;
-            for (size_t i = 0; i < batches.size(); ++i)
-                group.push_back({senders[i], &batches[i], &health});
-            for (auto& result : office.store_batches(group, day_start + ms_per_day))
-                must(std::move(result), "storing a batch");
+            // Day by day, as a chain's terminals send them: each store's events of
+            // the day in one batch, the day's batches of all stores in one group
+            // commit. Each (store, day) gets its share, so the totals come out exactly.
+            int64_t days = span_ms / ms_per_day;
+            int64_t cells = days * options.stores;
+            auto share = [&](int64_t total, int64_t cell) { return total * (cell + 1) / cells - total * cell / cells; };
+            for (int64_t d = 0; d < days; ++d) {
+                int64_t day_start = now_ms - span_ms + d * ms_per_day;
+                std::vector<hq::CheckedBatch> batches;
+                std::vector<const hq::Device*> senders;
+                for (int s = 0; s < options.stores; ++s) {
+                    Terminal& terminal = terminals[static_cast<size_t>(s)];
+                    int64_t cell = d * options.stores + s;
+                    for (int64_t i = share(options.ratings, cell); i > 0; --i)
+                        terminal.rating(day_start);
+                    for (int64_t i = share(options.complaints, cell); i > 0; --i)
+                        terminal.complaint(day_start);
+                    size_t before = batches.size();
+                    terminal.take_batches(batches);
+                    senders.insert(senders.end(), batches.size() - before, &terminal.device());
+                }
+                hq::DeviceHealth health;
+                std::vector<hq::BatchToStore> group;
+                for (size_t i = 0; i < batches.size(); ++i)
+                    group.push_back({senders[i], &batches[i], &health});
+                for (auto& result : office.store_batches(group, day_start + ms_per_day))
+                    must(std::move(result), "storing a batch");
+            }
+            for (const Terminal& terminal : terminals)
+                validated += terminal.validated;
+            int64_t events = must(office.event_count(), "counting events");
+            double generating = ms_since(start) / 1000;
+            std::printf("\n1. head office's database: %lld events stored in %.1f s (%.0f events/s; %lld sampled events "
+                        "validated)\n",
+                        static_cast<long long>(events), generating, static_cast<double>(events) / generating,
+                        static_cast<long long>(validated));
+            if (options.keep)
+                write_sizes(options);
         }
-        for (const Terminal& terminal : terminals)
-            validated += terminal.validated;
-        int64_t events = must(office.event_count(), "counting events");
-        double generating = ms_since(start) / 1000;
-        std::printf("\n1. head office's database: %lld events stored in %.1f s (%.0f events/s; %lld sampled events "
-                    "validated)\n",
-                    static_cast<long long>(events), generating, static_cast<double>(events) / generating,
-                    static_cast<long long>(validated));
 
-        // [SECTION] 2. Projecting
+        // [SECTION] 2. Projecting (on --reuse: what the newer program finds new)
         Projector projector(office);
-        start = Clock::now();
+        auto start = Clock::now();
         auto caught = must(projector.catch_up(), "projecting");
         double projecting = ms_since(start) / 1000;
         std::printf("   projector: %lld events (%lld ratings, %lld complaint folds) in %lld transactions: %.1f s "
@@ -663,8 +740,10 @@ int main(int argc, char** argv)
     std::unique_ptr<testing::ChildProcess> server;
     {
         const std::string password = "bench-dashboard-" + std::to_string(std::random_device{}());
+        // A new name each run: a reused folder has the earlier runs' users.
+        const std::string user = "bench-" + std::to_string(std::random_device{}() % 1000000);
         auto added = testing::run_process({FEEDBACK_HQ_BINARY, "user", "add", "--dir", options.dir.string(), "--name",
-                                           "bench", "--role", "admin", "--password-stdin"},
+                                           user, "--role", "admin", "--password-stdin"},
                                           password + "\n");
         if (added.exit_code != 0)
             fail("feedback-hq user add failed: " + added.err);
@@ -678,7 +757,7 @@ int main(int argc, char** argv)
         std::string csrf = csrf_in(form.body);
         if (form.status != 200 || csrf.empty())
             fail("GET /login answered " + std::to_string(form.status) + " without a CSRF token");
-        Answer login = browser.post("/login", {{"csrf", csrf}, {"name", "bench"}, {"password", password}, {"next", "/overview"}});
+        Answer login = browser.post("/login", {{"csrf", csrf}, {"name", user}, {"password", password}, {"next", "/overview"}});
         if (login.status != 303 || login.location != "/overview" || !browser.has_cookie("__Host-feedback_session"))
             fail("POST /login answered " + std::to_string(login.status) + " (" + login.location + ")");
         double logging_in = ms_since(start);
@@ -759,7 +838,10 @@ int main(int argc, char** argv)
             fail("feedback-hq serve exited with " + std::to_string(stopped));
     }
 
-    if (temporary) {
+    if (options.keep || options.reuse) {
+        std::printf("\nkept for --reuse: %s%s\n", options.dir.c_str(),
+                    kept_cluster ? (" and " + kept_cluster->folder().string()).c_str() : "");
+    } else if (temporary) {
         std::error_code ignored;
         std::filesystem::remove_all(options.dir, ignored);
     }

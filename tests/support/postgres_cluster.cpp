@@ -53,7 +53,29 @@ std::string log_tail(const std::filesystem::path& log)
 
 } // namespace
 
-PostgresCluster::PostgresCluster(Durability durability) : m_durability(durability)
+PostgresCluster::PostgresCluster(Durability durability)
+    : m_temp(std::in_place), m_folder(m_temp->path()), m_durability(durability)
+{
+    make();
+}
+
+PostgresCluster::PostgresCluster(const std::filesystem::path& folder, Durability durability)
+    : m_folder(std::filesystem::absolute(folder)), m_durability(durability)
+{
+    if (!std::filesystem::exists(data_dir())) {
+        std::filesystem::create_directories(m_folder);
+        make();
+        write_file(port_file(), std::to_string(m_port));
+        return;
+    }
+    std::string port = read_all(port_file());
+    if (port.empty() || port.find_first_not_of("0123456789\n") != std::string::npos)
+        throw std::runtime_error("PostgresCluster: " + port_file().string() + " does not hold the cluster's port");
+    m_port = std::stoi(port);
+    start();
+}
+
+void PostgresCluster::make()
 {
     const std::filesystem::path bin(bin_dir);
     for (const char* tool : {"initdb", "pg_ctl", "createdb", "postgres"}) {
@@ -67,8 +89,8 @@ PostgresCluster::PostgresCluster(Durability durability) : m_durability(durabilit
         const passwd* user = ::getpwnam("postgres");
         if (!user)
             throw std::runtime_error("PostgresCluster: there is no postgres user: run `bash platform/install-deps.sh`");
-        if (::chown(m_dir.path().c_str(), user->pw_uid, user->pw_gid) != 0)
-            throw std::runtime_error("PostgresCluster: cannot give " + m_dir.path().string() + " to postgres");
+        if (::chown(m_folder.c_str(), user->pw_uid, user->pw_gid) != 0)
+            throw std::runtime_error("PostgresCluster: cannot give " + m_folder.string() + " to postgres");
     }
     m_port = free_port();
     // --no-sync, and fsync=off in start() unless durable: a test cluster has
@@ -78,7 +100,7 @@ PostgresCluster::PostgresCluster(Durability durability) : m_durability(durabilit
               "--no-sync"},
              "making the cluster");
     start();
-    run_tool("createdb", {"-h", m_dir.path().string(), "-p", std::to_string(m_port), "-U", "postgres", "feedback"},
+    run_tool("createdb", {"-h", m_folder.string(), "-p", std::to_string(m_port), "-U", "postgres", "feedback"},
              "creating the database feedback");
 }
 
@@ -94,18 +116,18 @@ PostgresCluster::~PostgresCluster()
 
 std::string PostgresCluster::url() const
 {
-    return "postgresql://postgres@/feedback?host=" + m_dir.path().string() + "&port=" + std::to_string(m_port);
+    return "postgresql://postgres@/feedback?host=" + m_folder.string() + "&port=" + std::to_string(m_port);
 }
 
 void PostgresCluster::start()
 {
     // Only a Unix socket in the folder; pg_ctl passes -o through a shell,
     // where '' is the empty value.
-    const std::string options = "-k " + m_dir.path().string() + " -p " + std::to_string(m_port) +
+    const std::string options = "-k " + m_folder.string() + " -p " + std::to_string(m_port) +
                                 " -c listen_addresses=''" +
                                 (m_durability == Durability::test_speed ? " -c fsync=off" : "");
     run_tool("pg_ctl",
-             {"-D", data_dir().string(), "-l", (m_dir.path() / "server.log").string(), "-o", options, "-w", "start"},
+             {"-D", data_dir().string(), "-l", (m_folder / "server.log").string(), "-o", options, "-w", "start"},
              "starting the server");
     m_running = true;
 }
@@ -133,7 +155,7 @@ void PostgresCluster::run_tool(const std::string& tool, std::vector<std::string>
     if (done.exit_code != 0) {
         throw std::runtime_error("PostgresCluster: " + what + " failed (" + tool + " exit code " +
                                  std::to_string(done.exit_code) + "): " + done.out + done.err +
-                                 "\nserver log: " + log_tail(m_dir.path() / "server.log"));
+                                 "\nserver log: " + log_tail(m_folder / "server.log"));
     }
 }
 
