@@ -429,6 +429,48 @@ CREATE TABLE erasures(
 );
 CREATE INDEX erasures_by_subject ON erasures(subject);
 )sql",
+    // 15: the dashboard at 10M ratings (issue 14): each complaint's severity
+    // as a number, so the list's order (safety, high, then newest) is an
+    // index read instead of a sort of every complaint; the escalated ones
+    // counted from an index of their own (the list's notice); and NPS counts
+    // per store and week beside the days', so a chain's year is summed from
+    // some 100,000 rows, not 730,000; and each rating's reasons as rows, so
+    // the NPS drivers are counted without reading JSON (each reason once per
+    // rating). The rank, the weeks and the reasons are filled from what is
+    // there (no projecting again); week_start as calendar.h's week_start_of.
+    R"sql(
+ALTER TABLE dashboard_complaints ADD COLUMN severity_rank INTEGER NOT NULL DEFAULT 0;
+UPDATE dashboard_complaints SET severity_rank = CASE severity WHEN 'safety' THEN 2 WHEN 'high' THEN 1 ELSE 0 END
+    WHERE severity IN ('safety', 'high');
+CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_at, complaint_id);
+CREATE INDEX dashboard_complaints_escalated ON dashboard_complaints(store_code) WHERE status = 'escalated';
+CREATE TABLE dashboard_nps_weeks(
+    store_code TEXT    NOT NULL,
+    week_start INTEGER NOT NULL,
+    promoters  INTEGER NOT NULL,
+    passives   INTEGER NOT NULL,
+    detractors INTEGER NOT NULL,
+    PRIMARY KEY (store_code, week_start)
+) WITHOUT ROWID;
+CREATE INDEX dashboard_nps_weeks_by_week ON dashboard_nps_weeks(week_start, store_code, promoters, passives, detractors);
+INSERT INTO dashboard_nps_weeks(store_code, week_start, promoters, passives, detractors)
+    SELECT store_code, day_start - (((day_start - 345600000) % 604800000) + 604800000) % 604800000,
+           sum(promoters), sum(passives), sum(detractors)
+    FROM dashboard_nps_days GROUP BY 1, 2;
+CREATE TABLE dashboard_rating_reasons(
+    rating_id      TEXT    NOT NULL,
+    reason_id      TEXT    NOT NULL,
+    store_code     TEXT    NOT NULL,
+    occurred_local INTEGER NOT NULL,
+    score          INTEGER NOT NULL,
+    PRIMARY KEY (rating_id, reason_id)
+) WITHOUT ROWID;
+CREATE INDEX dashboard_rating_reasons_by_time ON dashboard_rating_reasons(occurred_local, store_code, score, reason_id);
+INSERT INTO dashboard_rating_reasons(rating_id, reason_id, store_code, occurred_local, score)
+    SELECT DISTINCT r.rating_id, j.value, r.store_code, r.occurred_local, r.score
+    FROM dashboard_ratings AS r, json_each(r.reason_ids) AS j
+    WHERE r.reason_ids <> '[]' AND r.misuse = 0 AND r.score IS NOT NULL AND r.occurred_local IS NOT NULL;
+)sql",
 };
 
 
@@ -754,6 +796,40 @@ CREATE TABLE erasures(
     erased_at BIGINT NOT NULL
 );
 CREATE INDEX erasures_by_subject ON erasures(subject);
+)sql"},
+    // 15: as SQLite's 15.
+    PostgresMigration{15, R"sql(
+ALTER TABLE dashboard_complaints ADD COLUMN severity_rank BIGINT NOT NULL DEFAULT 0;
+UPDATE dashboard_complaints SET severity_rank = CASE severity WHEN 'safety' THEN 2 WHEN 'high' THEN 1 ELSE 0 END
+    WHERE severity IN ('safety', 'high');
+CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_at, complaint_id);
+CREATE INDEX dashboard_complaints_escalated ON dashboard_complaints(store_code) WHERE status = 'escalated';
+CREATE TABLE dashboard_nps_weeks(
+    store_code TEXT   NOT NULL,
+    week_start BIGINT NOT NULL,
+    promoters  BIGINT NOT NULL,
+    passives   BIGINT NOT NULL,
+    detractors BIGINT NOT NULL,
+    PRIMARY KEY (store_code, week_start)
+);
+CREATE INDEX dashboard_nps_weeks_by_week ON dashboard_nps_weeks(week_start, store_code, promoters, passives, detractors);
+INSERT INTO dashboard_nps_weeks(store_code, week_start, promoters, passives, detractors)
+    SELECT store_code, day_start - (((day_start - 345600000) % 604800000) + 604800000) % 604800000,
+           sum(promoters), sum(passives), sum(detractors)
+    FROM dashboard_nps_days GROUP BY 1, 2;
+CREATE TABLE dashboard_rating_reasons(
+    rating_id      TEXT    NOT NULL,
+    reason_id      TEXT    NOT NULL,
+    store_code     TEXT    NOT NULL,
+    occurred_local BIGINT  NOT NULL,
+    score          BIGINT  NOT NULL,
+    PRIMARY KEY (rating_id, reason_id)
+);
+CREATE INDEX dashboard_rating_reasons_by_time ON dashboard_rating_reasons(occurred_local, store_code, score, reason_id);
+INSERT INTO dashboard_rating_reasons(rating_id, reason_id, store_code, occurred_local, score)
+    SELECT DISTINCT r.rating_id, j.value, r.store_code, r.occurred_local, r.score
+    FROM dashboard_ratings AS r, jsonb_array_elements_text(r.reason_ids::jsonb) AS j(value)
+    WHERE r.reason_ids <> '[]' AND r.misuse = 0 AND r.score IS NOT NULL AND r.occurred_local IS NOT NULL;
 )sql"},
 };
 

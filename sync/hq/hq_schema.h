@@ -30,8 +30,8 @@ inline constexpr int64_t alert_scan = 7461636805;       // mail/alerts.h scan_al
 // The dashboard's read model (dashboard/projector.h): derived from the
 // events, never copied or edited by hand; emptied with dashboard_cursor at
 // 0, the projector builds it again.
-inline constexpr std::array dashboard_read_model_tables{"dashboard_cursor",  "dashboard_ratings",
-                                                        "dashboard_nps_days", "dashboard_complaints",
-                                                        "dashboard_actions", "dashboard_comment_search"};
+inline constexpr std::array dashboard_read_model_tables{
+    "dashboard_cursor",     "dashboard_ratings", "dashboard_rating_reasons", "dashboard_nps_days",
+    "dashboard_nps_weeks",  "dashboard_complaints", "dashboard_actions",     "dashboard_comment_search"};
 
 } // namespace feedback::hq

@@ -13,6 +13,7 @@
 #include "hq/dashboard/calendar.h"
 #include "hq/dashboard/projector.h"
 #include "hq/dashboard/review.h"
+#include "hq/hq_schema.h"
 #include "hq/hq_store.h"
 #include "hq_backends.h"
 #include "hq_contents.h"
@@ -439,8 +440,9 @@ std::vector<std::string> dump(sql::Connection& db, const std::string& table)
     return *rows;
 }
 
-const std::vector<std::string> read_model_tables{"dashboard_ratings", "dashboard_nps_days", "dashboard_complaints",
-                                                 "dashboard_actions"};
+const std::vector<std::string> read_model_tables{"dashboard_ratings",        "dashboard_rating_reasons",
+                                                 "dashboard_nps_days",       "dashboard_nps_weeks",
+                                                 "dashboard_complaints",     "dashboard_actions"};
 
 // The chain's figures for the three weeks, worked out in the fixture's comment.
 void check_chain_overview(sql::Connection& db)
@@ -1082,6 +1084,86 @@ TEST_CASE("arrival order and chunking do not change the projection", "[hq][dashb
     }
     check_chain_overview(a.store.connection());
     check_chain_overview(b.store.connection());
+}
+
+TEST_CASE("migration 15 fills the list's ranks, the week counts and the reasons from what was projected, as the "
+          "projector does",
+          "[hq][dashboard]")
+{
+    const sql::Backend backend = each_backend();
+    auto fixture = projected_fixture(backend);
+    const Ids& ids = fixture->ids;
+    auto& db = fixture->db();
+    // A safety complaint and a high one, so not every rank is 0.
+    for (const auto& [complaint, severity] : {std::pair{ids.c3, "safety"}, std::pair{ids.c4, "high"}})
+        REQUIRE(fixture->hq->store.record_hq_event(EventType::complaint_assessed, complaint, "hq:maria",
+                                                   {{"severity", severity}, {"owner", "maria"}}, thu(w49)));
+    REQUIRE(fixture->projector->catch_up());
+    const std::vector<std::string> filled = {"dashboard_nps_weeks", "dashboard_rating_reasons"};
+    std::map<std::string, std::vector<std::string>> projected;
+    for (const std::string& table : filled)
+        projected[table] = dump(db, table);
+    auto ranks = [&] {
+        auto rows = db.query_texts("SELECT complaint_id || ' ' || severity_rank FROM dashboard_complaints "
+                                   "WHERE severity_rank > 0 ORDER BY 1");
+        REQUIRE(rows);
+        return *rows;
+    };
+    auto projected_ranks = ranks();
+    std::vector<std::string> expected_ranks = {ids.c3 + " 2", ids.c4 + " 1"};
+    std::sort(expected_ranks.begin(), expected_ranks.end());
+    CHECK(projected_ranks == expected_ranks);
+
+    // The read model as version 14 left it (the rank column, the indexes
+    // and the two tables gone), then opened again: migration 15 runs.
+    REQUIRE(db.exec("DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
+                    "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; "
+                    "ALTER TABLE dashboard_complaints DROP COLUMN severity_rank"));
+    REQUIRE(db.exec(backend == sql::Backend::sqlite
+                        ? "PRAGMA user_version = 14"
+                        : "DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES (14)"));
+    REQUIRE(hq::migrate_schema(db));
+    for (const std::string& table : filled) {
+        INFO(table);
+        CHECK_FALSE(projected[table].empty());
+        CHECK(dump(db, table) == projected[table]);
+    }
+    CHECK(ranks() == projected_ranks);
+    check_chain_overview(db);
+}
+
+// Random periods, whole days or not, short or long: overview() sums the
+// same counts from weeks, days and ratings as counting the ratings does.
+TEST_CASE("overview's NPS agrees with counting the ratings, over any period", "[hq][dashboard]")
+{
+    const sql::Backend backend = each_backend();
+    auto fixture = projected_fixture(backend);
+    auto& db = fixture->db();
+    std::mt19937_64 random(20261207);
+    auto between = [&](int64_t low, int64_t high) { return std::uniform_int_distribution<int64_t>(low, high)(random); };
+    for (int round = 0; round < 60; ++round) {
+        // Whole days half the time, so the week and day tables answer.
+        int64_t from = w46 + between(0, 20) * day + (round % 2 == 0 ? 0 : between(0, day - 1));
+        int64_t to = from + (round % 3 == 0 ? between(1, 3 * day) : between(0, 20) * day + between(0, day - 1));
+        to = std::min(to, from + 31 * day);
+        if (to <= from)
+            continue;
+        INFO("period [" << from << ", " << to << ")");
+        for (const std::string store : {"", "UTR", "AMS"}) {
+            INFO("store " << store);
+            auto figures = overview(db, {store, {from, to}}, now);
+            REQUIRE(figures);
+            const std::string where = "misuse = 0 AND score IS NOT NULL AND occurred_local >= " + std::to_string(from) +
+                                      " AND occurred_local < " + std::to_string(to) +
+                                      (store.empty() ? "" : " AND store_code = '" + store + "'");
+            auto count = [&](const std::string& band) {
+                return db.query_int64("SELECT count(*) FROM dashboard_ratings WHERE " + where + " AND " + band).value();
+            };
+            CHECK(figures->chain.counts.promoters == count("score >= 9"));
+            CHECK(figures->chain.counts.passives == count("score BETWEEN 7 AND 8"));
+            CHECK(figures->chain.counts.detractors == count("score <= 6"));
+        }
+    }
 }
 
 TEST_CASE("an event arriving after its complaint was projected updates the row", "[hq][dashboard]")

@@ -331,8 +331,11 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         issued = code->code;
         // As the version before left it: the migrations from replacement
         // codes on undone, newest first (each later one is applied again too).
-        REQUIRE(store->connection().query_int64("PRAGMA user_version").value() == 14);
+        REQUIRE(store->connection().query_int64("PRAGMA user_version").value() == 15);
         REQUIRE(store->connection().exec(
+            "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
+            "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; "
+            "ALTER TABLE dashboard_complaints DROP COLUMN severity_rank; "
             "DROP TABLE erasures; DROP TABLE personal_events; DROP TABLE contact_keys; "
             "ALTER TABLE devices DROP COLUMN left_at; "
             "DROP TABLE device_screenshots; ALTER TABLE devices DROP COLUMN screenshot_requested_at; "

@@ -218,5 +218,9 @@ struct Learning {
 };
 
 Result<Learning> learning(sql::Connection& db, const Filter& filter, int64_t repeat_window_ms);
+// learning()'s repeats alone (the management review counts them), with
+// learning()'s errors.
+Result<std::vector<RepeatComplaint>> repeat_complaints(sql::Connection& db, const Filter& filter,
+                                                       int64_t repeat_window_ms);
 
 } // namespace feedback::hq::dashboard

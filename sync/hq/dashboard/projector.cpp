@@ -216,30 +216,39 @@ Result<void> upsert_ratings(Database& db, const std::vector<Rated>& rows)
 }
 
 // Each nps.rated is projected exactly once (ids are unique and the cursor
-// moves in the same transaction), so the day counts (the store's days,
-// misuse left out, nps_band()'s bands) can be added to.
-Result<void> add_day_counts(Database& db, const std::vector<Rated>& rows)
+// moves in the same transaction), so the day and week counts (the store's
+// days and weeks, misuse left out, nps_band()'s bands) can be added to.
+Result<void> add_nps_counts(Database& db, const std::vector<Rated>& rows)
 {
     std::map<std::pair<std::string, int64_t>, NpsSummary> days;
+    std::map<std::pair<std::string, int64_t>, NpsSummary> weeks;
     for (const Rated& rated : rows)
-        if (!rated.misuse && rated.score && *rated.score >= 0 && *rated.score <= 10)
+        if (!rated.misuse && rated.score && *rated.score >= 0 && *rated.score <= 10) {
             days[{rated.store_code, day_start_of(rated.occurred_local)}].add(static_cast<int>(*rated.score));
-    auto add = db.cached("INSERT INTO dashboard_nps_days(store_code, day_start, promoters, passives, detractors) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5) "
-                         "ON CONFLICT(store_code, day_start) DO UPDATE SET "
-                         "promoters = dashboard_nps_days.promoters + excluded.promoters, "
-                         "passives = dashboard_nps_days.passives + excluded.passives, "
-                         "detractors = dashboard_nps_days.detractors + excluded.detractors");
-    FEEDBACK_TRY(add);
-    for (const auto& [key, counts] : days)
-        FEEDBACK_TRY((*add)
-                         ->bind(1, key.first)
-                         .bind(2, key.second)
-                         .bind(3, int64_t{counts.promoters})
-                         .bind(4, int64_t{counts.passives})
-                         .bind(5, int64_t{counts.detractors})
-                         .run());
-    return {};
+            weeks[{rated.store_code, week_start_of(rated.occurred_local)}].add(static_cast<int>(*rated.score));
+        }
+    auto add_to = [&](std::string_view table, std::string_view start_column,
+                      const std::map<std::pair<std::string, int64_t>, NpsSummary>& counts) -> Result<void> {
+        const std::string name(table);
+        auto add = db.cached("INSERT INTO " + name + "(store_code, " + std::string(start_column) +
+                             ", promoters, passives, detractors) VALUES (?1, ?2, ?3, ?4, ?5) "
+                             "ON CONFLICT(store_code, " + std::string(start_column) + ") DO UPDATE SET "
+                             "promoters = " + name + ".promoters + excluded.promoters, "
+                             "passives = " + name + ".passives + excluded.passives, "
+                             "detractors = " + name + ".detractors + excluded.detractors");
+        FEEDBACK_TRY(add);
+        for (const auto& [key, summary] : counts)
+            FEEDBACK_TRY((*add)
+                             ->bind(1, key.first)
+                             .bind(2, key.second)
+                             .bind(3, int64_t{summary.promoters})
+                             .bind(4, int64_t{summary.passives})
+                             .bind(5, int64_t{summary.detractors})
+                             .run());
+        return {};
+    };
+    FEEDBACK_TRY(add_to("dashboard_nps_days", "day_start", days));
+    return add_to("dashboard_nps_weeks", "week_start", weeks);
 }
 
 // The chunk's events of `type` that are the last of their rating in the
@@ -283,6 +292,26 @@ constexpr const char* comment_search_added_sql =
     "WHERE comment <> '' AND rating_id IN "
     "(SELECT subject FROM events WHERE seq > ?1 AND seq <= ?2 AND type = 'nps.detailed')";
 
+// Each rating's reasons as rows (dashboard_rating_reasons), once its score,
+// time and reasons are all known and it is no misuse: the chunk's rated and
+// detailed ratings are taken out and put back from their rows.
+constexpr const char* chunk_rating_ids =
+    "(SELECT CASE WHEN type = 'nps.rated' THEN id ELSE subject END FROM events "
+    "WHERE seq > ?1 AND seq <= ?2 AND type IN ('nps.rated', 'nps.detailed'))";
+
+std::string reasons_removed_sql()
+{
+    return "DELETE FROM dashboard_rating_reasons WHERE rating_id IN " + std::string(chunk_rating_ids);
+}
+
+std::string reasons_added_sql(const sql::Dialect& dialect)
+{
+    return "INSERT INTO dashboard_rating_reasons(rating_id, reason_id, store_code, occurred_local, score) "
+           "SELECT DISTINCT r.rating_id, j.value, r.store_code, r.occurred_local, r.score FROM dashboard_ratings AS r, " +
+           dialect.json_array_items("r.reason_ids", "j") + " WHERE r.rating_id IN " + chunk_rating_ids +
+           " AND r.reason_ids <> '[]' AND r.misuse = 0 AND r.score IS NOT NULL AND r.occurred_local IS NOT NULL";
+}
+
 std::string followed_up_sql(const sql::Dialect& dialect)
 {
     return "INSERT INTO dashboard_ratings(rating_id, store_code, device_id, follow_up_outcome, followed_up_at, "
@@ -323,6 +352,13 @@ Result<std::vector<ComplaintEvent>> complaint_events(Database& db, const std::st
     std::sort(events.begin(), events.end(),
               [](const ComplaintEvent& a, const ComplaintEvent& b) { return fold_order_less(a.event, b.event); });
     return events;
+}
+
+// Where a complaint stands in the dashboard's list (complaints(): highest
+// first, then newest): safety 2, high 1, the others 0, as migration 15 set it.
+int64_t severity_rank(Severity severity)
+{
+    return severity == Severity::safety ? 2 : severity == Severity::high ? 1 : 0;
 }
 
 std::optional<int64_t> as_optional_bool(std::optional<bool> value)
@@ -408,9 +444,9 @@ Result<void> project_complaint(Database& db, StoreRules& rules, const std::strin
         "opened_at, acknowledged_at, first_response_at, closed_at, close_outcome, deadline_at, solved_on_the_spot, "
         "satisfied, handling_score, root_cause, actions_open, actions_checked, product_ref, customer_key, "
         "last_event_at, event_count, severity, owner, escalated, reopen_count, resolution, amount_cents, "
-        "answer_working_ms, resolution_working_ms, opened_local) "
+        "answer_working_ms, resolution_working_ms, opened_local, severity_rank) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)");
+        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)");
     FEEDBACK_TRY(upsert);
     Statement& s = **upsert;
     s.bind(1, complaint_id)
@@ -443,7 +479,8 @@ Result<void> project_complaint(Database& db, StoreRules& rules, const std::strin
         .bind(28, state.amount_cents)
         .bind(29, answer_working_ms)
         .bind(30, resolution_working_ms)
-        .bind(31, opened_local);
+        .bind(31, opened_local)
+        .bind(32, severity_rank(severity_level(state.severity)));
     FEEDBACK_TRY(s.run());
 
     auto clear = db.cached("DELETE FROM dashboard_actions WHERE complaint_id = ?1");
@@ -536,12 +573,16 @@ Result<int64_t> project_chunk(Database& db, StoreRules& rules, int64_t limit, Ca
         auto ratings = chunk_ratings(db, rules, *after, last);
         FEEDBACK_TRY(ratings);
         FEEDBACK_TRY(upsert_ratings(db, *ratings));
-        FEEDBACK_TRY(add_day_counts(db, *ratings));
+        FEEDBACK_TRY(add_nps_counts(db, *ratings));
     }
     if (detailed) {
         FEEDBACK_TRY(run_range(detailed_sql(db.dialect())));
         FEEDBACK_TRY(run_range(comment_search_removed_sql));
         FEEDBACK_TRY(run_range(comment_search_added_sql));
+    }
+    if (rated > 0 || detailed) {
+        FEEDBACK_TRY(run_range(reasons_removed_sql()));
+        FEEDBACK_TRY(run_range(reasons_added_sql(db.dialect())));
     }
     if (followed_up)
         FEEDBACK_TRY(run_range(followed_up_sql(db.dialect())));

@@ -13,13 +13,16 @@
 //                         (nps.detailed: reasons, comment, whether consented
 //                         contact was given, never the contact itself) and
 //                         its call-back (nps.followed_up: the last outcome)
+//   dashboard_rating_reasons  each reason of a scored rating without misuse,
+//                         with its store, time and score: the NPS drivers
 //   dashboard_nps_days    promoters/passives/detractors per store and day,
-//                         misuse-marked ratings left out: what NPS over long
-//                         periods is summed from
+//   dashboard_nps_weeks   and per store and week, misuse-marked ratings left
+//                         out: what NPS over long periods is summed from
 //   dashboard_complaints  one row per complaint: fold_complaint() over all of
 //                         its events, the promised deadline from the store's
 //                         configuration at projection time (the terminal's
-//                         rule, config::complaint_deadline), and a customer
+//                         rule, config::complaint_deadline), its severity's
+//                         rank in the dashboard's list, and a customer
 //                         key for repeat detection (a SHA-256, never the
 //                         contact)
 //   dashboard_actions     corrective and preventive actions of each complaint

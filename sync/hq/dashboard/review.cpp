@@ -30,22 +30,40 @@ Result<std::vector<CountRow>> counts_by(Database& db, const Period& period, cons
 }
 
 // The working hours the projector worked out per complaint (a column in
-// ms), over the complaints of the filter where it is set.
+// ms), over the complaints of the filter where it is set: median and p90 by
+// nearest rank. PostgreSQL's percentile_disc is that rank (the first value
+// at or past ceil(p * n)) and spares sending every value; SQLite, in this
+// process, hands them to nearest_rank().
 Result<Spread> spread_of(Database& db, const Period& period, const Filter& filter, std::string_view column)
 {
-    Sql sql("SELECT " + std::string(column) + " FROM dashboard_complaints WHERE ");
+    const std::string name(column);
+    const bool in_sql = db.backend() == sql::Backend::postgresql;
+    Sql sql(in_sql ? "SELECT count(" + name + "), percentile_disc(0.5) WITHIN GROUP (ORDER BY " + name +
+                         "), percentile_disc(0.9) WITHIN GROUP (ORDER BY " + name + ") FROM dashboard_complaints WHERE "
+                   : "SELECT " + name + " FROM dashboard_complaints WHERE ");
     sql.filter(period, filter.store_code, "opened_local");
-    sql += " AND " + std::string(column) + " IS NOT NULL";
+    sql += " AND " + name + " IS NOT NULL";
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
-    std::vector<double> hours;
-    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
-        hours.push_back(static_cast<double>(row.column_int64(0)) / ms_per_hour);
-    }));
+    auto hours = [](int64_t ms) { return static_cast<double>(ms) / ms_per_hour; };
     Spread out;
-    out.count = static_cast<int64_t>(hours.size());
-    out.median_hours = nearest_rank(hours, 0.5);
-    out.p90_hours = nearest_rank(std::move(hours), 0.9);
+    std::vector<double> values;
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+        if (!in_sql) {
+            values.push_back(hours(row.column_int64(0)));
+            return;
+        }
+        out.count = row.column_int64(0);
+        if (out.count > 0) {
+            out.median_hours = hours(row.column_int64(1));
+            out.p90_hours = hours(row.column_int64(2));
+        }
+    }));
+    if (!in_sql) {
+        out.count = static_cast<int64_t>(values.size());
+        out.median_hours = nearest_rank(values, 0.5);
+        out.p90_hours = nearest_rank(std::move(values), 0.9);
+    }
     return out;
 }
 
@@ -106,9 +124,9 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
     auto promises = promise_measures(db, filter, now_ms);
     FEEDBACK_TRY(promises);
     out.promises = std::move(*promises);
-    auto learned = learning(db, filter, repeat_window_ms);
-    FEEDBACK_TRY(learned);
-    out.repeats = static_cast<int64_t>(learned->repeats.size());
+    auto repeats = repeat_complaints(db, filter, repeat_window_ms);
+    FEEDBACK_TRY(repeats);
+    out.repeats = static_cast<int64_t>(repeats->size());
 
     Sql actions("SELECT count(*), count(a.checked_at), coalesce(sum(a.effective), 0) FROM dashboard_actions AS a "
                 "JOIN dashboard_complaints AS c ON c.complaint_id = a.complaint_id WHERE ");
@@ -123,12 +141,12 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
         out.actions_effective = row.column_int64(2);
     }));
 
-    // The bands are nps.h's: 9-10 promoter, 7-8 passive, 0-6 detractor.
-    Sql drivers("SELECT CASE WHEN r.score >= 9 THEN 'promoter' WHEN r.score >= 7 THEN 'passive' ELSE 'detractor' END, "
-                "j.value, count(*) FROM dashboard_ratings AS r, " +
-                db.dialect().json_array_items("r.reason_ids", "j") + " WHERE ");
-    drivers.filter(*period, filter.store_code, "occurred_local", "r");
-    drivers += " AND r.misuse = 0 AND r.score IS NOT NULL AND r.reason_ids <> '[]' GROUP BY 1, 2 ORDER BY 3 DESC, 2";
+    // The bands are nps.h's: 9-10 promoter, 7-8 passive, 0-6 detractor; the
+    // rows are the scored ratings' reasons, misuse left out (projector.h).
+    Sql drivers("SELECT CASE WHEN score >= 9 THEN 'promoter' WHEN score >= 7 THEN 'passive' ELSE 'detractor' END, "
+                "reason_id, count(*) FROM dashboard_rating_reasons WHERE ");
+    drivers.filter(*period, filter.store_code, "occurred_local");
+    drivers += " GROUP BY 1, 2 ORDER BY 3 DESC, 2";
     auto driver_stmt = drivers.prepare(db);
     FEEDBACK_TRY(driver_stmt);
     FEEDBACK_TRY(each_row(*driver_stmt, [&](const Statement& row) {
