@@ -431,15 +431,21 @@ CREATE INDEX erasures_by_subject ON erasures(subject);
 )sql",
     // 15: the dashboard at 10M ratings (issue 14): each complaint's severity
     // as a number, so the list's order (safety, high, then newest) is an
-    // index read instead of a sort of every complaint; the escalated ones
-    // counted from an index of their own (the list's notice); and NPS counts
-    // per store and week beside the days', so a chain's year is summed from
-    // some 100,000 rows, not 730,000; and each rating's reasons as rows, so
-    // the NPS drivers are counted without reading JSON (each reason once per
-    // rating). The rank, the weeks and the reasons are filled from what is
-    // there (no projecting again); week_start as calendar.h's week_start_of.
+    // index read instead of a sort of every complaint; the escalated
+    // complaints (the list's notice) and the failed messages (the overview's)
+    // counted from indexes of their own; NPS counts per store and week beside
+    // the days', so a chain's year is summed from some 100,000 rows, not
+    // 730,000; and each rating's reasons as rows, so the NPS drivers are
+    // counted without reading JSON (each reason once per rating); the
+    // complaint counts per store and week (opened, open, resolved, ...) and,
+    // for the chain, per week and channel, category, root cause and remedy,
+    // for the same reason as NPS's; and the unanswered complaints indexed by
+    // deadline for the overdue count. The rank, the weeks and the reasons are
+    // filled from what is there (no projecting again); week_start as
+    // calendar.h's week_start_of.
     R"sql(
 ALTER TABLE dashboard_complaints ADD COLUMN severity_rank INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX mail_outbox_failed ON mail_outbox(id) WHERE status = 'failed';
 UPDATE dashboard_complaints SET severity_rank = CASE severity WHEN 'safety' THEN 2 WHEN 'high' THEN 1 ELSE 0 END
     WHERE severity IN ('safety', 'high');
 CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_at, complaint_id);
@@ -470,6 +476,59 @@ INSERT INTO dashboard_rating_reasons(rating_id, reason_id, store_code, occurred_
     SELECT DISTINCT r.rating_id, j.value, r.store_code, r.occurred_local, r.score
     FROM dashboard_ratings AS r, json_each(r.reason_ids) AS j
     WHERE r.reason_ids <> '[]' AND r.misuse = 0 AND r.score IS NOT NULL AND r.occurred_local IS NOT NULL;
+CREATE TABLE dashboard_complaint_weeks(
+    store_code           TEXT    NOT NULL,
+    week_start           INTEGER NOT NULL,
+    opened               INTEGER NOT NULL,
+    open_now             INTEGER NOT NULL,
+    closed_resolved      INTEGER NOT NULL,
+    resolved_on_the_spot INTEGER NOT NULL,
+    solved_on_the_spot   INTEGER NOT NULL,
+    handling_scores      INTEGER NOT NULL,
+    handling_score_sum   INTEGER NOT NULL,
+    satisfied_answers    INTEGER NOT NULL,
+    satisfied            INTEGER NOT NULL,
+    escalated            INTEGER NOT NULL,
+    reopened             INTEGER NOT NULL,
+    PRIMARY KEY (store_code, week_start)
+) WITHOUT ROWID;
+CREATE INDEX dashboard_complaint_weeks_by_week ON dashboard_complaint_weeks(week_start, store_code);
+INSERT INTO dashboard_complaint_weeks(store_code, week_start, opened, open_now, closed_resolved, resolved_on_the_spot,
+    solved_on_the_spot, handling_scores, handling_score_sum, satisfied_answers, satisfied, escalated, reopened)
+    SELECT store_code, opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           count(*), count(*) FILTER (WHERE status <> 'closed'),
+           count(*) FILTER (WHERE status = 'closed' AND close_outcome = 'resolved'),
+           count(*) FILTER (WHERE status = 'closed' AND close_outcome = 'resolved' AND solved_on_the_spot = 1),
+           count(*) FILTER (WHERE solved_on_the_spot = 1), count(handling_score), coalesce(sum(handling_score), 0),
+           count(satisfied), coalesce(sum(satisfied), 0), count(*) FILTER (WHERE escalated = 1),
+           count(*) FILTER (WHERE reopen_count > 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 2;
+CREATE INDEX dashboard_complaints_unanswered ON dashboard_complaints(deadline_at, opened_local, store_code, channel)
+    WHERE first_response_at IS NULL;
+CREATE TABLE dashboard_complaint_week_keys(
+    week_start   INTEGER NOT NULL,
+    key_column   TEXT    NOT NULL,
+    key_value    TEXT    NOT NULL,
+    complaints   INTEGER NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    PRIMARY KEY (week_start, key_column, key_value)
+) WITHOUT ROWID;
+INSERT INTO dashboard_complaint_week_keys(week_start, key_column, key_value, complaints, amount_cents)
+    SELECT opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           'channel', channel, count(*), coalesce(sum(amount_cents), 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 3
+    UNION ALL
+    SELECT opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           'category', category, count(*), coalesce(sum(amount_cents), 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 3
+    UNION ALL
+    SELECT opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           'root_cause', root_cause, count(*), coalesce(sum(amount_cents), 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 3
+    UNION ALL
+    SELECT opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           'resolution', resolution, count(*), coalesce(sum(amount_cents), 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 3;
 )sql",
 };
 
@@ -800,6 +859,7 @@ CREATE INDEX erasures_by_subject ON erasures(subject);
     // 15: as SQLite's 15.
     PostgresMigration{15, R"sql(
 ALTER TABLE dashboard_complaints ADD COLUMN severity_rank BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX mail_outbox_failed ON mail_outbox(id) WHERE status = 'failed';
 UPDATE dashboard_complaints SET severity_rank = CASE severity WHEN 'safety' THEN 2 WHEN 'high' THEN 1 ELSE 0 END
     WHERE severity IN ('safety', 'high');
 CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_at, complaint_id);
@@ -830,6 +890,59 @@ INSERT INTO dashboard_rating_reasons(rating_id, reason_id, store_code, occurred_
     SELECT DISTINCT r.rating_id, j.value, r.store_code, r.occurred_local, r.score
     FROM dashboard_ratings AS r, jsonb_array_elements_text(r.reason_ids::jsonb) AS j(value)
     WHERE r.reason_ids <> '[]' AND r.misuse = 0 AND r.score IS NOT NULL AND r.occurred_local IS NOT NULL;
+CREATE TABLE dashboard_complaint_weeks(
+    store_code           TEXT   NOT NULL,
+    week_start           BIGINT NOT NULL,
+    opened               BIGINT NOT NULL,
+    open_now             BIGINT NOT NULL,
+    closed_resolved      BIGINT NOT NULL,
+    resolved_on_the_spot BIGINT NOT NULL,
+    solved_on_the_spot   BIGINT NOT NULL,
+    handling_scores      BIGINT NOT NULL,
+    handling_score_sum   BIGINT NOT NULL,
+    satisfied_answers    BIGINT NOT NULL,
+    satisfied            BIGINT NOT NULL,
+    escalated            BIGINT NOT NULL,
+    reopened             BIGINT NOT NULL,
+    PRIMARY KEY (store_code, week_start)
+);
+CREATE INDEX dashboard_complaint_weeks_by_week ON dashboard_complaint_weeks(week_start, store_code);
+INSERT INTO dashboard_complaint_weeks(store_code, week_start, opened, open_now, closed_resolved, resolved_on_the_spot,
+    solved_on_the_spot, handling_scores, handling_score_sum, satisfied_answers, satisfied, escalated, reopened)
+    SELECT store_code, opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           count(*), count(*) FILTER (WHERE status <> 'closed'),
+           count(*) FILTER (WHERE status = 'closed' AND close_outcome = 'resolved'),
+           count(*) FILTER (WHERE status = 'closed' AND close_outcome = 'resolved' AND solved_on_the_spot = 1),
+           count(*) FILTER (WHERE solved_on_the_spot = 1), count(handling_score), coalesce(sum(handling_score), 0),
+           count(satisfied), coalesce(sum(satisfied), 0), count(*) FILTER (WHERE escalated = 1),
+           count(*) FILTER (WHERE reopen_count > 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 2;
+CREATE INDEX dashboard_complaints_unanswered ON dashboard_complaints(deadline_at, opened_local, store_code, channel)
+    WHERE first_response_at IS NULL;
+CREATE TABLE dashboard_complaint_week_keys(
+    week_start   BIGINT NOT NULL,
+    key_column   TEXT   NOT NULL,
+    key_value    TEXT   NOT NULL,
+    complaints   BIGINT NOT NULL,
+    amount_cents BIGINT NOT NULL,
+    PRIMARY KEY (week_start, key_column, key_value)
+);
+INSERT INTO dashboard_complaint_week_keys(week_start, key_column, key_value, complaints, amount_cents)
+    SELECT opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           'channel', channel, count(*), coalesce(sum(amount_cents), 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 3
+    UNION ALL
+    SELECT opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           'category', category, count(*), coalesce(sum(amount_cents), 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 3
+    UNION ALL
+    SELECT opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           'root_cause', root_cause, count(*), coalesce(sum(amount_cents), 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 3
+    UNION ALL
+    SELECT opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
+           'resolution', resolution, count(*), coalesce(sum(amount_cents), 0)
+    FROM dashboard_complaints WHERE opened_local IS NOT NULL GROUP BY 1, 3;
 )sql"},
 };
 

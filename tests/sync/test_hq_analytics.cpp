@@ -440,9 +440,10 @@ std::vector<std::string> dump(sql::Connection& db, const std::string& table)
     return *rows;
 }
 
-const std::vector<std::string> read_model_tables{"dashboard_ratings",        "dashboard_rating_reasons",
-                                                 "dashboard_nps_days",       "dashboard_nps_weeks",
-                                                 "dashboard_complaints",     "dashboard_actions"};
+const std::vector<std::string> read_model_tables{"dashboard_ratings",    "dashboard_rating_reasons",
+                                                 "dashboard_nps_days",   "dashboard_nps_weeks",
+                                                 "dashboard_complaints", "dashboard_complaint_weeks",
+                                                 "dashboard_complaint_week_keys", "dashboard_actions"};
 
 // The chain's figures for the three weeks, worked out in the fixture's comment.
 void check_chain_overview(sql::Connection& db)
@@ -1086,8 +1087,8 @@ TEST_CASE("arrival order and chunking do not change the projection", "[hq][dashb
     check_chain_overview(b.store.connection());
 }
 
-TEST_CASE("migration 15 fills the list's ranks, the week counts and the reasons from what was projected, as the "
-          "projector does",
+TEST_CASE("migration 15 fills the list's ranks, the NPS and complaint week counts and the reasons from what was "
+          "projected, as the projector does",
           "[hq][dashboard]")
 {
     const sql::Backend backend = each_backend();
@@ -1099,7 +1100,8 @@ TEST_CASE("migration 15 fills the list's ranks, the week counts and the reasons 
         REQUIRE(fixture->hq->store.record_hq_event(EventType::complaint_assessed, complaint, "hq:maria",
                                                    {{"severity", severity}, {"owner", "maria"}}, thu(w49)));
     REQUIRE(fixture->projector->catch_up());
-    const std::vector<std::string> filled = {"dashboard_nps_weeks", "dashboard_rating_reasons"};
+    const std::vector<std::string> filled = {"dashboard_nps_weeks", "dashboard_rating_reasons",
+                                             "dashboard_complaint_weeks", "dashboard_complaint_week_keys"};
     std::map<std::string, std::vector<std::string>> projected;
     for (const std::string& table : filled)
         projected[table] = dump(db, table);
@@ -1117,8 +1119,10 @@ TEST_CASE("migration 15 fills the list's ranks, the week counts and the reasons 
     // The read model as version 14 left it (the rank column, the indexes
     // and the two tables gone), then opened again: migration 15 runs.
     REQUIRE(db.exec("DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
+                    "DROP TABLE dashboard_complaint_weeks; DROP TABLE dashboard_complaint_week_keys; "
+                    "DROP INDEX dashboard_complaints_unanswered; "
                     "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; "
-                    "ALTER TABLE dashboard_complaints DROP COLUMN severity_rank"));
+                    "DROP INDEX mail_outbox_failed; ALTER TABLE dashboard_complaints DROP COLUMN severity_rank"));
     REQUIRE(db.exec(backend == sql::Backend::sqlite
                         ? "PRAGMA user_version = 14"
                         : "DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES (14)"));
@@ -1133,8 +1137,10 @@ TEST_CASE("migration 15 fills the list's ranks, the week counts and the reasons 
 }
 
 // Random periods, whole days or not, short or long: overview() sums the
-// same counts from weeks, days and ratings as counting the ratings does.
-TEST_CASE("overview's NPS agrees with counting the ratings, over any period", "[hq][dashboard]")
+// same counts from weeks, days, ratings and complaints as counting the
+// ratings and the complaints does.
+TEST_CASE("overview's NPS and complaint figures agree with counting ratings and complaints, over any period",
+          "[hq][dashboard]")
 {
     const sql::Backend backend = each_backend();
     auto fixture = projected_fixture(backend);
@@ -1162,6 +1168,37 @@ TEST_CASE("overview's NPS agrees with counting the ratings, over any period", "[
             CHECK(figures->chain.counts.promoters == count("score >= 9"));
             CHECK(figures->chain.counts.passives == count("score BETWEEN 7 AND 8"));
             CHECK(figures->chain.counts.detractors == count("score <= 6"));
+
+            const std::string opened = "opened_local >= " + std::to_string(from) + " AND opened_local < " +
+                                       std::to_string(to) +
+                                       (store.empty() ? "" : " AND store_code = '" + store + "'");
+            auto complaints = [&](const std::string& condition) {
+                return db.query_int64("SELECT count(*) FROM dashboard_complaints WHERE " + opened + " AND " + condition)
+                    .value();
+            };
+            const ComplaintFigures& c = figures->complaints;
+            CHECK(c.opened == complaints("1 = 1"));
+            CHECK(c.open_now == complaints("status <> 'closed'"));
+            CHECK(c.overdue_now == complaints("first_response_at IS NULL AND deadline_at < " + std::to_string(now)));
+            CHECK(c.closed_resolved == complaints("status = 'closed' AND close_outcome = 'resolved'"));
+            CHECK(c.solved_on_the_spot == complaints("solved_on_the_spot = 1"));
+            CHECK(c.handling_scores == complaints("handling_score IS NOT NULL"));
+            CHECK(c.escalated == complaints("escalated = 1"));
+            CHECK(c.reopened == complaints("reopen_count > 0"));
+            for (const char* column : {"channel", "category", "root_cause", "resolution"}) {
+                INFO(column);
+                auto by = complaints_by(db, {store, {from, to}}, column);
+                REQUIRE(by);
+                std::vector<std::string> found;
+                for (const KeyedCount& count : *by)
+                    found.push_back(count.key + " " + std::to_string(count.complaints) + " " +
+                                    std::to_string(count.amount_cents));
+                auto counted = db.query_texts("SELECT " + std::string(column) + " || ' ' || count(*) || ' ' || "
+                                              "coalesce(sum(amount_cents), 0) FROM dashboard_complaints WHERE " +
+                                              opened + " GROUP BY " + column + " ORDER BY count(*) DESC, " + column);
+                REQUIRE(counted);
+                CHECK(found == *counted);
+            }
         }
     }
 }

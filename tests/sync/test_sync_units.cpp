@@ -333,7 +333,9 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         // codes on undone, newest first (each later one is applied again too).
         REQUIRE(store->connection().query_int64("PRAGMA user_version").value() == 15);
         REQUIRE(store->connection().exec(
-            "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
+            "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; DROP TABLE dashboard_complaint_weeks; "
+            "DROP TABLE dashboard_complaint_week_keys; "
+            "DROP INDEX dashboard_complaints_unanswered; "
             "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; "
             "ALTER TABLE dashboard_complaints DROP COLUMN severity_rank; "
             "DROP TABLE erasures; DROP TABLE personal_events; DROP TABLE contact_keys; "

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <map>
 #include <optional>
@@ -32,6 +33,12 @@ constexpr int64_t max_page_rows = 1000;
 // =============================================================================
 // [SECTION] Helpers
 // =============================================================================
+
+// `ms` when it is `start` (a day or week start), else the next one after it.
+int64_t round_up(int64_t ms, int64_t start, int64_t step)
+{
+    return start == ms ? ms : start + step;
+}
 
 void add_counts(NpsSummary& into, long promoters, long passives, long detractors)
 {
@@ -93,7 +100,6 @@ Result<void> nps_from_ratings(Database& db, const Period& period, const std::str
 // chain's year: some 100,000 week rows, not 730,000 day rows).
 Result<void> collect_nps(Database& db, const Period& period, const std::string& store_code, const NpsVisitor& visit)
 {
-    auto round_up = [](int64_t ms, int64_t start, int64_t step) { return start == ms ? ms : start + step; };
     const int64_t first_whole_day = round_up(period.from_ms, day_start_of(period.from_ms), ms_per_day);
     const int64_t end_whole_days = day_start_of(period.to_ms);
     if (first_whole_day >= end_whole_days)
@@ -130,33 +136,117 @@ Result<std::map<std::string, std::string>> store_names(Database& db, const std::
     return names;
 }
 
+// [SECTION] Complaint sums
+
+// Counts over the complaints opened in a period, as dashboard_complaint_weeks
+// keeps them per store and week (projector.cpp's complaint_week_counters).
+namespace sums {
+enum Sum : size_t {
+    opened,
+    open_now,             // not closed
+    closed_resolved,      // closed as resolved
+    resolved_on_the_spot, // of those, solved on the spot
+    solved_on_the_spot,   // solved on the spot, whatever came after
+    handling_scores,
+    handling_score_sum,
+    satisfied_answers,
+    satisfied,
+    escalated,
+    reopened,
+    count
+};
+}
+using ComplaintSums = std::array<int64_t, sums::count>;
+
+// The same sums, in the order of sums::Sum, from the week table and from the complaints.
+constexpr const char* sums_of_weeks =
+    "coalesce(sum(opened), 0), coalesce(sum(open_now), 0), coalesce(sum(closed_resolved), 0), "
+    "coalesce(sum(resolved_on_the_spot), 0), coalesce(sum(solved_on_the_spot), 0), coalesce(sum(handling_scores), 0), "
+    "coalesce(sum(handling_score_sum), 0), coalesce(sum(satisfied_answers), 0), coalesce(sum(satisfied), 0), "
+    "coalesce(sum(escalated), 0), coalesce(sum(reopened), 0)";
+// count(*) FILTER (WHERE ...): both backends read it (SQLite cannot sum a
+// comparison in PostgreSQL, which has booleans).
+constexpr const char* sums_of_complaints =
+    "count(*), count(*) FILTER (WHERE status <> 'closed'), "
+    "count(*) FILTER (WHERE status = 'closed' AND close_outcome = 'resolved'), "
+    "count(*) FILTER (WHERE status = 'closed' AND close_outcome = 'resolved' AND solved_on_the_spot = 1), "
+    "count(*) FILTER (WHERE solved_on_the_spot = 1), count(handling_score), coalesce(sum(handling_score), 0), "
+    "count(satisfied), coalesce(sum(satisfied), 0), count(*) FILTER (WHERE escalated = 1), "
+    "count(*) FILTER (WHERE reopen_count > 0)";
+
+// The sums of the filter's complaints opened in the period, per store
+// (`by_store`) or together (under ""): whole weeks from the week table, the
+// days at either end from the complaints (a chain's year: ~100,000 week
+// rows and two edges' complaints, not 500,000 complaints).
+Result<std::map<std::string, ComplaintSums>> complaint_sums(Database& db, const Filter& filter, const Period& period,
+                                                            bool by_store)
+{
+    std::map<std::string, ComplaintSums> out;
+    auto add = [&](const char* sums_sql, std::string_view table, std::string_view time, Period part) -> Result<void> {
+        if (part.to_ms <= part.from_ms)
+            return {};
+        Sql sql("SELECT " + std::string(by_store ? "store_code" : "''") + ", " + sums_sql + " FROM " +
+                std::string(table) + " WHERE ");
+        sql.filter(part, filter.store_code, time);
+        if (by_store)
+            sql += " GROUP BY store_code";
+        auto stmt = sql.prepare(db);
+        FEEDBACK_TRY(stmt);
+        return each_row(*stmt, [&](const Statement& row) {
+            ComplaintSums& into = out.try_emplace(row.column_text(0), ComplaintSums{}).first->second;
+            for (size_t i = 0; i < sums::count; ++i)
+                into[i] += row.column_int64(static_cast<int>(i) + 1);
+        });
+    };
+    auto from_complaints = [&](Period part) { return add(sums_of_complaints, "dashboard_complaints", "opened_local", part); };
+    const int64_t first_week = round_up(period.from_ms, week_start_of(period.from_ms), ms_per_week);
+    const int64_t end_weeks = week_start_of(period.to_ms);
+    if (first_week >= end_weeks) {
+        FEEDBACK_TRY(from_complaints(period));
+        return out;
+    }
+    FEEDBACK_TRY(from_complaints({period.from_ms, first_week}));
+    FEEDBACK_TRY(add(sums_of_weeks, "dashboard_complaint_weeks", "week_start", {first_week, end_weeks}));
+    FEEDBACK_TRY(from_complaints({end_weeks, period.to_ms}));
+    return out;
+}
+
+// The filter's sums together (zeros when nothing was opened).
+Result<ComplaintSums> complaint_totals(Database& db, const Filter& filter, const Period& period)
+{
+    auto sums = complaint_sums(db, filter, period, false);
+    FEEDBACK_TRY(sums);
+    auto found = sums->find("");
+    return found == sums->end() ? ComplaintSums{} : found->second;
+}
+
 Result<ComplaintFigures> complaint_figures(Database& db, const Filter& filter, const Period& period, int64_t now_ms)
 {
-    // count(*) FILTER (WHERE ...): both backends read it (SQLite cannot
-    // sum a comparison in PostgreSQL, which has booleans).
-    Sql sql("SELECT count(*), count(*) FILTER (WHERE status <> 'closed'), ");
-    std::string now = sql.arg(now_ms);
-    sql += "count(*) FILTER (WHERE first_response_at IS NULL AND deadline_at < " + now + "), "
-           "count(*) FILTER (WHERE status = 'closed' AND close_outcome = 'resolved'), "
-           "coalesce(sum(solved_on_the_spot), 0), count(handling_score), avg(handling_score), "
-           "count(satisfied), coalesce(sum(satisfied), 0) "
-           "FROM dashboard_complaints WHERE ";
-    sql.filter(period, filter.store_code, "opened_local");
-    auto stmt = sql.prepare(db);
-    FEEDBACK_TRY(stmt);
+    auto totals = complaint_totals(db, filter, period);
+    FEEDBACK_TRY(totals);
+    const ComplaintSums& sum = *totals;
     ComplaintFigures out;
-    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
-        out.opened = row.column_int64(0);
-        out.open_now = row.column_int64(1);
-        out.overdue_now = row.column_int64(2);
-        out.closed_resolved = row.column_int64(3);
-        out.solved_on_the_spot = row.column_int64(4);
-        out.handling_scores = row.column_int64(5);
-        if (out.handling_scores > 0)
-            out.mean_handling_score = row.column_double(6);
-        out.satisfied_share = share(row.column_int64(8), row.column_int64(7));
-    }));
+    out.opened = sum[sums::opened];
+    out.open_now = sum[sums::open_now];
+    out.closed_resolved = sum[sums::closed_resolved];
+    out.solved_on_the_spot = sum[sums::solved_on_the_spot];
+    out.handling_scores = sum[sums::handling_scores];
+    if (out.handling_scores > 0)
+        out.mean_handling_score =
+            static_cast<double>(sum[sums::handling_score_sum]) / static_cast<double>(out.handling_scores);
+    out.satisfied_share = share(sum[sums::satisfied], sum[sums::satisfied_answers]);
+    out.escalated = sum[sums::escalated];
+    out.reopened = sum[sums::reopened];
     out.solved_on_the_spot_share = share(out.solved_on_the_spot, out.closed_resolved);
+
+    // Overdue depends on now: counted from the unanswered complaints'
+    // index (dashboard_complaints_unanswered).
+    Sql overdue("SELECT count(*) FROM dashboard_complaints WHERE first_response_at IS NULL AND deadline_at < ");
+    overdue += overdue.arg(now_ms) + " AND ";
+    overdue.filter(period, filter.store_code, "opened_local");
+    auto stmt = overdue.prepare(db);
+    FEEDBACK_TRY(stmt);
+    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { out.overdue_now = row.column_int64(0); }));
     return out;
 }
 
@@ -241,20 +331,16 @@ Result<std::map<std::string, StorePromises>> answered_by_store(Database& db, con
     return stores;
 }
 
-// solved_on_the_spot, counted and met per store.
+// solved_on_the_spot, counted (closed as resolved) and met per store.
 Result<std::map<std::string, Tally>> solved_on_the_spot_by_store(Database& db, const Filter& filter,
                                                                  const Period& period)
 {
-    Sql sql("SELECT store_code, count(*), coalesce(sum(solved_on_the_spot), 0) FROM dashboard_complaints WHERE ");
-    sql.filter(period, filter.store_code, "opened_local");
-    sql += " AND status = 'closed' AND close_outcome = 'resolved'";
-    sql += " GROUP BY store_code";
-    auto stmt = sql.prepare(db);
-    FEEDBACK_TRY(stmt);
+    auto sums = complaint_sums(db, filter, period, true);
+    FEEDBACK_TRY(sums);
     std::map<std::string, Tally> out;
-    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
-        out[row.column_text(0)] = Tally{row.column_int64(1), row.column_int64(2)};
-    }));
+    for (const auto& [store_code, sum] : *sums)
+        if (sum[sums::closed_resolved] > 0)
+            out[store_code] = Tally{sum[sums::closed_resolved], sum[sums::resolved_on_the_spot]};
     return out;
 }
 
@@ -545,6 +631,58 @@ Result<std::vector<PromiseMeasure>> promise_measures(Database& db, const Filter&
     return chain_rows;
 }
 
+Result<std::vector<KeyedCount>> complaints_by(Database& db, const Filter& filter, std::string_view column)
+{
+    auto period = checked_period(filter.period);
+    FEEDBACK_TRY(period);
+    static constexpr std::array<std::string_view, 4> columns = {"channel", "category", "root_cause", "resolution"};
+    if (std::find(columns.begin(), columns.end(), column) == columns.end())
+        return Error{ErrorKind::invalid_input, "complaints_by: \"" + std::string(column) +
+                                                   "\" is not channel, category, root_cause or resolution"};
+    const std::string name(column);
+    std::map<std::string, KeyedCount> by_key;
+    auto add = [&](const Sql& sql) -> Result<void> {
+        auto stmt = sql.prepare(db);
+        FEEDBACK_TRY(stmt);
+        return each_row(*stmt, [&](const Statement& row) {
+            KeyedCount& count = by_key[row.column_text(0)];
+            count.complaints += row.column_int64(1);
+            count.amount_cents += row.column_int64(2);
+        });
+    };
+    auto from_complaints = [&](Period part) -> Result<void> {
+        if (part.to_ms <= part.from_ms)
+            return {};
+        Sql sql("SELECT " + name + ", count(*), coalesce(sum(amount_cents), 0) FROM dashboard_complaints WHERE ");
+        sql.filter(part, filter.store_code, "opened_local");
+        sql += " GROUP BY 1";
+        return add(sql);
+    };
+    // One store's complaints are few; the chain's whole weeks are read from
+    // the per-week keys, the days at either end from the complaints.
+    const int64_t first_week = round_up(period->from_ms, week_start_of(period->from_ms), ms_per_week);
+    const int64_t end_weeks = week_start_of(period->to_ms);
+    if (!filter.store_code.empty() || first_week >= end_weeks) {
+        FEEDBACK_TRY(from_complaints(*period));
+    } else {
+        FEEDBACK_TRY(from_complaints({period->from_ms, first_week}));
+        Sql weeks("SELECT key_value, sum(complaints), sum(amount_cents) FROM dashboard_complaint_week_keys WHERE ");
+        weeks += "key_column = " + weeks.arg(name) + " AND ";
+        weeks.filter({first_week, end_weeks}, "", "week_start");
+        weeks += " GROUP BY 1";
+        FEEDBACK_TRY(add(weeks));
+        FEEDBACK_TRY(from_complaints({end_weeks, period->to_ms}));
+    }
+    std::vector<KeyedCount> out;
+    for (auto& [key, count] : by_key)
+        if (count.complaints != 0)
+            out.push_back({key, count.complaints, count.amount_cents});
+    std::sort(out.begin(), out.end(), [](const KeyedCount& a, const KeyedCount& b) {
+        return a.complaints != b.complaints ? a.complaints > b.complaints : a.key < b.key;
+    });
+    return out;
+}
+
 // =============================================================================
 // [SECTION] Learning
 // =============================================================================
@@ -639,12 +777,12 @@ Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_win
     Learning out;
 
     auto top = [&](std::string_view column, std::vector<CountRow>& rows) -> Result<void> {
-        Sql sql("SELECT " + std::string(column) + ", count(*) FROM dashboard_complaints WHERE ");
-        sql.filter(*period, filter.store_code, "opened_local");
-        sql += " AND " + std::string(column) + " <> '' GROUP BY 1 ORDER BY 2 DESC, 1";
-        auto stmt = sql.prepare(db);
-        FEEDBACK_TRY(stmt);
-        return each_row(*stmt, [&](const Statement& row) { rows.push_back({row.column_text(0), row.column_int64(1)}); });
+        auto counts = complaints_by(db, filter, column);
+        FEEDBACK_TRY(counts);
+        for (const KeyedCount& count : *counts)
+            if (!count.key.empty())
+                rows.push_back({count.key, count.complaints});
+        return {};
     };
     FEEDBACK_TRY(top("category", out.top_categories));
     FEEDBACK_TRY(top("root_cause", out.top_root_causes));

@@ -72,6 +72,8 @@ struct ComplaintFigures {
     int64_t handling_scores = 0;    // customers who scored the handling (1-5)
     std::optional<double> mean_handling_score;
     std::optional<double> satisfied_share; // of customers who answered, the share satisfied
+    int64_t escalated = 0;          // escalated at some time
+    int64_t reopened = 0;           // reopened at least once
 };
 
 struct Overview {
@@ -174,6 +176,20 @@ struct PromiseMeasure {
 };
 
 Result<std::vector<PromiseMeasure>> promise_measures(sql::Connection& db, const Filter& filter, int64_t now_ms);
+
+// [SECTION] Complaints by key
+// The complaints opened in the filter per value of one of their columns:
+// "channel", "category", "root_cause" or "resolution" (the empty value
+// included), with their remedies' amounts; most complaints first, then by
+// key. For the chain, whole weeks come from the per-week counts the
+// projector keeps. Errors: invalid_input for another column.
+struct KeyedCount {
+    std::string key;
+    int64_t complaints = 0;
+    int64_t amount_cents = 0; // summed over those with an amount
+};
+
+Result<std::vector<KeyedCount>> complaints_by(sql::Connection& db, const Filter& filter, std::string_view column);
 
 // [SECTION] Learning
 // Over complaints opened in the filter. Top categories and root causes:

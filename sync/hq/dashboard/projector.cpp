@@ -17,6 +17,8 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <variant>
+#include <tuple>
 #include <vector>
 
 namespace feedback::hq::dashboard {
@@ -215,6 +217,42 @@ Result<void> upsert_ratings(Database& db, const std::vector<Rated>& rows)
     return {};
 }
 
+// A key column of a table of counters and its value.
+using CounterKey = std::pair<std::string_view, std::variant<std::string, int64_t>>;
+
+// Adds `values` to the counters `columns` of `table`'s row with primary key
+// `keys`, making the row when there is none.
+Result<void> add_to_counters(Database& db, std::string_view table, const std::vector<CounterKey>& keys,
+                             const std::vector<std::string_view>& columns, const std::vector<int64_t>& values)
+{
+    const std::string name(table);
+    std::string key_list;
+    std::string insert_columns;
+    std::string placeholders;
+    int placeholder = 0;
+    for (const auto& [column, value] : keys) {
+        key_list += (key_list.empty() ? "" : ", ") + std::string(column);
+        placeholders += (placeholders.empty() ? "?" : ", ?") + std::to_string(++placeholder);
+    }
+    insert_columns = key_list;
+    std::string update;
+    for (std::string_view counter : columns) {
+        const std::string column(counter);
+        insert_columns += ", " + column;
+        placeholders += ", ?" + std::to_string(++placeholder);
+        update += (update.empty() ? "" : ", ") + column + " = " + name + "." + column + " + excluded." + column;
+    }
+    auto add = db.cached("INSERT INTO " + name + "(" + insert_columns + ") VALUES (" + placeholders +
+                         ") ON CONFLICT(" + key_list + ") DO UPDATE SET " + update);
+    FEEDBACK_TRY(add);
+    int index = 0;
+    for (const auto& [column, value] : keys)
+        std::visit([&](const auto& v) { (*add)->bind(++index, v); }, value);
+    for (int64_t value : values)
+        (*add)->bind(++index, value);
+    return (*add)->run();
+}
+
 // Each nps.rated is projected exactly once (ids are unique and the cursor
 // moves in the same transaction), so the day and week counts (the store's
 // days and weeks, misuse left out, nps_band()'s bands) can be added to.
@@ -229,22 +267,10 @@ Result<void> add_nps_counts(Database& db, const std::vector<Rated>& rows)
         }
     auto add_to = [&](std::string_view table, std::string_view start_column,
                       const std::map<std::pair<std::string, int64_t>, NpsSummary>& counts) -> Result<void> {
-        const std::string name(table);
-        auto add = db.cached("INSERT INTO " + name + "(store_code, " + std::string(start_column) +
-                             ", promoters, passives, detractors) VALUES (?1, ?2, ?3, ?4, ?5) "
-                             "ON CONFLICT(store_code, " + std::string(start_column) + ") DO UPDATE SET "
-                             "promoters = " + name + ".promoters + excluded.promoters, "
-                             "passives = " + name + ".passives + excluded.passives, "
-                             "detractors = " + name + ".detractors + excluded.detractors");
-        FEEDBACK_TRY(add);
         for (const auto& [key, summary] : counts)
-            FEEDBACK_TRY((*add)
-                             ->bind(1, key.first)
-                             .bind(2, key.second)
-                             .bind(3, int64_t{summary.promoters})
-                             .bind(4, int64_t{summary.passives})
-                             .bind(5, int64_t{summary.detractors})
-                             .run());
+            FEEDBACK_TRY(add_to_counters(db, table, {{"store_code", key.first}, {start_column, key.second}},
+                                         {"promoters", "passives", "detractors"},
+                                         {summary.promoters, summary.passives, summary.detractors}));
         return {};
     };
     FEEDBACK_TRY(add_to("dashboard_nps_days", "day_start", days));
@@ -366,8 +392,149 @@ std::optional<int64_t> as_optional_bool(std::optional<bool> value)
     return value ? std::optional<int64_t>(*value ? 1 : 0) : std::nullopt;
 }
 
+// What one complaint adds to its store's week (of opened_local) in
+// dashboard_complaint_weeks: the counters of complaint_week_counters, in
+// order, as migration 15 sums them from dashboard_complaints.
+const std::vector<std::string_view> complaint_week_counters = {
+    "opened",             "open_now",        "closed_resolved",    "resolved_on_the_spot",
+    "solved_on_the_spot", "handling_scores", "handling_score_sum", "satisfied_answers",
+    "satisfied",          "escalated",       "reopened"};
+
+// And to the chain's week in dashboard_complaint_week_keys: one complaint
+// (and its remedy's amount) under its value of each of these columns.
+const std::vector<std::string_view> complaint_key_columns = {"channel", "category", "root_cause", "resolution"};
+
+// What of a complaint's row the counters are taken from.
+struct ComplaintFacts {
+    std::string store_code;
+    std::optional<int64_t> opened_local; // nothing: not opened yet, counted nowhere
+    std::string status;
+    std::string close_outcome;
+    bool solved_on_the_spot = false;
+    std::optional<int64_t> handling_score;
+    std::optional<int64_t> satisfied; // 0 or 1
+    bool escalated = false;
+    int64_t reopen_count = 0;
+    std::vector<std::string> keys; // the values of complaint_key_columns, in order
+    int64_t amount_cents = 0;
+};
+
+std::vector<int64_t> week_counts(const ComplaintFacts& facts)
+{
+    const bool closed = facts.status == to_string(ComplaintStatus::closed);
+    const bool resolved = closed && facts.close_outcome == "resolved";
+    return {1,
+            closed ? 0 : 1,
+            resolved ? 1 : 0,
+            resolved && facts.solved_on_the_spot ? 1 : 0,
+            facts.solved_on_the_spot ? 1 : 0,
+            facts.handling_score ? 1 : 0,
+            facts.handling_score.value_or(0),
+            facts.satisfied ? 1 : 0,
+            facts.satisfied.value_or(0),
+            facts.escalated ? 1 : 0,
+            facts.reopen_count > 0 ? 1 : 0};
+}
+
+// The changes a chunk's re-folded complaints make to the week tables,
+// summed per row and written once at the chunk's end (a complaint's events
+// often fall in one chunk; a chain's week is touched by most complaints).
+class WeekDeltas {
+public:
+    // What the complaint's old row added is taken off (sign -1), what its
+    // new one adds is put on (+1).
+    void add(const ComplaintFacts& facts, int64_t sign)
+    {
+        if (!facts.opened_local)
+            return;
+        const int64_t week = week_start_of(*facts.opened_local);
+        add_to(m_weeks[{facts.store_code, week}], week_counts(facts), sign);
+        for (size_t i = 0; i < complaint_key_columns.size(); ++i)
+            add_to(m_keys[{week, std::string(complaint_key_columns[i]), facts.keys[i]}], {1, facts.amount_cents},
+                   sign);
+    }
+
+    // Rows a complaint left (its counters back at 0) go, so the tables hold
+    // what summing the complaints gives.
+    Result<void> write(Database& db) const
+    {
+        for (const auto& [key, counts] : m_weeks)
+            FEEDBACK_TRY(write_row(db, "dashboard_complaint_weeks", {{"store_code", key.first}, {"week_start", key.second}},
+                                   complaint_week_counters, counts));
+        for (const auto& [key, counts] : m_keys)
+            FEEDBACK_TRY(write_row(db, "dashboard_complaint_week_keys",
+                                   {{"week_start", std::get<0>(key)},
+                                    {"key_column", std::get<1>(key)},
+                                    {"key_value", std::get<2>(key)}},
+                                   {"complaints", "amount_cents"}, counts));
+        return {};
+    }
+
+private:
+    // The first counter counts complaints: a row whose count fell may be empty now.
+    static Result<void> write_row(Database& db, std::string_view table, const std::vector<CounterKey>& keys,
+                                  const std::vector<std::string_view>& columns, const std::vector<int64_t>& counts)
+    {
+        if (!any(counts))
+            return {};
+        FEEDBACK_TRY(add_to_counters(db, table, keys, columns, counts));
+        if (counts.front() >= 0)
+            return {};
+        std::string where;
+        for (size_t i = 0; i < keys.size(); ++i)
+            where += std::string(keys[i].first) + " = ?" + std::to_string(i + 1) + " AND ";
+        auto remove = db.cached("DELETE FROM " + std::string(table) + " WHERE " + where + std::string(columns.front()) +
+                                " = 0");
+        FEEDBACK_TRY(remove);
+        int index = 0;
+        for (const auto& [column, value] : keys)
+            std::visit([&](const auto& v) { (*remove)->bind(++index, v); }, value);
+        return (*remove)->run();
+    }
+
+    static void add_to(std::vector<int64_t>& into, const std::vector<int64_t>& counts, int64_t sign)
+    {
+        into.resize(counts.size());
+        for (size_t i = 0; i < counts.size(); ++i)
+            into[i] += sign * counts[i];
+    }
+    static bool any(const std::vector<int64_t>& counts)
+    {
+        return std::any_of(counts.begin(), counts.end(), [](int64_t count) { return count != 0; });
+    }
+
+    std::map<std::pair<std::string, int64_t>, std::vector<int64_t>> m_weeks;
+    std::map<std::tuple<int64_t, std::string, std::string>, std::vector<int64_t>> m_keys;
+};
+
+// The complaint's row as projected before, if any.
+Result<std::optional<ComplaintFacts>> projected_facts(Database& db, const std::string& complaint_id)
+{
+    auto stmt = db.cached("SELECT store_code, opened_local, status, close_outcome, solved_on_the_spot, handling_score, "
+                          "satisfied, escalated, reopen_count, channel, category, root_cause, resolution, "
+                          "coalesce(amount_cents, 0) FROM dashboard_complaints WHERE complaint_id = ?1");
+    FEEDBACK_TRY(stmt);
+    (*stmt)->bind(1, complaint_id);
+    std::optional<ComplaintFacts> facts;
+    FEEDBACK_TRY(each_row(**stmt, [&](const Statement& row) {
+        facts = ComplaintFacts{row.column_text(0),
+                               row.column_optional_int64(1),
+                               row.column_text(2),
+                               row.column_text(3),
+                               row.column_int64(4) != 0,
+                               row.column_optional_int64(5),
+                               row.column_optional_int64(6),
+                               row.column_int64(7) != 0,
+                               row.column_int64(8),
+                               {row.column_text(9), row.column_text(10), row.column_text(11), row.column_text(12)},
+                               row.column_int64(13)};
+    }));
+    return facts;
+}
+
 // Folds one complaint from all of its events and replaces its row and actions.
-Result<void> project_complaint(Database& db, StoreRules& rules, const std::string& complaint_id)
+Result<void> project_complaint(Database& db, StoreRules& rules, const std::string& complaint_id,
+                               WeekDeltas& deltas)
 {
     auto events = complaint_events(db, complaint_id);
     FEEDBACK_TRY(events);
@@ -436,6 +603,17 @@ Result<void> project_complaint(Database& db, StoreRules& rules, const std::strin
                                             [](const PlannedAction& action) { return action.checked_at.has_value(); });
     int64_t actions_open = static_cast<int64_t>(state.actions.size()) - actions_checked;
 
+    auto before = projected_facts(db, complaint_id);
+    FEEDBACK_TRY(before);
+    if (*before)
+        deltas.add(**before, -1);
+    deltas.add({store_code, opened_local, state.status ? std::string(to_string(*state.status)) : std::string(),
+                state.close_outcome, state.solved_on_the_spot,
+                state.handling_score ? std::optional<int64_t>(*state.handling_score) : std::nullopt,
+                as_optional_bool(state.satisfied), state.escalated_at.has_value(), int64_t{state.reopen_count},
+                {state.channel, state.category, state.root_cause, state.last_resolution},
+                state.amount_cents.value_or(0)},
+               1);
     auto replaced = db.cached("DELETE FROM dashboard_complaints WHERE complaint_id = ?1");
     FEEDBACK_TRY(replaced);
     FEEDBACK_TRY((*replaced)->bind(1, complaint_id).run());
@@ -586,8 +764,10 @@ Result<int64_t> project_chunk(Database& db, StoreRules& rules, int64_t limit, Ca
     }
     if (followed_up)
         FEEDBACK_TRY(run_range(followed_up_sql(db.dialect())));
+    WeekDeltas deltas;
     for (const std::string& complaint_id : complaints)
-        FEEDBACK_TRY(project_complaint(db, rules, complaint_id));
+        FEEDBACK_TRY(project_complaint(db, rules, complaint_id, deltas));
+    FEEDBACK_TRY(deltas.write(db));
 
     auto move = db.cached("UPDATE dashboard_cursor SET last_seq = ?1 WHERE id = 1");
     FEEDBACK_TRY(move);

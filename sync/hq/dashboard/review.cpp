@@ -16,16 +16,13 @@ namespace {
 constexpr int64_t repeat_window_ms = 90LL * 24 * 60 * 60 * 1000;
 constexpr double ms_per_hour = 60.0 * 60 * 1000;
 
-Result<std::vector<CountRow>> counts_by(Database& db, const Period& period, const Filter& filter,
-                                        std::string_view column)
+Result<std::vector<CountRow>> counts_by(Database& db, const Filter& filter, std::string_view column)
 {
-    Sql sql("SELECT " + std::string(column) + ", count(*) FROM dashboard_complaints WHERE ");
-    sql.filter(period, filter.store_code, "opened_local");
-    sql += " GROUP BY 1 ORDER BY 2 DESC, 1";
-    auto stmt = sql.prepare(db);
-    FEEDBACK_TRY(stmt);
+    auto counts = complaints_by(db, filter, column);
+    FEEDBACK_TRY(counts);
     std::vector<CountRow> rows;
-    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { rows.push_back({row.column_text(0), row.column_int64(1)}); }));
+    for (const KeyedCount& count : *counts)
+        rows.push_back({count.key, count.complaints});
     return rows;
 }
 
@@ -87,10 +84,10 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
     FEEDBACK_TRY(overview_figures);
     out.overview = std::move(*overview_figures);
 
-    auto channels = counts_by(db, *period, filter, "channel");
+    auto channels = counts_by(db, filter, "channel");
     FEEDBACK_TRY(channels);
     out.by_channel = std::move(*channels);
-    auto categories = counts_by(db, *period, filter, "category");
+    auto categories = counts_by(db, filter, "category");
     FEEDBACK_TRY(categories);
     out.by_category = std::move(*categories);
 
@@ -101,25 +98,16 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
     FEEDBACK_TRY(resolution);
     out.resolution = *resolution;
 
-    Sql rates("SELECT coalesce(sum(escalated), 0), count(*) FILTER (WHERE reopen_count > 0) FROM dashboard_complaints WHERE ");
-    rates.filter(*period, filter.store_code, "opened_local");
-    auto rate_stmt = rates.prepare(db);
-    FEEDBACK_TRY(rate_stmt);
-    FEEDBACK_TRY(each_row(*rate_stmt, [&](const Statement& row) {
-        out.escalated = row.column_int64(0);
-        out.reopened = row.column_int64(1);
-    }));
+    out.escalated = out.overview.complaints.escalated;
+    out.reopened = out.overview.complaints.reopened;
     out.escalation_rate = share(out.escalated, out.overview.complaints.opened);
     out.reopen_rate = share(out.reopened, out.overview.complaints.opened);
 
-    Sql remedies("SELECT resolution, count(*), coalesce(sum(amount_cents), 0) FROM dashboard_complaints WHERE ");
-    remedies.filter(*period, filter.store_code, "opened_local");
-    remedies += " AND resolution <> '' GROUP BY 1 ORDER BY 2 DESC, 1";
-    auto remedy_stmt = remedies.prepare(db);
-    FEEDBACK_TRY(remedy_stmt);
-    FEEDBACK_TRY(each_row(*remedy_stmt, [&](const Statement& row) {
-        out.remedies.push_back({row.column_text(0), row.column_int64(1), row.column_int64(2)});
-    }));
+    auto remedies = complaints_by(db, filter, "resolution");
+    FEEDBACK_TRY(remedies);
+    for (const KeyedCount& remedy : *remedies)
+        if (!remedy.key.empty())
+            out.remedies.push_back({remedy.key, remedy.complaints, remedy.amount_cents});
 
     auto promises = promise_measures(db, filter, now_ms);
     FEEDBACK_TRY(promises);

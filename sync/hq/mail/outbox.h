@@ -93,11 +93,11 @@ Result<std::vector<ClaimedMessage>> claim_due_messages(HqStore& store, const Mai
 Result<void> record_delivery(HqStore& store, const ClaimedMessage& message, const SendResult& result,
                              const MailSettings& settings, int64_t now_ms);
 
-// For the dashboard.
+// For the dashboard's notice: what waits and what failed, each counted from
+// an index of its own (the outbox keeps every message ever sent).
 struct OutboxSummary {
     int64_t queued = 0;
     int64_t failed = 0;
-    int64_t sent = 0;
     std::optional<int64_t> oldest_queued_at;
 };
 Result<OutboxSummary> outbox_summary(sql::Connection& db);
