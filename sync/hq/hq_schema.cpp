@@ -430,8 +430,8 @@ CREATE TABLE erasures(
 CREATE INDEX erasures_by_subject ON erasures(subject);
 )sql",
     // 15: the dashboard at 10M ratings (issue 14): each complaint's severity
-    // as a number, so the list's order (safety, high, then newest) is an
-    // index read instead of a sort of every complaint; the escalated
+    // as a number, so the list's order (safety, high, then newest) is read
+    // along an index, rank by rank, instead of sorting every complaint; the escalated
     // complaints (the list's notice) and the failed messages (the overview's)
     // counted from indexes of their own; NPS counts per store and week beside
     // the days', so a chain's year is summed from some 100,000 rows, not
@@ -448,7 +448,7 @@ ALTER TABLE dashboard_complaints ADD COLUMN severity_rank INTEGER NOT NULL DEFAU
 CREATE INDEX mail_outbox_failed ON mail_outbox(id) WHERE status = 'failed';
 UPDATE dashboard_complaints SET severity_rank = CASE severity WHEN 'safety' THEN 2 WHEN 'high' THEN 1 ELSE 0 END
     WHERE severity IN ('safety', 'high');
-CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_at, complaint_id);
+CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_local, complaint_id);
 CREATE INDEX dashboard_complaints_escalated ON dashboard_complaints(store_code) WHERE status = 'escalated';
 CREATE TABLE dashboard_nps_weeks(
     store_code TEXT    NOT NULL,
@@ -862,7 +862,7 @@ ALTER TABLE dashboard_complaints ADD COLUMN severity_rank BIGINT NOT NULL DEFAUL
 CREATE INDEX mail_outbox_failed ON mail_outbox(id) WHERE status = 'failed';
 UPDATE dashboard_complaints SET severity_rank = CASE severity WHEN 'safety' THEN 2 WHEN 'high' THEN 1 ELSE 0 END
     WHERE severity IN ('safety', 'high');
-CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_at, complaint_id);
+CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_local, complaint_id);
 CREATE INDEX dashboard_complaints_escalated ON dashboard_complaints(store_code) WHERE status = 'escalated';
 CREATE TABLE dashboard_nps_weeks(
     store_code TEXT   NOT NULL,

@@ -876,6 +876,37 @@ TEST_CASE("complaints list: filters, newest first, pages, overdue", "[hq][dashbo
     CHECK(complaints(db, bad, now).error().kind == ErrorKind::invalid_input);
 }
 
+TEST_CASE("complaints list: safety, then high, then the rest, each newest first, in pages across them",
+          "[hq][dashboard]")
+{
+    const sql::Backend backend = each_backend();
+    auto fixture = projected_fixture(backend);
+    const Ids& ids = fixture->ids;
+    auto& db = fixture->db();
+    // C2 (W47 Tue) and C5 (W47 Wed) high, C1 (W47 Mon) safety.
+    for (const auto& [complaint, severity] :
+         {std::pair{ids.c2, "high"}, std::pair{ids.c5, "high"}, std::pair{ids.c1, "safety"}})
+        REQUIRE(fixture->hq->store.record_hq_event(EventType::complaint_assessed, complaint, "hq:maria",
+                                                   {{"severity", severity}, {"owner", "maria"}}, thu(w49)));
+    REQUIRE(fixture->projector->catch_up());
+    const std::vector<std::string> order = {ids.c1, ids.c5, ids.c2, ids.c6, ids.c4, ids.c3};
+    for (int64_t limit = 1; limit <= 7; ++limit)
+        for (int64_t offset = 0; offset <= 7; ++offset) {
+            INFO("limit " << limit << ", offset " << offset);
+            ComplaintQuery q;
+            q.filter = {"", three_weeks};
+            q.limit = limit;
+            q.offset = offset;
+            auto page = complaints(db, q, now);
+            REQUIRE(page);
+            CHECK(page->total == 6);
+            std::vector<std::string> expected;
+            for (auto i = offset; i < std::min<int64_t>(offset + limit, 6); ++i)
+                expected.push_back(order[static_cast<size_t>(i)]);
+            CHECK(ids_of(*page) == expected);
+        }
+}
+
 TEST_CASE("call-back list: detractors who left contact details, and who is still to be called",
           "[hq][dashboard]")
 {

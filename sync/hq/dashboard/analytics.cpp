@@ -466,45 +466,62 @@ Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int6
     if (query.offset < 0)
         return Error{ErrorKind::invalid_input, "offset: must not be negative (got " + std::to_string(query.offset) + ")"};
 
+    // Each severity rank on its own, highest first: each read newest first
+    // along dashboard_complaints_by_rank (rank, opened_local, id), so a page
+    // costs its own rows whatever the period holds (one ORDER BY over the
+    // ranks had SQLite sort every complaint of the period).
     ComplaintPage page;
-    Sql count("SELECT count(*) FROM dashboard_complaints WHERE ");
+    Sql count("SELECT severity_rank, count(*) FROM dashboard_complaints WHERE ");
     FEEDBACK_TRY(complaint_conditions(count, query, *period, now_ms));
+    count += " GROUP BY severity_rank";
     auto counted = count.prepare(db);
     FEEDBACK_TRY(counted);
-    FEEDBACK_TRY(each_row(*counted, [&](const Statement& row) { page.total = row.column_int64(0); }));
-    if (page.total <= query.offset)
-        return page;
-
-    Sql sql("SELECT complaint_id, reference, store_code, status, channel, category, opened_at, deadline_at, "
-            "closed_at, root_cause, solved_on_the_spot, first_response_at, severity, owner FROM dashboard_complaints "
-            "WHERE ");
-    FEEDBACK_TRY(complaint_conditions(sql, query, *period, now_ms));
-    // Safety, then high, then the rest, newest first: the index dashboard_complaints_by_rank read backwards.
-    sql += " ORDER BY severity_rank DESC, opened_at DESC, complaint_id DESC LIMIT " +
-           sql.arg(query.limit) + " OFFSET " + sql.arg(query.offset);
-    auto stmt = sql.prepare(db);
-    FEEDBACK_TRY(stmt);
-    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
-        ComplaintRow out;
-        out.complaint_id = row.column_text(0);
-        out.reference = row.column_text(1);
-        out.store_code = row.column_text(2);
-        out.status = row.column_text(3);
-        out.channel = row.column_text(4);
-        out.category = row.column_text(5);
-        out.opened_at = row.column_int64(6);
-        out.deadline_at = row.column_optional_int64(7);
-        bool closed = out.status == to_string(ComplaintStatus::closed);
-        out.overdue = out.deadline_at && config::deadline_standing(*out.deadline_at, row.column_optional_int64(11),
-                                                                   now_ms) == config::DeadlineStanding::overdue;
-        if (closed)
-            out.closed_at = row.column_optional_int64(8);
-        out.root_cause = row.column_text(9);
-        out.solved_on_the_spot = row.column_int64(10) != 0;
-        out.severity = row.column_text(12);
-        out.owner = row.column_text(13);
-        page.rows.push_back(std::move(out));
+    std::map<int64_t, int64_t, std::greater<>> per_rank;
+    FEEDBACK_TRY(each_row(*counted, [&](const Statement& row) {
+        per_rank[row.column_int64(0)] = row.column_int64(1);
+        page.total += row.column_int64(1);
     }));
+
+    int64_t skip = query.offset;
+    for (const auto& [rank, in_rank] : per_rank) {
+        const auto wanted = query.limit - static_cast<int64_t>(page.rows.size());
+        if (wanted <= 0)
+            break;
+        if (skip >= in_rank) {
+            skip -= in_rank;
+            continue;
+        }
+        Sql sql("SELECT complaint_id, reference, store_code, status, channel, category, opened_at, deadline_at, "
+                "closed_at, root_cause, solved_on_the_spot, first_response_at, severity, owner FROM dashboard_complaints "
+                "WHERE ");
+        FEEDBACK_TRY(complaint_conditions(sql, query, *period, now_ms));
+        sql += " AND severity_rank = " + sql.arg(rank) + " ORDER BY opened_local DESC, complaint_id DESC LIMIT " +
+               sql.arg(wanted) + " OFFSET " + sql.arg(skip);
+        skip = 0;
+        auto stmt = sql.prepare(db);
+        FEEDBACK_TRY(stmt);
+        FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+            ComplaintRow out;
+            out.complaint_id = row.column_text(0);
+            out.reference = row.column_text(1);
+            out.store_code = row.column_text(2);
+            out.status = row.column_text(3);
+            out.channel = row.column_text(4);
+            out.category = row.column_text(5);
+            out.opened_at = row.column_int64(6);
+            out.deadline_at = row.column_optional_int64(7);
+            bool closed = out.status == to_string(ComplaintStatus::closed);
+            out.overdue = out.deadline_at && config::deadline_standing(*out.deadline_at, row.column_optional_int64(11),
+                                                                       now_ms) == config::DeadlineStanding::overdue;
+            if (closed)
+                out.closed_at = row.column_optional_int64(8);
+            out.root_cause = row.column_text(9);
+            out.solved_on_the_spot = row.column_int64(10) != 0;
+            out.severity = row.column_text(12);
+            out.owner = row.column_text(13);
+            page.rows.push_back(std::move(out));
+        }));
+    }
     return page;
 }
 

@@ -116,8 +116,8 @@ struct ComplaintRow {
 };
 
 struct ComplaintPage {
-    // Safety, then high severity on top; then newest first (opened_at, then
-    // complaint id, descending).
+    // Safety, then high severity on top; then newest first on the stores'
+    // clocks (opened_local, then complaint id, descending).
     std::vector<ComplaintRow> rows;
     int64_t total = 0;              // matching rows without offset and limit
 };

@@ -381,7 +381,8 @@ Result<std::vector<ComplaintEvent>> complaint_events(Database& db, const std::st
 }
 
 // Where a complaint stands in the dashboard's list (complaints(): highest
-// first, then newest): safety 2, high 1, the others 0, as migration 15 set it.
+// rank first, then newest): safety 2, high 1, the others 0, as migration 15
+// set it.
 int64_t severity_rank(Severity severity)
 {
     return severity == Severity::safety ? 2 : severity == Severity::high ? 1 : 0;
