@@ -449,6 +449,8 @@ CREATE INDEX mail_outbox_failed ON mail_outbox(id) WHERE status = 'failed';
 UPDATE dashboard_complaints SET severity_rank = CASE severity WHEN 'safety' THEN 2 WHEN 'high' THEN 1 ELSE 0 END
     WHERE severity IN ('safety', 'high');
 CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_local, complaint_id);
+CREATE INDEX dashboard_complaints_by_store_rank ON dashboard_complaints(store_code, severity_rank, opened_local,
+    complaint_id);
 CREATE INDEX dashboard_complaints_escalated ON dashboard_complaints(store_code) WHERE status = 'escalated';
 CREATE TABLE dashboard_nps_weeks(
     store_code TEXT    NOT NULL,
@@ -863,6 +865,8 @@ CREATE INDEX mail_outbox_failed ON mail_outbox(id) WHERE status = 'failed';
 UPDATE dashboard_complaints SET severity_rank = CASE severity WHEN 'safety' THEN 2 WHEN 'high' THEN 1 ELSE 0 END
     WHERE severity IN ('safety', 'high');
 CREATE INDEX dashboard_complaints_by_rank ON dashboard_complaints(severity_rank, opened_local, complaint_id);
+CREATE INDEX dashboard_complaints_by_store_rank ON dashboard_complaints(store_code, severity_rank, opened_local,
+    complaint_id);
 CREATE INDEX dashboard_complaints_escalated ON dashboard_complaints(store_code) WHERE status = 'escalated';
 CREATE TABLE dashboard_nps_weeks(
     store_code TEXT   NOT NULL,

@@ -1152,7 +1152,7 @@ TEST_CASE("migration 15 fills the list's ranks, the NPS and complaint week count
     REQUIRE(db.exec("DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
                     "DROP TABLE dashboard_complaint_weeks; DROP TABLE dashboard_complaint_week_keys; "
                     "DROP INDEX dashboard_complaints_unanswered; "
-                    "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; "
+                    "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; DROP INDEX dashboard_complaints_by_store_rank; "
                     "DROP INDEX mail_outbox_failed; ALTER TABLE dashboard_complaints DROP COLUMN severity_rank"));
     REQUIRE(db.exec(backend == sql::Backend::sqlite
                         ? "PRAGMA user_version = 14"

@@ -336,7 +336,7 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
             "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; DROP TABLE dashboard_complaint_weeks; "
             "DROP TABLE dashboard_complaint_week_keys; "
             "DROP INDEX dashboard_complaints_unanswered; "
-            "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; "
+            "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; DROP INDEX dashboard_complaints_by_store_rank; "
             "ALTER TABLE dashboard_complaints DROP COLUMN severity_rank; "
             "DROP TABLE erasures; DROP TABLE personal_events; DROP TABLE contact_keys; "
             "ALTER TABLE devices DROP COLUMN left_at; "

@@ -467,20 +467,35 @@ Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int6
         return Error{ErrorKind::invalid_input, "offset: must not be negative (got " + std::to_string(query.offset) + ")"};
 
     // Each severity rank on its own, highest first: each read newest first
-    // along dashboard_complaints_by_rank (rank, opened_local, id), so a page
-    // costs its own rows whatever the period holds (one ORDER BY over the
-    // ranks had SQLite sort every complaint of the period).
+    // along dashboard_complaints_by_rank (rank, opened_local, id), or for one
+    // store dashboard_complaints_by_store_rank, so a page costs its own rows
+    // whatever the period holds (one ORDER BY over the ranks had SQLite sort
+    // every complaint of the period).
     ComplaintPage page;
-    Sql count("SELECT severity_rank, count(*) FROM dashboard_complaints WHERE ");
-    FEEDBACK_TRY(complaint_conditions(count, query, *period, now_ms));
-    count += " GROUP BY severity_rank";
-    auto counted = count.prepare(db);
-    FEEDBACK_TRY(counted);
-    std::map<int64_t, int64_t, std::greater<>> per_rank;
-    FEEDBACK_TRY(each_row(*counted, [&](const Statement& row) {
-        per_rank[row.column_int64(0)] = row.column_int64(1);
-        page.total += row.column_int64(1);
-    }));
+    // All, then the few of the higher ranks (each an index range); the rest are rank 0.
+    auto count = [&](std::optional<int64_t> rank) -> Result<int64_t> {
+        Sql sql("SELECT count(*) FROM dashboard_complaints WHERE ");
+        FEEDBACK_TRY(complaint_conditions(sql, query, *period, now_ms));
+        if (rank)
+            sql += " AND severity_rank = " + sql.arg(*rank);
+        auto stmt = sql.prepare(db);
+        FEEDBACK_TRY(stmt);
+        int64_t counted = 0;
+        FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { counted = row.column_int64(0); }));
+        return counted;
+    };
+    auto total = count(std::nullopt);
+    FEEDBACK_TRY(total);
+    page.total = *total;
+    if (page.total <= query.offset)
+        return page;
+    std::map<int64_t, int64_t, std::greater<>> per_rank{{0, page.total}};
+    for (int64_t rank : {2, 1}) {
+        auto in_rank = count(rank);
+        FEEDBACK_TRY(in_rank);
+        per_rank[rank] = *in_rank;
+        per_rank[0] -= *in_rank;
+    }
 
     int64_t skip = query.offset;
     for (const auto& [rank, in_rank] : per_rank) {
