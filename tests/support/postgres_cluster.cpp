@@ -72,7 +72,11 @@ PostgresCluster::PostgresCluster(const std::filesystem::path& folder, Durability
     if (port.empty() || port.find_first_not_of("0123456789\n") != std::string::npos)
         throw std::runtime_error("PostgresCluster: " + port_file().string() + " does not hold the cluster's port");
     m_port = std::stoi(port);
-    start();
+    // A run that stopped early (exit() skips destructors) left it running: go on with it.
+    if (tool_succeeds("pg_ctl", {"-D", data_dir().string(), "status"}))
+        m_running = true;
+    else
+        start();
 }
 
 void PostgresCluster::make()
@@ -144,14 +148,24 @@ void PostgresCluster::restart()
     start();
 }
 
-void PostgresCluster::run_tool(const std::string& tool, std::vector<std::string> args, const std::string& what) const
+Finished PostgresCluster::run_as_server_user(const std::string& tool, std::vector<std::string> args) const
 {
     std::vector<std::string> argv;
     if (running_as_root())
         argv = {"/usr/sbin/runuser", "-u", "postgres", "--"};
     argv.push_back((std::filesystem::path(bin_dir) / tool).string());
     argv.insert(argv.end(), args.begin(), args.end());
-    Finished done = run_process(argv);
+    return run_process(argv);
+}
+
+bool PostgresCluster::tool_succeeds(const std::string& tool, std::vector<std::string> args) const
+{
+    return run_as_server_user(tool, std::move(args)).exit_code == 0;
+}
+
+void PostgresCluster::run_tool(const std::string& tool, std::vector<std::string> args, const std::string& what) const
+{
+    Finished done = run_as_server_user(tool, std::move(args));
     if (done.exit_code != 0) {
         throw std::runtime_error("PostgresCluster: " + what + " failed (" + tool + " exit code " +
                                  std::to_string(done.exit_code) + "): " + done.out + done.err +

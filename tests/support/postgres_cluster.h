@@ -4,6 +4,7 @@
 // it names. See shared/docs/platform-notes.md, "PostgreSQL 15 in tests".
 #pragma once
 
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 #include <filesystem>
@@ -35,8 +36,9 @@ public:
 
     explicit PostgresCluster(Durability durability = Durability::test_speed);
     // Kept in `folder`: made there (with the database feedback) when it holds
-    // no cluster yet, started again on the same socket when it does; the
-    // destructor stops it and leaves the folder.
+    // no cluster yet, started again on the same socket when it does (or
+    // taken as it is when an earlier run left it running); the destructor
+    // stops it and leaves the folder.
     PostgresCluster(const std::filesystem::path& folder, Durability durability);
     ~PostgresCluster();
     PostgresCluster(const PostgresCluster&) = delete;
@@ -54,6 +56,8 @@ public:
 private:
     // Runs a PostgreSQL tool as the user the server runs as; throws when it fails.
     void run_tool(const std::string& tool, std::vector<std::string> args, const std::string& what) const;
+    bool tool_succeeds(const std::string& tool, std::vector<std::string> args) const;
+    Finished run_as_server_user(const std::string& tool, std::vector<std::string> args) const;
     std::filesystem::path data_dir() const { return m_folder / "data"; }
     std::filesystem::path port_file() const { return m_folder / "port"; }
     // initdb in the folder, start, createdb feedback.

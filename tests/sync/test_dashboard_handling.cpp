@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <regex>
 
 using namespace feedback;
@@ -318,6 +319,45 @@ TEST_CASE("a store manager sees and handles only their own stores, by any page, 
     auto all = max.get("/complaints");
     CHECK(has(all.body, chain.utr_complaint));
     CHECK(has(all.body, chain.ams_complaint));
+}
+
+TEST_CASE("the call-back page lists the first 200 still to call and says so, while the export has all",
+          "[dashboard][handling]")
+{
+    TwoStores chain;
+    // 201 more detractors in Amsterdam who want to be called: 202 with the one already there.
+    std::vector<std::string> rated(201, R"({"type":"nps.rated","score":3,"locale":"nl"})");
+    std::vector<std::string> ratings;
+    for (const auto& line : lines_of(chain.amsterdam.record(rated).out))
+        if (is_uuid(line))
+            ratings.push_back(line);
+    REQUIRE(ratings.size() == 201);
+    std::vector<std::string> details;
+    for (const std::string& rating : ratings)
+        details.push_back(R"({"type":"nps.detailed","rating":")" + rating +
+                          R"(","contact":{"consent":true,"phone":"+31 6 5555 6666"}})");
+    REQUIRE(chain.amsterdam.record(details).exit_code == 0);
+    REQUIRE(chain.amsterdam.sync_once().exit_code == 0);
+
+    WebClient max(chain.hq);
+    REQUIRE(max.login("max", password).status == 303);
+    auto page = max.get("/callbacks?store=AMS");
+    REQUIRE(page.status == 200);
+    CHECK(has(page.body, "202 beoordelingen"));
+    CHECK(has(page.body, "de eerste 200 (oudste eerst) staan hier, allemaal in de export"));
+    size_t rows = 0;
+    for (size_t at = page.body.find("<tr><td><a href=\"/callbacks/"); at != std::string::npos;
+         at = page.body.find("<tr><td><a href=\"/callbacks/", at + 1))
+        ++rows;
+    CHECK(rows == 200);
+    // Oldest first: the one from before is listed, two of the new ones are left for the export.
+    CHECK(has(page.body, "/callbacks/" + chain.ams_rating + "\""));
+    CHECK(std::count_if(ratings.begin(), ratings.end(), [&](const std::string& rating) {
+              return !has(page.body, "/callbacks/" + rating + "\"");
+          }) == 2);
+    auto csv = max.get("/export/callbacks.csv?store=AMS");
+    REQUIRE(csv.status == 200);
+    CHECK(std::count(csv.body.begin(), csv.body.end(), '\n') == 1 + 202);
 }
 
 TEST_CASE("the learning page lists the newest 100 repeat complaints and says how many there are, while the export has all",

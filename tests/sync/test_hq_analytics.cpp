@@ -1221,9 +1221,9 @@ TEST_CASE("overview's NPS and complaint figures agree with counting ratings and 
                 auto by = complaints_by(db, {store, {from, to}}, column);
                 REQUIRE(by);
                 std::vector<std::string> found;
-                for (const KeyedCount& count : *by)
-                    found.push_back(count.key + " " + std::to_string(count.complaints) + " " +
-                                    std::to_string(count.amount_cents));
+                for (const KeyedCount& keyed : *by)
+                    found.push_back(keyed.key + " " + std::to_string(keyed.complaints) + " " +
+                                    std::to_string(keyed.amount_cents));
                 auto counted = db.query_texts("SELECT " + std::string(column) + " || ' ' || count(*) || ' ' || "
                                               "coalesce(sum(amount_cents), 0) FROM dashboard_complaints WHERE " +
                                               opened + " GROUP BY " + column + " ORDER BY count(*) DESC, " + column);

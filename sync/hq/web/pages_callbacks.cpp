@@ -7,12 +7,17 @@
 #include "forms.h"
 
 #include <algorithm>
+#include <span>
 
 namespace feedback::hq::web {
 
 namespace {
 
 const std::vector<std::string> outcomes{"reached", "no_answer", "declined", "wrong_contact"};
+
+// A chain's year held tens of thousands still to call (MBs of HTML): the
+// list shows the first ones, the export all of them.
+constexpr size_t calls_listed = 200;
 
 } // namespace
 
@@ -37,6 +42,10 @@ void callbacks_page(Page& page)
     body += "<p class=\"summary\">" + escape(t.format("callbacks.count", {{"count", std::to_string(rows->size())}})) +
             " <a class=\"export\" href=\"/export/callbacks.csv" + escape(query_string(params)) + "\">" +
             escape(t("export.csv")) + "</a></p>";
+    const size_t listed = std::min(rows->size(), calls_listed);
+    if (listed < rows->size())
+        body += "<p class=\"note\" id=\"callbacks-listed\">" +
+                escape(t.format("callbacks.listed", {{"listed", std::to_string(listed)}})) + "</p>";
     if (rows->empty()) {
         body += "<p class=\"empty\">" + escape(t("callbacks.none")) + "</p>";
         page.send_page(200, t("callbacks.title"), "callbacks", body);
@@ -47,7 +56,7 @@ void callbacks_page(Page& page)
             escape(t("filter.store")) + "</th><th>" + escape(t("callbacks.score")) + "</th><th>" +
             escape(t("callbacks.reasons")) + "</th><th>" + escape(t("callbacks.comment")) + "</th><th>" +
             escape(t("callbacks.outcome")) + "</th></tr></thead><tbody>";
-    for (const auto& row : *rows) {
+    for (const auto& row : std::span(*rows).first(listed)) {
         std::string reasons;
         for (const auto& reason : row.reason_ids)
             reasons += (reasons.empty() ? "" : ", ") + page.label_of(config, "reasons", reason);
