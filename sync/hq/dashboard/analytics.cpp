@@ -40,6 +40,24 @@ int64_t round_up(int64_t ms, int64_t start, int64_t step)
     return start == ms ? ms : start + step;
 }
 
+// A period cut at week starts: the days before its first whole week, the
+// whole weeks (what the per-week tables answer) and the days after them.
+// Without a whole week it is all `before`.
+struct WeekCut {
+    Period before;
+    Period weeks;
+    Period after;
+};
+
+WeekCut cut_at_weeks(const Period& period)
+{
+    const int64_t first_week = round_up(period.from_ms, week_start_of(period.from_ms), ms_per_week);
+    const int64_t end_weeks = week_start_of(period.to_ms);
+    if (first_week >= end_weeks)
+        return {period, {}, {}};
+    return {{period.from_ms, first_week}, {first_week, end_weeks}, {end_weeks, period.to_ms}};
+}
+
 void add_counts(NpsSummary& into, long promoters, long passives, long detractors)
 {
     into.promoters += promoters;
@@ -55,16 +73,16 @@ void add_counts(NpsSummary& into, long promoters, long passives, long detractors
 using NpsVisitor = std::function<void(const std::string& store_code, int64_t week_start, long promoters,
                                       long passives, long detractors)>;
 
-// Whole days or weeks [from, to) from the per-day or per-week counts
+// Whole days or weeks of `part` from the per-day or per-week counts
 // (`table` and its `start_column`).
-Result<void> nps_from_counts(Database& db, std::string_view table, std::string_view start_column, int64_t from,
-                             int64_t to, const std::string& store_code, const NpsVisitor& visit)
+Result<void> nps_from_counts(Database& db, std::string_view table, std::string_view start_column, const Period& part,
+                             const std::string& store_code, const NpsVisitor& visit)
 {
-    if (to <= from)
+    if (part.to_ms <= part.from_ms)
         return {};
     const std::string column(start_column);
     Sql sql("SELECT store_code, " + column + ", promoters, passives, detractors FROM " + std::string(table) + " WHERE ");
-    sql.filter({from, to}, store_code, column);
+    sql.filter(part, store_code, column);
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
     return each_row(*stmt, [&](const Statement& row) {
@@ -104,20 +122,14 @@ Result<void> collect_nps(Database& db, const Period& period, const std::string& 
     const int64_t end_whole_days = day_start_of(period.to_ms);
     if (first_whole_day >= end_whole_days)
         return nps_from_ratings(db, period, store_code, visit);
-    const int64_t first_whole_week = round_up(first_whole_day, week_start_of(first_whole_day), ms_per_week);
-    const int64_t end_whole_weeks = std::max(first_whole_week, week_start_of(end_whole_days));
-    auto days = [&](int64_t from, int64_t to) {
-        return nps_from_counts(db, "dashboard_nps_days", "day_start", from, to, store_code, visit);
+    const WeekCut cut = cut_at_weeks({first_whole_day, end_whole_days});
+    auto days = [&](const Period& part) {
+        return nps_from_counts(db, "dashboard_nps_days", "day_start", part, store_code, visit);
     };
     FEEDBACK_TRY(nps_from_ratings(db, {period.from_ms, first_whole_day}, store_code, visit));
-    if (first_whole_week >= end_whole_days) {
-        FEEDBACK_TRY(days(first_whole_day, end_whole_days));
-    } else {
-        FEEDBACK_TRY(days(first_whole_day, first_whole_week));
-        FEEDBACK_TRY(nps_from_counts(db, "dashboard_nps_weeks", "week_start", first_whole_week, end_whole_weeks,
-                                     store_code, visit));
-        FEEDBACK_TRY(days(end_whole_weeks, end_whole_days));
-    }
+    FEEDBACK_TRY(days(cut.before));
+    FEEDBACK_TRY(nps_from_counts(db, "dashboard_nps_weeks", "week_start", cut.weeks, store_code, visit));
+    FEEDBACK_TRY(days(cut.after));
     return nps_from_ratings(db, {end_whole_days, period.to_ms}, store_code, visit);
 }
 
@@ -198,16 +210,10 @@ Result<std::map<std::string, ComplaintSums>> complaint_sums(Database& db, const 
                 into[i] += row.column_int64(static_cast<int>(i) + 1);
         });
     };
-    auto from_complaints = [&](Period part) { return add(sums_of_complaints, "dashboard_complaints", "opened_local", part); };
-    const int64_t first_week = round_up(period.from_ms, week_start_of(period.from_ms), ms_per_week);
-    const int64_t end_weeks = week_start_of(period.to_ms);
-    if (first_week >= end_weeks) {
-        FEEDBACK_TRY(from_complaints(period));
-        return out;
-    }
-    FEEDBACK_TRY(from_complaints({period.from_ms, first_week}));
-    FEEDBACK_TRY(add(sums_of_weeks, "dashboard_complaint_weeks", "week_start", {first_week, end_weeks}));
-    FEEDBACK_TRY(from_complaints({end_weeks, period.to_ms}));
+    const WeekCut cut = cut_at_weeks(period);
+    FEEDBACK_TRY(add(sums_of_complaints, "dashboard_complaints", "opened_local", cut.before));
+    FEEDBACK_TRY(add(sums_of_weeks, "dashboard_complaint_weeks", "week_start", cut.weeks));
+    FEEDBACK_TRY(add(sums_of_complaints, "dashboard_complaints", "opened_local", cut.after));
     return out;
 }
 
@@ -692,18 +698,19 @@ Result<std::vector<KeyedCount>> complaints_by(Database& db, const Filter& filter
     };
     // One store's complaints are few; the chain's whole weeks are read from
     // the per-week keys, the days at either end from the complaints.
-    const int64_t first_week = round_up(period->from_ms, week_start_of(period->from_ms), ms_per_week);
-    const int64_t end_weeks = week_start_of(period->to_ms);
-    if (!filter.store_code.empty() || first_week >= end_weeks) {
+    if (!filter.store_code.empty()) {
         FEEDBACK_TRY(from_complaints(*period));
     } else {
-        FEEDBACK_TRY(from_complaints({period->from_ms, first_week}));
-        Sql weeks("SELECT key_value, sum(complaints), sum(amount_cents) FROM dashboard_complaint_week_keys WHERE ");
-        weeks += "key_column = " + weeks.arg(name) + " AND ";
-        weeks.filter({first_week, end_weeks}, "", "week_start");
-        weeks += " GROUP BY 1";
-        FEEDBACK_TRY(add(weeks));
-        FEEDBACK_TRY(from_complaints({end_weeks, period->to_ms}));
+        const WeekCut cut = cut_at_weeks(*period);
+        FEEDBACK_TRY(from_complaints(cut.before));
+        if (cut.weeks.to_ms > cut.weeks.from_ms) {
+            Sql weeks("SELECT key_value, sum(complaints), sum(amount_cents) FROM dashboard_complaint_week_keys WHERE ");
+            weeks += "key_column = " + weeks.arg(name) + " AND ";
+            weeks.filter(cut.weeks, "", "week_start");
+            weeks += " GROUP BY 1";
+            FEEDBACK_TRY(add(weeks));
+        }
+        FEEDBACK_TRY(from_complaints(cut.after));
     }
     std::vector<KeyedCount> out;
     for (auto& [key, count] : by_key)

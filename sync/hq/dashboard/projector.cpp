@@ -508,12 +508,13 @@ private:
     std::map<std::tuple<int64_t, std::string, std::string>, std::vector<int64_t>> m_keys;
 };
 
-// The complaint's row as projected before, if any.
-Result<std::optional<ComplaintFacts>> projected_facts(Database& db, const std::string& complaint_id)
+// Takes the complaint's row as projected before out, returning what the
+// week counters took from it (nothing when there was none).
+Result<std::optional<ComplaintFacts>> remove_projected(Database& db, const std::string& complaint_id)
 {
-    auto stmt = db.cached("SELECT store_code, opened_local, status, close_outcome, solved_on_the_spot, handling_score, "
-                          "satisfied, escalated, reopen_count, channel, category, root_cause, resolution, "
-                          "coalesce(amount_cents, 0) FROM dashboard_complaints WHERE complaint_id = ?1");
+    auto stmt = db.cached("DELETE FROM dashboard_complaints WHERE complaint_id = ?1 RETURNING store_code, opened_local, "
+                          "status, close_outcome, solved_on_the_spot, handling_score, satisfied, escalated, reopen_count, "
+                          "channel, category, root_cause, resolution, coalesce(amount_cents, 0)");
     FEEDBACK_TRY(stmt);
     (*stmt)->bind(1, complaint_id);
     std::optional<ComplaintFacts> facts;
@@ -604,7 +605,7 @@ Result<void> project_complaint(Database& db, StoreRules& rules, const std::strin
                                             [](const PlannedAction& action) { return action.checked_at.has_value(); });
     int64_t actions_open = static_cast<int64_t>(state.actions.size()) - actions_checked;
 
-    auto before = projected_facts(db, complaint_id);
+    auto before = remove_projected(db, complaint_id);
     FEEDBACK_TRY(before);
     if (*before)
         deltas.add(**before, -1);
@@ -615,9 +616,6 @@ Result<void> project_complaint(Database& db, StoreRules& rules, const std::strin
                 {state.channel, state.category, state.root_cause, state.last_resolution},
                 state.amount_cents.value_or(0)},
                1);
-    auto replaced = db.cached("DELETE FROM dashboard_complaints WHERE complaint_id = ?1");
-    FEEDBACK_TRY(replaced);
-    FEEDBACK_TRY((*replaced)->bind(1, complaint_id).run());
     auto upsert = db.cached(
         "INSERT INTO dashboard_complaints(complaint_id, reference, store_code, status, channel, category, "
         "opened_at, acknowledged_at, first_response_at, closed_at, close_outcome, deadline_at, solved_on_the_spot, "
