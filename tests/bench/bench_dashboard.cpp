@@ -704,12 +704,12 @@ int main(int argc, char** argv)
     std::printf("   the other pages' figures:\n");
     Learning learned;
     report("learning(), the chain, 30-day window",
-           time_runs(options.runs, [&] { learned = must(learning(db, {"", year}, 30 * ms_per_day), "learning"); }),
+           time_runs(options.runs, [&] { learned = must(learning(db, {"", year}, 30 * ms_per_day, 100), "learning"); }),
            baseline, true);
-    std::vector<CallBackRow> calls;
-    report("call_backs(), the chain, pending",
-           time_runs(options.runs, [&] { calls = must(call_backs(db, {"", year}, true), "call-backs"); }), baseline,
-           true);
+    CallBackList calls;
+    report("call_backs(), the chain, pending, first 200",
+           time_runs(options.runs, [&] { calls = must(call_backs(db, {"", year}, true, 200), "call-backs"); }),
+           baseline, true);
     std::vector<PromiseMeasure> promises;
     report("promise_measures(), the chain",
            time_runs(options.runs, [&] { promises = must(promise_measures(db, {"", year}, now_ms), "promises"); }),
@@ -723,7 +723,7 @@ int main(int argc, char** argv)
                 reviewed.first_answer.median_hours.value_or(0), static_cast<long long>(reviewed.first_answer.count),
                 reviewed.drivers.size());
     std::printf("   (%zu repeat complaints, %zu actions, %zu call-backs pending, %zu promise rows)\n",
-                learned.repeats.size(), learned.action_effects.size(), calls.size(), promises.size());
+                static_cast<size_t>(learned.repeats.total), learned.action_effects.size(), static_cast<size_t>(calls.total), promises.size());
 
     std::printf("\n   what they found: chain NPS %+.1f over %ld ratings in %zu stores and %zu weeks; %s NPS %+.1f over %ld;\n"
                 "   complaints %lld opened, %lld open, %lld overdue, on the spot %.0f%%; first page %zu of %lld,\n"

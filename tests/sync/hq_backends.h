@@ -25,6 +25,25 @@ inline nlohmann::json default_config_document()
     return *document;
 }
 
+// What schema migration 16 added, taken away again (either backend), for
+// tests that open a database as an older version left it.
+inline constexpr const char* undo_migration_16 =
+    "DROP TABLE dashboard_repeat_weeks; DROP TABLE dashboard_working_time_weeks; "
+    "DROP INDEX dashboard_complaints_repeats; ALTER TABLE dashboard_complaints DROP COLUMN customer_before_id; "
+    "ALTER TABLE dashboard_complaints DROP COLUMN customer_gap_ms; "
+    "ALTER TABLE dashboard_complaints DROP COLUMN product_before_id; "
+    "ALTER TABLE dashboard_complaints DROP COLUMN product_gap_ms; ";
+
+// Sets the schema version `db` reports (PRAGMA user_version on SQLite, the
+// schema_version table on PostgreSQL), so that opening it migrates from there.
+inline void set_schema_version(sql::Connection& db, int version)
+{
+    REQUIRE(db.exec(db.backend() == sql::Backend::sqlite
+                        ? "PRAGMA user_version = " + std::to_string(version)
+                        : "DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES (" +
+                              std::to_string(version) + ")"));
+}
+
 // A new head office in `dir` (which must outlive it) on `backend`.
 inline hq::HqStore open_hq(const TempDir& dir, sql::Backend backend)
 {

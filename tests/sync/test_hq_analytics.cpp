@@ -443,7 +443,18 @@ std::vector<std::string> dump(sql::Connection& db, const std::string& table)
 const std::vector<std::string> read_model_tables{"dashboard_ratings",    "dashboard_rating_reasons",
                                                  "dashboard_nps_days",   "dashboard_nps_weeks",
                                                  "dashboard_complaints", "dashboard_complaint_weeks",
-                                                 "dashboard_complaint_week_keys", "dashboard_actions"};
+                                                 "dashboard_complaint_week_keys", "dashboard_actions",
+                                                 "dashboard_repeat_weeks", "dashboard_working_time_weeks"};
+
+// Migration 16 run again over what is in `db` (its columns and tables taken
+// away, the version set back): the repeat links and the per-week repeat and
+// working-time counts as the migration works them out from the complaints.
+void refill_by_migration_16(sql::Connection& db)
+{
+    REQUIRE(db.exec(testing::undo_migration_16));
+    testing::set_schema_version(db, 15);
+    REQUIRE(hq::migrate_schema(db));
+}
 
 // The chain's figures for the three weeks, worked out in the fixture's comment.
 void check_chain_overview(sql::Connection& db)
@@ -918,8 +929,10 @@ TEST_CASE("call-back list: detractors who left contact details, and who is still
     // Detractors with consented contact: r6 (UTR, 6, called: no answer), a3
     // (AMS, 0, not called), a6 (AMS, 2, reached); r4 gave reasons but no
     // contact. Oldest first.
-    auto all = call_backs(db, {"", three_weeks}, false);
-    REQUIRE(all);
+    auto listed = call_backs(db, {"", three_weeks}, false);
+    REQUIRE(listed);
+    CHECK(listed->total == 3);
+    const auto* all = &listed->rows;
     REQUIRE(all->size() == 3);
     CHECK((*all)[0].rating_id == ids.r6);
     CHECK((*all)[0].store_code == "UTR");
@@ -938,14 +951,28 @@ TEST_CASE("call-back list: detractors who left contact details, and who is still
     // Still to call: r6 (no answer: try again) and a3; a6 was reached.
     auto pending = call_backs(db, {"", three_weeks}, true);
     REQUIRE(pending);
-    REQUIRE(pending->size() == 2);
-    CHECK((*pending)[0].rating_id == ids.r6);
-    CHECK((*pending)[1].rating_id == ids.a3);
+    CHECK(pending->total == 2);
+    REQUIRE(pending->rows.size() == 2);
+    CHECK(pending->rows[0].rating_id == ids.r6);
+    CHECK(pending->rows[1].rating_id == ids.a3);
+
+    // A page of them: the first, oldest first, and how many there are in all.
+    for (int64_t limit : {0, 1, 2, 3}) {
+        INFO("limit " << limit);
+        auto first = call_backs(db, {"", three_weeks}, false, limit);
+        REQUIRE(first);
+        CHECK(first->total == 3);
+        REQUIRE(first->rows.size() == static_cast<size_t>(std::min<int64_t>(limit, 3)));
+        for (size_t i = 0; i < first->rows.size(); ++i)
+            CHECK(first->rows[i].rating_id == (*all)[i].rating_id);
+    }
+    CHECK_FALSE(call_backs(db, {"", three_weeks}, false, -1));
 
     auto ams = call_backs(db, {"AMS", three_weeks}, true);
     REQUIRE(ams);
-    REQUIRE(ams->size() == 1);
-    CHECK((*ams)[0].rating_id == ids.a3);
+    CHECK(ams->total == 1);
+    REQUIRE(ams->rows.size() == 1);
+    CHECK(ams->rows[0].rating_id == ids.a3);
 }
 
 TEST_CASE("promise measures per store and for the chain, against their targets", "[hq][dashboard]")
@@ -1027,13 +1054,24 @@ TEST_CASE("learning: top categories and root causes, repeat complaints, the effe
     // product: the customer wins); C4 is SKU-1/product again, the nearest
     // earlier being C2 (8 days before). C6 is C5's customer (the phone number
     // typed another way) but 15 days 23 hours later: outside the window.
-    REQUIRE(chain->repeats.size() == 2);
-    CHECK(chain->repeats[0].complaint_id == ids.c2);
-    CHECK(chain->repeats[0].earlier_complaint_id == ids.c1);
-    CHECK(chain->repeats[0].reason == "same_customer");
-    CHECK(chain->repeats[1].complaint_id == ids.c4);
-    CHECK(chain->repeats[1].earlier_complaint_id == ids.c2);
-    CHECK(chain->repeats[1].reason == "same_product_and_category");
+    const auto& repeats = chain->repeats.rows;
+    CHECK(chain->repeats.total == 2);
+    REQUIRE(repeats.size() == 2);
+    CHECK(repeats[0].complaint_id == ids.c2);
+    CHECK(repeats[0].earlier_complaint_id == ids.c1);
+    CHECK(repeats[0].reason == "same_customer");
+    CHECK(repeats[1].complaint_id == ids.c4);
+    CHECK(repeats[1].earlier_complaint_id == ids.c2);
+    CHECK(repeats[1].reason == "same_product_and_category");
+    // The newest one alone (the page's list), and how many there are.
+    auto newest = learning(db, {"", three_weeks}, fourteen_days, 1);
+    REQUIRE(newest);
+    CHECK(newest->repeats.total == 2);
+    REQUIRE(newest->repeats.rows.size() == 1);
+    CHECK(newest->repeats.rows[0].complaint_id == ids.c4);
+    CHECK(repeat_count(db, {"", three_weeks}, fourteen_days).value() == 2);
+    CHECK(repeat_count(db, {"UTR", three_weeks}, fourteen_days).value() == 2);
+    CHECK(learning(db, {"", three_weeks}, fourteen_days, -1).error().kind == ErrorKind::invalid_input);
 
     // The corrective action on C2, planned Fri W47 12:00 (2026-11-20): UTR
     // product complaints opened in the 14 days before, from 2026-11-06 12:00:
@@ -1051,10 +1089,11 @@ TEST_CASE("learning: top categories and root causes, repeat complaints, the effe
     // A 21-day window reaches back from C6 to C5.
     auto wider = learning(db, {"", three_weeks}, 21 * day);
     REQUIRE(wider);
-    REQUIRE(wider->repeats.size() == 3);
-    CHECK(wider->repeats[2].complaint_id == ids.c6);
-    CHECK(wider->repeats[2].earlier_complaint_id == ids.c5);
-    CHECK(wider->repeats[2].reason == "same_customer");
+    REQUIRE(wider->repeats.rows.size() == 3);
+    CHECK(wider->repeats.rows[2].complaint_id == ids.c6);
+    CHECK(wider->repeats.rows[2].earlier_complaint_id == ids.c5);
+    CHECK(wider->repeats.rows[2].reason == "same_customer");
+    CHECK(repeat_count(db, {"", three_weeks}, 21 * day).value() == 3);
 
     // One store: AMS has price C5 and product C6, root cause communication, no action.
     auto ams = learning(db, {"AMS", three_weeks}, fourteen_days);
@@ -1062,7 +1101,8 @@ TEST_CASE("learning: top categories and root causes, repeat complaints, the effe
     REQUIRE(ams->top_categories.size() == 2);
     CHECK(ams->top_categories[0].key == "price");
     CHECK(ams->top_categories[1].key == "product");
-    CHECK(ams->repeats.empty());
+    CHECK(ams->repeats.rows.empty());
+    CHECK(ams->repeats.total == 0);
     CHECK(ams->action_effects.empty());
 
     CHECK(learning(db, {"", three_weeks}, 0).error().kind == ErrorKind::invalid_input);
@@ -1118,6 +1158,68 @@ TEST_CASE("arrival order and chunking do not change the projection", "[hq][dashb
     check_chain_overview(b.store.connection());
 }
 
+// Complaints of a few customers and products arriving in any order (an
+// opening after its follow-up, an older complaint after newer ones): the
+// nearest earlier complaints and the per-week counts the projector keeps,
+// complaint by complaint, are what migration 16 works out from all of them.
+TEST_CASE("the repeat links and working-time weeks the projector keeps equal migration 16's, in any arrival order",
+          "[hq][dashboard]")
+{
+    const sql::Backend backend = each_backend();
+    EventMaker make;
+    std::mt19937 random(20261207);
+    auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+    const std::vector<std::string> products{"SKU-1", "sku-1 ", "SKU-2", ""};
+    const std::vector<std::string> emails{"", "", "a@example.com", "B@example.com", "b@EXAMPLE.com"};
+    for (int i = 0; i < 70; ++i) {
+        const std::string store = pick(2) ? "UTR" : "AMS";
+        // Every 10 minutes of five weeks, so some open at the same moment.
+        const int64_t at = w46 + static_cast<int64_t>(pick(5 * 7 * 24 * 6)) * 10 * minute;
+        Json extra = Json::object();
+        if (const std::string& product = products[static_cast<size_t>(pick(4))]; !product.empty())
+            extra["product_ref"] = product;
+        if (const std::string& email = emails[static_cast<size_t>(pick(5))]; !email.empty())
+            extra["contact"] = Json{{"consent", true}, {"email", email}};
+        const std::string id = make.complaint(store, at, pick(2) ? "walk_in" : "phone", pick(2) ? "product" : "service",
+                                              extra);
+        if (pick(3) != 0)
+            make.step(store, id, EventType::complaint_acknowledged, at + static_cast<int64_t>(pick(60)) * hour);
+        if (pick(2) != 0) {
+            const int64_t resolved = at + static_cast<int64_t>(pick(90)) * hour;
+            make.step(store, id, EventType::complaint_resolved, resolved,
+                      {{"resolution", "replacement"}, {"on_the_spot", false}});
+            make.step(store, id, EventType::complaint_closed, resolved + hour, {{"outcome", "resolved"}});
+        }
+    }
+
+    TempDir dir;
+    Hq hq = chain_hq(dir, backend);
+    std::vector<Planned> shuffled = make.events;
+    std::shuffle(shuffled.begin(), shuffled.end(), random);
+    Projector projector(hq.store, 3);
+    for (size_t i = 0; i < shuffled.size(); ++i) {
+        arrive(hq, shuffled[i]);
+        if (i % 7 == 6)
+            REQUIRE(projector.catch_up());
+    }
+    REQUIRE(projector.catch_up());
+
+    auto& db = hq.store.connection();
+    const std::vector<std::string> tables{"dashboard_complaints", "dashboard_repeat_weeks",
+                                          "dashboard_working_time_weeks"};
+    std::map<std::string, std::vector<std::string>> projected;
+    for (const std::string& table : tables)
+        projected[table] = dump(db, table);
+    CHECK(db.query_int64("SELECT count(*) FROM dashboard_complaints WHERE customer_gap_ms IS NOT NULL").value() > 5);
+    CHECK(db.query_int64("SELECT count(*) FROM dashboard_complaints WHERE product_gap_ms IS NOT NULL").value() > 10);
+    refill_by_migration_16(db);
+    for (const std::string& table : tables) {
+        INFO(table);
+        CHECK_FALSE(projected[table].empty());
+        CHECK(dump(db, table) == projected[table]);
+    }
+}
+
 TEST_CASE("migration 15 fills the list's ranks, the NPS and complaint week counts and the reasons from what was "
           "projected, as the projector does",
           "[hq][dashboard]")
@@ -1148,15 +1250,15 @@ TEST_CASE("migration 15 fills the list's ranks, the NPS and complaint week count
     CHECK(projected_ranks == expected_ranks);
 
     // The read model as version 14 left it (the rank column, the indexes
-    // and the two tables gone), then opened again: migration 15 runs.
-    REQUIRE(db.exec("DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
+    // and the tables gone, and migration 16's), then opened again:
+    // migrations 15 and 16 run.
+    REQUIRE(db.exec(std::string(testing::undo_migration_16) +
+                    "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
                     "DROP TABLE dashboard_complaint_weeks; DROP TABLE dashboard_complaint_week_keys; "
                     "DROP INDEX dashboard_complaints_unanswered; "
                     "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; DROP INDEX dashboard_complaints_by_store_rank; "
                     "DROP INDEX mail_outbox_failed; ALTER TABLE dashboard_complaints DROP COLUMN severity_rank"));
-    REQUIRE(db.exec(backend == sql::Backend::sqlite
-                        ? "PRAGMA user_version = 14"
-                        : "DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES (14)"));
+    testing::set_schema_version(db, 14);
     REQUIRE(hq::migrate_schema(db));
     for (const std::string& table : filled) {
         INFO(table);
@@ -1303,18 +1405,17 @@ TEST_CASE("the management review's figures, worked out by hand from the fixture"
     //      closed resolved Thu 12:30 (3 h + 3.5 h = 6.5 h)
     //   C5 (AMS) opened Wed W47 10:00 local, answered Thu 10:00 (8 h + 1 h = 9 h), closed unresolved
     //   C2 only acknowledged, C3 and C6 never answered: not measured.
-    const double five_minutes = 5.0 / 60;
-    const double seven_minutes = 7.0 / 60;
+    // To the tenth of an hour, as the review shows them: 5 and 7 minutes are 0.1 h.
     auto utr = review(db, {"UTR", three_weeks}, now);
     REQUIRE(utr);
     CHECK(utr->overview.complaints.opened == 4); // C1-C4; C7 is before the period
     CHECK(utr->by_channel == std::vector<CountRow>{{"walk_in", 2}, {"kiosk", 1}, {"phone", 1}});
     CHECK(utr->by_category == std::vector<CountRow>{{"product", 3}, {"service", 1}});
     CHECK(utr->first_answer.count == 2);
-    CHECK(utr->first_answer.median_hours == Approx(five_minutes)); // nearest rank: the 1st of 2
+    CHECK(utr->first_answer.median_hours == Approx(0.1)); // nearest rank: the 1st of 2
     CHECK(utr->first_answer.p90_hours == Approx(5.0));             // the 2nd of 2
     CHECK(utr->resolution.count == 2);
-    CHECK(utr->resolution.median_hours == Approx(seven_minutes));
+    CHECK(utr->resolution.median_hours == Approx(0.1));
     CHECK(utr->resolution.p90_hours == Approx(6.5));
     CHECK(utr->escalated == 0);
     CHECK(utr->escalation_rate == 0.0);
@@ -1365,7 +1466,10 @@ TEST_CASE("the management review's figures, worked out by hand from the fixture"
     REQUIRE(quoted);
     CHECK(quoted->empty());
     CHECK(nearest_rank({}, 0.5) == std::nullopt);
-    CHECK(nearest_rank({3, 1, 2}, 0.5) == 2);
+    CHECK(nearest_rank({{3, 1}, {1, 1}, {2, 1}}, 0.5) == 2);
+    CHECK(nearest_rank({{7, 4}, {9, 1}}, 0.9) == 9);  // rank 5 of 5
+    CHECK(nearest_rank({{7, 4}, {9, 1}}, 0.8) == 7);  // rank 4
+    CHECK(nearest_rank({{7, 0}}, 0.5) == std::nullopt);
 }
 
 TEST_CASE("learning: repeats agree with a look-up of the nearest earlier complaint, one per complaint",
@@ -1404,6 +1508,8 @@ TEST_CASE("learning: repeats agree with a look-up of the nearest earlier complai
         insert->bind(7, opened_at + offset);
         REQUIRE(insert->run());
     }
+    // The links and the week counts the projector keeps, as migration 16 fills them.
+    refill_by_migration_16(db);
 
     // The definition: for each complaint of the filter, the nearest earlier
     // one (opened_at, then id) of the same customer, else of the same
@@ -1421,7 +1527,7 @@ TEST_CASE("learning: repeats agree with a look-up of the nearest earlier complai
                           std::to_string(filter.period.from_ms) +
                           " AND c.opened_local < " + std::to_string(filter.period.to_ms) +
                           (filter.store_code.empty() ? "" : " AND c.store_code = '" + filter.store_code + "'") +
-                          " ORDER BY c.opened_at, c.complaint_id";
+                          " ORDER BY c.opened_local, c.complaint_id";
         auto stmt = db.prepare(sql);
         REQUIRE(stmt);
         std::vector<std::string> out;
@@ -1446,9 +1552,19 @@ TEST_CASE("learning: repeats agree with a look-up of the nearest earlier complai
                 auto learned = learning(db, filter, window);
                 REQUIRE(learned);
                 std::vector<std::string> walked;
-                for (const auto& repeat : learned->repeats)
+                for (const auto& repeat : learned->repeats.rows)
                     walked.push_back(repeat.complaint_id + " < " + repeat.earlier_complaint_id + " " + repeat.reason);
-                CHECK(walked == looked_up(filter, window));
+                const auto expected = looked_up(filter, window);
+                CHECK(walked == expected);
+                // Counted from the week counts (the chain, whole days) or the complaints.
+                CHECK(repeat_count(db, filter, window).value() == static_cast<int64_t>(expected.size()));
+                // The newest few, newest first.
+                auto newest = repeat_complaints(db, filter, window, 5);
+                REQUIRE(newest);
+                CHECK(newest->total == static_cast<int64_t>(expected.size()));
+                REQUIRE(newest->rows.size() == std::min<size_t>(5, walked.size()));
+                for (size_t i = 0; i < newest->rows.size(); ++i)
+                    CHECK(newest->rows[i].complaint_id == learned->repeats.rows[walked.size() - 1 - i].complaint_id);
                 repeats_seen += static_cast<int64_t>(walked.size());
             }
     CHECK(repeats_seen > 500); // the data does repeat

@@ -34,30 +34,6 @@ constexpr int64_t max_page_rows = 1000;
 // [SECTION] Helpers
 // =============================================================================
 
-// `ms` when it is `start` (a day or week start), else the next one after it.
-int64_t round_up(int64_t ms, int64_t start, int64_t step)
-{
-    return start == ms ? ms : start + step;
-}
-
-// A period cut at week starts: the days before its first whole week, the
-// whole weeks (what the per-week tables answer) and the days after them.
-// Without a whole week it is all `before`.
-struct WeekCut {
-    Period before;
-    Period weeks;
-    Period after;
-};
-
-WeekCut cut_at_weeks(const Period& period)
-{
-    const int64_t first_week = round_up(period.from_ms, week_start_of(period.from_ms), ms_per_week);
-    const int64_t end_weeks = week_start_of(period.to_ms);
-    if (first_week >= end_weeks)
-        return {period, {}, {}};
-    return {{period.from_ms, first_week}, {first_week, end_weeks}, {end_weeks, period.to_ms}};
-}
-
 void add_counts(NpsSummary& into, long promoters, long passives, long detractors)
 {
     into.promoters += promoters;
@@ -390,6 +366,14 @@ Result<void> complaint_conditions(Sql& sql, const ComplaintQuery& query, const P
     return {};
 }
 
+// The conditions of a repeat within the window (projector.h: each
+// complaint's nearest earlier ones and the time to them), on `sql`.
+void repeat_conditions(Sql& sql, int64_t window_ms)
+{
+    const std::string window = sql.arg(window_ms);
+    sql += " AND (customer_gap_ms <= " + window + " OR product_gap_ms <= " + window + ")";
+}
+
 // learning()'s window for repeats and action effects.
 Result<int64_t> checked_window(int64_t repeat_window_ms)
 {
@@ -490,9 +474,20 @@ Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int6
         FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) { counted = row.column_int64(0); }));
         return counted;
     };
-    auto total = count(std::nullopt);
-    FEEDBACK_TRY(total);
-    page.total = *total;
+    // Filtered by the period (and store) only: all of them are the period's
+    // opened ones, summed from the week counts (counting a chain's year of
+    // complaints read every one).
+    const bool period_only =
+        query.status.empty() && query.category.empty() && query.channel.empty() && !query.overdue_only;
+    if (period_only) {
+        auto totals = complaint_totals(db, query.filter, *period);
+        FEEDBACK_TRY(totals);
+        page.total = (*totals)[sums::opened];
+    } else {
+        auto total = count(std::nullopt);
+        FEEDBACK_TRY(total);
+        page.total = *total;
+    }
     if (page.total <= query.offset)
         return page;
     std::map<int64_t, int64_t, std::greater<>> per_rank{{0, page.total}};
@@ -558,21 +553,28 @@ Result<int64_t> escalated_count(Database& db, const Filter& filter)
     return count;
 }
 
-Result<std::vector<CallBackRow>> call_backs(Database& db, const Filter& filter, bool pending_only)
+Result<CallBackList> call_backs(Database& db, const Filter& filter, bool pending_only, std::optional<int64_t> limit)
 {
     auto period = checked_period(filter.period);
     FEEDBACK_TRY(period);
+    if (limit && *limit < 0)
+        return Error{ErrorKind::invalid_input, "limit: must not be negative (got " + std::to_string(*limit) + ")"};
     // The conditions of the partial index dashboard_ratings_call_backs, word
     // for word; 0-6 is nps.h's detractor band.
-    Sql sql("SELECT rating_id, store_code, occurred_at, score, comment, reason_ids, follow_up_outcome, followed_up_at "
-            "FROM dashboard_ratings WHERE contact_given = 1 AND score <= 6 AND misuse = 0 AND ");
-    sql.filter(*period, filter.store_code, "occurred_local");
-    if (pending_only)
-        sql += " AND follow_up_outcome IN ('', 'no_answer')";
+    auto conditions = [&](Sql& sql) {
+        sql += "FROM dashboard_ratings WHERE contact_given = 1 AND score <= 6 AND misuse = 0 AND ";
+        sql.filter(*period, filter.store_code, "occurred_local");
+        if (pending_only)
+            sql += " AND follow_up_outcome IN ('', 'no_answer')";
+    };
+    Sql sql("SELECT rating_id, store_code, occurred_at, score, comment, reason_ids, follow_up_outcome, followed_up_at ");
+    conditions(sql);
     sql += " ORDER BY occurred_at, rating_id";
+    if (limit)
+        sql += " LIMIT " + sql.arg(*limit);
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
-    std::vector<CallBackRow> out;
+    CallBackList out;
     FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
         CallBackRow call;
         call.rating_id = row.column_text(0);
@@ -583,8 +585,16 @@ Result<std::vector<CallBackRow>> call_backs(Database& db, const Filter& filter, 
         call.reason_ids = string_list(row.column_text(5));
         call.outcome = row.column_text(6);
         call.followed_up_at = row.column_optional_int64(7);
-        out.push_back(std::move(call));
+        out.rows.push_back(std::move(call));
     }));
+    out.total = static_cast<int64_t>(out.rows.size());
+    if (limit && out.total == *limit) {
+        Sql count("SELECT count(*) ");
+        conditions(count);
+        auto counted = count.prepare(db);
+        FEEDBACK_TRY(counted);
+        FEEDBACK_TRY(each_row(*counted, [&](const Statement& row) { out.total = row.column_int64(0); }));
+    }
     return out;
 }
 
@@ -726,89 +736,79 @@ Result<std::vector<KeyedCount>> complaints_by(Database& db, const Filter& filter
 // [SECTION] Learning
 // =============================================================================
 
-// The complaints opened around the period that name a customer or a
-// product, read in one scan and walked in (opened_at, complaint_id) order,
-// each key's last one seen being the nearest earlier complaint of a later
-// one (a lookup per complaint took seconds over 500,000 complaints). One
-// store: only the rows with keys its complaints name.
-Result<std::vector<RepeatComplaint>> repeat_complaints(Database& db, const Filter& filter, int64_t repeat_window_ms)
+Result<int64_t> repeat_count(Database& db, const Filter& filter, int64_t repeat_window_ms)
 {
-    auto checked = checked_period(filter.period);
-    FEEDBACK_TRY(checked);
-    const Period& period = *checked;
+    auto period = checked_period(filter.period);
+    FEEDBACK_TRY(period);
     auto window = checked_window(repeat_window_ms);
     FEEDBACK_TRY(window);
-    const int64_t window_ms = *window;
-    // Stores' wall clocks differ by at most 26 hours: rows this far around
-    // the period on their own store's clock hold every complaint that is
-    // the nearest earlier one, within the window, of one in the period.
-    constexpr int64_t clock_margin = 2 * ms_per_day;
-    const Period around{period.from_ms - window_ms - clock_margin, period.to_ms + clock_margin};
-    Sql sql("SELECT complaint_id, store_code, opened_at, opened_local, customer_key, product_ref, category "
-            "FROM dashboard_complaints WHERE ");
-    sql.filter(around, "", "opened_local");
-    sql += " AND (customer_key IS NOT NULL OR product_ref IS NOT NULL)";
-    if (!filter.store_code.empty()) {
-        auto keys_in_store = [&](std::string_view column) {
-            std::string keys = "SELECT " + std::string(column) + " FROM dashboard_complaints WHERE store_code = " +
-                               sql.arg(filter.store_code) + " AND opened_local >= " + sql.arg(period.from_ms) +
-                               " AND opened_local < " + sql.arg(period.to_ms) + " AND " + std::string(column) +
-                               " IS NOT NULL";
-            return std::string(column) + " IN (" + keys + ")";
-        };
-        sql += " AND (" + keys_in_store("customer_key") + " OR " + keys_in_store("product_ref") + ")";
-    }
-    struct Opened {
-        std::string id;
-        std::string store_code;
-        int64_t at = 0;
-        int64_t local = 0;
-        std::optional<std::string> customer;
-        std::optional<std::string> product; // product reference and category
+    int64_t count = 0;
+    auto add = [&](Sql& sql) -> Result<void> {
+        auto stmt = sql.prepare(db);
+        FEEDBACK_TRY(stmt);
+        return each_row(*stmt, [&](const Statement& row) { count += row.column_int64(0); });
     };
-    std::vector<Opened> rows;
+    auto from_complaints = [&](const Period& part) -> Result<void> {
+        if (part.to_ms <= part.from_ms)
+            return {};
+        Sql sql("SELECT count(*) FROM dashboard_complaints WHERE ");
+        sql.filter(part, filter.store_code, "opened_local");
+        repeat_conditions(sql, *window);
+        return add(sql);
+    };
+    // dashboard_repeat_weeks counts the chain's complaints by whole days to
+    // their nearest earlier one.
+    if (!filter.store_code.empty() || *window % ms_per_day != 0) {
+        FEEDBACK_TRY(from_complaints(*period));
+        return count;
+    }
+    const WeekCut cut = cut_at_weeks(*period);
+    FEEDBACK_TRY(from_complaints(cut.before));
+    if (cut.weeks.to_ms > cut.weeks.from_ms) {
+        Sql weeks("SELECT coalesce(sum(complaints), 0) FROM dashboard_repeat_weeks WHERE ");
+        weeks.filter(cut.weeks, "", "week_start");
+        weeks += " AND gap_days <= " + weeks.arg(*window / ms_per_day);
+        FEEDBACK_TRY(add(weeks));
+    }
+    FEEDBACK_TRY(from_complaints(cut.after));
+    return count;
+}
+
+Result<RepeatList> repeat_complaints(Database& db, const Filter& filter, int64_t repeat_window_ms,
+                                     std::optional<int64_t> newest)
+{
+    auto period = checked_period(filter.period);
+    FEEDBACK_TRY(period);
+    auto window = checked_window(repeat_window_ms);
+    FEEDBACK_TRY(window);
+    if (newest && *newest < 0)
+        return Error{ErrorKind::invalid_input, "newest repeats: must not be negative (got " +
+                                                   std::to_string(*newest) + ")"};
+    Sql sql("SELECT complaint_id, customer_before_id, customer_gap_ms, product_before_id FROM dashboard_complaints "
+            "WHERE ");
+    sql.filter(*period, filter.store_code, "opened_local");
+    repeat_conditions(sql, *window);
+    sql += newest ? " ORDER BY opened_local DESC, complaint_id DESC LIMIT " + sql.arg(*newest)
+                  : std::string(" ORDER BY opened_local, complaint_id");
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
+    RepeatList out;
     FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
-        Opened opened{row.column_text(0), row.column_text(1), row.column_int64(2), row.column_int64(3), {}, {}};
-        if (!row.is_null(4))
-            opened.customer = row.column_text(4);
-        if (!row.is_null(5))
-            opened.product = row.column_text(5) + '\x1f' + row.column_text(6);
-        rows.push_back(std::move(opened));
+        const bool same_customer = !row.is_null(2) && row.column_int64(2) <= *window;
+        out.rows.push_back({row.column_text(0), row.column_text(same_customer ? 1 : 3),
+                            same_customer ? "same_customer" : "same_product_and_category"});
     }));
-    std::sort(rows.begin(), rows.end(),
-              [](const Opened& a, const Opened& b) { return std::tie(a.at, a.id) < std::tie(b.at, b.id); });
-
-    std::vector<RepeatComplaint> out;
-    std::unordered_map<std::string_view, const Opened*> last_of_customer;
-    std::unordered_map<std::string_view, const Opened*> last_of_product;
-    // The key's nearest earlier complaint within the window; this one is the key's last from now on.
-    auto earlier = [&](std::unordered_map<std::string_view, const Opened*>& last, const std::optional<std::string>& key,
-                       const Opened& now) -> const Opened* {
-        if (!key)
-            return nullptr;
-        const Opened*& slot = last[*key];
-        const Opened* before = slot;
-        slot = &now;
-        return before && before->at >= now.at - window_ms ? before : nullptr;
-    };
-    for (const Opened& row : rows) {
-        const Opened* same_customer = earlier(last_of_customer, row.customer, row);
-        const Opened* same_product = earlier(last_of_product, row.product, row);
-        const bool counted = row.local >= period.from_ms && row.local < period.to_ms &&
-                             (filter.store_code.empty() || row.store_code == filter.store_code);
-        if (!counted)
-            continue;
-        if (same_customer)
-            out.push_back({row.id, same_customer->id, "same_customer"});
-        else if (same_product)
-            out.push_back({row.id, same_product->id, "same_product_and_category"});
+    out.total = static_cast<int64_t>(out.rows.size());
+    if (newest && out.total == *newest) {
+        auto total = repeat_count(db, filter, *window);
+        FEEDBACK_TRY(total);
+        out.total = *total;
     }
     return out;
 }
 
-Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_window_ms)
+Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_window_ms,
+                          std::optional<int64_t> newest_repeats)
 {
     auto period = checked_period(filter.period);
     FEEDBACK_TRY(period);
@@ -826,7 +826,7 @@ Result<Learning> learning(Database& db, const Filter& filter, int64_t repeat_win
     FEEDBACK_TRY(top("category", out.top_categories));
     FEEDBACK_TRY(top("root_cause", out.top_root_causes));
 
-    auto repeats = repeat_complaints(db, filter, repeat_window_ms);
+    auto repeats = repeat_complaints(db, filter, repeat_window_ms, newest_repeats);
     FEEDBACK_TRY(repeats);
     out.repeats = std::move(*repeats);
 

@@ -147,7 +147,14 @@ struct CallBackRow {
     std::optional<int64_t> followed_up_at;
 };
 
-Result<std::vector<CallBackRow>> call_backs(sql::Connection& db, const Filter& filter, bool pending_only);
+// The first `limit` of them (all without one) and how many there are in all.
+struct CallBackList {
+    std::vector<CallBackRow> rows;
+    int64_t total = 0;
+};
+
+Result<CallBackList> call_backs(sql::Connection& db, const Filter& filter, bool pending_only,
+                                std::optional<int64_t> limit = std::nullopt);
 
 // [SECTION] Promises (ISO 10001)
 // Each promise with a measure (config::Promise::measure), over complaints
@@ -197,7 +204,10 @@ Result<std::vector<KeyedCount>> complaints_by(sql::Connection& db, const Filter&
 // customer (customer key, projector.h) or whose product reference and
 // category were seen in an earlier complaint (any store) opened at most
 // `repeat_window_ms` before it; the nearest such earlier one is named, and
-// "same_customer" wins when both hold. Action effects: every action planned
+// "same_customer" wins when both hold (the projector keeps each complaint's
+// nearest earlier ones); listed in the order of opened_local, then id
+// (oldest first), or, with `newest_repeats`, only the newest that many,
+// newest first, beside how many there are. Action effects: every action planned
 // in the period on a complaint of the filter's store(s), with the
 // complaints of its complaint's category and store opened in
 // [planned_at - window, planned_at) and [planned_at, planned_at + window)
@@ -226,17 +236,25 @@ struct ActionEffect {
     int64_t after = 0;  // and in the same window after
 };
 
+struct RepeatList {
+    std::vector<RepeatComplaint> rows;
+    int64_t total = 0; // all of the filter's, listed or not
+};
+
 struct Learning {
     std::vector<CountRow> top_categories;
     std::vector<CountRow> top_root_causes;
-    std::vector<RepeatComplaint> repeats;
+    RepeatList repeats;
     std::vector<ActionEffect> action_effects;
 };
 
-Result<Learning> learning(sql::Connection& db, const Filter& filter, int64_t repeat_window_ms);
-// learning()'s repeats alone (the management review counts them), with
-// learning()'s errors.
-Result<std::vector<RepeatComplaint>> repeat_complaints(sql::Connection& db, const Filter& filter,
-                                                       int64_t repeat_window_ms);
+Result<Learning> learning(sql::Connection& db, const Filter& filter, int64_t repeat_window_ms,
+                          std::optional<int64_t> newest_repeats = std::nullopt);
+// learning()'s repeats alone, with learning()'s errors.
+Result<RepeatList> repeat_complaints(sql::Connection& db, const Filter& filter, int64_t repeat_window_ms,
+                                     std::optional<int64_t> newest = std::nullopt);
+// How many repeats there are (the management review counts them): for the
+// chain and a window of whole days, whole weeks from the per-week counts.
+Result<int64_t> repeat_count(sql::Connection& db, const Filter& filter, int64_t repeat_window_ms);
 
 } // namespace feedback::hq::dashboard

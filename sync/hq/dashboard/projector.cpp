@@ -418,7 +418,33 @@ struct ComplaintFacts {
     int64_t reopen_count = 0;
     std::vector<std::string> keys; // the values of complaint_key_columns, in order
     int64_t amount_cents = 0;
+    std::optional<int64_t> answer_working_ms;
+    std::optional<int64_t> resolution_working_ms;
+    std::optional<int64_t> repeat_gap_ms; // to the nearest earlier complaint of its customer or product
 };
+
+// The working hours of a complaint, to the tenth as the review shows them
+// (dashboard_working_time_weeks.tenths; migration 16 rounds the same way).
+int64_t tenths_of_hour(int64_t working_ms)
+{
+    return (working_ms + 180'000) / 360'000;
+}
+
+// The days, rounded up, between a complaint and its nearest earlier one
+// (dashboard_repeat_weeks.gap_days): within a window of n whole days when
+// at most n.
+int64_t gap_days(int64_t gap_ms)
+{
+    return (gap_ms + ms_per_day - 1) / ms_per_day;
+}
+
+// The nearer of a complaint's two earlier ones (nothing when neither).
+std::optional<int64_t> nearer_gap(std::optional<int64_t> customer_gap_ms, std::optional<int64_t> product_gap_ms)
+{
+    if (!customer_gap_ms || !product_gap_ms)
+        return customer_gap_ms ? customer_gap_ms : product_gap_ms;
+    return std::min(*customer_gap_ms, *product_gap_ms);
+}
 
 std::vector<int64_t> week_counts(const ComplaintFacts& facts)
 {
@@ -453,6 +479,19 @@ public:
         for (size_t i = 0; i < complaint_key_columns.size(); ++i)
             add_to(m_keys[{week, std::string(complaint_key_columns[i]), facts.keys[i]}], {1, facts.amount_cents},
                    sign);
+        if (facts.answer_working_ms)
+            add_to(m_times[{week, "answer_working_ms", tenths_of_hour(*facts.answer_working_ms)}], {1}, sign);
+        if (facts.resolution_working_ms)
+            add_to(m_times[{week, "resolution_working_ms", tenths_of_hour(*facts.resolution_working_ms)}], {1}, sign);
+        add_repeat(facts.opened_local, facts.repeat_gap_ms, sign);
+    }
+
+    // A complaint's nearest earlier one, alone: when a complaint before it
+    // came or went.
+    void add_repeat(std::optional<int64_t> opened_local, std::optional<int64_t> repeat_gap_ms, int64_t sign)
+    {
+        if (opened_local && repeat_gap_ms)
+            add_to(m_repeats[{week_start_of(*opened_local), gap_days(*repeat_gap_ms)}], {1}, sign);
     }
 
     // Rows a complaint left (its counters back at 0) go, so the tables hold
@@ -468,6 +507,15 @@ public:
                                     {"key_column", std::get<1>(key)},
                                     {"key_value", std::get<2>(key)}},
                                    {"complaints", "amount_cents"}, counts));
+        for (const auto& [key, counts] : m_times)
+            FEEDBACK_TRY(write_row(db, "dashboard_working_time_weeks",
+                                   {{"week_start", std::get<0>(key)},
+                                    {"measure", std::string(std::get<1>(key))},
+                                    {"tenths", std::get<2>(key)}},
+                                   {"complaints"}, counts));
+        for (const auto& [key, counts] : m_repeats)
+            FEEDBACK_TRY(write_row(db, "dashboard_repeat_weeks", {{"week_start", key.first}, {"gap_days", key.second}},
+                                   {"complaints"}, counts));
         return {};
     }
 
@@ -506,20 +554,157 @@ private:
 
     std::map<std::pair<std::string, int64_t>, std::vector<int64_t>> m_weeks;
     std::map<std::tuple<int64_t, std::string, std::string>, std::vector<int64_t>> m_keys;
+    std::map<std::tuple<int64_t, std::string_view, int64_t>, std::vector<int64_t>> m_times;
+    std::map<std::pair<int64_t, int64_t>, std::vector<int64_t>> m_repeats;
 };
 
-// Takes the complaint's row as projected before out, returning what the
-// week counters took from it (nothing when there was none).
-Result<std::optional<ComplaintFacts>> remove_projected(Database& db, const std::string& complaint_id)
+// [SECTION] Repeats: each complaint's nearest earlier one
+
+// What tells a complaint's repeats: its customer, its product and category.
+struct RepeatKeys {
+    std::optional<std::string> customer_key;
+    std::optional<std::string> product_ref;
+    std::string category;
+};
+
+// The nearest complaint before (or after) the moment (opened_at, then
+// complaint id) with the same customer (or product and category).
+struct Neighbour {
+    std::string complaint_id;
+    int64_t opened_at = 0;
+};
+
+enum class Side { before, after };
+enum class Same { customer, product };
+
+Result<std::optional<Neighbour>> nearest(Database& db, Same same, const RepeatKeys& keys, int64_t opened_at,
+                                         const std::string& complaint_id, Side side)
+{
+    const std::optional<std::string>& key = same == Same::customer ? keys.customer_key : keys.product_ref;
+    if (!key)
+        return std::optional<Neighbour>{};
+    const bool before = side == Side::before;
+    const std::string less = before ? " < " : " > ";
+    const std::string order = before ? " DESC" : "";
+    auto stmt = db.cached("SELECT complaint_id, opened_at FROM dashboard_complaints WHERE " +
+                          std::string(same == Same::customer ? "customer_key = ?1" : "product_ref = ?1 AND category = ?4") +
+                          " AND (opened_at" + less + "?2 OR (opened_at = ?2 AND complaint_id" + less +
+                          "?3)) ORDER BY opened_at" + order + ", complaint_id" + order + " LIMIT 1");
+    FEEDBACK_TRY(stmt);
+    (*stmt)->bind(1, *key).bind(2, opened_at).bind(3, complaint_id);
+    if (same == Same::product)
+        (*stmt)->bind(4, keys.category);
+    std::optional<Neighbour> found;
+    FEEDBACK_TRY(each_row(**stmt, [&](const Statement& row) {
+        found = Neighbour{row.column_text(0), row.column_int64(1)};
+    }));
+    return found;
+}
+
+// A complaint's nearest earlier ones, as dashboard_complaints keeps them.
+struct RepeatLinks {
+    std::optional<std::string> customer_before_id;
+    std::optional<int64_t> customer_gap_ms;
+    std::optional<std::string> product_before_id;
+    std::optional<int64_t> product_gap_ms;
+    friend bool operator==(const RepeatLinks&, const RepeatLinks&) = default;
+    std::optional<int64_t> gap_ms() const { return nearer_gap(customer_gap_ms, product_gap_ms); }
+};
+
+Result<RepeatLinks> links_of(Database& db, const RepeatKeys& keys, int64_t opened_at, const std::string& complaint_id)
+{
+    RepeatLinks links;
+    auto customer = nearest(db, Same::customer, keys, opened_at, complaint_id, Side::before);
+    FEEDBACK_TRY(customer);
+    if (*customer) {
+        links.customer_before_id = (*customer)->complaint_id;
+        links.customer_gap_ms = opened_at - (*customer)->opened_at;
+    }
+    auto product = nearest(db, Same::product, keys, opened_at, complaint_id, Side::before);
+    FEEDBACK_TRY(product);
+    if (*product) {
+        links.product_before_id = (*product)->complaint_id;
+        links.product_gap_ms = opened_at - (*product)->opened_at;
+    }
+    return links;
+}
+
+// The complaints right after the moment with the same customer or product:
+// the ones whose nearest earlier complaint may change when a complaint
+// there comes or goes.
+Result<void> add_followers(Database& db, const RepeatKeys& keys, int64_t opened_at, const std::string& complaint_id,
+                           std::set<std::string>& followers)
+{
+    for (Same same : {Same::customer, Same::product}) {
+        auto next = nearest(db, same, keys, opened_at, complaint_id, Side::after);
+        FEEDBACK_TRY(next);
+        if (*next)
+            followers.insert((*next)->complaint_id);
+    }
+    return {};
+}
+
+// Works out a complaint's nearest earlier ones again, and moves it in the
+// repeat weeks when they changed.
+Result<void> relink(Database& db, const std::string& complaint_id, WeekDeltas& deltas)
+{
+    auto stmt = db.cached("SELECT opened_at, opened_local, customer_key, product_ref, category, customer_before_id, "
+                          "customer_gap_ms, product_before_id, product_gap_ms FROM dashboard_complaints "
+                          "WHERE complaint_id = ?1 AND opened_at IS NOT NULL");
+    FEEDBACK_TRY(stmt);
+    (*stmt)->bind(1, complaint_id);
+    std::optional<int64_t> opened_at;
+    std::optional<int64_t> opened_local;
+    RepeatKeys keys;
+    RepeatLinks was;
+    FEEDBACK_TRY(each_row(**stmt, [&](const Statement& row) {
+        opened_at = row.column_int64(0);
+        opened_local = row.column_optional_int64(1);
+        keys = {row.column_optional_text(2), row.column_optional_text(3), row.column_text(4)};
+        was = {row.column_optional_text(5), row.column_optional_int64(6), row.column_optional_text(7),
+               row.column_optional_int64(8)};
+    }));
+    if (!opened_at)
+        return {};
+    auto now = links_of(db, keys, *opened_at, complaint_id);
+    FEEDBACK_TRY(now);
+    if (*now == was)
+        return {};
+    auto update = db.cached("UPDATE dashboard_complaints SET customer_before_id = ?2, customer_gap_ms = ?3, "
+                            "product_before_id = ?4, product_gap_ms = ?5 WHERE complaint_id = ?1");
+    FEEDBACK_TRY(update);
+    FEEDBACK_TRY((*update)
+                     ->bind(1, complaint_id)
+                     .bind(2, now->customer_before_id)
+                     .bind(3, now->customer_gap_ms)
+                     .bind(4, now->product_before_id)
+                     .bind(5, now->product_gap_ms)
+                     .run());
+    deltas.add_repeat(opened_local, was.gap_ms(), -1);
+    deltas.add_repeat(opened_local, now->gap_ms(), 1);
+    return {};
+}
+
+// A complaint's row as it was projected before: what the week counters
+// took from it, and where it stood among its customer's and product's.
+struct Projected {
+    ComplaintFacts facts;
+    std::optional<int64_t> opened_at;
+    RepeatKeys keys;
+};
+
+// Takes the complaint's row as projected before out (nothing when there was none).
+Result<std::optional<Projected>> remove_projected(Database& db, const std::string& complaint_id)
 {
     auto stmt = db.cached("DELETE FROM dashboard_complaints WHERE complaint_id = ?1 RETURNING store_code, opened_local, "
                           "status, close_outcome, solved_on_the_spot, handling_score, satisfied, escalated, reopen_count, "
-                          "channel, category, root_cause, resolution, coalesce(amount_cents, 0)");
+                          "channel, category, root_cause, resolution, coalesce(amount_cents, 0), answer_working_ms, "
+                          "resolution_working_ms, customer_gap_ms, product_gap_ms, opened_at, customer_key, product_ref");
     FEEDBACK_TRY(stmt);
     (*stmt)->bind(1, complaint_id);
-    std::optional<ComplaintFacts> facts;
+    std::optional<Projected> projected;
     FEEDBACK_TRY(each_row(**stmt, [&](const Statement& row) {
-        facts = ComplaintFacts{row.column_text(0),
+        ComplaintFacts facts{row.column_text(0),
                                row.column_optional_int64(1),
                                row.column_text(2),
                                row.column_text(3),
@@ -529,9 +714,14 @@ Result<std::optional<ComplaintFacts>> remove_projected(Database& db, const std::
                                row.column_int64(7) != 0,
                                row.column_int64(8),
                                {row.column_text(9), row.column_text(10), row.column_text(11), row.column_text(12)},
-                               row.column_int64(13)};
+                               row.column_int64(13),
+                               row.column_optional_int64(14),
+                               row.column_optional_int64(15),
+                               nearer_gap(row.column_optional_int64(16), row.column_optional_int64(17))};
+        projected = Projected{std::move(facts), row.column_optional_int64(18),
+                              {row.column_optional_text(19), row.column_optional_text(20), row.column_text(10)}};
     }));
-    return facts;
+    return projected;
 }
 
 // Folds one complaint from all of its events and replaces its row and actions.
@@ -605,25 +795,40 @@ Result<void> project_complaint(Database& db, StoreRules& rules, const std::strin
                                             [](const PlannedAction& action) { return action.checked_at.has_value(); });
     int64_t actions_open = static_cast<int64_t>(state.actions.size()) - actions_checked;
 
+    // The complaints right after it among its customer's and product's, as
+    // it was and as it is now, may have a new nearest earlier one.
+    std::set<std::string> followers;
     auto before = remove_projected(db, complaint_id);
     FEEDBACK_TRY(before);
-    if (*before)
-        deltas.add(**before, -1);
+    if (*before) {
+        deltas.add((*before)->facts, -1);
+        if ((*before)->opened_at)
+            FEEDBACK_TRY(add_followers(db, (*before)->keys, *(*before)->opened_at, complaint_id, followers));
+    }
+    const RepeatKeys keys{key, product_ref, state.category};
+    RepeatLinks links;
+    if (state.opened_at) {
+        auto linked = links_of(db, keys, *state.opened_at, complaint_id);
+        FEEDBACK_TRY(linked);
+        links = std::move(*linked);
+        FEEDBACK_TRY(add_followers(db, keys, *state.opened_at, complaint_id, followers));
+    }
     deltas.add({store_code, opened_local, state.status ? std::string(to_string(*state.status)) : std::string(),
                 state.close_outcome, state.solved_on_the_spot,
                 state.handling_score ? std::optional<int64_t>(*state.handling_score) : std::nullopt,
                 as_optional_bool(state.satisfied), state.escalated_at.has_value(), int64_t{state.reopen_count},
                 {state.channel, state.category, state.root_cause, state.last_resolution},
-                state.amount_cents.value_or(0)},
+                state.amount_cents.value_or(0), answer_working_ms, resolution_working_ms, links.gap_ms()},
                1);
     auto upsert = db.cached(
         "INSERT INTO dashboard_complaints(complaint_id, reference, store_code, status, channel, category, "
         "opened_at, acknowledged_at, first_response_at, closed_at, close_outcome, deadline_at, solved_on_the_spot, "
         "satisfied, handling_score, root_cause, actions_open, actions_checked, product_ref, customer_key, "
         "last_event_at, event_count, severity, owner, escalated, reopen_count, resolution, amount_cents, "
-        "answer_working_ms, resolution_working_ms, opened_local, severity_rank) "
+        "answer_working_ms, resolution_working_ms, opened_local, severity_rank, customer_before_id, customer_gap_ms, "
+        "product_before_id, product_gap_ms) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)");
+        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)");
     FEEDBACK_TRY(upsert);
     Statement& s = **upsert;
     s.bind(1, complaint_id)
@@ -657,8 +862,15 @@ Result<void> project_complaint(Database& db, StoreRules& rules, const std::strin
         .bind(29, answer_working_ms)
         .bind(30, resolution_working_ms)
         .bind(31, opened_local)
-        .bind(32, severity_rank(severity_level(state.severity)));
+        .bind(32, severity_rank(severity_level(state.severity)))
+        .bind(33, links.customer_before_id)
+        .bind(34, links.customer_gap_ms)
+        .bind(35, links.product_before_id)
+        .bind(36, links.product_gap_ms);
     FEEDBACK_TRY(s.run());
+    followers.erase(complaint_id);
+    for (const std::string& follower : followers)
+        FEEDBACK_TRY(relink(db, follower, deltas));
 
     auto clear = db.cached("DELETE FROM dashboard_actions WHERE complaint_id = ?1");
     FEEDBACK_TRY(clear);

@@ -1,5 +1,5 @@
 // What the dashboard's queries share (analytics.cpp, review.cpp): a period
-// cut to the times events can have, SQL text built with numbered parameters,
+// cut to the times events can have and at week starts, SQL text built with numbered parameters,
 // stepping through rows, shares, and the newest configuration of each store.
 // Internal to sync/hq/dashboard/.
 #pragma once
@@ -7,6 +7,7 @@
 #include "config/kiosk_config.h"
 #include "domain/validation.h"
 #include "hq/dashboard/analytics.h"
+#include "hq/dashboard/calendar.h"
 #include "sql/connection.h"
 
 #include <nlohmann/json.hpp>
@@ -40,6 +41,30 @@ inline Result<Period> checked_period(const Period& period)
     if (out.to_ms < out.from_ms)
         out.to_ms = out.from_ms; // wholly outside: empty
     return out;
+}
+
+// `ms` when it is `start` (a day or week start), else the next one after it.
+inline int64_t round_up(int64_t ms, int64_t start, int64_t step)
+{
+    return start == ms ? ms : start + step;
+}
+
+// A period cut at week starts: the days before its first whole week, the
+// whole weeks (what the per-week tables answer) and the days after them.
+// Without a whole week it is all `before`.
+struct WeekCut {
+    Period before;
+    Period weeks;
+    Period after;
+};
+
+inline WeekCut cut_at_weeks(const Period& period)
+{
+    const int64_t first_week = round_up(period.from_ms, week_start_of(period.from_ms), ms_per_week);
+    const int64_t end_weeks = week_start_of(period.to_ms);
+    if (first_week >= end_weeks)
+        return {period, {}, {}};
+    return {{period.from_ms, first_week}, {first_week, end_weeks}, {end_weeks, period.to_ms}};
 }
 
 // SQL text with its parameters numbered in the order they are added, so

@@ -1,20 +1,21 @@
 // The management review's figures (review.h): the read model's complaints,
 // actions and ratings queried per period and store (the times in working
-// hours the projector works out per complaint), and the search in the
+// hours the projector works out per complaint and counts per week), and the search in the
 // comments the projector keeps searchable (FTS5 on SQLite, a text-search
 // index on PostgreSQL).
 #include "hq/dashboard/review.h"
 
 #include "hq/dashboard/query_kit.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace feedback::hq::dashboard {
 
 namespace {
 
 constexpr int64_t repeat_window_ms = 90LL * 24 * 60 * 60 * 1000;
-constexpr double ms_per_hour = 60.0 * 60 * 1000;
 
 Result<std::vector<CountRow>> counts_by(Database& db, const Filter& filter, std::string_view column)
 {
@@ -27,52 +28,70 @@ Result<std::vector<CountRow>> counts_by(Database& db, const Filter& filter, std:
 }
 
 // The working hours the projector worked out per complaint (a column in
-// ms), over the complaints of the filter where it is set: median and p90 by
-// nearest rank. PostgreSQL's percentile_disc is that rank (the first value
-// at or past ceil(p * n)) and spares sending every value; SQLite, in this
-// process, hands them to nearest_rank().
+// ms), over the complaints of the filter where it is set, to the tenth of an
+// hour as the page shows them: median and p90 by nearest rank. For the
+// chain, whole weeks are read from dashboard_working_time_weeks (complaints
+// per tenth), the days at either end from the complaints, rounded the same
+// way (projector.cpp's tenths_of_hour).
 Result<Spread> spread_of(Database& db, const Period& period, const Filter& filter, std::string_view column)
 {
     const std::string name(column);
-    const bool in_sql = db.backend() == sql::Backend::postgresql;
-    Sql sql(in_sql ? "SELECT count(" + name + "), percentile_disc(0.5) WITHIN GROUP (ORDER BY " + name +
-                         "), percentile_disc(0.9) WITHIN GROUP (ORDER BY " + name + ") FROM dashboard_complaints WHERE "
-                   : "SELECT " + name + " FROM dashboard_complaints WHERE ");
-    sql.filter(period, filter.store_code, "opened_local");
-    sql += " AND " + name + " IS NOT NULL";
-    auto stmt = sql.prepare(db);
-    FEEDBACK_TRY(stmt);
-    auto hours = [](int64_t ms) { return static_cast<double>(ms) / ms_per_hour; };
-    Spread out;
-    std::vector<double> values;
-    FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
-        if (!in_sql) {
-            values.push_back(hours(row.column_int64(0)));
-            return;
+    std::map<int64_t, int64_t> tenths; // tenths of an hour -> complaints
+    auto add = [&](Sql& sql) -> Result<void> {
+        auto stmt = sql.prepare(db);
+        FEEDBACK_TRY(stmt);
+        return each_row(*stmt, [&](const Statement& row) { tenths[row.column_int64(0)] += row.column_int64(1); });
+    };
+    auto from_complaints = [&](const Period& part) -> Result<void> {
+        if (part.to_ms <= part.from_ms)
+            return {};
+        Sql sql("SELECT (" + name + " + 180000) / 360000, count(*) FROM dashboard_complaints WHERE ");
+        sql.filter(part, filter.store_code, "opened_local");
+        sql += " AND " + name + " IS NOT NULL GROUP BY 1";
+        return add(sql);
+    };
+    if (!filter.store_code.empty()) {
+        FEEDBACK_TRY(from_complaints(period));
+    } else {
+        const WeekCut cut = cut_at_weeks(period);
+        FEEDBACK_TRY(from_complaints(cut.before));
+        if (cut.weeks.to_ms > cut.weeks.from_ms) {
+            Sql weeks("SELECT tenths, sum(complaints) FROM dashboard_working_time_weeks WHERE measure = ");
+            weeks += weeks.arg(name) + " AND ";
+            weeks.filter(cut.weeks, "", "week_start");
+            weeks += " GROUP BY 1";
+            FEEDBACK_TRY(add(weeks));
         }
-        out.count = row.column_int64(0);
-        if (out.count > 0) {
-            out.median_hours = hours(row.column_int64(1));
-            out.p90_hours = hours(row.column_int64(2));
-        }
-    }));
-    if (!in_sql) {
-        out.count = static_cast<int64_t>(values.size());
-        out.median_hours = nearest_rank(values, 0.5);
-        out.p90_hours = nearest_rank(std::move(values), 0.9);
+        FEEDBACK_TRY(from_complaints(cut.after));
     }
+    Spread out;
+    for (const auto& [value, count] : tenths)
+        out.count += count;
+    auto hours = [](std::optional<int64_t> tenth) {
+        return tenth ? std::optional<double>(static_cast<double>(*tenth) / 10.0) : std::nullopt;
+    };
+    out.median_hours = hours(nearest_rank(tenths, 0.5));
+    out.p90_hours = hours(nearest_rank(tenths, 0.9));
     return out;
 }
 
 } // namespace
 
-std::optional<double> nearest_rank(std::vector<double> values, double p)
+std::optional<int64_t> nearest_rank(const std::map<int64_t, int64_t>& counts, double p)
 {
-    if (values.empty())
+    int64_t total = 0;
+    for (const auto& [value, count] : counts)
+        total += count;
+    if (total <= 0)
         return std::nullopt;
-    std::sort(values.begin(), values.end());
-    auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
-    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
+    const auto rank = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(p * static_cast<double>(total))), 1, total);
+    int64_t seen = 0;
+    for (const auto& [value, count] : counts) {
+        seen += count;
+        if (seen >= rank)
+            return value;
+    }
+    return counts.rbegin()->first;
 }
 
 Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
@@ -112,9 +131,9 @@ Result<Review> review(Database& db, const Filter& filter, int64_t now_ms)
     auto promises = promise_measures(db, filter, now_ms);
     FEEDBACK_TRY(promises);
     out.promises = std::move(*promises);
-    auto repeats = repeat_complaints(db, filter, repeat_window_ms);
+    auto repeats = repeat_count(db, filter, repeat_window_ms);
     FEEDBACK_TRY(repeats);
-    out.repeats = static_cast<int64_t>(repeats->size());
+    out.repeats = *repeats;
 
     Sql actions("SELECT count(*), count(a.checked_at), coalesce(sum(a.effective), 0) FROM dashboard_actions AS a "
                 "JOIN dashboard_complaints AS c ON c.complaint_id = a.complaint_id WHERE ");

@@ -17,13 +17,15 @@
 #include "hq/dashboard/analytics.h"
 
 #include <optional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace feedback::hq::dashboard {
 
-// How long something took over a set of complaints, in working hours.
+// How long something took over a set of complaints, in working hours to the
+// tenth (6 minutes), as the review shows them.
 struct Spread {
     int64_t count = 0; // complaints measured
     std::optional<double> median_hours;
@@ -78,7 +80,8 @@ struct CommentHit {
 Result<std::vector<CommentHit>> search_comments(sql::Connection& db, const Filter& filter, std::string_view words,
                                                 int64_t limit);
 
-// The nearest-rank percentile (0 < p <= 1) of unsorted values; nothing when empty.
-std::optional<double> nearest_rank(std::vector<double> values, double p);
+// The nearest-rank percentile (0 < p <= 1) of values given as value -> how
+// many times it occurs; nothing when there are none.
+std::optional<int64_t> nearest_rank(const std::map<int64_t, int64_t>& counts, double p);
 
 } // namespace feedback::hq::dashboard

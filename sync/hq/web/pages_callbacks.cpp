@@ -6,8 +6,6 @@
 
 #include "forms.h"
 
-#include <algorithm>
-#include <span>
 
 namespace feedback::hq::web {
 
@@ -17,7 +15,7 @@ const std::vector<std::string> outcomes{"reached", "no_answer", "declined", "wro
 
 // A chain's year held tens of thousands still to call (MBs of HTML): the
 // list shows the first ones, the export all of them.
-constexpr size_t calls_listed = 200;
+constexpr int64_t calls_listed = 200;
 
 } // namespace
 
@@ -32,21 +30,21 @@ void callbacks_page(Page& page)
                         std::string(all ? " checked" : "") + "> " + escape(t("callbacks.include_done")) + "</label>";
     std::string body = "<p class=\"intro\">" + escape(t("callbacks.intro")) + "</p>" +
                        filter_form(page, filters, "/callbacks", extra);
-    auto rows = dashboard::call_backs(page.store.connection(), filters.filter, !all);
-    if (!rows) {
-        page.send_failure(rows.error());
+    auto calls = dashboard::call_backs(page.store.connection(), filters.filter, !all, calls_listed);
+    if (!calls) {
+        page.send_failure(calls.error());
         return;
     }
+    const std::vector<dashboard::CallBackRow>& rows = calls->rows;
     QueryParams params = filter_params(filters);
     params.emplace_back("all", all ? "1" : "");
-    body += "<p class=\"summary\">" + escape(t.format("callbacks.count", {{"count", std::to_string(rows->size())}})) +
+    body += "<p class=\"summary\">" + escape(t.format("callbacks.count", {{"count", std::to_string(calls->total)}})) +
             " <a class=\"export\" href=\"/export/callbacks.csv" + escape(query_string(params)) + "\">" +
             escape(t("export.csv")) + "</a></p>";
-    const size_t listed = std::min(rows->size(), calls_listed);
-    if (listed < rows->size())
+    if (static_cast<int64_t>(rows.size()) < calls->total)
         body += "<p class=\"note\" id=\"callbacks-listed\">" +
-                escape(t.format("callbacks.listed", {{"listed", std::to_string(listed)}})) + "</p>";
-    if (rows->empty()) {
+                escape(t.format("callbacks.listed", {{"listed", std::to_string(rows.size())}})) + "</p>";
+    if (rows.empty()) {
         body += "<p class=\"empty\">" + escape(t("callbacks.none")) + "</p>";
         page.send_page(200, t("callbacks.title"), "callbacks", body);
         return;
@@ -56,7 +54,7 @@ void callbacks_page(Page& page)
             escape(t("filter.store")) + "</th><th>" + escape(t("callbacks.score")) + "</th><th>" +
             escape(t("callbacks.reasons")) + "</th><th>" + escape(t("callbacks.comment")) + "</th><th>" +
             escape(t("callbacks.outcome")) + "</th></tr></thead><tbody>";
-    for (const auto& row : std::span(*rows).first(listed)) {
+    for (const auto& row : rows) {
         std::string reasons;
         for (const auto& reason : row.reason_ids)
             reasons += (reasons.empty() ? "" : ", ") + page.label_of(config, "reasons", reason);

@@ -57,11 +57,11 @@ void export_csv(Page& page)
                 break;
         }
     } else if (list == "callbacks") {
-        auto rows = dashboard::call_backs(page.store.connection(), filters.filter, page.param("all") != "1");
-        if (!rows)
-            return page.send_failure(rows.error());
+        auto calls = dashboard::call_backs(page.store.connection(), filters.filter, page.param("all") != "1");
+        if (!calls)
+            return page.send_failure(calls.error());
         csv = csv_line({"rating_id", "store", "rated_at", "score", "reason_ids", "comment", "outcome", "followed_up_at"});
-        for (const auto& row : *rows) {
+        for (const auto& row : calls->rows) {
             std::string reasons;
             for (const auto& reason : row.reason_ids)
                 reasons += (reasons.empty() ? "" : " ") + reason;
@@ -110,7 +110,7 @@ void export_csv(Page& page)
             csv += csv_line({"category", row.key, std::to_string(row.count), "", "", "", ""});
         for (const auto& row : found->top_root_causes)
             csv += csv_line({"root_cause", row.key, std::to_string(row.count), "", "", "", ""});
-        for (const auto& repeat : found->repeats)
+        for (const auto& repeat : found->repeats.rows)
             csv += csv_line({"repeat", repeat.reason, "", repeat.complaint_id, repeat.earlier_complaint_id, "", ""});
         for (const auto& effect : found->action_effects)
             csv += csv_line({"action_effect", effect.category, "", effect.complaint_id, effect.action_id,

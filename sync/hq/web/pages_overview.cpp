@@ -197,7 +197,7 @@ int64_t repeat_window_days(Page& page, Filters& filters)
 }
 
 // The repeat complaints the learning page lists, newest first.
-constexpr size_t repeats_listed = 100;
+constexpr int64_t repeats_listed = 100;
 
 void learning_page(Page& page)
 {
@@ -206,7 +206,7 @@ void learning_page(Page& page)
     if (auto fresh = page.refresh_figures(); !fresh)
         return page.send_failure(fresh.error());
     int64_t window = repeat_window_days(page, filters);
-    auto found = dashboard::learning(page.store.connection(), filters.filter, window * ms_per_day);
+    auto found = dashboard::learning(page.store.connection(), filters.filter, window * ms_per_day, repeats_listed);
     if (!found) {
         page.send_failure(found.error());
         return;
@@ -231,21 +231,20 @@ void learning_page(Page& page)
 
     body += "<section class=\"card\" id=\"repeats\"><h2>" + escape(t("learning.repeats")) + "</h2><p>" +
             escape(t.format("learning.repeats_intro", {{"days", std::to_string(window)}})) + "</p>";
-    if (found->repeats.empty()) {
+    const dashboard::RepeatList& repeats = found->repeats;
+    if (repeats.rows.empty()) {
         body += "<p class=\"empty\">" + escape(t("learning.nothing")) + "</p>";
     } else {
         // A chain's year can hold a quarter of a million: the page lists the
         // newest, the export (below) has every one.
-        const size_t listed = std::min(found->repeats.size(), repeats_listed);
-        if (listed < found->repeats.size())
+        if (static_cast<int64_t>(repeats.rows.size()) < repeats.total)
             body += "<p id=\"repeats-listed\">" +
-                    escape(t.format("learning.repeats_listed", {{"total", std::to_string(found->repeats.size())},
-                                                                {"listed", std::to_string(listed)}})) +
+                    escape(t.format("learning.repeats_listed", {{"total", std::to_string(repeats.total)},
+                                                                {"listed", std::to_string(repeats.rows.size())}})) +
                     "</p>";
         body += "<table class=\"list\"><thead><tr><th>" + escape(t("learning.complaint")) + "</th><th>" +
                 escape(t("learning.earlier")) + "</th><th>" + escape(t("learning.why")) + "</th></tr></thead><tbody>";
-        for (size_t newest = 0; newest < listed; ++newest) {
-            const auto& repeat = found->repeats[found->repeats.size() - 1 - newest];
+        for (const auto& repeat : repeats.rows) {
             body += "<tr><td><a href=\"/complaints/" + escape(repeat.complaint_id) + "\">" +
                     escape(repeat.complaint_id.substr(0, 8)) + "</a></td><td><a href=\"/complaints/" +
                     escape(repeat.earlier_complaint_id) + "\">" + escape(repeat.earlier_complaint_id.substr(0, 8)) +
