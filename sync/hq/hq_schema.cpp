@@ -589,6 +589,36 @@ INSERT INTO dashboard_working_time_weeks(week_start, measure, tenths, complaints
            'resolution_working_ms', (resolution_working_ms + 180000) / 360000, count(*)
     FROM dashboard_complaints WHERE opened_local IS NOT NULL AND resolution_working_ms IS NOT NULL GROUP BY 1, 3;
 )sql",
+    // 17: the chain's NPS and complaint counts per week, so its overview
+    // sums some 50 rows a year instead of 2,000 stores' weeks (issue 14);
+    // filled from the stores' weeks.
+    R"sql(
+CREATE TABLE dashboard_nps_chain_weeks(
+    week_start INTEGER NOT NULL PRIMARY KEY,
+    promoters  INTEGER NOT NULL,
+    passives   INTEGER NOT NULL,
+    detractors INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO dashboard_nps_chain_weeks(week_start, promoters, passives, detractors)
+    SELECT week_start, sum(promoters), sum(passives), sum(detractors) FROM dashboard_nps_weeks GROUP BY 1;
+CREATE TABLE dashboard_complaint_chain_weeks(
+    week_start           INTEGER NOT NULL PRIMARY KEY,
+    opened               INTEGER NOT NULL,
+    open_now             INTEGER NOT NULL,
+    closed_resolved      INTEGER NOT NULL,
+    resolved_on_the_spot INTEGER NOT NULL,
+    solved_on_the_spot   INTEGER NOT NULL,
+    handling_scores      INTEGER NOT NULL,
+    handling_score_sum   INTEGER NOT NULL,
+    satisfied_answers    INTEGER NOT NULL,
+    satisfied            INTEGER NOT NULL,
+    escalated            INTEGER NOT NULL,
+    reopened             INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO dashboard_complaint_chain_weeks(week_start, opened, open_now, closed_resolved, resolved_on_the_spot, solved_on_the_spot, handling_scores, handling_score_sum, satisfied_answers, satisfied, escalated, reopened)
+    SELECT week_start, sum(opened), sum(open_now), sum(closed_resolved), sum(resolved_on_the_spot), sum(solved_on_the_spot), sum(handling_scores), sum(handling_score_sum), sum(satisfied_answers), sum(satisfied), sum(escalated), sum(reopened)
+    FROM dashboard_complaint_weeks GROUP BY 1;
+)sql",
 };
 
 
@@ -1051,6 +1081,33 @@ INSERT INTO dashboard_working_time_weeks(week_start, measure, tenths, complaints
     SELECT opened_local - (((opened_local - 345600000) % 604800000) + 604800000) % 604800000,
            'resolution_working_ms', (resolution_working_ms + 180000) / 360000, count(*)
     FROM dashboard_complaints WHERE opened_local IS NOT NULL AND resolution_working_ms IS NOT NULL GROUP BY 1, 3;
+)sql"},
+    PostgresMigration{17, R"sql(
+CREATE TABLE dashboard_nps_chain_weeks(
+    week_start BIGINT NOT NULL PRIMARY KEY,
+    promoters  BIGINT NOT NULL,
+    passives   BIGINT NOT NULL,
+    detractors BIGINT NOT NULL
+);
+INSERT INTO dashboard_nps_chain_weeks(week_start, promoters, passives, detractors)
+    SELECT week_start, sum(promoters), sum(passives), sum(detractors) FROM dashboard_nps_weeks GROUP BY 1;
+CREATE TABLE dashboard_complaint_chain_weeks(
+    week_start           BIGINT NOT NULL PRIMARY KEY,
+    opened               BIGINT NOT NULL,
+    open_now             BIGINT NOT NULL,
+    closed_resolved      BIGINT NOT NULL,
+    resolved_on_the_spot BIGINT NOT NULL,
+    solved_on_the_spot   BIGINT NOT NULL,
+    handling_scores      BIGINT NOT NULL,
+    handling_score_sum   BIGINT NOT NULL,
+    satisfied_answers    BIGINT NOT NULL,
+    satisfied            BIGINT NOT NULL,
+    escalated            BIGINT NOT NULL,
+    reopened             BIGINT NOT NULL
+);
+INSERT INTO dashboard_complaint_chain_weeks(week_start, opened, open_now, closed_resolved, resolved_on_the_spot, solved_on_the_spot, handling_scores, handling_score_sum, satisfied_answers, satisfied, escalated, reopened)
+    SELECT week_start, sum(opened), sum(open_now), sum(closed_resolved), sum(resolved_on_the_spot), sum(solved_on_the_spot), sum(handling_scores), sum(handling_score_sum), sum(satisfied_answers), sum(satisfied), sum(escalated), sum(reopened)
+    FROM dashboard_complaint_weeks GROUP BY 1;
 )sql"},
 };
 

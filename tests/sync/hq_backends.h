@@ -25,8 +25,10 @@ inline nlohmann::json default_config_document()
     return *document;
 }
 
-// What schema migration 16 added, taken away again (either backend), for
-// tests that open a database as an older version left it.
+// What schema migrations 17 and 16 added, taken away again (either
+// backend), for tests that open a database as an older version left it.
+inline constexpr const char* undo_migration_17 =
+    "DROP TABLE dashboard_nps_chain_weeks; DROP TABLE dashboard_complaint_chain_weeks; ";
 inline constexpr const char* undo_migration_16 =
     "DROP TABLE dashboard_repeat_weeks; DROP TABLE dashboard_working_time_weeks; "
     "DROP INDEX dashboard_complaints_repeats; ALTER TABLE dashboard_complaints DROP COLUMN customer_before_id; "

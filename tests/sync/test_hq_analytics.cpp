@@ -444,14 +444,16 @@ const std::vector<std::string> read_model_tables{"dashboard_ratings",    "dashbo
                                                  "dashboard_nps_days",   "dashboard_nps_weeks",
                                                  "dashboard_complaints", "dashboard_complaint_weeks",
                                                  "dashboard_complaint_week_keys", "dashboard_actions",
-                                                 "dashboard_repeat_weeks", "dashboard_working_time_weeks"};
+                                                 "dashboard_repeat_weeks", "dashboard_working_time_weeks",
+                                                 "dashboard_nps_chain_weeks", "dashboard_complaint_chain_weeks"};
 
-// Migration 16 run again over what is in `db` (its columns and tables taken
-// away, the version set back): the repeat links and the per-week repeat and
-// working-time counts as the migration works them out from the complaints.
-void refill_by_migration_16(sql::Connection& db)
+// Migrations 16 and 17 run again over what is in `db` (their columns and
+// tables taken away, the version set back): the repeat links, the per-week
+// repeat and working-time counts and the chain's weeks as the migrations
+// work them out from the complaints and the stores' weeks.
+void refill_by_migrations_16_17(sql::Connection& db)
 {
-    REQUIRE(db.exec(testing::undo_migration_16));
+    REQUIRE(db.exec(std::string(testing::undo_migration_17) + testing::undo_migration_16));
     testing::set_schema_version(db, 15);
     REQUIRE(hq::migrate_schema(db));
 }
@@ -478,6 +480,33 @@ void check_chain_overview(sql::Connection& db)
 // =============================================================================
 // [SECTION] Calendar and keys
 // =============================================================================
+
+TEST_CASE("out of many stores, the lowest and the highest NPS are listed; out of few, all", "[hq][dashboard]")
+{
+    // Store Snn has nn promoters and 30 - nn detractors: NPS rises with nn.
+    std::vector<StoreNps> stores;
+    for (int n = 0; n < 30; ++n) {
+        StoreNps store;
+        store.store_code = "S" + std::to_string(100 + (n * 7) % 30); // not in NPS order
+        const int rank = (n * 7) % 30;
+        store.nps.counts.promoters = rank;
+        store.nps.counts.detractors = 30 - rank;
+        stores.push_back(store);
+    }
+    auto codes = [](const std::vector<const StoreNps*>& listed) {
+        std::vector<std::string> out;
+        for (const StoreNps* store : listed)
+            out.push_back(store->store_code);
+        return out;
+    };
+    auto all = lowest_and_highest(stores, 30);
+    REQUIRE(all.size() == 30);
+    CHECK(all.front() == &stores.front()); // as they came
+    CHECK(codes(lowest_and_highest(stores, 6)) ==
+          std::vector<std::string>{"S100", "S101", "S102", "S127", "S128", "S129"});
+    CHECK(codes(lowest_and_highest(stores, 2)) == std::vector<std::string>{"S100", "S129"});
+    CHECK(lowest_and_highest({}, 4).empty());
+}
 
 TEST_CASE("days and ISO weeks on a wall clock, with labels", "[hq][dashboard]")
 {
@@ -1206,13 +1235,13 @@ TEST_CASE("the repeat links and working-time weeks the projector keeps equal mig
 
     auto& db = hq.store.connection();
     const std::vector<std::string> tables{"dashboard_complaints", "dashboard_repeat_weeks",
-                                          "dashboard_working_time_weeks"};
+                                          "dashboard_working_time_weeks", "dashboard_complaint_chain_weeks"};
     std::map<std::string, std::vector<std::string>> projected;
     for (const std::string& table : tables)
         projected[table] = dump(db, table);
     CHECK(db.query_int64("SELECT count(*) FROM dashboard_complaints WHERE customer_gap_ms IS NOT NULL").value() > 5);
     CHECK(db.query_int64("SELECT count(*) FROM dashboard_complaints WHERE product_gap_ms IS NOT NULL").value() > 10);
-    refill_by_migration_16(db);
+    refill_by_migrations_16_17(db);
     for (const std::string& table : tables) {
         INFO(table);
         CHECK_FALSE(projected[table].empty());
@@ -1233,8 +1262,10 @@ TEST_CASE("migration 15 fills the list's ranks, the NPS and complaint week count
         REQUIRE(fixture->hq->store.record_hq_event(EventType::complaint_assessed, complaint, "hq:maria",
                                                    {{"severity", severity}, {"owner", "maria"}}, thu(w49)));
     REQUIRE(fixture->projector->catch_up());
-    const std::vector<std::string> filled = {"dashboard_nps_weeks", "dashboard_rating_reasons",
-                                             "dashboard_complaint_weeks", "dashboard_complaint_week_keys"};
+    const std::vector<std::string> filled = {"dashboard_nps_weeks",          "dashboard_rating_reasons",
+                                             "dashboard_complaint_weeks",    "dashboard_complaint_week_keys",
+                                             "dashboard_nps_chain_weeks",    "dashboard_complaint_chain_weeks",
+                                             "dashboard_working_time_weeks", "dashboard_repeat_weeks"};
     std::map<std::string, std::vector<std::string>> projected;
     for (const std::string& table : filled)
         projected[table] = dump(db, table);
@@ -1252,7 +1283,7 @@ TEST_CASE("migration 15 fills the list's ranks, the NPS and complaint week count
     // The read model as version 14 left it (the rank column, the indexes
     // and the tables gone, and migration 16's), then opened again:
     // migrations 15 and 16 run.
-    REQUIRE(db.exec(std::string(testing::undo_migration_16) +
+    REQUIRE(db.exec(std::string(testing::undo_migration_17) + testing::undo_migration_16 +
                     "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
                     "DROP TABLE dashboard_complaint_weeks; DROP TABLE dashboard_complaint_week_keys; "
                     "DROP INDEX dashboard_complaints_unanswered; "
@@ -1509,7 +1540,7 @@ TEST_CASE("learning: repeats agree with a look-up of the nearest earlier complai
         REQUIRE(insert->run());
     }
     // The links and the week counts the projector keeps, as migration 16 fills them.
-    refill_by_migration_16(db);
+    refill_by_migrations_16_17(db);
 
     // The definition: for each complaint of the filter, the nearest earlier
     // one (opened_at, then id) of the same customer, else of the same

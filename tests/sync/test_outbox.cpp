@@ -225,6 +225,11 @@ TEST_CASE("the survey after closing is answered once through its link", "[mail][
     INFO((closed ? "" : closed.error().message));
     REQUIRE(closed);
     CHECK(office.plan(t + 3 * minute).queued == 3); // acknowledgement, decision, survey
+    // Counted up to a limit, and one more: "more than 2".
+    CHECK(mail::outbox_summary(office.store.connection()).value().queued == 3);
+    CHECK(mail::outbox_summary(office.store.connection(), 2).value().queued == 3);
+    CHECK(mail::outbox_summary(office.store.connection(), 1).value().queued == 2);
+    CHECK_FALSE(mail::outbox_summary(office.store.connection(), -1));
     std::string link;
     for (const auto& message : office.claim(t + 3 * minute))
         if (message.kind == "survey") {

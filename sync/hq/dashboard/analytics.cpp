@@ -45,19 +45,24 @@ void add_counts(NpsSummary& into, long promoters, long passives, long detractors
 // [SECTION] NPS
 // =============================================================================
 
-// NPS counts of one store in one week, as the visitor receives them.
-using NpsVisitor = std::function<void(const std::string& store_code, int64_t week_start, long promoters,
-                                      long passives, long detractors)>;
+// NPS counts as the visitor receives them: of one store in one week; of
+// the chain in one week (store_code empty); or of one store over the
+// period's whole weeks (no week_start). The chain's counts are those with a
+// week.
+using NpsVisitor = std::function<void(const std::string& store_code, std::optional<int64_t> week_start,
+                                      long promoters, long passives, long detractors)>;
 
 // Whole days or weeks of `part` from the per-day or per-week counts
-// (`table` and its `start_column`).
+// (`table` and its `start_column`; the chain's weeks have no store).
 Result<void> nps_from_counts(Database& db, std::string_view table, std::string_view start_column, const Period& part,
                              const std::string& store_code, const NpsVisitor& visit)
 {
     if (part.to_ms <= part.from_ms)
         return {};
     const std::string column(start_column);
-    Sql sql("SELECT store_code, " + column + ", promoters, passives, detractors FROM " + std::string(table) + " WHERE ");
+    const bool chain_table = table == "dashboard_nps_chain_weeks";
+    Sql sql("SELECT " + std::string(chain_table ? "''" : "store_code") + ", " + column +
+            ", promoters, passives, detractors FROM " + std::string(table) + " WHERE ");
     sql.filter(part, store_code, column);
     auto stmt = sql.prepare(db);
     FEEDBACK_TRY(stmt);
@@ -104,7 +109,21 @@ Result<void> collect_nps(Database& db, const Period& period, const std::string& 
     };
     FEEDBACK_TRY(nps_from_ratings(db, {period.from_ms, first_whole_day}, store_code, visit));
     FEEDBACK_TRY(days(cut.before));
-    FEEDBACK_TRY(nps_from_counts(db, "dashboard_nps_weeks", "week_start", cut.weeks, store_code, visit));
+    if (!store_code.empty()) {
+        FEEDBACK_TRY(nps_from_counts(db, "dashboard_nps_weeks", "week_start", cut.weeks, store_code, visit));
+    } else if (cut.weeks.to_ms > cut.weeks.from_ms) {
+        // The chain's weeks (some 50 rows a year), and each store's sums over
+        // them (its 2,000 stores' 100,000 week rows summed by the database).
+        FEEDBACK_TRY(nps_from_counts(db, "dashboard_nps_chain_weeks", "week_start", cut.weeks, "", visit));
+        Sql sql("SELECT store_code, sum(promoters), sum(passives), sum(detractors) FROM dashboard_nps_weeks WHERE ");
+        sql.filter(cut.weeks, "", "week_start");
+        sql += " GROUP BY store_code";
+        auto stmt = sql.prepare(db);
+        FEEDBACK_TRY(stmt);
+        FEEDBACK_TRY(each_row(*stmt, [&](const Statement& row) {
+            visit(row.column_text(0), std::nullopt, row.column_int64(1), row.column_int64(2), row.column_int64(3));
+        }));
+    }
     FEEDBACK_TRY(days(cut.after));
     return nps_from_ratings(db, {end_whole_days, period.to_ms}, store_code, visit);
 }
@@ -187,8 +206,11 @@ Result<std::map<std::string, ComplaintSums>> complaint_sums(Database& db, const 
         });
     };
     const WeekCut cut = cut_at_weeks(period);
+    // The chain's sums together: from its own weeks (some 50 rows a year).
+    const bool chain_weeks = !by_store && filter.store_code.empty();
     FEEDBACK_TRY(add(sums_of_complaints, "dashboard_complaints", "opened_local", cut.before));
-    FEEDBACK_TRY(add(sums_of_weeks, "dashboard_complaint_weeks", "week_start", cut.weeks));
+    FEEDBACK_TRY(add(sums_of_weeks, chain_weeks ? "dashboard_complaint_chain_weeks" : "dashboard_complaint_weeks",
+                     "week_start", cut.weeks));
     FEEDBACK_TRY(add(sums_of_complaints, "dashboard_complaints", "opened_local", cut.after));
     return out;
 }
@@ -411,15 +433,19 @@ Result<Overview> overview(Database& db, const Filter& filter, int64_t now_ms)
     std::string last_store;
     NpsSummary* last_summary = nullptr;
     FEEDBACK_TRY(collect_nps(db, *period, filter.store_code,
-                             [&](const std::string& store_code, int64_t week_start, long promoters, long passives,
-                                 long detractors) {
-                                 if (!last_summary || store_code != last_store) {
-                                     last_store = store_code;
-                                     last_summary = &by_store[store_code];
+                             [&](const std::string& store_code, std::optional<int64_t> week_start, long promoters,
+                                 long passives, long detractors) {
+                                 if (!store_code.empty()) {
+                                     if (!last_summary || store_code != last_store) {
+                                         last_store = store_code;
+                                         last_summary = &by_store[store_code];
+                                     }
+                                     add_counts(*last_summary, promoters, passives, detractors);
                                  }
-                                 add_counts(*last_summary, promoters, passives, detractors);
-                                 add_counts(by_week[week_start], promoters, passives, detractors);
-                                 add_counts(out.chain.counts, promoters, passives, detractors);
+                                 if (week_start) {
+                                     add_counts(by_week[*week_start], promoters, passives, detractors);
+                                     add_counts(out.chain.counts, promoters, passives, detractors);
+                                 }
                              }));
 
     std::map<std::string, std::string> names;
@@ -444,6 +470,21 @@ Result<Overview> overview(Database& db, const Filter& filter, int64_t now_ms)
     FEEDBACK_TRY(complaints);
     out.complaints = *complaints;
     return out;
+}
+
+std::vector<const StoreNps*> lowest_and_highest(const std::vector<StoreNps>& stores, size_t count)
+{
+    std::vector<const StoreNps*> listed;
+    for (const StoreNps& store : stores)
+        listed.push_back(&store);
+    if (listed.size() <= count)
+        return listed;
+    std::stable_sort(listed.begin(), listed.end(), [](const StoreNps* a, const StoreNps* b) {
+        return a->nps.counts.score().value_or(0) < b->nps.counts.score().value_or(0);
+    });
+    const auto half = static_cast<std::ptrdiff_t>(count / 2);
+    listed.erase(listed.begin() + half, listed.end() - half);
+    return listed;
 }
 
 Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int64_t now_ms)

@@ -83,6 +83,11 @@ struct Overview {
     ComplaintFigures complaints;
 };
 
+// The stores to list out of many: all of them (by code) when there are at
+// most `count`, else the count / 2 with the lowest NPS and the count / 2
+// with the highest, lowest first (ties by code).
+std::vector<const StoreNps*> lowest_and_highest(const std::vector<StoreNps>& stores, size_t count);
+
 Result<Overview> overview(sql::Connection& db, const Filter& filter, int64_t now_ms);
 
 // [SECTION] Complaints

@@ -260,10 +260,14 @@ Result<void> add_nps_counts(Database& db, const std::vector<Rated>& rows)
 {
     std::map<std::pair<std::string, int64_t>, NpsSummary> days;
     std::map<std::pair<std::string, int64_t>, NpsSummary> weeks;
+    std::map<int64_t, NpsSummary> chain_weeks;
     for (const Rated& rated : rows)
         if (!rated.misuse && rated.score && *rated.score >= 0 && *rated.score <= 10) {
-            days[{rated.store_code, day_start_of(rated.occurred_local)}].add(static_cast<int>(*rated.score));
-            weeks[{rated.store_code, week_start_of(rated.occurred_local)}].add(static_cast<int>(*rated.score));
+            const int score = static_cast<int>(*rated.score);
+            const int64_t week = week_start_of(rated.occurred_local);
+            days[{rated.store_code, day_start_of(rated.occurred_local)}].add(score);
+            weeks[{rated.store_code, week}].add(score);
+            chain_weeks[week].add(score);
         }
     auto add_to = [&](std::string_view table, std::string_view start_column,
                       const std::map<std::pair<std::string, int64_t>, NpsSummary>& counts) -> Result<void> {
@@ -274,7 +278,12 @@ Result<void> add_nps_counts(Database& db, const std::vector<Rated>& rows)
         return {};
     };
     FEEDBACK_TRY(add_to("dashboard_nps_days", "day_start", days));
-    return add_to("dashboard_nps_weeks", "week_start", weeks);
+    FEEDBACK_TRY(add_to("dashboard_nps_weeks", "week_start", weeks));
+    for (const auto& [week, summary] : chain_weeks)
+        FEEDBACK_TRY(add_to_counters(db, "dashboard_nps_chain_weeks", {{"week_start", week}},
+                                     {"promoters", "passives", "detractors"},
+                                     {summary.promoters, summary.passives, summary.detractors}));
+    return {};
 }
 
 // The chunk's events of `type` that are the last of their rating in the
@@ -475,7 +484,9 @@ public:
         if (!facts.opened_local)
             return;
         const int64_t week = week_start_of(*facts.opened_local);
-        add_to(m_weeks[{facts.store_code, week}], week_counts(facts), sign);
+        const std::vector<int64_t> counts = week_counts(facts);
+        add_to(m_weeks[{facts.store_code, week}], counts, sign);
+        add_to(m_chain_weeks[week], counts, sign);
         for (size_t i = 0; i < complaint_key_columns.size(); ++i)
             add_to(m_keys[{week, std::string(complaint_key_columns[i]), facts.keys[i]}], {1, facts.amount_cents},
                    sign);
@@ -501,6 +512,9 @@ public:
         for (const auto& [key, counts] : m_weeks)
             FEEDBACK_TRY(write_row(db, "dashboard_complaint_weeks", {{"store_code", key.first}, {"week_start", key.second}},
                                    complaint_week_counters, counts));
+        for (const auto& [week, counts] : m_chain_weeks)
+            FEEDBACK_TRY(write_row(db, "dashboard_complaint_chain_weeks", {{"week_start", week}}, complaint_week_counters,
+                                   counts));
         for (const auto& [key, counts] : m_keys)
             FEEDBACK_TRY(write_row(db, "dashboard_complaint_week_keys",
                                    {{"week_start", std::get<0>(key)},
@@ -553,6 +567,7 @@ private:
     }
 
     std::map<std::pair<std::string, int64_t>, std::vector<int64_t>> m_weeks;
+    std::map<int64_t, std::vector<int64_t>> m_chain_weeks;
     std::map<std::tuple<int64_t, std::string, std::string>, std::vector<int64_t>> m_keys;
     std::map<std::tuple<int64_t, std::string_view, int64_t>, std::vector<int64_t>> m_times;
     std::map<std::pair<int64_t, int64_t>, std::vector<int64_t>> m_repeats;

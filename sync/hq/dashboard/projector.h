@@ -16,15 +16,28 @@
 //   dashboard_rating_reasons  each reason of a scored rating without misuse,
 //                         with its store, time and score: the NPS drivers
 //   dashboard_nps_days    promoters/passives/detractors per store and day,
-//   dashboard_nps_weeks   and per store and week, misuse-marked ratings left
-//                         out: what NPS over long periods is summed from
+//   dashboard_nps_weeks   and per store and week, and for the whole chain
+//   dashboard_nps_chain_weeks  per week, misuse-marked ratings left out:
+//                         what NPS over long periods is summed from
 //   dashboard_complaints  one row per complaint: fold_complaint() over all of
 //                         its events, the promised deadline from the store's
 //                         configuration at projection time (the terminal's
 //                         rule, config::complaint_deadline), its severity's
-//                         rank in the dashboard's list, and a customer
-//                         key for repeat detection (a SHA-256, never the
-//                         contact)
+//                         rank in the dashboard's list, a customer key for
+//                         repeat detection (a SHA-256, never the contact)
+//                         and its nearest earlier complaint of the same
+//                         customer and of the same product and category
+//                         (kept as complaints come: the next one of each is
+//                         linked again)
+//   dashboard_complaint_weeks, dashboard_complaint_chain_weeks  complaint
+//                         counts (opened, open, resolved, ...) per store and
+//                         week and per chain week
+//   dashboard_complaint_week_keys  per chain week, complaints by channel,
+//                         category, root cause and remedy
+//   dashboard_working_time_weeks, dashboard_repeat_weeks  per chain week,
+//                         complaints by working hours (to the tenth) to the
+//                         first answer and to the resolution, and by days to
+//                         their nearest earlier one
 //   dashboard_actions     corrective and preventive actions of each complaint
 //
 // Days and weeks are the store's: each rating, complaint and action also

@@ -53,15 +53,24 @@ std::string mail_banner(Page& page)
     if (!summary)
         return {};
     const Text& t = page.t;
+    auto count = [](int64_t counted) {
+        return counted > mail::outbox_count_limit ? "> " + std::to_string(mail::outbox_count_limit)
+                                                  : std::to_string(counted);
+    };
     std::string banner;
     if (summary->queued > 0 && !page.app.settings.mail.configured())
         banner += "<p class=\"error\" role=\"status\" id=\"mail-waiting\">" +
-                  escape(t.format("mail.waiting_no_smtp", {{"count", std::to_string(summary->queued)}})) + "</p>";
+                  escape(t.format("mail.waiting_no_smtp", {{"count", count(summary->queued)}})) + "</p>";
     if (summary->failed > 0)
         banner += "<p class=\"note\" id=\"mail-failed\">" +
-                  escape(t.format("mail.failed_count", {{"count", std::to_string(summary->failed)}})) + "</p>";
+                  escape(t.format("mail.failed_count", {{"count", count(summary->failed)}})) + "</p>";
     return banner;
 }
+
+// A chain's overview lists every store up to this many; past it, the half
+// with the lowest NPS and the half with the highest (2,000 stores made a
+// 1.4 MB page nobody reads); the export has every store.
+constexpr size_t stores_listed = 50;
 
 } // namespace
 
@@ -118,12 +127,19 @@ void overview_page(Page& page)
     if (figures->stores.empty()) {
         body += "<p class=\"empty\">" + escape(t("overview.no_ratings")) + "</p>";
     } else {
+        const auto listed = dashboard::lowest_and_highest(figures->stores, stores_listed);
+        if (listed.size() < figures->stores.size())
+            body += "<p id=\"stores-listed\">" +
+                    escape(t.format("overview.stores_listed", {{"total", std::to_string(figures->stores.size())},
+                                                               {"half", std::to_string(stores_listed / 2)}})) +
+                    "</p>";
         body += "<table class=\"list\" id=\"stores\"><thead><tr><th>" + escape(t("filter.store")) +
                 "</th><th>NPS</th><th>" + escape(t("overview.promoters")) + "</th><th>" +
                 escape(t("overview.passives")) + "</th><th>" + escape(t("overview.detractors")) + "</th><th>" +
                 escape(t("overview.ratings")) + "</th><th class=\"chart-cell\">" + escape(t("overview.split")) +
                 "</th></tr></thead><tbody>";
-        for (const auto& row : figures->stores) {
+        for (const dashboard::StoreNps* store : listed) {
+            const auto& row = *store;
             const auto& counts = row.nps.counts;
             QueryParams store_params = params;
             store_params[0].second = row.store_code;
