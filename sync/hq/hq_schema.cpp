@@ -619,6 +619,13 @@ INSERT INTO dashboard_complaint_chain_weeks(week_start, opened, open_now, closed
     SELECT week_start, sum(opened), sum(open_now), sum(closed_resolved), sum(resolved_on_the_spot), sum(solved_on_the_spot), sum(handling_scores), sum(handling_score_sum), sum(satisfied_answers), sum(satisfied), sum(escalated), sum(reopened)
     FROM dashboard_complaint_weeks GROUP BY 1;
 )sql",
+    // 18: the stores head office has heard of, kept by the projector from
+    // the events' stores: the dashboard's store choice read them from the
+    // read model with 2 x 2,000 index steps on every page (~120 ms).
+    R"sql(
+CREATE TABLE dashboard_stores(store_code TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO dashboard_stores(store_code) SELECT DISTINCT store_code FROM events WHERE store_code <> '';
+)sql",
 };
 
 
@@ -1108,6 +1115,10 @@ CREATE TABLE dashboard_complaint_chain_weeks(
 INSERT INTO dashboard_complaint_chain_weeks(week_start, opened, open_now, closed_resolved, resolved_on_the_spot, solved_on_the_spot, handling_scores, handling_score_sum, satisfied_answers, satisfied, escalated, reopened)
     SELECT week_start, sum(opened), sum(open_now), sum(closed_resolved), sum(resolved_on_the_spot), sum(solved_on_the_spot), sum(handling_scores), sum(handling_score_sum), sum(satisfied_answers), sum(satisfied), sum(escalated), sum(reopened)
     FROM dashboard_complaint_weeks GROUP BY 1;
+)sql"},
+    PostgresMigration{18, R"sql(
+CREATE TABLE dashboard_stores(store_code TEXT NOT NULL PRIMARY KEY);
+INSERT INTO dashboard_stores(store_code) SELECT DISTINCT store_code FROM events WHERE store_code <> '';
 )sql"},
 };
 

@@ -34,6 +34,6 @@ inline constexpr std::array dashboard_read_model_tables{
     "dashboard_cursor",    "dashboard_ratings",    "dashboard_rating_reasons",  "dashboard_nps_days",
     "dashboard_nps_weeks", "dashboard_complaints", "dashboard_complaint_weeks", "dashboard_complaint_week_keys",
     "dashboard_actions",   "dashboard_comment_search", "dashboard_repeat_weeks", "dashboard_working_time_weeks",
-    "dashboard_nps_chain_weeks", "dashboard_complaint_chain_weeks"};
+    "dashboard_nps_chain_weeks", "dashboard_complaint_chain_weeks", "dashboard_stores"};
 
 } // namespace feedback::hq

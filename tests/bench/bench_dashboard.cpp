@@ -811,7 +811,9 @@ int main(int argc, char** argv)
         const std::string summary = "<p class=\"summary\">";
         std::vector<Measured> pages = {
             {"GET /overview, the chain", "/overview?" + period,
-             {"id=\"nps-chain\"", std::to_string(last_chain.chain.counts.total())}, count(last_chain.stores.size())},
+             {"id=\"nps-chain\"", std::to_string(last_chain.chain.counts.total())},
+             // Past 50 stores, the 25 lowest and the 25 highest NPS (the page's rule).
+             count(lowest_and_highest(last_chain.stores, 50).size())},
             {"GET /overview?store=" + one_store, "/overview?store=" + one_store + "&" + period,
              {"id=\"nps-chain\"", std::to_string(last_store.chain.counts.total())}, 1},
             {"GET /complaints, first page, no filter", "/complaints?" + period,

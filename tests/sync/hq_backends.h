@@ -25,8 +25,9 @@ inline nlohmann::json default_config_document()
     return *document;
 }
 
-// What schema migrations 17 and 16 added, taken away again (either
+// What schema migrations 18, 17 and 16 added, taken away again (either
 // backend), for tests that open a database as an older version left it.
+inline constexpr const char* undo_migration_18 = "DROP TABLE dashboard_stores; ";
 inline constexpr const char* undo_migration_17 =
     "DROP TABLE dashboard_nps_chain_weeks; DROP TABLE dashboard_complaint_chain_weeks; ";
 inline constexpr const char* undo_migration_16 =

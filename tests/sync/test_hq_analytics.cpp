@@ -445,15 +445,17 @@ const std::vector<std::string> read_model_tables{"dashboard_ratings",    "dashbo
                                                  "dashboard_complaints", "dashboard_complaint_weeks",
                                                  "dashboard_complaint_week_keys", "dashboard_actions",
                                                  "dashboard_repeat_weeks", "dashboard_working_time_weeks",
-                                                 "dashboard_nps_chain_weeks", "dashboard_complaint_chain_weeks"};
+                                                 "dashboard_nps_chain_weeks", "dashboard_complaint_chain_weeks",
+                                                 "dashboard_stores"};
 
-// Migrations 16 and 17 run again over what is in `db` (their columns and
+// Migrations 16 to 18 run again over what is in `db` (their columns and
 // tables taken away, the version set back): the repeat links, the per-week
-// repeat and working-time counts and the chain's weeks as the migrations
-// work them out from the complaints and the stores' weeks.
-void refill_by_migrations_16_17(sql::Connection& db)
+// repeat and working-time counts, the chain's weeks and the stores as the
+// migrations work them out from the complaints, the stores' weeks and the
+// events.
+void refill_by_migrations_from_16(sql::Connection& db)
 {
-    REQUIRE(db.exec(std::string(testing::undo_migration_17) + testing::undo_migration_16));
+    REQUIRE(db.exec(std::string(testing::undo_migration_18) + testing::undo_migration_17 + testing::undo_migration_16));
     testing::set_schema_version(db, 15);
     REQUIRE(hq::migrate_schema(db));
 }
@@ -1241,7 +1243,7 @@ TEST_CASE("the repeat links and working-time weeks the projector keeps equal mig
         projected[table] = dump(db, table);
     CHECK(db.query_int64("SELECT count(*) FROM dashboard_complaints WHERE customer_gap_ms IS NOT NULL").value() > 5);
     CHECK(db.query_int64("SELECT count(*) FROM dashboard_complaints WHERE product_gap_ms IS NOT NULL").value() > 10);
-    refill_by_migrations_16_17(db);
+    refill_by_migrations_from_16(db);
     for (const std::string& table : tables) {
         INFO(table);
         CHECK_FALSE(projected[table].empty());
@@ -1265,7 +1267,8 @@ TEST_CASE("migration 15 fills the list's ranks, the NPS and complaint week count
     const std::vector<std::string> filled = {"dashboard_nps_weeks",          "dashboard_rating_reasons",
                                              "dashboard_complaint_weeks",    "dashboard_complaint_week_keys",
                                              "dashboard_nps_chain_weeks",    "dashboard_complaint_chain_weeks",
-                                             "dashboard_working_time_weeks", "dashboard_repeat_weeks"};
+                                             "dashboard_working_time_weeks", "dashboard_repeat_weeks",
+                                             "dashboard_stores"};
     std::map<std::string, std::vector<std::string>> projected;
     for (const std::string& table : filled)
         projected[table] = dump(db, table);
@@ -1283,7 +1286,7 @@ TEST_CASE("migration 15 fills the list's ranks, the NPS and complaint week count
     // The read model as version 14 left it (the rank column, the indexes
     // and the tables gone, and migration 16's), then opened again:
     // migrations 15 and 16 run.
-    REQUIRE(db.exec(std::string(testing::undo_migration_17) + testing::undo_migration_16 +
+    REQUIRE(db.exec(std::string(testing::undo_migration_18) + testing::undo_migration_17 + testing::undo_migration_16 +
                     "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
                     "DROP TABLE dashboard_complaint_weeks; DROP TABLE dashboard_complaint_week_keys; "
                     "DROP INDEX dashboard_complaints_unanswered; "
@@ -1540,7 +1543,7 @@ TEST_CASE("learning: repeats agree with a look-up of the nearest earlier complai
         REQUIRE(insert->run());
     }
     // The links and the week counts the projector keeps, as migration 16 fills them.
-    refill_by_migrations_16_17(db);
+    refill_by_migrations_from_16(db);
 
     // The definition: for each complaint of the filter, the nearest earlier
     // one (opened_at, then id) of the same customer, else of the same

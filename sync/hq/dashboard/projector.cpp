@@ -990,6 +990,9 @@ Result<int64_t> project_chunk(Database& db, StoreRules& rules, int64_t limit, Ca
     }
     if (followed_up)
         FEEDBACK_TRY(run_range(followed_up_sql(db.dialect())));
+    // The stores heard of (the dashboard's store choice).
+    FEEDBACK_TRY(run_range("INSERT INTO dashboard_stores(store_code) SELECT DISTINCT store_code FROM events "
+                           "WHERE seq > ?1 AND seq <= ?2 AND store_code <> '' ON CONFLICT DO NOTHING"));
     WeekDeltas deltas;
     for (const std::string& complaint_id : complaints)
         FEEDBACK_TRY(project_complaint(db, rules, complaint_id, deltas));

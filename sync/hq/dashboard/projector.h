@@ -39,6 +39,8 @@
 //                         first answer and to the resolution, and by days to
 //                         their nearest earlier one
 //   dashboard_actions     corrective and preventive actions of each complaint
+//   dashboard_stores      every store code the events have named (the
+//                         dashboard's store choice)
 //
 // Days and weeks are the store's: each rating, complaint and action also
 // keeps its time on the store's wall clock (occurred_local, opened_local,

@@ -341,18 +341,9 @@ std::vector<std::string> Page::known_stores()
     if (auto devices = store.devices())
         for (const auto& device : *devices)
             codes.insert(device.store_code);
-    // From the read model's tables, not the events: each code found by one
-    // step along an index on store_code to the next one (PostgreSQL reads
-    // every row for a DISTINCT: 730,000 a chain-year), so 2,000 stores cost
-    // 2,000 index probes.
-    auto codes_in = [](const std::string& table) {
-        return "WITH RECURSIVE codes(code) AS (SELECT min(store_code) FROM " + table +
-               " UNION ALL SELECT (SELECT min(store_code) FROM " + table +
-               " WHERE store_code > codes.code) FROM codes WHERE codes.code IS NOT NULL) "
-               "SELECT code FROM codes WHERE code IS NOT NULL";
-    };
-    for (const std::string& sql : {codes_in("dashboard_nps_days"), codes_in("dashboard_complaints"),
-                                   std::string("SELECT scope FROM configs WHERE scope <> 'default'")}) {
+    // The stores the projector has seen in the events (dashboard_stores),
+    // and those with a configuration of their own.
+    for (const char* sql : {"SELECT store_code FROM dashboard_stores", "SELECT scope FROM configs WHERE scope <> 'default'"}) {
         auto stmt = store.connection().prepare(sql);
         if (!stmt)
             continue;
