@@ -25,8 +25,11 @@ inline nlohmann::json default_config_document()
     return *document;
 }
 
-// What schema migrations 18, 17 and 16 added, taken away again (either
+// What schema migrations 19 to 16 added, taken away again (either
 // backend), for tests that open a database as an older version left it.
+inline constexpr const char* undo_migration_19 =
+    "DROP INDEX dashboard_ratings_call_backs; CREATE INDEX dashboard_ratings_call_backs ON "
+    "dashboard_ratings(occurred_local) WHERE contact_given = 1 AND score <= 6 AND misuse = 0; ";
 inline constexpr const char* undo_migration_18 = "DROP TABLE dashboard_stores; ";
 inline constexpr const char* undo_migration_17 =
     "DROP TABLE dashboard_nps_chain_weeks; DROP TABLE dashboard_complaint_chain_weeks; ";

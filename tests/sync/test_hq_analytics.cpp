@@ -448,14 +448,14 @@ const std::vector<std::string> read_model_tables{"dashboard_ratings",    "dashbo
                                                  "dashboard_nps_chain_weeks", "dashboard_complaint_chain_weeks",
                                                  "dashboard_stores"};
 
-// Migrations 16 to 18 run again over what is in `db` (their columns and
+// Migrations 16 to 19 run again over what is in `db` (their columns and
 // tables taken away, the version set back): the repeat links, the per-week
 // repeat and working-time counts, the chain's weeks and the stores as the
 // migrations work them out from the complaints, the stores' weeks and the
 // events.
 void refill_by_migrations_from_16(sql::Connection& db)
 {
-    REQUIRE(db.exec(std::string(testing::undo_migration_18) + testing::undo_migration_17 + testing::undo_migration_16));
+    REQUIRE(db.exec(std::string(testing::undo_migration_19) + testing::undo_migration_18 + testing::undo_migration_17 + testing::undo_migration_16));
     testing::set_schema_version(db, 15);
     REQUIRE(hq::migrate_schema(db));
 }
@@ -1286,7 +1286,7 @@ TEST_CASE("migration 15 fills the list's ranks, the NPS and complaint week count
     // The read model as version 14 left it (the rank column, the indexes
     // and the tables gone, and migration 16's), then opened again:
     // migrations 15 and 16 run.
-    REQUIRE(db.exec(std::string(testing::undo_migration_18) + testing::undo_migration_17 + testing::undo_migration_16 +
+    REQUIRE(db.exec(std::string(testing::undo_migration_19) + testing::undo_migration_18 + testing::undo_migration_17 + testing::undo_migration_16 +
                     "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; "
                     "DROP TABLE dashboard_complaint_weeks; DROP TABLE dashboard_complaint_week_keys; "
                     "DROP INDEX dashboard_complaints_unanswered; "

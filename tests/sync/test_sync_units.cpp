@@ -331,9 +331,9 @@ TEST_CASE("a head office database from before replacement codes is migrated, its
         issued = code->code;
         // As the version before left it: the migrations from replacement
         // codes on undone, newest first (each later one is applied again too).
-        REQUIRE(store->connection().query_int64("PRAGMA user_version").value() == 18);
+        REQUIRE(store->connection().query_int64("PRAGMA user_version").value() == 19);
         REQUIRE(store->connection().exec(
-            std::string(testing::undo_migration_18) + testing::undo_migration_17 + testing::undo_migration_16 + "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; DROP TABLE dashboard_complaint_weeks; "
+            std::string(testing::undo_migration_19) + testing::undo_migration_18 + testing::undo_migration_17 + testing::undo_migration_16 + "DROP TABLE dashboard_rating_reasons; DROP TABLE dashboard_nps_weeks; DROP TABLE dashboard_complaint_weeks; "
             "DROP TABLE dashboard_complaint_week_keys; "
             "DROP INDEX dashboard_complaints_unanswered; "
             "DROP INDEX dashboard_complaints_escalated; DROP INDEX dashboard_complaints_by_rank; DROP INDEX dashboard_complaints_by_store_rank; "

@@ -610,7 +610,8 @@ Result<CallBackList> call_backs(Database& db, const Filter& filter, bool pending
     };
     Sql sql("SELECT rating_id, store_code, occurred_at, score, comment, reason_ids, follow_up_outcome, followed_up_at ");
     conditions(sql);
-    sql += " ORDER BY occurred_at, rating_id";
+    // In the index's order (the stores' clocks, as the period).
+    sql += " ORDER BY occurred_local, rating_id";
     if (limit)
         sql += " LIMIT " + sql.arg(*limit);
     auto stmt = sql.prepare(db);

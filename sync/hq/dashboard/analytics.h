@@ -135,7 +135,8 @@ Result<int64_t> escalated_count(sql::Connection& db, const Filter& filter);
 
 // [SECTION] Call-back list: detractors who agreed to be contacted
 // Ratings of 0-6 in the filter (misuse-marked ones left out) whose detail
-// (nps.detailed) came with consented contact details; oldest first, so who
+// (nps.detailed) came with consented contact details; oldest first (on the
+// stores' clocks), so who
 // has waited longest is on top. The contact itself is not here: it stays in
 // the event (events_about) for those allowed to see it. `pending_only`:
 // only those nobody has followed up yet, or whose last outcome was
