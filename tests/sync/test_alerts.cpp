@@ -312,7 +312,6 @@ TEST_CASE("the choices and the daily digest of a terminal's alerts", "[alerts]")
     REQUIRE(summary);
     CHECK(summary->queued == 1);
     CHECK(summary->failed == 0);
-    CHECK(summary->oldest_queued_at == at("2026-12-08T06:05:00Z"));
 }
 
 TEST_CASE("a terminal silent while its store is open, and a backlog that keeps growing, alert once", "[alerts]")

@@ -412,12 +412,11 @@ Result<OutboxSummary> outbox_summary(sql::Connection& db, int64_t count_limit)
     // The partial indexes mail_outbox_due and mail_outbox_failed answer;
     // a count over every status would read every message ever sent.
     auto stmt = db.cached("SELECT (SELECT count(*) FROM (SELECT 1 FROM mail_outbox WHERE status = 'queued' LIMIT ?1) AS q), "
-                          "(SELECT count(*) FROM (SELECT 1 FROM mail_outbox WHERE status = 'failed' LIMIT ?1) AS f), "
-                          "(SELECT min(queued_at) FROM mail_outbox WHERE status = 'queued')");
+                          "(SELECT count(*) FROM (SELECT 1 FROM mail_outbox WHERE status = 'failed' LIMIT ?1) AS f)");
     FEEDBACK_TRY(stmt);
     auto row = (*stmt)->bind(1, count_limit + 1).step();
     FEEDBACK_TRY(row);
-    OutboxSummary summary{(*stmt)->column_int64(0), (*stmt)->column_int64(1), (*stmt)->column_optional_int64(2)};
+    OutboxSummary summary{(*stmt)->column_int64(0), (*stmt)->column_int64(1)};
     (*stmt)->reset();
     return summary;
 }

@@ -101,7 +101,6 @@ Result<void> record_delivery(HqStore& store, const ClaimedMessage& message, cons
 struct OutboxSummary {
     int64_t queued = 0;
     int64_t failed = 0;
-    std::optional<int64_t> oldest_queued_at;
 };
 inline constexpr int64_t outbox_count_limit = 10'000;
 Result<OutboxSummary> outbox_summary(sql::Connection& db, int64_t count_limit = outbox_count_limit);
