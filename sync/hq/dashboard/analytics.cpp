@@ -34,6 +34,15 @@ constexpr int64_t max_page_rows = 1000;
 // [SECTION] Helpers
 // =============================================================================
 
+// What dashboard_complaints is followed by in FROM to have SQLite count
+// unanswered complaints along their partial index: without statistics its
+// planner took the period's index and read every complaint of the period
+// (a chain-year: 660 ms for 100,000 of 500,000). PostgreSQL finds it itself.
+std::string along_unanswered(Database& db)
+{
+    return db.backend() == sql::Backend::sqlite ? " INDEXED BY dashboard_complaints_unanswered" : "";
+}
+
 void add_counts(NpsSummary& into, long promoters, long passives, long detractors)
 {
     into.promoters += promoters;
@@ -245,7 +254,9 @@ Result<ComplaintFigures> complaint_figures(Database& db, const Filter& filter, c
 
     // Overdue depends on now: counted from the unanswered complaints'
     // index (dashboard_complaints_unanswered).
-    Sql overdue("SELECT count(*) FROM dashboard_complaints WHERE first_response_at IS NULL AND deadline_at < ");
+    // (SQLite took the period's index and read 500,000 rows for 100,000.)
+    Sql overdue("SELECT count(*) FROM dashboard_complaints" + along_unanswered(db) +
+                " WHERE first_response_at IS NULL AND deadline_at < ");
     overdue += overdue.arg(now_ms) + " AND ";
     overdue.filter(period, filter.store_code, "opened_local");
     auto stmt = overdue.prepare(db);
@@ -505,7 +516,11 @@ Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int6
     ComplaintPage page;
     // All, then the few of the higher ranks (each an index range); the rest are rank 0.
     auto count = [&](std::optional<int64_t> rank) -> Result<int64_t> {
-        Sql sql("SELECT count(*) FROM dashboard_complaints WHERE ");
+        // Overdue ones: along the unanswered complaints' index (SQLite took
+        // the period's and read every complaint of it).
+        Sql sql("SELECT count(*) FROM dashboard_complaints" +
+                (query.overdue_only ? along_unanswered(db) : std::string()) +
+                " WHERE ");
         FEEDBACK_TRY(complaint_conditions(sql, query, *period, now_ms));
         if (rank)
             sql += " AND severity_rank = " + sql.arg(*rank);
