@@ -763,22 +763,14 @@ Result<std::vector<KeyedCount>> complaints_by(Database& db, const Filter& filter
         sql += " GROUP BY 1";
         return add(sql);
     };
-    // One store's complaints are few; the chain's whole weeks are read from
-    // the per-week keys, the days at either end from the complaints.
-    if (!filter.store_code.empty()) {
-        FEEDBACK_TRY(from_complaints(*period));
-    } else {
-        const WeekCut cut = cut_at_weeks(*period);
-        FEEDBACK_TRY(from_complaints(cut.before));
-        if (cut.weeks.to_ms > cut.weeks.from_ms) {
-            Sql weeks("SELECT key_value, sum(complaints), sum(amount_cents) FROM dashboard_complaint_week_keys WHERE ");
-            weeks += "key_column = " + weeks.arg(name) + " AND ";
-            weeks.filter(cut.weeks, "", "week_start");
-            weeks += " GROUP BY 1";
-            FEEDBACK_TRY(add(weeks));
-        }
-        FEEDBACK_TRY(from_complaints(cut.after));
-    }
+    // The chain's whole weeks from the per-week keys.
+    FEEDBACK_TRY(read_by_weeks(*period, filter.store_code.empty(), from_complaints, [&](const Period& weeks) {
+        Sql sql("SELECT key_value, sum(complaints), sum(amount_cents) FROM dashboard_complaint_week_keys WHERE ");
+        sql += "key_column = " + sql.arg(name) + " AND ";
+        sql.filter(weeks, "", "week_start");
+        sql += " GROUP BY 1";
+        return add(sql);
+    }));
     std::vector<KeyedCount> out;
     for (auto& [key, count] : by_key)
         if (count.complaints != 0)
@@ -815,19 +807,13 @@ Result<int64_t> repeat_count(Database& db, const Filter& filter, int64_t repeat_
     };
     // dashboard_repeat_weeks counts the chain's complaints by whole days to
     // their nearest earlier one.
-    if (!filter.store_code.empty() || *window % ms_per_day != 0) {
-        FEEDBACK_TRY(from_complaints(*period));
-        return count;
-    }
-    const WeekCut cut = cut_at_weeks(*period);
-    FEEDBACK_TRY(from_complaints(cut.before));
-    if (cut.weeks.to_ms > cut.weeks.from_ms) {
-        Sql weeks("SELECT coalesce(sum(complaints), 0) FROM dashboard_repeat_weeks WHERE ");
-        weeks.filter(cut.weeks, "", "week_start");
-        weeks += " AND gap_days <= " + weeks.arg(*window / ms_per_day);
-        FEEDBACK_TRY(add(weeks));
-    }
-    FEEDBACK_TRY(from_complaints(cut.after));
+    const bool chain_weeks = filter.store_code.empty() && *window % ms_per_day == 0;
+    FEEDBACK_TRY(read_by_weeks(*period, chain_weeks, from_complaints, [&](const Period& weeks) {
+        Sql sql("SELECT coalesce(sum(complaints), 0) FROM dashboard_repeat_weeks WHERE ");
+        sql.filter(weeks, "", "week_start");
+        sql += " AND gap_days <= " + sql.arg(*window / ms_per_day);
+        return add(sql);
+    }));
     return count;
 }
 

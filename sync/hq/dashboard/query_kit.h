@@ -67,6 +67,23 @@ inline WeekCut cut_at_weeks(const Period& period)
     return {{period.from_ms, first_week}, {first_week, end_weeks}, {end_weeks, period.to_ms}};
 }
 
+// A period read the way the per-chain-week tables allow when `chain_weeks`:
+// the days at either end from the rows themselves (`from_rows`), the whole
+// weeks from a week table (`from_weeks`, called only when there are any);
+// otherwise (one store's few rows) all from the rows.
+inline Result<void> read_by_weeks(const Period& period, bool chain_weeks,
+                                  const std::function<Result<void>(const Period&)>& from_rows,
+                                  const std::function<Result<void>(const Period&)>& from_weeks)
+{
+    if (!chain_weeks)
+        return from_rows(period);
+    const WeekCut cut = cut_at_weeks(period);
+    FEEDBACK_TRY(from_rows(cut.before));
+    if (cut.weeks.to_ms > cut.weeks.from_ms)
+        FEEDBACK_TRY(from_weeks(cut.weeks));
+    return from_rows(cut.after);
+}
+
 // SQL text with its parameters numbered in the order they are added, so
 // optional conditions can be appended and only used parameters are bound.
 class Sql {

@@ -50,20 +50,13 @@ Result<Spread> spread_of(Database& db, const Period& period, const Filter& filte
         sql += " AND " + name + " IS NOT NULL GROUP BY 1";
         return add(sql);
     };
-    if (!filter.store_code.empty()) {
-        FEEDBACK_TRY(from_complaints(period));
-    } else {
-        const WeekCut cut = cut_at_weeks(period);
-        FEEDBACK_TRY(from_complaints(cut.before));
-        if (cut.weeks.to_ms > cut.weeks.from_ms) {
-            Sql weeks("SELECT tenths, sum(complaints) FROM dashboard_working_time_weeks WHERE measure = ");
-            weeks += weeks.arg(name) + " AND ";
-            weeks.filter(cut.weeks, "", "week_start");
-            weeks += " GROUP BY 1";
-            FEEDBACK_TRY(add(weeks));
-        }
-        FEEDBACK_TRY(from_complaints(cut.after));
-    }
+    FEEDBACK_TRY(read_by_weeks(period, filter.store_code.empty(), from_complaints, [&](const Period& weeks) {
+        Sql sql("SELECT tenths, sum(complaints) FROM dashboard_working_time_weeks WHERE measure = ");
+        sql += sql.arg(name) + " AND ";
+        sql.filter(weeks, "", "week_start");
+        sql += " GROUP BY 1";
+        return add(sql);
+    }));
     Spread out;
     for (const auto& [value, count] : tenths)
         out.count += count;
