@@ -34,13 +34,15 @@ constexpr int64_t max_page_rows = 1000;
 // [SECTION] Helpers
 // =============================================================================
 
-// What dashboard_complaints is followed by in FROM to have SQLite count
-// unanswered complaints along their partial index: without statistics its
-// planner took the period's index and read every complaint of the period
-// (a chain-year: 660 ms for 100,000 of 500,000). PostgreSQL finds it itself.
-std::string along_unanswered(Database& db)
+// What dashboard_complaints is followed by in FROM to have SQLite count the
+// chain's unanswered complaints along their partial index: without
+// statistics its planner took the period's index and read every complaint
+// of the period (a chain-year: 660 ms for 100,000 of 500,000). One store's
+// are few along its own index; PostgreSQL finds the index itself.
+std::string along_unanswered(Database& db, const std::string& store_code)
 {
-    return db.backend() == sql::Backend::sqlite ? " INDEXED BY dashboard_complaints_unanswered" : "";
+    return db.backend() == sql::Backend::sqlite && store_code.empty() ? " INDEXED BY dashboard_complaints_unanswered"
+                                                                      : "";
 }
 
 void add_counts(NpsSummary& into, long promoters, long passives, long detractors)
@@ -255,7 +257,7 @@ Result<ComplaintFigures> complaint_figures(Database& db, const Filter& filter, c
     // Overdue depends on now: counted from the unanswered complaints'
     // index (dashboard_complaints_unanswered).
     // (SQLite took the period's index and read 500,000 rows for 100,000.)
-    Sql overdue("SELECT count(*) FROM dashboard_complaints" + along_unanswered(db) +
+    Sql overdue("SELECT count(*) FROM dashboard_complaints" + along_unanswered(db, filter.store_code) +
                 " WHERE first_response_at IS NULL AND deadline_at < ");
     overdue += overdue.arg(now_ms) + " AND ";
     overdue.filter(period, filter.store_code, "opened_local");
@@ -519,7 +521,7 @@ Result<ComplaintPage> complaints(Database& db, const ComplaintQuery& query, int6
         // Overdue ones: along the unanswered complaints' index (SQLite took
         // the period's and read every complaint of it).
         Sql sql("SELECT count(*) FROM dashboard_complaints" +
-                (query.overdue_only ? along_unanswered(db) : std::string()) +
+                (query.overdue_only ? along_unanswered(db, query.filter.store_code) : std::string()) +
                 " WHERE ");
         FEEDBACK_TRY(complaint_conditions(sql, query, *period, now_ms));
         if (rank)
