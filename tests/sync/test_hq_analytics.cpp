@@ -483,7 +483,7 @@ void check_chain_overview(sql::Connection& db)
 // [SECTION] Calendar and keys
 // =============================================================================
 
-TEST_CASE("out of many stores, the lowest and the highest NPS are listed; out of few, all", "[hq][dashboard]")
+TEST_CASE("out of many stores the lowest and the highest NPS are listed, out of few all of them", "[hq][dashboard]")
 {
     // Store Snn has nn promoters and 30 - nn detractors: NPS rises with nn.
     std::vector<StoreNps> stores;
