@@ -17,12 +17,9 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <tuple>
-#include <unordered_map>
 #include <set>
 #include <string_view>
 #include <utility>
-#include <variant>
 
 namespace feedback::hq::dashboard {
 
